@@ -1,0 +1,187 @@
+"""Configuration: `[tool.asynclint]` in pyproject.toml, then command-line overrides.
+
+Every value is validated here; a bad one raises `ConfigError` with a one-line
+message naming the key, the value and where it came from (the CLI turns it
+into `asynclint: error: ...`, exit 2).
+"""
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import sys
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Dict, FrozenSet, Iterable, List, Optional
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+class ConfigError(Exception):
+    pass
+
+
+DEFAULT_EXCLUDES = (
+    ".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", ".env", "env",
+    "__pycache__", "build", "dist", "node_modules", ".mypy_cache",
+    ".pytest_cache", ".ruff_cache", ".asynclint_cache", "*.egg-info", "site-packages",
+)
+
+
+@dataclass
+class Config:
+    select: Optional[List[str]] = None
+    ignore: List[str] = field(default_factory=list)
+    extend_select: List[str] = field(default_factory=list)
+    extend_ignore: List[str] = field(default_factory=list)
+    per_file_ignores: Dict[str, List[str]] = field(default_factory=dict)
+    exclude: List[str] = field(default_factory=lambda: list(DEFAULT_EXCLUDES))
+    extend_exclude: List[str] = field(default_factory=list)
+    respect_gitignore: bool = True
+    # Knowledge the index cannot see (dotted names).
+    extra_blocking_calls: List[str] = field(default_factory=list)
+    allowed_blocking_calls: List[str] = field(default_factory=list)
+    extra_coroutine_functions: List[str] = field(default_factory=list)
+    preserving_decorators: List[str] = field(default_factory=list)
+    thread_entry_points: List[str] = field(default_factory=list)
+    # Where the file values came from, for messages.
+    origin: str = "defaults"
+    root: Optional[Path] = None
+
+    # -- rule selection ---------------------------------------------------
+    def enabled_codes(self, rules: Dict[str, object]) -> FrozenSet[str]:
+        selected = self.select
+        chosen = []
+        for code, rule in rules.items():
+            sel = _best_prefix(code, selected) if selected is not None else (
+                0 if getattr(rule, "default_enabled", True) else None)
+            if sel is not None and sel < len(code) and not getattr(rule, "default_enabled", True):
+                sel = None  # opt-in rules need their full code
+            ext = _best_prefix(code, self.extend_select)
+            if ext is not None and ext < len(code) and not getattr(rule, "default_enabled", True):
+                ext = None
+            on = max(x for x in (sel, ext, -1) if x is not None)
+            off = _best_prefix(code, [*self.ignore, *self.extend_ignore])
+            if on >= 0 and (off is None or on > off):
+                chosen.append(code)
+        return frozenset(chosen)
+
+    def ignored_for(self, path: str) -> List[str]:
+        out: List[str] = []
+        for pattern, codes in self.per_file_ignores.items():
+            if _path_matches(path, pattern):
+                out.extend(codes)
+        return out
+
+    def fingerprint(self, enabled: Iterable[str]) -> str:
+        """Stable hash of everything that changes findings (for the cache)."""
+        payload = {
+            "enabled": sorted(enabled),
+            "knowledge": [self.extra_blocking_calls, self.allowed_blocking_calls,
+                          self.extra_coroutine_functions, self.preserving_decorators,
+                          self.thread_entry_points],
+        }
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _best_prefix(code: str, prefixes: Optional[Iterable[str]]) -> Optional[int]:
+    best = None
+    for prefix in prefixes or ():
+        p = "AIO" if prefix == "ALL" else prefix
+        if code.startswith(p) and (best is None or len(p) > best):
+            best = len(p)
+    return best
+
+
+def _path_matches(path: str, pattern: str) -> bool:
+    path = path.replace("\\", "/")
+    if fnmatch.fnmatch(path, pattern):
+        return True
+    # A pattern without a slash matches the file name at any depth.
+    return "/" not in pattern and fnmatch.fnmatch(path.rsplit("/", 1)[-1], pattern)
+
+
+# -- loading ----------------------------------------------------------------
+_LIST_KEYS = {
+    "select", "ignore", "extend-select", "extend-ignore", "exclude", "extend-exclude",
+    "extra-blocking-calls", "allowed-blocking-calls", "extra-coroutine-functions",
+    "preserving-decorators", "thread-entry-points",
+}
+_BOOL_KEYS = {"respect-gitignore"}
+_TABLE_KEYS = {"per-file-ignores"}
+KNOWN_KEYS = _LIST_KEYS | _BOOL_KEYS | _TABLE_KEYS
+_CODE_KEYS = {"select", "ignore", "extend-select", "extend-ignore"}
+
+
+def find_pyproject(start: Path) -> Optional[Path]:
+    start = start.resolve()
+    folder = start if start.is_dir() else start.parent
+    for candidate in (folder, *folder.parents):
+        path = candidate / "pyproject.toml"
+        if path.is_file():
+            return path
+    return None
+
+
+def load_file(path: Path, required_section: bool = False) -> Dict[str, object]:
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    section = data.get("tool", {}).get("asynclint")
+    if section is None:
+        if required_section:
+            raise ConfigError(f"{path}: no [tool.asynclint] section")
+        return {}
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: [tool.asynclint] must be a table")
+    return section
+
+
+def validate(values: Dict[str, object], origin: str, known_codes: Iterable[str]) -> Dict[str, object]:
+    known = list(known_codes)
+    out: Dict[str, object] = {}
+    for key, value in values.items():
+        where = f"{origin}: `{key}`"
+        if key not in KNOWN_KEYS:
+            raise ConfigError(f"{origin}: unknown option `{key}` (known: {', '.join(sorted(KNOWN_KEYS))})")
+        if key in _LIST_KEYS:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{where} must be a list of strings, got {value!r}")
+            if key in _CODE_KEYS:
+                for code in value:
+                    check_code(code, known, where)
+        elif key in _BOOL_KEYS:
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where} must be true or false, got {value!r}")
+        elif key in _TABLE_KEYS:
+            if not isinstance(value, dict) or not all(
+                    isinstance(v, list) and all(isinstance(c, str) for c in v) for v in value.values()):
+                raise ConfigError(f"{where} must be a table of glob = [codes], got {value!r}")
+            for codes in value.values():
+                for code in codes:
+                    check_code(code, known, where)
+        out[key.replace("-", "_")] = value
+    return out
+
+
+def check_code(code: str, known: List[str], where: str) -> None:
+    if code == "ALL" or code == "AIO":
+        return
+    if not any(k.startswith(code) for k in known):
+        raise ConfigError(f"{where}: unknown rule code or prefix {code!r}")
+
+
+def build(values: Dict[str, object], origin: str, root: Optional[Path]) -> Config:
+    cfg = Config(origin=origin, root=root)
+    names = {f.name for f in fields(Config)}
+    for key, value in values.items():
+        if key in names:
+            setattr(cfg, key, value)
+    return cfg

@@ -1,0 +1,181 @@
+"""What a rule sees while the engine walks a file.
+
+The engine owns the scope stack and the ancestors of the current node; rules
+read them through `Context` and report through it. Findings that need the
+whole project (phase 2) are reported with `report_if(query, ...)`: the query is
+plain data that `asynclint.index.project.ProjectIndex` answers once every file
+has been summarised.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+from . import noqa
+from .diagnostics import Diagnostic, Fix
+from .index.summary import FunctionInfo, ModuleSummary, Sym, SymbolBuilder, import_bindings
+from .positions import char_col
+
+_BUILTINS = frozenset(dir(builtins))
+
+
+@dataclass
+class Scope:
+    kind: str  # "module", "class", "function", "lambda"
+    node: ast.AST
+    qualname: str  # "" for the module; "C", "f", "f.<locals>.g"
+    is_async: bool = False
+    bindings: Dict[str, Sym] = field(default_factory=dict)
+    state: Dict[str, Any] = field(default_factory=dict)  # per-rule scratch, keyed by rule code
+    info: Optional[FunctionInfo] = None  # the summary entry of a def
+    class_sym: Sym = None  # for a class scope: the class itself
+
+
+@dataclass
+class Pending:
+    """A finding that holds only if the project index answers `query`."""
+
+    code: str
+    line: int
+    col: int
+    end_line: Optional[int]
+    end_col: Optional[int]
+    fields: Dict[str, Any]
+    query: tuple
+    fix: Optional[Fix] = None
+
+
+class Context:
+    def __init__(self, path: str, lines: List[str], summary: ModuleSummary, options, rules_by_code):
+        self.path = path
+        self.lines = lines
+        self.module = summary
+        self.options = options
+        self.rules = rules_by_code
+        self.parents: List[ast.AST] = []
+        self.scopes: List[Scope] = []
+        self.diagnostics: List[Diagnostic] = []
+        self.pendings: List[Pending] = []
+        self.statement: Optional[ast.stmt] = None  # innermost statement being walked
+        self.current_rule = None
+        self._symbols = SymbolBuilder(self.lookup)
+
+    # -- scopes -----------------------------------------------------------
+    @property
+    def scope(self) -> Scope:
+        return self.scopes[-1]
+
+    @property
+    def function(self) -> Optional[Scope]:
+        """The innermost def or lambda scope, or None at module/class level."""
+        for scope in reversed(self.scopes):
+            if scope.kind in ("function", "lambda"):
+                return scope
+        return None
+
+    @property
+    def in_async(self) -> bool:
+        """True when the code runs in the body of an `async def` (not in a
+        nested sync def or lambda)."""
+        fn = self.function
+        return fn is not None and fn.is_async
+
+    @property
+    def parent(self) -> Optional[ast.AST]:
+        return self.parents[-1] if self.parents else None
+
+    # -- symbols ----------------------------------------------------------
+    def lookup(self, name: str) -> Sym:
+        """Symbol a name refers to here, following Python's scoping: enclosing
+        functions, then the module; class bodies only for code directly in them."""
+        innermost = True
+        for scope in reversed(self.scopes):
+            if scope.kind == "module":
+                break
+            if scope.kind == "class" and not innermost:
+                continue
+            innermost = False
+            if name in scope.bindings:
+                return scope.bindings[name]
+        sym = self.module.bindings.get(name)
+        if sym is not None or name in self.module.bindings:
+            return sym
+        if name in _BUILTINS:
+            return ("builtin", name)
+        return ("global", self.module.name, name)
+
+    def symbol(self, node: ast.AST) -> Sym:
+        return self._symbols.expr(node)
+
+    def annotation_symbol(self, node: Optional[ast.AST]) -> Sym:
+        return self._symbols.annotation(node)
+
+    def bind(self, name: str, sym: Sym) -> None:
+        self.scope.bindings[name] = sym
+
+    def bind_import(self, node: ast.AST) -> None:
+        for name, sym in import_bindings(node, self.module.name, self.module.is_package):
+            self.bind(name, sym)
+
+    def qualified_name(self, node: ast.AST) -> Optional[str]:
+        """Dotted name an expression statically refers to, through imports and
+        aliases (`aio.create_task` -> "asyncio.create_task"); None if unknown."""
+        return dotted(self.symbol(node))
+
+    # -- reporting --------------------------------------------------------
+    def _position(self, node: ast.AST):
+        line = getattr(node, "lineno", 1)
+        col = char_col(self.lines, line, getattr(node, "col_offset", 0))
+        end_line = getattr(node, "end_lineno", None)
+        end_col = getattr(node, "end_col_offset", None)
+        if end_line is not None and end_col is not None:
+            end_col = char_col(self.lines, end_line, end_col)
+        return line, col, end_line, end_col
+
+    def suppressed(self, code: str, line: int) -> bool:
+        candidates = {line}
+        if self.statement is not None and getattr(self.statement, "lineno", line) <= line:
+            candidates.add(self.statement.lineno)
+        for ln in candidates:
+            if 1 <= ln <= len(self.lines) and noqa.line_suppresses(self.lines[ln - 1], code):
+                return True
+        return False
+
+    def report(self, node: ast.AST, fix: Optional[Fix] = None, rule=None, **fields) -> None:
+        rule = rule or self.current_rule
+        line, col, end_line, end_col = self._position(node)
+        if self.suppressed(rule.code, line):
+            return
+        self.diagnostics.append(Diagnostic(
+            path=self.path, line=line, col=col, end_line=end_line, end_col=end_col,
+            code=rule.code, name=rule.name, message=rule.message.format(**fields),
+            severity=rule.severity, fix=fix,
+        ))
+
+    def report_if(self, query: tuple, node: ast.AST, fix: Optional[Fix] = None, rule=None, **fields) -> None:
+        """Report when the project index answers `query` (phase 2). The
+        answer's fields are merged into the message fields."""
+        rule = rule or self.current_rule
+        line, col, end_line, end_col = self._position(node)
+        if self.suppressed(rule.code, line):
+            return
+        self.pendings.append(Pending(rule.code, line, col, end_line, end_col, fields, query, fix))
+
+
+def dotted(sym: Sym) -> Optional[str]:
+    """"asyncio.create_task" for module/global/attr chains; None otherwise."""
+    if sym is None:
+        return None
+    kind = sym[0]
+    if kind == "module":
+        return sym[1]
+    if kind == "global":
+        return f"{sym[1]}.{sym[2]}"
+    if kind == "builtin":
+        return f"builtins.{sym[1]}"
+    if kind == "attr":
+        base = dotted(sym[1])
+        return f"{base}.{sym[2]}" if base else None
+    return None

@@ -1,0 +1,485 @@
+"""The engine: files -> findings.
+
+Phase 1 (per file, in worker processes for large trees): read, parse once,
+summarise into the index, and walk the tree once, dispatching each node to the
+rules registered for its type. Findings that need the whole project are kept
+as `Pending` queries. Phase 1 results are cached on disk by content hash.
+
+Phase 2 (in the main process): join all summaries into a `ProjectIndex`,
+answer the pending queries, apply per-file ignores, sort.
+"""
+from __future__ import annotations
+
+import ast
+import hashlib
+import os
+import sys
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+
+from . import __version__, noqa
+from .config import Config
+from .context import Context, Pending, Scope
+from .diagnostics import Diagnostic, Severity
+from .index import queries
+from .index.modules import module_name
+from .index.project import ProjectIndex
+from .index.summary import ModuleSummary, summarise
+from .parsing import ParseFailure, parse
+from .positions import char_col
+from .rules import all_rules
+from .rules.base import Rule
+from .source import SourceError, decode
+
+SYNTAX_ERROR = "AIO001"
+INTERNAL_ERROR = "AIO002"
+
+
+@dataclass
+class FileResult:
+    """Phase-1 output for one file: plain data, cached and sent between processes."""
+
+    summary: Optional[ModuleSummary]
+    diagnostics: List[Diagnostic] = field(default_factory=list)  # path left empty
+    pendings: List[Pending] = field(default_factory=list)
+    not_analysed: Optional[str] = None  # why the file could not be analysed
+
+
+@dataclass
+class Settings:
+    """What phase 1 needs besides the file: picklable for workers."""
+
+    config: Config
+    enabled: FrozenSet[str]
+
+
+# -- the walk -----------------------------------------------------------------
+_FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+class Walker:
+    def __init__(self, enabled: Iterable[str]):
+        rules = all_rules()
+        self.rules = [rules[c] for c in sorted(enabled) if c in rules]
+        self.dispatch: Dict[type, list] = defaultdict(list)
+        for rule in self.rules:
+            for node_type in rule.node_types:
+                self.dispatch[node_type].append(rule)
+        self.leavers = [r for r in self.rules if type(r).leave_scope is not Rule.leave_scope]
+
+    def run(self, tree: ast.Module, ctx: Context) -> None:
+        dispatch = self.dispatch
+        disabled: set = set()
+        statements: List[Optional[ast.stmt]] = []
+        ctx.scopes.append(Scope("module", tree, ""))
+        stack: List[Tuple[ast.AST, bool]] = [(tree, False)]
+        iter_children = ast.iter_child_nodes
+        while stack:
+            node, leaving = stack.pop()
+            if leaving:
+                self._leave(node, ctx, statements, disabled)
+                continue
+            if isinstance(node, ast.stmt):
+                statements.append(ctx.statement)
+                ctx.statement = node
+            self._enter(node, ctx)
+            for rule in dispatch.get(type(node), ()):
+                if rule.code not in disabled:
+                    self._call(rule, rule.check, node, ctx, disabled)
+            if isinstance(node, (*_FUNCTION_TYPES, ast.Lambda, ast.ClassDef)):
+                self._push_scope(node, ctx)
+            ctx.parents.append(node)
+            stack.append((node, True))
+            children = list(iter_children(node))
+            for child in reversed(children):
+                stack.append((child, False))
+        self._leave_scope(ctx, disabled)
+
+    def _call(self, rule, fn, arg, ctx: Context, disabled: set) -> None:
+        ctx.current_rule = rule
+        try:
+            fn(arg, ctx)
+        except Exception as exc:  # one broken rule must not stop the others
+            disabled.add(rule.code)
+            line = getattr(arg, "lineno", None) or getattr(getattr(arg, "node", None), "lineno", 1)
+            ctx.diagnostics.append(Diagnostic(
+                path=ctx.path, line=line, col=1, code=INTERNAL_ERROR, name="internal-error",
+                message=f"internal error in rule {rule.code} ({rule.name}): "
+                        f"{type(exc).__name__}: {exc}; please report it",
+                severity=Severity.ERROR,
+            ))
+        finally:
+            ctx.current_rule = None
+
+    # -- structure the engine tracks for the rules --
+    def _enter(self, node: ast.AST, ctx: Context) -> None:
+        t = type(node)
+        if t is ast.Call:
+            fn = ctx.function
+            if fn is not None and fn.info is not None:
+                sym = ctx.symbol(node.func)
+                if sym is not None:
+                    fn.info.calls.append((sym, node.lineno, node.col_offset))
+        elif t is ast.Name:
+            if type(node.ctx) is ast.Store and ctx.scope.kind != "module":
+                parent = ctx.parent
+                if not (isinstance(parent, (ast.Assign, ast.AnnAssign)) and node is not getattr(parent, "value", None)):
+                    ctx.bind(node.id, None)
+        elif t is ast.Import or t is ast.ImportFrom:
+            if ctx.scope.kind != "module":
+                ctx.bind_import(node)
+        elif t in _FUNCTION_TYPES or t is ast.ClassDef:
+            scope = ctx.scope
+            if scope.kind != "module":
+                ctx.bind(node.name, ("global", ctx.module.name, _child_prefix(scope) + node.name))
+
+    def _push_scope(self, node: ast.AST, ctx: Context) -> None:
+        outer = ctx.scope
+        prefix = _child_prefix(outer)
+        if isinstance(node, ast.Lambda):
+            scope = Scope("lambda", node, prefix + "<lambda>")
+            for arg in _all_args(node.args):
+                scope.bindings[arg.arg] = None
+        elif isinstance(node, ast.ClassDef):
+            qual = prefix + node.name
+            scope = Scope("class", node, qual, class_sym=("global", ctx.module.name, qual))
+        else:
+            qual = prefix + node.name
+            scope = Scope("function", node, qual, is_async=isinstance(node, ast.AsyncFunctionDef),
+                          info=ctx.module.functions.get(qual))
+            for arg in _all_args(node.args):
+                scope.bindings[arg.arg] = ctx.annotation_symbol(arg.annotation)
+            positional = [*node.args.posonlyargs, *node.args.args]
+            decorators = {d.id for d in node.decorator_list if isinstance(d, ast.Name)}
+            if outer.kind == "class" and positional and "staticmethod" not in decorators:
+                # `self` is an instance of the class, `cls` the class itself
+                first = positional[0].arg
+                scope.bindings[first] = outer.class_sym if "classmethod" in decorators else ("inst", outer.class_sym)
+        ctx.scopes.append(scope)
+
+    def _leave(self, node: ast.AST, ctx: Context, statements: list, disabled: set) -> None:
+        ctx.parents.pop()
+        t = type(node)
+        if t is ast.Assign or t is ast.AnnAssign:
+            if ctx.scope.kind != "module":
+                targets = node.targets if t is ast.Assign else [node.target]
+                if t is ast.AnnAssign:
+                    sym = ctx.annotation_symbol(node.annotation)
+                    if sym is None and node.value is not None:
+                        sym = ctx.symbol(node.value)
+                else:
+                    sym = ctx.symbol(node.value)
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        ctx.bind(target.id, sym)
+        elif t in _FUNCTION_TYPES or t is ast.Lambda or t is ast.ClassDef:
+            self._leave_scope(ctx, disabled)
+        if isinstance(node, ast.stmt):
+            ctx.statement = statements.pop()
+
+    def _leave_scope(self, ctx: Context, disabled: set) -> None:
+        scope = ctx.scope
+        for rule in self.leavers:
+            if rule.code not in disabled:
+                self._call(rule, lambda s, c, r=rule: r.leave_scope(s, c), scope, ctx, disabled)
+        ctx.scopes.pop()
+
+
+def _child_prefix(scope: Scope) -> str:
+    if scope.kind == "module":
+        return ""
+    if scope.kind == "class":
+        return scope.qualname + "."
+    return scope.qualname + ".<locals>."
+
+
+def _all_args(args: ast.arguments) -> list:
+    out = [*args.posonlyargs, *args.args]
+    if args.vararg:
+        out.append(args.vararg)
+    out.extend(args.kwonlyargs)
+    if args.kwarg:
+        out.append(args.kwarg)
+    return out
+
+
+# -- phase 1 ------------------------------------------------------------------
+def _failure(code: str, message: str, line: int = 1, col: int = 1, name: str = "syntax-error") -> Diagnostic:
+    return Diagnostic(path="", line=line, col=col, code=code, name=name, message=message, severity=Severity.ERROR)
+
+
+def analyse_text(text: str, module: str, is_package: bool, path_for_summary: str,
+                 walker: Walker, settings: Settings) -> FileResult:
+    try:
+        tree = parse(text, path_for_summary)
+    except ParseFailure as failure:
+        lines = text.splitlines()
+        silenced = failure.line <= len(lines) and noqa.line_suppresses(lines[failure.line - 1], SYNTAX_ERROR)
+        diagnostics = [] if silenced else [_failure(SYNTAX_ERROR, failure.message, failure.line, failure.col)]
+        result = FileResult(summary=None, diagnostics=diagnostics)
+        if failure.unsupported:
+            result.not_analysed = failure.message
+        return result
+    lines = text.splitlines()
+    summary = summarise(tree, module, path_for_summary, is_package)
+    ctx = Context("", lines, summary, settings.config, walker.rules)
+    walker.run(tree, ctx)
+    return FileResult(summary=summary, diagnostics=ctx.diagnostics, pendings=ctx.pendings)
+
+
+def analyse_bytes(data: bytes, module: str, is_package: bool, path: str, walker: Walker, settings: Settings) -> FileResult:
+    try:
+        source = decode(data)
+    except SourceError as exc:
+        return FileResult(summary=None, diagnostics=[_failure(SYNTAX_ERROR, str(exc))], not_analysed=str(exc))
+    return analyse_text(source.text, module, is_package, path, walker, settings)
+
+
+# -- cache --------------------------------------------------------------------
+class Cache:
+    """Phase-1 results on disk, one pickle per settings fingerprint, entries
+    keyed by path and validated by (size, mtime) and then content hash."""
+
+    def __init__(self, root: Path, fingerprint: str):
+        self.dir = root / ".asynclint_cache"
+        self.file = self.dir / f"v{__version__}-py{sys.version_info[0]}{sys.version_info[1]}-{fingerprint}.pickle"
+        self.entries: Dict[str, tuple] = {}
+        self.dirty = False
+        try:
+            import pickle
+            with open(self.file, "rb") as fh:
+                self.entries = pickle.load(fh)
+        except Exception:  # missing, truncated or from another version: start afresh
+            self.entries = {}
+
+    def lookup(self, path: Path, stat: os.stat_result) -> Tuple[Optional[FileResult], Optional[bytes], Optional[str]]:
+        key = str(path)
+        entry = self.entries.get(key)
+        if entry is not None and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
+            return entry[3], None, entry[2]
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None, None, None
+        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+        if entry is not None and entry[2] == digest:
+            self.entries[key] = (stat.st_size, stat.st_mtime_ns, digest, entry[3])
+            self.dirty = True
+            return entry[3], None, digest
+        return None, data, digest
+
+    def store(self, path: Path, stat: os.stat_result, digest: str, result: FileResult) -> None:
+        self.entries[str(path)] = (stat.st_size, stat.st_mtime_ns, digest, result)
+        self.dirty = True
+
+    def save(self, keep: Iterable[Path]) -> None:
+        if not self.dirty:
+            return
+        import pickle
+        import tempfile
+        keep_keys = {str(p) for p in keep}
+        entries = {k: v for k, v in self.entries.items() if k in keep_keys} if len(self.entries) > 2 * len(keep_keys) else self.entries
+        try:
+            self.dir.mkdir(exist_ok=True)
+            gitignore = self.dir / ".gitignore"
+            if not gitignore.exists():
+                gitignore.write_text("# Created by asynclint\n*\n")
+            for old in self.dir.glob("v*.pickle"):
+                if old != self.file:
+                    old.unlink(missing_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.dir, suffix=".tmp")
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(entries, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.file)
+        except OSError:
+            pass  # a read-only tree still gets its findings
+
+
+# -- workers --------------------------------------------------------------------
+_WORKER: Dict[str, object] = {}
+
+
+def _worker_init(settings: Settings) -> None:
+    _WORKER["settings"] = settings
+    _WORKER["walker"] = Walker(settings.enabled)
+
+
+def _worker_batch(batch: List[Tuple[str, str, bool, Optional[bytes]]]) -> List[Tuple[str, FileResult]]:
+    settings: Settings = _WORKER["settings"]  # type: ignore[assignment]
+    walker: Walker = _WORKER["walker"]  # type: ignore[assignment]
+    out = []
+    for path, module, is_package, data in batch:
+        out.append((path, _analyse_path(Path(path), module, is_package, data, walker, settings)))
+    return out
+
+
+def _analyse_path(path: Path, module: str, is_package: bool, data: Optional[bytes], walker: Walker, settings: Settings) -> FileResult:
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            return FileResult(summary=None, diagnostics=[_failure(SYNTAX_ERROR, f"cannot read file: {exc.strerror}", name="syntax-error")],
+                              not_analysed=f"cannot read file: {exc.strerror}")
+    return analyse_bytes(data, module, is_package, str(path), walker, settings)
+
+
+# -- the run ------------------------------------------------------------------
+@dataclass
+class RunResult:
+    diagnostics: List[Diagnostic]
+    files: int
+    not_analysed: Dict[str, str]  # display path -> reason
+    from_cache: int = 0
+    index: Optional[ProjectIndex] = None
+
+
+@dataclass
+class FileJob:
+    path: Path  # absolute
+    display: str
+    report: bool = True  # False: indexed for knowledge only
+    data: Optional[bytes] = None  # stdin content
+
+
+def lint_files(jobs: Sequence[FileJob], settings: Settings, root: Path, use_cache: bool = True,
+               workers: int = 1, progress: Optional[Callable[[int, int], None]] = None) -> RunResult:
+    cache = Cache(root, settings.config.fingerprint(settings.enabled)) if use_cache else None
+    results: Dict[Path, FileResult] = {}
+    todo: List[Tuple[FileJob, str, bool, Optional[bytes], Optional[os.stat_result], Optional[str]]] = []
+    from_cache = 0
+    for job in jobs:
+        module, is_package = module_name(job.path, root)
+        if job.data is not None or cache is None:
+            todo.append((job, module, is_package, job.data, None, None))
+            continue
+        try:
+            stat = job.path.stat()
+        except OSError:
+            todo.append((job, module, is_package, None, None, None))
+            continue
+        cached, data, digest = cache.lookup(job.path, stat)
+        if cached is not None:
+            results[job.path] = cached
+            from_cache += 1
+        else:
+            todo.append((job, module, is_package, data, stat, digest))
+
+    done = len(results)
+    total = len(jobs)
+    if workers > 1 and len(todo) >= 64:
+        batches = _batches(todo, workers)
+        by_path = {str(t[0].path): t for t in todo}
+        with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(settings,)) as pool:
+            payloads = [[(str(t[0].path), t[1], t[2], t[3]) for t in batch] for batch in batches]
+            for out in pool.map(_worker_batch, payloads):
+                for path, result in out:
+                    t = by_path[path]
+                    results[t[0].path] = result
+                    _remember(cache, t, result)
+                done += len(out)
+                if progress:
+                    progress(done, total)
+    else:
+        walker = Walker(settings.enabled)
+        for t in todo:
+            result = _analyse_path(t[0].path, t[1], t[2], t[3], walker, settings)
+            results[t[0].path] = result
+            _remember(cache, t, result)
+            done += 1
+            if progress and done % 50 == 0:
+                progress(done, total)
+
+    index = ProjectIndex(r.summary for j in jobs for r in [results[j.path]] if r.summary is not None)
+    diagnostics: List[Diagnostic] = []
+    not_analysed: Dict[str, str] = {}
+    for job in jobs:
+        if not job.report:
+            continue
+        result = results[job.path]
+        if result.not_analysed:
+            not_analysed[job.display] = result.not_analysed
+        ignored = settings.config.ignored_for(job.display)
+        found = findings_of(result, index, job.display)
+        for d in found:
+            if d.code not in settings.enabled:
+                continue
+            if ignored and noqa.suppresses(frozenset(ignored), d.code):
+                continue
+            diagnostics.append(d)
+    if cache is not None:
+        cache.save(j.path for j in jobs)
+    diagnostics.sort(key=Diagnostic.sort_key)
+    return RunResult(diagnostics, len([j for j in jobs if j.report]), not_analysed, from_cache, index)
+
+
+def _remember(cache: Optional[Cache], t, result: FileResult) -> None:
+    job, _, _, data, stat, digest = t
+    if cache is None or job.data is not None or stat is None:
+        return
+    if digest is None:
+        try:
+            data = job.path.read_bytes()
+        except OSError:
+            return
+        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+    cache.store(job.path, stat, digest, result)
+
+
+def _batches(todo: list, workers: int) -> List[list]:
+    """Batches of similar total size, largest files first, so no worker idles."""
+    sized = []
+    for t in todo:
+        try:
+            size = len(t[3]) if t[3] is not None else t[0].path.stat().st_size
+        except OSError:
+            size = 0
+        sized.append((size, t))
+    sized.sort(key=lambda s: -s[0])
+    target = max(1, sum(s for s, _ in sized) // (workers * 8))
+    batches: List[list] = []
+    current: list = []
+    current_size = 0
+    for size, t in sized:
+        current.append(t)
+        current_size += size
+        if current_size >= target:
+            batches.append(current)
+            current, current_size = [], 0
+    if current:
+        batches.append(current)
+    return batches
+
+
+def findings_of(result: FileResult, index: ProjectIndex, display: str) -> List[Diagnostic]:
+    """Phase 2 for one file: its local findings plus the pending ones the
+    index confirms."""
+    found = [d.with_path(display) for d in result.diagnostics]
+    if not result.pendings:
+        return found
+    rules = all_rules()
+    module = result.summary.name if result.summary else ""
+    for pending in result.pendings:
+        answer = queries.answer(index, module, pending.query)
+        if answer is None:
+            continue
+        rule = rules[pending.code]
+        found.append(Diagnostic(
+            path=display, line=pending.line, col=pending.col, end_line=pending.end_line,
+            end_col=pending.end_col, code=rule.code, name=rule.name,
+            message=rule.message.format(**{**pending.fields, **answer}),
+            severity=rule.severity, fix=pending.fix,
+        ))
+    return found
+
+
+def lint_source(text: str, path: str = "<stdin>", config: Optional[Config] = None,
+                enabled: Optional[Iterable[str]] = None) -> List[Diagnostic]:
+    """Check one piece of source in isolation (tests, editors)."""
+    config = config or Config()
+    codes = frozenset(enabled) if enabled is not None else config.enabled_codes(all_rules())
+    result = analyse_text(text, Path(path).stem or "module", False, path, Walker(codes), Settings(config, codes))
+    index = ProjectIndex([result.summary] if result.summary else [])
+    return sorted(findings_of(result, index, path), key=Diagnostic.sort_key)

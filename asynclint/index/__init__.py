@@ -1,0 +1,18 @@
+"""Project-wide knowledge.
+
+Phase 1 (`summary`) turns each parsed file into a plain-data `ModuleSummary`
+(picklable, cached by content hash). Phase 2 (`project`) joins all summaries
+into a `ProjectIndex` that answers the questions rules deferred while walking
+("does this symbolic call return a coroutine?").
+
+Symbols (`Sym`) are tuples, cheap to pickle and compare:
+    ("module", "pkg.mod")          a module
+    ("global", "pkg.mod", "name")  a module-level name, resolved in phase 2
+                                   (follows re-exports and `import *`)
+    ("attr", Sym, "name")          attribute of another symbol
+    ("call", Sym)                  the value a call of Sym returns
+    ("inst", Sym)                  an instance of the class Sym (annotations)
+    ("local", "qualname")          a def/class nested in a function
+    ("builtin", "name")
+    None                           unknown: rules stay quiet
+"""

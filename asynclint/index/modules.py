@@ -1,0 +1,61 @@
+"""Module names from file paths, and the project root."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterable, Optional
+
+ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
+
+
+def find_project_root(paths: Iterable[Path]) -> Path:
+    """The nearest folder above the given paths that holds a project marker,
+    else their common parent."""
+    resolved = [p.resolve() for p in paths] or [Path.cwd().resolve()]
+    try:
+        common = Path(os.path.commonpath([str(p) for p in resolved]))
+    except ValueError:  # different drives
+        common = resolved[0]
+    start = common if common.is_dir() else common.parent
+    for folder in (start, *start.parents):
+        if any((folder / marker).exists() for marker in ROOT_MARKERS):
+            return folder
+    return start
+
+
+def module_name(path: Path, root: Optional[Path] = None) -> tuple[str, bool]:
+    """(dotted module name, is_package) for a file.
+
+    Walks up through folders holding `__init__.py` (regular packages). Above
+    the top package, a `src/` layout or the project root ends the name. A file
+    outside any package is a top-level module named after its stem.
+    """
+    path = path.resolve()
+    is_package = path.name == "__init__.py"
+    parts = [] if is_package else [path.stem]
+    folder = path.parent
+    while (folder / "__init__.py").exists():
+        parts.append(folder.name)
+        if root is not None and folder == root:
+            break
+        folder = folder.parent
+    if not parts:  # an __init__.py whose folder is the root itself
+        parts = [path.parent.name]
+    return ".".join(reversed(parts)), is_package
+
+
+def resolve_relative(current: str, is_package: bool, level: int, target: Optional[str]) -> Optional[str]:
+    """Absolute module for `from {'.'*level}{target} import ...` in `current`."""
+    if level == 0:
+        return target
+    base = current.split(".")
+    if not is_package:
+        base = base[:-1]
+    drop = level - 1
+    if drop > len(base):
+        return None
+    if drop:
+        base = base[:-drop]
+    if target:
+        base = base + target.split(".")
+    return ".".join(base) if base else None

@@ -1,0 +1,144 @@
+"""Phase 2 of the index: every module's summary, joined.
+
+`ProjectIndex.resolve(sym)` follows a symbol through imports, re-exports and
+`import *` to what it names: a project function or class, a module, or an
+external dotted name. Rules' deferred queries (`queries.py`) build on it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, Iterable, Optional, Tuple
+
+from .summary import ClassInfo, FunctionInfo, ModuleSummary, Sym
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a symbol resolves to."""
+
+    kind: str  # "function", "class", "module", "external", "value", "unknown"
+    module: str = ""
+    qualname: str = ""  # project function/class qualname, or external dotted name
+    value: Sym = None  # for "value": the symbol a name was assigned
+
+    @property
+    def dotted(self) -> str:
+        if self.kind == "external":
+            return self.qualname
+        return f"{self.module}.{self.qualname}" if self.qualname else self.module
+
+
+UNKNOWN = Target("unknown")
+
+
+class ProjectIndex:
+    def __init__(self, summaries: Iterable[ModuleSummary]):
+        self.modules: Dict[str, ModuleSummary] = {}
+        for summary in summaries:
+            # Two files may claim one module name (scripts in different
+            # folders): keep the first, deterministic because input is sorted.
+            self.modules.setdefault(summary.name, summary)
+
+    # -- names ------------------------------------------------------------
+    def function(self, module: str, qualname: str) -> Optional[FunctionInfo]:
+        summary = self.modules.get(module)
+        return summary.functions.get(qualname) if summary else None
+
+    def klass(self, module: str, qualname: str) -> Optional[ClassInfo]:
+        summary = self.modules.get(module)
+        return summary.classes.get(qualname) if summary else None
+
+    def resolve_global(self, module: str, name: str, _seen: Optional[set] = None) -> Target:
+        """What `name` means at the top of `module` (or a dotted qualname)."""
+        seen = _seen if _seen is not None else set()
+        key = (module, name)
+        if key in seen or len(seen) > 50:
+            return UNKNOWN
+        seen.add(key)
+        summary = self.modules.get(module)
+        if summary is None:
+            sub = f"{module}.{name}"
+            if sub in self.modules:
+                return Target("module", sub)
+            return Target("external", qualname=f"{module}.{name}")
+        if name in summary.functions:
+            return Target("function", module, name)
+        if name in summary.classes:
+            return Target("class", module, name)
+        if name in summary.bindings:
+            sym = summary.bindings[name]
+            if sym == ("global", module, name):
+                return UNKNOWN
+            if sym is not None and sym[0] == "opaque":
+                return Target("value", module, name)
+            return self._resolve(sym, seen)
+        sub = f"{module}.{name}"
+        if sub in self.modules:
+            return Target("module", sub)
+        for star in summary.star_imports:
+            star_summary = self.modules.get(star)
+            if star_summary is not None and star_summary.all_names is not None and name not in star_summary.all_names:
+                continue
+            if star_summary is not None and name.startswith("_") and star_summary.all_names is None:
+                continue
+            target = self.resolve_global(star, name, seen)
+            if target.kind != "unknown" and not (target.kind == "external" and star in self.modules):
+                return target
+        if "." in name:  # a nested qualname we do not know
+            return UNKNOWN
+        return UNKNOWN
+
+    def resolve(self, sym: Sym) -> Target:
+        return self._resolve(sym, set())
+
+    def _resolve(self, sym: Sym, seen: set) -> Target:
+        if sym is None:
+            return UNKNOWN
+        kind = sym[0]
+        if kind == "module":
+            return Target("module", sym[1]) if sym[1] in self.modules else Target("external", qualname=sym[1])
+        if kind == "global":
+            return self.resolve_global(sym[1], sym[2], seen)
+        if kind == "builtin":
+            return Target("external", qualname=f"builtins.{sym[1]}")
+        if kind == "attr":
+            base = self._resolve(sym[1], seen)
+            if base.kind == "module":
+                return self.resolve_global(base.module, sym[2], seen)
+            if base.kind == "external":
+                return Target("external", qualname=f"{base.qualname}.{sym[2]}")
+            if base.kind == "class":
+                method = self.find_method(base.module, base.qualname, sym[2])
+                if method is not None:
+                    return Target("function", method[0], method[1])
+            return UNKNOWN
+        return UNKNOWN
+
+    # -- classes ----------------------------------------------------------
+    def mro(self, module: str, qualname: str, limit: int = 30) -> Tuple[Tuple[str, str], ...]:
+        """Project classes in method resolution order (depth-first, left to
+        right, duplicates removed; enough for the usual hierarchies)."""
+        order, stack, seen = [], [(module, qualname)], set()
+        while stack and len(order) < limit:
+            mod, qual = stack.pop(0)
+            if (mod, qual) in seen:
+                continue
+            seen.add((mod, qual))
+            info = self.klass(mod, qual)
+            if info is None:
+                continue
+            order.append((mod, qual))
+            bases = []
+            for base in info.bases:
+                target = self.resolve(base)
+                if target.kind == "class":
+                    bases.append((target.module, target.qualname))
+            stack = bases + stack
+        return tuple(order)
+
+    def find_method(self, module: str, qualname: str, name: str) -> Optional[Tuple[str, str]]:
+        for mod, qual in self.mro(module, qualname):
+            info = self.klass(mod, qual)
+            if info is not None and name in info.methods:
+                return mod, info.methods[name]
+        return None

@@ -1,0 +1,223 @@
+"""Phase 1 of the index: a plain-data summary of one module.
+
+Built from the statements of a parsed module (not its expressions: that is
+the engine walk's job) so it costs a fraction of the check. Everything here is
+picklable and cached with the file's findings.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+from .modules import resolve_relative
+
+Sym = Optional[tuple]
+
+
+@dataclass
+class FunctionInfo:
+    qualname: str
+    is_async: bool
+    lineno: int
+    col: int
+    decorators: List[Sym] = field(default_factory=list)
+    returns: Sym = None  # symbol of the return annotation
+    params: List[Tuple[str, Sym]] = field(default_factory=list)
+    is_generator: bool = False
+    # Filled by the engine walk for cross-function analyses: (Sym, line, col)
+    calls: List[Tuple[Sym, int, int]] = field(default_factory=list)
+
+
+@dataclass
+class ClassInfo:
+    qualname: str
+    lineno: int
+    bases: List[Sym] = field(default_factory=list)
+    methods: Dict[str, str] = field(default_factory=dict)  # name -> function qualname
+    attrs: Dict[str, Sym] = field(default_factory=dict)  # instance/class attribute types
+
+
+@dataclass
+class ModuleSummary:
+    name: str
+    path: str
+    is_package: bool
+    bindings: Dict[str, Sym] = field(default_factory=dict)  # module-level names
+    all_names: Optional[List[str]] = None  # __all__, when literal
+    star_imports: List[str] = field(default_factory=list)
+    functions: Dict[str, FunctionInfo] = field(default_factory=dict)
+    classes: Dict[str, ClassInfo] = field(default_factory=dict)
+    runs_loop: bool = False  # calls asyncio.run / run_until_complete / run_forever
+
+
+def import_bindings(node: ast.AST, module: str, is_package: bool) -> List[Tuple[str, Sym]]:
+    """Names an import statement binds, as symbols."""
+    out: List[Tuple[str, Sym]] = []
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            if alias.asname:
+                out.append((alias.asname, ("module", alias.name)))
+            else:
+                top = alias.name.split(".", 1)[0]
+                out.append((top, ("module", top)))
+    elif isinstance(node, ast.ImportFrom):
+        target = resolve_relative(module, is_package, node.level or 0, node.module)
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            sym = ("global", target, alias.name) if target else None
+            out.append((alias.asname or alias.name, sym))
+    return out
+
+
+def star_target(node: ast.ImportFrom, module: str, is_package: bool) -> Optional[str]:
+    if any(a.name == "*" for a in node.names):
+        return resolve_relative(module, is_package, node.level or 0, node.module)
+    return None
+
+
+class SymbolBuilder:
+    """Turns expressions into symbols given a name lookup."""
+
+    def __init__(self, lookup):
+        self.lookup = lookup  # name -> Sym
+
+    def expr(self, node: ast.AST, depth: int = 0) -> Sym:
+        if depth > 50:  # pathological attribute chains: give up quietly
+            return None
+        if isinstance(node, ast.Name):
+            return self.lookup(node.id)
+        if isinstance(node, ast.Attribute):
+            base = self.expr(node.value, depth + 1)
+            return ("attr", base, node.attr) if base is not None else None
+        if isinstance(node, ast.Call):
+            func = self.expr(node.func, depth + 1)
+            return ("call", func) if func is not None else None
+        if isinstance(node, ast.Await):
+            inner = self.expr(node.value, depth + 1)
+            return ("await", inner) if inner is not None else None
+        return None
+
+    def annotation(self, node: Optional[ast.AST]) -> Sym:
+        """Symbol for the instance an annotation describes (`X`, `Optional[X]`,
+        `X | None`, `"X"`); None when it is anything else."""
+        if node is None:
+            return None
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            try:
+                node = ast.parse(node.value, mode="eval").body
+            except SyntaxError:
+                return None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            left, right = node.left, node.right
+            if _is_none(right):
+                return self.annotation(left)
+            if _is_none(left):
+                return self.annotation(right)
+            return None
+        if isinstance(node, ast.Subscript):
+            outer = self.expr(node.value)
+            if outer in (("global", "typing", "Optional"), ("attr", ("module", "typing"), "Optional")):
+                return self.annotation(node.slice)
+            return None
+        cls = self.expr(node)
+        return ("inst", cls) if cls is not None else None
+
+
+def _is_none(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def summarise(tree: ast.Module, module: str, path: str, is_package: bool) -> ModuleSummary:
+    summary = ModuleSummary(name=module, path=path, is_package=is_package)
+    bindings = summary.bindings
+    builder = SymbolBuilder(lambda name: bindings.get(name, ("global", module, name)))
+
+    def add_function(node, prefix: str, class_info: Optional[ClassInfo]) -> FunctionInfo:
+        qual = prefix + node.name
+        args = node.args
+        params = [
+            (a.arg, builder.annotation(a.annotation))
+            for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)
+        ]
+        info = FunctionInfo(
+            qualname=qual,
+            is_async=isinstance(node, ast.AsyncFunctionDef),
+            lineno=node.lineno,
+            col=node.col_offset,
+            decorators=[builder.expr(d) for d in node.decorator_list],
+            returns=builder.annotation(node.returns),
+            params=params,
+        )
+        summary.functions[qual] = info
+        if class_info is not None:
+            class_info.methods[node.name] = qual
+        return info
+
+    def visit_body(body, prefix: str, class_info: Optional[ClassInfo], top: bool) -> None:
+        for stmt in body:
+            visit_stmt(stmt, prefix, class_info, top)
+
+    def visit_stmt(stmt, prefix, class_info, top) -> None:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            add_function(stmt, prefix, class_info)
+            if top:
+                bindings[stmt.name] = ("global", module, prefix + stmt.name)
+            visit_body(stmt.body, f"{prefix}{stmt.name}.<locals>.", None, False)
+        elif isinstance(stmt, ast.ClassDef):
+            qual = prefix + stmt.name
+            info = ClassInfo(qualname=qual, lineno=stmt.lineno, bases=[builder.expr(b) for b in stmt.bases])
+            summary.classes[qual] = info
+            if top:
+                bindings[stmt.name] = ("global", module, qual)
+            visit_body(stmt.body, qual + ".", info, False)
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            if top:
+                for name, sym in import_bindings(stmt, module, is_package):
+                    bindings[name] = sym
+                if isinstance(stmt, ast.ImportFrom):
+                    star = star_target(stmt, module, is_package)
+                    if star:
+                        summary.star_imports.append(star)
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            value = stmt.value
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    if top and target.id == "__all__":
+                        summary.all_names = _literal_names(value)
+                        continue
+                    sym = _assigned_sym(builder, stmt, value)
+                    if top:
+                        bindings[target.id] = sym if sym is not None else ("opaque", module, target.id)
+                    elif class_info is not None and sym is not None:
+                        class_info.attrs[target.id] = sym
+        elif isinstance(stmt, (ast.If, ast.Try, ast.With, ast.For, ast.While)) or _is_try_star(stmt):
+            for name in ("body", "orelse", "finalbody"):
+                visit_body(getattr(stmt, name, ()), prefix, class_info, top)
+            for handler in getattr(stmt, "handlers", ()):
+                visit_body(handler.body, prefix, class_info, top)
+
+    visit_body(tree.body, "", None, True)
+    return summary
+
+
+def _assigned_sym(builder: SymbolBuilder, stmt: ast.AST, value: Optional[ast.AST]) -> Sym:
+    if isinstance(stmt, ast.AnnAssign):
+        annotated = builder.annotation(stmt.annotation)
+        if annotated is not None:
+            return annotated
+    return builder.expr(value) if value is not None else None
+
+
+def _literal_names(node: Optional[ast.AST]) -> Optional[List[str]]:
+    if isinstance(node, (ast.List, ast.Tuple)):
+        names = [e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+        if len(names) == len(node.elts):
+            return names
+    return None
+
+
+def _is_try_star(stmt: ast.AST) -> bool:
+    return type(stmt).__name__ == "TryStar"

@@ -1,0 +1,1 @@
+"""Catalogues of APIs: plain data, easy to extend, no logic."""

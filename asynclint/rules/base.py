@@ -1,0 +1,60 @@
+"""What a rule is.
+
+A rule module defines one subclass of `Rule` with its metadata, its
+documentation and examples, the node types it wants, and `check()`. The engine
+walks each file once and calls `check(node, ctx)` for every node of those
+types; `ctx` (`asynclint.context.Context`) carries the scope stack, the
+ancestors of the node, symbol resolution and reporting. Rules keep no state of
+their own: per-scope state lives in `ctx.scope.state`, and scope-level
+conclusions go in `leave_scope()`.
+"""
+from __future__ import annotations
+
+import ast
+import textwrap
+from typing import ClassVar, Tuple, Type
+
+from ..diagnostics import Applicability, Fixability, Severity
+
+
+class Rule:
+    code: ClassVar[str] = ""
+    name: ClassVar[str] = ""  # kebab-case
+    summary: ClassVar[str] = ""  # one line, shown by `asynclint rules`
+    message: ClassVar[str] = ""  # str.format template, fields given to report()
+    severity: ClassVar[Severity] = Severity.WARNING
+    fixable: ClassVar[Fixability] = Fixability.NEVER
+    fix_applicability: ClassVar[Applicability] = Applicability.SAFE
+    default_enabled: ClassVar[bool] = True  # False: opt-in ("strict") rules
+    node_types: ClassVar[Tuple[Type[ast.AST], ...]] = ()
+    # Documentation, shown by `asynclint rule CODE` and in docs/rules.md.
+    why: ClassVar[str] = ""  # why it is bad
+    bad_example: ClassVar[str] = ""
+    good_example: ClassVar[str] = ""
+    fix_notes: ClassVar[str] = ""  # what the fix does, or why there is none
+
+    def check(self, node: ast.AST, ctx) -> None:  # pragma: no cover - interface
+        """Inspect one node; report through ctx.report()/ctx.report_if()."""
+
+    def leave_scope(self, scope, ctx) -> None:
+        """Called when a function, lambda, class or module scope ends."""
+
+    @property
+    def family(self) -> str:
+        return self.code[:4]
+
+    def documentation(self) -> str:
+        """The rule's full documentation as Markdown."""
+        parts = [f"# {self.code} `{self.name}`", "", self.summary, ""]
+        parts += ["## Why is this bad?", "", textwrap.dedent(self.why).strip(), ""]
+        if self.bad_example:
+            parts += ["## Example", "", "```python", textwrap.dedent(self.bad_example).strip(), "```", ""]
+        if self.good_example:
+            parts += ["## Use instead", "", "```python", textwrap.dedent(self.good_example).strip(), "```", ""]
+        fix = f"Fixable: {self.fixable.value}"
+        if self.fixable is not Fixability.NEVER:
+            fix += f" ({self.fix_applicability.value})"
+        parts += ["## Fix", "", fix + "." + (" " + textwrap.dedent(self.fix_notes).strip() if self.fix_notes else ""), ""]
+        if not self.default_enabled:
+            parts += ["This rule is opt-in: enable it with `--extend-select " + self.code + "`.", ""]
+        return "\n".join(parts)

@@ -1,0 +1,76 @@
+"""Every rule's fixtures, through the real command and in variants."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from asynclint.rules import all_rules
+
+from .harness import (FIXTURES, MARKER, copy_fixture, expected, file_args, findings_by_cli, lint_folder,
+                      python_files, rule_folders, strip_async)
+
+FOLDERS = rule_folders()
+
+
+# AIO002 reports a crash inside asynclint itself; no source file can (or
+# should) trigger it: tests/test_engine.py checks it with a rule made to fail.
+NO_FIXTURE = {"AIO002"}
+
+
+def test_every_rule_has_bad_and_good_fixtures():
+    for code, rule in all_rules().items():
+        if code in NO_FIXTURE:
+            continue
+        folder = FIXTURES / code
+        assert folder.is_dir(), f"{code} has no fixture folder tests/fixtures/{code}"
+        files = python_files(folder)
+        assert any(p.name.startswith("bad") or p.parent != folder for p in files), f"{code}: no bad_*.py"
+        assert any(p.name.startswith("good") for p in files), f"{code}: no good_*.py"
+        assert expected(folder), f"{code}: no line is marked `# expect: {code}:COL`"
+
+
+@pytest.mark.parametrize("code", FOLDERS)
+def test_findings_match_markers_exactly(code, tmp_path):
+    folder = copy_fixture(code, tmp_path)
+    want = {f for f in expected(folder) if f[3] == code}
+    got = findings_by_cli(folder, code)
+    missing = sorted(want - got)
+    unexpected = sorted(got - want)
+    assert not missing and not unexpected, f"missing: {missing}\nunexpected (false positives): {unexpected}"
+
+
+@pytest.mark.parametrize("code", FOLDERS)
+def test_noqa_on_marker_line_silences(code, tmp_path):
+    folder = copy_fixture(code, tmp_path)
+    marks = sorted(f for f in expected(folder) if f[3] == code)
+    if not marks:
+        pytest.fail(f"{code}: fixture has no markers")
+    # silence every marker at once, each with its own code (and a family prefix for half of them)
+    by_file = {}
+    for i, (rel, line, _col, c) in enumerate(marks):
+        by_file.setdefault(rel, {})[line] = c if i % 2 == 0 else c[:4]
+    for rel, lines in by_file.items():
+        path = folder / rel
+        text = path.read_bytes().decode("utf-8")
+        out = []
+        for n, line in enumerate(text.splitlines(keepends=True), 1):
+            if n in lines:
+                body = line.rstrip("\r\n")
+                ending = line[len(body):]
+                line = f"{body}  # noqa: {lines[n]}{ending}"
+            out.append(line)
+        path.write_bytes("".join(out).encode("utf-8"))
+    extra = [a for p in python_files(folder) for a in file_args(p) if a.startswith("AIO")]
+    left = [d for d in lint_folder(folder, [code], extra) if d.code == code]
+    assert not left, [d.format_text() for d in left]
+
+
+@pytest.mark.parametrize("code", [c for c in FOLDERS if c[:4] in ("AIO1", "AIO2")])
+def test_without_async_nothing_is_flagged(code, tmp_path):
+    folder = copy_fixture(code, tmp_path)
+    for path in python_files(folder):
+        text = path.read_bytes().decode("utf-8")
+        path.write_bytes(MARKER.sub("", strip_async(text)).encode("utf-8"))
+    found = [d for d in lint_folder(folder, ["AIO1", "AIO2"]) if d.code[:4] in ("AIO1", "AIO2")]
+    assert not found, [d.format_text() for d in found]
