@@ -1,0 +1,39 @@
+"""The rule registry, released codes, and generated docs."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from asynclint import docs
+from asynclint.rules import all_rules
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_released_codes_are_never_lost():
+    released = (ROOT / "tests" / "released_codes.txt").read_text().split()
+    codes = set(all_rules())
+    lost = [c for c in released if c not in codes]
+    assert not lost, f"released codes must keep existing: {lost}"
+    unreleased = sorted(codes - set(released))
+    assert not unreleased, f"add new codes to tests/released_codes.txt: {unreleased}"
+
+
+def test_every_rule_is_documented():
+    for code, rule in all_rules().items():
+        assert re.fullmatch(r"AIO\d{3}", code)
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", rule.name), rule.name
+        assert rule.summary and rule.message and rule.why.strip(), code
+        assert rule.fix_notes.strip(), f"{code}: say what the fix does, or why there is none"
+        if code not in ("AIO002",):
+            assert rule.bad_example.strip() and rule.good_example.strip(), code
+
+
+def test_readme_rule_table_is_current():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert docs.readme_with_table(readme) == readme, "run `python -m asynclint.docs` to regenerate"
+
+
+def test_docs_rules_md_is_current():
+    assert (ROOT / "docs" / "rules.md").read_text(encoding="utf-8") == docs.rules_markdown(), \
+        "run `python -m asynclint.docs` to regenerate"
