@@ -54,11 +54,10 @@ class Context:
         self.module = summary
         self.options = options
         self.rules = rules_by_code
-        self.parents: List[ast.AST] = []
+        self.node: Optional[ast.AST] = None  # the node being visited
         self.scopes: List[Scope] = []
         self.diagnostics: List[Diagnostic] = []
         self.pendings: List[Pending] = []
-        self.statement: Optional[ast.stmt] = None  # innermost statement being walked
         self.current_rule = None
         self._symbols = SymbolBuilder(self.lookup)
 
@@ -84,7 +83,27 @@ class Context:
 
     @property
     def parent(self) -> Optional[ast.AST]:
-        return self.parents[-1] if self.parents else None
+        """The direct parent of the node being visited."""
+        return parent_of(self.node) if self.node is not None else None
+
+    @property
+    def parents(self) -> List[ast.AST]:
+        """Ancestors of the node being visited, outermost first."""
+        chain = []
+        node = parent_of(self.node) if self.node is not None else None
+        while node is not None:
+            chain.append(node)
+            node = parent_of(node)
+        chain.reverse()
+        return chain
+
+    @property
+    def statement(self) -> Optional[ast.stmt]:
+        """The innermost statement containing the node being visited."""
+        node = self.node
+        while node is not None and not isinstance(node, ast.stmt):
+            node = parent_of(node)
+        return node
 
     # -- symbols ----------------------------------------------------------
     def lookup(self, name: str) -> Sym:
@@ -136,8 +155,9 @@ class Context:
 
     def suppressed(self, code: str, line: int) -> bool:
         candidates = {line}
-        if self.statement is not None and getattr(self.statement, "lineno", line) <= line:
-            candidates.add(self.statement.lineno)
+        statement = self.statement
+        if statement is not None and getattr(statement, "lineno", line) <= line:
+            candidates.add(statement.lineno)
         for ln in candidates:
             if 1 <= ln <= len(self.lines) and noqa.line_suppresses(self.lines[ln - 1], code):
                 return True
@@ -162,6 +182,11 @@ class Context:
         if self.suppressed(rule.code, line):
             return
         self.pendings.append(Pending(rule.code, line, col, end_line, end_col, fields, query, fix))
+
+
+def parent_of(node: ast.AST) -> Optional[ast.AST]:
+    """The parent the engine's walk linked to `node` (None for the module)."""
+    return getattr(node, "_al_parent", None)
 
 
 def dotted(sym: Sym) -> Optional[str]:

@@ -58,6 +58,13 @@ class Settings:
 
 # -- the walk -----------------------------------------------------------------
 _FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
+_SCOPE_TYPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef})
+# Node types the engine itself tracks (bindings, call graph).
+_TRACKED = frozenset({ast.Call, ast.Name, ast.Assign, ast.AnnAssign, ast.Import, ast.ImportFrom,
+                      ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
+# Leaf nodes no rule needs: `Load`/`Store` contexts and operators.
+_SKIP = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
+_LEAVE = "leave"
 
 
 class Walker:
@@ -71,31 +78,50 @@ class Walker:
         self.leavers = [r for r in self.rules if type(r).leave_scope is not Rule.leave_scope]
 
     def run(self, tree: ast.Module, ctx: Context) -> None:
+        """Depth-first, in source order, with an explicit stack (no recursion
+        limit on deeply nested code). Children get a parent link
+        (`_al_parent`) instead of the walk keeping an ancestor stack; only
+        scopes need a second visit, to close them."""
         dispatch = self.dispatch
         disabled: set = set()
-        statements: List[Optional[ast.stmt]] = []
         ctx.scopes.append(Scope("module", tree, ""))
-        stack: List[Tuple[ast.AST, bool]] = [(tree, False)]
-        iter_children = ast.iter_child_nodes
+        stack: list = [tree]
+        skip = _SKIP
+        scope_types = _SCOPE_TYPES
+        enter = self._enter
+        leave_marker = _LEAVE
         while stack:
-            node, leaving = stack.pop()
-            if leaving:
-                self._leave(node, ctx, statements, disabled)
+            node = stack.pop()
+            if type(node) is tuple:  # (_LEAVE, scope node)
+                self._leave_scope(ctx, disabled)
                 continue
-            if isinstance(node, ast.stmt):
-                statements.append(ctx.statement)
-                ctx.statement = node
-            self._enter(node, ctx)
-            for rule in dispatch.get(type(node), ()):
-                if rule.code not in disabled:
-                    self._call(rule, rule.check, node, ctx, disabled)
-            if isinstance(node, (*_FUNCTION_TYPES, ast.Lambda, ast.ClassDef)):
+            ctx.node = node
+            t = type(node)
+            if t in _TRACKED:
+                enter(node, t, ctx)
+            rules = dispatch.get(t)
+            if rules:
+                for rule in rules:
+                    if rule.code not in disabled:
+                        self._call(rule, rule.check, node, ctx, disabled)
+            if t in scope_types:
                 self._push_scope(node, ctx)
-            ctx.parents.append(node)
-            stack.append((node, True))
-            children = list(iter_children(node))
-            for child in reversed(children):
-                stack.append((child, False))
+                stack.append((leave_marker, node))
+            children = []
+            for name in node._fields:
+                value = getattr(node, name, None)
+                if type(value) is list:
+                    for item in value:
+                        if isinstance(item, ast.AST) and not isinstance(item, skip):
+                            item._al_parent = node
+                            children.append(item)
+                elif isinstance(value, ast.AST) and not isinstance(value, skip):
+                    value._al_parent = node
+                    children.append(value)
+            if children:
+                children.reverse()
+                stack.extend(children)
+        ctx.node = tree
         self._leave_scope(ctx, disabled)
 
     def _call(self, rule, fn, arg, ctx: Context, disabled: set) -> None:
@@ -115,8 +141,7 @@ class Walker:
             ctx.current_rule = None
 
     # -- structure the engine tracks for the rules --
-    def _enter(self, node: ast.AST, ctx: Context) -> None:
-        t = type(node)
+    def _enter(self, node: ast.AST, t: type, ctx: Context) -> None:
         if t is ast.Call:
             fn = ctx.function
             if fn is not None and fn.info is not None:
@@ -125,13 +150,24 @@ class Walker:
                     fn.info.calls.append((sym, node.lineno, node.col_offset))
         elif t is ast.Name:
             if type(node.ctx) is ast.Store and ctx.scope.kind != "module":
-                parent = ctx.parent
-                if not (isinstance(parent, (ast.Assign, ast.AnnAssign)) and node is not getattr(parent, "value", None)):
+                parent = node._al_parent
+                if not (type(parent) in (ast.Assign, ast.AnnAssign) and node is not parent.value):
                     ctx.bind(node.id, None)
+        elif t is ast.Assign or t is ast.AnnAssign:
+            # The value is resolved before the targets are rebound (x = x.f()).
+            if ctx.scope.kind != "module":
+                sym = None
+                if t is ast.AnnAssign:
+                    sym = ctx.annotation_symbol(node.annotation)
+                if sym is None and node.value is not None:
+                    sym = ctx.symbol(node.value)
+                for target in (node.targets if t is ast.Assign else (node.target,)):
+                    if type(target) is ast.Name:
+                        ctx.bind(target.id, sym)
         elif t is ast.Import or t is ast.ImportFrom:
             if ctx.scope.kind != "module":
                 ctx.bind_import(node)
-        elif t in _FUNCTION_TYPES or t is ast.ClassDef:
+        else:  # def or class: the name is bound in the enclosing scope
             scope = ctx.scope
             if scope.kind != "module":
                 ctx.bind(node.name, ("global", ctx.module.name, _child_prefix(scope) + node.name))
@@ -159,26 +195,6 @@ class Walker:
                 first = positional[0].arg
                 scope.bindings[first] = outer.class_sym if "classmethod" in decorators else ("inst", outer.class_sym)
         ctx.scopes.append(scope)
-
-    def _leave(self, node: ast.AST, ctx: Context, statements: list, disabled: set) -> None:
-        ctx.parents.pop()
-        t = type(node)
-        if t is ast.Assign or t is ast.AnnAssign:
-            if ctx.scope.kind != "module":
-                targets = node.targets if t is ast.Assign else [node.target]
-                if t is ast.AnnAssign:
-                    sym = ctx.annotation_symbol(node.annotation)
-                    if sym is None and node.value is not None:
-                        sym = ctx.symbol(node.value)
-                else:
-                    sym = ctx.symbol(node.value)
-                for target in targets:
-                    if isinstance(target, ast.Name):
-                        ctx.bind(target.id, sym)
-        elif t in _FUNCTION_TYPES or t is ast.Lambda or t is ast.ClassDef:
-            self._leave_scope(ctx, disabled)
-        if isinstance(node, ast.stmt):
-            ctx.statement = statements.pop()
 
     def _leave_scope(self, ctx: Context, disabled: set) -> None:
         scope = ctx.scope
