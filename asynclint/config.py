@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Dict, FrozenSet, Iterable, List, Optional
 
+from .diagnostics import FAMILIES
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -172,7 +174,7 @@ def validate(values: Dict[str, object], origin: str, known_codes: Iterable[str])
 
 
 def check_code(code: str, known: List[str], where: str) -> None:
-    if code == "ALL" or code == "AIO":
+    if code in ("ALL", "AIO") or code in FAMILIES:  # a whole family is always a valid choice
         return
     if not any(k.startswith(code) for k in known):
         raise ConfigError(f"{where}: unknown rule code or prefix {code!r}")

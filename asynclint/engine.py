@@ -235,10 +235,7 @@ def analyse_text(text: str, module: str, is_package: bool, path_for_summary: str
         lines = text.splitlines()
         silenced = failure.line <= len(lines) and noqa.line_suppresses(lines[failure.line - 1], SYNTAX_ERROR)
         diagnostics = [] if silenced else [_failure(SYNTAX_ERROR, failure.message, failure.line, failure.col)]
-        result = FileResult(summary=None, diagnostics=diagnostics)
-        if failure.unsupported:
-            result.not_analysed = failure.message
-        return result
+        return FileResult(summary=None, diagnostics=diagnostics, not_analysed=failure.message)
     lines = text.splitlines()
     summary = summarise(tree, module, path_for_summary, is_package)
     ctx = Context("", lines, summary, settings.config, walker.rules)
@@ -250,7 +247,7 @@ def analyse_bytes(data: bytes, module: str, is_package: bool, path: str, walker:
     try:
         source = decode(data)
     except SourceError as exc:
-        return FileResult(summary=None, diagnostics=[_failure(SYNTAX_ERROR, str(exc))], not_analysed=str(exc))
+        return FileResult(summary=None, diagnostics=[_failure(SYNTAX_ERROR, str(exc), exc.line)], not_analysed=str(exc))
     return analyse_text(source.text, module, is_package, path, walker, settings)
 
 

@@ -2,12 +2,19 @@
 from __future__ import annotations
 
 import io
+import re
 import tokenize
 from dataclasses import dataclass
+
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 
 
 class SourceError(Exception):
     """The file cannot be turned into text; the message is shown to the user."""
+
+    def __init__(self, message: str, line: int = 1):
+        super().__init__(message)
+        self.line = line
 
 
 @dataclass
@@ -17,18 +24,32 @@ class Source:
     bom: bool
 
 
+def _bad_bytes(data: bytes, encoding: str, exc: UnicodeDecodeError) -> SourceError:
+    line = data[: exc.start].count(b"\n") + 1
+    return SourceError(f"cannot decode the file as {encoding}: byte 0x{data[exc.start]:02x} on line {line} "
+                       f"is not valid {encoding}; declare the file's encoding (PEP 263) or re-save it as UTF-8", line)
+
+
 def decode(data: bytes) -> Source:
     if b"\x00" in data:
         raise SourceError("file is not Python source: it contains NUL bytes (a binary file?)")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as exc:  # bad or unknown coding cookie
+    except SyntaxError as exc:
+        first_two = data.split(b"\n", 2)[:2]
+        if not any(_COOKIE.match(line) for line in first_two):
+            try:  # no cookie: the real problem is bytes that are not UTF-8
+                data.decode("utf-8")
+            except UnicodeDecodeError as bad:
+                raise _bad_bytes(data, "utf-8", bad) from None
         raise SourceError(f"cannot determine the file's encoding: {exc}") from None
     bom = data.startswith(b"\xef\xbb\xbf")
     try:
         text = data.decode(encoding)
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise SourceError(f"cannot decode the file as {encoding}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise _bad_bytes(data, encoding, exc) from None
+    except LookupError as exc:
+        raise SourceError(f"cannot decode the file: {exc}") from None
     if text.startswith("\ufeff"):
         text = text[1:]
     return Source(text=text, encoding=encoding, bom=bom)

@@ -64,10 +64,21 @@ def copy_fixture(code: str, dest: Path) -> Path:
     return target
 
 
+def asynclint_command() -> List[str]:
+    """The installed console script beside the running interpreter (the one
+    a user gets from `pip install`), else whatever is on PATH."""
+    beside = Path(sys.executable).parent / "asynclint"
+    if beside.exists():
+        return [str(beside)]
+    exe = shutil.which("asynclint")
+    if exe:
+        return [exe]
+    raise RuntimeError("the asynclint console script is not installed: pip install -e '.[test]'")
+
+
 def run_cli(args: List[str], cwd: Path, stdin: bytes = b"", env_extra: Dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """The real console script, in a subprocess."""
-    exe = shutil.which("asynclint")
-    cmd = [exe] if exe else [sys.executable, "-m", "asynclint"]
+    cmd = asynclint_command()
     env = dict(os.environ)
     env.pop("PYTHONASYNCIODEBUG", None)
     if env_extra:
