@@ -516,7 +516,6 @@ class _Rewriter:
         self.aliases: List[Tuple[int, int]] = []  # (type keyword offset, name offset)
         self.excepts: List[Tuple[int, int, int]] = []  # (except offset, tuple start, end)
         self.placeholders: dict = {}  # position -> builder thunk
-        self.templates: List[int] = []  # offsets of t-string groups (rewritten to f)
 
     # positions ------------------------------------------------------------
     def pos(self, off: int) -> Tuple[int, int]:
@@ -709,33 +708,16 @@ class _Rewriter:
         template = any(t.fstr.template for t in fs)
         text = self.src[lo:hi]
         if template:
-            # t -> f keeps the length; check the f-string form on its own
-            ftext = list(text)
-            for t in fs:
-                if t.fstr.template:
-                    p = t.start - lo + t.fstr.prefix.index("t")
-                    ftext[p] = "f" if ftext[p] == "t" else "F"
-            ftext = "".join(ftext)
-        else:
-            ftext = text
-        try:
-            ast.parse("(" + ftext + "\n)", mode="eval")
-            simple = True
-        except SyntaxError:
-            simple = False
-        if template:
             self.add("template string", (3, 14), lo, hi)
-        if not simple:
-            self.add("f-string using PEP 701 syntax", (3, 12), lo, hi)
-        if simple and not template:
-            return  # not what failed
-        if simple:
-            for p, ch in enumerate(ftext):
-                if ch != text[p]:
-                    self.buf[lo + p] = ch
-            self.templates.append(lo)
-            return
-        # build the node ourselves: placeholder "(   )" of the same shape
+        else:
+            try:
+                ast.parse("(" + self.src[lo:hi] + "\n)", mode="eval")
+            except SyntaxError:
+                self.add("f-string using PEP 701 syntax", (3, 12), lo, hi)
+        # Every f-string group of a rewritten file is rebuilt, so that the
+        # pieces inside get the newer layout too (3.11 places them
+        # differently), not only the groups 3.11 rejects.  Placeholder:
+        # "(   )" of the same shape, replaced after parsing.
         self.blank_keep_lines(lo, hi)
         self.buf[lo] = "("
         self.buf[hi - 1] = ")"
@@ -754,8 +736,6 @@ class _Rewriter:
     def fix(self, tree: ast.Module) -> ast.Module:
         if self.placeholders:
             self._splice_strings(tree)
-        if self.templates:
-            self._templates(tree)
         if self.aliases:
             self._aliases(tree)
         if self.excepts:
@@ -800,8 +780,7 @@ class _Rewriter:
         pending: list = []  # [value, start, end] of literal run
 
         def lit(value: str, lo: int, hi: int) -> None:
-            if not value:
-                return
+            # a run of literal text; plain "" still opens or extends a run
             if pending:
                 pending[0] += value
                 pending[2] = hi
@@ -809,7 +788,7 @@ class _Rewriter:
                 pending.extend([value, lo, hi])
 
         def flush() -> None:
-            if pending:
+            if pending and pending[0]:
                 values.append(
                     _set_pos(ast.Constant(value=pending[0], kind=None), self.pos(pending[1]), self.pos(pending[2]))
                 )
@@ -817,7 +796,8 @@ class _Rewriter:
 
         for t in group:
             if t.fstr is None:
-                lit(ast.literal_eval(t.text) if "b" not in t.text[:3].lower() else "", t.start, t.end)
+                value = ast.literal_eval(t.text)
+                lit(value if isinstance(value, str) else "", t.start, t.end)
                 continue
             for item in t.fstr.body.items:
                 if item[0] == "lit":
@@ -877,28 +857,6 @@ class _Rewriter:
         return value
 
     # -- t-strings ----------------------------------------------------------
-    def _templates(self, tree: ast.Module) -> None:
-        keys = {self.pos(off) for off in self.templates}
-        group_at = {}
-        for off in self.templates:
-            for k, t in enumerate(self.toks):
-                if t.start == off:
-                    j = k
-                    while j + 1 < len(self.toks) and self.toks[j + 1].kind == "STRING":
-                        j += 1
-                    group_at[self.pos(off)] = self.toks[k : j + 1]
-                    break
-
-        def pick(node):
-            if isinstance(node, ast.JoinedStr):
-                key = (node.lineno, node.col_offset)
-                if key in keys:
-                    keys.discard(key)
-                    return self._to_template(node, group_at[key])
-            return None
-
-        self._replace(tree, pick)
-
     def _to_template(self, node: ast.JoinedStr, group: List[_Tok]) -> ast.expr:
         # expression text of each field, in order, for Interpolation.str
         texts = []
