@@ -319,11 +319,11 @@ class _Scanner:
                 op = self.op_at(i)
                 if c == "=" and op == "=":
                     # debug specifier: keep trailing blanks in the text
+                    if expr_end is None:
+                        expr_end = self._rstrip(expr_start, i)
                     i += 1
                     while i < self.n and src[i] in " \t\f":
                         i += 1
-                    if expr_end is None:
-                        expr_end = self._rstrip(expr_start, open_ + 1, i - 1)
                     debug = (expr_start, i)
                     continue
                 if c == "!" and op == "!=":
@@ -377,7 +377,7 @@ class _Scanner:
             op = self.op_at(i)
             i += len(op)
 
-    def _rstrip(self, lo: int, floor: int, hi: int) -> int:
+    def _rstrip(self, lo: int, hi: int) -> int:
         while hi > lo and self.src[hi - 1] in " \t\f\r\n":
             hi -= 1
         return hi
@@ -930,11 +930,8 @@ class _Rewriter:
 
 
 def _parse_rewritten(source: str, filename: str) -> ast.Module:
-    """ast.parse, falling back to the rewrites (used for f-string fields)."""
-    try:
-        return ast.parse(source, filename)
-    except SyntaxError:
-        pass
+    """Parse with the rewrites always applied (used for f-string fields and
+    except tuples, so that nested f-strings get the newer layout too)."""
     rw = _Rewriter(source, filename)
     rw.scan()
     if any(not c.exact for c in rw.constructs):

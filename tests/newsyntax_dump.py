@@ -23,10 +23,16 @@ def dump(tree):
             continue
         if name == "TypeAlias":
             name = "Assign"
-        if hasattr(node, "end_lineno") and isinstance(node, (ast.expr, ast.stmt, ast.excepthandler,
-                                                              ast.arg, ast.keyword, ast.alias,
-                                                              ast.pattern, ast.match_case.__base__)):
-            out.append([name, node.lineno, node.col_offset, node.end_lineno, node.end_col_offset])
+        if getattr(node, "end_lineno", None) is not None:
+            row = [name, node.lineno, node.col_offset, node.end_lineno, node.end_col_offset]
+            # a little content too, so rebuilt nodes are checked beyond positions
+            if name == "Constant":
+                row.append(repr(node.value))
+            elif name in ("FormattedValue", "Interpolation"):
+                row.append(node.conversion)
+            elif name == "Name":
+                row.append(node.id)
+            out.append(row)
         elif name not in ("Load", "Store", "Del"):
             out.append([name])
         for fname, value in ast.iter_fields(node):
