@@ -79,6 +79,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
+_RUNNING = sys.version_info[:2]
+
 __all__ = [
     "UnsupportedSyntax",
     "Construct",
@@ -645,6 +647,8 @@ class _Rewriter:
                 needs = (3, 13)
                 name = "type parameter default"
                 break
+        if needs <= _RUNNING:
+            return  # the running parser knows it: leave the nodes in place
         multiline = "\n" in self.src[lo:hi] or "\r" in self.src[lo:hi]
         if multiline:
             name = name + " spanning lines" if needs == (3, 12) else name
@@ -655,9 +659,11 @@ class _Rewriter:
 
     def type_alias(self, toks: List[_Tok], k: int, match: dict) -> None:
         kw, name = toks[k], toks[k + 1]
-        self.add("type alias statement", (3, 12), kw.start, name.end)
         if toks[k + 2].text == "[" and (k + 2) in match:
             self.type_params(toks, k + 2, match[k + 2])
+        if _RUNNING >= (3, 12):
+            return
+        self.add("type alias statement", (3, 12), kw.start, name.end)
         gap = self.src[kw.end : name.start]
         if kw.line_start and gap.strip(" \t\f") == "":
             # "type X" at line start: blanking would indent the line
@@ -709,6 +715,8 @@ class _Rewriter:
         text = self.src[lo:hi]
         if template:
             self.add("template string", (3, 14), lo, hi)
+        elif _RUNNING >= (3, 12):
+            return  # native f-strings already have the newer layout
         else:
             try:
                 ast.parse("(" + self.src[lo:hi] + "\n)", mode="eval")
@@ -839,6 +847,8 @@ class _Rewriter:
         """Parse source[lo:hi] as an expression, at its real position."""
         text = self.src[lo:hi]
         line, col = self.pos(lo)
+        if line == 1 and col < 3:
+            raise _ScanError("no room for the fragment prefix")
         if col >= 3:
             frag = "\n" * (line - 1) + "_=(" + " " * (col - 3) + text + "\n)"
         else:
@@ -948,7 +958,7 @@ def find_newer_syntax(source: str) -> List[Construct]:
     rw = _Rewriter(source, "<unknown>")
     try:
         rw.scan()
-    except (_ScanError, IndexError):
+    except Exception:
         return []
     return rw.constructs
 
@@ -997,14 +1007,14 @@ def parse(source: str, filename: str = "<unknown>") -> ast.Module:
     rw = _Rewriter(source, filename)
     try:
         rw.scan()
-    except (_ScanError, IndexError, RecursionError):
+    except Exception:  # unreadable to the scanner: a broken file
         raise original from None
     if not rw.constructs:
         raise original
     try:
         tree = ast.parse(rw.text(), filename)
-    except SyntaxError as second:
-        if hasattr(original, "add_note"):
+    except (SyntaxError, ValueError) as second:
+        if hasattr(original, "add_note") and isinstance(second, SyntaxError):
             original.add_note(
                 f"with newer syntax set aside the parser still fails: "
                 f"{second.msg} (line {second.lineno}, column {second.offset})"
@@ -1015,5 +1025,5 @@ def parse(source: str, filename: str = "<unknown>") -> ast.Module:
         raise _unsupported(rw.constructs, filename) from None
     try:
         return rw.fix(tree)
-    except (_ScanError, SyntaxError, IndexError, ValueError, RecursionError):
+    except Exception:  # a field or handler that does not parse: broken file
         raise original from None
