@@ -1,0 +1,1 @@
+import asyncio; asyncio.ensure_future(None)
