@@ -71,10 +71,19 @@ class Config:
                 chosen.append(code)
         return frozenset(chosen)
 
-    def ignored_for(self, path: str) -> List[str]:
+    def ignored_for(self, path: str, absolute: Optional[Path] = None) -> List[str]:
+        """Codes ignored for a file. Patterns are matched against the path
+        relative to the folder of the config file (as ruff does), and against
+        the path as displayed."""
+        candidates = [path]
+        if absolute is not None and self.root is not None:
+            try:
+                candidates.append(absolute.relative_to(self.root).as_posix())
+            except ValueError:
+                pass
         out: List[str] = []
         for pattern, codes in self.per_file_ignores.items():
-            if _path_matches(path, pattern):
+            if any(_path_matches(c, pattern) for c in candidates):
                 out.extend(codes)
         return out
 

@@ -414,7 +414,7 @@ def lint_files(jobs: Sequence[FileJob], settings: Settings, root: Path, use_cach
         result = results[job.path]
         if result.not_analysed:
             not_analysed[job.display] = result.not_analysed
-        ignored = settings.config.ignored_for(job.display)
+        ignored = settings.config.ignored_for(job.display, job.path)
         found = findings_of(result, index, job.display)
         for d in found:
             if d.code not in settings.enabled:

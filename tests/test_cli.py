@@ -295,3 +295,10 @@ def test_parallel_output_equals_serial(tmp_path):
     parallel = run_cli(["--no-cache", "-j", "2", "."], tmp_path)
     assert out(serial).count("AIO400") == 40
     assert parallel.stdout == serial.stdout
+
+
+def test_per_file_ignores_are_relative_to_the_config_folder(project, tmp_path):
+    write(project, "pyproject.toml", "[tool.asynclint]\nper-file-ignores = { \"src/demo/b.py\" = [\"AIO400\"] }\n")
+    # run from elsewhere: the displayed path differs, the pattern still applies
+    proc = run_cli(["--no-cache", str(project / "src")], tmp_path)
+    assert out(proc) == ""
