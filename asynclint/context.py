@@ -60,6 +60,7 @@ class Context:
         self.pendings: List[Pending] = []
         self.statement: Optional[ast.stmt] = None  # innermost statement being walked
         self.current_rule = None
+        self.honour_noqa = True  # False when flake8 applies `# noqa` itself
         self._symbols = SymbolBuilder(self.lookup)
 
     # -- scopes -----------------------------------------------------------
@@ -135,6 +136,8 @@ class Context:
         return line, col, end_line, end_col
 
     def suppressed(self, code: str, line: int) -> bool:
+        if not self.honour_noqa:
+            return False
         candidates = {line}
         if self.statement is not None and getattr(self.statement, "lineno", line) <= line:
             candidates.add(self.statement.lineno)
