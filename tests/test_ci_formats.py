@@ -247,3 +247,17 @@ def test_ruff_keeps_asynclint_noqa_with_lint_external(tmp_path):
     write(tmp_path, {"more.py": DISCARDED})
     proc = shell(both, tmp_path)
     assert proc.returncode == 1 and "more.py:9:5: AIO400" in proc.stdout.decode()
+
+
+# -- docs ---------------------------------------------------------------------------
+def test_migration_table_lists_every_rule():
+    """Every rule asynclint has (and every family) has a row in
+    docs/migration.md, so the table grows with the rules."""
+    from asynclint.rules import all_rules
+
+    text = (ROOT / "docs" / "migration.md").read_text(encoding="utf-8")
+    rows = set(re.findall(r"^\| (AIO\d{3}) \|", text, re.M))
+    missing = sorted(set(all_rules()) - rows)
+    assert not missing, f"docs/migration.md has no row for {missing}"
+    for family in ("AIO0xx", "AIO1xx", "AIO2xx", "AIO3xx", "AIO4xx", "AIO5xx"):
+        assert f"| **{family}** |" in text
