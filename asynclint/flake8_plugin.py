@@ -216,7 +216,14 @@ class Plugin:
         paths = args[2] if len(args) >= 3 else getattr(options, "filenames", None)
         cls._options = options
         cls._paths = tuple(paths or (".",))
-        _state_for(options, cls._paths)  # build (or load) the index now, before flake8 forks
+        try:
+            _state_for(options, cls._paths)  # build (or load) the index now, before flake8 forks
+        except configmod.ConfigError as exc:
+            # flake8 prints this as a critical error and exits non-zero,
+            # as `asynclint` does with `asynclint: error: ...`
+            from flake8 import exceptions
+
+            raise exceptions.ExecutionError(f"asynclint: error: {exc}") from None
 
     # -- checking -----------------------------------------------------------
     def run(self) -> Iterator[Tuple[int, int, str, type]]:

@@ -170,6 +170,15 @@ def test_tool_asynclint_selection_applies(project):
     assert codes(run_flake8(["--select", "AIO", "other.py"], project)) == ["AIO400"]
 
 
+def test_bad_tool_asynclint_is_a_clean_error(project):
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + '\n[tool.asynclint]\nextra-blocking-calls = "not a list"\n')
+    proc = run_flake8(["--select", "AIO", "app.py"], project)
+    out = proc.stdout.decode() + proc.stderr.decode()
+    assert proc.returncode != 0
+    assert "asynclint: error:" in out and "extra-blocking-calls" in out and "Traceback" not in out
+
+
 def test_stdin_equals_asynclint_stdin(project):
     data = (project / "app.py").read_bytes()
     theirs = run_flake8(["--select", "AIO", "--stdin-display-name", "app.py", "-"], project, stdin=data)
