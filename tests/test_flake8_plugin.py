@@ -230,6 +230,38 @@ def test_options_from_flake8_config_and_tool_asynclint(project):
     assert state["enabled"]
 
 
+def test_opt_in_rules_need_their_full_code(project):
+    """As in asynclint: an opt-in rule runs when flake8's --select or
+    --extend-select names its full code, never through a prefix."""
+    from asynclint.rules import all_rules
+
+    rules = all_rules()
+    default = probe(project, ["--select", "AIO", "app.py"])["enabled"]
+    assert set(default) == {c for c, r in rules.items() if r.default_enabled}
+    for code, rule in rules.items():
+        if not rule.default_enabled:
+            assert code in probe(project, ["--extend-select", code, "app.py"])["enabled"]
+            assert code in probe(project, ["--select", f"AIO,{code}", "app.py"])["enabled"]
+
+
+def test_spawned_workers_load_the_index_from_the_cache(project):
+    """With the `spawn` start method (macOS, Windows) flake8's workers parse
+    the options again: each loads the index from the cache the main process
+    saved, and the findings are the same."""
+    write(project, {f"pkg/m{i}.py": APP for i in range(4)})
+    script = (
+        "import multiprocessing, sys\n"
+        "multiprocessing.set_start_method('spawn', force=True)\n"
+        "from flake8.main.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script, "--jobs", "2", "--select", "AIO", "pkg", "app.py"],
+                          cwd=project, capture_output=True, timeout=300)
+    assert proc.returncode == 1, proc.stderr.decode()
+    assert lines_of(proc) == lines_of(run_cli(["pkg", "app.py"], project))
+    assert len(lines_of(proc)) == 5
+
+
 def test_knowledge_options_give_the_same_findings_as_tool_asynclint(project):
     """extra-blocking-calls / extra-coroutine-functions given to flake8 act as
     they do in [tool.asynclint] for the command."""

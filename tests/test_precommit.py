@@ -159,8 +159,9 @@ def test_hook_definitions():
     assert set(hooks) == {"asynclint", "asynclint-fix"}
     for hook in hooks.values():
         assert hook["language"] == "python" and hook["types"] == ["python"] and hook["require_serial"] is True
-        assert hook["entry"] == "asynclint"
-    assert hooks["asynclint-fix"]["args"] == ["--fix"]
+    assert hooks["asynclint"]["entry"] == "asynclint"
+    # users' `args:` replace a hook's args, so --fix must live in the entry
+    assert hooks["asynclint-fix"]["entry"] == "asynclint --fix" and "args" not in hooks["asynclint-fix"]
 
 
 def test_try_repo_fails_on_the_finding_and_passes_when_corrected(precommit, tmp_path):
