@@ -261,3 +261,14 @@ def test_migration_table_lists_every_rule():
     assert not missing, f"docs/migration.md has no row for {missing}"
     for family in ("AIO0xx", "AIO1xx", "AIO2xx", "AIO3xx", "AIO4xx", "AIO5xx"):
         assert f"| **{family}** |" in text
+
+
+def test_readme_snippets_are_the_tested_ones():
+    """A snippet the README shows (same `<!-- snippet:NAME -->` markers) is
+    word for word the one in docs/integrations.md that the tests run."""
+    readme = snippets(ROOT / "README.md")
+    docs = snippets()
+    unknown = sorted(set(readme) - set(docs))
+    assert not unknown, f"README.md shows snippets no test runs: {unknown}"
+    for name, body in readme.items():
+        assert body == docs[name], f"README.md's snippet {name!r} differs from docs/integrations.md"
