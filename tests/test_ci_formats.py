@@ -11,6 +11,7 @@ import sys
 import textwrap
 from pathlib import Path
 from typing import Dict, List
+from urllib.parse import unquote
 
 import jsonschema
 import pytest
@@ -128,6 +129,12 @@ def sarif_validator():
     return cls(schema)
 
 
+# RFC 3986 characters of a relative reference (unreserved, sub-delims, ":",
+# "@", "/", and %XX escapes); the schema's "uri-reference" format needs an
+# extra package to be checked by jsonschema, so check it here.
+_URI_REFERENCE = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})+")
+
+
 def assert_valid(validator, doc) -> None:
     errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.path))
     assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors[:10])
@@ -155,7 +162,9 @@ def test_sarif_from_the_documented_workflow_validates(project, sarif_validator):
     for result, f in zip(run["results"], findings):
         assert result["ruleId"] == f["code"] and rules[result["ruleIndex"]]["id"] == f["code"]
         loc = result["locations"][0]["physicalLocation"]
-        assert loc["artifactLocation"]["uri"] == f["path"]
+        uri = loc["artifactLocation"]["uri"]
+        assert _URI_REFERENCE.fullmatch(uri), f"not a valid URI reference: {uri!r}"
+        assert unquote(uri) == f["path"]
         region = loc["region"]
         assert (region["startLine"], region["startColumn"], region["endLine"], region["endColumn"]) == (
             f["line"], f["column"], f["end_line"], f["end_column"])
