@@ -152,7 +152,8 @@ def build_state(options, paths: Sequence[str], use_cache: bool = True, workers: 
     except Exception:  # an unreadable path: flake8 itself reports it
         files = []
     jobs = [FileJob(f.path, f.display, report=False) for f in files]
-    jobs += _context_jobs(root, jobs, excludes, cfg.respect_gitignore)
+    if given and not any(p.resolve() == root for p in given):  # else the walk above covered the project
+        jobs += _context_jobs(root, jobs, excludes, cfg.respect_gitignore)
     if workers is None:
         # flake8's pool workers are daemonic and may not start processes of
         # their own; there the cache is warm anyway (see the module doc).
