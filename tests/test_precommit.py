@@ -297,3 +297,12 @@ def test_fix_hook_applies_safe_fixes__needs_fix_and_AIO200(precommit, tmp_path):
     git(["add", "poller.py"], project, env)
     accepted = commit(project, env, "add poller, fixed")
     assert accepted.returncode == 0, output(accepted)
+
+
+def test_snippets_pin_the_current_release():
+    """The README's `rev:` is the tag of this version, so users who paste it
+    get the hooks this repository defines."""
+    from asynclint import __version__
+
+    for name in ("pre-commit-config", "pre-commit-config-fix"):
+        assert f"rev: v{__version__}\n" in snippet(name), name
