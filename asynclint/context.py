@@ -59,6 +59,7 @@ class Context:
         self.diagnostics: List[Diagnostic] = []
         self.pendings: List[Pending] = []
         self.current_rule = None
+        self.honour_noqa = True  # False when flake8 applies `# noqa` itself
         self._symbols = SymbolBuilder(self.lookup)
 
     # -- scopes -----------------------------------------------------------
@@ -154,6 +155,8 @@ class Context:
         return line, col, end_line, end_col
 
     def suppressed(self, code: str, line: int) -> bool:
+        if not self.honour_noqa:
+            return False
         candidates = {line}
         statement = self.statement
         if statement is not None and getattr(statement, "lineno", line) <= line:

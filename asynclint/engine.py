@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
+import re
 import sys
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
@@ -54,6 +55,9 @@ class Settings:
 
     config: Config
     enabled: FrozenSet[str]
+    # False in the flake8 adapter: flake8 applies `# noqa` itself (and honours
+    # its --disable-noqa), so the engine must not drop findings first.
+    honour_noqa: bool = True
 
 
 # -- the walk -----------------------------------------------------------------
@@ -232,15 +236,37 @@ def analyse_text(text: str, module: str, is_package: bool, path_for_summary: str
     try:
         tree = parse(text, path_for_summary)
     except ParseFailure as failure:
-        lines = text.splitlines()
+        lines = source_lines(text)
         silenced = failure.line <= len(lines) and noqa.line_suppresses(lines[failure.line - 1], SYNTAX_ERROR)
         diagnostics = [] if silenced else [_failure(SYNTAX_ERROR, failure.message, failure.line, failure.col)]
         return FileResult(summary=None, diagnostics=diagnostics, not_analysed=failure.message)
-    lines = text.splitlines()
+    return analyse_tree(tree, source_lines(text), module, is_package, path_for_summary, walker, settings)
+
+
+def analyse_tree(tree: ast.Module, lines: List[str], module: str, is_package: bool, path_for_summary: str,
+                 walker: Walker, settings: Settings) -> FileResult:
+    """Phase 1 on a tree that is already parsed (the flake8 adapter passes
+    flake8's own tree: one parse per file). `lines` are the source lines
+    without their line endings, numbered as `ast` numbers them."""
     summary = summarise(tree, module, path_for_summary, is_package)
     ctx = Context("", lines, summary, settings.config, walker.rules)
+    if not settings.honour_noqa:
+        ctx.honour_noqa = False
     walker.run(tree, ctx)
     return FileResult(summary=summary, diagnostics=ctx.diagnostics, pendings=ctx.pendings)
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def source_lines(text: str) -> List[str]:
+    """Lines as Python numbers them: only \\r\\n, \\r and \\n end a line
+    (`str.splitlines` also splits at form feeds and other separators, which
+    would shift every later line against `ast`'s line numbers)."""
+    lines = _LINE_END.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 def analyse_bytes(data: bytes, module: str, is_package: bool, path: str, walker: Walker, settings: Settings) -> FileResult:

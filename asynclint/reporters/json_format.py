@@ -1,4 +1,4 @@
-"""A JSON array of findings; fields are documented in docs/json-format.md."""
+"""A JSON array of findings; fields are documented in docs/integrations.md ("JSON")."""
 from __future__ import annotations
 
 import json

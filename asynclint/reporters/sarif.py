@@ -43,7 +43,7 @@ def render(diagnostics, rules=None, **_) -> str:
             "level": _level(d),
             "message": {"text": d.message},
             "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": d.path.replace("\\", "/")},
+                "artifactLocation": {"uri": _uri(d.path)},
                 "region": region,
             }}],
         }
@@ -62,6 +62,19 @@ def render(diagnostics, rules=None, **_) -> str:
         }],
     }
     return json.dumps(doc, indent=2) + "\n"
+
+
+def _uri(path: str) -> str:
+    """SARIF wants a URI reference: relative paths percent-encoded (spaces,
+    `%`, `:`, ...), absolute ones as file: URIs."""
+    from pathlib import PurePath, PureWindowsPath
+    from urllib.parse import quote
+
+    if PureWindowsPath(path).is_absolute() and "\\" in path:
+        return PureWindowsPath(path).as_uri()
+    if PurePath(path).is_absolute():
+        return PurePath(path).as_uri()
+    return quote(path.replace("\\", "/"), safe="/")
 
 
 def _level_of_rule(rule) -> str:
