@@ -719,6 +719,8 @@ def _install_transports(patcher) -> None:
         targets.append((sslproto._SSLProtocolTransport, lambda t: not t._closed))
     except Exception:  # pragma: no cover
         pass
+    if "__del__" in vars(asyncio.StreamWriter):  # 3.11.5+: closes its transport itself
+        targets.append((asyncio.StreamWriter, lambda w: not w._transport.is_closing()))
     for cls, unclosed in targets:
         _patch_transport(patcher, cls, unclosed)
 
@@ -763,7 +765,7 @@ def _report_unclosed(transport) -> None:
                     if code is not None and classify(code.co_filename) == _USER:
                         loc = (code.co_filename, code.co_firstlineno, code.co_name)
                         break
-        msg = (f"unclosed transport {type(transport).__name__} garbage-collected; "
+        msg = (f"unclosed {type(transport).__name__} garbage-collected; "
                f"call transport.close() / writer.close() and 'await writer.wait_closed()'")
     record("AIO506", msg, loc, (("transport", type(transport).__name__),))
 

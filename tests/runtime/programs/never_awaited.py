@@ -4,6 +4,6 @@ async def test():
     print("never scheduled")
 
 async def main():
-    test()
+    test()  # expect: AIO100
 
 asyncio.run(main())

@@ -1,0 +1,34 @@
+import asyncio
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+db = sqlite3.connect(":memory:")
+lock = threading.Lock()
+event = threading.Event()
+
+
+def read_config():
+    with open(__file__) as fh:  # expect: AIO203
+        return fh.readline()
+
+
+async def main():
+    read_config()
+    subprocess.run([sys.executable, "-c", "pass"])  # expect: AIO202
+    db.execute("select 1").fetchall()  # expect: AIO205
+    threading.Timer(0.02, lock.release).start()
+    with lock:  # expect: AIO204
+        pass
+    threading.Timer(0.02, event.set).start()
+    event.wait(1)  # expect: AIO204
+    line = input()  # expect: AIO207
+    print("read", line)
+
+
+lock.acquire()
+asyncio.run(main())

@@ -1,0 +1,21 @@
+import asyncio
+
+
+def job(q):
+    q.put_nowait("item")  # expect: AIO302
+
+
+async def consumer(q):
+    return await q.get()
+
+
+async def main():
+    loop = asyncio.get_running_loop()
+    q = asyncio.Queue()
+    task = asyncio.create_task(consumer(q))
+    await asyncio.sleep(0)
+    await loop.run_in_executor(None, job, q)
+    print("got", await asyncio.wait_for(task, 2))
+
+
+asyncio.run(main())

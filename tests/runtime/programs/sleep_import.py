@@ -1,0 +1,16 @@
+import asyncio
+import time
+
+
+async def work():
+    time.sleep(0.01)  # expect: AIO200
+    await asyncio.sleep(0)
+
+
+async def main():
+    await asyncio.create_task(work())
+    time.sleep(0)  # zero: not a blocking sleep
+    print("done")
+
+
+asyncio.run(main())
