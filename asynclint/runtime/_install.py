@@ -507,7 +507,7 @@ def _install_unawaited(state, patcher, depth) -> None:
         if orig is not None and user_tracking:
             return orig(coro)
         warnings.warn(f"coroutine '{coro.__qualname__}' was never awaited",
-                      RuntimeWarning, stacklevel=2)
+                      RuntimeWarning, stacklevel=2, source=coro)
 
     patcher.set(warnings, "_warn_unawaited_coroutine", _warn_unawaited_coroutine)
 

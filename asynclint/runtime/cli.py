@@ -155,7 +155,9 @@ def _run(kind: str, target: str, args: List[str]) -> int:
     if kind == "script":
         sys.argv = [target] + list(args)
         _set_path0(os.path.dirname(os.path.abspath(target)))
-        runpy.run_path(target, run_name="__main__")
+        # python gives __main__ an absolute __file__ (3.9+): tracebacks and
+        # warnings then look the same with and without the shim
+        runpy.run_path(os.path.abspath(target), run_name="__main__")
     else:
         sys.argv = [target] + list(args)  # runpy replaces argv[0] with the file
         _set_path0(os.getcwd())
