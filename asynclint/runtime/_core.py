@@ -83,7 +83,7 @@ class Options:
     ignore: Tuple[str, ...] = ()
     allow: Tuple[str, ...] = ()
     raise_: bool = False
-    origin_depth: int = 8
+    origin_depth: int = 1  # frames kept per coroutine; cost grows with depth
     monitoring: bool = False  # sys.monitoring (3.12+) for references bound before install
 
     @classmethod

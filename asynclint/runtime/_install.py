@@ -94,6 +94,7 @@ def wrap_blocking(orig, code, api, hint, cond=None, direct=False):
     except Exception:  # pragma: no cover
         pass
     wrapper.__asynclint_original__ = orig
+    wrapper.__asynclint_meta__ = (code, api, hint, cond, direct)
     WRAPPERS[orig] = wrapper
     return wrapper
 
@@ -120,6 +121,22 @@ INPUT_HINT = "read stdin with 'await asyncio.to_thread(input)' or a StreamReader
 
 def _sock_blocking(self, *a, **k):
     return self.gettimeout() != 0.0
+
+
+def _sock_wrapper(orig, api):
+    """Socket methods are hot (asyncio's transports call them on non-blocking
+    sockets): one cheap test on the fast path."""
+
+    def wrapper(self, *args, **kwargs):
+        if self.gettimeout() == 0.0 or _get_running_loop() is None or getattr(_tls, "busy", False):
+            return orig(self, *args, **kwargs)
+        _blocking_hit("AIO201", api, NET_HINT, sys._getframe(1), False)
+        with _Busy():
+            return orig(self, *args, **kwargs)
+
+    functools.update_wrapper(wrapper, orig)
+    wrapper.__asynclint_original__ = orig
+    return wrapper
 
 
 class _CheckedLock:
@@ -193,10 +210,18 @@ def _install_blocking(patcher) -> None:
         _patch_blocking(patcher, socket, fn, "AIO201", f"socket.{fn}", DNS_HINT)
     _patch_blocking(patcher, socket, "create_connection", "AIO201",
                     "socket.create_connection", NET_HINT)
+    global _PlainSocket
+    plain_ns = {"__slots__": ()}
     for meth in ("accept", "connect", "recv", "recv_into", "recvfrom", "recvfrom_into",
                  "send", "sendall", "sendto", "sendfile"):
-        _patch_blocking(patcher, socket.socket, meth, "AIO201", f"socket.socket.{meth}",
-                        NET_HINT, cond=_sock_blocking)
+        orig = getattr(socket.socket, meth)
+        plain_ns[meth] = orig
+        patcher.set(socket.socket, meth, _sock_wrapper(orig, f"socket.socket.{meth}"))
+    # Sockets owned by asyncio transports are non-blocking by contract and
+    # their recv/send are the hottest calls of a network server: they get a
+    # subclass with the unpatched methods (see _patch_transport).
+    _PlainSocket = type("socket", (socket.socket,), plain_ns)
+    _PlainSocket.__module__ = "socket"
     # AIO202
     for fn in ("run", "call", "check_call", "check_output", "getoutput", "getstatusoutput"):
         _patch_blocking(patcher, subprocess, fn, "AIO202", f"subprocess.{fn}", PROC_HINT)
@@ -311,12 +336,24 @@ def _loop_method(orig, name, hint):
     api = f"loop.{name}"
 
     def wrapper(self, *args, **kwargs):
-        tid = self._thread_id
-        if tid is not None and tid != _get_ident() and not getattr(_tls, "busy", False):
-            _thread_hit("AIO300", api, hint, tid, sys._getframe(1))
-            with _Busy():
-                return orig(self, *args, **kwargs)
+        if self._thread_id != _get_ident():
+            tid = self._thread_id
+            if tid is not None and not getattr(_tls, "busy", False):
+                _thread_hit("AIO300", api, hint, tid, sys._getframe(1))
+                with _Busy():
+                    return orig(self, *args, **kwargs)
         return orig(self, *args, **kwargs)
+
+    if name == "call_soon":  # the hottest one: no **kwargs packing
+
+        def wrapper(self, callback, *args, context=None, _orig=orig):  # noqa: F811
+            if self._thread_id != _get_ident():
+                tid = self._thread_id
+                if tid is not None and not getattr(_tls, "busy", False):
+                    _thread_hit("AIO300", api, hint, tid, sys._getframe(1))
+                    with _Busy():
+                        return _orig(self, callback, *args, context=context)
+            return _orig(self, callback, *args, context=context)
 
     functools.update_wrapper(wrapper, orig)
     return wrapper
@@ -337,55 +374,79 @@ def _check_future(fut, name) -> None:
 _CREATORS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-class CheckedFuture(asyncio.Future):
+_Future = asyncio.Future
+_F_set_result = _Future.set_result
+_F_set_exception = _Future.set_exception
+_F_cancel = _Future.cancel
+_F_add_done_callback = _Future.add_done_callback
+
+
+class CheckedFuture(_Future):
     """What loop.create_future() returns while installed: a subclass of the C
-    future that checks the calling thread and remembers the creating line."""
+    future that checks the calling thread. Creating futures is hot (every
+    stream read makes one), so no creation frame is captured; a lost
+    exception is located where set_exception() was called instead."""
 
     __slots__ = ("_asynclint_created",)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._asynclint_created = user_location(sys._getframe(1))
 
     def set_result(self, result):
-        _check_future(self, "set_result")
-        return super().set_result(result)
+        if self._loop._thread_id != _get_ident():
+            _check_future(self, "set_result")
+        return _F_set_result(self, result)
 
     def set_exception(self, exception):
-        _check_future(self, "set_exception")
-        return super().set_exception(exception)
+        if self._loop._thread_id != _get_ident():
+            _check_future(self, "set_exception")
+        self._asynclint_created = user_location(sys._getframe(1))
+        return _F_set_exception(self, exception)
 
     def cancel(self, *args, **kwargs):
-        _check_future(self, "cancel")
-        return super().cancel(*args, **kwargs)
+        if self._loop._thread_id != _get_ident():
+            _check_future(self, "cancel")
+        return _F_cancel(self, *args, **kwargs)
 
-    def add_done_callback(self, *args, **kwargs):
-        _check_future(self, "add_done_callback")
-        return super().add_done_callback(*args, **kwargs)
+    def add_done_callback(self, fn, *, context=None):
+        if self._loop._thread_id != _get_ident():
+            _check_future(self, "add_done_callback")
+        return _F_add_done_callback(self, fn, context=context)
 
 
-class CheckedTask(asyncio.Task):
+_Task = asyncio.Task
+_T_set_result = _Task.set_result
+_T_set_exception = _Task.set_exception
+_T_cancel = _Task.cancel
+_T_add_done_callback = _Task.add_done_callback
+
+
+class CheckedTask(_Task):
+    """What loop.create_task() makes while installed (unless the program set a
+    task factory): checks the calling thread and remembers the creating line."""
+
     __slots__ = ("_asynclint_created",)
 
     def __init__(self, *args, **kwargs):
         self._asynclint_created = user_location(sys._getframe(1))
-        super().__init__(*args, **kwargs)
+        _Task.__init__(self, *args, **kwargs)
 
     def set_result(self, result):  # Task forbids it, but from which thread?
-        _check_future(self, "set_result")
-        return super().set_result(result)
+        if self._loop._thread_id != _get_ident():
+            _check_future(self, "set_result")
+        return _T_set_result(self, result)
 
     def set_exception(self, exception):
-        _check_future(self, "set_exception")
-        return super().set_exception(exception)
+        if self._loop._thread_id != _get_ident():
+            _check_future(self, "set_exception")
+        return _T_set_exception(self, exception)
 
     def cancel(self, *args, **kwargs):
-        _check_future(self, "cancel")
-        return super().cancel(*args, **kwargs)
+        if self._loop._thread_id != _get_ident():
+            _check_future(self, "cancel")
+        return _T_cancel(self, *args, **kwargs)
 
-    def add_done_callback(self, *args, **kwargs):
-        _check_future(self, "add_done_callback")
-        return super().add_done_callback(*args, **kwargs)
+    def add_done_callback(self, fn, *, context=None):
+        if self._loop._thread_id != _get_ident():
+            _check_future(self, "add_done_callback")
+        return _T_add_done_callback(self, fn, context=context)
 
 
 # keep reprs and log messages as without the shim ("Task exception was never retrieved")
@@ -517,9 +578,12 @@ def _report_unawaited(coro, frame) -> None:
         origin = getattr(coro, "cr_origin", None)
         loc = location_from_tuples(origin) if origin else None
         how = "created"
-        if loc is None:
-            loc = user_location(frame)
-            how = "collected"
+        if loc is None or classify(loc[0]) != _USER:
+            # no origin (created before install, or created by library code
+            # deeper than origin_depth): where it was dropped is the next best
+            collected = user_location(frame)
+            if collected is not None and (loc is None or classify(collected[0]) == _USER):
+                loc, how = collected, "dropped"
         qual = getattr(coro, "__qualname__", "?")
         where = f" in {loc[2]}()" if loc else ""
         msg = (f"coroutine '{qual}' was never awaited ({how}{where}); "
@@ -677,11 +741,11 @@ def _install_slow(state, patcher) -> None:
     _STATE_REF = state
     orig = events.Handle._run
 
-    def _run(self):
+    def _run(self, _orig=orig, _perf=_perf, _state=state):
         t0 = _perf()
-        orig(self)
+        _orig(self)
         dt = _perf() - t0
-        if dt > state.slow_threshold:
+        if dt > _state.slow_threshold:
             try:
                 _report_slow(self, dt)
             except Exception:
@@ -725,6 +789,9 @@ def _install_transports(patcher) -> None:
         _patch_transport(patcher, cls, unclosed)
 
 
+_PlainSocket = None
+
+
 def _patch_transport(patcher, cls, unclosed) -> None:
     orig_init = cls.__init__
     orig_del = cls.__dict__.get("__del__")
@@ -735,6 +802,9 @@ def _patch_transport(patcher, cls, unclosed) -> None:
         orig_init(self, *args, **kwargs)
         try:
             self.__dict__["_asynclint_created"] = user_location(sys._getframe(1))
+            sock = self.__dict__.get("_sock")
+            if _PlainSocket is not None and type(sock) is _PlainSocket.__base__:
+                sock.__class__ = _PlainSocket
         except Exception:
             pass
 

@@ -24,7 +24,7 @@ options:
   --select CODES          only these code prefixes, comma-separated (e.g. AIO2,AIO301)
   --ignore CODES          skip these code prefixes
   --allow MOD:FUNC        allow blocking calls in/of module:function (repeatable, comma-separated)
-  --origin-depth N        coroutine origin tracking depth (default: 8)
+  --origin-depth N        coroutine origin tracking depth (default: 1)
   --monitoring            also use sys.monitoring (3.12+) for references bound before install
   -h, --help              show this help
 """

@@ -1,0 +1,65 @@
+"""Optional sys.monitoring (PEP 669, Python 3.12+) layer: catches calls to
+blocking functions through references taken before the shim was installed
+(`from time import sleep` in a module imported earlier, a local alias, a
+default argument), which attribute patching cannot see.
+
+Each call site is reported to us once; sites whose callee is not a blocking
+function are then switched off with DISABLE, so the steady-state cost is near
+zero (see README.md, "sys.monitoring evaluation").
+"""
+from __future__ import annotations
+
+import sys
+
+from ._core import _tls
+from . import _install
+
+_ASYNCLINT_DIR = _install.__file__.rsplit("/", 1)[0]
+
+
+class Monitor:
+    def __init__(self, wrappers):
+        mon = sys.monitoring
+        self.mon = mon
+        self.tool = None
+        for tool in (4, 3, 5):
+            if mon.get_tool(tool) is None:
+                self.tool = tool
+                break
+        if self.tool is None:
+            raise RuntimeError("asynclint: no free sys.monitoring tool id")
+        # id(original) -> (original, meta)
+        self.targets = {}
+        for orig, wrapper in wrappers.items():
+            meta = getattr(wrapper, "__asynclint_meta__", None)
+            if meta is not None:
+                self.targets[id(orig)] = (orig, meta)
+        mon.use_tool_id(self.tool, "asynclint")
+        mon.register_callback(self.tool, mon.events.CALL, self._on_call)
+        mon.set_events(self.tool, mon.events.CALL)
+
+    def _on_call(self, code, offset, func, arg0):
+        hit = self.targets.get(id(func))
+        if hit is None or hit[0] is not func or code.co_filename.startswith(_ASYNCLINT_DIR):
+            return self.mon.DISABLE
+        if _install._get_running_loop() is None or getattr(_tls, "busy", False):
+            return None
+        code_, api, hint, cond, direct = hit[1]
+        if cond is not None:
+            args = () if arg0 is self.mon.MISSING else (arg0,)
+            if not _install._safe_cond(cond, args, {}):
+                return None
+        _install._blocking_hit(code_, api, hint, sys._getframe(1), direct)
+        return None
+
+    def stop(self):
+        mon = self.mon
+        mon.set_events(self.tool, 0)
+        mon.register_callback(self.tool, mon.events.CALL, None)
+        mon.free_tool_id(self.tool)
+
+
+def start(wrappers):
+    if not hasattr(sys, "monitoring"):
+        return None
+    return Monitor(wrappers)
