@@ -115,11 +115,13 @@ def main(argv=None):
 
     print(f"python {sys.version.split()[0]}, {args.clients} clients x {args.requests} requests, "
           f"{args.rounds} rounds (median), shim options: {args.shim_opt or 'default'}")
-    print(f"{'':10} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8}")
+    print(f"{'':10} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'CPU us/req':>11}")
     for label, rows in (("plain", base), ("shim", shim)):
-        print(f"{label:10} {med(rows, 'rps'):10.0f} {med(rows, 'p50_ms'):8.3f} {med(rows, 'p99_ms'):8.3f}")
+        print(f"{label:10} {med(rows, 'rps'):10.0f} {med(rows, 'p50_ms'):8.3f} "
+              f"{med(rows, 'p99_ms'):8.3f} {med(rows, 'cpu_us_per_req'):11.1f}")
     loss = (1 - med(shim, "rps") / med(base, "rps")) * 100
-    print(f"throughput loss: {loss:.1f}%")
+    cpu = (med(shim, "cpu_us_per_req") / med(base, "cpu_us_per_req") - 1) * 100
+    print(f"throughput loss: {loss:.1f}%   CPU per request: +{cpu:.1f}%")
     return 0
 
 

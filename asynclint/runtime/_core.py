@@ -116,7 +116,16 @@ _USER, _THIRD_PARTY, _LIBRARY = 0, 1, 2
 
 
 def _norm(p: str) -> str:
-    return os.path.normcase(os.path.realpath(p)).rstrip(os.sep) + os.sep
+    return os.path.normcase(os.path.abspath(p)).rstrip(os.sep) + os.sep
+
+
+def _both(p: str) -> List[str]:
+    """A root as given and resolved (no realpath per file: too slow)."""
+    out = [_norm(p)]
+    real = os.path.normcase(os.path.realpath(p)).rstrip(os.sep) + os.sep
+    if real != out[0]:
+        out.append(real)
+    return out
 
 
 def _library_roots() -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
@@ -125,7 +134,7 @@ def _library_roots() -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
     paths = sysconfig.get_paths()
     for key in ("stdlib", "platstdlib"):
         if paths.get(key):
-            std.append(_norm(paths[key]))
+            std.extend(_both(paths[key]))
     cand = [paths.get("purelib"), paths.get("platlib")]
     try:
         cand.extend(site.getsitepackages())
@@ -137,9 +146,9 @@ def _library_roots() -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
         pass
     for p in cand:
         if p:
-            third.append(_norm(p))
+            third.extend(_both(p))
     # asynclint itself counts as library code (never report inside the shim)
-    std.append(_norm(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    std.extend(_both(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
     return tuple(std), tuple(third)
 
 

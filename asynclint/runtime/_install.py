@@ -849,7 +849,10 @@ def _rebind_prebound(patcher) -> None:
     if not WRAPPERS:
         return
     originals = {id(k): v for k, v in WRAPPERS.items()}
+    stdlib = getattr(sys, "stdlib_module_names", ())
     for name, module in list(sys.modules.items()):
+        if name.partition(".")[0] in stdlib or name.startswith("asynclint."):
+            continue
         fn = getattr(module, "__file__", None)
         if not fn or classify(fn) == _LIBRARY:
             continue

@@ -280,3 +280,24 @@ def test_pytest_plugin(tmp_path):
     cmd.remove("--asynclint-runtime")
     proc = subprocess.run(cmd, cwd=tmp_path, env=env(), capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout
+
+
+def _expected_prebound(monitoring: bool):
+    out = set()
+    for i, line in enumerate((PROGRAMS / "prebound.py").read_text().splitlines(), 1):
+        if "# expect: AIO200" in line or (monitoring and "# expect-monitoring: AIO200" in line):
+            out.add(i)
+    return out
+
+
+@pytest.mark.parametrize("python", [sys.executable] + OTHER_PYTHONS)
+def test_references_bound_before_install(python):
+    """Module globals bound before install are rebound; with monitoring=True on
+    3.12+ sys.monitoring also catches a default-argument alias."""
+    proc = subprocess.run([python, "prebound.py"], cwd=PROGRAMS, env=env(), capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    lines = {int(x.split()[1]) for x in proc.stdout.splitlines() if x.startswith("AIO200")}
+    ver = subprocess.run([python, "-c", "import sys; print(sys.version_info >= (3, 12))"],
+                         capture_output=True, text=True).stdout.strip()
+    assert lines == _expected_prebound(ver == "True")
