@@ -27,7 +27,7 @@ def install(**options):
     `.findings` (a live list of `Diagnostic`) and `.uninstall()`.
 
     Options: slow_callback_ms=100, select=(), ignore=(), allow=("module:function", ...),
-    raise_=False (or **{"raise": True}), origin_depth=8, monitoring=False.
+    raise_=False (or **{"raise": True}), origin_depth=1, monitoring=False.
     """
     from ._core import _STATE, Options, RuntimeHandle
 
