@@ -422,7 +422,7 @@ class CheckedTask(_Task):
     """What loop.create_task() makes while installed (unless the program set a
     task factory): checks the calling thread and remembers the creating line."""
 
-    __slots__ = ("_asynclint_created",)
+    __slots__ = ("_asynclint_created", "_asynclint_name")
 
     def __init__(self, *args, **kwargs):
         self._asynclint_created = user_location(sys._getframe(1))
@@ -455,7 +455,9 @@ CheckedTask.__name__ = CheckedTask.__qualname__ = "Task"
 
 
 def _checked_task_factory(loop, coro, **kwargs):
-    return CheckedTask(coro, loop=loop, **kwargs)
+    task = CheckedTask(coro, loop=loop, **kwargs)
+    task._asynclint_name = task.get_name()
+    return task
 
 
 def _install_threads(patcher) -> None:
@@ -490,11 +492,22 @@ def _install_threads(patcher) -> None:
 
     def _create_task(self, coro, args, kwargs):
         if self._task_factory is None:
-            self._task_factory = _checked_task_factory
+            name = kwargs.get("name")
+            if name is None:
+                self._task_factory = _checked_task_factory
+            else:  # named at construction: auto-numbering stays as without the shim
+                self._task_factory = lambda loop, coro, **kw: _checked_task_factory(
+                    loop, coro, name=name, **kw)
             try:
-                return real_create_task(self, coro, *args, **kwargs)
+                task = real_create_task(self, coro, *args, **kwargs)
             finally:
                 self._task_factory = None
+            # 3.13.0 calls task.set_name(name) even when name is None
+            if kwargs.get("name") is None and task.get_name() == "None":
+                auto = getattr(task, "_asynclint_name", None)
+                if auto is not None:
+                    task.set_name(auto)
+            return task
         task = real_create_task(self, coro, *args, **kwargs)
         if not isinstance(task, CheckedTask):
             try:

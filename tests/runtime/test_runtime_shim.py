@@ -73,6 +73,7 @@ CASES = [
     ("destroyed_pending.py", ()),
     ("unclosed_transport.py", ()),
     ("correct.py", ()),
+    ("task_names.py", ()),
 ]
 
 
@@ -111,7 +112,7 @@ def test_messages_name_threads(tmp_path):
 
 
 def test_output_and_exit_status_untouched(tmp_path):
-    for prog in ("correct.py", "never_awaited.py", "executor_queue.py"):
+    for prog in ("correct.py", "never_awaited.py", "executor_queue.py", "task_names.py"):
         plain = run_plain(prog)
         proc, _ = run_shim(tmp_path, prog)
         assert proc.stdout == plain.stdout
@@ -301,3 +302,13 @@ def test_references_bound_before_install(python):
     ver = subprocess.run([python, "-c", "import sys; print(sys.version_info >= (3, 12))"],
                          capture_output=True, text=True).stdout.strip()
     assert lines == _expected_prebound(ver == "True")
+
+
+@pytest.mark.skipif(not OTHER_PYTHONS, reason="no other python versions")
+def test_task_names_and_reprs_unchanged_on_other_versions(tmp_path):
+    for py in OTHER_PYTHONS:
+        plain = subprocess.run([py, "task_names.py"], cwd=PROGRAMS, env=env(),
+                               capture_output=True, text=True, timeout=60)
+        proc, findings = run_shim(tmp_path, "task_names.py", python=py)
+        assert proc.stdout == plain.stdout, py
+        assert findings == []
