@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PROGRAMS = Path(__file__).resolve().parent / "programs"
 MARK = re.compile(r"#\s*expect:\s*([A-Z0-9,\s]+?)\s*$")
 OTHER_PYTHONS = [
-    p for p in ("/root/.pyenv/versions/3.12.1/bin/python3", "/root/.pyenv/versions/3.13.0/bin/python3")
+    p for p in ("/root/.pyenv/versions/3.10.13/bin/python3", "/root/.pyenv/versions/3.12.1/bin/python3",
+              "/root/.pyenv/versions/3.13.0/bin/python3")
     if os.path.exists(p)
 ]
 
@@ -312,3 +313,39 @@ def test_task_names_and_reprs_unchanged_on_other_versions(tmp_path):
         proc, findings = run_shim(tmp_path, "task_names.py", python=py)
         assert proc.stdout == plain.stdout, py
         assert findings == []
+
+
+def test_raise_flag_in_other_thread(tmp_path):
+    proc, findings = run_shim(tmp_path, "raise_thread.py", "--raise")
+    assert proc.stdout == "worker caught AsyncioMisuseError\n", proc.stderr
+    assert proc.returncode == 0
+    assert set(triples(findings)) == expected("raise_thread.py")
+
+
+PYTEST_ASYNCIO_FILE = '''
+import asyncio
+import time
+
+import pytest
+
+
+@pytest.mark.asyncio
+async def test_blocks():
+    time.sleep(0.001)
+
+
+@pytest.mark.asyncio
+async def test_fine():
+    await asyncio.sleep(0.001)
+'''
+
+
+def test_pytest_plugin_with_pytest_asyncio(tmp_path):
+    pytest.importorskip("pytest_asyncio")
+    (tmp_path / "test_async.py").write_text(PYTEST_ASYNCIO_FILE)
+    cmd = [sys.executable, "-m", "pytest", "-p", "asynclint.runtime.pytest_plugin",
+           "--asynclint-runtime", "-p", "no:cacheprovider", "-q", "-rA", "test_async.py"]
+    proc = subprocess.run(cmd, cwd=tmp_path, env=env(), capture_output=True, text=True, timeout=120)
+    assert "FAILED test_async.py::test_blocks" in proc.stdout
+    assert "PASSED test_async.py::test_fine" in proc.stdout
+    assert "test_async.py:10:1: AIO200" in proc.stdout

@@ -1,10 +1,13 @@
 import asyncio
+import concurrent.futures
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 db = sqlite3.connect(":memory:")
@@ -27,6 +30,9 @@ async def main():
     threading.Timer(0.02, event.set).start()
     event.wait(1)  # expect: AIO204
     line = input()  # expect: AIO207
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(time.sleep, 0.02).result()  # expect: AIO204
+    socket.getaddrinfo("127.0.0.1", 80)  # expect: AIO201
     print("read", line)
 
 
