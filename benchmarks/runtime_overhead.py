@@ -86,6 +86,52 @@ async def _load(port, clients, requests):
             "p99_ms": latencies[min(n - 1, int(n * 0.99))] * 1000}
 
 
+# -- per-event costs (in-process, min of repeats: stable under background load)
+
+def micro():
+    import timeit
+
+    def measure():
+        loop = asyncio.new_event_loop()
+        loop._thread_id = __import__("threading").get_ident()  # as if running
+        from asyncio import events
+
+        async def co():
+            pass
+
+        def cb(*a):
+            pass
+
+        def t(stmt, **g):
+            n = 20000
+            return min(timeit.repeat(stmt, globals=g, number=n, repeat=7)) / n * 1e9
+
+        out = {
+            "loop.call_soon": t("loop.call_soon(cb); loop._ready.clear()", loop=loop, cb=cb),
+            "Handle._run": t("h._run()", h=events.Handle(cb, (), loop)),
+            "create_future+set_result": t("f = loop.create_future(); f.set_result(1)", loop=loop),
+            "future add_done_callback": t("f.add_done_callback(cb); f.remove_done_callback(cb)",
+                                          f=loop.create_future(), cb=cb),
+            "coroutine create+close": t("c = co(); c.close()", co=co),
+        }
+        loop._thread_id = None
+        loop.close()
+        return out
+
+    base = measure()
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    import asynclint.runtime
+
+    handle = asynclint.runtime.install()
+    try:
+        shim = measure()
+    finally:
+        handle.uninstall()
+    print(f"{'per-event cost (ns)':28} {'plain':>8} {'shim':>8} {'extra':>8}")
+    for k in base:
+        print(f"{k:28} {base[k]:8.0f} {shim[k]:8.0f} {shim[k] - base[k]:+8.0f}")
+
+
 # -- driver -----------------------------------------------------------------
 
 def _env():
@@ -125,6 +171,7 @@ def main(argv=None):
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--requests", type=int, default=500)
     ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--micro", action="store_true", help="only the per-event costs")
     ap.add_argument("--shim-opt", action="append", default=[],
                     help="extra option for the shim, e.g. --shim-opt=--monitoring")
     args = ap.parse_args(argv)
@@ -133,6 +180,9 @@ def main(argv=None):
         return 0
     if args.load:
         print(json.dumps(asyncio.run(_load(args.load, args.clients, args.requests))))
+        return 0
+    if args.micro:
+        micro()
         return 0
     base, shim = [], []
     for i in range(args.rounds):  # interleaved, alternating order: fair under background load
@@ -157,6 +207,8 @@ def main(argv=None):
         loss = (1 - f(shim, "rps") / f(base, "rps")) * 100
         cpu = (f(shim, "server_cpu_us_per_req") / f(base, "server_cpu_us_per_req") - 1) * 100
         print(f"{'':8}throughput loss: {loss:.1f}%   server CPU per request: {cpu:+.1f}%")
+    print()
+    micro()
     return 0
 
 

@@ -485,11 +485,12 @@ def _install_threads(patcher) -> None:
         patcher.set(BEL, name, _loop_method(getattr(BEL, name), name, hint))
 
     def create_future(self):
-        tid = _wrong_thread(self)
-        if tid:
-            _thread_hit("AIO300", "loop.create_future",
-                        "create futures on the loop thread (loop.call_soon_threadsafe)", tid,
-                        sys._getframe(1))
+        if self._thread_id != _get_ident():
+            tid = _wrong_thread(self)
+            if tid:
+                _thread_hit("AIO300", "loop.create_future",
+                            "create futures on the loop thread (loop.call_soon_threadsafe)", tid,
+                            sys._getframe(1))
         return CheckedFuture(loop=self)
 
     patcher.set(BEL, "create_future", create_future)
