@@ -60,7 +60,9 @@ def _safe_cond(cond, args, kwargs) -> bool:
 
 
 def _blocking_hit(code, api, hint, frame, direct) -> None:
-    if direct and classify(frame.f_code.co_filename) == _LIBRARY:
+    # direct: only calls made by user code itself count (asyncio, the import
+    # system, pytest, logging... open files and wait on locks legitimately)
+    if direct and classify(frame.f_code.co_filename) != _USER:
         return
     if is_allowed(api, frame):
         return
@@ -230,8 +232,8 @@ def _install_blocking(patcher) -> None:
     _patch_blocking(patcher, subprocess.Popen, "communicate", "AIO202",
                     "subprocess.Popen.communicate", PROC_HINT)
     _patch_blocking(patcher, os, "system", "AIO202", "os.system", PROC_HINT)
-    # AIO203: only calls made directly by non-stdlib code (imports, asyncio,
-    # logging... open files too)
+    # AIO203: only calls made directly by user code (imports, asyncio,
+    # logging, test runners... open files too)
     real_open = builtins.open
     wrapped_open = wrap_blocking(real_open, "AIO203", "open", FILE_HINT, direct=True)
     patcher.set(builtins, "open", wrapped_open)

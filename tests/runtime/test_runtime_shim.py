@@ -62,6 +62,7 @@ def run_plain(prog, *args, stdin=""):
 
 CASES = [
     ("never_awaited.py", ()),
+    ("never_awaited_dynamic.py", ()),
     ("never_retrieved.py", ()),
     ("sleep_import.py", ()),
     ("sleep_from.py", ()),

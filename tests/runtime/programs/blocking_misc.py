@@ -1,5 +1,6 @@
 import asyncio
 import concurrent.futures
+import http.client
 import os
 import socket
 import sqlite3
@@ -13,6 +14,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 db = sqlite3.connect(":memory:")
 lock = threading.Lock()
 event = threading.Event()
+srv = socket.socket()
+srv.bind(("127.0.0.1", 0))
+srv.listen()
 
 
 def read_config():
@@ -33,6 +37,7 @@ async def main():
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         pool.submit(time.sleep, 0.02).result()  # expect: AIO204
     socket.getaddrinfo("127.0.0.1", 80)  # expect: AIO201
+    http.client.HTTPConnection(*srv.getsockname()).connect()  # expect: AIO201
     print("read", line)
 
 
