@@ -378,12 +378,17 @@ def _loop_method(orig, name, hint):
 FUT_HINT = "use loop.call_soon_threadsafe({})"
 
 
-def _check_future(fut, name) -> None:
+def _check_future(fut, name) -> bool:
+    """Report a future/task method called off the loop thread; True if it was
+    (the caller then runs the real method under the guard, so what it does
+    next -- e.g. cancel() scheduling callbacks -- is not reported again)."""
     tid = _wrong_thread(fut._loop)
     if tid:
         kind = "Task" if isinstance(fut, asyncio.Task) else "Future"
         _thread_hit("AIO301", f"{kind}.{name}", FUT_HINT.format(f"fut.{name}, ..."), tid,
                     sys._getframe(2))
+        return True
+    return False
 
 
 # creator locations of tasks/futures not made by our classes (custom task factories)
@@ -406,24 +411,28 @@ class CheckedFuture(_Future):
     __slots__ = ("_asynclint_created",)
 
     def set_result(self, result):
-        if self._loop._thread_id != _get_ident():
-            _check_future(self, "set_result")
+        if self._loop._thread_id != _get_ident() and _check_future(self, "set_result"):
+            with _Busy():
+                return _F_set_result(self, result)
         return _F_set_result(self, result)
 
     def set_exception(self, exception):
-        if self._loop._thread_id != _get_ident():
-            _check_future(self, "set_exception")
         self._asynclint_created = user_location(sys._getframe(1))
+        if self._loop._thread_id != _get_ident() and _check_future(self, "set_exception"):
+            with _Busy():
+                return _F_set_exception(self, exception)
         return _F_set_exception(self, exception)
 
     def cancel(self, *args, **kwargs):
-        if self._loop._thread_id != _get_ident():
-            _check_future(self, "cancel")
+        if self._loop._thread_id != _get_ident() and _check_future(self, "cancel"):
+            with _Busy():
+                return _F_cancel(self, *args, **kwargs)
         return _F_cancel(self, *args, **kwargs)
 
     def add_done_callback(self, fn, *, context=None):
-        if self._loop._thread_id != _get_ident():
-            _check_future(self, "add_done_callback")
+        if self._loop._thread_id != _get_ident() and _check_future(self, "add_done_callback"):
+            with _Busy():
+                return _F_add_done_callback(self, fn, context=context)
         return _F_add_done_callback(self, fn, context=context)
 
 
@@ -445,23 +454,27 @@ class CheckedTask(_Task):
         _Task.__init__(self, *args, **kwargs)
 
     def set_result(self, result):  # Task forbids it, but from which thread?
-        if self._loop._thread_id != _get_ident():
-            _check_future(self, "set_result")
+        if self._loop._thread_id != _get_ident() and _check_future(self, "set_result"):
+            with _Busy():
+                return _T_set_result(self, result)
         return _T_set_result(self, result)
 
     def set_exception(self, exception):
-        if self._loop._thread_id != _get_ident():
-            _check_future(self, "set_exception")
+        if self._loop._thread_id != _get_ident() and _check_future(self, "set_exception"):
+            with _Busy():
+                return _T_set_exception(self, exception)
         return _T_set_exception(self, exception)
 
     def cancel(self, *args, **kwargs):
-        if self._loop._thread_id != _get_ident():
-            _check_future(self, "cancel")
+        if self._loop._thread_id != _get_ident() and _check_future(self, "cancel"):
+            with _Busy():
+                return _T_cancel(self, *args, **kwargs)
         return _T_cancel(self, *args, **kwargs)
 
     def add_done_callback(self, fn, *, context=None):
-        if self._loop._thread_id != _get_ident():
-            _check_future(self, "add_done_callback")
+        if self._loop._thread_id != _get_ident() and _check_future(self, "add_done_callback"):
+            with _Busy():
+                return _T_add_done_callback(self, fn, context=context)
         return _T_add_done_callback(self, fn, context=context)
 
 

@@ -64,6 +64,7 @@ CASES = [
     ("never_awaited.py", ()),
     ("never_awaited_dynamic.py", ()),
     ("never_retrieved.py", ()),
+    ("lost_future.py", ()),
     ("sleep_import.py", ()),
     ("sleep_from.py", ()),
     ("thread_calls.py", ()),
