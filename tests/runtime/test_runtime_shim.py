@@ -351,3 +351,42 @@ def test_pytest_plugin_with_pytest_asyncio(tmp_path):
     assert "FAILED test_async.py::test_blocks" in proc.stdout
     assert "PASSED test_async.py::test_fine" in proc.stdout
     assert "test_async.py:10:1: AIO200" in proc.stdout
+
+
+FIXTURE_FILE = '''
+import asyncio
+import time
+
+import pytest
+
+
+@pytest.fixture
+def blocking_setup():
+    async def prepare():
+        time.sleep(0.001)
+    asyncio.run(prepare())
+    yield
+    async def cleanup():
+        time.sleep(0.001)
+    asyncio.run(cleanup())
+
+
+def test_uses_fixture(blocking_setup):
+    pass
+'''
+
+
+def test_pytest_plugin_setup_teardown_and_report(tmp_path):
+    (tmp_path / "test_fixture.py").write_text(FIXTURE_FILE)
+    report = tmp_path / "session.json"
+    cmd = [sys.executable, "-m", "pytest", "-p", "asynclint.runtime.pytest_plugin",
+           "--asynclint-runtime", "--asynclint-report", str(report), "-p", "no:cacheprovider",
+           "-q", "-rA", "test_fixture.py"]
+    proc = subprocess.run(cmd, cwd=tmp_path, env=env(), capture_output=True, text=True, timeout=120)
+    out = proc.stdout
+    assert proc.returncode == 1, out
+    assert "ERROR test_fixture.py::test_uses_fixture" in out
+    assert "test_fixture.py:11:1: AIO200" in out
+    assert "test_fixture.py:15:1: AIO200" in out
+    data = json.loads(report.read_text())
+    assert sorted((d["code"], d["line"]) for d in data) == [("AIO200", 11), ("AIO200", 15)]
