@@ -390,3 +390,29 @@ def test_pytest_plugin_setup_teardown_and_report(tmp_path):
     assert "test_fixture.py:15:1: AIO200" in out
     data = json.loads(report.read_text())
     assert sorted((d["code"], d["line"]) for d in data) == [("AIO200", 11), ("AIO200", 15)]
+
+
+def _interrupt(cmd):
+    import signal
+
+    proc = subprocess.Popen(cmd, cwd=PROGRAMS, env=env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline() == "ready\n"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    return proc.returncode, err
+
+
+def test_real_ctrl_c_prints_summary(tmp_path):
+    report = tmp_path / "r.json"
+    plain_rc, _ = _interrupt([sys.executable, "ctrl_c.py"])
+    rc, err = _interrupt([sys.executable, "-m", "asynclint.runtime", "--report", str(report),
+                          "ctrl_c.py"])
+    assert rc == plain_rc
+    assert "KeyboardInterrupt" in err
+    assert "ctrl_c.py:6:1: AIO200 [runtime]" in err
+    assert set(triples(json.loads(report.read_text()))) == expected("ctrl_c.py")
