@@ -13,7 +13,7 @@ import site
 import sys
 import sysconfig
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from asynclint import noqa as _noqa

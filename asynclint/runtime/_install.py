@@ -121,10 +121,6 @@ DB_HINT = "use an async driver (aiosqlite) or 'await asyncio.to_thread(...)'"
 INPUT_HINT = "read stdin with 'await asyncio.to_thread(input)' or a StreamReader"
 
 
-def _sock_blocking(self, *a, **k):
-    return self.gettimeout() != 0.0
-
-
 def _sock_wrapper(orig, api):
     """Socket methods are hot (asyncio's transports call them on non-blocking
     sockets): one cheap test on the fast path."""
@@ -341,21 +337,12 @@ _CALL_SOON_NAMES = ("_check_closed", "_debug", "_check_thread", "_check_callback
 def _loop_method(orig, name, hint):
     api = f"loop.{name}"
 
-    def wrapper(self, *args, **kwargs):
-        if self._thread_id != _get_ident():
-            tid = self._thread_id
-            if tid is not None and not getattr(_tls, "busy", False):
-                _thread_hit("AIO300", api, hint, tid, sys._getframe(1))
-                with _Busy():
-                    return orig(self, *args, **kwargs)
-        return orig(self, *args, **kwargs)
-
     if name == "call_soon" and orig.__code__.co_names == _CALL_SOON_NAMES:
         # The hottest loop method (every future resolution goes through it).
         # Its body has been the same from 3.10 to 3.13 (checked above by the
         # names it uses): do the thread check and the same work in one frame.
 
-        def wrapper(self, callback, *args, context=None):  # noqa: F811
+        def wrapper(self, callback, *args, context=None):
             if self._thread_id != _get_ident():
                 tid = self._thread_id
                 if tid is not None and not getattr(_tls, "busy", False):
@@ -370,6 +357,17 @@ def _loop_method(orig, name, hint):
             if handle._source_traceback:
                 del handle._source_traceback[-1]
             return handle
+
+    else:
+
+        def wrapper(self, *args, **kwargs):
+            if self._thread_id != _get_ident():
+                tid = self._thread_id
+                if tid is not None and not getattr(_tls, "busy", False):
+                    _thread_hit("AIO300", api, hint, tid, sys._getframe(1))
+                    with _Busy():
+                        return orig(self, *args, **kwargs)
+            return orig(self, *args, **kwargs)
 
     functools.update_wrapper(wrapper, orig)
     return wrapper

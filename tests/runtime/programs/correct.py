@@ -1,7 +1,6 @@
 import asyncio
 import concurrent.futures
 import sys
-import threading
 import time
 
 
