@@ -416,3 +416,10 @@ def test_real_ctrl_c_prints_summary(tmp_path):
     assert "KeyboardInterrupt" in err
     assert "ctrl_c.py:6:1: AIO200 [runtime]" in err
     assert set(triples(json.loads(report.read_text()))) == expected("ctrl_c.py")
+
+
+def test_importing_the_package_loads_nothing_heavy():
+    code = ("import sys; import asynclint.runtime, asynclint.runtime.cli; "
+            "print('asyncio' in sys.modules, 'asynclint.runtime._install' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], env=env(), capture_output=True, text=True)
+    assert proc.stdout.strip() == "False False", proc.stderr
