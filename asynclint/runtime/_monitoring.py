@@ -9,6 +9,8 @@ zero (see README.md, "sys.monitoring evaluation").
 """
 from __future__ import annotations
 
+import os
+import stat
 import sys
 
 from ._core import _tls
@@ -34,6 +36,12 @@ class Monitor:
             meta = getattr(wrapper, "__asynclint_meta__", None)
             if meta is not None:
                 self.targets[id(orig)] = (orig, meta)
+        # Methods of C file objects cannot be patched, but a CALL event names
+        # the method descriptor: reads/writes of regular files opened before
+        # the loop started are visible here (AIO203).
+        for meta_api, descr in _file_methods():
+            meta = ("AIO203", meta_api, _install.FILE_HINT, _is_disk_file, True)
+            self.targets[id(descr)] = (descr, meta)
         mon.use_tool_id(self.tool, "asynclint")
         mon.register_callback(self.tool, mon.events.CALL, self._on_call)
         mon.set_events(self.tool, mon.events.CALL)
@@ -57,6 +65,34 @@ class Monitor:
         mon.set_events(self.tool, 0)
         mon.register_callback(self.tool, mon.events.CALL, None)
         mon.free_tool_id(self.tool)
+
+
+def _file_methods():
+    import _io
+
+    table = {
+        _io.TextIOWrapper: ("read", "readline", "readlines", "write", "writelines"),
+        _io.BufferedReader: ("read", "read1", "readline", "readlines", "readinto"),
+        _io.BufferedWriter: ("write", "writelines"),
+        _io.BufferedRandom: ("read", "read1", "readline", "readlines", "readinto", "write"),
+        _io.FileIO: ("read", "readall", "readinto", "write"),
+    }
+    for cls, names in table.items():
+        for name in names:
+            descr = cls.__dict__.get(name)
+            if descr is None:  # inherited from a base: look it up there
+                descr = getattr(cls, name, None)
+            if descr is not None:
+                yield f"{cls.__name__}.{name}", descr
+
+
+def _is_disk_file(f=None, *args, **kwargs) -> bool:
+    """Regular files only: not stdin/stdout/stderr, ttys, pipes or sockets."""
+    try:
+        fd = f.fileno()
+        return fd > 2 and stat.S_ISREG(os.fstat(fd).st_mode)
+    except Exception:
+        return False
 
 
 def start(wrappers):
