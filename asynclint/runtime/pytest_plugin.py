@@ -19,6 +19,8 @@ def pytest_addoption(parser):
     group.addoption("--asynclint-ignore", default="", help="skip these code prefixes")
     group.addoption("--asynclint-allow", default="",
                     help="comma-separated module:function allowed to block")
+    group.addoption("--asynclint-monitoring", action="store_true", default=False,
+                    help="also use sys.monitoring (Python 3.12+)")
     group.addoption("--asynclint-report", default=None, metavar="FILE",
                     help="write all runtime findings of the session as JSON")
 
@@ -37,7 +39,8 @@ class _Plugin:
         # Installed for the whole session (so modules imported at collection
         # time see the patched functions); each test gets its own listener
         # from setup to the end of teardown (async fixtures included).
-        self.session_handle = install(**self.opts)
+        self.session_handle = install(
+            monitoring=config.getoption("asynclint_monitoring"), **self.opts)
         self.handles = {}
         self.reported = {}
 
