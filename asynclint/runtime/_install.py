@@ -101,11 +101,29 @@ def wrap_blocking(orig, code, api, hint, cond=None, direct=False):
     return wrapper
 
 
+def _non_binding(wrapper):
+    """Builtins do not bind as methods, Python functions do: `class C: pause =
+    time.sleep` must keep working, so module-level wrappers are staticmethod
+    objects (callable since 3.10)."""
+    sm = staticmethod(wrapper)
+    for attr in ("__asynclint_original__", "__asynclint_meta__", "__wrapped__", "__name__",
+                 "__qualname__", "__doc__", "__module__"):
+        try:
+            setattr(sm, attr, getattr(wrapper, attr))
+        except (AttributeError, TypeError):
+            pass
+    WRAPPERS[wrapper.__asynclint_original__] = sm
+    return sm
+
+
 def _patch_blocking(patcher, owner, name, code, api, hint, cond=None, direct=False):
     orig = getattr(owner, name, None)
     if orig is None:
         return
-    patcher.set(owner, name, wrap_blocking(orig, code, api, hint, cond, direct))
+    wrapper = wrap_blocking(orig, code, api, hint, cond, direct)
+    if not isinstance(owner, type):
+        wrapper = _non_binding(wrapper)
+    patcher.set(owner, name, wrapper)
 
 
 # ---------------------------------------------------------------------------
@@ -231,7 +249,7 @@ def _install_blocking(patcher) -> None:
     # AIO203: only calls made directly by user code (imports, asyncio,
     # logging, test runners... open files too)
     real_open = builtins.open
-    wrapped_open = wrap_blocking(real_open, "AIO203", "open", FILE_HINT, direct=True)
+    wrapped_open = _non_binding(wrap_blocking(real_open, "AIO203", "open", FILE_HINT, direct=True))
     patcher.set(builtins, "open", wrapped_open)
     if io.open is real_open:
         patcher.set(io, "open", wrapped_open)
@@ -304,7 +322,10 @@ def _install_sqlite(patcher) -> None:
         return real_connect(*args, **kwargs)
 
     functools.update_wrapper(connect, real_connect)
-    patcher.set(sqlite3, "connect", wrap_blocking(connect, "AIO205", "sqlite3.connect", DB_HINT))
+    wrapper = _non_binding(wrap_blocking(connect, "AIO205", "sqlite3.connect", DB_HINT))
+    WRAPPERS[real_connect] = WRAPPERS.pop(connect)
+    wrapper.__asynclint_original__ = real_connect  # rebinding of `from sqlite3 import connect`
+    patcher.set(sqlite3, "connect", wrapper)
 
 
 # ---------------------------------------------------------------------------

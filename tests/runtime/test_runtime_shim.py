@@ -196,7 +196,7 @@ def test_select_ignore_allow(tmp_path):
     _, f = run_shim(tmp_path, "sleep_import.py", "--allow", "__main__:work")
     assert f == []
     _, f = run_shim(tmp_path, "sleep_import.py", "--allow", "__main__:other")
-    assert [x["code"] for x in f] == ["AIO200"]
+    assert [x["code"] for x in f] == ["AIO200", "AIO200"]
 
 
 def test_summary_on_crash_and_ctrl_c(tmp_path):

@@ -2,8 +2,13 @@ import asyncio
 import time
 
 
+class Retry:
+    pause = time.sleep  # a class attribute: must not turn into a bound method
+
+
 async def work():
     time.sleep(0.01)  # expect: AIO200
+    Retry().pause(0.001)  # expect: AIO200
     await asyncio.sleep(0)
 
 
