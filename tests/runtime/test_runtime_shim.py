@@ -270,7 +270,7 @@ def test_forgot_await():
 
 def test_pytest_plugin(tmp_path):
     (tmp_path / "test_sample.py").write_text(PYTEST_FILE)
-    cmd = [sys.executable, "-m", "pytest", "-p", "asynclint.runtime.pytest_plugin",
+    cmd = [sys.executable, "-m", "pytest",  # the plugin loads through its pytest11 entry point
            "--asynclint-runtime", "-p", "no:cacheprovider", "-q", "-rA", "test_sample.py"]
     proc = subprocess.run(cmd, cwd=tmp_path, env=env(), capture_output=True, text=True, timeout=120)
     out = proc.stdout
@@ -348,7 +348,7 @@ async def test_fine():
 def test_pytest_plugin_with_pytest_asyncio(tmp_path):
     pytest.importorskip("pytest_asyncio")
     (tmp_path / "test_async.py").write_text(PYTEST_ASYNCIO_FILE)
-    cmd = [sys.executable, "-m", "pytest", "-p", "asynclint.runtime.pytest_plugin",
+    cmd = [sys.executable, "-m", "pytest",  # the plugin loads through its pytest11 entry point
            "--asynclint-runtime", "-p", "no:cacheprovider", "-q", "-rA", "test_async.py"]
     proc = subprocess.run(cmd, cwd=tmp_path, env=env(), capture_output=True, text=True, timeout=120)
     assert "FAILED test_async.py::test_blocks" in proc.stdout
@@ -382,7 +382,7 @@ def test_uses_fixture(blocking_setup):
 def test_pytest_plugin_setup_teardown_and_report(tmp_path):
     (tmp_path / "test_fixture.py").write_text(FIXTURE_FILE)
     report = tmp_path / "session.json"
-    cmd = [sys.executable, "-m", "pytest", "-p", "asynclint.runtime.pytest_plugin",
+    cmd = [sys.executable, "-m", "pytest",  # the plugin loads through its pytest11 entry point
            "--asynclint-runtime", "--asynclint-report", str(report), "-p", "no:cacheprovider",
            "-q", "-rA", "test_fixture.py"]
     proc = subprocess.run(cmd, cwd=tmp_path, env=env(), capture_output=True, text=True, timeout=120)
