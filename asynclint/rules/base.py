@@ -26,6 +26,7 @@ class Rule:
     fixable: ClassVar[Fixability] = Fixability.NEVER
     fix_applicability: ClassVar[Applicability] = Applicability.SAFE
     default_enabled: ClassVar[bool] = True  # False: opt-in ("strict") rules
+    runtime_only: ClassVar[bool] = False  # reported only by the runtime shim
     node_types: ClassVar[Tuple[Type[ast.AST], ...]] = ()
     # Documentation, shown by `asynclint rule CODE` and in docs/rules.md.
     why: ClassVar[str] = ""  # why it is bad
@@ -55,6 +56,9 @@ class Rule:
         if self.fixable is not Fixability.NEVER:
             fix += f" ({self.fix_applicability.value})"
         parts += ["## Fix", "", fix + "." + (" " + textwrap.dedent(self.fix_notes).strip() if self.fix_notes else ""), ""]
+        if self.runtime_only:
+            parts += ["This code is reported only by the runtime shim (`asynclint run -- python app.py`, "
+                      "`pytest --asynclint-runtime`); static analysis cannot see it.", ""]
         if not self.default_enabled:
             parts += ["This rule is opt-in: enable it with `--extend-select " + self.code + "`.", ""]
         return "\n".join(parts)
