@@ -24,3 +24,163 @@ def is_event_loop(ctx: Context, node: ast.AST) -> bool:
     if isinstance(node, ast.Attribute):
         return node.attr in LOOP_NAMES
     return False
+
+
+# -- asyncio futures and primitives (used by the AIO3 rules) ------------------
+# Added for the thread rules; evidence only: a factory call, an annotation, or
+# every assignment of a local / `self.attr` in this file agreeing.
+
+def asyncio_class(ctx: Context, node: ast.AST) -> "str | None":
+    """What asyncio object `node` holds: "future" (an asyncio Future or Task),
+    the dotted class of a primitive in `knowledge.threads.PRIMITIVE_METHODS`
+    or `LOOP_BOUND_COROUTINE_METHODS` (`"asyncio.Queue"`), or None."""
+    found = _classify_sym(ctx.symbol(node))
+    if found is not None:
+        return found
+    values = None
+    if isinstance(node, ast.Name):
+        values = _local_assignments(ctx, node.id)
+    elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        values = _self_attr_assignments(ctx, node.value.id, node.attr)
+    if not values:
+        return None
+    kinds = {_classify_value(ctx, v) for v in values
+             if not (isinstance(v, ast.Constant) and v.value is None)}
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def is_asyncio_future(ctx: Context, node: ast.AST) -> bool:
+    """An `asyncio.Future` or `asyncio.Task` (not a concurrent.futures one)."""
+    return asyncio_class(ctx, node) == "future"
+
+
+def is_asyncio_primitive(ctx: Context, node: ast.AST) -> bool:
+    """An asyncio queue, event, lock, condition, semaphore, stream writer or
+    transport."""
+    kind = asyncio_class(ctx, node)
+    return kind is not None and kind != "future"
+
+
+def _known_classes():
+    from ..knowledge.threads import FUTURE_CLASSES, FUTURE_FACTORIES, LOOP_BOUND_COROUTINE_METHODS, PRIMITIVE_METHODS
+    return FUTURE_CLASSES, FUTURE_FACTORIES, set(PRIMITIVE_METHODS) | set(LOOP_BOUND_COROUTINE_METHODS)
+
+
+def _classify_sym(sym) -> "str | None":
+    if sym is None or sym[0] not in ("call", "inst"):
+        return None
+    future_classes, future_factories, primitives = _known_classes()
+    name = dotted(sym[1])
+    if name is None:
+        inner = sym[1]
+        # `<loop>.create_future()` where the loop is a factory call result
+        if sym[0] == "call" and inner is not None and inner[0] == "attr" and inner[2] in ("create_future", "create_task") \
+                and inner[1] is not None and inner[1][0] == "call" and dotted(inner[1][1]) in LOOP_FACTORIES:
+            return "future"
+        return None
+    if name in (future_factories if sym[0] == "call" else future_classes) or name == "asyncio.wrap_future":
+        return "future"
+    if name in primitives:
+        return name
+    return None
+
+
+class _Annotation:
+    def __init__(self, node: ast.AST):
+        self.node = node
+
+
+def _classify_value(ctx: Context, node) -> "str | None":
+    if isinstance(node, _Annotation):
+        return _classify_sym(ctx.annotation_symbol(node.node))
+    if isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in ("create_future", "create_task", "run_in_executor") \
+                and is_event_loop(ctx, func.value):
+            return "future"
+    return _classify_sym(ctx.symbol(node))
+
+
+def _local_assignments(ctx: Context, name: str):
+    """Values assigned to `name` in the scope that binds it (a function), when
+    every binding there is a plain assignment; None otherwise."""
+    innermost = True
+    for scope in reversed(ctx.scopes):
+        if scope.kind == "module":
+            return None
+        if scope.kind == "class" and not innermost:
+            continue
+        innermost = False
+        if name in scope.bindings:
+            if scope.kind != "function":
+                return None
+            return _assignments_in(scope.node, lambda t: isinstance(t, ast.Name) and t.id == name, name)
+    return None
+
+
+def _self_attr_assignments(ctx: Context, base: str, attr: str):
+    """Values assigned to `self.attr` in the methods of the enclosing class
+    (and its class-body annotation), when the code runs in a method whose
+    first parameter is `base`."""
+    fn = ctx.function
+    if fn is None or fn.kind != "function":
+        return None
+    idx = ctx.scopes.index(fn)
+    if idx == 0 or ctx.scopes[idx - 1].kind != "class":
+        return None
+    args = fn.node.args
+    positional = [*args.posonlyargs, *args.args]
+    if not positional or positional[0].arg != base:
+        return None
+    klass = ctx.scopes[idx - 1]
+    cache = klass.state.setdefault("_self_attr_values", {})
+    if attr not in cache:
+        values = []
+        ok = True
+        for stmt in klass.node.body:
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == attr:
+                values.append(_Annotation(stmt.annotation))
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                a = stmt.args
+                pos = [*a.posonlyargs, *a.args]
+                if not pos:
+                    continue
+                me = pos[0].arg
+                found = _assignments_in(stmt, lambda t, me=me: isinstance(t, ast.Attribute) and t.attr == attr
+                                        and isinstance(t.value, ast.Name) and t.value.id == me, None)
+                if found is None:
+                    ok = False
+                    break
+                values.extend(found)
+        cache[attr] = values if ok else None
+    return cache[attr]
+
+
+def _assignments_in(fn_node: ast.AST, matches, name):
+    """Values of assignments to targets that `matches` in a function body (not
+    in nested functions or classes); None if such a target is bound in any
+    other way (for/with/augmented/tuple unpacking/annotation only)."""
+    values = []
+    stack = list(ast.iter_child_nodes(fn_node))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if matches(target):
+                    values.append(node.value)
+                elif isinstance(target, (ast.Tuple, ast.List)) and any(matches(e) for e in ast.walk(target)):
+                    return None
+        elif isinstance(node, ast.AnnAssign) and matches(node.target):
+            if node.value is not None:
+                values.append(node.value)
+            values.append(_Annotation(node.annotation))
+        elif isinstance(node, (ast.AugAssign, ast.For, ast.AsyncFor, ast.withitem, ast.NamedExpr, ast.comprehension)):
+            target = getattr(node, "target", None) or getattr(node, "optional_vars", None)
+            if target is not None and any(matches(e) for e in ast.walk(target)):
+                return None
+        elif name is not None and isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
+            return None
+        stack.extend(ast.iter_child_nodes(node))
+    return values

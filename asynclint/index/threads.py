@@ -1,0 +1,616 @@
+"""Thread context: which functions run off the event-loop thread.
+
+Phase 1 (`note_call`, `note_assign`, called by the engine walk for every call
+and assignment) records, as plain data in `ModuleSummary.thread_entries`, the
+places where a file hands a callable to another thread:
+
+    ("call", target_sym, kind, label, line, col)
+        `Thread(target=f)`, `executor.submit(f)`, `signal.signal(s, f)`, ...
+        (a lambda counts as each function it calls, `functools.partial(f, ...)`
+        as `f`)
+    ("server", handler_class_sym, server_sym, label, line, col)
+        `SomeServer(address, Handler)`: Handler's methods run in a thread when
+        the server mixes in `socketserver.ThreadingMixIn` (checked in phase 2)
+    ("attr", target_sym, kind, label, line, col, start_call)
+        `client.on_message = f` for a library that calls it from its own
+        thread once `start_call` (`loop_start`) is called in the same module
+    ("started", name, line)
+        evidence for the previous kind
+
+Phase 2 (`thread_context(index, patterns)`, memoised on the `ProjectIndex`)
+adds the methods the libraries call from their threads (`Thread.run`
+overrides, watchdog handlers), resolves every entry to a project function
+and propagates "runs off the loop thread" through `FunctionInfo.calls`: a
+sync function called from one that runs in a thread runs there too (async
+functions are not followed: calling one in a thread only creates a coroutine).
+A function that sets up or runs a loop of its own (`asyncio.run`,
+`new_event_loop`, `set_event_loop`, `run_forever`, ...) makes that thread an
+"own loop" thread: the AIO3 rules keep quiet there and in what it calls.
+
+Messages name the entry point as `path:line`, the path relative to the
+current directory when the file is under it (so usually as the user typed
+it), else absolute; within one file, that is the file the finding is in.
+"""
+from __future__ import annotations
+
+import ast
+import os
+from collections import deque
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import Dict, List, Optional, Tuple
+
+from ..context import dotted
+from ..knowledge import threads as K
+from ..knowledge.loops import LOOP_NAMES
+from .queries import query
+
+_PARTIALS = frozenset({"functools.partial", "functools.partialmethod"})
+_CALL_NAMES = frozenset(
+    {name.rsplit(".", 1)[-1] for name in K.THREAD_SPAWN_CALLS}
+    | set(K.EXECUTOR_METHODS) | {K.RUN_IN_EXECUTOR[0], K.EXECUTOR_FUTURE_CALLBACK}
+    | {start for _kind, _attrs, start in K.THREAD_CALLBACK_ATTRS.values()}
+)
+_CALLBACK_ATTRS = frozenset(a for _k, attrs, _s in K.THREAD_CALLBACK_ATTRS.values() for a in attrs)
+_LAST_NAMES_CACHE: Dict[tuple, frozenset] = {}
+
+
+def _patterns(ctx) -> tuple:
+    return tuple(getattr(ctx.options, "thread_entry_points", None) or ())
+
+
+def _pattern_last_names(patterns: tuple) -> frozenset:
+    names = _LAST_NAMES_CACHE.get(patterns)
+    if names is None:
+        names = frozenset(p.rsplit(".", 1)[-1] for p in patterns)
+        _LAST_NAMES_CACHE[patterns] = names
+    return names
+
+
+def _short(node: ast.AST, limit: int = 60) -> str:
+    try:
+        text = ast.unparse(node)
+    except Exception:  # pragma: no cover - unparse of odd nodes
+        return "..."
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 4] + "...)"
+
+
+# -- phase 1 ----------------------------------------------------------------------
+def _arg(call: ast.Call, pos: int, kw: Optional[str]) -> Optional[ast.AST]:
+    if kw:
+        for keyword in call.keywords:
+            if keyword.arg == kw:
+                return keyword.value
+    args = call.args
+    if pos < len(args) and not any(isinstance(a, ast.Starred) for a in args[: pos + 1]):
+        return args[pos]
+    return None
+
+
+def _type_name(ctx, node: ast.AST) -> Optional[str]:
+    """Dotted class of the value of `node` when a constructor call or an
+    annotation says it."""
+    sym = ctx.symbol(node)
+    if sym is not None and sym[0] in ("call", "inst"):
+        return dotted(sym[1])
+    return None
+
+
+def _callee_names(ctx, call: ast.Call) -> List[str]:
+    names = []
+    qn = ctx.qualified_name(call.func)
+    if qn:
+        names.append(qn)
+    if isinstance(call.func, ast.Attribute):
+        owner = _type_name(ctx, call.func.value)
+        if owner:
+            names.append(f"{owner}.{call.func.attr}")
+    return names
+
+
+def _with_bound(ctx, name: str) -> Optional[ast.AST]:
+    """The context expression of an enclosing `with X as name`."""
+    for parent in reversed(ctx.parents):
+        if isinstance(parent, (ast.With, ast.AsyncWith)):
+            for item in parent.items:
+                if isinstance(item.optional_vars, ast.Name) and item.optional_vars.id == name:
+                    return item.context_expr
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            break
+    return None
+
+
+def _executor_kind(ctx, node: ast.AST) -> Optional[str]:
+    """"thread" for a thread pool, "process" for a process pool, else None."""
+    from .local_types import _local_assignments
+
+    candidates = [node]
+    if isinstance(node, ast.Name):
+        bound = _with_bound(ctx, node.id)
+        if bound is not None:
+            candidates = [bound]
+        else:
+            values = _local_assignments(ctx, node.id)
+            if values:
+                candidates = values
+    kinds = set()
+    for cand in candidates:
+        name = _type_name(ctx, cand) if not isinstance(cand, ast.Call) else dotted(ctx.symbol(cand.func))
+        if name in K.EXECUTOR_CLASSES:
+            kinds.add("thread")
+        elif name in K.PROCESS_EXECUTOR_CLASSES:
+            kinds.add("process")
+        else:
+            kinds.add(None)
+    if kinds == {"thread"}:
+        return "thread"
+    if "process" in kinds:
+        return "process"
+    text = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
+    lowered = text.lower()
+    if any(hint in lowered for hint in K.EXECUTOR_NAME_HINTS) and "process" not in lowered:
+        return "thread"
+    return None
+
+
+def _is_executor_future(ctx, node: ast.AST) -> bool:
+    from .local_types import _local_assignments
+
+    values = [node]
+    if isinstance(node, ast.Name):
+        values = _local_assignments(ctx, node.id) or []
+    if not values:
+        return False
+    for value in values:
+        if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+                and value.func.attr == "submit" and _executor_kind(ctx, value.func.value) == "thread"):
+            return False
+    return True
+
+
+def classify_entry_call(ctx, call: ast.Call) -> Optional[Tuple[str, List[ast.AST]]]:
+    """(kind, callable argument nodes) when `call` hands callables to code
+    that runs them in another thread (or as a signal handler)."""
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        last = func.attr
+    elif isinstance(func, ast.Name):
+        last = func.id
+    else:
+        return None
+    patterns = _patterns(ctx)
+    if last not in _CALL_NAMES and not (patterns and last in _pattern_last_names(patterns)):
+        return None
+    names = _callee_names(ctx, call)
+    for name in names:
+        spec = K.THREAD_SPAWN_CALLS.get(name)
+        if spec is not None:
+            kind, pos, kw = spec
+            arg = _arg(call, pos, kw)
+            return (kind, [arg]) if arg is not None else None
+    if isinstance(func, ast.Attribute):
+        if last in K.EXECUTOR_METHODS and _executor_kind(ctx, func.value) == "thread":
+            arg = _arg(call, K.EXECUTOR_METHODS[last], None)
+            return ("worker", [arg]) if arg is not None else None
+        if last == K.RUN_IN_EXECUTOR[0]:
+            from .local_types import is_event_loop
+
+            if is_event_loop(ctx, func.value) and call.args and _executor_kind(ctx, call.args[0]) != "process":
+                arg = _arg(call, K.RUN_IN_EXECUTOR[1], None)
+                return ("worker", [arg]) if arg is not None else None
+        if last == K.EXECUTOR_FUTURE_CALLBACK and call.args and _is_executor_future(ctx, func.value):
+            return ("worker", [call.args[0]])
+    if patterns:
+        for name in names:
+            if any(fnmatchcase(name, p) for p in patterns):
+                args = [a for a in call.args if not isinstance(a, ast.Starred)]
+                args += [k.value for k in call.keywords if k.arg]
+                return ("config", args)
+    return None
+
+
+def _targets(ctx, node: Optional[ast.AST], depth: int = 0) -> List[tuple]:
+    """Symbols of the functions a callable expression runs."""
+    if node is None or depth > 3:
+        return []
+    if isinstance(node, ast.Lambda):
+        params = {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
+        out = []
+        for sub in ast.walk(node.body):
+            if isinstance(sub, ast.Call):
+                root = sub.func
+                while isinstance(root, ast.Attribute):
+                    root = root.value
+                if isinstance(root, ast.Name) and root.id in params:
+                    continue
+                out.extend(_targets(ctx, sub.func, depth + 1))
+        return out
+    if isinstance(node, ast.Call):
+        if dotted(ctx.symbol(node.func)) in _PARTIALS and node.args:
+            return _targets(ctx, node.args[0], depth + 1)
+        return []
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        sym = ctx.symbol(node)
+        return [sym] if sym is not None else []
+    return []
+
+
+def note_call(node: ast.Call, ctx) -> None:
+    """Engine hook: record the thread entry points a call creates."""
+    func = node.func
+    last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    if last is None:
+        return
+    entries = ctx.module.thread_entries
+    if "Server" in last and len(node.args) + len(node.keywords) >= 2:
+        handler = _arg(node, *K.SERVER_HANDLER_ARG)
+        server = ctx.symbol(func)
+        if handler is not None and server is not None:
+            hsym = ctx.symbol(handler)
+            if hsym is not None:
+                entries.append(("server", hsym, server, _short(node), node.lineno, node.col_offset))
+        return
+    if last not in _CALL_NAMES:
+        patterns = _patterns(ctx)
+        if not (patterns and last in _pattern_last_names(patterns)):
+            return
+    if isinstance(func, ast.Attribute) and any(last == start for _k, _a, start in K.THREAD_CALLBACK_ATTRS.values()):
+        entries.append(("started", last, node.lineno))
+        return
+    found = classify_entry_call(ctx, node)
+    if found is None:
+        return
+    kind, args = found
+    label = _short(node)
+    for arg in args:
+        for sym in _targets(ctx, arg):
+            entries.append(("call", sym, kind, label, node.lineno, node.col_offset))
+
+
+def note_assign(node: ast.Assign, ctx) -> None:
+    """Engine hook: `client.on_message = handler` for libraries that call
+    such attributes from their own thread."""
+    patterns = _patterns(ctx)
+    for target in node.targets:
+        if not isinstance(target, ast.Attribute):
+            continue
+        attr = target.attr
+        if attr not in _CALLBACK_ATTRS and not patterns:
+            continue
+        owner = _type_name(ctx, target.value)
+        spec = None
+        for cls, (kind, attrs, start) in K.THREAD_CALLBACK_ATTRS.items():
+            if attr not in attrs:
+                continue
+            if owner == cls or (owner is None and _imports(ctx, cls.split(".", 1)[0])):
+                spec = (kind, start)
+                break
+        if spec is None and patterns and owner and any(fnmatchcase(f"{owner}.{attr}", p) for p in patterns):
+            spec = ("config", None)
+        if spec is None:
+            continue
+        label = _short(node, 70)
+        for sym in _targets(ctx, node.value):
+            ctx.module.thread_entries.append(("attr", sym, spec[0], label, node.lineno, node.col_offset, spec[1]))
+
+
+def _imports(ctx, top: str) -> bool:
+    for sym in ctx.module.bindings.values():
+        name = dotted(sym) if sym is not None and sym[0] in ("module", "global") else None
+        if name and (name == top or name.startswith(top + ".")):
+            return True
+    return False
+
+
+def lambda_entry(ctx, lam: ast.Lambda) -> Optional[Tuple[str, str, int]]:
+    """(kind, label, line) when the lambda itself is handed to a thread."""
+    try:
+        i = len(ctx.parents) - 1 - ctx.parents[::-1].index(lam)
+    except ValueError:
+        return None
+    node: ast.AST = lam
+    for parent in reversed(ctx.parents[:i]):
+        if isinstance(parent, ast.keyword):
+            node = parent
+            continue
+        if isinstance(parent, ast.Call):
+            if parent.func is node:
+                return None
+            if dotted(ctx.symbol(parent.func)) in _PARTIALS:
+                node = parent
+                continue
+            found = classify_entry_call(ctx, parent)
+            if found is None:
+                return None
+            kind, args = found
+            if any(a is lam or (isinstance(a, ast.Call) and lam in a.args) for a in args):
+                return kind, _short(parent), parent.lineno
+            return None
+        return None
+    return None
+
+
+# -- phase 2 ----------------------------------------------------------------------
+@dataclass
+class ThreadInfo:
+    """Why a function runs off the loop thread."""
+
+    text: str  # "runs in a thread: started by `...` at app.py:42"
+    entry: str  # qualname of the entry function
+    setup: bool = False  # it, or a caller on the way, sets up a loop of its own
+    run_above: bool = False  # a caller on the way runs a loop (run_forever, ...)
+    runs: bool = False  # it runs a loop itself
+
+    @property
+    def own_loop(self) -> bool:
+        return self.setup or self.run_above or self.runs
+
+
+def display_path(path: str) -> str:
+    if not path or path.startswith("<"):
+        return path or "?"
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
+
+
+def _where(index, module: str, line: int) -> str:
+    summary = index.modules.get(module)
+    path = display_path(summary.path) if summary is not None else module
+    return f"{path}:{line}"
+
+
+def _describe(kind: str, how: str, where: str) -> str:
+    what, verb = K.CONTEXT_WORDS.get(kind, K.CONTEXT_WORDS["thread"])
+    return f"runs in {what}: {verb} `{how}` at {where}"
+
+
+class _Builder:
+    def __init__(self, index, patterns: tuple):
+        self.index = index
+        self.patterns = patterns
+        self._resolved: Dict[tuple, Optional[Tuple[str, str]]] = {}
+        self._ext_bases: Dict[Tuple[str, str], frozenset] = {}
+        self._own: Dict[Tuple[str, str], Tuple[bool, bool]] = {}
+
+    # -- resolution --
+    def function_of(self, sym, construct: bool = True) -> Optional[Tuple[str, str]]:
+        key = (sym, construct)
+        if key in self._resolved:
+            return self._resolved[key]
+        out = None
+        try:
+            out = self._function_of(sym, construct)
+        except RecursionError:  # pragma: no cover - pathological symbol chains
+            out = None
+        self._resolved[key] = out
+        return out
+
+    def _function_of(self, sym, construct: bool) -> Optional[Tuple[str, str]]:
+        index = self.index
+        if sym is None:
+            return None
+        if sym[0] == "attr" and sym[1] is not None and sym[1][0] in ("inst", "call"):
+            owner = index.resolve(sym[1][1])
+            if owner.kind == "class":
+                return index.find_method(owner.module, owner.qualname, sym[2])
+            return None
+        target = index.resolve(sym)
+        if target.kind == "function":
+            return target.module, target.qualname
+        if target.kind == "class" and construct:
+            return index.find_method(target.module, target.qualname, "__init__")
+        return None
+
+    def class_of(self, sym) -> Optional[Tuple[str, str]]:
+        target = self.index.resolve(sym)
+        return (target.module, target.qualname) if target.kind == "class" else None
+
+    def external_bases(self, module: str, qualname: str) -> frozenset:
+        key = (module, qualname)
+        found = self._ext_bases.get(key)
+        if found is None:
+            names = set()
+            for mod, qual in self.index.mro(module, qualname):
+                info = self.index.klass(mod, qual)
+                names.add(f"{mod}.{qual}")
+                for base in info.bases if info else ():
+                    target = self.index.resolve(base)
+                    if target.kind == "external":
+                        names.add(target.qualname)
+            found = frozenset(names)
+            self._ext_bases[key] = found
+        return found
+
+    def own_loop(self, module: str, qualname: str) -> Tuple[bool, bool]:
+        """(sets up a loop, runs a loop) from the function's own calls."""
+        key = (module, qualname)
+        found = self._own.get(key)
+        if found is None:
+            setup = runs = False
+            info = self.index.function(module, qualname)
+            for sym, _line, _col in info.calls if info else ():
+                name = dotted(sym)
+                if name is None and sym[0] == "global":
+                    target = self.index.resolve(sym)
+                    name = target.qualname if target.kind == "external" else None
+                if name in K.OWN_LOOP_CALLS:
+                    setup = True
+                elif sym[0] == "attr" and sym[2] in K.OWN_LOOP_METHODS | K.LOOP_RUN_METHODS:
+                    runs = True
+            found = (setup, runs)
+            self._own[key] = found
+        return found
+
+    # -- seeds --
+    def seeds(self):
+        index = self.index
+        for module in sorted(index.modules):
+            summary = index.modules[module]
+            entries = getattr(summary, "thread_entries", None) or ()
+            started = {e[1] for e in entries if e[0] == "started"}
+            for entry in entries:
+                tag = entry[0]
+                if tag == "call" or (tag == "attr" and (entry[6] is None or entry[6] in started)):
+                    target = self.function_of(entry[1], construct=False)
+                    if target is not None:
+                        yield target, _describe(entry[2], entry[3], _where(index, module, entry[4]))
+                elif tag == "server":
+                    yield from self._server_seeds(module, entry)
+            for qualname in summary.classes:
+                yield from self._class_seeds(module, qualname)
+
+    def _server_seeds(self, module: str, entry: tuple):
+        _tag, handler_sym, server_sym, label, line, _col = entry
+        server = self.index.resolve(server_sym)
+        threading = False
+        if server.kind == "external":
+            threading = server.qualname in K.THREADING_SERVERS
+        elif server.kind == "class":
+            threading = bool(self.external_bases(server.module, server.qualname) & (K.THREADING_MIXINS | K.THREADING_SERVERS))
+        if not threading:
+            return
+        handler = self.class_of(handler_sym)
+        if handler is None:
+            return
+        text = _describe("handler", label, _where(self.index, module, line))
+        for mod, qual in self.index.mro(*handler):
+            info = self.index.klass(mod, qual)
+            for name, method in (info.methods.items() if info else ()):
+                if any(fnmatchcase(name, p) for p in K.HANDLER_METHODS):
+                    yield (mod, method), text
+
+    def _class_seeds(self, module: str, qualname: str):
+        info = self.index.klass(module, qualname)
+        if info is None or not info.bases:
+            return
+        bases = None
+        for name, method in info.methods.items():
+            for base_name, (kind, methods) in K.THREAD_BASE_METHODS.items():
+                if any(fnmatchcase(name, p) for p in methods):
+                    if bases is None:
+                        bases = self.external_bases(module, qualname)
+                    if base_name in bases:
+                        fn = self.index.function(module, method)
+                        where = _where(self.index, module, fn.lineno if fn else info.lineno)
+                        what, _verb = K.CONTEXT_WORDS.get(kind, K.CONTEXT_WORDS["thread"])
+                        short = base_name.rsplit(".", 1)[-1]
+                        yield (module, method), f"runs in {what}: `{qualname}.{name}` of a `{short}` subclass at {where}"
+                        break
+            else:
+                for pattern in self.patterns:
+                    cls_pat, _, meth_pat = pattern.rpartition(".")
+                    if not cls_pat or not fnmatchcase(name, meth_pat):
+                        continue
+                    if bases is None:
+                        bases = self.external_bases(module, qualname)
+                    if any(fnmatchcase(b, cls_pat) for b in bases - {f"{module}.{qualname}"}):
+                        fn = self.index.function(module, method)
+                        where = _where(self.index, module, fn.lineno if fn else info.lineno)
+                        yield (module, method), f"runs in a thread: `{qualname}.{name}` per `thread-entry-points` (`{pattern}`) at {where}"
+                        break
+
+    # -- propagation --
+    def build(self) -> Dict[Tuple[str, str], ThreadInfo]:
+        out: Dict[Tuple[str, str], ThreadInfo] = {}
+        queue: deque = deque()
+        for key, text in self.seeds():
+            fn = self.index.function(*key)
+            if fn is None or fn.is_async:
+                continue
+            setup, runs = self.own_loop(*key)
+            current = out.get(key)
+            if current is None:
+                out[key] = ThreadInfo(text, key[1], setup=setup, runs=runs)
+                queue.append(key)
+        while queue:
+            key = queue.popleft()
+            info = out[key]
+            fn = self.index.function(*key)
+            for sym, _line, _col in fn.calls if fn else ():
+                callee = self.function_of(sym)
+                if callee is None or callee == key:
+                    continue
+                cfn = self.index.function(*callee)
+                if cfn is None or cfn.is_async:
+                    continue
+                setup, runs = self.own_loop(*callee)
+                new_setup = info.setup or setup
+                new_above = info.run_above or info.runs
+                current = out.get(callee)
+                if current is None:
+                    out[callee] = ThreadInfo(_through(info.text, info.entry), info.entry,
+                                             setup=new_setup, run_above=new_above, runs=runs)
+                    queue.append(callee)
+                elif (new_setup and not current.setup) or (new_above and not current.run_above):
+                    current.setup = current.setup or new_setup
+                    current.run_above = current.run_above or new_above
+                    queue.append(callee)
+        return out
+
+
+def _through(text: str, entry: str) -> str:
+    marker = ", through `"
+    if marker in text:
+        return text
+    short = entry.replace(".<locals>.", ".")
+    return f"{text}, through `{short}`"
+
+
+def thread_context(index, patterns: tuple = ()) -> Dict[Tuple[str, str], ThreadInfo]:
+    """(module, qualname) -> ThreadInfo for every project function that runs
+    off the loop thread; computed once per index and set of config patterns."""
+    memo = index.__dict__.setdefault("_thread_context", {})
+    found = memo.get(patterns)
+    if found is None:
+        found = _Builder(index, patterns).build()
+        memo[patterns] = found
+    return found
+
+
+@query("thread_context")
+def _thread_context_query(index, module: str, qualname: str, patterns: tuple = (), mode: str = "any"):
+    """Answers whether code in `qualname` runs off the loop thread.
+
+    mode "quiet-own": no finding in a thread that runs a loop of its own;
+    "run": as "quiet-own" but ignoring a loop the function runs itself (for
+    `run_until_complete` on the main loop); "any": whatever the thread does.
+    """
+    info = thread_context(index, tuple(patterns)).get((module, qualname))
+    if info is None:
+        return None
+    if mode == "quiet-own" and info.own_loop:
+        return None
+    if mode == "run" and (info.setup or info.run_above):
+        return None
+    return {"context": info.text}
+
+
+@query("thread_direct")
+def _thread_direct_query(index, module: str, kind: str, label: str, line: int):
+    """A lambda handed straight to a thread API (known in phase 1)."""
+    return {"context": _describe(kind, label, _where(index, module, line))}
+
+
+def site_query(ctx, mode: str = "quiet-own") -> Optional[tuple]:
+    """The phase-2 query that says whether the code being walked runs off the
+    loop thread, or None when it cannot (module level, async def, ...)."""
+    fn = ctx.function
+    if fn is None:
+        return None
+    if fn.kind == "lambda":
+        found = lambda_entry(ctx, fn.node)
+        if found is None:
+            return None
+        kind, label, line = found
+        return ("thread_direct", kind, label, line)
+    if fn.is_async or fn.info is None:
+        return None
+    return ("thread_context", fn.qualname, _patterns(ctx), mode)
+
+
+__all__ = ["note_call", "note_assign", "classify_entry_call", "lambda_entry", "thread_context",
+           "site_query", "ThreadInfo", "LOOP_NAMES"]
