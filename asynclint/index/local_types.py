@@ -39,6 +39,9 @@ def asyncio_class(ctx: Context, node: ast.AST) -> "str | None":
         return found
     values = None
     if isinstance(node, ast.Name):
+        annotation = _param_annotation(ctx, node.id)
+        if annotation is not None:
+            return _annotation_class(ctx, annotation)
         values = _local_assignments(ctx, node.id)
     elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
         values = _self_attr_assignments(ctx, node.value.id, node.attr)
@@ -85,6 +88,47 @@ def _classify_sym(sym) -> "str | None":
     return None
 
 
+def _param_annotation(ctx: Context, name: str):
+    """The annotation of the parameter `name` refers to, if it is one."""
+    innermost = True
+    for scope in reversed(ctx.scopes):
+        if scope.kind == "module":
+            return None
+        if scope.kind == "class" and not innermost:
+            continue
+        innermost = False
+        if name in scope.bindings:
+            if scope.kind != "function":
+                return None
+            args = scope.node.args
+            for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+                if arg.arg == name:
+                    return arg.annotation
+            return None
+    return None
+
+
+def _annotation_class(ctx: Context, node, depth: int = 0) -> "str | None":
+    """Like the annotation symbol, but also through `X[...]` generics,
+    `Optional[X]` and `X | None`."""
+    if node is None or depth > 5:
+        return None
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        try:
+            node = ast.parse(node.value, mode="eval").body
+        except SyntaxError:
+            return None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        sides = [s for s in (node.left, node.right) if not (isinstance(s, ast.Constant) and s.value is None)]
+        return _annotation_class(ctx, sides[0], depth + 1) if len(sides) == 1 else None
+    if isinstance(node, ast.Subscript):
+        outer = dotted(ctx.symbol(node.value))
+        if outer in ("typing.Optional",):
+            return _annotation_class(ctx, node.slice, depth + 1)
+        node = node.value
+    return _classify_sym(("inst", ctx.symbol(node)))
+
+
 class _Annotation:
     def __init__(self, node: ast.AST):
         self.node = node
@@ -92,7 +136,7 @@ class _Annotation:
 
 def _classify_value(ctx: Context, node) -> "str | None":
     if isinstance(node, _Annotation):
-        return _classify_sym(ctx.annotation_symbol(node.node))
+        return _annotation_class(ctx, node.node)
     if isinstance(node, ast.Call):
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr in ("create_future", "create_task", "run_in_executor") \
@@ -151,7 +195,9 @@ def _self_attr_assignments(ctx: Context, base: str, attr: str):
                 if found is None:
                     ok = False
                     break
-                values.extend(found)
+                annotated = {p.arg: p.annotation for p in (*pos, *a.kwonlyargs) if p.annotation is not None}
+                values.extend(_Annotation(annotated[v.id]) if isinstance(v, ast.Name) and v.id in annotated else v
+                              for v in found)
         cache[attr] = values if ok else None
     return cache[attr]
 
