@@ -48,7 +48,7 @@ from .queries import query
 _PARTIALS = frozenset({"functools.partial", "functools.partialmethod"})
 _CALL_NAMES = frozenset(
     {name.rsplit(".", 1)[-1] for name in K.THREAD_SPAWN_CALLS}
-    | set(K.EXECUTOR_METHODS) | {K.RUN_IN_EXECUTOR[0], K.EXECUTOR_FUTURE_CALLBACK}
+    | set(K.EXECUTOR_METHODS) | set(K.EXECUTOR_METHOD_NAMES) | {K.RUN_IN_EXECUTOR[0], K.EXECUTOR_FUTURE_CALLBACK}
     | {start for _kind, _attrs, start in K.THREAD_CALLBACK_ATTRS.values()}
 )
 _CALLBACK_ATTRS = frozenset(a for _k, attrs, _s in K.THREAD_CALLBACK_ATTRS.values() for a in attrs)
@@ -190,6 +190,10 @@ def classify_entry_call(ctx, call: ast.Call) -> Optional[Tuple[str, List[ast.AST
             arg = _arg(call, pos, kw)
             return (kind, [arg]) if arg is not None else None
     if isinstance(func, ast.Attribute):
+        spec = K.EXECUTOR_METHOD_NAMES.get(last)
+        if spec is not None:
+            arg = _arg(call, spec[1], spec[2])
+            return (spec[0], [arg]) if arg is not None else None
         if last in K.EXECUTOR_METHODS and _executor_kind(ctx, func.value) == "thread":
             arg = _arg(call, K.EXECUTOR_METHODS[last], None)
             return ("worker", [arg]) if arg is not None else None

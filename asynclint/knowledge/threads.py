@@ -22,6 +22,9 @@ THREAD_SPAWN_CALLS = {
     "anyio.to_thread.run_sync": ("worker", 0, "func"),
     "trio.to_thread.run_sync": ("worker", 0, "sync_fn"),
     "signal.signal": ("signal", 1, "handler"),
+    "starlette.concurrency.run_in_threadpool": ("worker", 0, "func"),
+    "fastapi.concurrency.run_in_threadpool": ("worker", 0, "func"),
+    "asgiref.sync.sync_to_async": ("worker", 0, "func"),
     # executors, when the receiver's type is known
     "concurrent.futures.ThreadPoolExecutor.submit": ("worker", 0, "fn"),
     "concurrent.futures.ThreadPoolExecutor.map": ("worker", 0, "fn"),
@@ -32,6 +35,13 @@ THREAD_SPAWN_CALLS = {
     # Home Assistant's executor helpers (large real-world user of the pattern)
     "homeassistant.core.HomeAssistant.async_add_executor_job": ("worker", 0, "target"),
     "homeassistant.core.HomeAssistant.add_executor_job": ("worker", 0, "target"),
+}
+
+# Methods whose name alone says they run a callable in an executor thread,
+# whatever the receiver: name -> (kind, positional index, keyword name).
+EXECUTOR_METHOD_NAMES = {
+    "async_add_executor_job": ("worker", 0, "target"),  # Home Assistant
+    "async_add_import_executor_job": ("worker", 0, "target"),  # Home Assistant
 }
 
 # Executor methods recognised on a receiver whose type is not known but whose

@@ -83,7 +83,7 @@ class LoopMethodFromThread(Rule):
                                         f"`asyncio.run_coroutine_threadsafe(coro, {source(func.value)}).result()`")
                 return
         name = ctx.qualified_name(func)
-        if name in NEEDS_RUNNING_LOOP:
+        if name in NEEDS_RUNNING_LOOP and not _probed(ctx, node):
             report_in_thread(ctx, node, call=source(func), problem="needs a running loop in the calling thread",
                              advice="use `asyncio.run_coroutine_threadsafe(coro, loop)` with the loop thread's loop")
 
@@ -99,3 +99,26 @@ def _advice(attr: str, loop: str) -> str:
     if attr == "create_future":
         return f"create the future on the loop thread, or use `concurrent.futures.Future`"
     return f"use `{loop}.call_soon_threadsafe({loop}.{attr}, ...)`"
+
+
+_PROBE_CATCHES = frozenset({"builtins.RuntimeError", "builtins.Exception", "builtins.BaseException"})
+
+
+def _probed(ctx, node: ast.AST) -> bool:
+    """Inside the body of a `try` that catches RuntimeError: the code asks
+    whether a loop runs here (`try: asyncio.get_running_loop() except
+    RuntimeError: ...`), which is how to find out, not a mistake."""
+    child = node
+    for parent in reversed(ctx.parents):
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            return False
+        if isinstance(parent, ast.Try) or type(parent).__name__ == "TryStar":
+            if any(child is stmt for stmt in parent.body):
+                for handler in parent.handlers:
+                    if handler.type is None:
+                        return True
+                    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+                    if any(ctx.qualified_name(t) in _PROBE_CATCHES for t in types):
+                        return True
+        child = parent
+    return False
