@@ -345,6 +345,8 @@ class ThreadInfo:
     setup: bool = False  # it, or a caller on the way, sets up a loop of its own
     run_above: bool = False  # a caller on the way runs a loop (run_forever, ...)
     runs: bool = False  # it runs a loop itself
+    kind: str = "thread"  # the entry's kind (knowledge.threads.CONTEXT_WORDS)
+    self_cls: Optional[Tuple[str, str]] = None  # class `self` is known to be in it
 
     @property
     def own_loop(self) -> bool:
@@ -379,6 +381,7 @@ class _Builder:
         self._resolved: Dict[tuple, Optional[Tuple[str, str]]] = {}
         self._ext_bases: Dict[Tuple[str, str], frozenset] = {}
         self._own: Dict[Tuple[str, str], Tuple[bool, bool]] = {}
+        self._child_map: Optional[Dict[Tuple[str, str], List[Tuple[str, str]]]] = None
 
     # -- resolution --
     def function_of(self, sym, construct: bool = True) -> Optional[Tuple[str, str]]:
@@ -408,6 +411,63 @@ class _Builder:
         if target.kind == "class" and construct:
             return index.find_method(target.module, target.qualname, "__init__")
         return None
+
+    def functions_of(self, sym, construct: bool = True, self_cls=None) -> List[tuple]:
+        """[(function, class of `self` in it)] a call of `sym` may run: the
+        function it names and, for a method called on an instance, the
+        overrides in project subclasses (virtual dispatch). `self_cls` is
+        the class `self` is known to be where the call is made: a call on
+        `self` then dispatches from that class, not from the declaring one."""
+        key = ("all", sym, construct, self_cls)
+        found = self._resolved.get(key)
+        if found is not None:
+            return found
+        found = []
+        if sym is not None and sym[0] == "attr" and sym[1] is not None and sym[1][0] == "inst":
+            owner = self.index.resolve(sym[1][1])
+            if owner.kind == "class":
+                start = (owner.module, owner.qualname)
+                if self_cls is not None and self_cls != start and start in self.index.mro(*self_cls):
+                    start = self_cls
+                method = self.index.find_method(start[0], start[1], sym[2])
+                if method is not None:
+                    found.append((method, start))
+                for sub in self.subclasses(*start):
+                    info = self.index.klass(*sub)
+                    name = info.methods.get(sym[2]) if info else None
+                    if name is not None and all(f[0] != (sub[0], name) for f in found):
+                        found.append(((sub[0], name), sub))
+        else:
+            first = self.function_of(sym, construct)
+            if first is not None:
+                found.append((first, None))
+        self._resolved[key] = found
+        return found
+
+    def subclasses(self, module: str, qualname: str, limit: int = 200) -> List[Tuple[str, str]]:
+        """Project classes deriving from the class, transitively."""
+        children = self._children()
+        out, stack, seen = [], [(module, qualname)], {(module, qualname)}
+        while stack and len(out) < limit:
+            for child in children.get(stack.pop(), ()):
+                if child not in seen:
+                    seen.add(child)
+                    out.append(child)
+                    stack.append(child)
+        return out
+
+    def _children(self) -> Dict[Tuple[str, str], List[Tuple[str, str]]]:
+        if self._child_map is None:
+            self._child_map = {}
+            for mod in sorted(self.index.modules):
+                for qual, info in self.index.modules[mod].classes.items():
+                    for base in info.bases:
+                        if base is None:
+                            continue
+                        target = self.index.resolve(base)
+                        if target.kind == "class":
+                            self._child_map.setdefault((target.module, target.qualname), []).append((mod, qual))
+        return self._child_map
 
     def class_of(self, sym) -> Optional[Tuple[str, str]]:
         target = self.index.resolve(sym)
@@ -459,9 +519,8 @@ class _Builder:
             for entry in entries:
                 tag = entry[0]
                 if tag == "call" or (tag == "attr" and (entry[6] is None or entry[6] in started)):
-                    target = self.function_of(entry[1], construct=False)
-                    if target is not None:
-                        yield target, _describe(entry[2], entry[3], _where(index, module, entry[4]))
+                    for target, self_cls in self.functions_of(entry[1], construct=False):
+                        yield target, _describe(entry[2], entry[3], _where(index, module, entry[4])), entry[2], self_cls
                 elif tag == "server":
                     yield from self._server_seeds(module, entry)
             for qualname in summary.classes:
@@ -485,7 +544,7 @@ class _Builder:
             info = self.index.klass(mod, qual)
             for name, method in (info.methods.items() if info else ()):
                 if any(fnmatchcase(name, p) for p in K.HANDLER_METHODS):
-                    yield (mod, method), text
+                    yield (mod, method), text, "handler", handler
 
     def _class_seeds(self, module: str, qualname: str):
         info = self.index.klass(module, qualname)
@@ -502,7 +561,8 @@ class _Builder:
                         where = _where(self.index, module, fn.lineno if fn else info.lineno)
                         what, _verb = K.CONTEXT_WORDS.get(kind, K.CONTEXT_WORDS["thread"])
                         short = base_name.rsplit(".", 1)[-1]
-                        yield (module, method), f"runs in {what}: `{qualname}.{name}` of a `{short}` subclass at {where}"
+                        yield ((module, method), f"runs in {what}: `{qualname}.{name}` of a `{short}` subclass at {where}",
+                               kind, (module, qualname))
                         break
             else:
                 for pattern in self.patterns:
@@ -514,29 +574,28 @@ class _Builder:
                     if any(fnmatchcase(b, cls_pat) for b in bases - {f"{module}.{qualname}"}):
                         fn = self.index.function(module, method)
                         where = _where(self.index, module, fn.lineno if fn else info.lineno)
-                        yield (module, method), f"runs in a thread: `{qualname}.{name}` per `thread-entry-points` (`{pattern}`) at {where}"
+                        yield ((module, method), f"runs in a thread: `{qualname}.{name}` per `thread-entry-points` (`{pattern}`) at {where}",
+                               "config", (module, qualname))
                         break
 
     # -- propagation --
     def build(self) -> Dict[Tuple[str, str], ThreadInfo]:
         out: Dict[Tuple[str, str], ThreadInfo] = {}
         queue: deque = deque()
-        for key, text in self.seeds():
+        for key, text, kind, self_cls in self.seeds():
             fn = self.index.function(*key)
             if fn is None or fn.is_async:
                 continue
             setup, runs = self.own_loop(*key)
-            current = out.get(key)
-            if current is None:
-                out[key] = ThreadInfo(text, key[1], setup=setup, runs=runs)
+            if key not in out:
+                out[key] = ThreadInfo(text, key[1], setup=setup, runs=runs, kind=kind, self_cls=self_cls)
                 queue.append(key)
         while queue:
             key = queue.popleft()
             info = out[key]
             fn = self.index.function(*key)
-            for sym, _line, _col in fn.calls if fn else ():
-                callee = self.function_of(sym)
-                if callee is None or callee == key:
+            for callee, self_cls in self._callees(fn, info.self_cls):
+                if callee == key:
                     continue
                 cfn = self.index.function(*callee)
                 if cfn is None or cfn.is_async:
@@ -546,13 +605,23 @@ class _Builder:
                 new_above = info.run_above or info.runs
                 current = out.get(callee)
                 if current is None:
-                    out[callee] = ThreadInfo(_through(info.text, info.entry), info.entry,
-                                             setup=new_setup, run_above=new_above, runs=runs)
+                    out[callee] = ThreadInfo(_through(info.text, info.entry), info.entry, setup=new_setup,
+                                             run_above=new_above, runs=runs, kind=info.kind, self_cls=self_cls)
                     queue.append(callee)
                 elif (new_setup and not current.setup) or (new_above and not current.run_above):
                     current.setup = current.setup or new_setup
                     current.run_above = current.run_above or new_above
                     queue.append(callee)
+        return out
+
+    def _callees(self, fn, self_cls) -> List[tuple]:
+        out: List[tuple] = []
+        seen = set()
+        for sym, _line, _col in fn.calls if fn else ():
+            for callee, cls in self.functions_of(sym, True, self_cls):
+                if callee not in seen:
+                    seen.add(callee)
+                    out.append((callee, cls))
         return out
 
 
@@ -580,6 +649,8 @@ def _thread_context_query(index, module: str, qualname: str, patterns: tuple = (
     """Answers whether code in `qualname` runs off the loop thread.
 
     mode "quiet-own": no finding in a thread that runs a loop of its own;
+    "thread-only": as "quiet-own", and none in a signal handler either (it
+    runs on the loop thread, so the running loop is there);
     "run": as "quiet-own" but ignoring a loop the function runs itself (for
     `run_until_complete` on the main loop); "any": whatever the thread does.
     """
@@ -589,6 +660,8 @@ def _thread_context_query(index, module: str, qualname: str, patterns: tuple = (
     if mode == "quiet-own" and info.own_loop:
         return None
     if mode == "run" and (info.setup or info.run_above):
+        return None
+    if mode == "thread-only" and (info.own_loop or info.kind == "signal"):
         return None
     return {"context": info.text}
 
@@ -610,6 +683,8 @@ def site_query(ctx, mode: str = "quiet-own") -> Optional[tuple]:
         if found is None:
             return None
         kind, label, line = found
+        if mode == "thread-only" and kind == "signal":
+            return None
         return ("thread_direct", kind, label, line)
     if fn.is_async or fn.info is None:
         return None

@@ -84,7 +84,7 @@ class LoopMethodFromThread(Rule):
                 return
         name = ctx.qualified_name(func)
         if name in NEEDS_RUNNING_LOOP and not _probed(ctx, node):
-            report_in_thread(ctx, node, call=source(func), problem="needs a running loop in the calling thread",
+            report_in_thread(ctx, node, mode="thread-only", call=source(func), problem="needs a running loop in the calling thread",
                              advice="use `asyncio.run_coroutine_threadsafe(coro, loop)` with the loop thread's loop")
 
 
