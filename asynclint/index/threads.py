@@ -380,7 +380,7 @@ class _Builder:
         self.patterns = patterns
         self._resolved: Dict[tuple, Optional[Tuple[str, str]]] = {}
         self._ext_bases: Dict[Tuple[str, str], frozenset] = {}
-        self._own: Dict[Tuple[str, str], Tuple[bool, bool]] = {}
+        self._own: Dict[tuple, Tuple[bool, bool]] = {}
         self._child_map: Optional[Dict[Tuple[str, str], List[Tuple[str, str]]]] = None
 
     # -- resolution --
@@ -489,13 +489,26 @@ class _Builder:
             self._ext_bases[key] = found
         return found
 
-    def own_loop(self, module: str, qualname: str) -> Tuple[bool, bool]:
-        """(sets up a loop, runs a loop) from the function's own calls."""
+    def own_loop(self, module: str, qualname: str, depth: int = 0) -> Tuple[bool, bool]:
+        """(sets up a loop, runs a loop) from the function's own calls, or
+        the calls of the sync project functions it calls (two levels: a
+        `_make_loop()` helper)."""
         key = (module, qualname)
-        found = self._own.get(key)
+        memo = (module, qualname, depth)
+        found = self._own.get(memo)
         if found is None:
+            self._own[memo] = (False, False)  # cycles
             setup = runs = False
             info = self.index.function(module, qualname)
+            if depth < 2:
+                for sym, _line, _col in info.calls if info else ():
+                    callee = self.function_of(sym)
+                    if callee is not None and callee != key:
+                        cfn = self.index.function(*callee)
+                        if cfn is not None and not cfn.is_async:
+                            sub_setup, sub_runs = self.own_loop(*callee, depth=depth + 1)
+                            setup = setup or sub_setup
+                            runs = runs or sub_runs
             for sym, _line, _col in info.calls if info else ():
                 name = dotted(sym)
                 if name is None and sym[0] == "global":
@@ -506,7 +519,7 @@ class _Builder:
                 elif sym[0] == "attr" and sym[2] in K.OWN_LOOP_METHODS | K.LOOP_RUN_METHODS:
                     runs = True
             found = (setup, runs)
-            self._own[key] = found
+            self._own[memo] = found
         return found
 
     # -- seeds --

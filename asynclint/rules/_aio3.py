@@ -64,6 +64,10 @@ def loop_owner(ctx, node: ast.AST) -> Optional[str]:
     if not is_event_loop(ctx, node):
         return None
     if isinstance(node, ast.Attribute):
+        if isinstance(node.value, ast.Name):
+            values = _self_attr_assignments(ctx, node.value.id, node.attr)
+            if values and any(_not_a_loop(ctx, v) for v in values):
+                return None
         return "foreign"
     if not isinstance(node, ast.Name):
         return None
@@ -78,10 +82,26 @@ def loop_owner(ctx, node: ast.AST) -> Optional[str]:
     values = _local_assignments(ctx, node.id)
     if not values:
         return None
+    if any(_not_a_loop(ctx, v) for v in values):
+        return None
     for value in values:
         if isinstance(value, ast.Call) and dotted(ctx.symbol(value.func)) in OWN_LOOP_FACTORIES | LOOP_FACTORIES:
             return "own"
     return "foreign"
+
+
+def _not_a_loop(ctx, value) -> bool:
+    """An assigned value that is known to be something else than an asyncio
+    loop: a call of a known callable that is not a loop factory
+    (`GLib.MainLoop()`, `tornado.ioloop.IOLoop.current()`, `pyglet.app.EventLoop()`)."""
+    if not isinstance(value, ast.Call):
+        return False
+    name = ctx.qualified_name(value.func)
+    if name is None:
+        return False
+    if name in LOOP_FACTORIES or name in OWN_LOOP_FACTORIES or name.startswith(("asyncio.", "uvloop.")):
+        return False
+    return True
 
 
 def is_main_loop(ctx, node: ast.AST) -> bool:
