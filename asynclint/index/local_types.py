@@ -158,7 +158,10 @@ def _local_assignments(ctx: Context, name: str):
         if name in scope.bindings:
             if scope.kind != "function":
                 return None
-            return _assignments_in(scope.node, lambda t: isinstance(t, ast.Name) and t.id == name, name)
+            memo = scope.state.setdefault("_assigned_values", {})
+            if name not in memo:
+                memo[name] = _assignments_in(scope.node, lambda t: isinstance(t, ast.Name) and t.id == name, name)
+            return memo[name]
     return None
 
 

@@ -125,7 +125,8 @@ def foreign_loop_source(ctx) -> Optional[str]:
     for name in sorted(LOOP_NAMES):
         scope = _binding_scope(ctx, name)
         if scope is None:
-            if name in ctx.module.bindings:
+            sym = ctx.module.bindings.get(name)
+            if sym is not None and sym[0] == "call" and dotted(sym[1]) in LOOP_FACTORIES:
                 return name
             continue
         if loop_owner(ctx, ast.Name(id=name, ctx=ast.Load())) == "foreign":
