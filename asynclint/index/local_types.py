@@ -134,8 +134,23 @@ class _Annotation:
         self.node = node
 
 
+# The transport an asyncio protocol's `connection_made(self, transport)` gets.
+_TRANSPORT = object()
+_PROTOCOL_BASES = frozenset({
+    "asyncio.Protocol", "asyncio.BaseProtocol", "asyncio.BufferedProtocol", "asyncio.DatagramProtocol",
+    "asyncio.SubprocessProtocol", "asyncio.protocols.Protocol", "asyncio.protocols.BaseProtocol",
+    "asyncio.protocols.BufferedProtocol", "asyncio.protocols.DatagramProtocol",
+})
+
+
+def _is_asyncio_protocol(ctx: Context, class_node: ast.ClassDef) -> bool:
+    return any(dotted(ctx.symbol(base)) in _PROTOCOL_BASES for base in class_node.bases)
+
+
 def _classify_value(ctx: Context, node) -> "str | None":
     if isinstance(node, _Annotation):
+        if node.node is _TRANSPORT:
+            return "asyncio.Transport"
         return _annotation_class(ctx, node.node)
     if isinstance(node, ast.Call):
         func = node.func
@@ -199,6 +214,9 @@ def _self_attr_assignments(ctx: Context, base: str, attr: str):
                     ok = False
                     break
                 annotated = {p.arg: p.annotation for p in (*pos, *a.kwonlyargs) if p.annotation is not None}
+                if stmt.name == "connection_made" and len(pos) > 1 and pos[1].arg not in annotated \
+                        and _is_asyncio_protocol(ctx, klass.node):
+                    annotated[pos[1].arg] = _TRANSPORT
                 values.extend(_Annotation(annotated[v.id]) if isinstance(v, ast.Name) and v.id in annotated else v
                               for v in found)
         cache[attr] = values if ok else None

@@ -107,8 +107,8 @@ CONTEXT_WORDS = {
     "thread": ("a thread", "started by"),
     "worker": ("a worker thread", "submitted by"),
     "signal": ("a signal handler (it interrupts the loop thread; prefer `loop.add_signal_handler`)", "installed by"),
-    "watchdog": ("the watchdog observer thread", "as"),
-    "handler": ("a socketserver thread", "as"),
+    "watchdog": ("the watchdog observer thread", "scheduled by"),
+    "handler": ("a socketserver request thread", "served by"),
     "mqtt": ("the paho-mqtt network thread", "set by"),
     "config": ("a thread", "per `thread-entry-points`:"),
 }
