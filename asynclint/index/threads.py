@@ -254,7 +254,8 @@ def note_call(node: ast.Call, ctx) -> None:
             hsym = ctx.symbol(handler)
             if hsym is not None:
                 entries.append(("server", hsym, server, _short(node), node.lineno, node.col_offset))
-        return
+        if not _patterns(ctx):
+            return
     if last not in _CALL_NAMES:
         patterns = _patterns(ctx)
         if not (patterns and last in _pattern_last_names(patterns)):

@@ -39,6 +39,15 @@ class LoopMethodFromThread(Rule):
         point. A thread that sets up its own loop (`asyncio.run`,
         `new_event_loop`, `set_event_loop`, `run_forever`) is left alone, and
         so is a loop fetched in the thread itself.
+
+        Code the index cannot see into is declared in `[tool.asynclint]`
+        as `thread-entry-points = [...]`, dotted names with `fnmatch`
+        wildcards: a call of `"mylib.pool.spawn"` runs the callables given
+        to it in a thread; `"mylib.Watcher.on_*"` makes overrides of those
+        methods in subclasses run in a thread, and so do callables assigned
+        to those attributes of a known `mylib.Watcher` instance. Messages
+        name the entry point as `path:line`, the path relative to the
+        current directory when the file is below it.
     """
     bad_example = """
         def on_done(loop, result):      # runs in a worker thread
