@@ -42,7 +42,6 @@ from typing import Dict, List, Optional, Tuple
 
 from ..context import dotted
 from ..knowledge import threads as K
-from ..knowledge.loops import LOOP_NAMES
 from .queries import query
 
 _PARTIALS = frozenset({"functools.partial", "functools.partialmethod"})
@@ -123,10 +122,14 @@ def _with_bound(ctx, name: str) -> Optional[ast.AST]:
 
 def _executor_kind(ctx, node: ast.AST) -> Optional[str]:
     """"thread" for a thread pool, "process" for a process pool, else None."""
-    from .local_types import _local_assignments
+    from .local_types import _local_assignments, _self_attr_assignments
 
     candidates = [node]
-    if isinstance(node, ast.Name):
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        values = _self_attr_assignments(ctx, node.value.id, node.attr)
+        if values:
+            candidates = [v for v in values if isinstance(v, ast.AST)] or candidates
+    elif isinstance(node, ast.Name):
         bound = _with_bound(ctx, node.id)
         if bound is not None:
             candidates = [bound]
@@ -706,4 +709,4 @@ def site_query(ctx, mode: str = "quiet-own") -> Optional[tuple]:
 
 
 __all__ = ["note_call", "note_assign", "classify_entry_call", "lambda_entry", "thread_context",
-           "site_query", "ThreadInfo", "LOOP_NAMES"]
+           "site_query", "ThreadInfo"]
