@@ -243,6 +243,20 @@ def _targets(ctx, node: Optional[ast.AST], depth: int = 0) -> List[tuple]:
     return []
 
 
+def _best_effort(hook):
+    """Engine hooks run outside the per-rule error guard: knowledge they fail
+    to record is lost, the file is still checked."""
+    def guarded(node, ctx):
+        try:
+            hook(node, ctx)
+        except (RecursionError, Exception):  # pragma: no cover - defensive
+            pass
+    guarded.__name__ = hook.__name__
+    guarded.__doc__ = hook.__doc__
+    return guarded
+
+
+@_best_effort
 def note_call(node: ast.Call, ctx) -> None:
     """Engine hook: record the thread entry points a call creates."""
     func = node.func
@@ -276,6 +290,7 @@ def note_call(node: ast.Call, ctx) -> None:
             entries.append(("call", sym, kind, label, node.lineno, node.col_offset))
 
 
+@_best_effort
 def note_assign(node: ast.Assign, ctx) -> None:
     """Engine hook: `client.on_message = handler` for libraries that call
     such attributes from their own thread."""
