@@ -671,7 +671,10 @@ def thread_context(index, patterns: tuple = ()) -> Dict[Tuple[str, str], ThreadI
     memo = index.__dict__.setdefault("_thread_context", {})
     found = memo.get(patterns)
     if found is None:
-        found = _Builder(index, patterns).build()
+        try:
+            found = _Builder(index, patterns).build()
+        except RecursionError:  # pragma: no cover - pathological hierarchies: no thread findings
+            found = {}
         memo[patterns] = found
     return found
 
