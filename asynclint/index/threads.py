@@ -286,8 +286,43 @@ def note_call(node: ast.Call, ctx) -> None:
     kind, args = found
     label = _short(node)
     for arg in args:
+        types = _passed_types(ctx, node, arg) if kind != "config" else ()
         for sym in _targets(ctx, arg):
-            entries.append(("call", sym, kind, label, node.lineno, node.col_offset))
+            entries.append(("call", sym, kind, label, node.lineno, node.col_offset, types))
+
+
+def _passed_types(ctx, call: ast.Call, target: ast.AST) -> tuple:
+    """What asyncio objects the spawning call passes to the callable, by
+    position (`Thread(target=f, args=(fut,))`, `executor.submit(f, q)`,
+    `partial(f, ev)`): a tuple of `asyncio_class` answers, () when none."""
+    from .local_types import asyncio_class
+
+    passed: List[ast.AST] = []
+    if isinstance(target, ast.Call) and dotted(ctx.symbol(target.func)) in _PARTIALS:
+        passed.extend(target.args[1:])
+        target = target.args[0] if target.args else target
+    if isinstance(target, ast.Lambda):
+        return ()
+    tuple_spec = None
+    for name in _callee_names(ctx, call):
+        tuple_spec = K.SPAWN_ARGS_TUPLE.get(name)
+        if tuple_spec:
+            break
+    if tuple_spec is not None:
+        node = _arg(call, tuple_spec[1], tuple_spec[0])
+        if isinstance(node, (ast.Tuple, ast.List)):
+            passed.extend(node.elts)
+    else:
+        position = next((i for i, a in enumerate(call.args) if a is target or (
+            isinstance(a, ast.Call) and target in a.args)), None)
+        if position is not None:
+            passed.extend(call.args[position + 1:])
+    types = []
+    for node in passed:
+        if isinstance(node, ast.Starred):
+            break
+        types.append(asyncio_class(ctx, node))
+    return tuple(types)
 
 
 @_best_effort
@@ -655,6 +690,58 @@ class _Builder:
                     seen.add(callee)
                     out.append((callee, cls))
         return out
+
+
+def param_types(index) -> Dict[Tuple[str, str], Dict[int, set]]:
+    """(module, qualname) -> {parameter position: asyncio classes passed
+    there by the thread entry points that start the function}."""
+    memo = index.__dict__.get("_thread_param_types")
+    if memo is not None:
+        return memo
+    builder = _Builder(index, ())
+    out: Dict[Tuple[str, str], Dict[int, set]] = {}
+    for module in sorted(index.modules):
+        for entry in getattr(index.modules[module], "thread_entries", None) or ():
+            if entry[0] != "call" or len(entry) < 7 or not entry[6]:
+                continue
+            for target, _cls in builder.functions_of(entry[1], construct=False):
+                offset = 1 if entry[1][0] == "attr" and _is_method(index, target) else 0
+                slots = out.setdefault(target, {})
+                for i, kind in enumerate(entry[6]):
+                    slots.setdefault(i + offset, set()).add(kind)
+    index.__dict__["_thread_param_types"] = out
+    return out
+
+
+def _is_method(index, target: Tuple[str, str]) -> bool:
+    module, qualname = target
+    owner = qualname.rpartition(".")[0]
+    fn = index.function(module, qualname)
+    if not owner or index.klass(module, owner) is None or fn is None:
+        return False
+    return not any(dotted(d) in ("builtins.staticmethod",) for d in fn.decorators)
+
+
+@query("thread_param")
+def _thread_param_query(index, module: str, qualname: str, position: int, method: str, wanted: str,
+                        patterns: tuple = ()):
+    """A method called on an unannotated parameter of a function that runs
+    in a thread, when every thread entry that passes something known there
+    passes the same asyncio object kind (`wanted`: "future" or "primitive")."""
+    info = thread_context(index, tuple(patterns)).get((module, qualname))
+    if info is None or info.own_loop:
+        return None
+    kinds = param_types(index).get((module, qualname), {}).get(position)
+    if not kinds or len(kinds) != 1:
+        return None
+    kind = next(iter(kinds))
+    if kind is None:
+        return None
+    if wanted == "future":
+        ok = kind == "future" and method in K.UNSAFE_FUTURE_METHODS
+    else:
+        ok = method in K.PRIMITIVE_METHODS.get(kind, ())
+    return {"context": info.text, "kind": kind} if ok else None
 
 
 def _through(text: str, entry: str) -> str:

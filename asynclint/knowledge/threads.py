@@ -44,6 +44,16 @@ EXECUTOR_METHOD_NAMES = {
     "async_add_import_executor_job": ("worker", 0, "target"),  # Home Assistant
 }
 
+# Where the spawning calls take the positional arguments for the callable,
+# when that is a tuple rather than the rest of the call's arguments:
+#   dotted callee -> (keyword, positional index) of the tuple
+SPAWN_ARGS_TUPLE = {
+    "threading.Thread": ("args", 3),
+    "threading.Timer": ("args", 2),
+    "_thread.start_new_thread": ("args", 1),
+    "_thread.start_new": ("args", 1),
+}
+
 # Executor methods recognised on a receiver whose type is not known but whose
 # name says it is an executor (`executor`, `self._executor`, `thread_pool`),
 # or that is bound by `with ThreadPoolExecutor() as ex`.

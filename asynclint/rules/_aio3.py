@@ -150,3 +150,33 @@ def threadsafe_fix(ctx, what: str) -> Optional[Fix]:
         return None
     return Fix(f"Run `{what}` on the loop thread with `{loop}.call_soon_threadsafe(...)`",
                Applicability.UNSAFE, ("threadsafe-call", loop))
+
+
+def untyped_param_position(ctx, node: ast.AST) -> Optional[int]:
+    """Position of `node` among the positional parameters of the current def
+    when it names one without annotation that the function never rebinds."""
+    fn = ctx.function
+    if fn is None or fn.kind != "function" or fn.info is None or not isinstance(node, ast.Name):
+        return None
+    if _binding_scope(ctx, node.id) is not fn:
+        return None
+    args = fn.node.args
+    positional = [*args.posonlyargs, *args.args]
+    for i, arg in enumerate(positional):
+        if arg.arg == node.id:
+            if arg.annotation is not None or _local_assignments(ctx, node.id):
+                return None
+            return i
+    return None
+
+
+def report_param_in_thread(ctx, node: ast.AST, receiver: ast.AST, method: str, wanted: str,
+                           fix: Optional[Fix] = None, **fields) -> None:
+    """Report when the thread entries starting this function pass an asyncio
+    object of the `wanted` kind as the parameter `receiver` (phase 2)."""
+    position = untyped_param_position(ctx, receiver)
+    if position is None or ctx.function.is_async:
+        return
+    patterns = tuple(getattr(ctx.options, "thread_entry_points", None) or ())
+    ctx.report_if(("thread_param", ctx.function.qualname, position, method, wanted, patterns), node,
+                  fix=fix, **fields)

@@ -6,7 +6,7 @@ import ast
 from ..diagnostics import Applicability, Fixability
 from ..index.local_types import is_asyncio_future
 from ..knowledge.threads import UNSAFE_FUTURE_METHODS
-from ._aio3 import report_in_thread, source, threadsafe_fix
+from ._aio3 import report_in_thread, report_param_in_thread, source, threadsafe_fix, untyped_param_position
 from .base import Rule
 
 
@@ -71,9 +71,13 @@ class FutureFromThread(Rule):
         fn = ctx.function
         if fn is None or fn.is_async:
             return
-        if not is_asyncio_future(ctx, func.value):
+        known = is_asyncio_future(ctx, func.value)
+        if not known and untyped_param_position(ctx, func.value) is None:
             return
         fix = threadsafe_fix(ctx, source(func))
         loop = fix.data[1] if fix else "loop"
-        report_in_thread(ctx, node, fix=fix, call=source(func),
-                         advice=f"use `{loop}.call_soon_threadsafe({source(func)}, ...)`")
+        fields = dict(call=source(func), advice=f"use `{loop}.call_soon_threadsafe({source(func)}, ...)`")
+        if known:
+            report_in_thread(ctx, node, fix=fix, **fields)
+        else:
+            report_param_in_thread(ctx, node, func.value, func.attr, "future", fix=fix, **fields)

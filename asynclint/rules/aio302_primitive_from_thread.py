@@ -6,7 +6,7 @@ import ast
 from ..diagnostics import Applicability, Fixability
 from ..index.local_types import asyncio_class
 from ..knowledge.threads import PRIMITIVE_METHODS
-from ._aio3 import report_in_thread, source, threadsafe_fix
+from ._aio3 import report_in_thread, report_param_in_thread, source, threadsafe_fix, untyped_param_position
 from .base import Rule
 
 _METHODS = frozenset(m for ms in PRIMITIVE_METHODS.values() for m in ms)
@@ -58,7 +58,15 @@ class PrimitiveFromThread(Rule):
         if fn is None or fn.is_async:
             return
         kind = asyncio_class(ctx, func.value)
-        if kind is None or func.attr not in PRIMITIVE_METHODS.get(kind, ()):
+        if kind is None:
+            if untyped_param_position(ctx, func.value) is None:
+                return
+            fix = threadsafe_fix(ctx, source(func))
+            loop = fix.data[1] if fix else "loop"
+            report_param_in_thread(ctx, node, func.value, func.attr, "primitive", fix=fix, call=source(func),
+                                   advice=f"use `{loop}.call_soon_threadsafe({source(func)}, ...)`")
+            return
+        if func.attr not in PRIMITIVE_METHODS.get(kind, ()):
             return
         fix = threadsafe_fix(ctx, source(func))
         loop = fix.data[1] if fix else "loop"
