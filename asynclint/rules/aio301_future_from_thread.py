@@ -32,8 +32,10 @@ class FutureFromThread(Rule):
         The object is known to be an asyncio future when it comes from
         `loop.create_future()`, `asyncio.Future()`, `create_task()`,
         `ensure_future()`, `run_in_executor()` or an annotation, as a local,
-        a captured variable or a `self` attribute. See AIO300 for how the
-        thread is found.
+        a captured variable or a `self` attribute, or when every thread entry
+        that starts the function passes one as that (unannotated) parameter
+        (`Thread(target=f, args=(fut,))`, `executor.submit(f, fut)`). See
+        AIO300 for how the thread is found.
     """
     bad_example = """
         async def main():

@@ -31,7 +31,11 @@ class PrimitiveFromThread(Rule):
 
         `queue.Queue`, `threading.Event` and thread-safe queues (janus) are
         fine and not flagged; so are the same method names on objects not
-        known to be asyncio ones. See AIO300 for how the thread is found.
+        known to be asyncio ones. The object is known from its constructor
+        or annotation (locals, captured variables, `self` attributes, the
+        transport an `asyncio.Protocol` gets in `connection_made`), or from
+        the arguments the thread entry passes. See AIO300 for how the thread
+        is found.
     """
     bad_example = """
         events = asyncio.Queue()
