@@ -122,11 +122,11 @@ def _with_bound(ctx, name: str) -> Optional[ast.AST]:
 
 def _executor_kind(ctx, node: ast.AST) -> Optional[str]:
     """"thread" for a thread pool, "process" for a process pool, else None."""
-    from .local_types import _local_assignments, _self_attr_assignments
+    from .asyncio_objects import local_assignments, self_attr_assignments
 
     candidates = [node]
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-        values = _self_attr_assignments(ctx, node.value.id, node.attr)
+        values = self_attr_assignments(ctx, node.value.id, node.attr)
         if values:
             candidates = [v for v in values if isinstance(v, ast.AST)] or candidates
     elif isinstance(node, ast.Name):
@@ -134,7 +134,7 @@ def _executor_kind(ctx, node: ast.AST) -> Optional[str]:
         if bound is not None:
             candidates = [bound]
         else:
-            values = _local_assignments(ctx, node.id)
+            values = local_assignments(ctx, node.id)
             if values:
                 candidates = values
     kinds = set()
@@ -158,11 +158,11 @@ def _executor_kind(ctx, node: ast.AST) -> Optional[str]:
 
 
 def _is_executor_future(ctx, node: ast.AST) -> bool:
-    from .local_types import _local_assignments
+    from .asyncio_objects import local_assignments
 
     values = [node]
     if isinstance(node, ast.Name):
-        values = _local_assignments(ctx, node.id) or []
+        values = local_assignments(ctx, node.id) or []
     if not values:
         return False
     for value in values:

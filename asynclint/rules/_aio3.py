@@ -11,7 +11,8 @@ from typing import Optional
 
 from ..context import dotted
 from ..diagnostics import Applicability, Fix
-from ..index.local_types import _local_assignments, _self_attr_assignments, is_event_loop
+from ..index.asyncio_objects import local_assignments, self_attr_assignments
+from ..index.local_types import is_event_loop
 from ..index.threads import site_query
 from ..knowledge.loops import LOOP_FACTORIES, LOOP_NAMES
 from ..knowledge.threads import OWN_LOOP_FACTORIES, RUNNING_LOOP_FACTORIES
@@ -65,7 +66,7 @@ def loop_owner(ctx, node: ast.AST) -> Optional[str]:
         return None
     if isinstance(node, ast.Attribute):
         if isinstance(node.value, ast.Name):
-            values = _self_attr_assignments(ctx, node.value.id, node.attr)
+            values = self_attr_assignments(ctx, node.value.id, node.attr)
             if values and any(_not_a_loop(ctx, v) for v in values):
                 return None
         return "foreign"
@@ -76,10 +77,10 @@ def loop_owner(ctx, node: ast.AST) -> Optional[str]:
     if scope is None or scope is not fn:
         return "foreign"  # captured from an enclosing function or the module
     if node.id in _params(fn.node):
-        values = _local_assignments(ctx, node.id)
+        values = local_assignments(ctx, node.id)
         if not values:
             return "foreign"
-    values = _local_assignments(ctx, node.id)
+    values = local_assignments(ctx, node.id)
     if not values:
         return None
     if any(_not_a_loop(ctx, v) for v in values):
@@ -138,7 +139,7 @@ def foreign_loop_source(ctx) -> Optional[str]:
         if positional:
             me = positional[0].arg
             for attr in sorted(LOOP_NAMES):
-                values = _self_attr_assignments(ctx, me, attr)
+                values = self_attr_assignments(ctx, me, attr)
                 if values:
                     return f"{me}.{attr}"
     return None
@@ -164,7 +165,7 @@ def untyped_param_position(ctx, node: ast.AST) -> Optional[int]:
     positional = [*args.posonlyargs, *args.args]
     for i, arg in enumerate(positional):
         if arg.arg == node.id:
-            if arg.annotation is not None or _local_assignments(ctx, node.id):
+            if arg.annotation is not None or local_assignments(ctx, node.id):
                 return None
             return i
     return None
