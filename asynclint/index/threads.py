@@ -4,10 +4,11 @@ Phase 1 (`note_call`, `note_assign`, called by the engine walk for every call
 and assignment) records, as plain data in `ModuleSummary.thread_entries`, the
 places where a file hands a callable to another thread:
 
-    ("call", target_sym, kind, label, line, col)
+    ("call", target_sym, kind, label, line, col, passed_types)
         `Thread(target=f)`, `executor.submit(f)`, `signal.signal(s, f)`, ...
         (a lambda counts as each function it calls, `functools.partial(f, ...)`
-        as `f`)
+        as `f`); `passed_types` says, by position, which asyncio objects the
+        call hands to `f` as arguments (`Thread(target=f, args=(fut,))`)
     ("server", handler_class_sym, server_sym, label, line, col)
         `SomeServer(address, Handler)`: Handler's methods run in a thread when
         the server mixes in `socketserver.ThreadingMixIn` (checked in phase 2)
@@ -23,9 +24,13 @@ overrides, watchdog handlers), resolves every entry to a project function
 and propagates "runs off the loop thread" through `FunctionInfo.calls`: a
 sync function called from one that runs in a thread runs there too (async
 functions are not followed: calling one in a thread only creates a coroutine).
-A function that sets up or runs a loop of its own (`asyncio.run`,
-`new_event_loop`, `set_event_loop`, `run_forever`, ...) makes that thread an
+Calls on `self` dispatch to overrides in project subclasses of the class
+`self` is known to be on that path. A function that sets up or runs a loop
+of its own (`asyncio.run`, `new_event_loop`, `set_event_loop`,
+`run_forever`, ..., also through a helper it calls) makes that thread an
 "own loop" thread: the AIO3 rules keep quiet there and in what it calls.
+`param_types(index)` joins the `passed_types` of the entries of each
+function (AIO301/AIO302 on unannotated parameters).
 
 Messages name the entry point as `path:line`, the path relative to the
 current directory when the file is under it (so usually as the user typed
