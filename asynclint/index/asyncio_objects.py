@@ -49,7 +49,8 @@ def _classify_sym(sym) -> "str | None":
     if name is None:
         inner = sym[1]
         # `<loop>.create_future()` where the loop is a factory call result
-        if sym[0] == "call" and inner is not None and inner[0] == "attr" and inner[2] in ("create_future", "create_task") \
+        if sym[0] == "call" and inner is not None and inner[0] == "attr" \
+                and inner[2] in ("create_future", "create_task") \
                 and inner[1] is not None and inner[1][0] == "call" and dotted(inner[1][1]) in LOOP_FACTORIES:
             return "future"
         return None

@@ -605,7 +605,8 @@ class _Builder:
         if server.kind == "external":
             threading = server.qualname in K.THREADING_SERVERS
         elif server.kind == "class":
-            threading = bool(self.external_bases(server.module, server.qualname) & (K.THREADING_MIXINS | K.THREADING_SERVERS))
+            bases = self.external_bases(server.module, server.qualname)
+            threading = bool(bases & (K.THREADING_MIXINS | K.THREADING_SERVERS))
         if not threading:
             return
         handler = self.class_of(handler_sym)
@@ -633,7 +634,8 @@ class _Builder:
                         where = _where(self.index, module, fn.lineno if fn else info.lineno)
                         what, _verb = K.CONTEXT_WORDS.get(kind, K.CONTEXT_WORDS["thread"])
                         short = base_name.rsplit(".", 1)[-1]
-                        yield ((module, method), f"runs in {what}: `{qualname}.{name}` of a `{short}` subclass at {where}",
+                        text = f"runs in {what}: `{qualname}.{name}` of a `{short}` subclass at {where}"
+                        yield ((module, method), text,
                                kind, (module, qualname))
                         break
             else:
@@ -646,7 +648,9 @@ class _Builder:
                     if any(fnmatchcase(b, cls_pat) for b in bases - {f"{module}.{qualname}"}):
                         fn = self.index.function(module, method)
                         where = _where(self.index, module, fn.lineno if fn else info.lineno)
-                        yield ((module, method), f"runs in a thread: `{qualname}.{name}` per `thread-entry-points` (`{pattern}`) at {where}",
+                        text = (f"runs in a thread: `{qualname}.{name}` per `thread-entry-points` "
+                                f"(`{pattern}`) at {where}")
+                        yield ((module, method), text,
                                "config", (module, qualname))
                         break
 

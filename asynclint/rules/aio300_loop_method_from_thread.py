@@ -84,7 +84,8 @@ class LoopMethodFromThread(Rule):
                 twin = THREADSAFE_TWIN.get(attr)
                 if twin:
                     fix = Fix(f"Use `{twin}`", Applicability.SAFE, ("rename-call", twin))
-                report_in_thread(ctx, node, fix=fix, call=source(func), problem=_UNSAFE, advice=_advice(attr, source(func.value)))
+                report_in_thread(ctx, node, fix=fix, call=source(func), problem=_UNSAFE,
+                                 advice=_advice(attr, source(func.value)))
                 return
             if attr in LOOP_RUN_METHODS and is_main_loop(ctx, func.value):
                 report_in_thread(ctx, node, mode="run", call=source(func), problem=_UNSAFE,
@@ -93,7 +94,8 @@ class LoopMethodFromThread(Rule):
                 return
         name = ctx.qualified_name(func)
         if name in NEEDS_RUNNING_LOOP and not _probed(ctx, node):
-            report_in_thread(ctx, node, mode="thread-only", call=source(func), problem="needs a running loop in the calling thread",
+            report_in_thread(ctx, node, mode="thread-only", call=source(func),
+                             problem="needs a running loop in the calling thread",
                              advice="use `asyncio.run_coroutine_threadsafe(coro, loop)` with the loop thread's loop")
 
 
@@ -106,7 +108,7 @@ def _advice(attr: str, loop: str) -> str:
     if attr in ("create_task",):
         return f"use `asyncio.run_coroutine_threadsafe(coro, {loop})`"
     if attr == "create_future":
-        return f"create the future on the loop thread, or use `concurrent.futures.Future`"
+        return "create the future on the loop thread, or use `concurrent.futures.Future`"
     return f"use `{loop}.call_soon_threadsafe({loop}.{attr}, ...)`"
 
 
