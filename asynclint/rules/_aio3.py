@@ -181,3 +181,12 @@ def report_param_in_thread(ctx, node: ast.AST, receiver: ast.AST, method: str, w
     patterns = tuple(getattr(ctx.options, "thread_entry_points", None) or ())
     ctx.report_if(("thread_param", ctx.function.qualname, position, method, wanted, patterns), node,
                   fix=fix, **fields)
+
+
+def created_here(ctx, node: ast.AST) -> bool:
+    """A local of the current function that is not a parameter: an object the
+    thread made for itself (its own loop binds it on first use)."""
+    fn = ctx.function
+    if fn is None or fn.kind != "function" or not isinstance(node, ast.Name):
+        return False
+    return _binding_scope(ctx, node.id) is fn and node.id not in _params(fn.node)

@@ -6,7 +6,8 @@ import ast
 from ..diagnostics import Applicability, Fixability
 from ..index.local_types import is_asyncio_future
 from ..knowledge.threads import UNSAFE_FUTURE_METHODS
-from ._aio3 import report_in_thread, report_param_in_thread, source, threadsafe_fix, untyped_param_position
+from ._aio3 import (created_here, report_in_thread, report_param_in_thread, source, threadsafe_fix,
+                    untyped_param_position)
 from .base import Rule
 
 
@@ -71,7 +72,7 @@ class FutureFromThread(Rule):
         if not isinstance(func, ast.Attribute) or func.attr not in UNSAFE_FUTURE_METHODS:
             return
         fn = ctx.function
-        if fn is None or fn.is_async:
+        if fn is None or fn.is_async or created_here(ctx, func.value):
             return
         known = is_asyncio_future(ctx, func.value)
         if not known and untyped_param_position(ctx, func.value) is None:

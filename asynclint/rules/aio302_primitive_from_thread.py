@@ -6,7 +6,8 @@ import ast
 from ..diagnostics import Applicability, Fixability
 from ..index.local_types import asyncio_class
 from ..knowledge.threads import PRIMITIVE_METHODS
-from ._aio3 import report_in_thread, report_param_in_thread, source, threadsafe_fix, untyped_param_position
+from ._aio3 import (created_here, report_in_thread, report_param_in_thread, source, threadsafe_fix,
+                    untyped_param_position)
 from .base import Rule
 
 _METHODS = frozenset(m for ms in PRIMITIVE_METHODS.values() for m in ms)
@@ -59,7 +60,7 @@ class PrimitiveFromThread(Rule):
         if not isinstance(func, ast.Attribute) or func.attr not in _METHODS:
             return
         fn = ctx.function
-        if fn is None or fn.is_async:
+        if fn is None or fn.is_async or created_here(ctx, func.value):
             return
         kind = asyncio_class(ctx, func.value)
         if kind is None:

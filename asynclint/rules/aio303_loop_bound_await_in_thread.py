@@ -34,7 +34,9 @@ class LoopBoundAwaitInThread(Rule):
         Flagged when the awaitable is a coroutine method of an asyncio object
         (or an asyncio future) that the thread did not create itself (a
         parameter, a captured variable, an attribute), possibly wrapped in
-        `wait_for`/`shield`/`gather`. See AIO300 for how the thread is found.
+        `wait_for`/`shield`/`gather`, or a coroutine given such an object as
+        an argument (`asyncio.run(consume(queue))`). See AIO300 for how the
+        thread is found.
     """
     bad_example = """
         jobs = asyncio.Queue()
@@ -77,8 +79,15 @@ class LoopBoundAwaitInThread(Rule):
                 return None
             if isinstance(func, ast.Attribute) and _not_created_here(ctx, func.value):
                 kind = asyncio_class(ctx, func.value)
-                if kind is not None and func.attr in LOOP_BOUND_COROUTINE_METHODS.get(kind, ()):
-                    return arg, func.value
+                if kind is not None:
+                    if func.attr in LOOP_BOUND_COROUTINE_METHODS.get(kind, ()):
+                        return arg, func.value
+                    return None
+            if depth == 0:
+                # a coroutine function given the loop thread's objects: `asyncio.run(consume(queue))`
+                for sub in [*arg.args, *(k.value for k in arg.keywords)]:
+                    if _not_created_here(ctx, sub) and asyncio_class(ctx, sub) is not None:
+                        return arg, sub
             return None
         if _not_created_here(ctx, arg) and asyncio_class(ctx, arg) == "future":
             return arg, arg
