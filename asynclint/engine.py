@@ -26,6 +26,7 @@ from .config import Config
 from .context import Context, Pending, Scope
 from .diagnostics import Diagnostic, Severity
 from .index import queries
+from .index import threads as thread_index
 from .index.modules import module_name
 from .index.project import ProjectIndex
 from .index.summary import ModuleSummary, summarise
@@ -152,6 +153,9 @@ class Walker:
                 sym = ctx.symbol(node.func)
                 if sym is not None:
                     fn.info.calls.append((sym, node.lineno, node.col_offset))
+            thread_index.note_call(node, ctx)
+        elif t is ast.Assign:
+            thread_index.note_assign(node, ctx)
         elif t is ast.Name:
             if type(node.ctx) is ast.Store and ctx.scope.kind != "module":
                 parent = node._al_parent

@@ -24,3 +24,26 @@ def is_event_loop(ctx: Context, node: ast.AST) -> bool:
     if isinstance(node, ast.Attribute):
         return node.attr in LOOP_NAMES
     return False
+
+
+# -- asyncio futures and primitives (for the AIO3 rules) ----------------------
+# The work is in `asyncio_objects` (locals, `self` attributes, annotations).
+
+def asyncio_class(ctx: Context, node: ast.AST):
+    """"future" for an asyncio Future/Task, the dotted class of an asyncio
+    primitive (`"asyncio.Queue"`, `"asyncio.Event"`, ...), else None."""
+    from .asyncio_objects import asyncio_class as found
+
+    return found(ctx, node)
+
+
+def is_asyncio_future(ctx: Context, node: ast.AST) -> bool:
+    """An `asyncio.Future` or `asyncio.Task` (not a concurrent.futures one)."""
+    return asyncio_class(ctx, node) == "future"
+
+
+def is_asyncio_primitive(ctx: Context, node: ast.AST) -> bool:
+    """An asyncio queue, event, lock, condition, semaphore, stream writer or
+    transport."""
+    kind = asyncio_class(ctx, node)
+    return kind is not None and kind != "future"

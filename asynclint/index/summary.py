@@ -49,6 +49,8 @@ class ModuleSummary:
     functions: Dict[str, FunctionInfo] = field(default_factory=dict)
     classes: Dict[str, ClassInfo] = field(default_factory=dict)
     runs_loop: bool = False  # calls asyncio.run / run_until_complete / run_forever
+    # Places that hand a callable to another thread (asynclint.index.threads).
+    thread_entries: List[tuple] = field(default_factory=list)
 
 
 def import_bindings(node: ast.AST, module: str, is_package: bool) -> List[Tuple[str, Sym]]:

@@ -1,0 +1,226 @@
+"""What asyncio object an expression holds, from what one file shows (phase 1).
+
+Used by the AIO3 rules (asyncio objects used from other threads) through the
+public predicates in `local_types` (`asyncio_class`, `is_asyncio_future`,
+`is_asyncio_primitive`). Evidence only: a factory call, an annotation, or
+every assignment of a local / `self.attr` in this file agreeing.
+"""
+from __future__ import annotations
+
+import ast
+
+from ..context import Context, dotted
+from ..knowledge.loops import LOOP_FACTORIES
+from .local_types import is_event_loop
+
+
+def asyncio_class(ctx: Context, node: ast.AST) -> "str | None":
+    """What asyncio object `node` holds: "future" (an asyncio Future or Task),
+    the dotted class of a primitive in `knowledge.threads.PRIMITIVE_METHODS`
+    or `LOOP_BOUND_COROUTINE_METHODS` (`"asyncio.Queue"`), or None."""
+    found = _classify_sym(ctx.symbol(node))
+    if found is not None:
+        return found
+    values = None
+    if isinstance(node, ast.Name):
+        annotation = _param_annotation(ctx, node.id)
+        if annotation is not None:
+            return _annotation_class(ctx, annotation)
+        values = local_assignments(ctx, node.id)
+    elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        values = self_attr_assignments(ctx, node.value.id, node.attr)
+    if not values:
+        return None
+    kinds = {_classify_value(ctx, v) for v in values
+             if not (isinstance(v, ast.Constant) and v.value is None)}
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def _known_classes():
+    from ..knowledge.threads import FUTURE_CLASSES, FUTURE_FACTORIES, LOOP_BOUND_COROUTINE_METHODS, PRIMITIVE_METHODS
+    return FUTURE_CLASSES, FUTURE_FACTORIES, set(PRIMITIVE_METHODS) | set(LOOP_BOUND_COROUTINE_METHODS)
+
+
+def _classify_sym(sym) -> "str | None":
+    if sym is None or sym[0] not in ("call", "inst"):
+        return None
+    future_classes, future_factories, primitives = _known_classes()
+    name = dotted(sym[1])
+    if name is None:
+        inner = sym[1]
+        # `<loop>.create_future()` where the loop is a factory call result
+        if sym[0] == "call" and inner is not None and inner[0] == "attr" \
+                and inner[2] in ("create_future", "create_task") \
+                and inner[1] is not None and inner[1][0] == "call" and dotted(inner[1][1]) in LOOP_FACTORIES:
+            return "future"
+        return None
+    if name in (future_factories if sym[0] == "call" else future_classes) or name == "asyncio.wrap_future":
+        return "future"
+    if name in primitives:
+        return name
+    return None
+
+
+def _param_annotation(ctx: Context, name: str):
+    """The annotation of the parameter `name` refers to, if it is one."""
+    innermost = True
+    for scope in reversed(ctx.scopes):
+        if scope.kind == "module":
+            return None
+        if scope.kind == "class" and not innermost:
+            continue
+        innermost = False
+        if name in scope.bindings:
+            if scope.kind != "function":
+                return None
+            args = scope.node.args
+            for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+                if arg.arg == name:
+                    return arg.annotation
+            return None
+    return None
+
+
+def _annotation_class(ctx: Context, node, depth: int = 0) -> "str | None":
+    """Like the annotation symbol, but also through `X[...]` generics,
+    `Optional[X]` and `X | None`."""
+    if node is None or depth > 5:
+        return None
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        try:
+            node = ast.parse(node.value, mode="eval").body
+        except SyntaxError:
+            return None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        sides = [s for s in (node.left, node.right) if not (isinstance(s, ast.Constant) and s.value is None)]
+        return _annotation_class(ctx, sides[0], depth + 1) if len(sides) == 1 else None
+    if isinstance(node, ast.Subscript):
+        outer = dotted(ctx.symbol(node.value))
+        if outer in ("typing.Optional",):
+            return _annotation_class(ctx, node.slice, depth + 1)
+        node = node.value
+    return _classify_sym(("inst", ctx.symbol(node)))
+
+
+class _Annotation:
+    def __init__(self, node: ast.AST):
+        self.node = node
+
+
+# The transport an asyncio protocol's `connection_made(self, transport)` gets.
+_TRANSPORT = object()
+_PROTOCOL_BASES = frozenset({
+    "asyncio.Protocol", "asyncio.BaseProtocol", "asyncio.BufferedProtocol", "asyncio.DatagramProtocol",
+    "asyncio.SubprocessProtocol", "asyncio.protocols.Protocol", "asyncio.protocols.BaseProtocol",
+    "asyncio.protocols.BufferedProtocol", "asyncio.protocols.DatagramProtocol",
+})
+
+
+def _is_asyncio_protocol(ctx: Context, class_node: ast.ClassDef) -> bool:
+    return any(dotted(ctx.symbol(base)) in _PROTOCOL_BASES for base in class_node.bases)
+
+
+def _classify_value(ctx: Context, node) -> "str | None":
+    if isinstance(node, _Annotation):
+        if node.node is _TRANSPORT:
+            return "asyncio.Transport"
+        return _annotation_class(ctx, node.node)
+    if isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in ("create_future", "create_task", "run_in_executor") \
+                and is_event_loop(ctx, func.value):
+            return "future"
+    return _classify_sym(ctx.symbol(node))
+
+
+def local_assignments(ctx: Context, name: str):
+    """Values assigned to `name` in the scope that binds it (a function), when
+    every binding there is a plain assignment; None otherwise."""
+    innermost = True
+    for scope in reversed(ctx.scopes):
+        if scope.kind == "module":
+            return None
+        if scope.kind == "class" and not innermost:
+            continue
+        innermost = False
+        if name in scope.bindings:
+            if scope.kind != "function":
+                return None
+            memo = scope.state.setdefault("_assigned_values", {})
+            if name not in memo:
+                memo[name] = _assignments_in(scope.node, lambda t: isinstance(t, ast.Name) and t.id == name, name)
+            return memo[name]
+    return None
+
+
+def self_attr_assignments(ctx: Context, base: str, attr: str):
+    """Values assigned to `self.attr` in the methods of the enclosing class
+    (and its class-body annotation), when the code runs in a method whose
+    first parameter is `base`."""
+    fn = ctx.function
+    if fn is None or fn.kind != "function":
+        return None
+    idx = ctx.scopes.index(fn)
+    if idx == 0 or ctx.scopes[idx - 1].kind != "class":
+        return None
+    args = fn.node.args
+    positional = [*args.posonlyargs, *args.args]
+    if not positional or positional[0].arg != base:
+        return None
+    klass = ctx.scopes[idx - 1]
+    cache = klass.state.setdefault("_self_attr_values", {})
+    if attr not in cache:
+        values = []
+        ok = True
+        for stmt in klass.node.body:
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == attr:
+                values.append(_Annotation(stmt.annotation))
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                a = stmt.args
+                pos = [*a.posonlyargs, *a.args]
+                if not pos:
+                    continue
+                me = pos[0].arg
+                found = _assignments_in(stmt, lambda t, me=me: isinstance(t, ast.Attribute) and t.attr == attr
+                                        and isinstance(t.value, ast.Name) and t.value.id == me, None)
+                if found is None:
+                    ok = False
+                    break
+                annotated = {p.arg: p.annotation for p in (*pos, *a.kwonlyargs) if p.annotation is not None}
+                if stmt.name == "connection_made" and len(pos) > 1 and pos[1].arg not in annotated \
+                        and _is_asyncio_protocol(ctx, klass.node):
+                    annotated[pos[1].arg] = _TRANSPORT
+                values.extend(_Annotation(annotated[v.id]) if isinstance(v, ast.Name) and v.id in annotated else v
+                              for v in found)
+        cache[attr] = values if ok else None
+    return cache[attr]
+
+
+def _assignments_in(fn_node: ast.AST, matches, name):
+    """Values of assignments to targets that `matches` in a function body (not
+    in nested functions or classes); None if such a target is bound in any
+    other way (for/with/augmented/tuple unpacking/annotation only)."""
+    values = []
+    stack = list(ast.iter_child_nodes(fn_node))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if matches(target):
+                    values.append(node.value)
+                elif isinstance(target, (ast.Tuple, ast.List)) and any(matches(e) for e in ast.walk(target)):
+                    return None
+        elif isinstance(node, ast.AnnAssign) and matches(node.target):
+            if node.value is not None:
+                values.append(node.value)
+            values.append(_Annotation(node.annotation))
+        elif isinstance(node, (ast.AugAssign, ast.For, ast.AsyncFor, ast.withitem, ast.NamedExpr, ast.comprehension)):
+            target = getattr(node, "target", None) or getattr(node, "optional_vars", None)
+            if target is not None and any(matches(e) for e in ast.walk(target)):
+                return None
+        elif name is not None and isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
+            return None
+        stack.extend(ast.iter_child_nodes(node))
+    return values

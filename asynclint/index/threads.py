@@ -1,0 +1,826 @@
+"""Thread context: which functions run off the event-loop thread.
+
+Phase 1 (`note_call`, `note_assign`, called by the engine walk for every call
+and assignment) records, as plain data in `ModuleSummary.thread_entries`, the
+places where a file hands a callable to another thread:
+
+    ("call", target_sym, kind, label, line, col, passed_types)
+        `Thread(target=f)`, `executor.submit(f)`, `signal.signal(s, f)`, ...
+        (a lambda counts as each function it calls, `functools.partial(f, ...)`
+        as `f`); `passed_types` says, by position, which asyncio objects the
+        call hands to `f` as arguments (`Thread(target=f, args=(fut,))`)
+    ("server", handler_class_sym, server_sym, label, line, col)
+        `SomeServer(address, Handler)`: Handler's methods run in a thread when
+        the server mixes in `socketserver.ThreadingMixIn` (checked in phase 2)
+    ("attr", target_sym, kind, label, line, col, start_call)
+        `client.on_message = f` for a library that calls it from its own
+        thread once `start_call` (`loop_start`) is called in the same module
+    ("started", name, line)
+        evidence for the previous kind
+
+Phase 2 (`thread_context(index, patterns)`, memoised on the `ProjectIndex`)
+adds the methods the libraries call from their threads (`Thread.run`
+overrides, watchdog handlers), resolves every entry to a project function
+and propagates "runs off the loop thread" through `FunctionInfo.calls`: a
+sync function called from one that runs in a thread runs there too (async
+functions are not followed: calling one in a thread only creates a coroutine).
+Calls on `self` dispatch to overrides in project subclasses of the class
+`self` is known to be on that path. A function that sets up or runs a loop
+of its own (`asyncio.run`, `new_event_loop`, `set_event_loop`,
+`run_forever`, ..., also through a helper it calls) makes that thread an
+"own loop" thread: the AIO3 rules keep quiet there and in what it calls.
+`param_types(index)` joins the `passed_types` of the entries of each
+function (AIO301/AIO302 on unannotated parameters).
+
+Messages name the entry point as `path:line`, the path relative to the
+current directory when the file is under it (so usually as the user typed
+it), else absolute; within one file, that is the file the finding is in.
+"""
+from __future__ import annotations
+
+import ast
+import os
+from collections import deque
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import Dict, List, Optional, Tuple
+
+from ..context import dotted
+from ..knowledge import threads as K
+from .queries import query
+
+_PARTIALS = frozenset({"functools.partial", "functools.partialmethod"})
+_CALL_NAMES = frozenset(
+    {name.rsplit(".", 1)[-1] for name in K.THREAD_SPAWN_CALLS}
+    | set(K.EXECUTOR_METHODS) | set(K.EXECUTOR_METHOD_NAMES) | {K.RUN_IN_EXECUTOR[0], K.EXECUTOR_FUTURE_CALLBACK}
+    | {start for _kind, _attrs, start in K.THREAD_CALLBACK_ATTRS.values()}
+)
+_CALLBACK_ATTRS = frozenset(a for _k, attrs, _s in K.THREAD_CALLBACK_ATTRS.values() for a in attrs)
+_LAST_NAMES_CACHE: Dict[tuple, frozenset] = {}
+
+
+def _patterns(ctx) -> tuple:
+    return tuple(getattr(ctx.options, "thread_entry_points", None) or ())
+
+
+def _pattern_last_names(patterns: tuple) -> frozenset:
+    names = _LAST_NAMES_CACHE.get(patterns)
+    if names is None:
+        names = frozenset(p.rsplit(".", 1)[-1] for p in patterns)
+        _LAST_NAMES_CACHE[patterns] = names
+    return names
+
+
+def _short(node: ast.AST, limit: int = 60) -> str:
+    try:
+        text = ast.unparse(node)
+    except Exception:  # pragma: no cover - unparse of odd nodes
+        return "..."
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 4] + "...)"
+
+
+# -- phase 1 ----------------------------------------------------------------------
+def _arg(call: ast.Call, pos: int, kw: Optional[str]) -> Optional[ast.AST]:
+    if kw:
+        for keyword in call.keywords:
+            if keyword.arg == kw:
+                return keyword.value
+    args = call.args
+    if pos < len(args) and not any(isinstance(a, ast.Starred) for a in args[: pos + 1]):
+        return args[pos]
+    return None
+
+
+def _type_name(ctx, node: ast.AST) -> Optional[str]:
+    """Dotted class of the value of `node` when a constructor call or an
+    annotation says it."""
+    sym = ctx.symbol(node)
+    if sym is not None and sym[0] in ("call", "inst"):
+        return dotted(sym[1])
+    return None
+
+
+def _callee_names(ctx, call: ast.Call) -> List[str]:
+    names = []
+    qn = ctx.qualified_name(call.func)
+    if qn:
+        names.append(qn)
+    if isinstance(call.func, ast.Attribute):
+        owner = _type_name(ctx, call.func.value)
+        if owner:
+            names.append(f"{owner}.{call.func.attr}")
+    return names
+
+
+def _with_bound(ctx, name: str) -> Optional[ast.AST]:
+    """The context expression of an enclosing `with X as name`."""
+    for parent in reversed(ctx.parents):
+        if isinstance(parent, (ast.With, ast.AsyncWith)):
+            for item in parent.items:
+                if isinstance(item.optional_vars, ast.Name) and item.optional_vars.id == name:
+                    return item.context_expr
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            break
+    return None
+
+
+def _executor_kind(ctx, node: ast.AST) -> Optional[str]:
+    """"thread" for a thread pool, "process" for a process pool, else None."""
+    from .asyncio_objects import local_assignments, self_attr_assignments
+
+    candidates = [node]
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        values = self_attr_assignments(ctx, node.value.id, node.attr)
+        if values:
+            candidates = [v for v in values if isinstance(v, ast.AST)] or candidates
+    elif isinstance(node, ast.Name):
+        bound = _with_bound(ctx, node.id)
+        if bound is not None:
+            candidates = [bound]
+        else:
+            values = local_assignments(ctx, node.id)
+            if values:
+                candidates = values
+    kinds = set()
+    for cand in candidates:
+        name = _type_name(ctx, cand) if not isinstance(cand, ast.Call) else dotted(ctx.symbol(cand.func))
+        if name in K.EXECUTOR_CLASSES:
+            kinds.add("thread")
+        elif name in K.PROCESS_EXECUTOR_CLASSES:
+            kinds.add("process")
+        else:
+            kinds.add(None)
+    if kinds == {"thread"}:
+        return "thread"
+    if "process" in kinds:
+        return "process"
+    text = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
+    lowered = text.lower()
+    if any(hint in lowered for hint in K.EXECUTOR_NAME_HINTS) and "process" not in lowered:
+        return "thread"
+    return None
+
+
+def _is_executor_future(ctx, node: ast.AST) -> bool:
+    from .asyncio_objects import local_assignments
+
+    values = [node]
+    if isinstance(node, ast.Name):
+        values = local_assignments(ctx, node.id) or []
+    if not values:
+        return False
+    for value in values:
+        if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+                and value.func.attr == "submit" and _executor_kind(ctx, value.func.value) == "thread"):
+            return False
+    return True
+
+
+def classify_entry_call(ctx, call: ast.Call) -> Optional[Tuple[str, List[ast.AST]]]:
+    """(kind, callable argument nodes) when `call` hands callables to code
+    that runs them in another thread (or as a signal handler)."""
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        last = func.attr
+    elif isinstance(func, ast.Name):
+        last = func.id
+    else:
+        return None
+    patterns = _patterns(ctx)
+    if last not in _CALL_NAMES and not (patterns and last in _pattern_last_names(patterns)):
+        return None
+    names = _callee_names(ctx, call)
+    for name in names:
+        spec = K.THREAD_SPAWN_CALLS.get(name)
+        if spec is not None:
+            kind, pos, kw = spec
+            arg = _arg(call, pos, kw)
+            return (kind, [arg]) if arg is not None else None
+    if isinstance(func, ast.Attribute):
+        spec = K.EXECUTOR_METHOD_NAMES.get(last)
+        if spec is not None:
+            arg = _arg(call, spec[1], spec[2])
+            return (spec[0], [arg]) if arg is not None else None
+        if last in K.EXECUTOR_METHODS and _executor_kind(ctx, func.value) == "thread":
+            arg = _arg(call, K.EXECUTOR_METHODS[last], None)
+            return ("worker", [arg]) if arg is not None else None
+        if last == K.RUN_IN_EXECUTOR[0]:
+            from .local_types import is_event_loop
+
+            if is_event_loop(ctx, func.value) and call.args and _executor_kind(ctx, call.args[0]) != "process":
+                arg = _arg(call, K.RUN_IN_EXECUTOR[1], None)
+                return ("worker", [arg]) if arg is not None else None
+        if last == K.EXECUTOR_FUTURE_CALLBACK and call.args and _is_executor_future(ctx, func.value):
+            return ("worker", [call.args[0]])
+    if patterns:
+        for name in names:
+            if any(fnmatchcase(name, p) for p in patterns):
+                args = [a for a in call.args if not isinstance(a, ast.Starred)]
+                args += [k.value for k in call.keywords if k.arg]
+                return ("config", args)
+    return None
+
+
+def _targets(ctx, node: Optional[ast.AST], depth: int = 0) -> List[tuple]:
+    """Symbols of the functions a callable expression runs."""
+    if node is None or depth > 3:
+        return []
+    if isinstance(node, ast.Lambda):
+        params = {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
+        out = []
+        for sub in ast.walk(node.body):
+            if isinstance(sub, ast.Call):
+                root = sub.func
+                while isinstance(root, ast.Attribute):
+                    root = root.value
+                if isinstance(root, ast.Name) and root.id in params:
+                    continue
+                out.extend(_targets(ctx, sub.func, depth + 1))
+        return out
+    if isinstance(node, ast.Call):
+        if dotted(ctx.symbol(node.func)) in _PARTIALS and node.args:
+            return _targets(ctx, node.args[0], depth + 1)
+        return []
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        sym = ctx.symbol(node)
+        return [sym] if sym is not None else []
+    return []
+
+
+def _best_effort(hook):
+    """Engine hooks run outside the per-rule error guard: knowledge they fail
+    to record is lost, the file is still checked."""
+    def guarded(node, ctx):
+        try:
+            hook(node, ctx)
+        except (RecursionError, Exception):  # pragma: no cover - defensive
+            pass
+    guarded.__name__ = hook.__name__
+    guarded.__doc__ = hook.__doc__
+    return guarded
+
+
+@_best_effort
+def note_call(node: ast.Call, ctx) -> None:
+    """Engine hook: record the thread entry points a call creates."""
+    func = node.func
+    last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    if last is None:
+        return
+    entries = ctx.module.thread_entries
+    if "Server" in last and len(node.args) + len(node.keywords) >= 2:
+        handler = _arg(node, *K.SERVER_HANDLER_ARG)
+        server = ctx.symbol(func)
+        if handler is not None and server is not None:
+            hsym = ctx.symbol(handler)
+            if hsym is not None:
+                entries.append(("server", hsym, server, _short(node), node.lineno, node.col_offset))
+        if not _patterns(ctx):
+            return
+    if last not in _CALL_NAMES:
+        patterns = _patterns(ctx)
+        if not (patterns and last in _pattern_last_names(patterns)):
+            return
+    if isinstance(func, ast.Attribute) and any(last == start for _k, _a, start in K.THREAD_CALLBACK_ATTRS.values()):
+        entries.append(("started", last, node.lineno))
+        return
+    found = classify_entry_call(ctx, node)
+    if found is None:
+        return
+    kind, args = found
+    label = _short(node)
+    for arg in args:
+        types = _passed_types(ctx, node, arg) if kind != "config" else ()
+        for sym in _targets(ctx, arg):
+            entries.append(("call", sym, kind, label, node.lineno, node.col_offset, types))
+
+
+def _passed_types(ctx, call: ast.Call, target: ast.AST) -> tuple:
+    """What asyncio objects the spawning call passes to the callable, by
+    position (`Thread(target=f, args=(fut,))`, `executor.submit(f, q)`,
+    `partial(f, ev)`): a tuple of `asyncio_class` answers, () when none."""
+    from .local_types import asyncio_class
+
+    passed: List[ast.AST] = []
+    if isinstance(target, ast.Call) and dotted(ctx.symbol(target.func)) in _PARTIALS:
+        passed.extend(target.args[1:])
+        target = target.args[0] if target.args else target
+    if isinstance(target, ast.Lambda):
+        return ()
+    tuple_spec = None
+    for name in _callee_names(ctx, call):
+        tuple_spec = K.SPAWN_ARGS_TUPLE.get(name)
+        if tuple_spec:
+            break
+    if tuple_spec is not None:
+        node = _arg(call, tuple_spec[1], tuple_spec[0])
+        if isinstance(node, (ast.Tuple, ast.List)):
+            passed.extend(node.elts)
+    else:
+        position = next((i for i, a in enumerate(call.args) if a is target or (
+            isinstance(a, ast.Call) and target in a.args)), None)
+        if position is not None:
+            passed.extend(call.args[position + 1:])
+    types = []
+    for node in passed:
+        if isinstance(node, ast.Starred):
+            break
+        types.append(asyncio_class(ctx, node))
+    return tuple(types)
+
+
+@_best_effort
+def note_assign(node: ast.Assign, ctx) -> None:
+    """Engine hook: `client.on_message = handler` for libraries that call
+    such attributes from their own thread."""
+    patterns = _patterns(ctx)
+    for target in node.targets:
+        if not isinstance(target, ast.Attribute):
+            continue
+        attr = target.attr
+        if attr not in _CALLBACK_ATTRS and not patterns:
+            continue
+        owner = _type_name(ctx, target.value)
+        spec = None
+        for cls, (kind, attrs, start) in K.THREAD_CALLBACK_ATTRS.items():
+            if attr not in attrs:
+                continue
+            if owner == cls or (owner is None and _imports(ctx, cls.split(".", 1)[0])):
+                spec = (kind, start)
+                break
+        if spec is None and patterns and owner and any(fnmatchcase(f"{owner}.{attr}", p) for p in patterns):
+            spec = ("config", None)
+        if spec is None:
+            continue
+        label = _short(node, 70)
+        for sym in _targets(ctx, node.value):
+            ctx.module.thread_entries.append(("attr", sym, spec[0], label, node.lineno, node.col_offset, spec[1]))
+
+
+def _imports(ctx, top: str) -> bool:
+    for sym in ctx.module.bindings.values():
+        name = dotted(sym) if sym is not None and sym[0] in ("module", "global") else None
+        if name and (name == top or name.startswith(top + ".")):
+            return True
+    return False
+
+
+def lambda_entry(ctx, lam: ast.Lambda) -> Optional[Tuple[str, str, int]]:
+    """(kind, label, line) when the lambda itself is handed to a thread."""
+    try:
+        i = len(ctx.parents) - 1 - ctx.parents[::-1].index(lam)
+    except ValueError:
+        return None
+    node: ast.AST = lam
+    for parent in reversed(ctx.parents[:i]):
+        if isinstance(parent, ast.keyword):
+            node = parent
+            continue
+        if isinstance(parent, ast.Call):
+            if parent.func is node:
+                return None
+            if dotted(ctx.symbol(parent.func)) in _PARTIALS:
+                node = parent
+                continue
+            found = classify_entry_call(ctx, parent)
+            if found is None:
+                return None
+            kind, args = found
+            if any(a is lam or (isinstance(a, ast.Call) and lam in a.args) for a in args):
+                return kind, _short(parent), parent.lineno
+            return None
+        return None
+    return None
+
+
+# -- phase 2 ----------------------------------------------------------------------
+@dataclass
+class ThreadInfo:
+    """Why a function runs off the loop thread."""
+
+    text: str  # "runs in a thread: started by `...` at app.py:42"
+    entry: str  # qualname of the entry function
+    setup: bool = False  # it, or a caller on the way, sets up a loop of its own
+    run_above: bool = False  # a caller on the way runs a loop (run_forever, ...)
+    runs: bool = False  # it runs a loop itself
+    kind: str = "thread"  # the entry's kind (knowledge.threads.CONTEXT_WORDS)
+    self_cls: Optional[Tuple[str, str]] = None  # class `self` is known to be in it
+
+    @property
+    def own_loop(self) -> bool:
+        return self.setup or self.run_above or self.runs
+
+
+def display_path(path: str) -> str:
+    if not path or path.startswith("<"):
+        return path or "?"
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
+
+
+def _where(index, module: str, line: int) -> str:
+    summary = index.modules.get(module)
+    path = display_path(summary.path) if summary is not None else module
+    return f"{path}:{line}"
+
+
+def _describe(kind: str, how: str, where: str) -> str:
+    what, verb = K.CONTEXT_WORDS.get(kind, K.CONTEXT_WORDS["thread"])
+    return f"runs in {what}: {verb} `{how}` at {where}"
+
+
+class _Builder:
+    def __init__(self, index, patterns: tuple):
+        self.index = index
+        self.patterns = patterns
+        self._resolved: Dict[tuple, Optional[Tuple[str, str]]] = {}
+        self._ext_bases: Dict[Tuple[str, str], frozenset] = {}
+        self._own: Dict[tuple, Tuple[bool, bool]] = {}
+        self._child_map: Optional[Dict[Tuple[str, str], List[Tuple[str, str]]]] = None
+
+    # -- resolution --
+    def function_of(self, sym, construct: bool = True) -> Optional[Tuple[str, str]]:
+        key = (sym, construct)
+        if key in self._resolved:
+            return self._resolved[key]
+        out = None
+        try:
+            out = self._function_of(sym, construct)
+        except RecursionError:  # pragma: no cover - pathological symbol chains
+            out = None
+        self._resolved[key] = out
+        return out
+
+    def _function_of(self, sym, construct: bool) -> Optional[Tuple[str, str]]:
+        index = self.index
+        if sym is None:
+            return None
+        if sym[0] == "attr" and sym[1] is not None and sym[1][0] in ("inst", "call"):
+            owner = index.resolve(sym[1][1])
+            if owner.kind == "class":
+                return index.find_method(owner.module, owner.qualname, sym[2])
+            return None
+        target = index.resolve(sym)
+        if target.kind == "function":
+            return target.module, target.qualname
+        if target.kind == "class" and construct:
+            return index.find_method(target.module, target.qualname, "__init__")
+        return None
+
+    def functions_of(self, sym, construct: bool = True, self_cls=None) -> List[tuple]:
+        """[(function, class of `self` in it)] a call of `sym` may run: the
+        function it names and, for a method called on an instance, the
+        overrides in project subclasses (virtual dispatch). `self_cls` is
+        the class `self` is known to be where the call is made: a call on
+        `self` then dispatches from that class, not from the declaring one."""
+        key = ("all", sym, construct, self_cls)
+        found = self._resolved.get(key)
+        if found is not None:
+            return found
+        found = []
+        if sym is not None and sym[0] == "attr" and sym[1] is not None and sym[1][0] == "inst":
+            owner = self.index.resolve(sym[1][1])
+            if owner.kind == "class":
+                start = (owner.module, owner.qualname)
+                if self_cls is not None and self_cls != start and start in self.index.mro(*self_cls):
+                    start = self_cls
+                method = self.index.find_method(start[0], start[1], sym[2])
+                if method is not None:
+                    found.append((method, start))
+                for sub in self.subclasses(*start):
+                    info = self.index.klass(*sub)
+                    name = info.methods.get(sym[2]) if info else None
+                    if name is not None and all(f[0] != (sub[0], name) for f in found):
+                        found.append(((sub[0], name), sub))
+        else:
+            first = self.function_of(sym, construct)
+            if first is not None:
+                found.append((first, None))
+        self._resolved[key] = found
+        return found
+
+    def subclasses(self, module: str, qualname: str, limit: int = 200) -> List[Tuple[str, str]]:
+        """Project classes deriving from the class, transitively."""
+        children = self._children()
+        out, stack, seen = [], [(module, qualname)], {(module, qualname)}
+        while stack and len(out) < limit:
+            for child in children.get(stack.pop(), ()):
+                if child not in seen:
+                    seen.add(child)
+                    out.append(child)
+                    stack.append(child)
+        return out
+
+    def _children(self) -> Dict[Tuple[str, str], List[Tuple[str, str]]]:
+        if self._child_map is None:
+            self._child_map = {}
+            for mod in sorted(self.index.modules):
+                for qual, info in self.index.modules[mod].classes.items():
+                    for base in info.bases:
+                        if base is None:
+                            continue
+                        target = self.index.resolve(base)
+                        if target.kind == "class":
+                            self._child_map.setdefault((target.module, target.qualname), []).append((mod, qual))
+        return self._child_map
+
+    def class_of(self, sym) -> Optional[Tuple[str, str]]:
+        target = self.index.resolve(sym)
+        return (target.module, target.qualname) if target.kind == "class" else None
+
+    def external_bases(self, module: str, qualname: str) -> frozenset:
+        key = (module, qualname)
+        found = self._ext_bases.get(key)
+        if found is None:
+            names = set()
+            for mod, qual in self.index.mro(module, qualname):
+                info = self.index.klass(mod, qual)
+                names.add(f"{mod}.{qual}")
+                for base in info.bases if info else ():
+                    target = self.index.resolve(base)
+                    if target.kind == "external":
+                        names.add(target.qualname)
+            found = frozenset(names)
+            self._ext_bases[key] = found
+        return found
+
+    def own_loop(self, module: str, qualname: str, depth: int = 0) -> Tuple[bool, bool]:
+        """(sets up a loop, runs a loop) from the function's own calls, or
+        the calls of the sync project functions it calls (two levels: a
+        `_make_loop()` helper)."""
+        key = (module, qualname)
+        memo = (module, qualname, depth)
+        found = self._own.get(memo)
+        if found is None:
+            self._own[memo] = (False, False)  # cycles
+            setup = runs = False
+            info = self.index.function(module, qualname)
+            if depth < 2:
+                for sym, _line, _col in info.calls if info else ():
+                    callee = self.function_of(sym)
+                    if callee is not None and callee != key:
+                        cfn = self.index.function(*callee)
+                        if cfn is not None and not cfn.is_async:
+                            sub_setup, sub_runs = self.own_loop(*callee, depth=depth + 1)
+                            setup = setup or sub_setup
+                            runs = runs or sub_runs
+            for sym, _line, _col in info.calls if info else ():
+                name = dotted(sym)
+                if name is None and sym[0] == "global":
+                    target = self.index.resolve(sym)
+                    name = target.qualname if target.kind == "external" else None
+                if name in K.OWN_LOOP_CALLS:
+                    setup = True
+                elif sym[0] == "attr" and sym[2] in K.OWN_LOOP_METHODS | K.LOOP_RUN_METHODS:
+                    runs = True
+            found = (setup, runs)
+            self._own[memo] = found
+        return found
+
+    # -- seeds --
+    def seeds(self):
+        index = self.index
+        for module in sorted(index.modules):
+            summary = index.modules[module]
+            entries = getattr(summary, "thread_entries", None) or ()
+            started = {e[1] for e in entries if e[0] == "started"}
+            for entry in entries:
+                tag = entry[0]
+                if tag == "call" or (tag == "attr" and (entry[6] is None or entry[6] in started)):
+                    for target, self_cls in self.functions_of(entry[1], construct=False):
+                        yield target, _describe(entry[2], entry[3], _where(index, module, entry[4])), entry[2], self_cls
+                elif tag == "server":
+                    yield from self._server_seeds(module, entry)
+            for qualname in summary.classes:
+                yield from self._class_seeds(module, qualname)
+
+    def _server_seeds(self, module: str, entry: tuple):
+        _tag, handler_sym, server_sym, label, line, _col = entry
+        server = self.index.resolve(server_sym)
+        threading = False
+        if server.kind == "external":
+            threading = server.qualname in K.THREADING_SERVERS
+        elif server.kind == "class":
+            bases = self.external_bases(server.module, server.qualname)
+            threading = bool(bases & (K.THREADING_MIXINS | K.THREADING_SERVERS))
+        if not threading:
+            return
+        handler = self.class_of(handler_sym)
+        if handler is None:
+            return
+        text = _describe("handler", label, _where(self.index, module, line))
+        for mod, qual in self.index.mro(*handler):
+            info = self.index.klass(mod, qual)
+            for name, method in (info.methods.items() if info else ()):
+                if any(fnmatchcase(name, p) for p in K.HANDLER_METHODS):
+                    yield (mod, method), text, "handler", handler
+
+    def _class_seeds(self, module: str, qualname: str):
+        info = self.index.klass(module, qualname)
+        if info is None or not info.bases:
+            return
+        bases = None
+        for name, method in info.methods.items():
+            for base_name, (kind, methods) in K.THREAD_BASE_METHODS.items():
+                if any(fnmatchcase(name, p) for p in methods):
+                    if bases is None:
+                        bases = self.external_bases(module, qualname)
+                    if base_name in bases:
+                        fn = self.index.function(module, method)
+                        where = _where(self.index, module, fn.lineno if fn else info.lineno)
+                        what, _verb = K.CONTEXT_WORDS.get(kind, K.CONTEXT_WORDS["thread"])
+                        short = base_name.rsplit(".", 1)[-1]
+                        text = f"runs in {what}: `{qualname}.{name}` of a `{short}` subclass at {where}"
+                        yield ((module, method), text,
+                               kind, (module, qualname))
+                        break
+            else:
+                for pattern in self.patterns:
+                    cls_pat, _, meth_pat = pattern.rpartition(".")
+                    if not cls_pat or not fnmatchcase(name, meth_pat):
+                        continue
+                    if bases is None:
+                        bases = self.external_bases(module, qualname)
+                    if any(fnmatchcase(b, cls_pat) for b in bases - {f"{module}.{qualname}"}):
+                        fn = self.index.function(module, method)
+                        where = _where(self.index, module, fn.lineno if fn else info.lineno)
+                        text = (f"runs in a thread: `{qualname}.{name}` per `thread-entry-points` "
+                                f"(`{pattern}`) at {where}")
+                        yield ((module, method), text,
+                               "config", (module, qualname))
+                        break
+
+    # -- propagation --
+    def build(self) -> Dict[Tuple[str, str], ThreadInfo]:
+        out: Dict[Tuple[str, str], ThreadInfo] = {}
+        queue: deque = deque()
+        for key, text, kind, self_cls in self.seeds():
+            fn = self.index.function(*key)
+            if fn is None or fn.is_async:
+                continue
+            setup, runs = self.own_loop(*key)
+            if key not in out:
+                out[key] = ThreadInfo(text, key[1], setup=setup, runs=runs, kind=kind, self_cls=self_cls)
+                queue.append(key)
+        while queue:
+            key = queue.popleft()
+            info = out[key]
+            fn = self.index.function(*key)
+            for callee, self_cls in self._callees(fn, info.self_cls):
+                if callee == key:
+                    continue
+                cfn = self.index.function(*callee)
+                if cfn is None or cfn.is_async:
+                    continue
+                setup, runs = self.own_loop(*callee)
+                new_setup = info.setup or setup
+                new_above = info.run_above or info.runs
+                current = out.get(callee)
+                if current is None:
+                    out[callee] = ThreadInfo(_through(info.text, info.entry), info.entry, setup=new_setup,
+                                             run_above=new_above, runs=runs, kind=info.kind, self_cls=self_cls)
+                    queue.append(callee)
+                elif (new_setup and not current.setup) or (new_above and not current.run_above):
+                    current.setup = current.setup or new_setup
+                    current.run_above = current.run_above or new_above
+                    queue.append(callee)
+        return out
+
+    def _callees(self, fn, self_cls) -> List[tuple]:
+        out: List[tuple] = []
+        seen = set()
+        for sym, _line, _col in fn.calls if fn else ():
+            for callee, cls in self.functions_of(sym, True, self_cls):
+                if callee not in seen:
+                    seen.add(callee)
+                    out.append((callee, cls))
+        return out
+
+
+def param_types(index) -> Dict[Tuple[str, str], Dict[int, set]]:
+    """(module, qualname) -> {parameter position: asyncio classes passed
+    there by the thread entry points that start the function}."""
+    memo = index.__dict__.get("_thread_param_types")
+    if memo is not None:
+        return memo
+    builder = _Builder(index, ())
+    out: Dict[Tuple[str, str], Dict[int, set]] = {}
+    for module in sorted(index.modules):
+        for entry in getattr(index.modules[module], "thread_entries", None) or ():
+            if entry[0] != "call" or len(entry) < 7 or not entry[6]:
+                continue
+            for target, _cls in builder.functions_of(entry[1], construct=False):
+                offset = 1 if entry[1][0] == "attr" and _is_method(index, target) else 0
+                slots = out.setdefault(target, {})
+                for i, kind in enumerate(entry[6]):
+                    slots.setdefault(i + offset, set()).add(kind)
+    index.__dict__["_thread_param_types"] = out
+    return out
+
+
+def _is_method(index, target: Tuple[str, str]) -> bool:
+    module, qualname = target
+    owner = qualname.rpartition(".")[0]
+    fn = index.function(module, qualname)
+    if not owner or index.klass(module, owner) is None or fn is None:
+        return False
+    return not any(dotted(d) in ("builtins.staticmethod",) for d in fn.decorators)
+
+
+@query("thread_param")
+def _thread_param_query(index, module: str, qualname: str, position: int, method: str, wanted: str,
+                        patterns: tuple = ()):
+    """A method called on an unannotated parameter of a function that runs
+    in a thread, when every thread entry that passes something known there
+    passes the same asyncio object kind (`wanted`: "future" or "primitive")."""
+    info = thread_context(index, tuple(patterns)).get((module, qualname))
+    if info is None or info.own_loop:
+        return None
+    kinds = param_types(index).get((module, qualname), {}).get(position)
+    if not kinds or len(kinds) != 1:
+        return None
+    kind = next(iter(kinds))
+    if kind is None:
+        return None
+    if wanted == "future":
+        ok = kind == "future" and method in K.UNSAFE_FUTURE_METHODS
+    else:
+        ok = method in K.PRIMITIVE_METHODS.get(kind, ())
+    return {"context": info.text, "kind": kind} if ok else None
+
+
+def _through(text: str, entry: str) -> str:
+    marker = ", through `"
+    if marker in text:
+        return text
+    short = entry.replace(".<locals>.", ".")
+    return f"{text}, through `{short}`"
+
+
+def thread_context(index, patterns: tuple = ()) -> Dict[Tuple[str, str], ThreadInfo]:
+    """(module, qualname) -> ThreadInfo for every project function that runs
+    off the loop thread; computed once per index and set of config patterns."""
+    memo = index.__dict__.setdefault("_thread_context", {})
+    found = memo.get(patterns)
+    if found is None:
+        try:
+            found = _Builder(index, patterns).build()
+        except RecursionError:  # pragma: no cover - pathological hierarchies: no thread findings
+            found = {}
+        memo[patterns] = found
+    return found
+
+
+@query("thread_context")
+def _thread_context_query(index, module: str, qualname: str, patterns: tuple = (), mode: str = "any"):
+    """Answers whether code in `qualname` runs off the loop thread.
+
+    mode "quiet-own": no finding in a thread that runs a loop of its own;
+    "thread-only": as "quiet-own", and none in a signal handler either (it
+    runs on the loop thread, so the running loop is there);
+    "run": as "quiet-own" but ignoring a loop the function runs itself (for
+    `run_until_complete` on the main loop); "any": whatever the thread does.
+    """
+    info = thread_context(index, tuple(patterns)).get((module, qualname))
+    if info is None:
+        return None
+    if mode == "quiet-own" and info.own_loop:
+        return None
+    if mode == "run" and (info.setup or info.run_above):
+        return None
+    if mode == "thread-only" and (info.own_loop or info.kind == "signal"):
+        return None
+    return {"context": info.text}
+
+
+@query("thread_direct")
+def _thread_direct_query(index, module: str, kind: str, label: str, line: int):
+    """A lambda handed straight to a thread API (known in phase 1)."""
+    return {"context": _describe(kind, label, _where(index, module, line))}
+
+
+def site_query(ctx, mode: str = "quiet-own") -> Optional[tuple]:
+    """The phase-2 query that says whether the code being walked runs off the
+    loop thread, or None when it cannot (module level, async def, ...)."""
+    fn = ctx.function
+    if fn is None:
+        return None
+    if fn.kind == "lambda":
+        found = lambda_entry(ctx, fn.node)
+        if found is None:
+            return None
+        kind, label, line = found
+        if mode == "thread-only" and kind == "signal":
+            return None
+        return ("thread_direct", kind, label, line)
+    if fn.is_async or fn.info is None:
+        return None
+    return ("thread_context", fn.qualname, _patterns(ctx), mode)
+
+
+__all__ = ["note_call", "note_assign", "classify_entry_call", "lambda_entry", "thread_context",
+           "site_query", "ThreadInfo"]

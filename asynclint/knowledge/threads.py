@@ -1,0 +1,258 @@
+"""Threads and the asyncio APIs that are (not) safe to use from them.
+
+Data only: the thread-context index (`asynclint.index.threads`) and the AIO3
+rules read these tables. Names are dotted as `ctx.qualified_name()` spells
+them; a method of a class is `"module.Class.method"` (matched when the
+receiver's type is known from a constructor call or an annotation).
+"""
+
+# -- where code starts running off the event-loop thread --------------------
+
+# Calls that run a callable argument in another thread (or, for signal
+# handlers, between two bytecodes of the loop thread):
+#   dotted callee -> (kind, positional index of the callable, keyword name)
+# kind selects the wording of messages (see CONTEXT_WORDS).
+THREAD_SPAWN_CALLS = {
+    "threading.Thread": ("thread", 1, "target"),
+    "threading.Timer": ("thread", 1, "function"),
+    "_thread.start_new_thread": ("thread", 0, "function"),
+    "_thread.start_new": ("thread", 0, "function"),
+    "asyncio.to_thread": ("worker", 0, "func"),
+    "asyncio.threads.to_thread": ("worker", 0, "func"),
+    "anyio.to_thread.run_sync": ("worker", 0, "func"),
+    "trio.to_thread.run_sync": ("worker", 0, "sync_fn"),
+    "signal.signal": ("signal", 1, "handler"),
+    "starlette.concurrency.run_in_threadpool": ("worker", 0, "func"),
+    "fastapi.concurrency.run_in_threadpool": ("worker", 0, "func"),
+    "asgiref.sync.sync_to_async": ("worker", 0, "func"),
+    # executors, when the receiver's type is known
+    "concurrent.futures.ThreadPoolExecutor.submit": ("worker", 0, "fn"),
+    "concurrent.futures.ThreadPoolExecutor.map": ("worker", 0, "fn"),
+    "concurrent.futures.thread.ThreadPoolExecutor.submit": ("worker", 0, "fn"),
+    "concurrent.futures.thread.ThreadPoolExecutor.map": ("worker", 0, "fn"),
+    "concurrent.futures.Executor.submit": ("worker", 0, "fn"),
+    "concurrent.futures.Executor.map": ("worker", 0, "fn"),
+    # Home Assistant's executor helpers (large real-world user of the pattern)
+    "homeassistant.core.HomeAssistant.async_add_executor_job": ("worker", 0, "target"),
+    "homeassistant.core.HomeAssistant.add_executor_job": ("worker", 0, "target"),
+}
+
+# Methods whose name alone says they run a callable in an executor thread,
+# whatever the receiver: name -> (kind, positional index, keyword name).
+EXECUTOR_METHOD_NAMES = {
+    "async_add_executor_job": ("worker", 0, "target"),  # Home Assistant
+    "async_add_import_executor_job": ("worker", 0, "target"),  # Home Assistant
+}
+
+# Where the spawning calls take the positional arguments for the callable,
+# when that is a tuple rather than the rest of the call's arguments:
+#   dotted callee -> (keyword, positional index) of the tuple
+SPAWN_ARGS_TUPLE = {
+    "threading.Thread": ("args", 3),
+    "threading.Timer": ("args", 2),
+    "_thread.start_new_thread": ("args", 1),
+    "_thread.start_new": ("args", 1),
+}
+
+# Executor methods recognised on a receiver whose type is not known but whose
+# name says it is an executor (`executor`, `self._executor`, `thread_pool`),
+# or that is bound by `with ThreadPoolExecutor() as ex`.
+EXECUTOR_METHODS = {"submit": 0, "map": 0}
+EXECUTOR_CLASSES = frozenset({
+    "concurrent.futures.ThreadPoolExecutor",
+    "concurrent.futures.thread.ThreadPoolExecutor",
+})
+# Process pools run the callable in another process: not a thread of ours.
+PROCESS_EXECUTOR_CLASSES = frozenset({
+    "concurrent.futures.ProcessPoolExecutor",
+    "concurrent.futures.process.ProcessPoolExecutor",
+    "multiprocessing.Pool",
+    "multiprocessing.pool.Pool",
+})
+EXECUTOR_NAME_HINTS = ("executor", "thread_pool", "threadpool")
+
+# `loop.run_in_executor(executor, func, *args)`: positional index of func.
+RUN_IN_EXECUTOR = ("run_in_executor", 1)
+
+# Done-callbacks of a concurrent.futures future returned by `executor.submit`
+# run in the worker thread (or at once in the caller when already done).
+EXECUTOR_FUTURE_CALLBACK = "add_done_callback"
+
+# Base classes whose methods the library calls from its own thread:
+#   dotted base -> (kind, method name patterns (fnmatch))
+THREAD_BASE_METHODS = {
+    "threading.Thread": ("thread", ("run",)),
+    "watchdog.events.FileSystemEventHandler": ("watchdog", ("on_*", "dispatch")),
+    "watchdog.events.PatternMatchingEventHandler": ("watchdog", ("on_*", "dispatch")),
+    "watchdog.events.RegexMatchingEventHandler": ("watchdog", ("on_*", "dispatch")),
+    "watchdog.events.LoggingEventHandler": ("watchdog", ("on_*", "dispatch")),
+}
+
+# socketserver: request handlers run in a new thread per request when the
+# server mixes in ThreadingMixIn. Servers known to do so, and the mixin.
+THREADING_SERVERS = frozenset({
+    "socketserver.ThreadingTCPServer",
+    "socketserver.ThreadingUDPServer",
+    "socketserver.ThreadingUnixStreamServer",
+    "socketserver.ThreadingUnixDatagramServer",
+    "http.server.ThreadingHTTPServer",
+})
+THREADING_MIXINS = frozenset({"socketserver.ThreadingMixIn"})
+SERVER_HANDLER_ARG = (1, "RequestHandlerClass")
+HANDLER_METHODS = ("handle", "setup", "finish", "do_*")
+
+# Callback attributes a library calls from its own network thread, once the
+# thread is started (`client.loop_start()`):
+#   dotted class -> (kind, attribute names, name of the call that starts the thread)
+THREAD_CALLBACK_ATTRS = {
+    "paho.mqtt.client.Client": ("mqtt", frozenset({
+        "on_connect", "on_connect_fail", "on_disconnect", "on_message", "on_publish",
+        "on_subscribe", "on_unsubscribe", "on_log", "on_socket_open", "on_socket_close",
+        "on_pre_connect",
+    }), "loop_start"),
+}
+
+# How messages describe each kind of thread context: (what it runs in, verb).
+CONTEXT_WORDS = {
+    "thread": ("a thread", "started by"),
+    "worker": ("a worker thread", "submitted by"),
+    "signal": ("a signal handler (it interrupts the loop thread; prefer `loop.add_signal_handler`)", "installed by"),
+    "watchdog": ("the watchdog observer thread", "scheduled by"),
+    "handler": ("a socketserver request thread", "served by"),
+    "mqtt": ("the paho-mqtt network thread", "set by"),
+    "config": ("a thread", "per `thread-entry-points`:"),
+}
+
+# -- a thread that runs an event loop of its own ----------------------------
+# A function calling one of these sets up (or runs) a loop for its own thread:
+# the loop objects it then touches are its own, so the AIO3 rules keep quiet
+# in it and in what it calls.
+OWN_LOOP_CALLS = frozenset({
+    "asyncio.new_event_loop",
+    "asyncio.set_event_loop",
+    "asyncio.run",
+    "asyncio.Runner",
+    "asyncio.runners.run",
+    "asyncio.events.new_event_loop",
+    "asyncio.events.set_event_loop",
+    "uvloop.new_event_loop",
+    "uvloop.run",
+    "uvloop.install",
+    "anyio.run",
+    "trio.run",
+})
+OWN_LOOP_METHODS = frozenset({"run_forever"})
+
+# Calls returning a loop that, inside the thread, is that thread's own (or
+# fails): `loop = asyncio.new_event_loop()` in a thread is not "another
+# thread's loop".
+OWN_LOOP_FACTORIES = frozenset({
+    "asyncio.new_event_loop",
+    "asyncio.events.new_event_loop",
+    "asyncio.get_event_loop",
+    "asyncio.events.get_event_loop",
+    "uvloop.new_event_loop",
+})
+
+# Factories of the loop that runs on the loop thread, when captured from the
+# creating scope (module global, closure).
+RUNNING_LOOP_FACTORIES = frozenset({
+    "asyncio.get_running_loop",
+    "asyncio.events.get_running_loop",
+    "asyncio.get_event_loop",
+    "asyncio.events.get_event_loop",
+})
+
+# -- AIO300: loop methods that are not thread-safe --------------------------
+UNSAFE_LOOP_METHODS = frozenset({
+    "call_soon", "call_later", "call_at", "create_task", "create_future",
+    "stop", "close",
+})
+# Flagged only on a loop clearly running on the loop thread (see rule).
+LOOP_RUN_METHODS = frozenset({"run_until_complete", "run_forever"})
+# The thread-safe twin of a method, where one exists (call_later/call_at
+# have none).
+THREADSAFE_TWIN = {"call_soon": "call_soon_threadsafe"}
+# Module functions that need a running loop in the current thread.
+NEEDS_RUNNING_LOOP = frozenset({
+    "asyncio.create_task",
+    "asyncio.tasks.create_task",
+    "asyncio.ensure_future",
+    "asyncio.tasks.ensure_future",
+    "asyncio.get_running_loop",
+    "asyncio.events.get_running_loop",
+})
+
+# Thread-safe ways in (never flagged; what they are given runs on the loop).
+THREADSAFE_CALLS = frozenset({
+    "asyncio.run_coroutine_threadsafe",
+    "asyncio.tasks.run_coroutine_threadsafe",
+})
+THREADSAFE_LOOP_METHODS = frozenset({"call_soon_threadsafe"})
+
+# -- AIO301: asyncio futures and tasks --------------------------------------
+FUTURE_CLASSES = frozenset({
+    "asyncio.Future", "asyncio.futures.Future", "asyncio.Task", "asyncio.tasks.Task",
+})
+FUTURE_FACTORIES = frozenset({
+    "asyncio.Future", "asyncio.futures.Future", "asyncio.Task", "asyncio.tasks.Task",
+    "asyncio.create_task", "asyncio.tasks.create_task",
+    "asyncio.ensure_future", "asyncio.tasks.ensure_future",
+})
+# Loop methods returning an asyncio future or task.
+LOOP_FUTURE_METHODS = frozenset({"create_future", "create_task", "run_in_executor"})
+UNSAFE_FUTURE_METHODS = frozenset({
+    "set_result", "set_exception", "cancel", "add_done_callback", "remove_done_callback",
+})
+
+# -- AIO302: synchronisation primitives, queues, streams --------------------
+# dotted class -> methods that are not thread-safe (the sync ones; the
+# coroutine ones are AIO303's when run on another loop).
+PRIMITIVE_METHODS = {
+    "asyncio.Queue": frozenset({"put_nowait", "get_nowait", "task_done"}),
+    "asyncio.LifoQueue": frozenset({"put_nowait", "get_nowait", "task_done"}),
+    "asyncio.PriorityQueue": frozenset({"put_nowait", "get_nowait", "task_done"}),
+    "asyncio.queues.Queue": frozenset({"put_nowait", "get_nowait", "task_done"}),
+    "asyncio.Event": frozenset({"set", "clear"}),
+    "asyncio.locks.Event": frozenset({"set", "clear"}),
+    "asyncio.Condition": frozenset({"notify", "notify_all"}),
+    "asyncio.locks.Condition": frozenset({"notify", "notify_all"}),
+    "asyncio.Semaphore": frozenset({"release"}),
+    "asyncio.BoundedSemaphore": frozenset({"release"}),
+    "asyncio.locks.Semaphore": frozenset({"release"}),
+    "asyncio.Lock": frozenset({"release"}),
+    "asyncio.locks.Lock": frozenset({"release"}),
+    "asyncio.StreamWriter": frozenset({"write", "writelines", "write_eof", "close"}),
+    "asyncio.streams.StreamWriter": frozenset({"write", "writelines", "write_eof", "close"}),
+    "asyncio.Transport": frozenset({"write", "writelines", "write_eof", "close", "abort"}),
+    "asyncio.WriteTransport": frozenset({"write", "writelines", "write_eof", "close", "abort"}),
+    "asyncio.DatagramTransport": frozenset({"sendto", "close", "abort"}),
+    "asyncio.transports.Transport": frozenset({"write", "writelines", "write_eof", "close", "abort"}),
+}
+
+# Coroutine methods of asyncio objects bound to the loop that created them
+# (AIO303: running them on another loop fails or hangs).
+LOOP_BOUND_COROUTINE_METHODS = {
+    "asyncio.Queue": frozenset({"put", "get", "join"}),
+    "asyncio.LifoQueue": frozenset({"put", "get", "join"}),
+    "asyncio.PriorityQueue": frozenset({"put", "get", "join"}),
+    "asyncio.queues.Queue": frozenset({"put", "get", "join"}),
+    "asyncio.Event": frozenset({"wait"}),
+    "asyncio.locks.Event": frozenset({"wait"}),
+    "asyncio.Condition": frozenset({"wait", "wait_for", "acquire"}),
+    "asyncio.locks.Condition": frozenset({"wait", "wait_for", "acquire"}),
+    "asyncio.Semaphore": frozenset({"acquire"}),
+    "asyncio.BoundedSemaphore": frozenset({"acquire"}),
+    "asyncio.locks.Semaphore": frozenset({"acquire"}),
+    "asyncio.Lock": frozenset({"acquire"}),
+    "asyncio.locks.Lock": frozenset({"acquire"}),
+    "asyncio.StreamWriter": frozenset({"drain", "wait_closed"}),
+    "asyncio.StreamReader": frozenset({"read", "readline", "readexactly", "readuntil"}),
+}
+# Functions that wrap an awaitable argument (AIO303 looks inside them).
+AWAITABLE_WRAPPERS = frozenset({
+    "asyncio.wait_for", "asyncio.shield", "asyncio.gather", "asyncio.wait",
+    "asyncio.tasks.wait_for", "asyncio.tasks.shield", "asyncio.tasks.gather",
+})
+# Calls that run a coroutine on a new loop in the calling thread.
+NEW_LOOP_RUNNERS = frozenset({"asyncio.run", "asyncio.runners.run"})

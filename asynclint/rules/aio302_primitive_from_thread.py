@@ -1,0 +1,79 @@
+"""AIO302: asyncio queues, events, locks, streams used from another thread."""
+from __future__ import annotations
+
+import ast
+
+from ..diagnostics import Applicability, Fixability
+from ..index.local_types import asyncio_class
+from ..knowledge.threads import PRIMITIVE_METHODS
+from ._aio3 import (created_here, report_in_thread, report_param_in_thread, source, threadsafe_fix,
+                    untyped_param_position)
+from .base import Rule
+
+_METHODS = frozenset(m for ms in PRIMITIVE_METHODS.values() for m in ms)
+
+
+class PrimitiveFromThread(Rule):
+    code = "AIO302"
+    name = "asyncio-primitive-from-thread"
+    summary = "asyncio queue, event, lock, condition or stream used from another thread"
+    message = "`{call}(...)` on an `{kind}` is not thread-safe, and this code {context}; {advice}"
+    fixable = Fixability.SOMETIMES
+    fix_applicability = Applicability.UNSAFE
+    node_types = (ast.Call,)
+    why = """
+        asyncio's synchronisation primitives and queues are made for tasks of
+        one loop, not for threads: `Queue.put_nowait()`, `Event.set()`,
+        `Condition.notify()`, `Lock.release()`, `Semaphore.release()` wake
+        waiters with the loop's `call_soon` (not thread-safe, does not wake
+        the loop), and a `StreamWriter` or transport `write` touches the
+        selector from the wrong thread. The waiting task may never wake up,
+        or wake up late, and nothing in the traceback points here.
+
+        `queue.Queue`, `threading.Event` and thread-safe queues (janus) are
+        fine and not flagged; so are the same method names on objects not
+        known to be asyncio ones. The object is known from its constructor
+        or annotation (locals, captured variables, `self` attributes, the
+        transport an `asyncio.Protocol` gets in `connection_made`), or from
+        the arguments the thread entry passes. See AIO300 for how the thread
+        is found.
+    """
+    bad_example = """
+        events = asyncio.Queue()
+
+        def on_message(client, userdata, msg):   # paho-mqtt network thread
+            events.put_nowait(msg.payload)
+    """
+    good_example = """
+        def on_message(client, userdata, msg):
+            loop.call_soon_threadsafe(events.put_nowait, msg.payload)
+    """
+    fix_notes = """
+        When a reference to the loop thread's loop is in scope,
+        `q.put_nowait(x)` becomes `loop.call_soon_threadsafe(q.put_nowait, x)`
+        (unsafe: it now happens later, on the loop thread, and an error such
+        as `QueueFull` is raised there).
+    """
+
+    def check(self, node: ast.Call, ctx) -> None:
+        func = node.func
+        if not isinstance(func, ast.Attribute) or func.attr not in _METHODS:
+            return
+        fn = ctx.function
+        if fn is None or fn.is_async or created_here(ctx, func.value):
+            return
+        kind = asyncio_class(ctx, func.value)
+        if kind is None:
+            if untyped_param_position(ctx, func.value) is None:
+                return
+            fix = threadsafe_fix(ctx, source(func))
+            loop = fix.data[1] if fix else "loop"
+            report_param_in_thread(ctx, node, func.value, func.attr, "primitive", fix=fix, call=source(func),
+                                   advice=f"use `{loop}.call_soon_threadsafe({source(func)}, ...)`")
+            return
+        if func.attr not in PRIMITIVE_METHODS.get(kind, ()):
+            return
+        fix = threadsafe_fix(ctx, source(func))
+        loop = fix.data[1] if fix else "loop"
+        report_in_thread(ctx, node, fix=fix, call=source(func), kind=kind,
+                         advice=f"use `{loop}.call_soon_threadsafe({source(func)}, ...)`")
