@@ -154,14 +154,14 @@ class Walker:
                 if sym is not None:
                     fn.info.calls.append((sym, node.lineno, node.col_offset))
             thread_index.note_call(node, ctx)
-        elif t is ast.Assign:
-            thread_index.note_assign(node, ctx)
         elif t is ast.Name:
             if type(node.ctx) is ast.Store and ctx.scope.kind != "module":
                 parent = node._al_parent
                 if not (type(parent) in (ast.Assign, ast.AnnAssign) and node is not parent.value):
                     ctx.bind(node.id, None)
         elif t is ast.Assign or t is ast.AnnAssign:
+            if t is ast.Assign:
+                thread_index.note_assign(node, ctx)
             # The value is resolved before the targets are rebound (x = x.f()).
             if ctx.scope.kind != "module":
                 sym = None
