@@ -1,0 +1,113 @@
+"""AIO401: a task bound to a local name that is never used again."""
+from __future__ import annotations
+
+import ast
+
+from ..diagnostics import Applicability, Fix, Fixability
+from ._lifecycle import is_task_call, source
+from .base import Rule
+
+# Names whose call reads every local of the frame: a bound task may be used.
+_FRAME_READERS = frozenset({"locals", "vars", "eval", "exec"})
+
+
+class UnusedTaskName(Rule):
+    code = "AIO401"
+    name = "task-reference-dies-with-frame"
+    summary = "Task bound to a local name that is never used again: the reference dies with the frame"
+    message = (
+        "task from `{call}(...)` is bound to `{var}` but `{var}` is never used again: the reference dies "
+        "with the frame, the task can be garbage-collected mid-flight and its exception is never retrieved"
+    )
+    fixable = Fixability.ALWAYS
+    fix_applicability = Applicability.UNSAFE
+    node_types = (ast.Assign, ast.AnnAssign, ast.Name, ast.Global, ast.Nonlocal)
+    why = """
+        Naming a task is not keeping it. When the local variable is never
+        awaited, stored, returned, passed on, cancelled or given a
+        done-callback, the only strong reference goes away when the function
+        returns (a loop that rebinds the name drops the previous task at
+        once). The event loop keeps only weak references to tasks, so the
+        task may be collected before it finishes, and an exception it raises
+        is never retrieved ("Task exception was never retrieved", the
+        asyncio guide). Unlike a discarded `create_task()` (AIO400), linters
+        that look only at bare expression statements miss this, and the
+        unused-variable warning is often silenced with `# noqa: F841`.
+
+        A use anywhere in the function counts, before or after the binding
+        (loops), in a nested function or lambda, through `del`, augmented
+        assignment, `global`/`nonlocal` or a `locals()`/`vars()`/`eval()`
+        call: then nothing is reported.
+    """
+    bad_example = """
+        async def handle(request):
+            task = asyncio.create_task(audit(request))  # noqa: F841
+            return "ok"
+    """
+    good_example = """
+        background_tasks = set()
+
+        async def handle(request):
+            task = asyncio.create_task(audit(request))
+            background_tasks.add(task)
+            task.add_done_callback(background_tasks.discard)
+            return "ok"
+    """
+    fix_notes = """
+        The task is added to a module-level set of background tasks with a
+        `discard` done-callback (unsafe: it changes when the task may be
+        collected, and the exception still needs someone to look at it).
+    """
+
+    def check(self, node: ast.AST, ctx) -> None:
+        scope = ctx.scope
+        if scope.kind == "module":
+            return
+        state = scope.state.get(self.code)
+        if state is None:
+            state = scope.state[self.code] = {"binds": [], "used": set(), "opaque": False}
+        t = type(node)
+        if t is ast.Name:
+            kind = type(node.ctx)
+            if kind is ast.Load:
+                state["used"].add(node.id)
+                if node.id in _FRAME_READERS:
+                    state["opaque"] = True
+            elif kind is ast.Del:
+                state["used"].add(node.id)
+            elif isinstance(ctx.parent, ast.AugAssign):
+                state["used"].add(node.id)
+        elif t is ast.Global or t is ast.Nonlocal:
+            state["used"].update(node.names)
+            state.setdefault("declared", set()).update(node.names)
+        elif scope.kind == "function":
+            if t is ast.Assign:
+                if len(node.targets) != 1:
+                    return
+                target = node.targets[0]
+            else:
+                target = node.target
+            if isinstance(target, ast.Name) and node.value is not None and is_task_call(ctx, node.value):
+                state["binds"].append((target.id, node.value))
+
+    def leave_scope(self, scope, ctx) -> None:
+        state = scope.state.get(self.code)
+        if state is None:
+            return
+        if scope.kind == "function" and not state["opaque"]:
+            for var, call in state["binds"]:
+                if var not in state["used"]:
+                    fix = Fix("keep a reference to the task in a module-level set of background tasks",
+                              Applicability.UNSAFE, data=("keep-task-reference",))
+                    ctx.report(call, fix=fix, call=source(call.func), var=var)
+        # a nested function or lambda that uses a free name uses the enclosing one
+        if len(ctx.scopes) >= 2:
+            outer = ctx.scopes[-2]
+            if outer.kind != "module":
+                free = {n for n in state["used"] if n not in scope.bindings} | state.get("declared", set())
+                outer_state = outer.state.get(self.code)
+                if outer_state is None:
+                    outer.state[self.code] = {"binds": [], "used": free, "opaque": state["opaque"]}
+                else:
+                    outer_state["used"] |= free
+                    outer_state["opaque"] = outer_state["opaque"] or state["opaque"]

@@ -1,0 +1,119 @@
+"""AIO404: a handler in async code that swallows asyncio.CancelledError."""
+from __future__ import annotations
+
+import ast
+
+from ..context import dotted
+from ..knowledge.futures import CANCELLED_ERRORS, PROCESS_EXITS
+from ._lifecycle import has_await, walk_local
+from .base import Rule
+
+_LOOPS = (ast.For, ast.While, ast.AsyncFor)
+_TRY_TYPES = tuple(t for t in (ast.Try, getattr(ast, "TryStar", None)) if t is not None)
+
+
+class SwallowedCancellation(Rule):
+    code = "AIO404"
+    name = "cancellation-swallowed"
+    summary = "Handler in async code catches CancelledError and carries on: cancel() and timeouts stop working"
+    message = (
+        "{what} in async code catches `asyncio.CancelledError` and carries on: `task.cancel()` and "
+        "timeouts stop working; re-raise it after cleanup (or catch `Exception`)"
+    )
+    node_types = _TRY_TYPES
+    why = """
+        Cancelling a task (`task.cancel()`, `asyncio.timeout()`,
+        `wait_for()`, a `TaskGroup` shutting down) raises
+        `asyncio.CancelledError` at the task's current `await`. Since Python
+        3.8 it is a `BaseException`, so `except Exception` lets it through,
+        but a bare `except:`, `except BaseException` or `except
+        asyncio.CancelledError` catches it. A handler that then carries on
+        (logs and loops again, or goes on to await more work) turns the
+        cancellation into nothing: the task keeps running, `await task`
+        does not raise, timeouts do not fire, and shutdown hangs.
+
+        Reported only when the `try` body can actually be cancelled (it
+        awaits), and the handler neither re-raises (a `raise` anywhere in
+        it, even in a branch, counts), nor returns, breaks out or exits, nor
+        falls through to the end of the function without awaiting again
+        (cleanup, then done).
+    """
+    bad_example = """
+        async def worker(queue):
+            while True:
+                try:
+                    item = await queue.get()
+                    await process(item)
+                except BaseException:
+                    log.exception("failed")
+    """
+    good_example = """
+        async def worker(queue):
+            while True:
+                try:
+                    item = await queue.get()
+                    await process(item)
+                except Exception:
+                    log.exception("failed")
+                except asyncio.CancelledError:
+                    await flush()
+                    raise
+    """
+    fix_notes = """
+        None: add a bare `raise` at the end of the handler, or narrow it to
+        `except Exception` when cancellation was never meant to be caught.
+    """
+
+    def check(self, node: ast.AST, ctx) -> None:
+        if not ctx.in_async or not has_await(node.body):
+            return
+        for handler in node.handlers:
+            what = _catches_cancel(ctx, handler.type)
+            if what is None or _escapes(ctx, handler):
+                continue
+            if not _carries_on(ctx, node):
+                continue
+            ctx.report(handler, what=what)
+
+
+def _catches_cancel(ctx, type_node):
+    if type_node is None:
+        return "bare `except:`"
+    nodes = type_node.elts if isinstance(type_node, ast.Tuple) else [type_node]
+    for n in nodes:
+        name = dotted(ctx.symbol(n))
+        if name in CANCELLED_ERRORS:
+            short = "BaseException" if name == "builtins.BaseException" else "asyncio.CancelledError"
+            return f"`except {ast.unparse(type_node)}`" if len(ast.unparse(type_node)) < 60 else f"`except {short}`"
+    return None
+
+
+def _escapes(ctx, handler: ast.ExceptHandler) -> bool:
+    for n in walk_local(handler.body):
+        if isinstance(n, (ast.Raise, ast.Return, ast.Break)):
+            return True
+        if isinstance(n, ast.Call) and dotted(ctx.symbol(n.func)) in PROCESS_EXITS:
+            return True
+    return False
+
+
+def _carries_on(ctx, try_node: ast.AST) -> bool:
+    """After the try statement, does the function go on to await again (or
+    loop back) before it ends?"""
+    current = try_node
+    for parent in reversed(ctx.parents):
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            block = getattr(parent, field, None)
+            if isinstance(block, list) and current in block:
+                if isinstance(parent, _LOOPS) and field == "body":
+                    return True
+                rest = block[block.index(current) + 1:]
+                if has_await(rest) or any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in walk_local(rest)):
+                    return True
+                if any(isinstance(n, (ast.Raise, ast.Return)) for n in rest):
+                    return False
+                break
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            return False
+        current = parent
+    return False
