@@ -69,7 +69,9 @@ class SwallowedCancellation(Rule):
             return
         for handler in node.handlers:
             what = _catches_cancel(ctx, handler.type)
-            if what is None or _escapes(ctx, handler):
+            if what is None or _escapes(ctx, handler) or _forwards(ctx, handler):
+                continue
+            if _awaits_cancelled_task(ctx, node) or _ends_loop(ctx, handler):
                 continue
             if not _carries_on(ctx, node):
                 continue
@@ -93,6 +95,63 @@ def _escapes(ctx, handler: ast.ExceptHandler) -> bool:
         if isinstance(n, (ast.Raise, ast.Return, ast.Break)):
             return True
         if isinstance(n, ast.Call) and dotted(ctx.symbol(n.func)) in PROCESS_EXITS:
+            return True
+    return False
+
+
+_LOGGING = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "print"})
+
+
+def _forwards(ctx, handler: ast.ExceptHandler) -> bool:
+    """The handler passes the exception on (stores it, hands it to a call
+    other than logging, throws it into something): a deliberate transfer."""
+    logging_args = set()
+    for n in walk_local(handler.body):
+        if isinstance(n, ast.Call):
+            func = n.func
+            last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+            if last in _LOGGING:
+                logging_args.update(id(a) for a in walk_local([*n.args, *[k.value for k in n.keywords]]))
+            elif dotted(ctx.symbol(func)) == "sys.exc_info" or last in ("throw", "set_exception"):
+                return True
+    if handler.name is None:
+        return False
+    for n in walk_local(handler.body):
+        if isinstance(n, ast.Name) and n.id == handler.name and isinstance(n.ctx, ast.Load) \
+                and id(n) not in logging_args:
+            return True
+    return False
+
+
+def _awaits_cancelled_task(ctx, try_node: ast.AST) -> bool:
+    """`task.cancel()` then `try: await task except CancelledError: ...`: the
+    idiom for waiting until a child task has finished cancelling."""
+    body = try_node.body
+    if len(body) != 1 or not isinstance(body[0], (ast.Expr, ast.Assign)) or not isinstance(body[0].value, ast.Await):
+        return False
+    awaited = body[0].value.value
+    if isinstance(awaited, ast.Call) and awaited.args and dotted(ctx.symbol(awaited.func)) in (
+            "asyncio.wait_for", "asyncio.shield", "asyncio.gather", "asyncio.wait"):
+        awaited = awaited.args[0]
+    target = ast.unparse(awaited)
+    fn = ctx.function
+    if fn is None:
+        return False
+    for n in walk_local(fn.node.body):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "cancel" \
+                and ast.unparse(n.func.value) == target and n.lineno <= try_node.lineno:
+            return True
+    return False
+
+
+def _ends_loop(ctx, handler: ast.ExceptHandler) -> bool:
+    """The handler sets a flag that the enclosing `while` tests: it ends the loop."""
+    loop = next((p for p in reversed(ctx.parents) if isinstance(p, _LOOPS)), None)
+    if not isinstance(loop, ast.While):
+        return False
+    tested = {ast.unparse(n) for n in ast.walk(loop.test) if isinstance(n, (ast.Name, ast.Attribute))}
+    for n in walk_local(handler.body):
+        if isinstance(n, ast.Assign) and any(ast.unparse(t) in tested for t in n.targets):
             return True
     return False
 

@@ -73,7 +73,7 @@ class GetEventLoop(Rule):
                        where="in async code: use `asyncio.get_running_loop()`, which returns the running loop "
                              "without the deprecated fallback")
             return
-        if any(s.state.get(self.code) for s in ctx.scopes):
+        if any(s.state.get(self.code) for s in ctx.scopes) or _handles_runtime_error(ctx, node):
             return
         fn = ctx.function
         if fn is None:
@@ -97,3 +97,21 @@ def _runs_loop_itself(fn: ast.AST) -> bool:
             elif n.func.attr in ("is_running", "get_running_loop", "_get_running_loop"):
                 return False
     return runs
+
+
+_NO_LOOP_ERRORS = frozenset({"builtins.RuntimeError", "builtins.Exception", "builtins.BaseException"})
+
+
+def _handles_runtime_error(ctx, node: ast.AST) -> bool:
+    """The call sits in a `try` whose handler catches the no-loop RuntimeError."""
+    parents = ctx.parents
+    for i in range(len(parents) - 1, -1, -1):
+        p = parents[i]
+        if isinstance(p, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            return False
+        if isinstance(p, ast.Try) and i + 1 < len(parents) and parents[i + 1] in p.body:
+            for handler in p.handlers:
+                types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+                if handler.type is None or any(dotted(ctx.symbol(t)) in _NO_LOOP_ERRORS for t in types):
+                    return True
+    return False

@@ -7,6 +7,7 @@ from ..context import dotted
 from ..index.queries import query
 from ..knowledge.futures import SIGNAL_DISPOSITIONS, SIGNAL_SIGNAL
 from ._callers import async_callers
+from ._lifecycle import walk_local
 from .base import Rule
 
 # Calls that run their callable argument in another thread: name -> index of
@@ -43,7 +44,9 @@ class SignalHandler(Rule):
         module that runs an event loop (`asyncio.run`, `run_until_complete`,
         `aiohttp.web.run_app`, ...) or of a function a coroutine calls
         directly, when the handler is a function (restoring `SIG_DFL`,
-        `SIG_IGN` or a saved handler is fine). `add_signal_handler()` is
+        `SIG_IGN` or a saved handler is fine, and so is a handler that only
+        sets flags or records the signal, or `signal.signal()` as the fallback
+        where `add_signal_handler()` is not available). `add_signal_handler()` is
         reported in a function this module starts as a thread
         (`threading.Thread(target=...)`, `asyncio.to_thread(...)`).
     """
@@ -66,7 +69,7 @@ class SignalHandler(Rule):
 
     def check(self, node: ast.Call, ctx) -> None:
         func = node.func
-        module_state = ctx.scopes[0].state.setdefault(self.code, {"threads": [], "adders": []})
+        module_state = ctx.scopes[0].state.setdefault(self.code, {"threads": [], "adders": [], "signals": []})
         if isinstance(func, ast.Attribute) and func.attr == "add_signal_handler":
             fn = ctx.function
             if fn is not None and fn.kind == "function":
@@ -86,20 +89,34 @@ class SignalHandler(Rule):
         if name not in SIGNAL_SIGNAL:
             return
         handler = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "handler"), None)
-        if handler is None or not _is_handler_function(ctx, handler):
+        if handler is None:
             return
-        if ctx.in_async:
-            ctx.report(node, what=_SIGNAL_WHAT.format("in async code"))
+        handler_qual = _handler_function(ctx, handler)
+        if handler_qual is None:
             return
         fn = ctx.function
+        if fn is not None and _also_adds_signal_handler(fn.node):
+            return  # the fallback where add_signal_handler is not available
         qual = fn.info.qualname if fn is not None and fn.info is not None else None
-        ctx.report_if(("aio502-loop-program", qual), node, what="")
+        module_state["signals"].append((node, ctx.in_async, qual, handler_qual))
 
     def leave_scope(self, scope, ctx) -> None:
         if scope.kind != "module":
             return
         state = scope.state.get(self.code)
-        if not state or not state["adders"] or not state["threads"]:
+        if not state:
+            return
+        if state["signals"]:
+            defs = _top_level_defs(scope.node)
+            for node, in_async, qual, handler_qual in state["signals"]:
+                handler_def = defs.get(handler_qual)
+                if handler_def is not None and _only_sets_flags(handler_def):
+                    continue  # a handler that only records the signal is safe anywhere
+                if in_async:
+                    ctx.report(node, what=_SIGNAL_WHAT.format("in async code"))
+                else:
+                    ctx.report_if(("aio502-loop-program", qual), node, what="")
+        if not state["adders"] or not state["threads"]:
             return
         targets = set()
         for sym in state["threads"]:
@@ -116,27 +133,58 @@ class SignalHandler(Rule):
                                       "works in the main thread; install it from the main thread's event loop")
 
 
-def _is_handler_function(ctx, handler: ast.AST) -> bool:
-    """A lambda, a def, a method, or a partial of one; not SIG_DFL/SIG_IGN
-    or a variable holding a saved handler."""
+def _handler_function(ctx, handler: ast.AST):
+    """For a lambda, a def, a method, or a partial of one: its qualname
+    ("<lambda>" for a lambda); None for SIG_DFL/SIG_IGN, a variable holding a
+    saved handler, or anything unknown."""
     if isinstance(handler, ast.Lambda):
-        return True
+        return "<lambda>"
     if isinstance(handler, ast.Call):
         if dotted(ctx.symbol(handler.func)) == "functools.partial" and handler.args:
-            return _is_handler_function(ctx, handler.args[0])
-        return False
+            return _handler_function(ctx, handler.args[0])
+        return None
     if dotted(ctx.symbol(handler)) in SIGNAL_DISPOSITIONS:
-        return False
+        return None
     sym = ctx.symbol(handler)
     if sym is None:
-        return False
+        return None
     if sym[0] == "global" and sym[1] == ctx.module.name:
-        return sym[2] in ctx.module.functions
+        return sym[2] if sym[2] in ctx.module.functions else None
     if sym[0] == "attr" and sym[1] is not None and sym[1][0] == "inst" and sym[1][1] is not None \
             and sym[1][1][0] == "global" and sym[1][1][1] == ctx.module.name:
         cls = ctx.module.classes.get(sym[1][1][2])
-        return cls is not None and sym[2] in cls.methods
-    return False
+        return cls.methods[sym[2]] if cls is not None and sym[2] in cls.methods else None
+    return None
+
+
+def _also_adds_signal_handler(fn: ast.AST) -> bool:
+    return any(isinstance(n, ast.Attribute) and n.attr == "add_signal_handler" for n in walk_local(fn.body))
+
+
+def _top_level_defs(tree: ast.AST) -> dict:
+    out = {}
+    for stmt in getattr(tree, "body", ()):
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            out[stmt.name] = stmt
+        elif isinstance(stmt, ast.ClassDef):
+            for item in stmt.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    out[f"{stmt.name}.{item.name}"] = item
+    return out
+
+
+_RECORDERS = frozenset({"append", "add", "debug", "info", "warning", "error", "exception"})
+
+
+def _only_sets_flags(fn: ast.AST) -> bool:
+    """The handler body only assigns flags, records the signal or logs."""
+    for n in walk_local(fn.body):
+        if isinstance(n, ast.Call):
+            if not (isinstance(n.func, ast.Attribute) and n.func.attr in _RECORDERS):
+                return False
+        elif isinstance(n, (ast.Raise, ast.Await, ast.Yield, ast.YieldFrom, ast.Delete, ast.With, ast.For, ast.While)):
+            return False
+    return True
 
 
 @query("aio502-loop-program")

@@ -32,8 +32,9 @@ class HardcodedDebug(Rule):
         it is wanted.
 
         Not reported in tests, examples and docs folders, `test_*.py` and
-        `conftest.py`, under an `if __name__ == "__main__":` guard, or when
-        the flag is not the literal `True`.
+        `conftest.py`, under an `if __name__ == "__main__":` guard or any
+        other condition, in debugging tooling (a module or function named
+        for debugging), or when the flag is not the literal `True`.
     """
     bad_example = """
         def serve():
@@ -58,8 +59,11 @@ class HardcodedDebug(Rule):
                 return
         else:
             return
-        if _is_dev_path(ctx.module.path, ctx.module.name) or in_main_guard(ctx):
+        if _is_dev_path(ctx.module.path, ctx.module.name) or in_main_guard(ctx) or _conditional(ctx):
             return
+        fn = ctx.function
+        if "debug" in ctx.module.name.lower() or (fn is not None and "debug" in fn.qualname.lower()):
+            return  # debugging tooling switching debug mode on is the point
         ctx.report(node, call=source(func))
 
 
@@ -75,3 +79,14 @@ def _is_dev_path(path: str, module: str) -> bool:
     # a script outside packages), not those far above it
     near = PurePath(path).parts[-4:-1]
     return any(part in DEBUG_OK_PARTS for part in (*module.split(".")[:-1], *near))
+
+
+def _conditional(ctx) -> bool:
+    """Under an `if`/conditional expression of the same function: the switch
+    depends on something (a setting, a flag), it is not hard-coded."""
+    for p in reversed(ctx.parents):
+        if isinstance(p, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            return False
+        if isinstance(p, (ast.If, ast.IfExp)):
+            return True
+    return False
