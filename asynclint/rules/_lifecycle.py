@@ -61,3 +61,16 @@ def _is_main_test(test: ast.AST) -> bool:
         consts = [s for s in sides if isinstance(s, ast.Constant) and s.value == "__main__"]
         return bool(names and consts)
     return False
+
+
+def top_level_defs(tree: ast.AST) -> dict:
+    """Module-level functions and methods of module-level classes, by qualname."""
+    out = {}
+    for stmt in getattr(tree, "body", ()):
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            out[stmt.name] = stmt
+        elif isinstance(stmt, ast.ClassDef):
+            for item in stmt.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    out[f"{stmt.name}.{item.name}"] = item
+    return out

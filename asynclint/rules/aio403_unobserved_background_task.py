@@ -5,7 +5,7 @@ import ast
 
 from ..context import dotted
 from ..knowledge.futures import CONTAINER_ADDERS, CONTAINER_FORGETTERS
-from ._lifecycle import is_task_call, source
+from ._lifecycle import is_task_call, source, top_level_defs
 from .base import Rule
 
 
@@ -30,7 +30,9 @@ class UnobservedBackgroundTask(Rule):
         module, the container is only ever added to, discarded from,
         measured with `len()` or initialised, and the task itself is used for
         nothing else: no other callback, no await, no `.result()` or
-        `.exception()`, no `gather()`/`wait()` over the container.
+        `.exception()`, no `gather()`/`wait()` over the container. A task
+        running a coroutine of the same module that wraps its work in
+        `try: ... except Exception:` reports its own errors and is left alone.
 
         It is opt-in (strict): some programs accept losing those errors, or
         report them from inside the coroutine.
@@ -103,7 +105,7 @@ class UnobservedBackgroundTask(Rule):
             if any(u[0] == "other" for u in uses) or len(adds) != 1 or set(forgets) != adds:
                 continue
             container = next(iter(adds))
-            module_state.append((call, container, forgets[container]))
+            module_state.append((call, container, forgets[container], _coroutine_qualname(scope, call)))
 
     def _confirm(self, scope, ctx) -> None:
         candidates = scope.state.get(self.code)
@@ -111,9 +113,11 @@ class UnobservedBackgroundTask(Rule):
             return
         keys = {c[1] for c in candidates}
         observed = _observed_containers(scope.node, keys)
-        for call, container, forget in candidates:
-            if container not in observed:
-                ctx.report(call, call=source(call.func), container=container, forget=forget)
+        defs = top_level_defs(scope.node)
+        for call, container, forget, coro in candidates:
+            if container in observed or (coro in defs and _reports_own_errors(ctx, defs[coro])):
+                continue
+            ctx.report(call, call=source(call.func), container=container, forget=forget)
 
 
 def _classify(node: ast.Name, ctx) -> tuple:
@@ -160,3 +164,30 @@ def _observed_containers(tree: ast.AST, keys: set) -> set:
             continue
         observed.add(key)
     return observed
+
+
+def _coroutine_qualname(scope, call: ast.Call):
+    """Qualname of the same-module coroutine function the task runs:
+    `f(...)` or `self.m(...)`."""
+    if not call.args or not isinstance(call.args[0], ast.Call):
+        return None
+    func = call.args[0].func
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self" \
+            and "." in scope.qualname and "<locals>" not in scope.qualname:
+        return scope.qualname.rsplit(".", 1)[0] + "." + func.attr
+    return None
+
+
+_CATCH_ALL = frozenset({"builtins.Exception", "builtins.BaseException"})
+
+
+def _reports_own_errors(ctx, fn: ast.AST) -> bool:
+    """The coroutine wraps its work in `try: ... except Exception:`."""
+    for stmt in fn.body:
+        if isinstance(stmt, ast.Try):
+            for handler in stmt.handlers:
+                if handler.type is None or dotted(ctx.symbol(handler.type)) in _CATCH_ALL:
+                    return True
+    return False

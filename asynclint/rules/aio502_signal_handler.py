@@ -7,7 +7,7 @@ from ..context import dotted
 from ..index.queries import query
 from ..knowledge.futures import SIGNAL_DISPOSITIONS, SIGNAL_SIGNAL
 from ._callers import async_callers
-from ._lifecycle import walk_local
+from ._lifecycle import top_level_defs, walk_local
 from .base import Rule
 
 # Calls that run their callable argument in another thread: name -> index of
@@ -107,7 +107,7 @@ class SignalHandler(Rule):
         if not state:
             return
         if state["signals"]:
-            defs = _top_level_defs(scope.node)
+            defs = top_level_defs(scope.node)
             for node, in_async, qual, handler_qual in state["signals"]:
                 handler_def = defs.get(handler_qual)
                 if handler_def is not None and _only_sets_flags(handler_def):
@@ -159,18 +159,6 @@ def _handler_function(ctx, handler: ast.AST):
 
 def _also_adds_signal_handler(fn: ast.AST) -> bool:
     return any(isinstance(n, ast.Attribute) and n.attr == "add_signal_handler" for n in walk_local(fn.body))
-
-
-def _top_level_defs(tree: ast.AST) -> dict:
-    out = {}
-    for stmt in getattr(tree, "body", ()):
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            out[stmt.name] = stmt
-        elif isinstance(stmt, ast.ClassDef):
-            for item in stmt.body:
-                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    out[f"{stmt.name}.{item.name}"] = item
-    return out
 
 
 _RECORDERS = frozenset({"append", "add", "debug", "info", "warning", "error", "exception"})
