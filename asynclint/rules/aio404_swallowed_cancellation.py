@@ -4,7 +4,7 @@ from __future__ import annotations
 import ast
 
 from ..context import dotted
-from ..knowledge.futures import CANCELLED_ERRORS, PROCESS_EXITS
+from ..knowledge.futures import CANCELLED_ERRORS, LOOP_RUNNERS, PROCESS_EXITS
 from ._lifecycle import has_await, walk_local
 from .base import Rule
 
@@ -20,7 +20,7 @@ class SwallowedCancellation(Rule):
         "{what} in async code catches `asyncio.CancelledError` and carries on: `task.cancel()` and "
         "timeouts stop working; re-raise it after cleanup (or catch `Exception`)"
     )
-    node_types = _TRY_TYPES
+    node_types = (*_TRY_TYPES, ast.Call)
     why = """
         Cancelling a task (`task.cancel()`, `asyncio.timeout()`,
         `wait_for()`, a `TaskGroup` shutting down) raises
@@ -36,7 +36,13 @@ class SwallowedCancellation(Rule):
         awaits), and the handler neither re-raises (a `raise` anywhere in
         it, even in a branch, counts), nor returns, breaks out or exits, nor
         falls through to the end of the function without awaiting again
-        (cleanup, then done).
+        (cleanup, then done), nor hands the exception on (stores it, passes
+        it to a call other than logging). Also left alone: waiting for a
+        task or future object (`task.cancel(); try: await task except
+        CancelledError: ...`: the error may be that task's own
+        cancellation), a handler that sets the flag ending its `while`
+        loop, and the program's main coroutine (the one given to
+        `asyncio.run()` in the module) ending quietly on Ctrl-C.
     """
     bad_example = """
         async def worker(queue):
@@ -65,16 +71,44 @@ class SwallowedCancellation(Rule):
     """
 
     def check(self, node: ast.AST, ctx) -> None:
+        if isinstance(node, ast.Call):
+            self._note_main(node, ctx)
+            return
         if not ctx.in_async or not has_await(node.body):
             return
         for handler in node.handlers:
             what = _catches_cancel(ctx, handler.type)
             if what is None or _escapes(ctx, handler) or _forwards(ctx, handler):
                 continue
-            if _awaits_cancelled_task(ctx, node) or _ends_loop(ctx, handler):
+            if _awaits_cancelled_task(ctx, node) or _only_awaits_objects(ctx, node) or _ends_loop(ctx, handler):
                 continue
             if not _carries_on(ctx, node):
                 continue
+            state = ctx.scopes[0].state.setdefault(self.code, {"mains": set(), "found": []})
+            state["found"].append((handler, what, ctx.function.qualname))
+
+    def _note_main(self, node: ast.Call, ctx) -> None:
+        """`asyncio.run(main())`: `main` is the program's main coroutine."""
+        func = node.func
+        last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+        if last not in ("run", "run_until_complete") or not node.args or not isinstance(node.args[0], ast.Call):
+            return
+        if last == "run" and dotted(ctx.symbol(func)) not in LOOP_RUNNERS:
+            return
+        inner = node.args[0].func
+        name = inner.id if isinstance(inner, ast.Name) else None
+        if name:
+            ctx.scopes[0].state.setdefault(self.code, {"mains": set(), "found": []})["mains"].add(name)
+
+    def leave_scope(self, scope, ctx) -> None:
+        if scope.kind != "module":
+            return
+        state = scope.state.get(self.code)
+        if not state:
+            return
+        for handler, what, qualname in state["found"]:
+            if qualname in state["mains"]:
+                continue  # the main coroutine ending quietly on Ctrl-C
             ctx.report(handler, what=what)
 
 
@@ -142,6 +176,33 @@ def _awaits_cancelled_task(ctx, try_node: ast.AST) -> bool:
                 and ast.unparse(n.func.value) == target and n.lineno <= try_node.lineno:
             return True
     return False
+
+
+_NEUTRAL_CONTEXTS = frozenset({"asyncio.timeout", "asyncio.timeouts.timeout", "asyncio.timeout_at"})
+
+
+def _only_awaits_objects(ctx, try_node: ast.AST) -> bool:
+    """Every await in the try body waits on an existing task or future (a
+    name or attribute, not a call): its CancelledError may be that task's own
+    cancellation, which the handler may mean to absorb."""
+    awaits = 0
+    for n in walk_local(try_node.body):
+        if isinstance(n, ast.Await):
+            target = n.value
+            if isinstance(target, ast.Call) and dotted(ctx.symbol(target.func)) in (
+                    "asyncio.shield", "asyncio.wait_for") and target.args:
+                target = target.args[0]
+            if not isinstance(target, (ast.Name, ast.Attribute)):
+                return False
+            awaits += 1
+        elif isinstance(n, ast.AsyncFor):
+            return False
+        elif isinstance(n, ast.AsyncWith):
+            for item in n.items:
+                expr = item.context_expr
+                if not (isinstance(expr, ast.Call) and dotted(ctx.symbol(expr.func)) in _NEUTRAL_CONTEXTS):
+                    return False
+    return awaits > 0
 
 
 def _ends_loop(ctx, handler: ast.ExceptHandler) -> bool:
