@@ -52,8 +52,9 @@ class GetEventLoop(Rule):
             asyncio.run(serve())
     """
     fix_notes = """
-        In async code the call becomes `asyncio.get_running_loop()` (safe:
-        there it returns the same loop). Elsewhere there is no mechanical fix:
+        In async code `asyncio.get_event_loop()` becomes
+        `asyncio.get_running_loop()` (safe: there it returns the same loop;
+        a bare `get_event_loop()` imported by name is left to the user). Elsewhere there is no mechanical fix:
         use `asyncio.run()` or create the loop with `asyncio.new_event_loop()`
         and `asyncio.set_event_loop()`.
     """
@@ -67,8 +68,10 @@ class GetEventLoop(Rule):
             return
         call = ast.unparse(node.func)
         if ctx.in_async:
+            # the rename touches only an attribute call (`asyncio.get_event_loop()`):
+            # a bare imported name would need an import the fix does not add
             fix = Fix("use `asyncio.get_running_loop()`", Applicability.SAFE,
-                      data=("rename-call", "get_running_loop"))
+                      data=("rename-call", "get_running_loop")) if isinstance(node.func, ast.Attribute) else None
             ctx.report(node, fix=fix, call=call,
                        where="in async code: use `asyncio.get_running_loop()`, which returns the running loop "
                              "without the deprecated fallback")
