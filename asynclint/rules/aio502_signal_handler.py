@@ -48,7 +48,8 @@ class SignalHandler(Rule):
         sets flags or records the signal, or `signal.signal()` as the fallback
         where `add_signal_handler()` is not available). `add_signal_handler()` is
         reported in a function this module starts as a thread
-        (`threading.Thread(target=...)`, `asyncio.to_thread(...)`).
+        (`threading.Thread(target=...)`, `asyncio.to_thread(...)`,
+        `loop.run_in_executor(...)`).
     """
     bad_example = """
         def main():
@@ -74,6 +75,9 @@ class SignalHandler(Rule):
             fn = ctx.function
             if fn is not None and fn.kind == "function":
                 module_state["adders"].append((fn.qualname, node))
+            return
+        if isinstance(func, ast.Attribute) and func.attr == "run_in_executor" and len(node.args) > 1:
+            module_state["threads"].append(ctx.symbol(node.args[1]))
             return
         name = dotted(ctx.symbol(func))
         if name in _THREAD_RUNNERS:
