@@ -3,7 +3,7 @@ registry skips names starting with an underscore)."""
 from __future__ import annotations
 
 import ast
-from typing import Iterator, Optional
+from typing import Iterator
 
 from ..context import dotted
 from ..index.local_types import is_event_loop
@@ -39,11 +39,6 @@ def walk_local(nodes) -> Iterator[ast.AST]:
 
 def has_await(nodes) -> bool:
     return any(isinstance(n, (ast.Await, ast.AsyncFor, ast.AsyncWith)) for n in walk_local(nodes))
-
-
-def enclosing_function_node(ctx) -> Optional[ast.AST]:
-    fn = ctx.function
-    return fn.node if fn is not None else None
 
 
 def in_main_guard(ctx) -> bool:
