@@ -16,8 +16,8 @@ class UnusedTaskName(Rule):
     name = "task-reference-dies-with-frame"
     summary = "Task bound to a local name that is never used again: the reference dies with the frame"
     message = (
-        "task from `{call}(...)` is bound to `{var}` but `{var}` is never used again: the reference dies "
-        "with the frame, the task can be garbage-collected mid-flight and its exception is never retrieved"
+        "task from `{call}(...)` is bound to `{var}` but `{var}` {fate}: the reference dies "
+        "{when}, the task can be garbage-collected mid-flight and its exception is never retrieved"
     )
     fixable = Fixability.ALWAYS
     fix_applicability = Applicability.UNSAFE
@@ -34,7 +34,11 @@ class UnusedTaskName(Rule):
         that look only at bare expression statements miss this, and the
         unused-variable warning is often silenced with `# noqa: F841`.
 
-        A use anywhere in the function counts, before or after the binding
+        A task name rebound later in the same block before any use of it
+        (`t = create_task(a()); t = create_task(b()); await t`) loses the
+        first task at the rebinding.
+
+        Otherwise a use anywhere in the function counts, before or after the binding
         (loops), in a nested function or lambda, through `del`, augmented
         assignment, `global`/`nonlocal` or a `locals()`/`vars()`/`eval()`
         call: then nothing is reported.
@@ -88,6 +92,14 @@ class UnusedTaskName(Rule):
             else:
                 target = node.target
             if isinstance(target, ast.Name) and node.value is not None and is_task_call(ctx, node.value):
+                rebind = _rebound_before_use(ctx, node, target.id)
+                if rebind is not None:
+                    fix = Fix("keep a reference to the task in a module-level set of background tasks",
+                              Applicability.UNSAFE, data=("keep-task-reference",))
+                    ctx.report(node.value, fix=fix, call=source(node.value.func), var=target.id,
+                               fate=f"is rebound on line {rebind} before it is used",
+                               when="at the rebinding")
+                    return
                 state["binds"].append((target.id, node.value))
 
     def leave_scope(self, scope, ctx) -> None:
@@ -99,7 +111,8 @@ class UnusedTaskName(Rule):
                 if var not in state["used"]:
                     fix = Fix("keep a reference to the task in a module-level set of background tasks",
                               Applicability.UNSAFE, data=("keep-task-reference",))
-                    ctx.report(call, fix=fix, call=source(call.func), var=var)
+                    ctx.report(call, fix=fix, call=source(call.func), var=var,
+                               fate="is never used again", when="with the frame")
         # a nested function or lambda that uses a free name uses the enclosing one
         if len(ctx.scopes) >= 2:
             outer = ctx.scopes[-2]
@@ -111,3 +124,31 @@ class UnusedTaskName(Rule):
                 else:
                     outer_state["used"] |= free
                     outer_state["opaque"] = outer_state["opaque"] or state["opaque"]
+
+
+def _rebound_before_use(ctx, stmt: ast.stmt, var: str):
+    """Line of a plain rebinding of `var` later in the same block, with no
+    mention of `var` in between; None otherwise."""
+    parent = ctx.parent
+    block = None
+    for field in ("body", "orelse", "finalbody"):
+        candidate = getattr(parent, field, None)
+        if isinstance(candidate, list) and stmt in candidate:
+            block = candidate
+            break
+    if block is None:
+        return None
+    for later in block[block.index(stmt) + 1:]:
+        if isinstance(later, (ast.Assign, ast.AnnAssign)) and later.value is not None:
+            targets = later.targets if isinstance(later, ast.Assign) else [later.target]
+            if len(targets) == 1 and isinstance(targets[0], ast.Name) and targets[0].id == var \
+                    and not _mentions(later.value, var):
+                return later.lineno
+        if _mentions(later, var):
+            return None
+    return None
+
+
+def _mentions(node: ast.AST, var: str) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == var for n in ast.walk(node)) or \
+        any(isinstance(n, (ast.Global, ast.Nonlocal)) and var in n.names for n in ast.walk(node))
