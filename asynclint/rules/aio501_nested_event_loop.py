@@ -4,6 +4,7 @@ from __future__ import annotations
 import ast
 
 from ..context import dotted
+from ..diagnostics import Severity
 from ..index.local_types import is_event_loop
 from ..index.queries import query
 from ..knowledge.futures import LOOP_RUN_METHODS, LOOP_RUNNERS, NESTED_LOOP_PATCHES, RUNNING_LOOP_CHECKS
@@ -20,6 +21,7 @@ class NestedEventLoop(Rule):
         "`{call}(...)` {where}: running a loop from inside a running loop raises RuntimeError; "
         "await the coroutine instead"
     )
+    severity = Severity.ERROR
     node_types = (ast.Call,)
     why = """
         `asyncio.run()`, `loop.run_until_complete()` and `loop.run_forever()`
