@@ -69,3 +69,21 @@ def top_level_defs(tree: ast.AST) -> dict:
                 if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     out[f"{stmt.name}.{item.name}"] = item
     return out
+
+
+# `with self.assertRaises(...)`, `with pytest.raises(...)`: the code inside is
+# expected to fail, deliberately.
+_EXPECTS_RAISE = frozenset({"assertRaises", "assertRaisesRegex", "raises"})
+
+
+def expects_raise(ctx) -> bool:
+    for parent in reversed(ctx.parents):
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            return False
+        if isinstance(parent, (ast.With, ast.AsyncWith)):
+            for item in parent.items:
+                expr = item.context_expr
+                if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) \
+                        and expr.func.attr in _EXPECTS_RAISE:
+                    return True
+    return False

@@ -6,7 +6,7 @@ import ast
 from ..context import dotted
 from ..index.local_types import is_event_loop
 from ..knowledge.futures import FUTURE_RETURNING, LOOP_FUTURE_METHODS
-from ._lifecycle import source
+from ._lifecycle import expects_raise, source
 from .base import Rule
 
 
@@ -29,6 +29,9 @@ class DiscardedFuture(Rule):
         `run_coroutine_threadsafe` and executor jobs, nothing at all), and
         nobody can wait for it or cancel it. See "Detect never-retrieved
         exceptions" in the asyncio guide.
+
+        Not reported inside `with pytest.raises(...)` or
+        `self.assertRaises(...)`, where the call is expected to fail.
     """
     bad_example = """
         async def save(loop, record):
@@ -56,6 +59,8 @@ class DiscardedFuture(Rule):
         if not isinstance(call, ast.Call):
             return
         func = call.func
+        if expects_raise(ctx):
+            return  # a test checking that the call fails
         if dotted(ctx.symbol(func)) in FUTURE_RETURNING:
             ctx.report(call, call=source(func))
         elif isinstance(func, ast.Attribute) and func.attr in LOOP_FUTURE_METHODS and is_event_loop(ctx, func.value):

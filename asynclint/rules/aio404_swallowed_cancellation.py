@@ -41,7 +41,8 @@ class SwallowedCancellation(Rule):
         task or future object (`task.cancel(); try: await task except
         CancelledError: ...`: the error may be that task's own
         cancellation), a handler that sets the flag ending its `while`
-        loop, and the program's main coroutine (the one given to
+        loop or a flag the function re-raises on later (`if cancelled:
+        raise`), and the program's main coroutine (the one given to
         `asyncio.run()` in the module) ending quietly on Ctrl-C.
     """
     bad_example = """
@@ -80,7 +81,8 @@ class SwallowedCancellation(Rule):
             what = _catches_cancel(ctx, handler.type)
             if what is None or _escapes(ctx, handler) or _forwards(ctx, handler):
                 continue
-            if _awaits_cancelled_task(ctx, node) or _only_awaits_objects(ctx, node) or _ends_loop(ctx, handler):
+            if _awaits_cancelled_task(ctx, node) or _only_awaits_objects(ctx, node) or _ends_loop(ctx, handler) \
+                    or _raises_later(ctx, handler):
                 continue
             if not _carries_on(ctx, node):
                 continue
@@ -203,6 +205,20 @@ def _only_awaits_objects(ctx, try_node: ast.AST) -> bool:
                 if not (isinstance(expr, ast.Call) and dotted(ctx.symbol(expr.func)) in _NEUTRAL_CONTEXTS):
                     return False
     return awaits > 0
+
+
+def _raises_later(ctx, handler: ast.ExceptHandler) -> bool:
+    """The handler records the cancellation in a flag and the function
+    re-raises when the flag is set: `cancelled = True` ... `if cancelled: raise`."""
+    flags = {t.id for n in walk_local(handler.body) if isinstance(n, ast.Assign)
+             for t in n.targets if isinstance(t, ast.Name)}
+    if not flags or ctx.function is None:
+        return False
+    for n in walk_local(ctx.function.node.body):
+        if isinstance(n, ast.If) and any(isinstance(m, ast.Name) and m.id in flags for m in ast.walk(n.test)) \
+                and any(isinstance(m, ast.Raise) for m in walk_local(n.body)):
+            return True
+    return False
 
 
 def _ends_loop(ctx, handler: ast.ExceptHandler) -> bool:
