@@ -22,7 +22,8 @@ from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence
 
 from . import __version__, noqa
 from .config import Config
-from .context import Context, Pending, Scope, dotted
+from .context import Context, Pending, Scope
+from .context import dotted
 from .diagnostics import Diagnostic, Severity
 from .index import queries
 from .index.modules import module_name
