@@ -24,12 +24,15 @@ from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence
 from . import __version__, noqa
 from .config import Config
 from .context import Context, Pending, Scope
+from .context import dotted
 from .diagnostics import Diagnostic, Severity
 from .index import queries
 from .index import threads as thread_index
 from .index.modules import module_name
 from .index.project import ProjectIndex
+from .index.local_types import is_event_loop
 from .index.summary import ModuleSummary, summarise
+from .knowledge.futures import LOOP_RUN_METHODS, PROGRAM_LOOP_RUNNERS
 from .parsing import ParseFailure, parse
 from .positions import char_col
 from .rules import all_rules
@@ -154,6 +157,8 @@ class Walker:
                 if sym is not None:
                     fn.info.calls.append((sym, node.lineno, node.col_offset))
             thread_index.note_call(node, ctx)
+            if not ctx.module.runs_loop and _runs_loop(ctx, node):
+                ctx.module.runs_loop = True
         elif t is ast.Name:
             if type(node.ctx) is ast.Store and ctx.scope.kind != "module":
                 parent = node._al_parent
@@ -210,6 +215,20 @@ class Walker:
             if rule.code not in disabled:
                 self._call(rule, lambda s, c, r=rule: r.leave_scope(s, c), scope, ctx, disabled)
         ctx.scopes.pop()
+
+
+_LOOP_RUN_NAMES = frozenset({"run", "run_until_complete", "run_forever", "run_app", "Runner"})
+
+
+def _runs_loop(ctx: Context, call: ast.Call) -> bool:
+    """The call runs an asyncio event loop (for ModuleSummary.runs_loop)."""
+    func = call.func
+    last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    if last not in _LOOP_RUN_NAMES:
+        return False
+    if dotted(ctx.symbol(func)) in PROGRAM_LOOP_RUNNERS:
+        return True
+    return last in LOOP_RUN_METHODS and isinstance(func, ast.Attribute) and is_event_loop(ctx, func.value)
 
 
 def _child_prefix(scope: Scope) -> str:

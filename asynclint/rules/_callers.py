@@ -1,0 +1,46 @@
+"""Phase-2 helper: which async functions of the project call a function
+directly (from FunctionInfo.calls, which the engine records for every call
+inside every def). Built once per ProjectIndex, on first use."""
+from __future__ import annotations
+
+import weakref
+from typing import Dict, List, Optional, Tuple
+
+from ..index.project import ProjectIndex
+
+_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+Key = Tuple[str, str]  # (module, function qualname)
+
+
+def callee(index: ProjectIndex, sym) -> Optional[Key]:
+    """The project function a call symbol names, if the index can tell;
+    also `self.method(...)` through the class's MRO."""
+    if sym is None:
+        return None
+    if sym[0] == "attr" and sym[1] is not None and sym[1][0] == "inst":
+        cls = index.resolve(sym[1][1])
+        if cls.kind == "class":
+            return index.find_method(cls.module, cls.qualname, sym[2])
+        return None
+    target = index.resolve(sym)
+    if target.kind == "function":
+        return (target.module, target.qualname)
+    return None
+
+
+def async_callers(index: ProjectIndex) -> Dict[Key, List[Key]]:
+    cached = _CACHE.get(index)
+    if cached is not None:
+        return cached
+    out: Dict[Key, List[Key]] = {}
+    for module, summary in index.modules.items():
+        for qual, info in summary.functions.items():
+            if not info.is_async:
+                continue
+            for sym, _line, _col in info.calls:
+                key = callee(index, sym)
+                if key is not None:
+                    out.setdefault(key, []).append((module, qual))
+    _CACHE[index] = out
+    return out

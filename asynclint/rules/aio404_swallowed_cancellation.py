@@ -1,0 +1,255 @@
+"""AIO404: a handler in async code that swallows asyncio.CancelledError."""
+from __future__ import annotations
+
+import ast
+
+from ..context import dotted
+from ..knowledge.futures import CANCELLED_ERRORS, LOOP_RUNNERS, PROCESS_EXITS
+from ._lifecycle import has_await, walk_local
+from .base import Rule
+
+_LOOPS = (ast.For, ast.While, ast.AsyncFor)
+_TRY_TYPES = tuple(t for t in (ast.Try, getattr(ast, "TryStar", None)) if t is not None)
+
+
+class SwallowedCancellation(Rule):
+    code = "AIO404"
+    name = "cancellation-swallowed"
+    summary = "Handler in async code catches CancelledError and carries on: cancel() and timeouts stop working"
+    message = (
+        "{what} in async code catches `asyncio.CancelledError` and carries on: `task.cancel()` and "
+        "timeouts stop working; re-raise it after cleanup (or catch `Exception`)"
+    )
+    node_types = (*_TRY_TYPES, ast.Call)
+    why = """
+        Cancelling a task (`task.cancel()`, `asyncio.timeout()`,
+        `wait_for()`, a `TaskGroup` shutting down) raises
+        `asyncio.CancelledError` at the task's current `await`. Since Python
+        3.8 it is a `BaseException`, so `except Exception` lets it through,
+        but a bare `except:`, `except BaseException` or `except
+        asyncio.CancelledError` catches it. A handler that then carries on
+        (logs and loops again, or goes on to await more work) turns the
+        cancellation into nothing: the task keeps running, `await task`
+        does not raise, timeouts do not fire, and shutdown hangs.
+
+        Reported only when the `try` body can actually be cancelled (it
+        awaits), and the handler neither re-raises (a `raise` anywhere in
+        it, even in a branch, counts), nor returns, breaks out or exits, nor
+        falls through to the end of the function without awaiting again
+        (cleanup, then done), nor hands the exception on (stores it, passes
+        it to a call other than logging). Also left alone: waiting for a
+        task or future object (`task.cancel(); try: await task except
+        CancelledError: ...`: the error may be that task's own
+        cancellation), a handler that sets the flag ending its `while`
+        loop or a flag the function re-raises on later (`if cancelled:
+        raise`), and the program's main coroutine (the one given to
+        `asyncio.run()` in the module) ending quietly on Ctrl-C.
+    """
+    bad_example = """
+        async def worker(queue):
+            while True:
+                try:
+                    item = await queue.get()
+                    await process(item)
+                except BaseException:
+                    log.exception("failed")
+    """
+    good_example = """
+        async def worker(queue):
+            while True:
+                try:
+                    item = await queue.get()
+                    await process(item)
+                except Exception:
+                    log.exception("failed")
+                except asyncio.CancelledError:
+                    await flush()
+                    raise
+    """
+    fix_notes = """
+        None: add a bare `raise` at the end of the handler, or narrow it to
+        `except Exception` when cancellation was never meant to be caught.
+    """
+
+    def check(self, node: ast.AST, ctx) -> None:
+        if isinstance(node, ast.Call):
+            self._note_main(node, ctx)
+            return
+        if not ctx.in_async or not has_await(node.body):
+            return
+        for handler in node.handlers:
+            what = _catches_cancel(ctx, handler.type)
+            if what is None or _escapes(ctx, handler) or _forwards(ctx, handler):
+                continue
+            if _awaits_cancelled_task(ctx, node) or _only_awaits_objects(ctx, node) or _ends_loop(ctx, handler) \
+                    or _raises_later(ctx, handler):
+                continue
+            if not _carries_on(ctx, node):
+                continue
+            state = ctx.scopes[0].state.setdefault(self.code, {"mains": set(), "found": []})
+            state["found"].append((handler, what, ctx.function.qualname))
+
+    def _note_main(self, node: ast.Call, ctx) -> None:
+        """`asyncio.run(main())`: `main` is the program's main coroutine."""
+        func = node.func
+        last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+        if last not in ("run", "run_until_complete") or not node.args or not isinstance(node.args[0], ast.Call):
+            return
+        if last == "run" and dotted(ctx.symbol(func)) not in LOOP_RUNNERS:
+            return
+        inner = node.args[0].func
+        name = inner.id if isinstance(inner, ast.Name) else None
+        if name:
+            ctx.scopes[0].state.setdefault(self.code, {"mains": set(), "found": []})["mains"].add(name)
+
+    def leave_scope(self, scope, ctx) -> None:
+        if scope.kind != "module":
+            return
+        state = scope.state.get(self.code)
+        if not state:
+            return
+        for handler, what, qualname in state["found"]:
+            if qualname in state["mains"]:
+                continue  # the main coroutine ending quietly on Ctrl-C
+            ctx.report(handler, what=what)
+
+
+def _catches_cancel(ctx, type_node):
+    if type_node is None:
+        return "bare `except:`"
+    nodes = type_node.elts if isinstance(type_node, ast.Tuple) else [type_node]
+    for n in nodes:
+        name = dotted(ctx.symbol(n))
+        if name in CANCELLED_ERRORS:
+            short = "BaseException" if name == "builtins.BaseException" else "asyncio.CancelledError"
+            return f"`except {ast.unparse(type_node)}`" if len(ast.unparse(type_node)) < 60 else f"`except {short}`"
+    return None
+
+
+def _escapes(ctx, handler: ast.ExceptHandler) -> bool:
+    for n in walk_local(handler.body):
+        if isinstance(n, (ast.Raise, ast.Return, ast.Break)):
+            return True
+        if isinstance(n, ast.Call) and dotted(ctx.symbol(n.func)) in PROCESS_EXITS:
+            return True
+    return False
+
+
+_LOGGING = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "print"})
+
+
+def _forwards(ctx, handler: ast.ExceptHandler) -> bool:
+    """The handler passes the exception on (stores it, hands it to a call
+    other than logging, throws it into something): a deliberate transfer."""
+    logging_args = set()
+    for n in walk_local(handler.body):
+        if isinstance(n, ast.Call):
+            func = n.func
+            last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+            if last in _LOGGING:
+                logging_args.update(id(a) for a in walk_local([*n.args, *[k.value for k in n.keywords]]))
+            elif dotted(ctx.symbol(func)) == "sys.exc_info" or last in ("throw", "set_exception"):
+                return True
+    if handler.name is None:
+        return False
+    for n in walk_local(handler.body):
+        if isinstance(n, ast.Name) and n.id == handler.name and isinstance(n.ctx, ast.Load) \
+                and id(n) not in logging_args:
+            return True
+    return False
+
+
+def _awaits_cancelled_task(ctx, try_node: ast.AST) -> bool:
+    """`task.cancel()` then `try: await task except CancelledError: ...`: the
+    idiom for waiting until a child task has finished cancelling."""
+    body = try_node.body
+    if len(body) != 1 or not isinstance(body[0], (ast.Expr, ast.Assign)) or not isinstance(body[0].value, ast.Await):
+        return False
+    awaited = body[0].value.value
+    if isinstance(awaited, ast.Call) and awaited.args and dotted(ctx.symbol(awaited.func)) in (
+            "asyncio.wait_for", "asyncio.shield", "asyncio.gather", "asyncio.wait"):
+        awaited = awaited.args[0]
+    target = ast.unparse(awaited)
+    fn = ctx.function
+    if fn is None:
+        return False
+    for n in walk_local(fn.node.body):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "cancel" \
+                and ast.unparse(n.func.value) == target and n.lineno <= try_node.lineno:
+            return True
+    return False
+
+
+_NEUTRAL_CONTEXTS = frozenset({"asyncio.timeout", "asyncio.timeouts.timeout", "asyncio.timeout_at"})
+
+
+def _only_awaits_objects(ctx, try_node: ast.AST) -> bool:
+    """Every await in the try body waits on an existing task or future (a
+    name or attribute, not a call): its CancelledError may be that task's own
+    cancellation, which the handler may mean to absorb."""
+    awaits = 0
+    for n in walk_local(try_node.body):
+        if isinstance(n, ast.Await):
+            target = n.value
+            if isinstance(target, ast.Call) and dotted(ctx.symbol(target.func)) in (
+                    "asyncio.shield", "asyncio.wait_for") and target.args:
+                target = target.args[0]
+            if not isinstance(target, (ast.Name, ast.Attribute)):
+                return False
+            awaits += 1
+        elif isinstance(n, ast.AsyncFor):
+            return False
+        elif isinstance(n, ast.AsyncWith):
+            for item in n.items:
+                expr = item.context_expr
+                if not (isinstance(expr, ast.Call) and dotted(ctx.symbol(expr.func)) in _NEUTRAL_CONTEXTS):
+                    return False
+    return awaits > 0
+
+
+def _raises_later(ctx, handler: ast.ExceptHandler) -> bool:
+    """The handler records the cancellation in a flag and the function
+    re-raises when the flag is set: `cancelled = True` ... `if cancelled: raise`."""
+    flags = {t.id for n in walk_local(handler.body) if isinstance(n, ast.Assign)
+             for t in n.targets if isinstance(t, ast.Name)}
+    if not flags or ctx.function is None:
+        return False
+    for n in walk_local(ctx.function.node.body):
+        if isinstance(n, ast.If) and any(isinstance(m, ast.Name) and m.id in flags for m in ast.walk(n.test)) \
+                and any(isinstance(m, ast.Raise) for m in walk_local(n.body)):
+            return True
+    return False
+
+
+def _ends_loop(ctx, handler: ast.ExceptHandler) -> bool:
+    """The handler sets a flag that the enclosing `while` tests: it ends the loop."""
+    loop = next((p for p in reversed(ctx.parents) if isinstance(p, _LOOPS)), None)
+    if not isinstance(loop, ast.While):
+        return False
+    tested = {ast.unparse(n) for n in ast.walk(loop.test) if isinstance(n, (ast.Name, ast.Attribute))}
+    for n in walk_local(handler.body):
+        if isinstance(n, ast.Assign) and any(ast.unparse(t) in tested for t in n.targets):
+            return True
+    return False
+
+
+def _carries_on(ctx, try_node: ast.AST) -> bool:
+    """After the try statement, does the function go on to await again (or
+    loop back) before it ends?"""
+    current = try_node
+    for parent in reversed(ctx.parents):
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            block = getattr(parent, field, None)
+            if isinstance(block, list) and current in block:
+                if isinstance(parent, _LOOPS) and field == "body":
+                    return True
+                rest = block[block.index(current) + 1:]
+                if has_await(rest) or any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in walk_local(rest)):
+                    return True
+                if any(isinstance(n, (ast.Raise, ast.Return)) for n in rest):
+                    return False
+                break
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            return False
+        current = parent
+    return False

@@ -1,0 +1,190 @@
+"""AIO502: signal handling that bypasses, or cannot use, the event loop."""
+from __future__ import annotations
+
+import ast
+
+from ..context import dotted
+from ..index.queries import query
+from ..knowledge.futures import SIGNAL_DISPOSITIONS, SIGNAL_SIGNAL
+from ._callers import async_callers
+from ._lifecycle import top_level_defs, walk_local
+from .base import Rule
+
+# Calls that run their callable argument in another thread: name -> index of
+# that argument (keyword "target" for threading.Thread).
+_THREAD_RUNNERS = {
+    "threading.Thread": ("target", None),
+    "asyncio.to_thread": (None, 0),
+    "asyncio.threads.to_thread": (None, 0),
+}
+
+
+_SIGNAL_WHAT = ("`signal.signal()` {}: the handler runs at an arbitrary point of the event loop's thread "
+                "and cannot safely touch the loop; use `loop.add_signal_handler()`")
+
+
+class SignalHandler(Rule):
+    code = "AIO502"
+    name = "signal-outside-event-loop"
+    summary = "`signal.signal()` in a program that runs an event loop, or `add_signal_handler()` off the main thread"
+    message = "{what}"
+    node_types = (ast.Call,)
+    why = """
+        A handler installed with `signal.signal()` runs between two bytecodes
+        of whatever the main thread is doing, which in an asyncio program is
+        the event loop's own machinery: it cannot safely touch the loop,
+        tasks or futures (no `task.cancel()`, no `loop.stop()`), and raising
+        from it lands at a random point inside the loop.
+        `loop.add_signal_handler()` runs the callback as an ordinary loop
+        callback instead. Conversely `add_signal_handler()` only works in the
+        main thread: from a thread's own function it raises (or silently
+        never fires with a non-main loop).
+
+        `signal.signal()` is reported inside async code, and in sync code of a
+        module that runs an event loop (`asyncio.run`, `run_until_complete`,
+        `aiohttp.web.run_app`, ...) or of a function a coroutine calls
+        directly, when the handler is a function (restoring `SIG_DFL`,
+        `SIG_IGN` or a saved handler is fine, and so is a handler that only
+        sets flags or records the signal, or `signal.signal()` as the fallback
+        where `add_signal_handler()` is not available). `add_signal_handler()` is
+        reported in a function this module starts as a thread
+        (`threading.Thread(target=...)`, `asyncio.to_thread(...)`,
+        `loop.run_in_executor(...)`).
+    """
+    bad_example = """
+        def main():
+            signal.signal(signal.SIGTERM, lambda *_: task.cancel())
+            asyncio.run(serve())
+    """
+    good_example = """
+        async def main():
+            loop = asyncio.get_running_loop()
+            task = asyncio.current_task()
+            loop.add_signal_handler(signal.SIGTERM, task.cancel)
+            await serve()
+    """
+    fix_notes = """
+        None: move the handler into a coroutine and register it with
+        `asyncio.get_running_loop().add_signal_handler(sig, callback)`.
+    """
+
+    def check(self, node: ast.Call, ctx) -> None:
+        func = node.func
+        module_state = ctx.scopes[0].state.setdefault(self.code, {"threads": [], "adders": [], "signals": []})
+        if isinstance(func, ast.Attribute) and func.attr == "add_signal_handler":
+            fn = ctx.function
+            if fn is not None and fn.kind == "function":
+                module_state["adders"].append((fn.qualname, node))
+            return
+        if isinstance(func, ast.Attribute) and func.attr == "run_in_executor" and len(node.args) > 1:
+            module_state["threads"].append(ctx.symbol(node.args[1]))
+            return
+        name = dotted(ctx.symbol(func))
+        if name in _THREAD_RUNNERS:
+            keyword, index = _THREAD_RUNNERS[name]
+            target = None
+            if keyword:
+                target = next((k.value for k in node.keywords if k.arg == keyword), None)
+            elif len(node.args) > index:
+                target = node.args[index]
+            if target is not None:
+                module_state["threads"].append(ctx.symbol(target))
+            return
+        if name not in SIGNAL_SIGNAL:
+            return
+        handler = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "handler"), None)
+        if handler is None:
+            return
+        handler_qual = _handler_function(ctx, handler)
+        if handler_qual is None:
+            return
+        fn = ctx.function
+        if fn is not None and _also_adds_signal_handler(fn.node):
+            return  # the fallback where add_signal_handler is not available
+        qual = fn.info.qualname if fn is not None and fn.info is not None else None
+        module_state["signals"].append((node, ctx.in_async, qual, handler_qual))
+
+    def leave_scope(self, scope, ctx) -> None:
+        if scope.kind != "module":
+            return
+        state = scope.state.get(self.code)
+        if not state:
+            return
+        if state["signals"]:
+            defs = top_level_defs(scope.node)
+            for node, in_async, qual, handler_qual in state["signals"]:
+                handler_def = defs.get(handler_qual)
+                if handler_def is not None and _only_sets_flags(handler_def):
+                    continue  # a handler that only records the signal is safe anywhere
+                if in_async:
+                    ctx.report(node, what=_SIGNAL_WHAT.format("in async code"))
+                else:
+                    ctx.report_if(("aio502-loop-program", qual), node, what="")
+        if not state["adders"] or not state["threads"]:
+            return
+        targets = set()
+        for sym in state["threads"]:
+            if sym is None:
+                continue
+            if sym[0] == "global" and sym[1] == ctx.module.name:
+                targets.add(sym[2])
+            elif sym[0] == "attr" and sym[1] is not None and sym[1][0] == "inst" and sym[1][1] is not None \
+                    and sym[1][1][0] == "global" and sym[1][1][1] == ctx.module.name:
+                targets.add(f"{sym[1][1][2]}.{sym[2]}")
+        for qual, node in state["adders"]:
+            if qual in targets:
+                ctx.report(node, what=f"`add_signal_handler()` in `{qual}`, which runs in another thread: it only "
+                                      "works in the main thread; install it from the main thread's event loop")
+
+
+def _handler_function(ctx, handler: ast.AST):
+    """For a lambda, a def, a method, or a partial of one: its qualname
+    ("<lambda>" for a lambda); None for SIG_DFL/SIG_IGN, a variable holding a
+    saved handler, or anything unknown."""
+    if isinstance(handler, ast.Lambda):
+        return "<lambda>"
+    if isinstance(handler, ast.Call):
+        if dotted(ctx.symbol(handler.func)) == "functools.partial" and handler.args:
+            return _handler_function(ctx, handler.args[0])
+        return None
+    if dotted(ctx.symbol(handler)) in SIGNAL_DISPOSITIONS:
+        return None
+    sym = ctx.symbol(handler)
+    if sym is None:
+        return None
+    if sym[0] == "global" and sym[1] == ctx.module.name:
+        return sym[2] if sym[2] in ctx.module.functions else None
+    if sym[0] == "attr" and sym[1] is not None and sym[1][0] == "inst" and sym[1][1] is not None \
+            and sym[1][1][0] == "global" and sym[1][1][1] == ctx.module.name:
+        cls = ctx.module.classes.get(sym[1][1][2])
+        return cls.methods[sym[2]] if cls is not None and sym[2] in cls.methods else None
+    return None
+
+
+def _also_adds_signal_handler(fn: ast.AST) -> bool:
+    return any(isinstance(n, ast.Attribute) and n.attr == "add_signal_handler" for n in walk_local(fn.body))
+
+
+_RECORDERS = frozenset({"append", "add", "debug", "info", "warning", "error", "exception"})
+
+
+def _only_sets_flags(fn: ast.AST) -> bool:
+    """The handler body only assigns flags, records the signal or logs."""
+    for n in walk_local(fn.body):
+        if isinstance(n, ast.Call):
+            if not (isinstance(n.func, ast.Attribute) and n.func.attr in _RECORDERS):
+                return False
+        elif isinstance(n, (ast.Raise, ast.Await, ast.Yield, ast.YieldFrom, ast.Delete, ast.With, ast.For, ast.While)):
+            return False
+    return True
+
+
+@query("aio502-loop-program")
+def _loop_program(index, module: str, qualname):
+    summary = index.modules.get(module)
+    if summary is not None and summary.runs_loop:
+        return {"what": _SIGNAL_WHAT.format("in a module that runs an event loop")}
+    callers = async_callers(index).get((module, qualname)) if qualname is not None else None
+    if callers:
+        return {"what": _SIGNAL_WHAT.format(f"in `{qualname}`, which async `{callers[0][1]}` calls")}
+    return None
