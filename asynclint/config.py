@@ -58,13 +58,14 @@ class Config:
         selected = self.select
         chosen = []
         for code, rule in rules.items():
-            sel = _best_prefix(code, selected) if selected is not None else (
-                0 if getattr(rule, "default_enabled", True) else None)
-            if sel is not None and sel < len(code) and not getattr(rule, "default_enabled", True):
-                sel = None  # opt-in rules need their full code
+            opt_in = not getattr(rule, "default_enabled", True)
+            sel = _best_prefix(code, selected) if selected is not None else (None if opt_in else 0)
             ext = _best_prefix(code, self.extend_select)
-            if ext is not None and ext < len(code) and not getattr(rule, "default_enabled", True):
-                ext = None
+            if opt_in:  # opt-in rules need their full code, or ALL
+                if sel is not None and sel < len(code) and "ALL" not in (selected or ()):
+                    sel = None
+                if ext is not None and ext < len(code) and "ALL" not in self.extend_select:
+                    ext = None
             on = max(x for x in (sel, ext, -1) if x is not None)
             off = _best_prefix(code, [*self.ignore, *self.extend_ignore])
             if on >= 0 and (off is None or on > off):
