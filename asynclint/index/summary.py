@@ -27,6 +27,11 @@ class FunctionInfo:
     is_generator: bool = False
     # Filled by the engine walk for cross-function analyses: (Sym, line, col)
     calls: List[Tuple[Sym, int, int]] = field(default_factory=list)
+    # Filled by the AIO2 rules' walk: calls that do not block given their
+    # arguments (`lock.acquire(blocking=False)`), as (line, col), and line
+    # ranges that never run (`if TYPE_CHECKING:` bodies).
+    quiet_calls: List[Tuple[int, int]] = field(default_factory=list)
+    dead_lines: List[Tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass

@@ -1,0 +1,447 @@
+"""Blocking calls: which API a call reaches, and which project sync functions
+block (the AIO2xx family).
+
+Phase 1 (`LocalEnv`) classifies a call from what one file shows: the dotted
+name of the callee through imports, or `Class.method` when the receiver's
+class is known (`s = requests.Session()`, a parameter annotated
+`redis.Redis`, `with sqlite3.connect(p) as db`). What needs other modules
+(attributes set in `__init__`, values imported from another module, return
+annotations of project functions) is deferred to phase 2, where `IndexEnv`
+answers the same questions through the `ProjectIndex`.
+
+The transitive summary (`IndexEnv.blocks`) answers "does this project sync
+function block?" from the calls the engine records for every function
+(`FunctionInfo.calls`): a function blocks when one of its calls is a
+catalogued blocking API, or a call to another project sync function that
+blocks. It is memoized per function; a function on the current path of the
+search (a cycle) counts as not blocking for that path.
+"""
+from __future__ import annotations
+
+import ast
+import sys
+from typing import Dict, List, Optional, Tuple, Union
+
+from ..knowledge import blocking as K
+from .queries import query
+from .summary import FunctionInfo, Sym
+
+# name -> (code, alternative)
+CATALOGUE: Dict[str, Tuple[str, str]] = {
+    name: (code, alt) for code, table in K.FAMILIES.items() for name, alt in table.items()
+}
+# "redis.Redis" -> (code, alternative) for `Class.*` entries
+WILDCARDS: Dict[str, Tuple[str, str]] = {
+    name[:-2]: hit for name, hit in CATALOGUE.items() if name.endswith(".*")
+}
+# code -> last components of its names (phase-1 pre-filter for deferring)
+LAST_NAMES: Dict[str, frozenset] = {
+    code: frozenset(n.rsplit(".", 1)[1] for n in table if not n.endswith(".*"))
+    for code, table in K.FAMILIES.items()
+}
+HAS_WILDCARD = frozenset(code for name, (code, _) in CATALOGUE.items() if name.endswith(".*"))
+STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"builtins"}
+
+TypeRef = Union[str, Tuple[str, str, str], None]  # dotted external class, or ("class", module, qualname)
+MAX_DEPTH = 12
+
+
+def canonical(name: Optional[str]) -> Optional[str]:
+    if name is None:
+        return None
+    return K.ALIASES.get(name, name)
+
+
+def catalogue_hit(name: str) -> Optional[Tuple[str, str]]:
+    hit = CATALOGUE.get(name)
+    if hit is not None:
+        return hit
+    cls, _, method = name.rpartition(".")
+    if cls in WILDCARDS and not method.startswith("_") and method not in K.ANY_METHOD_EXCEPT.get(cls, ()):
+        return WILDCARDS[cls]
+    return None
+
+
+def short(name: str) -> str:
+    return name[len("builtins."):] if name.startswith("builtins.") else name
+
+
+class Knobs(tuple):
+    """(extra, allowed): config knowledge, plain data for queries."""
+
+
+def knobs_of(config) -> tuple:
+    extra = tuple(sorted(getattr(config, "extra_blocking_calls", None) or ()))
+    allowed = tuple(sorted(getattr(config, "allowed_blocking_calls", None) or ()))
+    return (extra, allowed)
+
+
+class Hit(tuple):
+    """(code, api, alternative)"""
+
+
+class Env:
+    """Name and type questions; subclasses answer them with or without the
+    project index."""
+
+    def __init__(self, knobs: tuple):
+        self.extra = frozenset(knobs[0])
+        self.allowed = frozenset(knobs[1])
+
+    # -- to override --
+    def name(self, sym: Sym) -> Optional[str]:
+        from ..context import dotted
+        return dotted(sym)
+
+    def project_class(self, sym: Sym) -> Optional[Tuple[str, str, str]]:
+        return None
+
+    def project_function(self, sym: Sym) -> Optional[Tuple[str, str, FunctionInfo]]:
+        return None
+
+    def class_attr(self, cls: Tuple[str, str, str], attr: str) -> Sym:
+        return None
+
+    def value(self, sym: Sym) -> Sym:
+        return None
+
+    # -- shared --
+    def type_of(self, sym: Sym, depth: int = 0) -> TypeRef:
+        """The class of the value `sym` stands for, when known."""
+        if sym is None or depth > MAX_DEPTH:
+            return None
+        kind = sym[0]
+        if kind == "call":
+            func = sym[1]
+            cls = self.project_class(func)
+            if cls is not None:
+                return cls
+            fn = self.project_function(func)
+            if fn is not None:
+                return self.type_of(fn[2].returns, depth + 1) if fn[2].returns else None
+            for name in self.callee_names(func, depth + 1):
+                return K.RETURNS.get(name, name)
+            return None
+        if kind == "inst":
+            cls = self.project_class(sym[1])
+            if cls is not None:
+                return cls
+            return canonical(self.name(sym[1]))
+        if kind == "attr":
+            base = self.type_of(sym[1], depth + 1)
+            if isinstance(base, str):
+                return K.ATTRIBUTE_TYPES.get(base)
+            if base is not None:
+                return self.type_of(self.class_attr(base, sym[2]), depth + 1)
+            return None
+        if kind == "global":
+            value = self.value(sym)
+            return self.type_of(value, depth + 1) if value is not None else None
+        return None
+
+    def callee_names(self, func: Sym, depth: int = 0) -> List[str]:
+        """Dotted names a called expression may go by: its plain name, and
+        `Class.method` when the receiver's class is known."""
+        out = []
+        name = canonical(self.name(func))
+        if name is not None:
+            out.append(name)
+        if func is not None and func[0] == "attr":
+            recv = self.type_of(func[1], depth + 1)
+            if isinstance(recv, str):
+                out.append(f"{recv}.{func[2]}")
+        return out
+
+    def classify(self, func: Sym) -> Optional[Tuple[str, str, str]]:
+        """(code, api, alternative) when calling `func` blocks; extra names
+        from config report as AIO208."""
+        if func is None:
+            return None
+        for name in self.callee_names(func):
+            if name in self.allowed:
+                return None
+            hit = catalogue_hit(name)
+            if hit is not None:
+                return (hit[0], name, hit[1])
+            if name in self.extra:
+                return ("AIO208", name, "`await asyncio.to_thread(...)`")
+        return None
+
+
+class LocalEnv(Env):
+    """Phase 1: dotted names only."""
+
+
+class IndexEnv(Env):
+    """Phase 2: names and types through the project index."""
+
+    def __init__(self, index, knobs: tuple):
+        super().__init__(knobs)
+        self.index = index
+        self._resolved: Dict[Sym, object] = {}
+        self._blocks: Dict[Tuple[str, str], object] = {}
+
+    def _resolve(self, sym: Sym):
+        try:
+            return self._resolved[sym]
+        except KeyError:
+            pass
+        except TypeError:  # unhashable: never with well-formed symbols
+            return self.index.resolve(sym)
+        target = self.index.resolve(sym)
+        self._resolved[sym] = target
+        return target
+
+    def name(self, sym: Sym) -> Optional[str]:
+        if sym is None:
+            return None
+        target = self._resolve(sym)
+        if target.kind == "external":
+            return target.qualname
+        if target.kind in ("function", "class", "module"):
+            return target.dotted
+        return None
+
+    def project_class(self, sym: Sym):
+        if sym is None:
+            return None
+        target = self._resolve(sym)
+        if target.kind == "class":
+            return ("class", target.module, target.qualname)
+        return None
+
+    def project_function(self, sym: Sym):
+        if sym is None:
+            return None
+        target = self._resolve(sym)
+        if target.kind == "function":
+            info = self.index.function(target.module, target.qualname)
+            return (target.module, target.qualname, info) if info is not None else None
+        if sym[0] == "attr":
+            recv = self.type_of(sym[1])
+            if isinstance(recv, tuple):
+                found = self.index.find_method(recv[1], recv[2], sym[2])
+                if found is not None:
+                    info = self.index.function(*found)
+                    if info is not None:
+                        return (found[0], found[1], info)
+        return None
+
+    def class_attr(self, cls, attr: str) -> Sym:
+        for mod, qual in self.index.mro(cls[1], cls[2]):
+            info = self.index.klass(mod, qual)
+            if info is not None and attr in info.attrs:
+                return info.attrs[attr]
+        return None
+
+    def value(self, sym: Sym) -> Sym:
+        seen = 0
+        while sym is not None and sym[0] == "global" and seen < 10:
+            summary = self.index.modules.get(sym[1])
+            if summary is None:
+                return None
+            bound = summary.bindings.get(sym[2])
+            if bound is None or bound == sym:
+                return None
+            sym = bound
+            seen += 1
+        return sym if sym is not None and sym[0] in ("call", "inst") else None
+
+    # -- the transitive summary --
+    def callee(self, func: Sym) -> Optional[Tuple[str, str, FunctionInfo]]:
+        """The project sync function a call runs, with its body executed at
+        call time (not a generator, no unknown decorator)."""
+        fn = self.project_function(func)
+        if fn is None:
+            cls = self.project_class(func)
+            if cls is None:
+                return None
+            found = self.index.find_method(cls[1], cls[2], "__init__")
+            if found is None:
+                return None
+            info = self.index.function(*found)
+            fn = (found[0], found[1], info) if info is not None else None
+            if fn is None:
+                return None
+        info = fn[2]
+        if info.is_async or info.is_generator:
+            return None
+        if f"{fn[0]}.{fn[1]}" in self.allowed:
+            return None
+        for deco in info.decorators:
+            if deco is not None and deco[0] == "call":
+                deco = deco[1]
+            if canonical(self.name(deco)) not in K.TRANSPARENT_DECORATORS:
+                return None
+        return fn
+
+    def blocks(self, module: str, qualname: str, info: FunctionInfo, depth: int = 0) -> Optional[List[str]]:
+        """The chain of calls by which the function blocks, or None."""
+        key = (module, qualname)
+        if key in self._blocks:
+            found = self._blocks[key]
+            return None if found is _ON_PATH else found
+        if depth > 40:
+            return None
+        self._blocks[key] = _ON_PATH
+        result = None
+        quiet = set(info.quiet_calls)
+        dead = info.dead_lines
+        calls = [c for c in info.calls
+                 if (c[1], c[2]) not in quiet and not any(a <= c[1] <= b for a, b in dead)]
+        for sym, _line, _col in calls:  # a direct blocking call first: the shortest chain
+            hit = self.classify(sym)
+            if hit is not None:
+                result = [short(hit[1]) + "()"]
+                break
+        if result is None:
+            for sym, _line, _col in calls:
+                fn = self.callee(sym)
+                if fn is None or (fn[0], fn[1]) == key:
+                    continue
+                sub = self.blocks(fn[0], fn[1], fn[2], depth + 1)
+                if sub is not None:
+                    result = [display_function(fn[1])] + sub
+                    break
+        self._blocks[key] = result
+        return result
+
+
+_ON_PATH = object()
+
+
+def display_function(qualname: str) -> str:
+    return qualname.replace(".<locals>.", ".") + "()"
+
+
+def env_for(index, knobs: tuple) -> IndexEnv:
+    envs = index.__dict__.setdefault("_aio2_envs", {})
+    env = envs.get(knobs)
+    if env is None:
+        env = envs[knobs] = IndexEnv(index, knobs)
+    return env
+
+
+# -- phase 1 helpers (used by the rules) ------------------------------------------
+def nonblocking_by_args(name: str, call: ast.Call) -> bool:
+    """True when the arguments make the catalogued call return at once
+    (`lock.acquire(blocking=False)`, `q.get(False)`, `os.waitpid(p, os.WNOHANG)`)."""
+    specs = K.NONBLOCKING_ARGS.get(name)
+    if not specs:
+        return False
+    for pos, keyword, values in specs:
+        arg = None
+        if pos is not None and pos < len(call.args) and not any(
+                isinstance(a, ast.Starred) for a in call.args[:pos + 1]):
+            arg = call.args[pos]
+        else:
+            for kw in call.keywords:
+                if kw.arg == keyword:
+                    arg = kw.value
+        if arg is None:
+            continue
+        if isinstance(arg, ast.Constant) and not isinstance(arg.value, str) and any(
+                arg.value == v and type(arg.value) in (bool, int, float) for v in values if not isinstance(v, str)):
+            return True
+        names = {n.id for n in ast.walk(arg) if isinstance(n, ast.Name)} | {
+            n.attr for n in ast.walk(arg) if isinstance(n, ast.Attribute)}
+        if names & {v for v in values if isinstance(v, str)}:
+            return True
+    return False
+
+
+def may_be_nonblocking(call: ast.Call) -> bool:
+    func = call.func
+    last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    return last in K.NONBLOCKING_ARG_ATTRS
+
+
+def with_bound_symbol(ctx, name: str) -> Sym:
+    """The symbol of `x` in `with EXPR as x:` around the current node: the
+    context manager's `__enter__` returns itself for every class in the
+    catalogue (sessions, connections, files, pools)."""
+    for parent in reversed(ctx.parents):
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            return None
+        if isinstance(parent, ast.With):
+            for item in parent.items:
+                if isinstance(item.optional_vars, ast.Name) and item.optional_vars.id == name:
+                    sym = ctx.symbol(item.context_expr)
+                    return sym if sym is not None and sym[0] in ("call", "inst") else None
+    return None
+
+
+def call_symbol(ctx, call: ast.Call) -> Sym:
+    """The callee's symbol, with names bound by an enclosing `with ... as x`."""
+    func = call.func
+    sym = ctx.symbol(func)
+    if sym is not None:
+        return sym
+    if isinstance(func, ast.Attribute):
+        chain = []
+        node = func
+        while isinstance(node, ast.Attribute):
+            chain.append(node.attr)
+            node = node.value
+        if isinstance(node, ast.Name) and ctx.lookup(node.id) is None:
+            base = with_bound_symbol(ctx, node.id)
+            if base is not None:
+                for attr in reversed(chain):
+                    base = ("attr", base, attr)
+                return base
+    return None
+
+
+def needs_index(sym: Sym) -> bool:
+    """The symbol involves a project name phase 1 cannot see through."""
+    while sym is not None:
+        kind = sym[0]
+        if kind == "global":
+            return sym[1].split(".", 1)[0] not in STDLIB
+        if kind == "module":
+            return sym[1].split(".", 1)[0] not in STDLIB
+        if kind in ("attr", "call", "inst", "await"):
+            sym = sym[1]
+            continue
+        return False
+    return False
+
+
+def is_offloaded_or_awaited(ctx, call: ast.Call) -> bool:
+    """The call's result is awaited or used as an async context/iterator:
+    it is an async API (our type guess is wrong), not a blocking one."""
+    parent = ctx.parent
+    if isinstance(parent, ast.Await):
+        return True
+    if isinstance(parent, ast.withitem):
+        grand = ctx.parents[-2] if len(ctx.parents) > 1 else None
+        return isinstance(grand, ast.AsyncWith)
+    if isinstance(parent, ast.AsyncFor) and parent.iter is call:
+        return True
+    if isinstance(parent, ast.comprehension) and parent.is_async and parent.iter is call:
+        return True
+    return False
+
+
+# -- phase 2 queries ------------------------------------------------------------------
+@query("aio2-direct")
+def _direct(index, module: str, code: str, func: Sym, knobs: tuple):
+    env = env_for(index, knobs)
+    hit = env.classify(func)
+    if hit is None or hit[0] != code:
+        return None
+    return {"api": f" (`{short(hit[1])}`)", "alternative": hit[2]}
+
+
+@query("aio2-transitive")
+def _transitive(index, module: str, func: Sym, knobs: tuple):
+    env = env_for(index, knobs)
+    if env.classify(func) is not None:
+        return None  # a catalogued API: the family's own rule reports it
+    fn = env.callee(func)
+    if fn is None:
+        return None
+    chain = env.blocks(fn[0], fn[1], fn[2])
+    if chain is None:
+        return None
+    return {"chain": " -> ".join([display_function(fn[1])] + chain)}

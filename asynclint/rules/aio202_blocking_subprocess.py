@@ -1,0 +1,31 @@
+"""AIO202: subprocesses and process waits in async code."""
+from __future__ import annotations
+
+from ._blocking import BlockingCallRule
+
+
+class BlockingSubprocess(BlockingCallRule):
+    code = "AIO202"
+    name = "blocking-subprocess"
+    summary = "Blocking subprocess call or process wait in async code"
+    why = """
+        `subprocess.run()`, `check_output()`, `os.system()` and friends wait
+        for the child process with the loop's thread, and
+        `Popen.wait()`/`communicate()` and `os.wait*()` wait for a child that
+        is already running. Creating a `Popen` forks and executes the child on
+        the loop thread too. asyncio has its own subprocess API that waits
+        without blocking. `os.spawn*()` with `os.P_NOWAIT` and
+        `os.waitpid(pid, os.WNOHANG)` return at once and are not flagged.
+    """
+    bad_example = """
+        async def version():
+            return subprocess.check_output(["git", "describe"]).decode()
+    """
+    good_example = """
+        async def version():
+            proc = await asyncio.create_subprocess_exec(
+                "git", "describe", stdout=asyncio.subprocess.PIPE)
+            out, _ = await proc.communicate()
+            return out.decode()
+    """
+    fix_notes = "The call is moved to a worker thread with `await asyncio.to_thread(...)` (unsafe); `asyncio.create_subprocess_exec` is the better rewrite but not a mechanical one."

@@ -1,0 +1,111 @@
+"""AIO208: a call from async code to a project sync function that blocks."""
+from __future__ import annotations
+
+import ast
+
+from ..diagnostics import Applicability, Fixability
+from ..index import blocking as B
+from ._blocking import TO_THREAD, analyse, knobs, note_self_attribute, source
+from .base import Rule
+
+
+def _is_type_checking(test: ast.AST) -> bool:
+    if isinstance(test, ast.Name):
+        return test.id == "TYPE_CHECKING"
+    if isinstance(test, ast.Attribute):
+        return test.attr == "TYPE_CHECKING"
+    return False
+
+
+class BlockingProjectCall(Rule):
+    code = "AIO208"
+    name = "blocking-project-call"
+    summary = "Async code calls a project sync function that blocks, directly or through further calls"
+    message = "`{call}(...)` blocks the event loop: {chain}; run it with `await asyncio.to_thread(...)`"
+    fixable = Fixability.ALWAYS
+    fix_applicability = Applicability.UNSAFE
+    node_types = (ast.Call, ast.Assign, ast.AnnAssign, ast.If, ast.Yield, ast.YieldFrom)
+    why = """
+        A sync helper that opens a file, sleeps, runs a subprocess or queries
+        a sync client blocks the loop just as much as the call itself, and
+        call-site checkers (ruff, flake8-async) never see it. The index
+        follows the project's own sync functions and methods across modules,
+        to any depth, and the message shows the chain
+        (`load_settings() -> read_file() -> open()`). Generators, functions
+        behind decorators it does not know, calls made only under
+        `if TYPE_CHECKING:` and calls that are non-blocking by their
+        arguments are not followed. Calls to names listed in
+        `extra-blocking-calls` are reported here too; names listed in
+        `allowed-blocking-calls` (APIs or project functions) are never
+        reported or followed.
+    """
+    bad_example = """
+        def read_file(path):
+            with open(path) as f:
+                return f.read()
+
+        def load_settings():
+            return toml.loads(read_file("settings.toml"))
+
+        async def handler(request):
+            settings = load_settings()
+    """
+    good_example = """
+        async def handler(request):
+            settings = await asyncio.to_thread(load_settings)
+    """
+    fix_notes = "The call is moved to a worker thread: `await asyncio.to_thread(load_settings)` (unsafe)."
+
+    def check(self, node: ast.AST, ctx) -> None:
+        t = type(node)
+        if t is ast.Call:
+            if ctx.in_async:
+                self._check_async_call(node, ctx)
+            else:
+                self._note_sync_call(node, ctx)
+        elif t is ast.If:
+            if _is_type_checking(node.test):
+                fn = ctx.function
+                if fn is not None and fn.info is not None and node.body:
+                    fn.info.dead_lines.append((node.body[0].lineno, node.body[-1].end_lineno or node.lineno))
+        elif t is ast.Yield or t is ast.YieldFrom:
+            fn = ctx.function
+            if fn is not None and fn.info is not None:
+                fn.info.is_generator = True
+        else:
+            note_self_attribute(node, ctx)
+
+    def _check_async_call(self, node: ast.Call, ctx) -> None:
+        result = analyse(ctx, node)
+        if result[0] == "hit":
+            if result[1] == self.code:  # declared blocking in config
+                ctx.report(node, fix=TO_THREAD, call=source(node.func),
+                           chain=f"`{B.short(result[2])}` is listed in `extra-blocking-calls`")
+        elif result[0] == "defer":
+            ctx.report_if(("aio2-transitive", result[1], knobs(ctx)), node, fix=TO_THREAD, call=source(node.func))
+
+    def _note_sync_call(self, node: ast.Call, ctx) -> None:
+        fn = ctx.function
+        if fn is None or fn.info is None:
+            return
+        info = fn.info
+        recorded = bool(info.calls) and info.calls[-1][1] == node.lineno and info.calls[-1][2] == node.col_offset
+        if not recorded:
+            sym = B.call_symbol(ctx, node)  # `with requests.Session() as s: s.get()`
+            if sym is None:
+                return
+            info.calls.append((sym, node.lineno, node.col_offset))
+        if B.may_be_nonblocking(node):
+            hit = B.LocalEnv(knobs(ctx)).classify(info.calls[-1][0])
+            names = [hit[1]] if hit else [n for n in B.K.NONBLOCKING_ARGS
+                                          if n.rsplit(".", 1)[1] == _last(node.func)]
+            if any(B.nonblocking_by_args(n, node) for n in names):
+                info.quiet_calls.append((node.lineno, node.col_offset))
+
+
+def _last(func: ast.AST):
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, ast.Name):
+        return func.id
+    return None
