@@ -356,40 +356,40 @@ def may_be_nonblocking(call: ast.Call) -> bool:
     return last in K.NONBLOCKING_ARG_ATTRS
 
 
-def with_bound_symbol(ctx, name: str) -> Sym:
+def with_bound_symbol(ctx, name: str, depth: int = 0) -> Sym:
     """The symbol of `x` in `with EXPR as x:` around the current node: the
     context manager's `__enter__` returns itself for every class in the
-    catalogue (sessions, connections, files, pools)."""
+    catalogue (sessions, connections, cursors, files, pools)."""
     for parent in reversed(ctx.parents):
         if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             return None
         if isinstance(parent, ast.With):
             for item in parent.items:
                 if isinstance(item.optional_vars, ast.Name) and item.optional_vars.id == name:
-                    sym = ctx.symbol(item.context_expr)
+                    sym = expr_symbol(ctx, item.context_expr, depth + 1)
                     return sym if sym is not None and sym[0] in ("call", "inst") else None
+    return None
+
+
+def expr_symbol(ctx, node: ast.AST, depth: int = 0) -> Sym:
+    """`ctx.symbol(node)`, also through names bound by `with ... as x`."""
+    sym = ctx.symbol(node)
+    if sym is not None or depth > 6:
+        return sym
+    if isinstance(node, ast.Attribute):
+        base = expr_symbol(ctx, node.value, depth + 1)
+        return ("attr", base, node.attr) if base is not None else None
+    if isinstance(node, ast.Call):
+        func = expr_symbol(ctx, node.func, depth + 1)
+        return ("call", func) if func is not None else None
+    if isinstance(node, ast.Name) and ctx.lookup(node.id) is None:
+        return with_bound_symbol(ctx, node.id, depth + 1)
     return None
 
 
 def call_symbol(ctx, call: ast.Call) -> Sym:
     """The callee's symbol, with names bound by an enclosing `with ... as x`."""
-    func = call.func
-    sym = ctx.symbol(func)
-    if sym is not None:
-        return sym
-    if isinstance(func, ast.Attribute):
-        chain = []
-        node = func
-        while isinstance(node, ast.Attribute):
-            chain.append(node.attr)
-            node = node.value
-        if isinstance(node, ast.Name) and ctx.lookup(node.id) is None:
-            base = with_bound_symbol(ctx, node.id)
-            if base is not None:
-                for attr in reversed(chain):
-                    base = ("attr", base, attr)
-                return base
-    return None
+    return expr_symbol(ctx, call.func)
 
 
 def needs_index(sym: Sym) -> bool:
