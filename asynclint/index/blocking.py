@@ -180,6 +180,8 @@ class IndexEnv(Env):
         self.index = index
         self._resolved: Dict[Sym, object] = {}
         self._blocks: Dict[Tuple[str, str], object] = {}
+        self._tainted = False
+        self._budget = 20000
 
     def _resolve(self, sym: Sym):
         try:
@@ -276,13 +278,27 @@ class IndexEnv(Env):
         return fn
 
     def blocks(self, module: str, qualname: str, info: FunctionInfo, depth: int = 0) -> Optional[List[str]]:
-        """The chain of calls by which the function blocks, or None."""
+        """The chain of calls by which the function blocks, or None.
+
+        Positive answers are always memoized. A negative answer that relied
+        on a function still on the search path (a cycle) or on the depth or
+        work limits is provisional and not memoized, so the order of queries
+        never changes an answer."""
         key = (module, qualname)
-        if key in self._blocks:
-            found = self._blocks[key]
-            return None if found is _ON_PATH else found
-        if depth > 40:
+        if depth == 0:
+            self._budget = 20000
+        found = self._blocks.get(key, _UNSEEN)
+        if found is _ON_PATH:
+            self._tainted = True
             return None
+        if found is not _UNSEEN:
+            return found
+        self._budget -= 1
+        if depth > 40 or self._budget <= 0:
+            self._tainted = True
+            return None
+        outer_taint = self._tainted
+        self._tainted = False
         self._blocks[key] = _ON_PATH
         result = None
         quiet = set(info.quiet_calls)
@@ -303,10 +319,15 @@ class IndexEnv(Env):
                 if sub is not None:
                     result = [display_function(fn[1])] + sub
                     break
-        self._blocks[key] = result
+        if result is None and self._tainted:
+            del self._blocks[key]
+        else:
+            self._blocks[key] = result
+        self._tainted = outer_taint or (self._tainted and result is None)
         return result
 
 
+_UNSEEN = object()
 _ON_PATH = object()
 
 
