@@ -96,7 +96,7 @@ class Env:
     def project_class(self, sym: Sym) -> Optional[Tuple[str, str, str]]:
         return None
 
-    def project_function(self, sym: Sym) -> Optional[Tuple[str, str, FunctionInfo]]:
+    def project_function(self, sym: Sym, depth: int = 0) -> Optional[Tuple[str, str, FunctionInfo]]:
         return None
 
     def class_attr(self, cls: Tuple[str, str, str], attr: str) -> Sym:
@@ -116,7 +116,7 @@ class Env:
             cls = self.project_class(func)
             if cls is not None:
                 return cls
-            fn = self.project_function(func)
+            fn = self.project_function(func, depth + 1)
             if fn is not None:
                 return self.type_of(fn[2].returns, depth + 1) if fn[2].returns else None
             for name in self.callee_names(func, depth + 1):
@@ -182,6 +182,7 @@ class IndexEnv(Env):
         self._blocks: Dict[Tuple[str, str], object] = {}
         self._tainted = False
         self._budget = 20000
+        self._types: Dict[Sym, TypeRef] = {}
 
     def _resolve(self, sym: Sym):
         try:
@@ -212,15 +213,29 @@ class IndexEnv(Env):
             return ("class", target.module, target.qualname)
         return None
 
-    def project_function(self, sym: Sym):
-        if sym is None:
+    def type_of(self, sym: Sym, depth: int = 0) -> TypeRef:
+        try:
+            return self._types[sym]
+        except KeyError:
+            pass
+        except TypeError:
+            return None
+        if depth > MAX_DEPTH:
+            return None
+        self._types[sym] = None  # a self-referencing attribute ends here
+        found = super().type_of(sym, depth)
+        self._types[sym] = found
+        return found
+
+    def project_function(self, sym: Sym, depth: int = 0):
+        if sym is None or depth > MAX_DEPTH:
             return None
         target = self._resolve(sym)
         if target.kind == "function":
             info = self.index.function(target.module, target.qualname)
             return (target.module, target.qualname, info) if info is not None else None
         if sym[0] == "attr":
-            recv = self.type_of(sym[1])
+            recv = self.type_of(sym[1], depth + 1)
             if isinstance(recv, tuple):
                 found = self.index.find_method(recv[1], recv[2], sym[2])
                 if found is not None:
@@ -445,7 +460,20 @@ def is_offloaded_or_awaited(ctx, call: ast.Call) -> bool:
 
 
 # -- phase 2 queries ------------------------------------------------------------------
+def _guarded(fn):
+    """A pathological project (huge self-referencing chains) must not crash
+    the run: no answer is "no finding"."""
+    def run(*args):
+        try:
+            return fn(*args)
+        except RecursionError:
+            return None
+    run.__name__ = fn.__name__
+    return run
+
+
 @query("aio2-direct")
+@_guarded
 def _direct(index, module: str, code: str, func: Sym, knobs: tuple):
     env = env_for(index, knobs)
     hit = env.classify(func)
@@ -455,6 +483,7 @@ def _direct(index, module: str, code: str, func: Sym, knobs: tuple):
 
 
 @query("aio2-transitive")
+@_guarded
 def _transitive(index, module: str, func: Sym, knobs: tuple):
     env = env_for(index, knobs)
     if env.classify(func) is not None:
