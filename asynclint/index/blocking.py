@@ -459,6 +459,35 @@ def is_offloaded_or_awaited(ctx, call: ast.Call) -> bool:
     return False
 
 
+_NONBLOCKING_ERRORS = frozenset({"BlockingIOError", "SSLWantReadError", "SSLWantWriteError"})
+# Calls worth checking for a `try: ... except BlockingIOError` around them.
+NONBLOCKING_MODE_ATTRS = frozenset({"connect", "recv", "recv_into", "recvfrom", "recvfrom_into", "send", "sendall",
+                                    "sendto", "accept", "read", "readline", "write", "flush", "sendfile"})
+
+
+def expects_nonblocking(ctx) -> bool:
+    """The call sits in the body of a `try` that handles `BlockingIOError`
+    (or an SSL want-read/want-write error): the code runs on a non-blocking
+    socket or pipe and handles "would block" itself."""
+    parents = ctx.parents
+    for i in range(len(parents) - 1, -1, -1):
+        node = parents[i]
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            return False
+        if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            child = parents[i + 1] if i + 1 < len(parents) else None
+            if child is None or child not in node.body:
+                continue
+            for handler in node.handlers:
+                if handler.type is None:
+                    continue
+                names = {n.id for n in ast.walk(handler.type) if isinstance(n, ast.Name)} | {
+                    n.attr for n in ast.walk(handler.type) if isinstance(n, ast.Attribute)}
+                if names & _NONBLOCKING_ERRORS:
+                    return True
+    return False
+
+
 # -- phase 2 queries ------------------------------------------------------------------
 def _guarded(fn):
     """A pathological project (huge self-referencing chains) must not crash

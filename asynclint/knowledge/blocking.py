@@ -82,10 +82,9 @@ FILES = {
     "tempfile.TemporaryFile": _FILE,
     "tempfile.NamedTemporaryFile": _FILE,
     **_methods("pathlib.Path", ("open", "read_text", "read_bytes", "write_text", "write_bytes", "touch", "unlink",
-                                "mkdir", "rmdir", "rename", "replace", "iterdir", "glob", "rglob", "stat", "exists",
+                                "mkdir", "rmdir", "rename", "replace", "stat", "exists",
                                 "is_file", "is_dir", "is_symlink", "resolve", "samefile", "chmod", "owner",
-                                "group", "readlink", "walk", "lstat", "expanduser", "absolute", "hardlink_to",
-                                "symlink_to", "is_mount", "lchmod"),
+                                "group", "readlink", "lstat", "hardlink_to", "symlink_to", "is_mount", "lchmod"),
                _FILE),
     **{f"shutil.{f}": _FILE for f in ("copy", "copy2", "copyfile", "copyfileobj", "copytree", "move", "rmtree",
                                       "make_archive", "unpack_archive", "copymode", "copystat", "chown")},
@@ -116,8 +115,11 @@ THREAD_WAITS = {
     **{f"queue.{c}.get": "an `asyncio.Queue`, or `get_nowait()`"
        for c in ("Queue", "LifoQueue", "PriorityQueue", "SimpleQueue")},
     **{f"queue.{c}.join": "an `asyncio.Queue`" for c in ("Queue", "LifoQueue", "PriorityQueue")},
-    "concurrent.futures.Future.result": _FUT,
-    "concurrent.futures.Future.exception": _FUT,
+    # Only futures handed out by `submit()`/`run_coroutine_threadsafe()`: a
+    # `Future` built or annotated by hand is usually completed by a callback
+    # the code awaits first (`add_done_callback(event.set)`).
+    "concurrent.futures.SubmittedFuture.result": _FUT,
+    "concurrent.futures.SubmittedFuture.exception": _FUT,
     "concurrent.futures.wait": "`await asyncio.wait(...)` on wrapped futures",
     "concurrent.futures.ThreadPoolExecutor.shutdown": "`await asyncio.to_thread(executor.shutdown)`",
     "concurrent.futures.ProcessPoolExecutor.shutdown": "`await asyncio.to_thread(executor.shutdown)`",
@@ -237,8 +239,9 @@ NONBLOCKING_ARGS = {
     **{f"queue.{c}.get": [(0, "block", (False, 0)), (1, "timeout", (0,))]
        for c in ("Queue", "LifoQueue", "PriorityQueue", "SimpleQueue")},
     "multiprocessing.Queue.get": [(0, "block", (False, 0)), (1, "timeout", (0,))],
-    "concurrent.futures.Future.result": [(0, "timeout", (0,))],
-    "concurrent.futures.Future.exception": [(0, "timeout", (0,))],
+    "concurrent.futures.SubmittedFuture.result": [(0, "timeout", (0,))],
+    "concurrent.futures.SubmittedFuture.exception": [(0, "timeout", (0,))],
+    "socket.getaddrinfo": [(5, "flags", ("AI_NUMERICHOST",))],
     "concurrent.futures.ThreadPoolExecutor.shutdown": [(0, "wait", (False, 0))],
     "concurrent.futures.ProcessPoolExecutor.shutdown": [(0, "wait", (False, 0))],
     "os.waitpid": [(1, "options", ("WNOHANG",))],
@@ -296,16 +299,10 @@ ALIASES = {
     "socket.SocketType": "socket.socket",
     "argon2.PasswordHasher": "argon2.PasswordHasher",
     "passlib.context.CryptContext": "passlib.context.CryptContext",
-    "typing.TextIO": "io.IOBase",
-    "typing.BinaryIO": "io.IOBase",
-    "typing.IO": "io.IOBase",
-    "io.TextIOWrapper": "io.IOBase",
-    "io.BufferedReader": "io.IOBase",
-    "io.BufferedWriter": "io.IOBase",
+    # Only `io.FileIO` names a disk file for sure: `IO`, `BinaryIO`,
+    # `TextIOWrapper` and the io base classes are just as often in-memory
+    # buffers (`BytesIO`, a `SpooledTemporaryFile`), so they are not mapped.
     "io.FileIO": "io.IOBase",
-    "io.RawIOBase": "io.IOBase",
-    "io.BufferedIOBase": "io.IOBase",
-    "io.TextIOBase": "io.IOBase",
 }
 
 # What a call returns when it is not a class being instantiated:
@@ -352,11 +349,11 @@ RETURNS = {
     "pymongo.database.Database.get_collection": "pymongo.collection.Collection",
     "boto3.client": "boto3.client",
     "boto3.session.Session.client": "boto3.client",
-    "asyncio.run_coroutine_threadsafe": "concurrent.futures.Future",
-    "asyncio.tasks.run_coroutine_threadsafe": "concurrent.futures.Future",
-    "concurrent.futures.ThreadPoolExecutor.submit": "concurrent.futures.Future",
-    "concurrent.futures.ProcessPoolExecutor.submit": "concurrent.futures.Future",
-    "concurrent.futures.Executor.submit": "concurrent.futures.Future",
+    "asyncio.run_coroutine_threadsafe": "concurrent.futures.SubmittedFuture",
+    "asyncio.tasks.run_coroutine_threadsafe": "concurrent.futures.SubmittedFuture",
+    "concurrent.futures.ThreadPoolExecutor.submit": "concurrent.futures.SubmittedFuture",
+    "concurrent.futures.ProcessPoolExecutor.submit": "concurrent.futures.SubmittedFuture",
+    "concurrent.futures.Executor.submit": "concurrent.futures.SubmittedFuture",
     "multiprocessing.Pool": "multiprocessing.pool.Pool",
     "multiprocessing.pool.Pool": "multiprocessing.pool.Pool",
     "zipfile.ZipFile": "zipfile.ZipFile",

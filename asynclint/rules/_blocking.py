@@ -40,12 +40,31 @@ def analyse(ctx, call: ast.Call) -> tuple:
         if sym is not None:
             hit = local_env(ctx).classify(sym)
             if hit is not None:
-                if not B.nonblocking_by_args(hit[1], call):
+                if not (B.nonblocking_by_args(hit[1], call) or _already_reported_file(ctx, call, hit[1])
+                        or (_last(call.func) in B.NONBLOCKING_MODE_ATTRS and B.expects_nonblocking(ctx))):
                     result = ("hit", *hit)
             elif B.needs_index(sym):
                 result = ("defer", sym)
     setattr(call, _CACHE_ATTR, result)
     return result
+
+
+def _last(func: ast.AST) -> Optional[str]:
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, ast.Name):
+        return func.id
+    return None
+
+
+def _already_reported_file(ctx, call: ast.Call, api: str) -> bool:
+    """`f.write()` on a file this async function opened itself: the opening
+    call is the finding; its methods would only repeat it."""
+    if not api.startswith("io.IOBase."):
+        return False
+    recv = call.func.value if isinstance(call.func, ast.Attribute) else None
+    fn = ctx.function
+    return isinstance(recv, ast.Name) and fn is not None and recv.id in fn.bindings
 
 
 def note_self_attribute(node: ast.AST, ctx) -> None:

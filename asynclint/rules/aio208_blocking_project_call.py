@@ -95,7 +95,9 @@ class BlockingProjectCall(Rule):
             if sym is None:
                 return
             info.calls.append((sym, node.lineno, node.col_offset))
-        if B.may_be_nonblocking(node):
+        if _last(node.func) in B.NONBLOCKING_MODE_ATTRS and B.expects_nonblocking(ctx):
+            info.quiet_calls.append((node.lineno, node.col_offset))
+        elif B.may_be_nonblocking(node):
             hit = B.LocalEnv(knobs(ctx)).classify(info.calls[-1][0])
             names = [hit[1]] if hit else [n for n in B.K.NONBLOCKING_ARGS
                                           if n.rsplit(".", 1)[1] == _last(node.func)]
