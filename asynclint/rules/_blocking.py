@@ -43,7 +43,8 @@ def analyse(ctx, call: ast.Call) -> tuple:
                 if not (B.nonblocking_by_args(hit[1], call) or _already_reported_file(ctx, call, hit[1])
                         or (_last(call.func) in B.NONBLOCKING_MODE_ATTRS and B.expects_nonblocking(ctx))):
                     result = ("hit", *hit)
-            elif B.needs_index(sym):
+            elif B.needs_index(sym) and not (_last(call.func) in B.NONBLOCKING_MODE_ATTRS
+                                              and B.expects_nonblocking(ctx)):
                 result = ("defer", sym)
     setattr(call, _CACHE_ATTR, result)
     return result
