@@ -96,3 +96,9 @@ def test_cycle_answer_does_not_depend_on_query_order():
     found = lint_source(src, "m.py", Config(), ("AIO208",))
     assert [d.line for d in found] == [15, 16]
     assert "b() -> a() -> c() -> time.sleep()" in found[1].message
+
+
+def test_no_fix_inside_generator_expression():
+    src = "import time\nasync def f():\n    return list(time.sleep(0) for _ in range(3))\n"
+    (d,) = lint_source(src, "m.py", Config(), ("AIO200",))
+    assert d.fix is None

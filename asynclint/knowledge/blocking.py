@@ -170,6 +170,16 @@ DATABASES = {
     "elasticsearch.Elasticsearch.*": "`elasticsearch.AsyncElasticsearch`",
     "elasticsearch.client.NamespacedClient.*": "`elasticsearch.AsyncElasticsearch`",
     "elasticsearch.helpers.bulk": "`elasticsearch.helpers.async_bulk`",
+    # SQLAlchemy's sync ORM and Core (a FastAPI endpoint with `db: Session`).
+    **_methods("sqlalchemy.orm.Session", ("execute", "scalar", "scalars", "commit", "rollback", "flush", "get",
+                                          "refresh", "merge", "connection"),
+               "`sqlalchemy.ext.asyncio.AsyncSession`, or a sync `def` endpoint"),
+    **_methods("sqlalchemy.orm.Query", ("all", "first", "one", "one_or_none", "scalar", "count", "delete",
+                                        "update", "get"),
+               "`sqlalchemy.ext.asyncio.AsyncSession`, or a sync `def` endpoint"),
+    **_methods("sqlalchemy.engine.Engine", ("connect", "begin"), "`sqlalchemy.ext.asyncio.create_async_engine`"),
+    **_methods("sqlalchemy.engine.Connection", ("execute", "commit", "rollback", "scalar", "scalars"),
+               "`sqlalchemy.ext.asyncio.AsyncConnection`"),
 }
 
 # -- AIO206: CPU-heavy calls ------------------------------------------------------
@@ -299,6 +309,12 @@ ALIASES = {
     "boto3.session.Session.client": "boto3.client",
     "boto3.Session.client": "boto3.client",
     "elasticsearch.client.Elasticsearch": "elasticsearch.Elasticsearch",
+    "sqlalchemy.orm.session.Session": "sqlalchemy.orm.Session",
+    "sqlalchemy.orm.query.Query": "sqlalchemy.orm.Query",
+    "sqlalchemy.Engine": "sqlalchemy.engine.Engine",
+    "sqlalchemy.engine.base.Engine": "sqlalchemy.engine.Engine",
+    "sqlalchemy.Connection": "sqlalchemy.engine.Connection",
+    "sqlalchemy.engine.base.Connection": "sqlalchemy.engine.Connection",
     "socket.SocketType": "socket.socket",
     "argon2.PasswordHasher": "argon2.PasswordHasher",
     "passlib.context.CryptContext": "passlib.context.CryptContext",
@@ -362,6 +378,14 @@ RETURNS = {
     "zipfile.ZipFile": "zipfile.ZipFile",
     "tarfile.TarFile.open": "tarfile.TarFile",
     "argon2.PasswordHasher": "argon2.PasswordHasher",
+    "sqlalchemy.create_engine": "sqlalchemy.engine.Engine",
+    "sqlalchemy.engine.create_engine": "sqlalchemy.engine.Engine",
+    "sqlalchemy.engine.Engine.connect": "sqlalchemy.engine.Connection",
+    "sqlalchemy.engine.Engine.begin": "sqlalchemy.engine.Connection",
+    "sqlalchemy.orm.Session.query": "sqlalchemy.orm.Query",
+    **{f"sqlalchemy.orm.Query.{m}": "sqlalchemy.orm.Query"
+       for m in ("filter", "filter_by", "order_by", "join", "outerjoin", "limit", "offset", "options", "group_by",
+                 "having", "distinct", "where", "with_entities")},
 }
 
 # Attribute access (not a method call) on an instance: the attribute's class.

@@ -110,6 +110,17 @@ def api_note(call: ast.Call, api: str) -> str:
     return f" (`{shown}`)"
 
 
+def fix_if_possible(ctx, fix):
+    """No `await` can be added inside a generator expression (it would turn
+    it into an async generator): no fix there."""
+    for parent in reversed(ctx.parents):
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            break
+        if isinstance(parent, ast.GeneratorExp):
+            return None
+    return fix
+
+
 TO_THREAD = Fix("run it in a thread: `await asyncio.to_thread(...)`", Applicability.UNSAFE, ("to-thread",))
 
 
@@ -117,7 +128,7 @@ class BlockingCallRule(Rule):
     """A direct call in async code to a catalogued blocking API of one family."""
 
     message = "`{call}(...)`{api} blocks the event loop; use {alternative}"
-    fixable = Fixability.ALWAYS
+    fixable = Fixability.SOMETIMES
     fix_applicability = Applicability.UNSAFE
     node_types = (ast.Call, ast.Assign, ast.AnnAssign)
     fix: Optional[Fix] = TO_THREAD
@@ -132,12 +143,12 @@ class BlockingCallRule(Rule):
         kind = result[0]
         if kind == "hit":
             if result[1] == self.code:
-                ctx.report(node, fix=self.fix, call=source(node.func), api=api_note(node, result[2]),
+                ctx.report(node, fix=fix_if_possible(ctx, self.fix), call=source(node.func), api=api_note(node, result[2]),
                            alternative=result[3])
         elif kind == "defer":
             sym = result[1]
             if self._may_match(sym, node):
-                ctx.report_if(("aio2-direct", self.code, sym, knobs(ctx)), node, fix=self.fix,
+                ctx.report_if(("aio2-direct", self.code, sym, knobs(ctx)), node, fix=fix_if_possible(ctx, self.fix),
                               call=source(node.func))
 
     def _may_match(self, sym, call: ast.Call) -> bool:

@@ -9,7 +9,7 @@ class BlockingSleep(BlockingCallRule):
     code = "AIO200"
     name = "blocking-sleep"
     summary = "`time.sleep()` in async code stops every task on the loop"
-    fixable = Fixability.ALWAYS
+    fixable = Fixability.SOMETIMES
     fix_applicability = Applicability.SAFE
     fix = Fix("replace with `await asyncio.sleep(...)`", Applicability.SAFE, ("asyncio-sleep",))
     why = """
@@ -30,4 +30,4 @@ class BlockingSleep(BlockingCallRule):
             while not client.ready():
                 await asyncio.sleep(0.5)
     """
-    fix_notes = "`time.sleep(x)` becomes `await asyncio.sleep(x)` (and `import asyncio` is added when missing)."
+    fix_notes = "`time.sleep(x)` becomes `await asyncio.sleep(x)` (and `import asyncio` is added when missing); not inside a generator expression, where `await` would make it an async generator."

@@ -5,7 +5,7 @@ import ast
 
 from ..diagnostics import Applicability, Fixability
 from ..index import blocking as B
-from ._blocking import TO_THREAD, analyse, knobs, note_self_attribute, source
+from ._blocking import TO_THREAD, analyse, fix_if_possible, knobs, note_self_attribute, source
 from .base import Rule
 
 
@@ -22,7 +22,7 @@ class BlockingProjectCall(Rule):
     name = "blocking-project-call"
     summary = "Async code calls a project sync function that blocks, directly or through further calls"
     message = "`{call}(...)` blocks the event loop: {chain}; run it with `await asyncio.to_thread(...)`"
-    fixable = Fixability.ALWAYS
+    fixable = Fixability.SOMETIMES
     fix_applicability = Applicability.UNSAFE
     node_types = (ast.Call, ast.Assign, ast.AnnAssign, ast.If, ast.Yield, ast.YieldFrom)
     why = """
@@ -79,10 +79,10 @@ class BlockingProjectCall(Rule):
         result = analyse(ctx, node)
         if result[0] == "hit":
             if result[1] == self.code:  # declared blocking in config
-                ctx.report(node, fix=TO_THREAD, call=source(node.func),
+                ctx.report(node, fix=fix_if_possible(ctx, TO_THREAD), call=source(node.func),
                            chain=f"`{B.short(result[2])}` is listed in `extra-blocking-calls`")
         elif result[0] == "defer":
-            ctx.report_if(("aio2-transitive", result[1], knobs(ctx)), node, fix=TO_THREAD, call=source(node.func))
+            ctx.report_if(("aio2-transitive", result[1], knobs(ctx)), node, fix=fix_if_possible(ctx, TO_THREAD), call=source(node.func))
 
     def _note_sync_call(self, node: ast.Call, ctx) -> None:
         fn = ctx.function
