@@ -30,7 +30,7 @@ class BlockingProjectCall(Rule):
         a sync client blocks the loop just as much as the call itself, and
         call-site checkers (ruff, flake8-async) never see it. The index
         follows the project's own sync functions and methods across modules,
-        to any depth, and the message shows the chain
+        to any depth (40 calls), and the message shows the chain
         (`load_settings() -> read_file() -> open()`). Generators, functions
         behind decorators it does not know, calls made only under
         `if TYPE_CHECKING:` and calls that are non-blocking by their
