@@ -102,6 +102,9 @@ class Env:
     def class_attr(self, cls: Tuple[str, str, str], attr: str) -> Sym:
         return None
 
+    def project_module(self, sym: Sym) -> Optional[str]:
+        return None
+
     def value(self, sym: Sym) -> Sym:
         return None
 
@@ -128,6 +131,9 @@ class Env:
                 return cls
             return canonical(self.name(sym[1]))
         if kind == "attr":
+            module = self.project_module(sym[1])
+            if module is not None:  # `clients.session` with `session = requests.Session()` there
+                return self.type_of(("global", module, sym[2]), depth + 1)
             base = self.type_of(sym[1], depth + 1)
             if isinstance(base, str):
                 return K.ATTRIBUTE_TYPES.get(base)
@@ -243,6 +249,12 @@ class IndexEnv(Env):
                     if info is not None:
                         return (found[0], found[1], info)
         return None
+
+    def project_module(self, sym: Sym) -> Optional[str]:
+        if sym is None or sym[0] not in ("module", "global", "attr"):
+            return None
+        target = self._resolve(sym)
+        return target.module if target.kind == "module" else None
 
     def class_attr(self, cls, attr: str) -> Sym:
         for mod, qual in self.index.mro(cls[1], cls[2]):
