@@ -105,7 +105,7 @@ def source(node: ast.AST) -> str:
 def api_note(call: ast.Call, api: str) -> str:
     shown = B.short(api)
     text = source(call.func)
-    if text == shown or shown.endswith("." + text) and "." not in text:
+    if text == shown:
         return ""
     return f" (`{shown}`)"
 
