@@ -46,7 +46,8 @@ class BlockingLogHandler(Rule):
         `logging.handlers.QueueHandler` instead and let a `QueueListener`
         thread own the network handler. Reported where the handler is
         constructed or named in a `dictConfig` dict (`"class":
-        "logging.handlers.SMTPHandler"`), when the project defines
+        "logging.handlers.SMTPHandler"`) or a `fileConfig` section given as
+        a dict (`"class": "handlers.SMTPHandler"`), when the project defines
         coroutines. UDP handlers (`DatagramHandler`, the default
         `SysLogHandler`) are not flagged.
     """
@@ -77,6 +78,8 @@ class BlockingLogHandler(Rule):
         if not (isinstance(cls, ast.Constant) and isinstance(cls.value, str)):
             return
         name = cls.value.removeprefix("ext://")
+        if name.startswith("handlers."):  # fileConfig resolves class names inside `logging`
+            name = "logging." + name
         if name in BLOCKING_LOG_HANDLERS or (name == SYSLOG_HANDLER and "socktype" in keys
                                              and _is_stream(keys["socktype"])):
             ctx.report_if(("aio2-asyncio-program",), cls, handler=name.rsplit(".", 1)[1])
