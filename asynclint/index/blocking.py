@@ -22,6 +22,7 @@ import ast
 import sys
 from typing import Dict, List, Optional, Tuple, Union
 
+from ..context import dotted
 from ..knowledge import blocking as K
 from .queries import query
 from .summary import FunctionInfo, Sym
@@ -66,18 +67,11 @@ def short(name: str) -> str:
     return name[len("builtins."):] if name.startswith("builtins.") else name
 
 
-class Knobs(tuple):
-    """(extra, allowed): config knowledge, plain data for queries."""
-
-
 def knobs_of(config) -> tuple:
+    """(extra, allowed) names from config: plain data, carried by queries."""
     extra = tuple(sorted(getattr(config, "extra_blocking_calls", None) or ()))
     allowed = tuple(sorted(getattr(config, "allowed_blocking_calls", None) or ()))
     return (extra, allowed)
-
-
-class Hit(tuple):
-    """(code, api, alternative)"""
 
 
 class Env:
@@ -90,7 +84,6 @@ class Env:
 
     # -- to override --
     def name(self, sym: Sym) -> Optional[str]:
-        from ..context import dotted
         return dotted(sym)
 
     def project_class(self, sym: Sym) -> Optional[Tuple[str, str, str]]:
@@ -122,9 +115,11 @@ class Env:
             fn = self.project_function(func, depth + 1)
             if fn is not None:
                 return self.type_of(fn[2].returns, depth + 1) if fn[2].returns else None
-            for name in self.callee_names(func, depth + 1):
-                return K.RETURNS.get(name, name)
-            return None
+            names = self.callee_names(func, depth + 1)
+            for name in names:
+                if name in K.RETURNS:
+                    return K.RETURNS[name]
+            return names[0] if names else None
         if kind == "inst":
             cls = self.project_class(sym[1])
             if cls is not None:
