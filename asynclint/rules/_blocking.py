@@ -59,13 +59,24 @@ def _last(func: ast.AST) -> Optional[str]:
 
 
 def _already_reported_file(ctx, call: ast.Call, api: str) -> bool:
-    """`f.write()` on a file this async function opened itself: the opening
-    call is the finding; its methods would only repeat it."""
-    if not api.startswith("io.IOBase."):
+    """`f.write()` / `json.load(f)` on a file object bound in this async
+    function: when it opened it, the opening call is the finding and this one
+    would only repeat it; when it is a parameter, nothing shows it is a disk
+    file rather than a buffer."""
+    if api.startswith("io.IOBase."):
+        target = call.func.value if isinstance(call.func, ast.Attribute) else None
+    elif api in _FILE_ARGUMENT:
+        index = _FILE_ARGUMENT[api]
+        target = call.args[index] if len(call.args) > index else None
+    else:
         return False
-    recv = call.func.value if isinstance(call.func, ast.Attribute) else None
     fn = ctx.function
-    return isinstance(recv, ast.Name) and fn is not None and recv.id in fn.bindings
+    return isinstance(target, ast.Name) and fn is not None and target.id in fn.bindings
+
+
+# Serialisers that read or write a file object given as this positional argument.
+_FILE_ARGUMENT = {"json.load": 0, "pickle.load": 0, "marshal.load": 0,
+                  "json.dump": 1, "pickle.dump": 1, "marshal.dump": 1}
 
 
 def note_self_attribute(node: ast.AST, ctx) -> None:
