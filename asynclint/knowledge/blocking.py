@@ -38,7 +38,7 @@ NETWORK = {
     **_methods("urllib3.HTTPConnectionPool", ("request", "urlopen"), _HTTP),
     **_methods("urllib3.HTTPSConnectionPool", ("request", "urlopen"), _HTTP),
     **{f"httpx.{v}": "`httpx.AsyncClient`" for v in (*_VERBS, "stream")},
-    **_methods("httpx.Client", (*_VERBS, "send", "stream"), "`httpx.AsyncClient`"),
+    **_methods("httpx.Client", (*_VERBS, "send", "stream", "close"), "`httpx.AsyncClient`"),
     **_methods("http.client.HTTPConnection", ("request", "getresponse", "connect", "send", "endheaders"), _HTTP),
     **_methods("http.client.HTTPResponse", ("read", "readinto", "readline"), _HTTP),
     **_methods("ftplib.FTP", ("connect", "login", "retrbinary", "retrlines", "storbinary", "storlines", "cwd",
@@ -70,7 +70,11 @@ PROCESSES = {
     "os.system": "`await asyncio.create_subprocess_shell(...)`",
     "os.popen": "`await asyncio.create_subprocess_shell(...)`",
     **{f"os.{f}": _WAIT for f in ("wait", "waitpid", "wait3", "wait4", "waitid")},
+    # Starting a process (fork + exec) even without waiting for it: the
+    # process object it gives cannot be awaited, so every later wait blocks.
     **{f"os.spawn{s}": _PROC for s in ("l", "le", "lp", "lpe", "v", "ve", "vp", "vpe")},
+    "os.posix_spawn": _PROC,
+    "os.posix_spawnp": _PROC,
 }
 
 # -- AIO203: files ----------------------------------------------------------------
@@ -78,6 +82,7 @@ _FILE = "`aiofiles` / `anyio.Path`, or `await asyncio.to_thread(...)`"
 FILES = {
     "builtins.open": _FILE,
     "io.open": _FILE,
+    "io.open_code": _FILE,
     "codecs.open": _FILE,
     "tempfile.TemporaryFile": _FILE,
     "tempfile.NamedTemporaryFile": _FILE,
@@ -261,8 +266,6 @@ NONBLOCKING_ARGS = {
     "os.wait3": [(0, "options", ("WNOHANG",))],
     "os.wait4": [(1, "options", ("WNOHANG",))],
     "os.waitid": [(2, "options", ("WNOHANG",))],
-    **{f"os.spawn{s}": [(0, "mode", ("P_NOWAIT", "P_NOWAITO", "P_DETACH"))]
-       for s in ("l", "le", "lp", "lpe", "v", "ve", "vp", "vpe")},
 }
 # Method names worth checking arguments for in phase 1 (cheap pre-filter).
 NONBLOCKING_ARG_ATTRS = frozenset(n.rsplit(".", 1)[1] for n in NONBLOCKING_ARGS)
@@ -337,6 +340,8 @@ RETURNS = {
     "tempfile.TemporaryFile": "io.IOBase",
     "tempfile.NamedTemporaryFile": "io.IOBase",
     "tarfile.open": "tarfile.TarFile",
+    **{f"pathlib.Path.{m}": "pathlib.Path" for m in ("absolute", "resolve", "expanduser", "with_name", "with_suffix",
+                                                    "with_stem", "joinpath", "relative_to")},
     "urllib.request.build_opener": "urllib.request.OpenerDirector",
     "urllib3.PoolManager.connection_from_url": "urllib3.HTTPConnectionPool",
     "urllib3.connection_from_url": "urllib3.HTTPConnectionPool",

@@ -35,17 +35,24 @@ def analyse(ctx, call: ast.Call) -> tuple:
     if cached is not None:
         return cached
     result = _MISS
-    if not B.is_offloaded_or_awaited(ctx, call):
-        sym = B.call_symbol(ctx, call)
-        if sym is not None:
-            hit = local_env(ctx).classify(sym)
-            if hit is not None:
-                if not (B.nonblocking_by_args(hit[1], call) or _already_reported_file(ctx, call, hit[1])
-                        or (_last(call.func) in B.NONBLOCKING_MODE_ATTRS and B.expects_nonblocking(ctx))):
-                    result = ("hit", *hit)
-            elif B.needs_index(sym) and not (_last(call.func) in B.NONBLOCKING_MODE_ATTRS
-                                              and B.expects_nonblocking(ctx)):
-                result = ("defer", sym)
+    awaited = B.is_offloaded_or_awaited(ctx, call)
+    sym = B.call_symbol(ctx, call)
+    if sym is not None:
+        env = local_env(ctx)
+        hit = env.classify(sym)
+        if hit is not None:
+            # Awaited (`await x.get()`, `async with x.open()`): when the API
+            # was recognised by its receiver's type, the type guess is wrong
+            # (an async client); a plain dotted name (`open`, `requests.get`)
+            # is certain, and awaiting it is a bug on top.
+            by_type = hit[1] != B.canonical(env.name(sym))
+            if not ((awaited and by_type) or B.nonblocking_by_args(hit[1], call)
+                    or _already_reported_file(ctx, call, hit[1])
+                    or (_last(call.func) in B.NONBLOCKING_MODE_ATTRS and B.expects_nonblocking(ctx))):
+                result = ("hit", *hit)
+        elif not awaited and B.needs_index(sym) and not (_last(call.func) in B.NONBLOCKING_MODE_ATTRS
+                                                         and B.expects_nonblocking(ctx)):
+            result = ("defer", sym)
     setattr(call, _CACHE_ATTR, result)
     return result
 

@@ -12,10 +12,12 @@ class BlockingSubprocess(BlockingCallRule):
         `subprocess.run()`, `check_output()`, `os.system()` and friends wait
         for the child process with the loop's thread, and
         `Popen.wait()`/`communicate()` and `os.wait*()` wait for a child that
-        is already running. Creating a `Popen` forks and executes the child on
-        the loop thread too. asyncio has its own subprocess API that waits
-        without blocking. `os.spawn*()` with `os.P_NOWAIT` and
-        `os.waitpid(pid, os.WNOHANG)` return at once and are not flagged.
+        is already running. Starting a process with `subprocess.Popen`,
+        `os.spawn*()` (any mode) or `os.posix_spawn*()` is reported too: the
+        process object it returns cannot be awaited, so every later wait or
+        pipe read blocks the loop. asyncio has its own subprocess API that
+        waits without blocking. `os.waitpid(pid, os.WNOHANG)` returns at once
+        and is not flagged.
     """
     bad_example = """
         async def version():
