@@ -426,8 +426,44 @@ def expr_symbol(ctx, node: ast.AST, depth: int = 0) -> Sym:
         func = expr_symbol(ctx, node.func, depth + 1)
         return ("call", func) if func is not None else None
     if isinstance(node, ast.Name) and ctx.lookup(node.id) is None:
-        return with_bound_symbol(ctx, node.id, depth + 1)
+        return with_bound_symbol(ctx, node.id, depth + 1) or unpacked_symbol(ctx, node.id)
     return None
+
+
+def unpacked_symbol(ctx, name: str) -> Sym:
+    """`p` after `(p, q) = (Path("a"), Path("b"))` in the current function
+    (the engine binds only plain `name = value` targets). Computed once per
+    function; a name unpacked twice is ambiguous and stays unknown."""
+    fn = ctx.function
+    if fn is None or fn.kind != "function":
+        return None
+    table = fn.state.get("AIO2-unpacked")
+    if table is None:
+        table = fn.state["AIO2-unpacked"] = {}
+        seen: Dict[str, int] = {}
+        stack = list(fn.node.body)
+        while stack:
+            node = stack.pop()
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                continue
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, value = node.targets[0], node.value
+                if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) \
+                        and len(target.elts) == len(value.elts) \
+                        and not any(isinstance(e, ast.Starred) for e in (*target.elts, *value.elts)):
+                    for t, v in zip(target.elts, value.elts):
+                        if isinstance(t, ast.Name):
+                            seen[t.id] = seen.get(t.id, 0) + 1
+                            table[t.id] = v
+            stack.extend(ast.iter_child_nodes(node))
+        for key, count in seen.items():
+            if count > 1:
+                table[key] = None
+    value = table.get(name)
+    if value is None:
+        return None
+    sym = ctx.symbol(value)
+    return sym if sym is not None and sym[0] in ("call", "inst") else None
 
 
 def call_symbol(ctx, call: ast.Call) -> Sym:
