@@ -324,7 +324,7 @@ class IndexEnv(Env):
         self._blocks[key] = _ON_PATH
         result = None
         quiet = set(info.quiet_calls)
-        dead = info.dead_lines
+        dead = info.uncounted_lines
         calls = [c for c in info.calls
                  if (c[1], c[2]) not in quiet and not any(a <= c[1] <= b for a, b in dead)]
         for sym, _line, _col in calls:  # a direct blocking call first: the shortest chain

@@ -29,9 +29,10 @@ class FunctionInfo:
     calls: List[Tuple[Sym, int, int]] = field(default_factory=list)
     # Filled by the AIO2 rules' walk: calls that do not block given their
     # arguments (`lock.acquire(blocking=False)`), as (line, col), and line
-    # ranges that never run (`if TYPE_CHECKING:` bodies).
+    # ranges whose calls the transitive blocking summary does not count
+    # (`if TYPE_CHECKING:` bodies; branches on a parameter's type).
     quiet_calls: List[Tuple[int, int]] = field(default_factory=list)
-    dead_lines: List[Tuple[int, int]] = field(default_factory=list)
+    uncounted_lines: List[Tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass

@@ -17,6 +17,32 @@ def _is_type_checking(test: ast.AST) -> bool:
     return False
 
 
+_TYPE_TESTS = frozenset({"isinstance", "hasattr", "callable"})
+
+
+def _tests_parameter_type(test: ast.AST, fn) -> bool:
+    """`isinstance(p, ...)`, `hasattr(p, ...)`, `callable(p)` (possibly
+    negated or combined) on a parameter of the function."""
+    params = {a.arg for a in _params(fn.node)}
+    for node in ast.walk(test):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _TYPE_TESTS \
+                and node.args and isinstance(node.args[0], ast.Name) and node.args[0].id in params:
+            return True
+    return False
+
+
+def _params(node: ast.AST) -> list:
+    args = getattr(node, "args", None)
+    if args is None:
+        return []
+    out = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+    if args.vararg:
+        out.append(args.vararg)
+    if args.kwarg:
+        out.append(args.kwarg)
+    return out
+
+
 class BlockingProjectCall(Rule):
     code = "AIO208"
     name = "blocking-project-call"
@@ -33,8 +59,10 @@ class BlockingProjectCall(Rule):
         to any depth (40 calls), and the message shows the chain
         (`load_settings() -> read_file() -> open()`). Generators, functions
         behind decorators it does not know, calls made only under
-        `if TYPE_CHECKING:` and calls that are non-blocking by their
-        arguments are not followed. Calls to names listed in
+        `if TYPE_CHECKING:`, calls in a branch on a parameter's type
+        (`if isinstance(fp, io.IOBase): ... else: open(fp)`: whether they
+        run depends on the caller's argument) and calls that are
+        non-blocking by their arguments are not counted. Calls to names listed in
         `extra-blocking-calls` are reported here too; names listed in
         `allowed-blocking-calls` (APIs or project functions) are never
         reported or followed.
@@ -64,10 +92,16 @@ class BlockingProjectCall(Rule):
             else:
                 self._note_sync_call(node, ctx)
         elif t is ast.If:
+            fn = ctx.function
+            if fn is None or fn.info is None or not node.body:
+                return
             if _is_type_checking(node.test):
-                fn = ctx.function
-                if fn is not None and fn.info is not None and node.body:
-                    fn.info.dead_lines.append((node.body[0].lineno, node.body[-1].end_lineno or node.lineno))
+                fn.info.uncounted_lines.append((node.body[0].lineno, node.body[-1].end_lineno or node.lineno))
+            elif not fn.is_async and _tests_parameter_type(node.test, fn):
+                # `if isinstance(fp, io.IOBase): ... else: open(fp)`: whether
+                # it blocks depends on what the caller passes; unproven.
+                last = (node.orelse or node.body)[-1]
+                fn.info.uncounted_lines.append((node.body[0].lineno, last.end_lineno or node.lineno))
         elif t is ast.Yield or t is ast.YieldFrom:
             fn = ctx.function
             if fn is not None and fn.info is not None:
