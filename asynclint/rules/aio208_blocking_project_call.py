@@ -20,10 +20,22 @@ def _is_type_checking(test: ast.AST) -> bool:
 _TYPE_TESTS = frozenset({"isinstance", "hasattr", "callable"})
 
 
-def _tests_parameter_type(test: ast.AST, fn) -> bool:
+def _is_method(ctx, fn) -> bool:
+    scopes = ctx.scopes
+    for i in range(len(scopes) - 1, 0, -1):
+        if scopes[i] is fn:
+            return scopes[i - 1].kind == "class"
+    return False
+
+
+def _tests_parameter_type(test: ast.AST, fn, method: bool) -> bool:
     """`isinstance(p, ...)`, `hasattr(p, ...)`, `callable(p)` (possibly
-    negated or combined) on a parameter of the function."""
-    params = {a.arg for a in _params(fn.node)}
+    negated or combined) on a parameter the caller passes (not `self`/`cls`:
+    `hasattr(self, "_cache")` tests the object's state, not an argument)."""
+    params = _params(fn.node)
+    if method and params:
+        params = params[1:]
+    params = {a.arg for a in params}
     for node in ast.walk(test):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _TYPE_TESTS \
                 and node.args and isinstance(node.args[0], ast.Name) and node.args[0].id in params:
@@ -97,7 +109,7 @@ class BlockingProjectCall(Rule):
                 return
             if _is_type_checking(node.test):
                 fn.info.uncounted_lines.append((node.body[0].lineno, node.body[-1].end_lineno or node.lineno))
-            elif not fn.is_async and _tests_parameter_type(node.test, fn):
+            elif not fn.is_async and _tests_parameter_type(node.test, fn, _is_method(ctx, fn)):
                 # `if isinstance(fp, io.IOBase): ... else: open(fp)`: whether
                 # it blocks depends on what the caller passes; unproven.
                 last = (node.orelse or node.body)[-1]
