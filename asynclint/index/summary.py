@@ -27,6 +27,12 @@ class FunctionInfo:
     is_generator: bool = False
     # Filled by the engine walk for cross-function analyses: (Sym, line, col)
     calls: List[Tuple[Sym, int, int]] = field(default_factory=list)
+    # Filled by the AIO2 rules' walk: calls that do not block given their
+    # arguments (`lock.acquire(blocking=False)`), as (line, col), and line
+    # ranges whose calls the transitive blocking summary does not count
+    # (`if TYPE_CHECKING:` bodies; branches on a parameter's type).
+    quiet_calls: List[Tuple[int, int]] = field(default_factory=list)
+    uncounted_lines: List[Tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass

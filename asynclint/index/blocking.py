@@ -1,0 +1,569 @@
+"""Blocking calls: which API a call reaches, and which project sync functions
+block (the AIO2xx family).
+
+Phase 1 (`LocalEnv`) classifies a call from what one file shows: the dotted
+name of the callee through imports, or `Class.method` when the receiver's
+class is known (`s = requests.Session()`, a parameter annotated
+`redis.Redis`, `with sqlite3.connect(p) as db`). What needs other modules
+(attributes set in `__init__`, values imported from another module, return
+annotations of project functions) is deferred to phase 2, where `IndexEnv`
+answers the same questions through the `ProjectIndex`.
+
+The transitive summary (`IndexEnv.blocks`) answers "does this project sync
+function block?" from the calls the engine records for every function
+(`FunctionInfo.calls`): a function blocks when one of its calls is a
+catalogued blocking API, or a call to another project sync function that
+blocks. It is memoized per function; a function on the current path of the
+search (a cycle) counts as not blocking for that path.
+"""
+from __future__ import annotations
+
+import ast
+import sys
+from typing import Dict, List, Optional, Tuple, Union
+
+from ..context import dotted
+from ..knowledge import blocking as K
+from .queries import query
+from .summary import FunctionInfo, Sym
+
+# name -> (code, alternative)
+CATALOGUE: Dict[str, Tuple[str, str]] = {
+    name: (code, alt) for code, table in K.FAMILIES.items() for name, alt in table.items()
+}
+# "redis.Redis" -> (code, alternative) for `Class.*` entries
+WILDCARDS: Dict[str, Tuple[str, str]] = {
+    name[:-2]: hit for name, hit in CATALOGUE.items() if name.endswith(".*")
+}
+# code -> last components of its names (phase-1 pre-filter for deferring)
+LAST_NAMES: Dict[str, frozenset] = {
+    code: frozenset(n.rsplit(".", 1)[1] for n in table if not n.endswith(".*"))
+    for code, table in K.FAMILIES.items()
+}
+HAS_WILDCARD = frozenset(code for name, (code, _) in CATALOGUE.items() if name.endswith(".*"))
+STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"builtins"}
+
+TypeRef = Union[str, Tuple[str, str, str], None]  # dotted external class, or ("class", module, qualname)
+MAX_DEPTH = 12
+
+
+def canonical(name: Optional[str]) -> Optional[str]:
+    if name is None:
+        return None
+    return K.ALIASES.get(name, name)
+
+
+def catalogue_hit(name: str) -> Optional[Tuple[str, str]]:
+    hit = CATALOGUE.get(name)
+    if hit is not None:
+        return hit
+    cls, _, method = name.rpartition(".")
+    if cls in WILDCARDS and not method.startswith("_") and method not in K.ANY_METHOD_EXCEPT.get(cls, ()):
+        return WILDCARDS[cls]
+    return None
+
+
+def short(name: str) -> str:
+    return name[len("builtins."):] if name.startswith("builtins.") else name
+
+
+def knobs_of(config) -> tuple:
+    """(extra, allowed) names from config: plain data, carried by queries."""
+    extra = tuple(sorted(getattr(config, "extra_blocking_calls", None) or ()))
+    allowed = tuple(sorted(getattr(config, "allowed_blocking_calls", None) or ()))
+    return (extra, allowed)
+
+
+class Env:
+    """Name and type questions; subclasses answer them with or without the
+    project index."""
+
+    def __init__(self, knobs: tuple):
+        self.extra = frozenset(knobs[0])
+        self.allowed = frozenset(knobs[1])
+
+    # -- to override --
+    def name(self, sym: Sym) -> Optional[str]:
+        return dotted(sym)
+
+    def project_class(self, sym: Sym) -> Optional[Tuple[str, str, str]]:
+        return None
+
+    def project_function(self, sym: Sym, depth: int = 0) -> Optional[Tuple[str, str, FunctionInfo]]:
+        return None
+
+    def class_attr(self, cls: Tuple[str, str, str], attr: str) -> Sym:
+        return None
+
+    def project_module(self, sym: Sym) -> Optional[str]:
+        return None
+
+    def value(self, sym: Sym) -> Sym:
+        return None
+
+    # -- shared --
+    def type_of(self, sym: Sym, depth: int = 0) -> TypeRef:
+        """The class of the value `sym` stands for, when known."""
+        if sym is None or depth > MAX_DEPTH:
+            return None
+        kind = sym[0]
+        if kind == "call":
+            func = sym[1]
+            cls = self.project_class(func)
+            if cls is not None:
+                return cls
+            fn = self.project_function(func, depth + 1)
+            if fn is not None:
+                return self.type_of(fn[2].returns, depth + 1) if fn[2].returns else None
+            names = self.callee_names(func, depth + 1)
+            for name in names:
+                if name in K.RETURNS:
+                    return K.RETURNS[name]
+            return names[0] if names else None
+        if kind == "inst":
+            cls = self.project_class(sym[1])
+            if cls is not None:
+                return cls
+            return canonical(self.name(sym[1]))
+        if kind == "attr":
+            module = self.project_module(sym[1])
+            if module is not None:  # `clients.session` with `session = requests.Session()` there
+                return self.type_of(("global", module, sym[2]), depth + 1)
+            base = self.type_of(sym[1], depth + 1)
+            if isinstance(base, str):
+                return K.ATTRIBUTE_TYPES.get(base)
+            if base is not None:
+                return self.type_of(self.class_attr(base, sym[2]), depth + 1)
+            return None
+        if kind == "global":
+            value = self.value(sym)
+            return self.type_of(value, depth + 1) if value is not None else None
+        return None
+
+    def callee_names(self, func: Sym, depth: int = 0) -> List[str]:
+        """Dotted names a called expression may go by: its plain name, and
+        `Class.method` when the receiver's class is known."""
+        out = []
+        name = canonical(self.name(func))
+        if name is not None:
+            out.append(name)
+        if func is not None and func[0] == "attr":
+            recv = self.type_of(func[1], depth + 1)
+            if isinstance(recv, str):
+                out.append(f"{recv}.{func[2]}")
+        return out
+
+    def classify(self, func: Sym) -> Optional[Tuple[str, str, str]]:
+        """(code, api, alternative) when calling `func` blocks; extra names
+        from config report as AIO208."""
+        if func is None:
+            return None
+        for name in self.callee_names(func):
+            if name in self.allowed:
+                return None
+            hit = catalogue_hit(name)
+            if hit is not None:
+                return (hit[0], name, hit[1])
+            if name in self.extra:
+                return ("AIO208", name, "`await asyncio.to_thread(...)`")
+        return None
+
+
+class LocalEnv(Env):
+    """Phase 1: dotted names only."""
+
+
+class IndexEnv(Env):
+    """Phase 2: names and types through the project index."""
+
+    def __init__(self, index, knobs: tuple):
+        super().__init__(knobs)
+        self.index = index
+        self._resolved: Dict[Sym, object] = {}
+        self._blocks: Dict[Tuple[str, str], object] = {}
+        self._tainted = False
+        self._budget = 20000
+        self._types: Dict[Sym, TypeRef] = {}
+
+    def _resolve(self, sym: Sym):
+        try:
+            return self._resolved[sym]
+        except KeyError:
+            pass
+        except TypeError:  # unhashable: never with well-formed symbols
+            return self.index.resolve(sym)
+        target = self.index.resolve(sym)
+        self._resolved[sym] = target
+        return target
+
+    def name(self, sym: Sym) -> Optional[str]:
+        if sym is None:
+            return None
+        target = self._resolve(sym)
+        if target.kind == "external":
+            return target.qualname
+        if target.kind in ("function", "class", "module"):
+            return target.dotted
+        return None
+
+    def project_class(self, sym: Sym):
+        if sym is None:
+            return None
+        target = self._resolve(sym)
+        if target.kind == "class":
+            return ("class", target.module, target.qualname)
+        return None
+
+    def type_of(self, sym: Sym, depth: int = 0) -> TypeRef:
+        try:
+            return self._types[sym]
+        except KeyError:
+            pass
+        except TypeError:
+            return None
+        if depth > MAX_DEPTH:
+            return None
+        self._types[sym] = None  # a self-referencing attribute ends here
+        found = super().type_of(sym, depth)
+        self._types[sym] = found
+        return found
+
+    def project_function(self, sym: Sym, depth: int = 0):
+        if sym is None or depth > MAX_DEPTH:
+            return None
+        target = self._resolve(sym)
+        if target.kind == "function":
+            info = self.index.function(target.module, target.qualname)
+            return (target.module, target.qualname, info) if info is not None else None
+        if sym[0] == "attr":
+            recv = self.type_of(sym[1], depth + 1)
+            if isinstance(recv, tuple):
+                found = self.index.find_method(recv[1], recv[2], sym[2])
+                if found is not None:
+                    info = self.index.function(*found)
+                    if info is not None:
+                        return (found[0], found[1], info)
+        return None
+
+    def project_module(self, sym: Sym) -> Optional[str]:
+        if sym is None or sym[0] not in ("module", "global", "attr"):
+            return None
+        target = self._resolve(sym)
+        return target.module if target.kind == "module" else None
+
+    def class_attr(self, cls, attr: str) -> Sym:
+        for mod, qual in self.index.mro(cls[1], cls[2]):
+            info = self.index.klass(mod, qual)
+            if info is not None and attr in info.attrs:
+                return info.attrs[attr]
+        return None
+
+    def value(self, sym: Sym) -> Sym:
+        seen = 0
+        while sym is not None and sym[0] == "global" and seen < 10:
+            summary = self.index.modules.get(sym[1])
+            if summary is None:
+                return None
+            bound = summary.bindings.get(sym[2])
+            if bound is None or bound == sym:
+                return None
+            sym = bound
+            seen += 1
+        return sym if sym is not None and sym[0] in ("call", "inst") else None
+
+    # -- the transitive summary --
+    def callee(self, func: Sym) -> Optional[Tuple[str, str, FunctionInfo]]:
+        """The project sync function a call runs, with its body executed at
+        call time (not a generator, no unknown decorator)."""
+        fn = self.project_function(func)
+        if fn is None:
+            cls = self.project_class(func)
+            if cls is None:
+                return None
+            found = self.index.find_method(cls[1], cls[2], "__init__")
+            if found is None:
+                return None
+            info = self.index.function(*found)
+            fn = (found[0], found[1], info) if info is not None else None
+            if fn is None:
+                return None
+        info = fn[2]
+        if info.is_async or info.is_generator:
+            return None
+        if f"{fn[0]}.{fn[1]}" in self.allowed:
+            return None
+        for deco in info.decorators:
+            if deco is not None and deco[0] == "call":
+                deco = deco[1]
+            if canonical(self.name(deco)) not in K.TRANSPARENT_DECORATORS:
+                return None
+        return fn
+
+    def blocks(self, module: str, qualname: str, info: FunctionInfo, depth: int = 0) -> Optional[List[str]]:
+        """The chain of calls by which the function blocks, or None.
+
+        Positive answers are always memoized. A negative answer that relied
+        on a function still on the search path (a cycle) or on the depth or
+        work limits is provisional and not memoized, so the order of queries
+        never changes an answer."""
+        key = (module, qualname)
+        if depth == 0:
+            self._budget = 20000
+        found = self._blocks.get(key, _UNSEEN)
+        if found is _ON_PATH:
+            self._tainted = True
+            return None
+        if found is not _UNSEEN:
+            return found
+        self._budget -= 1
+        if depth > 40 or self._budget <= 0:
+            self._tainted = True
+            return None
+        outer_taint = self._tainted
+        self._tainted = False
+        self._blocks[key] = _ON_PATH
+        result = None
+        quiet = set(info.quiet_calls)
+        dead = info.uncounted_lines
+        calls = [c for c in info.calls
+                 if (c[1], c[2]) not in quiet and not any(a <= c[1] <= b for a, b in dead)]
+        for sym, _line, _col in calls:  # a direct blocking call first: the shortest chain
+            hit = self.classify(sym)
+            if hit is not None:
+                result = [short(hit[1]) + "()"]
+                break
+        if result is None:
+            for sym, _line, _col in calls:
+                fn = self.callee(sym)
+                if fn is None or (fn[0], fn[1]) == key:
+                    continue
+                sub = self.blocks(fn[0], fn[1], fn[2], depth + 1)
+                if sub is not None:
+                    result = [display_function(fn[1])] + sub
+                    break
+        if result is None and self._tainted:
+            del self._blocks[key]
+        else:
+            self._blocks[key] = result
+        self._tainted = outer_taint or (self._tainted and result is None)
+        return result
+
+
+_UNSEEN = object()
+_ON_PATH = object()
+
+
+def display_function(qualname: str) -> str:
+    return qualname.replace(".<locals>.", ".") + "()"
+
+
+def env_for(index, knobs: tuple) -> IndexEnv:
+    envs = index.__dict__.setdefault("_aio2_envs", {})
+    env = envs.get(knobs)
+    if env is None:
+        env = envs[knobs] = IndexEnv(index, knobs)
+    return env
+
+
+# -- phase 1 helpers (used by the rules) ------------------------------------------
+def nonblocking_by_args(name: str, call: ast.Call) -> bool:
+    """True when the arguments make the catalogued call return at once
+    (`lock.acquire(blocking=False)`, `q.get(False)`, `os.waitpid(p, os.WNOHANG)`)."""
+    specs = K.NONBLOCKING_ARGS.get(name)
+    if not specs:
+        return False
+    for pos, keyword, values in specs:
+        arg = None
+        if pos is not None and pos < len(call.args) and not any(
+                isinstance(a, ast.Starred) for a in call.args[:pos + 1]):
+            arg = call.args[pos]
+        else:
+            for kw in call.keywords:
+                if kw.arg == keyword:
+                    arg = kw.value
+        if arg is None:
+            continue
+        if isinstance(arg, ast.Constant) and not isinstance(arg.value, str) and any(
+                arg.value == v and type(arg.value) in (bool, int, float) for v in values if not isinstance(v, str)):
+            return True
+        names = {n.id for n in ast.walk(arg) if isinstance(n, ast.Name)} | {
+            n.attr for n in ast.walk(arg) if isinstance(n, ast.Attribute)}
+        if names & {v for v in values if isinstance(v, str)}:
+            return True
+    return False
+
+
+def may_be_nonblocking(call: ast.Call) -> bool:
+    func = call.func
+    last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    return last in K.NONBLOCKING_ARG_ATTRS
+
+
+def with_bound_symbol(ctx, name: str, depth: int = 0) -> Sym:
+    """The symbol of `x` in `with EXPR as x:` around the current node: the
+    context manager's `__enter__` returns itself for every class in the
+    catalogue (sessions, connections, cursors, files, pools)."""
+    for parent in reversed(ctx.parents):
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            return None
+        if isinstance(parent, ast.With):
+            for item in parent.items:
+                if isinstance(item.optional_vars, ast.Name) and item.optional_vars.id == name:
+                    sym = expr_symbol(ctx, item.context_expr, depth + 1)
+                    return sym if sym is not None and sym[0] in ("call", "inst") else None
+    return None
+
+
+def expr_symbol(ctx, node: ast.AST, depth: int = 0) -> Sym:
+    """`ctx.symbol(node)`, also through names bound by `with ... as x`."""
+    sym = ctx.symbol(node)
+    if sym is not None or depth > 6:
+        return sym
+    if isinstance(node, ast.Attribute):
+        base = expr_symbol(ctx, node.value, depth + 1)
+        return ("attr", base, node.attr) if base is not None else None
+    if isinstance(node, ast.Call):
+        func = expr_symbol(ctx, node.func, depth + 1)
+        return ("call", func) if func is not None else None
+    if isinstance(node, ast.Name) and ctx.lookup(node.id) is None:
+        return with_bound_symbol(ctx, node.id, depth + 1) or unpacked_symbol(ctx, node.id)
+    return None
+
+
+def unpacked_symbol(ctx, name: str) -> Sym:
+    """`p` after `(p, q) = (Path("a"), Path("b"))` in the current function
+    (the engine binds only plain `name = value` targets). Computed once per
+    function; a name unpacked twice is ambiguous and stays unknown."""
+    fn = ctx.function
+    if fn is None or fn.kind != "function":
+        return None
+    table = fn.state.get("AIO2-unpacked")
+    if table is None:
+        table = fn.state["AIO2-unpacked"] = {}
+        seen: Dict[str, int] = {}
+        stack = list(fn.node.body)
+        while stack:
+            node = stack.pop()
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                continue
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, value = node.targets[0], node.value
+                if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) \
+                        and len(target.elts) == len(value.elts) \
+                        and not any(isinstance(e, ast.Starred) for e in (*target.elts, *value.elts)):
+                    for t, v in zip(target.elts, value.elts):
+                        if isinstance(t, ast.Name):
+                            seen[t.id] = seen.get(t.id, 0) + 1
+                            table[t.id] = v
+            stack.extend(ast.iter_child_nodes(node))
+        for key, count in seen.items():
+            if count > 1:
+                table[key] = None
+    value = table.get(name)
+    if value is None:
+        return None
+    sym = ctx.symbol(value)
+    return sym if sym is not None and sym[0] in ("call", "inst") else None
+
+
+def call_symbol(ctx, call: ast.Call) -> Sym:
+    """The callee's symbol, with names bound by an enclosing `with ... as x`."""
+    return expr_symbol(ctx, call.func)
+
+
+def needs_index(sym: Sym) -> bool:
+    """The symbol involves a project name phase 1 cannot see through."""
+    while sym is not None:
+        kind = sym[0]
+        if kind == "global":
+            return sym[1].split(".", 1)[0] not in STDLIB
+        if kind == "module":
+            return sym[1].split(".", 1)[0] not in STDLIB
+        if kind in ("attr", "call", "inst", "await"):
+            sym = sym[1]
+            continue
+        return False
+    return False
+
+
+def is_offloaded_or_awaited(ctx, call: ast.Call) -> bool:
+    """The call's result is awaited or used as an async context/iterator:
+    it is an async API (our type guess is wrong), not a blocking one."""
+    parent = ctx.parent
+    if isinstance(parent, ast.Await):
+        return True
+    if isinstance(parent, ast.withitem):
+        grand = ctx.parents[-2] if len(ctx.parents) > 1 else None
+        return isinstance(grand, ast.AsyncWith)
+    if isinstance(parent, ast.AsyncFor) and parent.iter is call:
+        return True
+    if isinstance(parent, ast.comprehension) and parent.is_async and parent.iter is call:
+        return True
+    return False
+
+
+_NONBLOCKING_ERRORS = frozenset({"BlockingIOError", "SSLWantReadError", "SSLWantWriteError"})
+# Calls worth checking for a `try: ... except BlockingIOError` around them.
+NONBLOCKING_MODE_ATTRS = frozenset({"connect", "recv", "recv_into", "recvfrom", "recvfrom_into", "send", "sendall",
+                                    "sendto", "accept", "read", "readline", "write", "flush", "sendfile"})
+
+
+def expects_nonblocking(ctx) -> bool:
+    """The call sits in the body of a `try` that handles `BlockingIOError`
+    (or an SSL want-read/want-write error): the code runs on a non-blocking
+    socket or pipe and handles "would block" itself."""
+    parents = ctx.parents
+    for i in range(len(parents) - 1, -1, -1):
+        node = parents[i]
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            return False
+        if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            child = parents[i + 1] if i + 1 < len(parents) else None
+            if child is None or child not in node.body:
+                continue
+            for handler in node.handlers:
+                if handler.type is None:
+                    continue
+                names = {n.id for n in ast.walk(handler.type) if isinstance(n, ast.Name)} | {
+                    n.attr for n in ast.walk(handler.type) if isinstance(n, ast.Attribute)}
+                if names & _NONBLOCKING_ERRORS:
+                    return True
+    return False
+
+
+# -- phase 2 queries ------------------------------------------------------------------
+def _guarded(fn):
+    """A pathological project (huge self-referencing chains) must not crash
+    the run: no answer is "no finding"."""
+    def run(*args):
+        try:
+            return fn(*args)
+        except RecursionError:
+            return None
+    run.__name__ = fn.__name__
+    return run
+
+
+@query("aio2-direct")
+@_guarded
+def _direct(index, module: str, code: str, func: Sym, knobs: tuple):
+    env = env_for(index, knobs)
+    hit = env.classify(func)
+    if hit is None or hit[0] != code:
+        return None
+    return {"api": f" (`{short(hit[1])}`)", "alternative": hit[2]}
+
+
+@query("aio2-transitive")
+@_guarded
+def _transitive(index, module: str, func: Sym, knobs: tuple):
+    env = env_for(index, knobs)
+    if env.classify(func) is not None:
+        return None  # a catalogued API: the family's own rule reports it
+    fn = env.callee(func)
+    if fn is None:
+        return None
+    chain = env.blocks(fn[0], fn[1], fn[2])
+    if chain is None:
+        return None
+    return {"chain": " -> ".join([display_function(fn[1])] + chain)}

@@ -1,0 +1,184 @@
+"""What the AIO2xx rules share: one classification per call (cached on the
+node, so the family costs one lookup per call however many rules run), the
+phase-1 bookkeeping the transitive pass needs, and the common check."""
+from __future__ import annotations
+
+import ast
+from typing import Optional
+
+from ..diagnostics import Applicability, Fix, Fixability
+from ..index import blocking as B
+from ..index.blocking import LocalEnv, knobs_of
+from .base import Rule
+
+_CACHE_ATTR = "_asynclint_aio2"
+_MISS = ("none",)
+
+
+def local_env(ctx) -> LocalEnv:
+    state = ctx.scopes[0].state
+    env = state.get("AIO2-env")
+    if env is None:
+        env = state["AIO2-env"] = LocalEnv(knobs_of(ctx.options))
+        state["AIO2-knobs"] = knobs_of(ctx.options)
+    return env
+
+
+def knobs(ctx) -> tuple:
+    local_env(ctx)
+    return ctx.scopes[0].state["AIO2-knobs"]
+
+
+def analyse(ctx, call: ast.Call) -> tuple:
+    """("hit", code, api, alternative) | ("defer", sym) | ("none",)."""
+    cached = getattr(call, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    result = _MISS
+    awaited = B.is_offloaded_or_awaited(ctx, call)
+    sym = B.call_symbol(ctx, call)
+    if sym is not None:
+        env = local_env(ctx)
+        hit = env.classify(sym)
+        if hit is not None:
+            # Awaited (`await x.get()`, `async with x.open()`): when the API
+            # was recognised by its receiver's type, the type guess is wrong
+            # (an async client); a plain dotted name (`open`, `requests.get`)
+            # is certain, and awaiting it is a bug on top.
+            by_type = hit[1] != B.canonical(env.name(sym))
+            if not ((awaited and by_type) or B.nonblocking_by_args(hit[1], call)
+                    or _already_reported_file(ctx, call, hit[1])
+                    or (_last(call.func) in B.NONBLOCKING_MODE_ATTRS and B.expects_nonblocking(ctx))):
+                result = ("hit", *hit)
+        elif not awaited and B.needs_index(sym) and not (_last(call.func) in B.NONBLOCKING_MODE_ATTRS
+                                                         and B.expects_nonblocking(ctx)):
+            result = ("defer", sym)
+    setattr(call, _CACHE_ATTR, result)
+    return result
+
+
+def _last(func: ast.AST) -> Optional[str]:
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, ast.Name):
+        return func.id
+    return None
+
+
+def _already_reported_file(ctx, call: ast.Call, api: str) -> bool:
+    """`f.write()` / `json.load(f)` on a file object bound in this async
+    function: when it opened it, the opening call is the finding and this one
+    would only repeat it; when it is a parameter, nothing shows it is a disk
+    file rather than a buffer."""
+    if api.startswith("io.IOBase."):
+        target = call.func.value if isinstance(call.func, ast.Attribute) else None
+    elif api in _FILE_ARGUMENT:
+        index = _FILE_ARGUMENT[api]
+        target = call.args[index] if len(call.args) > index else None
+    else:
+        return False
+    fn = ctx.function
+    return isinstance(target, ast.Name) and fn is not None and target.id in fn.bindings
+
+
+# Serialisers that read or write a file object given as this positional argument.
+_FILE_ARGUMENT = {"json.load": 0, "pickle.load": 0, "marshal.load": 0,
+                  "json.dump": 1, "pickle.dump": 1, "marshal.dump": 1}
+
+
+def note_self_attribute(node: ast.AST, ctx) -> None:
+    """`self.db = sqlite3.connect(...)` in a method: record the attribute's
+    value on the class summary (phase 2 reads it for `self.db.execute()`)."""
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    value = node.value
+    if value is None and isinstance(node, ast.AnnAssign):
+        sym = ctx.annotation_symbol(node.annotation)
+    else:
+        sym = None
+    for target in targets:
+        if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)):
+            continue
+        owner = ctx.lookup(target.value.id)
+        if owner is None or owner[0] != "inst" or owner[1] is None or owner[1][0] != "global":
+            continue
+        if owner[1][1] != ctx.module.name:
+            continue
+        info = ctx.module.classes.get(owner[1][2])
+        if info is None or target.attr in info.attrs:
+            continue
+        if sym is None:
+            if isinstance(node, ast.AnnAssign):
+                sym = ctx.annotation_symbol(node.annotation)
+            if sym is None and value is not None:
+                sym = ctx.symbol(value)
+        if sym is not None and sym[0] in ("call", "inst", "global", "attr"):
+            info.attrs[target.attr] = sym
+
+
+def source(node: ast.AST) -> str:
+    text = ast.unparse(node)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def api_note(call: ast.Call, api: str) -> str:
+    shown = B.short(api)
+    text = source(call.func)
+    if text == shown:
+        return ""
+    return f" (`{shown}`)"
+
+
+def fix_if_possible(ctx, fix):
+    """No `await` can be added inside a generator expression (it would turn
+    it into an async generator): no fix there."""
+    for parent in reversed(ctx.parents):
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            break
+        if isinstance(parent, ast.GeneratorExp):
+            return None
+    return fix
+
+
+TO_THREAD = Fix("run it in a thread: `await asyncio.to_thread(...)`", Applicability.UNSAFE, ("to-thread",))
+
+
+class BlockingCallRule(Rule):
+    """A direct call in async code to a catalogued blocking API of one family."""
+
+    message = "`{call}(...)`{api} blocks the event loop; use {alternative}"
+    fixable = Fixability.SOMETIMES
+    fix_applicability = Applicability.UNSAFE
+    node_types = (ast.Call, ast.Assign, ast.AnnAssign)
+    fix: Optional[Fix] = TO_THREAD
+
+    def check(self, node: ast.AST, ctx) -> None:
+        if type(node) is not ast.Call:
+            note_self_attribute(node, ctx)
+            return
+        if not ctx.in_async:
+            return
+        result = analyse(ctx, node)
+        kind = result[0]
+        if kind == "hit":
+            if result[1] == self.code:
+                ctx.report(node, fix=fix_if_possible(ctx, self.fix), call=source(node.func), api=api_note(node, result[2]),
+                           alternative=result[3])
+        elif kind == "defer":
+            sym = result[1]
+            if self._may_match(sym, node):
+                ctx.report_if(("aio2-direct", self.code, sym, knobs(ctx)), node, fix=fix_if_possible(ctx, self.fix),
+                              call=source(node.func))
+
+    def _may_match(self, sym, call: ast.Call) -> bool:
+        last = sym[2] if sym[0] == "attr" else sym[2] if sym[0] == "global" else None
+        if last is None:
+            return False
+        if last in B.LAST_NAMES[self.code]:
+            pass
+        elif not (self.code in B.HAS_WILDCARD and sym[0] == "attr" and not last.startswith("_")):
+            return False
+        if last in B.K.NONBLOCKING_ARG_ATTRS:
+            for name in B.K.NONBLOCKING_ARGS:
+                if name.rsplit(".", 1)[1] == last and B.nonblocking_by_args(name, call):
+                    return False
+        return True

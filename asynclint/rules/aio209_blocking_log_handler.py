@@ -1,0 +1,99 @@
+"""AIO209: network logging handlers in an asyncio program."""
+from __future__ import annotations
+
+import ast
+
+from ..index.queries import query
+from ..knowledge.blocking import BLOCKING_LOG_HANDLERS, SYSLOG_HANDLER
+from .base import Rule
+
+
+@query("aio2-asyncio-program")
+def _asyncio_program(index, module: str):
+    cached = index.__dict__.get("_aio2_asyncio_program")
+    if cached is None:
+        cached = any(info.is_async for summary in index.modules.values() for info in summary.functions.values())
+        index.__dict__["_aio2_asyncio_program"] = cached
+    return {} if cached else None
+
+
+def _is_stream(node: ast.AST) -> bool:
+    if isinstance(node, ast.Attribute):
+        return node.attr == "SOCK_STREAM"
+    if isinstance(node, ast.Name):
+        return node.id == "SOCK_STREAM"
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return "SOCK_STREAM" in node.value
+    return False
+
+
+class BlockingLogHandler(Rule):
+    code = "AIO209"
+    name = "blocking-log-handler"
+    summary = "Network logging handler (SMTP, HTTP, TCP socket/syslog) in an asyncio program"
+    message = (
+        "`{handler}` sends each log record over the network from the thread that logs, "
+        "stalling the event loop; log through a `QueueHandler` and run this handler in a `QueueListener`"
+    )
+    node_types = (ast.Call, ast.Dict)
+    why = """
+        Logging calls are synchronous: a handler's `emit()` runs in the thread
+        that logs. `SMTPHandler` (a full SMTP conversation per record),
+        `HTTPHandler`, `SocketHandler` and a `SysLogHandler` over TCP
+        (`socktype=socket.SOCK_STREAM`) do network I/O in `emit()`, so every
+        `logger.error(...)` in a coroutine blocks the event loop, for
+        seconds when the server is slow. Configure a
+        `logging.handlers.QueueHandler` instead and let a `QueueListener`
+        thread own the network handler. Reported where the handler is
+        constructed or named in a `dictConfig` dict (`"class":
+        "logging.handlers.SMTPHandler"`) or a `fileConfig` section given as
+        a dict (`"class": "handlers.SMTPHandler"`), when the project defines
+        coroutines. UDP handlers (`DatagramHandler`, the default
+        `SysLogHandler`) are not flagged.
+    """
+    bad_example = """
+        handler = logging.handlers.SMTPHandler("mail.example.com", "app@example.com", ["ops@example.com"], "error")
+        logging.getLogger().addHandler(handler)
+    """
+    good_example = """
+        log_queue = queue.SimpleQueue()
+        logging.getLogger().addHandler(logging.handlers.QueueHandler(log_queue))
+        smtp = logging.handlers.SMTPHandler("mail.example.com", "app@example.com", ["ops@example.com"], "error")
+        listener = logging.handlers.QueueListener(log_queue, smtp)
+        listener.start()
+    """
+    fix_notes = "No automatic fix: moving a handler behind a queue changes the logging set-up."
+
+    def check(self, node: ast.AST, ctx) -> None:
+        if type(node) is ast.Call:
+            name = ctx.qualified_name(node.func)
+            if name in BLOCKING_LOG_HANDLERS or (name == SYSLOG_HANDLER and self._syslog_tcp(node)):
+                if self._inside_queue_listener(ctx):
+                    return
+                ctx.report_if(("aio2-asyncio-program",), node, handler=name.rsplit(".", 1)[1])
+            return
+        keys = {k.value: v for k, v in zip(node.keys, node.values)
+                if isinstance(k, ast.Constant) and isinstance(k.value, str)}
+        cls = keys.get("class")
+        if not (isinstance(cls, ast.Constant) and isinstance(cls.value, str)):
+            return
+        name = cls.value.removeprefix("ext://")
+        if name.startswith("handlers."):  # fileConfig resolves class names inside `logging`
+            name = "logging." + name
+        if name in BLOCKING_LOG_HANDLERS or (name == SYSLOG_HANDLER and "socktype" in keys
+                                             and _is_stream(keys["socktype"])):
+            ctx.report_if(("aio2-asyncio-program",), cls, handler=name.rsplit(".", 1)[1])
+
+    @staticmethod
+    def _syslog_tcp(call: ast.Call) -> bool:
+        for kw in call.keywords:
+            if kw.arg == "socktype":
+                return _is_stream(kw.value)
+        return len(call.args) >= 3 and _is_stream(call.args[2])
+
+    @staticmethod
+    def _inside_queue_listener(ctx) -> bool:
+        parent = ctx.parent
+        if isinstance(parent, ast.Call):
+            return (ctx.qualified_name(parent.func) or "").endswith("QueueListener")
+        return False
