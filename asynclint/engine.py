@@ -24,7 +24,7 @@ from . import __version__, noqa
 from .config import Config
 from .context import Context, Pending, Scope
 from .diagnostics import Diagnostic, Severity
-from .index import queries
+from .index import facts, queries
 from .index.modules import module_name
 from .index.project import ProjectIndex
 from .index.summary import ModuleSummary, summarise
@@ -135,6 +135,10 @@ class Walker:
             scope = ctx.scope
             if scope.kind != "module":
                 ctx.bind(node.name, ("global", ctx.module.name, _child_prefix(scope) + node.name))
+        elif t is ast.Return:
+            facts.note_return(ctx, node)
+        elif t is ast.Yield or t is ast.YieldFrom:
+            facts.note_yield(ctx)
 
     def _push_scope(self, node: ast.AST, ctx: Context) -> None:
         outer = ctx.scope
@@ -175,6 +179,9 @@ class Walker:
                 for target in targets:
                     if isinstance(target, ast.Name):
                         ctx.bind(target.id, sym)
+                facts.note_assign(ctx, node)
+        elif t is ast.withitem:
+            facts.note_withitem(ctx, node, isinstance(ctx.parent, ast.AsyncWith))
         elif t in _FUNCTION_TYPES or t is ast.Lambda or t is ast.ClassDef:
             self._leave_scope(ctx, disabled)
         if isinstance(node, ast.stmt):

@@ -14,5 +14,9 @@ Symbols (`Sym`) are tuples, cheap to pickle and compare:
     ("inst", Sym)                  an instance of the class Sym (annotations)
     ("local", "qualname")          a def/class nested in a function
     ("builtin", "name")
+    ("await", Sym)                 the value `await Sym` gives
+    ("item", Sym, i)               element i of a tuple value (`a, b = f()`)
+    ("enter", Sym, is_async)       the target of `with Sym as x` (`async with`)
+    ("unknown",)                   known to be unknown (conflicting bindings)
     None                           unknown: rules stay quiet
 """

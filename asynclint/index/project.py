@@ -29,6 +29,8 @@ class Target:
 
 
 UNKNOWN = Target("unknown")
+# Symbols that denote values rather than names (answered by `values.py`).
+_VALUE_KINDS = frozenset({"call", "inst", "await", "item", "enter", "unknown"})
 
 
 class ProjectIndex:
@@ -111,7 +113,11 @@ class ProjectIndex:
                 method = self.find_method(base.module, base.qualname, sym[2])
                 if method is not None:
                     return Target("function", method[0], method[1])
-            return UNKNOWN
+            from . import values  # light type knowledge: instances, attributes
+            return values.attribute(self, base, sym[2])
+        if kind in _VALUE_KINDS:
+            from . import values
+            return values.evaluate(self, sym)
         return UNKNOWN
 
     # -- classes ----------------------------------------------------------

@@ -27,6 +27,11 @@ class FunctionInfo:
     is_generator: bool = False
     # Filled by the engine walk for cross-function analyses: (Sym, line, col)
     calls: List[Tuple[Sym, int, int]] = field(default_factory=list)
+    # Filled by the engine walk: what the function returns when it is plain
+    # enough to follow: ("local", qualname) a def nested in it, ("param", name)
+    # one of its parameters (a decorator returning the function, `return
+    # self`), ("mixed",) anything else. None: no value returned.
+    returns_value: Optional[tuple] = None
 
 
 @dataclass

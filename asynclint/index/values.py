@@ -1,0 +1,308 @@
+"""Phase 2: light type knowledge over the project index.
+
+`ProjectIndex.resolve()` follows names; this module adds what values are:
+the instance a class call or an annotation gives, what a function returns
+(its return annotation, or a coroutine for a coroutine function), attributes
+of instances through the MRO (project classes, then known stdlib/third-party
+bases), `await`, tuple items and `with ... as` targets, and decorators.
+
+Targets used here besides those of `project.Target`:
+    Target("instance", module, qualname)   an instance of a project class
+    Target("xinstance", qualname=dotted)   an instance of an external class
+    Target("coroutine", module, qualname, value=Target)
+        the coroutine a call created; `qualname` names the callee, `value`
+        is what awaiting it gives (UNKNOWN when not known)
+    Target("tuple", value=(Target, ...))
+"""
+from __future__ import annotations
+
+from typing import Optional, Tuple
+
+from ..knowledge import coroutines as kb
+from .project import UNKNOWN, Target
+
+# function kinds
+ASYNC, SYNC, OTHER = "async", "sync", "other"
+
+_HARMLESS_BASES = frozenset({
+    "builtins.object", "typing.Generic", "typing.Protocol", "typing_extensions.Protocol",
+    "abc.ABC", "typing.NamedTuple", "builtins.Exception", "builtins.BaseException",
+})
+
+
+class Knowledge:
+    """Configuration-derived knowledge (`extra-coroutine-functions`,
+    `preserving-decorators`), set on the index by the query that needs it."""
+
+    def __init__(self, extra: Tuple[str, ...] = (), preserving: Tuple[str, ...] = ()):
+        self.extra = frozenset(extra)
+        self.preserving = frozenset(preserving)
+
+
+def configure(index, extra=(), preserving=()) -> None:
+    key = (tuple(extra), tuple(preserving))
+    if getattr(index, "_values_key", None) != key:
+        index._values_key = key
+        index._values_knowledge = Knowledge(*key)
+        index._values_memo = {}
+
+
+def _knowledge(index) -> Knowledge:
+    k = getattr(index, "_values_knowledge", None)
+    if k is None:
+        configure(index)
+        k = index._values_knowledge
+    return k
+
+
+def _memo(index) -> dict:
+    memo = getattr(index, "_values_memo", None)
+    if memo is None:
+        configure(index)
+        memo = index._values_memo
+    return memo
+
+
+_ACTIVE: set = set()
+
+
+def evaluate(index, sym, seen: Optional[set] = None) -> Target:
+    """Value of a rich symbol (call, inst, await, item, enter, unknown)."""
+    memo = _memo(index)
+    try:
+        hit = memo.get(sym)
+    except TypeError:
+        return UNKNOWN
+    if hit is not None:
+        return hit
+    key = (id(index), sym)
+    if key in _ACTIVE or len(_ACTIVE) > 40:
+        return UNKNOWN
+    _ACTIVE.add(key)
+    try:
+        result = _evaluate(index, sym)
+    finally:
+        _ACTIVE.discard(key)
+    memo[sym] = result
+    return result
+
+
+def _evaluate(index, sym) -> Target:
+    kind = sym[0]
+    if kind == "inst":
+        return instance_of(index, index.resolve(sym[1]))
+    if kind == "call":
+        return call_result(index, index.resolve(sym[1]))
+    if kind == "await":
+        inner = index.resolve(sym[1])
+        if inner.kind == "coroutine":
+            return inner.value if isinstance(inner.value, Target) else UNKNOWN
+        return UNKNOWN
+    if kind == "item":
+        inner = index.resolve(sym[1])
+        if inner.kind == "tuple" and isinstance(sym[2], int) and 0 <= sym[2] < len(inner.value):
+            return inner.value[sym[2]]
+        return UNKNOWN
+    if kind == "enter":
+        return enter_result(index, index.resolve(sym[1]), bool(sym[2]))
+    return UNKNOWN
+
+
+def instance_of(index, cls: Target) -> Target:
+    if cls.kind == "class":
+        return Target("instance", cls.module, cls.qualname)
+    if cls.kind == "external":
+        return Target("xinstance", qualname=kb.canonical(cls.qualname))
+    return UNKNOWN
+
+
+def _external_type(name) -> Target:
+    if isinstance(name, tuple):
+        return Target("tuple", value=tuple(_external_type(n) for n in name))
+    if isinstance(name, str):
+        return Target("xinstance", qualname=name)
+    return UNKNOWN
+
+
+def call_result(index, callee: Target) -> Target:
+    """What calling `callee` gives."""
+    k = callee.kind
+    if k == "class":
+        return Target("instance", callee.module, callee.qualname)
+    if k == "function":
+        fkind = function_kind(index, callee.module, callee.qualname)
+        info = index.function(callee.module, callee.qualname)
+        returned = index.resolve(info.returns) if info is not None and info.returns is not None else UNKNOWN
+        if fkind == ASYNC:
+            return Target("coroutine", callee.module, callee.qualname, value=returned)
+        if fkind == SYNC:
+            return returned
+        return UNKNOWN
+    if k == "external":
+        name = callee.qualname
+        if name in _knowledge(index).extra:
+            return Target("coroutine", qualname=name, value=UNKNOWN)
+        canon = kb.canonical(name)
+        if kb.is_class(canon):
+            return Target("xinstance", qualname=canon)
+        coro = kb.is_coroutine_function(canon)
+        returned = _external_type(kb.returns(canon))
+        if coro:
+            return Target("coroutine", qualname=name, value=returned)
+        return returned
+    return UNKNOWN
+
+
+def enter_result(index, cm: Target, is_async: bool) -> Target:
+    if cm.kind == "instance":
+        method = index.find_method(cm.module, cm.qualname, "__aenter__" if is_async else "__enter__")
+        if method is None:
+            return UNKNOWN
+        info = index.function(*method)
+        if info is None:
+            return UNKNOWN
+        if info.returns is not None:
+            return index.resolve(info.returns)
+        if info.params and info.returns_value == ("param", info.params[0][0]):
+            return cm  # `return self`
+        return UNKNOWN
+    if cm.kind == "xinstance":
+        return _external_type(kb.enter_result(cm.qualname, is_async))
+    return UNKNOWN
+
+
+# -- attributes -----------------------------------------------------------------
+def attribute(index, base: Target, name: str) -> Target:
+    """`base.name` for instances and classes (the base kinds `project` does
+    not handle itself)."""
+    if base.kind in ("instance", "class"):
+        return _member(index, base.module, base.qualname, name)
+    if base.kind == "xinstance":
+        return Target("external", qualname=f"{base.qualname}.{name}")
+    return UNKNOWN
+
+
+def _member(index, module: str, qualname: str, name: str) -> Target:
+    for mod, qual in index.mro(module, qualname):
+        info = index.klass(mod, qual)
+        if info is None:
+            return UNKNOWN
+        if name in info.methods:
+            return Target("function", mod, info.methods[name])
+        if name in info.attrs:
+            sym = info.attrs[name]
+            if sym is None:
+                return UNKNOWN
+            return index.resolve(sym)
+        # a base we cannot see into may define the name: stop, unless it is
+        # a known external class
+        for base in info.bases:
+            target = index.resolve(base) if base is not None else UNKNOWN
+            if target.kind == "class":
+                continue
+            if target.kind == "external":
+                canon = kb.canonical(target.qualname)
+                if canon in _HARMLESS_BASES:
+                    continue
+                if kb.is_class(canon):
+                    verdict = kb.method_is_async(canon, name)
+                    if verdict:
+                        return Target("external", qualname=f"{canon}.{name}")
+                    continue
+            return UNKNOWN
+    return UNKNOWN
+
+
+# -- functions and decorators ---------------------------------------------------
+def function_kind(index, module: str, qualname: str, _depth: int = 0) -> Optional[str]:
+    """ASYNC (calling it gives a coroutine), SYNC, OTHER, or None (unknown)."""
+    info = index.function(module, qualname)
+    if info is None or _depth > 8:
+        return None
+    if info.is_async:
+        kind = OTHER if info.is_generator else ASYNC
+    else:
+        kind = SYNC
+    for dec in reversed(info.decorators):
+        kind = _apply_decorator(index, dec, kind, _depth)
+        if kind is None:
+            return None
+    return kind
+
+
+def _apply_decorator(index, dec, kind: str, depth: int) -> Optional[str]:
+    if dec is None:
+        return None
+    know = _knowledge(index)
+    if dec[0] == "call":
+        factory = index.resolve(dec[1])
+        if factory.kind == "external":
+            canon = kb.canonical(factory.qualname)
+            if canon in kb.PRESERVING_FACTORIES or factory.qualname in know.preserving or canon in know.preserving:
+                return kind
+            return None
+        if factory.kind == "function":
+            info = index.function(factory.module, factory.qualname)
+            if info is not None and info.returns_value and info.returns_value[0] == "local" and not info.is_async:
+                return _through_project_decorator(index, factory.module, info.returns_value[1], kind, depth)
+        return None
+    target = index.resolve(dec)
+    if target.kind == "external":
+        name = target.qualname
+        canon = kb.canonical(name)
+        if canon in kb.PRESERVING_DECORATORS or name in know.preserving or canon in know.preserving:
+            return kind
+        if canon in kb.TO_SYNC:
+            return SYNC
+        if canon in kb.TO_ASYNC:
+            return ASYNC
+        if canon in kb.NOT_A_CALL:
+            return OTHER
+        return None
+    if target.kind == "function":
+        if target.dotted in know.preserving:
+            return kind
+        return _through_project_decorator(index, target.module, target.qualname, kind, depth)
+    return None
+
+
+def _through_project_decorator(index, module: str, qualname: str, kind: str, depth: int) -> Optional[str]:
+    info = index.function(module, qualname)
+    if info is None or info.is_async:
+        return None
+    rv = info.returns_value
+    if not rv:
+        return None
+    if rv[0] == "param" and info.params and rv[1] == info.params[0][0]:
+        return kind  # registers and returns the function itself
+    if rv[0] == "local":
+        inner = function_kind(index, module, rv[1], depth + 1)
+        # an async wrapper makes a coroutine function; a sync wrapper may
+        # return the wrapped coroutine or run it: unknown
+        return ASYNC if inner == ASYNC else None
+    return None
+
+
+def coroutine_callee(index, func_sym) -> Optional[Target]:
+    """The coroutine target when calling `func_sym` gives a coroutine."""
+    if func_sym is None:
+        return None
+    result = index.resolve(("call", func_sym))
+    return result if result.kind == "coroutine" else None
+
+
+def describe(index, target: Target) -> Tuple[str, str]:
+    """(callee, where) for messages."""
+    if target.module:
+        summary = index.modules.get(target.module)
+        info = index.function(target.module, target.qualname)
+        callee = f"{target.module}.{target.qualname}"
+        if summary is not None and info is not None:
+            import os
+            try:
+                path = os.path.relpath(summary.path)
+            except ValueError:
+                path = summary.path
+            return callee, f" (defined at {path}:{info.lineno})"
+        return callee, ""
+    return target.qualname, ""
