@@ -40,6 +40,10 @@ def note_return(ctx, node: ast.Return) -> None:
                     and isinstance(sym[2], str) and sym[2].startswith(prefix)
                     and "." not in sym[2][len(prefix):]):
                 kind = ("local", sym[2])
+    elif isinstance(value, ast.Call):
+        sym = ctx.symbol(value)
+        if sym is not None:
+            kind = ("value", sym)
     elif isinstance(value, ast.Constant) and value.value is None:
         return
     if info.returns_value is None:

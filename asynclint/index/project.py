@@ -6,6 +6,7 @@ external dotted name. Rules' deferred queries (`queries.py`) build on it.
 """
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from typing import Dict, Iterable, Optional, Tuple
 
@@ -29,6 +30,7 @@ class Target:
 
 
 UNKNOWN = Target("unknown")
+_BUILTIN_NAMES = frozenset(dir(builtins))
 # Symbols that denote values rather than names (answered by `values.py`).
 _VALUE_KINDS = frozenset({"call", "inst", "await", "item", "enter", "unknown"})
 
@@ -88,6 +90,8 @@ class ProjectIndex:
                 return target
         if "." in name:  # a nested qualname we do not know
             return UNKNOWN
+        if name in _BUILTIN_NAMES:  # summaries write unbound names as globals
+            return Target("external", qualname=f"builtins.{name}")
         return UNKNOWN
 
     def resolve(self, sym: Sym) -> Target:

@@ -132,7 +132,7 @@ def call_result(index, callee: Target) -> Target:
     if k == "function":
         fkind = function_kind(index, callee.module, callee.qualname)
         info = index.function(callee.module, callee.qualname)
-        returned = index.resolve(info.returns) if info is not None and info.returns is not None else UNKNOWN
+        returned = _returned(index, info)
         if fkind == ASYNC:
             return Target("coroutine", callee.module, callee.qualname, value=returned)
         if fkind == SYNC:
@@ -150,6 +150,21 @@ def call_result(index, callee: Target) -> Target:
         if coro:
             return Target("coroutine", qualname=name, value=returned)
         return returned
+    return UNKNOWN
+
+
+def _returned(index, info) -> Target:
+    """What a project function returns: its annotation, else the one call
+    expression all its `return` statements give, when that is an instance."""
+    if info is None:
+        return UNKNOWN
+    if info.returns is not None:
+        return index.resolve(info.returns)
+    rv = info.returns_value
+    if rv and rv[0] == "value":
+        result = index.resolve(rv[1])
+        if result.kind in ("instance", "xinstance"):
+            return result
     return UNKNOWN
 
 
