@@ -197,34 +197,55 @@ def attribute(index, base: Target, name: str) -> Target:
     return UNKNOWN
 
 
-def _member(index, module: str, qualname: str, name: str) -> Target:
-    for mod, qual in index.mro(module, qualname):
-        info = index.klass(mod, qual)
+def _linearised(index, module: str, qualname: str, limit: int = 40):
+    """Classes in method resolution order (depth-first, left to right, like
+    `ProjectIndex.mro`), with external bases kept in place as
+    ("external", dotted-or-None) so that a base we cannot see into stops
+    the search where Python would look into it."""
+    order, stack, seen = [], [("class", module, qualname)], set()
+    while stack and len(order) < limit:
+        entry = stack.pop(0)
+        if entry in seen:
+            continue
+        seen.add(entry)
+        order.append(entry)
+        if entry[0] != "class":
+            continue
+        info = index.klass(entry[1], entry[2])
         if info is None:
-            return UNKNOWN
-        if name in info.methods:
-            return Target("function", mod, info.methods[name])
-        if name in info.attrs:
-            sym = info.attrs[name]
-            if sym is None:
-                return UNKNOWN
-            return index.resolve(sym)
-        # a base we cannot see into may define the name: stop, unless it is
-        # a known external class
+            continue
+        bases = []
         for base in info.bases:
             target = index.resolve(base) if base is not None else UNKNOWN
             if target.kind == "class":
+                bases.append(("class", target.module, target.qualname))
+            elif target.kind == "external":
+                bases.append(("external", kb.canonical(target.qualname)))
+            else:
+                bases.append(("external", None))
+        stack = bases + stack
+    return order
+
+
+def _member(index, module: str, qualname: str, name: str) -> Target:
+    for entry in _linearised(index, module, qualname):
+        if entry[0] == "external":
+            canon = entry[1]
+            if canon in _HARMLESS_BASES:
                 continue
-            if target.kind == "external":
-                canon = kb.canonical(target.qualname)
-                if canon in _HARMLESS_BASES:
-                    continue
-                if kb.is_class(canon):
-                    verdict = kb.method_is_async(canon, name)
-                    if verdict:
-                        return Target("external", qualname=f"{canon}.{name}")
-                    continue
+            if canon is not None and kb.is_class(canon):
+                if kb.method_is_async(canon, name):
+                    return Target("external", qualname=f"{canon}.{name}")
+                continue
+            return UNKNOWN  # a base we cannot see into may define the name
+        info = index.klass(entry[1], entry[2])
+        if info is None:
             return UNKNOWN
+        if name in info.methods:
+            return Target("function", entry[1], info.methods[name])
+        if name in info.attrs:
+            sym = info.attrs[name]
+            return UNKNOWN if sym is None else index.resolve(sym)
     return UNKNOWN
 
 

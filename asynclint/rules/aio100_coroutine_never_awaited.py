@@ -31,7 +31,9 @@ class CoroutineNeverAwaited(Rule):
         (imports, re-exports, `import *`, base classes, typed or constructed
         instances, decorators it can follow) and the standard library's
         coroutine functions, derived from typeshed. When it cannot prove it,
-        it says nothing.
+        it says nothing. A line marked for mypy or pyright as dropping the
+        coroutine on purpose (`# type: ignore[unused-coroutine]`,
+        `# pyright: ignore[reportUnusedCoroutine]`) is left alone too.
     """
     bad_example = """
         async def save(record):
@@ -56,8 +58,22 @@ class CoroutineNeverAwaited(Rule):
         sym = ctx.symbol(call.func)
         if not worth_asking(sym):
             return
+        if _silenced_for_type_checkers(ctx, call):
+            return
         if ctx.in_async:
             advice, fix = "add `await`", _AWAIT_FIX
         else:
             advice, fix = "run it with `asyncio.run()` or schedule it as a task from async code", None
         ctx.report_if(("coroutine-call", sym, *knowledge_args(ctx)), call, fix=fix, advice=advice)
+
+
+def _silenced_for_type_checkers(ctx, call: ast.Call) -> bool:
+    """The line already says the coroutine is dropped on purpose, for mypy
+    (`# type: ignore[unused-coroutine]`) or pyright
+    (`# pyright: ignore[reportUnusedCoroutine]`)."""
+    for line in range(call.lineno, (call.end_lineno or call.lineno) + 1):
+        if 1 <= line <= len(ctx.lines):
+            text = ctx.lines[line - 1]
+            if "unused-coroutine" in text or "reportUnusedCoroutine" in text:
+                return True
+    return False
