@@ -158,7 +158,8 @@ _ALL_ASYNC_METHODS: Dict[str, FrozenSet[str]] = {**_std.ASYNC_METHODS, **THIRD_P
 _ALL_RETURNS = {**_std.RETURNS, **THIRD_PARTY_RETURNS}
 _ALIASES = {**_std.ALIASES, **THIRD_PARTY_ALIASES}
 _ASYNC_FUNCTIONS = _std.ASYNC_FUNCTIONS | THIRD_PARTY_ASYNC_FUNCTIONS
-_KNOWN_TOPS = frozenset(name.split(".")[0] for name in (*_std.CLASSES, *_std.ASYNC_FUNCTIONS, *_ALL_RETURNS))
+# Standard-library packages the generated table covers completely.
+_STD_TOPS = frozenset(name.split(".")[0] for name in (*_std.CLASSES, *_std.ASYNC_FUNCTIONS))
 _CLASSES = _std.CLASSES | frozenset(THIRD_PARTY_ASYNC_METHODS) | frozenset(THIRD_PARTY_ENTER)
 
 
@@ -199,9 +200,7 @@ def is_coroutine_function(name: str) -> Optional[bool]:
     head, _, last = name.rpartition(".")
     if head and (head in _ALL_ASYNC_METHODS or head in _CLASSES):
         return method_is_async(head, last)
-    if name.startswith("builtins."):
-        return False
-    if name in _CLASSES:
+    if name in _CLASSES or name.split(".", 1)[0] in _STD_TOPS:
         return False
     return None
 

@@ -1,0 +1,90 @@
+"""The project index's coroutine knowledge, through AIO100, in process."""
+from __future__ import annotations
+
+import textwrap
+
+from asynclint.config import Config
+from asynclint.engine import lint_source
+from asynclint.knowledge import coroutines as kb
+
+
+def lines(code: str, config: Config | None = None, select=("AIO100",)):
+    found = lint_source(textwrap.dedent(code), "mod.py", config=config, enabled=select)
+    return [d.line for d in found if d.code in select]
+
+
+def test_stdlib_table_is_derived_from_typeshed():
+    assert kb.is_coroutine_function("asyncio.sleep")
+    assert kb.is_coroutine_function("asyncio.Queue.put")
+    assert kb.is_coroutine_function("asyncio.StreamWriter.drain")
+    assert kb.is_coroutine_function("asyncio.StreamWriter.write") is False
+    assert kb.is_coroutine_function("asyncio.create_task") is False
+    assert kb.is_coroutine_function("some_lib.thing") is None
+
+
+def test_extra_coroutine_functions_config():
+    code = """
+        import mylib
+
+        async def main(client: mylib.Client):
+            mylib.fetch()
+            client.get()
+            client.other()
+    """
+    assert lines(code) == []
+    cfg = Config(extra_coroutine_functions=["mylib.fetch", "mylib.Client.get"])
+    assert lines(code, cfg) == [5, 6]
+
+
+def test_preserving_decorators_config():
+    code = """
+        import mylib
+
+        @mylib.traced
+        async def work():
+            pass
+
+        async def main():
+            work()
+    """
+    assert lines(code) == []
+    assert lines(code, Config(preserving_decorators=["mylib.traced"])) == [9]
+
+
+def test_async_to_sync_and_back():
+    code = """
+        from asgiref.sync import async_to_sync, sync_to_async
+
+        @async_to_sync
+        async def blocking():
+            pass
+
+        @sync_to_async
+        def offloaded():
+            pass
+
+        async def main():
+            blocking()
+            offloaded()
+    """
+    assert lines(code) == [14]
+
+
+def test_async_generator_is_not_a_coroutine():
+    code = """
+        async def stream():
+            yield 1
+
+        async def main():
+            stream()
+    """
+    assert lines(code) == []
+
+
+def test_calls_are_recorded_for_call_graphs():
+    from asynclint.engine import Settings, Walker, analyse_text
+    cfg = Config()
+    result = analyse_text("def f():\n    g()\n\ndef g():\n    pass\n", "m", False, "m.py",
+                          Walker(frozenset({"AIO100"})), Settings(cfg, frozenset({"AIO100"})))
+    calls = result.summary.functions["f"].calls
+    assert calls == [(("global", "m", "g"), 2, 4)]
