@@ -17,6 +17,7 @@ Symbols (`Sym`) are tuples, cheap to pickle and compare:
     ("await", Sym)                 the value `await Sym` gives
     ("item", Sym, i)               element i of a tuple value (`a, b = f()`)
     ("enter", Sym, is_async)       the target of `with Sym as x` (`async with`)
+    ("super", ClassSym)            `super()` in a method of that class
     ("unknown",)                   known to be unknown (conflicting bindings)
     None                           unknown: rules stay quiet
 """

@@ -13,6 +13,7 @@ Targets used here besides those of `project.Target`:
         the coroutine a call created; `qualname` names the callee, `value`
         is what awaiting it gives (UNKNOWN when not known)
     Target("tuple", value=(Target, ...))
+    Target("super", module, qualname)      `super()` inside class qualname
 """
 from __future__ import annotations
 
@@ -103,6 +104,9 @@ def _evaluate(index, sym) -> Target:
         if inner.kind == "tuple" and isinstance(sym[2], int) and 0 <= sym[2] < len(inner.value):
             return inner.value[sym[2]]
         return UNKNOWN
+    if kind == "super":  # `super()` in a method of the class sym[1]
+        cls = index.resolve(sym[1])
+        return Target("super", cls.module, cls.qualname) if cls.kind == "class" else UNKNOWN
     if kind == "enter":
         return enter_result(index, index.resolve(sym[1]), bool(sym[2]))
     return UNKNOWN
@@ -194,6 +198,8 @@ def attribute(index, base: Target, name: str) -> Target:
         return _member(index, base.module, base.qualname, name)
     if base.kind == "xinstance":
         return Target("external", qualname=f"{base.qualname}.{name}")
+    if base.kind == "super":
+        return _member(index, base.module, base.qualname, name, skip_first=True)
     return UNKNOWN
 
 
@@ -227,8 +233,23 @@ def _linearised(index, module: str, qualname: str, limit: int = 40):
     return order
 
 
-def _member(index, module: str, qualname: str, name: str) -> Target:
-    for entry in _linearised(index, module, qualname):
+def _is_property(index, method: Target) -> bool:
+    info = index.function(method.module, method.qualname)
+    for dec in info.decorators if info is not None else ():
+        target = index.resolve(dec) if dec is not None else UNKNOWN
+        if target.kind == "external" and kb.canonical(target.qualname) in _PROPERTIES:
+            return True
+    return False
+
+
+_PROPERTIES = frozenset({"builtins.property", "functools.cached_property"})
+
+
+def _member(index, module: str, qualname: str, name: str, skip_first: bool = False) -> Target:
+    entries = _linearised(index, module, qualname)
+    if skip_first:
+        entries = entries[1:]
+    for entry in entries:
         if entry[0] == "external":
             canon = entry[1]
             if canon in _HARMLESS_BASES:
@@ -242,7 +263,10 @@ def _member(index, module: str, qualname: str, name: str) -> Target:
         if info is None:
             return UNKNOWN
         if name in info.methods:
-            return Target("function", entry[1], info.methods[name])
+            method = Target("function", entry[1], info.methods[name])
+            if function_kind(index, method.module, method.qualname) == OTHER and _is_property(index, method):
+                return _returned(index, index.function(method.module, method.qualname))
+            return method
         if name in info.attrs:
             sym = info.attrs[name]
             return UNKNOWN if sym is None else index.resolve(sym)

@@ -2,6 +2,7 @@
 coroutine?" and cheap phase-1 filters (no rule in this module)."""
 from __future__ import annotations
 
+import ast
 import sys
 
 from ..index import values
@@ -29,6 +30,27 @@ def worth_asking(sym) -> bool:
         if top in _STDLIB and top not in _ASYNC_TOPS:
             return False
     return True
+
+
+def callee_symbol(ctx, func):
+    """`ctx.symbol(func)`, knowing what `super().name` means in a method."""
+    if (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call) and not func.value.args
+            and isinstance(func.value.func, ast.Name) and func.value.func.id == "super"):
+        cls = _enclosing_class(ctx)
+        return ("attr", ("super", cls), func.attr) if cls is not None else None
+    return ctx.symbol(func)
+
+
+def _enclosing_class(ctx):
+    scopes = ctx.scopes
+    for i in range(len(scopes) - 1, 0, -1):
+        if scopes[i].kind == "function":
+            outer = scopes[i - 1]
+            return outer.class_sym if outer.kind == "class" else None
+        if scopes[i].kind == "lambda":
+            continue
+        return None
+    return None
 
 
 def knowledge_args(ctx) -> tuple:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import ast
 
 from ..diagnostics import Applicability, Fix, Fixability
-from ._coroutine_common import knowledge_args, worth_asking
+from ._coroutine_common import callee_symbol, knowledge_args, worth_asking
 from .base import Rule
 
 _AWAIT_FIX = Fix("Add `await`", Applicability.SAFE, data=("insert-await",))
@@ -55,7 +55,7 @@ class CoroutineNeverAwaited(Rule):
         call = node.value
         if not isinstance(call, ast.Call):
             return
-        sym = ctx.symbol(call.func)
+        sym = callee_symbol(ctx, call.func)
         if not worth_asking(sym):
             return
         if _silenced_for_type_checkers(ctx, call):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import ast
 
-from ._coroutine_common import knowledge_args, worth_asking
+from ._coroutine_common import callee_symbol, knowledge_args, worth_asking
 from .base import Rule
 
 _DYNAMIC = frozenset({"locals", "vars", "eval", "exec"})
@@ -58,7 +58,7 @@ class CoroutineBoundNeverAwaited(Rule):
         value = node.value
         if not isinstance(target, ast.Name) or not isinstance(value, ast.Call) or target.id == "_":
             return
-        sym = ctx.symbol(value.func)
+        sym = callee_symbol(ctx, value.func)
         if not worth_asking(sym):
             return
         scope.state.setdefault(self.code, []).append((target.id, target, value, sym, knowledge_args(ctx)))

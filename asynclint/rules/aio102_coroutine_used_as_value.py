@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import ast
 
-from ._coroutine_common import knowledge_args, worth_asking
+from ._coroutine_common import callee_symbol, knowledge_args, worth_asking
 from .base import Rule
 
 # Attributes that belong to the coroutine object itself.
@@ -47,7 +47,7 @@ class CoroutineUsedAsValue(Rule):
         use = _use(node, ctx)
         if use is None:
             return
-        sym = ctx.symbol(node.func)
+        sym = callee_symbol(ctx, node.func)
         if not worth_asking(sym):
             return
         ctx.report_if(("coroutine-call", sym, *knowledge_args(ctx)), node, use=use)
