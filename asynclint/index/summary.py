@@ -33,6 +33,9 @@ class FunctionInfo:
     # self`), ("value", Sym) the result of a call, ("mixed",) anything else.
     # None: no value returned.
     returns_value: Optional[tuple] = None
+    # The same qualname is defined more than once (version branches, try/except
+    # fallbacks) with different async-ness: which one runs is not known.
+    ambiguous: bool = False
 
 
 @dataclass
@@ -55,6 +58,9 @@ class ModuleSummary:
     functions: Dict[str, FunctionInfo] = field(default_factory=dict)
     classes: Dict[str, ClassInfo] = field(default_factory=dict)
     runs_loop: bool = False  # calls asyncio.run / run_until_complete / run_forever
+    # Module-level names bound to different things in conditional code
+    # (`try: from fast import f` / `except ImportError: async def f()`).
+    ambiguous: List[str] = field(default_factory=list)
 
 
 def import_bindings(node: ast.AST, module: str, is_package: bool) -> List[Tuple[str, Sym]]:
@@ -156,10 +162,22 @@ def summarise(tree: ast.Module, module: str, path: str, is_package: bool) -> Mod
             returns=builder.annotation(node.returns),
             params=params,
         )
+        previous = summary.functions.get(qual)
+        if previous is not None and (previous.is_async != info.is_async or previous.ambiguous):
+            info.ambiguous = True
         summary.functions[qual] = info
         if class_info is not None:
             class_info.methods[node.name] = qual
         return info
+
+    conditional = [0]  # depth of if/try/with/loop blocks around top-level code
+    seen: Dict[str, Sym] = {}
+    ambiguous = set()
+
+    def note(name: str, sym: Sym) -> None:
+        if name in seen and seen[name] != sym and conditional[0]:
+            ambiguous.add(name)
+        seen[name] = sym
 
     def visit_body(body, prefix: str, class_info: Optional[ClassInfo], top: bool) -> None:
         for stmt in body:
@@ -170,6 +188,7 @@ def summarise(tree: ast.Module, module: str, path: str, is_package: bool) -> Mod
             add_function(stmt, prefix, class_info)
             if top:
                 bindings[stmt.name] = ("global", module, prefix + stmt.name)
+                note(stmt.name, ("def", stmt.lineno))
             visit_body(stmt.body, f"{prefix}{stmt.name}.<locals>.", None, False)
         elif isinstance(stmt, ast.ClassDef):
             qual = prefix + stmt.name
@@ -182,6 +201,7 @@ def summarise(tree: ast.Module, module: str, path: str, is_package: bool) -> Mod
             if top:
                 for name, sym in import_bindings(stmt, module, is_package):
                     bindings[name] = sym
+                    note(name, sym)
                 if isinstance(stmt, ast.ImportFrom):
                     star = star_target(stmt, module, is_package)
                     if star:
@@ -200,12 +220,15 @@ def summarise(tree: ast.Module, module: str, path: str, is_package: bool) -> Mod
                     elif class_info is not None and sym is not None:
                         class_info.attrs[target.id] = sym
         elif isinstance(stmt, (ast.If, ast.Try, ast.With, ast.For, ast.While)) or _is_try_star(stmt):
+            conditional[0] += 1
             for name in ("body", "orelse", "finalbody"):
                 visit_body(getattr(stmt, name, ()), prefix, class_info, top)
             for handler in getattr(stmt, "handlers", ()):
                 visit_body(handler.body, prefix, class_info, top)
+            conditional[0] -= 1
 
     visit_body(tree.body, "", None, True)
+    summary.ambiguous = sorted(ambiguous)
     return summary
 
 

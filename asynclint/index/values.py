@@ -277,7 +277,10 @@ def _member(index, module: str, qualname: str, name: str, skip_first: bool = Fal
 def function_kind(index, module: str, qualname: str, _depth: int = 0) -> Optional[str]:
     """ASYNC (calling it gives a coroutine), SYNC, OTHER, or None (unknown)."""
     info = index.function(module, qualname)
-    if info is None or _depth > 8:
+    if info is None or _depth > 8 or info.ambiguous:
+        return None
+    summary = index.modules.get(module)
+    if summary is not None and summary.ambiguous and qualname.split(".", 1)[0] in summary.ambiguous:
         return None
     if info.is_async:
         kind = OTHER if info.is_generator else ASYNC
