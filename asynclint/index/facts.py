@@ -40,12 +40,14 @@ def note_return(ctx, node: ast.Return) -> None:
                     and isinstance(sym[2], str) and sym[2].startswith(prefix)
                     and "." not in sym[2][len(prefix):]):
                 kind = ("local", sym[2])
-    elif isinstance(value, ast.Call):
+            elif sym is not None and sym[0] in ("call", "inst", "await", "attr", "enter", "item"):
+                kind = ("value", sym)
+    elif isinstance(value, ast.Constant) and value.value is None:
+        return
+    elif isinstance(value, (ast.Call, ast.Attribute, ast.Await)):
         sym = ctx.symbol(value)
         if sym is not None:
             kind = ("value", sym)
-    elif isinstance(value, ast.Constant) and value.value is None:
-        return
     if info.returns_value is None:
         info.returns_value = kind
     elif info.returns_value != kind:

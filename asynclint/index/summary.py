@@ -30,7 +30,7 @@ class FunctionInfo:
     # Filled by the engine walk: what the function returns when it is plain
     # enough to follow: ("local", qualname) a def nested in it, ("param", name)
     # one of its parameters (a decorator returning the function, `return
-    # self`), ("value", Sym) the result of a call, ("mixed",) anything else.
+    # self`), ("value", Sym) a value with a symbol, ("mixed",) anything else.
     # None: no value returned.
     returns_value: Optional[tuple] = None
     # The same qualname is defined more than once (version branches, try/except
