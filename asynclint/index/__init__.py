@@ -18,6 +18,8 @@ Symbols (`Sym`) are tuples, cheap to pickle and compare:
     ("item", Sym, i)               element i of a tuple value (`a, b = f()`)
     ("enter", Sym, is_async)       the target of `with Sym as x` (`async with`)
     ("super", ClassSym)            `super()` in a method of that class
+    ("union", (Sym, ...))          one of these values (an attribute assigned
+                                   different values in different methods)
     ("unknown",)                   known to be unknown (conflicting bindings)
     None                           unknown: rules stay quiet
 """

@@ -105,7 +105,16 @@ def _note_attr(ctx, target: ast.Attribute, sym, value, annotated: bool = False) 
     elif old != sym:
         if old is not None and old[0] == "inst" and not annotated:
             return  # a class-level or earlier annotation wins
-        attrs[target.attr] = sym if annotated else _UNKNOWN
+        if annotated:
+            attrs[target.attr] = sym
+        elif old is None or old == _UNKNOWN or sym == _UNKNOWN:
+            attrs[target.attr] = _UNKNOWN
+        else:
+            # assigned different values in different places: the union
+            items = old[1] if old[0] == "union" else (old,)
+            if sym not in items:
+                items = items + (sym,)
+            attrs[target.attr] = ("union", items) if len(items) <= 4 else _UNKNOWN
 
 
 def note_withitem(ctx, node: ast.withitem, is_async: bool) -> None:

@@ -14,6 +14,7 @@ Targets used here besides those of `project.Target`:
         is what awaiting it gives (UNKNOWN when not known)
     Target("tuple", value=(Target, ...))
     Target("super", module, qualname)      `super()` inside class qualname
+    Target("union", value=(Target, ...))   one of these (never holds a coroutine)
 """
 from __future__ import annotations
 
@@ -107,9 +108,23 @@ def _evaluate(index, sym) -> Target:
     if kind == "super":  # `super()` in a method of the class sym[1]
         cls = index.resolve(sym[1])
         return Target("super", cls.module, cls.qualname) if cls.kind == "class" else UNKNOWN
+    if kind == "union":
+        return _union([index.resolve(item) for item in sym[1]])
     if kind == "enter":
         return enter_result(index, index.resolve(sym[1]), bool(sym[2]))
     return UNKNOWN
+
+
+def _union(targets) -> Target:
+    if not targets or any(t.kind == "unknown" for t in targets):
+        return UNKNOWN
+    if all(t == targets[0] for t in targets):
+        return targets[0]
+    if all(t.kind == "coroutine" for t in targets):
+        return targets[0]  # whichever it is, the call gives a coroutine
+    if any(t.kind == "coroutine" for t in targets):
+        return UNKNOWN
+    return Target("union", value=tuple(targets))
 
 
 def instance_of(index, cls: Target) -> Target:
@@ -131,6 +146,8 @@ def _external_type(name) -> Target:
 def call_result(index, callee: Target) -> Target:
     """What calling `callee` gives."""
     k = callee.kind
+    if k == "union":
+        return _union([call_result(index, t) for t in callee.value])
     if k == "class":
         return Target("instance", callee.module, callee.qualname)
     if k == "function":
@@ -198,6 +215,8 @@ def attribute(index, base: Target, name: str) -> Target:
         return _member(index, base.module, base.qualname, name)
     if base.kind == "xinstance":
         return Target("external", qualname=f"{base.qualname}.{name}")
+    if base.kind == "union":
+        return _union([attribute(index, t, name) for t in base.value])
     if base.kind == "super":
         return _member(index, base.module, base.qualname, name, skip_first=True)
     return UNKNOWN
