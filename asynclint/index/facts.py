@@ -25,10 +25,14 @@ def note_yield(ctx) -> None:
 
 def note_return(ctx, node: ast.Return) -> None:
     fn = ctx.function
-    if fn is None or fn.info is None or node.value is None:
+    if fn is None or fn.info is None:
         return
     info = fn.info
     value = node.value
+    if value is None or (isinstance(value, ast.Constant) and value.value is None) or _falls_through(fn.node):
+        _maybe_none(info)
+        if value is None or isinstance(value, ast.Constant):
+            return
     kind = ("mixed",)
     if isinstance(value, ast.Name):
         if any(name == value.id for name, _ in info.params):
@@ -42,16 +46,35 @@ def note_return(ctx, node: ast.Return) -> None:
                 kind = ("local", sym[2])
             elif sym is not None and sym[0] in ("call", "inst", "await", "attr", "enter", "item"):
                 kind = ("value", sym)
-    elif isinstance(value, ast.Constant) and value.value is None:
-        return
     elif isinstance(value, (ast.Call, ast.Attribute, ast.Await)):
         sym = ctx.symbol(value)
         if sym is not None:
             kind = ("value", sym)
-    if info.returns_value is None:
+    old = info.returns_value
+    if old is None:
         info.returns_value = kind
-    elif info.returns_value != kind:
+    elif old == ("none",) and kind[0] == "value":
+        info.returns_value = ("value?", kind[1])
+    elif old[0] == "value?" and kind[0] == "value" and old[1] == kind[1]:
+        pass
+    elif old != kind:
         info.returns_value = ("mixed",)
+
+
+def _maybe_none(info) -> None:
+    """The function may also return None: a returned value is only "maybe"."""
+    old = info.returns_value
+    if old is None:
+        info.returns_value = ("none",)
+    elif old[0] == "value":
+        info.returns_value = ("value?", old[1])
+    elif old[0] in ("local", "param"):
+        info.returns_value = ("mixed",)
+
+
+def _falls_through(node) -> bool:
+    body = getattr(node, "body", None)
+    return not body or not isinstance(body[-1], (ast.Return, ast.Raise))
 
 
 def note_assign(ctx, node: ast.AST) -> None:

@@ -30,7 +30,8 @@ class FunctionInfo:
     # Filled by the engine walk: what the function returns when it is plain
     # enough to follow: ("local", qualname) a def nested in it, ("param", name)
     # one of its parameters (a decorator returning the function, `return
-    # self`), ("value", Sym) a value with a symbol, ("mixed",) anything else.
+    # self`), ("value", Sym) a value with a symbol, ("value?", Sym) that or
+    # None, ("none",) only None, ("mixed",) anything else.
     # None: no value returned.
     returns_value: Optional[tuple] = None
     # The same qualname is defined more than once (version branches, try/except

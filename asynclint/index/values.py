@@ -150,6 +150,9 @@ def call_result(index, callee: Target) -> Target:
         return _union([call_result(index, t) for t in callee.value])
     if k == "class":
         return Target("instance", callee.module, callee.qualname)
+    if k == "instance":  # calling an instance runs its `__call__`
+        method = _member(index, callee.module, callee.qualname, "__call__")
+        return call_result(index, method) if method.kind == "function" else UNKNOWN
     if k == "function":
         fkind = function_kind(index, callee.module, callee.qualname)
         info = index.function(callee.module, callee.qualname)
@@ -157,6 +160,10 @@ def call_result(index, callee: Target) -> Target:
         if fkind == ASYNC:
             return Target("coroutine", callee.module, callee.qualname, value=returned)
         if fkind == SYNC:
+            if returned.kind == "coroutine" and info is not None and info.returns is None:
+                # `def get(self): return self.request(...)` hands back the
+                # coroutine `request` created: calling `get` gives one too
+                return Target("coroutine", callee.module, callee.qualname, value=returned.value)
             return returned
         return UNKNOWN
     if k == "external":
@@ -182,9 +189,11 @@ def _returned(index, info) -> Target:
     if info.returns is not None:
         return index.resolve(info.returns)
     rv = info.returns_value
-    if rv and rv[0] == "value":
+    if rv and rv[0] in ("value", "value?"):
         result = index.resolve(rv[1])
-        if result.kind in ("instance", "xinstance"):
+        # an instance-or-None is still used as the instance; a coroutine
+        # only when every path returns it
+        if result.kind in ("instance", "xinstance") or (result.kind == "coroutine" and rv[0] == "value"):
             return result
     return UNKNOWN
 
