@@ -138,6 +138,11 @@ class SymbolBuilder:
         return ("inst", cls) if cls is not None else None
 
 
+def _generic_origin(node: ast.AST) -> ast.AST:
+    """`Base[T]` in a class's bases is the class `Base`."""
+    return node.value if isinstance(node, ast.Subscript) else node
+
+
 def _is_none(node: ast.AST) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
 
@@ -193,7 +198,7 @@ def summarise(tree: ast.Module, module: str, path: str, is_package: bool) -> Mod
             visit_body(stmt.body, f"{prefix}{stmt.name}.<locals>.", None, False)
         elif isinstance(stmt, ast.ClassDef):
             qual = prefix + stmt.name
-            info = ClassInfo(qualname=qual, lineno=stmt.lineno, bases=[builder.expr(b) for b in stmt.bases])
+            info = ClassInfo(qualname=qual, lineno=stmt.lineno, bases=[builder.expr(_generic_origin(b)) for b in stmt.bases])
             summary.classes[qual] = info
             if top:
                 bindings[stmt.name] = ("global", module, qual)
