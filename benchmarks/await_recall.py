@@ -41,7 +41,7 @@ class _Probe(Rule):
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("path")
+    ap.add_argument("path", nargs="+")
     ap.add_argument("--sample", type=int, default=30)
     args = ap.parse_args()
     cfg = Config()
@@ -49,9 +49,9 @@ def main() -> None:
     probe = _Probe()
     walker.rules.append(probe)
     walker.dispatch[ast.Await].append(probe)
-    root = find_project_root([Path(args.path)])
+    root = find_project_root([Path(p) for p in args.path])
     summaries, probes = [], []
-    for f in discover([args.path], root, cfg.exclude, False):
+    for f in discover(args.path, root, cfg.exclude, False):
         mod, is_pkg = module_name(f.path, root)
         try:
             text = decode(f.path.read_bytes()).text
