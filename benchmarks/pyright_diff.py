@@ -62,9 +62,22 @@ def main() -> None:
     ap.add_argument("--codes", default="AIO100", help="asynclint codes compared (default AIO100)")
     ap.add_argument("--root", default="", help="strip this prefix from paths when printing")
     ap.add_argument("--show-source", action="store_true")
+    ap.add_argument("--truth", help="MUTANTS.tsv from make_mutants.py: report recall of each tool on it")
+    ap.add_argument("--only-files", action="store_true", help="compare only files named in --truth")
     args = ap.parse_args()
     pyr = pyright_findings(args.pyright_json)
     ours = asynclint_findings(args.asynclint_json, set(args.codes.split(",")))
+    truth: Set[Key] = set()
+    if args.truth:
+        with open(args.truth) as fh:
+            for row in fh:
+                if row.strip():
+                    path, line = row.rstrip("\n").split("\t")
+                    truth.add((os.path.realpath(path), int(line)))
+        if args.only_files:
+            files = {k[0] for k in truth}
+            pyr = {k: v for k, v in pyr.items() if k[0] in files}
+            ours = {k: v for k, v in ours.items() if k[0] in files}
     both = set(pyr) & set(ours)
     only_pyright = sorted(set(pyr) - set(ours))
     only_ours = sorted(set(ours) - set(pyr))
@@ -85,6 +98,11 @@ def main() -> None:
     by_project = Counter(k[0][len(root):].split(os.sep, 1)[0] if root else "" for k in pyr)
     if root:
         print("pyright findings per project:", dict(by_project.most_common()))
+    if truth:
+        print(f"seeded never-awaited calls: {len(truth)}; found by pyright: {len(truth & set(pyr))} "
+              f"({len(truth & set(pyr)) / len(truth):.1%}); by asynclint: {len(truth & set(ours))} "
+              f"({len(truth & set(ours)) / len(truth):.1%})")
+        print(f"pyright findings beyond the seeds: {len(set(pyr) - truth)}; asynclint: {len(set(ours) - truth)}")
     print(f"\n## pyright only ({len(only_pyright)})")
     for key in only_pyright:
         print("-", show(key), "--", pyr[key][:120])

@@ -20,6 +20,8 @@ Symbols (`Sym`) are tuples, cheap to pickle and compare:
     ("super", ClassSym)            `super()` in a method of that class
     ("union", (Sym, ...))          one of these values (an attribute assigned
                                    different values in different methods)
+    ("typevar", Sym)               a TypeVar: stands for its bound (a class)
+    ("generic", Sym)               `Cls[T]`: the class, when Sym is one
     ("unknown",)                   known to be unknown (conflicting bindings)
     None                           unknown: rules stay quiet
 """

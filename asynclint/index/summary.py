@@ -110,6 +110,9 @@ class SymbolBuilder:
         if isinstance(node, ast.Await):
             inner = self.expr(node.value, depth + 1)
             return ("await", inner) if inner is not None else None
+        if isinstance(node, ast.Subscript) and isinstance(node.value, (ast.Name, ast.Attribute)):
+            base = self.expr(node.value, depth + 1)  # `Store[dict]`: the class, if it is one
+            return ("generic", base) if base is not None else None
         return None
 
     def annotation(self, node: Optional[ast.AST]) -> Sym:
@@ -128,19 +131,55 @@ class SymbolBuilder:
                 return self.annotation(left)
             if _is_none(left):
                 return self.annotation(right)
-            return None
+            return self._union([left, right])
         if isinstance(node, ast.Subscript):
             outer = self.expr(node.value)
-            if outer in (("global", "typing", "Optional"), ("attr", ("module", "typing"), "Optional")):
+            name = _typing_name(outer)
+            if name == "Optional":
                 return self.annotation(node.slice)
-            return None
+            if name == "Union":
+                items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+                return self._union([e for e in items if not _is_none(e)])
+            if name == "Annotated" and isinstance(node.slice, ast.Tuple) and node.slice.elts:
+                return self.annotation(node.slice.elts[0])
+            if name is not None or outer is None or outer[0] == "builtin":
+                return None  # typing/builtin generics: containers, callables
+            return ("inst", outer)  # `Client[T]`: an instance of the generic class
         cls = self.expr(node)
         return ("inst", cls) if cls is not None else None
+
+    def _union(self, items) -> Sym:
+        """`A | B`, `Union[A, B]`: a union of instances (the engine binds it;
+        phase 2 says "coroutine" only when every member agrees)."""
+        syms = []
+        for item in items:
+            sym = self.annotation(item)
+            if sym is None:
+                return None
+            if sym not in syms:
+                syms.append(sym)
+        if not syms or len(syms) > 4:
+            return None
+        return syms[0] if len(syms) == 1 else ("union", tuple(syms))
 
 
 def _generic_origin(node: ast.AST) -> ast.AST:
     """`Base[T]` in a class's bases is the class `Base`."""
     return node.value if isinstance(node, ast.Subscript) else node
+
+
+_TYPING_MODULES = frozenset({"typing", "typing_extensions", "collections.abc", "builtins"})
+
+
+def _typing_name(sym: Sym) -> Optional[str]:
+    """"Optional" for `typing.Optional` / `from typing import Optional`, etc."""
+    if sym is None:
+        return None
+    if sym[0] == "global" and sym[1] in _TYPING_MODULES:
+        return sym[2]
+    if sym[0] == "attr" and sym[1] is not None and sym[1][0] == "module" and sym[1][1] in _TYPING_MODULES:
+        return sym[2]
+    return None
 
 
 def _is_none(node: ast.AST) -> bool:
@@ -243,6 +282,13 @@ def _assigned_sym(builder: SymbolBuilder, stmt: ast.AST, value: Optional[ast.AST
         annotated = builder.annotation(stmt.annotation)
         if annotated is not None:
             return annotated
+    if isinstance(value, ast.Call) and _typing_name(builder.expr(value.func)) == "TypeVar":
+        for kw in value.keywords:  # T = TypeVar("T", bound=Client): T stands for Client
+            if kw.arg == "bound":
+                bound = builder.annotation(kw.value)
+                if bound is not None and bound[0] == "inst":
+                    return ("typevar", bound[1])
+        return None
     return builder.expr(value) if value is not None else None
 
 

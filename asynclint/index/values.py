@@ -110,6 +110,11 @@ def _evaluate(index, sym) -> Target:
         return Target("super", cls.module, cls.qualname) if cls.kind == "class" else UNKNOWN
     if kind == "union":
         return _union([index.resolve(item) for item in sym[1]])
+    if kind == "typevar":  # a TypeVar used as a type: its bound
+        return index.resolve(sym[1]) if sym[1] is not None else UNKNOWN
+    if kind == "generic":  # `Store[T]` called: the class itself
+        target = index.resolve(sym[1])
+        return target if target.kind in ("class", "external") else UNKNOWN
     if kind == "enter":
         return enter_result(index, index.resolve(sym[1]), bool(sym[2]))
     return UNKNOWN
@@ -128,6 +133,8 @@ def _union(targets) -> Target:
 
 
 def instance_of(index, cls: Target) -> Target:
+    if cls.kind == "union":
+        return _union([instance_of(index, t) for t in cls.value])
     if cls.kind == "class":
         return Target("instance", cls.module, cls.qualname)
     if cls.kind == "external":
@@ -264,13 +271,18 @@ def _linearised(index, module: str, qualname: str, limit: int = 40):
 def _is_property(index, method: Target) -> bool:
     info = index.function(method.module, method.qualname)
     for dec in info.decorators if info is not None else ():
-        target = index.resolve(dec) if dec is not None else UNKNOWN
-        if target.kind == "external" and kb.canonical(target.qualname) in _PROPERTIES:
+        if dec is None or dec[0] not in ("global", "attr", "builtin"):
+            continue
+        # by name: `property`, `functools.cached_property` and the many
+        # project copies of it (`_compat.cached_property`, `reify`, ...)
+        name = dec[-1] if isinstance(dec[-1], str) else ""
+        if name.rsplit(".", 1)[-1] in _PROPERTY_NAMES:
             return True
     return False
 
 
-_PROPERTIES = frozenset({"builtins.property", "functools.cached_property"})
+_PROPERTY_NAMES = frozenset({"property", "cached_property", "reify", "lazy_property", "memoized_property",
+                             "cachedproperty", "cached_attribute"})
 
 
 def _member(index, module: str, qualname: str, name: str, skip_first: bool = False) -> Target:
@@ -292,7 +304,7 @@ def _member(index, module: str, qualname: str, name: str, skip_first: bool = Fal
             return UNKNOWN
         if name in info.methods:
             method = Target("function", entry[1], info.methods[name])
-            if function_kind(index, method.module, method.qualname) == OTHER and _is_property(index, method):
+            if _is_property(index, method):
                 return _returned(index, index.function(method.module, method.qualname))
             return method
         if name in info.attrs:
