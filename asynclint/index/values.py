@@ -167,7 +167,7 @@ def call_result(index, callee: Target) -> Target:
         if fkind == ASYNC:
             return Target("coroutine", callee.module, callee.qualname, value=returned)
         if fkind == SYNC:
-            if returned.kind == "coroutine" and info is not None and info.returns is None:
+            if returned.kind == "coroutine":
                 # `def get(self): return self.request(...)` hands back the
                 # coroutine `request` created: calling `get` gives one too
                 return Target("coroutine", callee.module, callee.qualname, value=returned.value)
@@ -194,7 +194,13 @@ def _returned(index, info) -> Target:
     if info is None:
         return UNKNOWN
     if info.returns is not None:
-        return index.resolve(info.returns)
+        annotated = index.resolve(info.returns)
+        if annotated.kind == "xinstance" and annotated.qualname.rsplit(".", 1)[-1] in ("Coroutine", "CoroutineType") \
+                and annotated.qualname.split(".", 1)[0] in ("typing", "collections", "_collections_abc", "types",
+                                                             "typing_extensions"):
+            return Target("coroutine", qualname=annotated.qualname, value=UNKNOWN)  # `-> Coroutine[...]`
+        if annotated.kind in ("instance", "xinstance", "union", "tuple"):
+            return annotated
     rv = info.returns_value
     if rv and rv[0] in ("value", "value?"):
         result = index.resolve(rv[1])
