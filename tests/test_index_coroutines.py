@@ -88,3 +88,30 @@ def test_calls_are_recorded_for_call_graphs():
                           Walker(frozenset({"AIO100"})), Settings(cfg, frozenset({"AIO100"})))
     calls = result.summary.functions["f"].calls
     assert calls == [(("global", "m", "g"), 2, 4)]
+
+
+import sys
+
+import pytest
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="PEP 695 syntax")
+def test_pep695_type_params_and_aliases():
+    code = """
+        class Coordinator:
+            async def refresh(self):
+                pass
+
+        class Entity[T: Coordinator]:
+            def __init__(self, coordinator: T):
+                self.coordinator = coordinator
+
+            async def run(self):
+                self.coordinator.refresh()
+
+        type Alias = Entity[Coordinator]
+
+        async def f(e: Alias):
+            e.run()
+    """
+    assert lines(code) == [11, 16]

@@ -228,7 +228,24 @@ def summarise(tree: ast.Module, module: str, path: str, is_package: bool) -> Mod
         for stmt in body:
             visit_stmt(stmt, prefix, class_info, top)
 
+    def type_params(stmt) -> None:
+        # PEP 695: `class Entity[T: Coordinator]` -- T stands for its bound
+        for param in getattr(stmt, "type_params", None) or ():
+            bound = getattr(param, "bound", None)
+            if bound is not None and type(param).__name__ == "TypeVar":
+                sym = builder.annotation(bound)
+                if sym is not None and sym[0] == "inst":
+                    bindings.setdefault(param.name, ("typevar", sym[1]))
+
     def visit_stmt(stmt, prefix, class_info, top) -> None:
+        if type(stmt).__name__ == "TypeAlias" and top:  # `type Alias = Client[int]`
+            name = getattr(stmt.name, "id", None)
+            if name:
+                sym = builder.expr(stmt.value)
+                bindings[name] = sym if sym is not None else ("opaque", module, name)
+            return
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            type_params(stmt)
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             add_function(stmt, prefix, class_info)
             if top:
