@@ -57,6 +57,13 @@ def note_return(ctx, node: ast.Return) -> None:
         info.returns_value = ("value?", kind[1])
     elif old[0] == "value?" and kind[0] == "value" and old[1] == kind[1]:
         pass
+    elif old[0] in ("local", "locals") and kind[0] == "local":
+        # a decorator returning one of several wrappers (usually a sync and
+        # an async one, chosen by `iscoroutinefunction(func)`)
+        names = old[1:] if old[0] == "locals" else (old[1],)
+        if kind[1] not in names:
+            names = names + (kind[1],)
+        info.returns_value = ("locals", *names) if len(names) > 1 else ("local", names[0])
     elif old != kind:
         info.returns_value = ("mixed",)
 

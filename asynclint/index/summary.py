@@ -31,7 +31,8 @@ class FunctionInfo:
     # enough to follow: ("local", qualname) a def nested in it, ("param", name)
     # one of its parameters (a decorator returning the function, `return
     # self`), ("value", Sym) a value with a symbol, ("value?", Sym) that or
-    # None, ("none",) only None, ("mixed",) anything else.
+    # None, ("none",) only None, ("locals", q1, q2, ...) one of several nested
+    # defs, ("mixed",) anything else.
     # None: no value returned.
     returns_value: Optional[tuple] = None
     # The same qualname is defined more than once (version branches, try/except

@@ -389,6 +389,13 @@ def _through_project_decorator(index, module: str, qualname: str, kind: str, dep
         # an async wrapper makes a coroutine function; a sync wrapper may
         # return the wrapped coroutine or run it: unknown
         return ASYNC if inner == ASYNC else None
+    if rv[0] == "locals":
+        kinds = {function_kind(index, module, q, depth + 1) for q in rv[1:]}
+        if kinds == {ASYNC}:
+            return ASYNC
+        if kinds == {ASYNC, SYNC}:
+            return kind  # a sync and an async wrapper: chosen by the wrapped function's kind
+        return None
     return None
 
 
