@@ -244,34 +244,74 @@ def attribute(index, base: Target, name: str) -> Target:
     return UNKNOWN
 
 
-def _linearised(index, module: str, qualname: str, limit: int = 40):
-    """Classes in method resolution order (depth-first, left to right, like
-    `ProjectIndex.mro`), with external bases kept in place as
-    ("external", dotted-or-None) so that a base we cannot see into stops
-    the search where Python would look into it."""
-    order, stack, seen = [], [("class", module, qualname)], set()
-    while stack and len(order) < limit:
-        entry = stack.pop(0)
-        if entry in seen:
-            continue
-        seen.add(entry)
-        order.append(entry)
-        if entry[0] != "class":
-            continue
-        info = index.klass(entry[1], entry[2])
-        if info is None:
-            continue
-        bases = []
-        for base in info.bases:
-            target = index.resolve(base) if base is not None else UNKNOWN
-            if target.kind == "class":
-                bases.append(("class", target.module, target.qualname))
-            elif target.kind == "external":
-                bases.append(("external", kb.canonical(target.qualname)))
-            else:
-                bases.append(("external", None))
-        stack = bases + stack
-    return order
+def _linearised(index, module: str, qualname: str):
+    """Classes in method resolution order (C3, as Python computes it), with
+    external bases kept in place as ("external", dotted-or-None) so that a
+    base we cannot see into stops the search where Python would look into
+    it. Falls back to depth-first order when C3 fails (broken hierarchies)."""
+    memo = getattr(index, "_c3_memo", None)
+    if memo is None:
+        memo = index._c3_memo = {}
+    key = (module, qualname)
+    if key not in memo:
+        memo[key] = None  # cycle guard
+        memo[key] = _c3(index, ("class", module, qualname), memo, 0)
+    return memo[key] or [("class", module, qualname)]
+
+
+def _bases_of(index, entry):
+    info = index.klass(entry[1], entry[2])
+    out = []
+    for base in info.bases if info is not None else ():
+        target = index.resolve(base) if base is not None else UNKNOWN
+        if target.kind == "class":
+            out.append(("class", target.module, target.qualname))
+        elif target.kind == "external":
+            out.append(("external", kb.canonical(target.qualname)))
+        else:
+            out.append(("external", None))
+    return out
+
+
+def _c3(index, entry, memo, depth):
+    if entry[0] != "class":
+        return [entry]
+    if depth > 30:
+        return [entry]
+    bases = _bases_of(index, entry)
+    seqs = []
+    for base in bases:
+        if base[0] == "class":
+            key = (base[1], base[2])
+            if key not in memo:
+                memo[key] = None
+                memo[key] = _c3(index, base, memo, depth + 1)
+            lin = memo[key]
+            if lin is None:  # a cycle: give up on this base
+                lin = [("external", None)]
+            seqs.append(list(lin))
+        else:
+            seqs.append([base])
+    seqs.append(list(bases))
+    result = [entry]
+    while True:
+        seqs = [s for s in seqs if s]
+        if not seqs:
+            return result
+        for seq in seqs:
+            head = seq[0]
+            if not any(head in s[1:] for s in seqs):
+                break
+        else:  # no consistent order: depth-first, duplicates removed
+            for s in seqs:
+                for item in s:
+                    if item not in result:
+                        result.append(item)
+            return result
+        result.append(head)
+        for s in seqs:
+            if s and s[0] == head:
+                del s[0]
 
 
 def _is_property(index, method: Target) -> bool:
