@@ -22,6 +22,8 @@ Symbols (`Sym`) are tuples, cheap to pickle and compare:
                                    different values in different methods)
     ("typevar", Sym)               a TypeVar: stands for its bound (a class)
     ("generic", Sym)               `Cls[T]`: the class, when Sym is one
+    ("callable", Sym)              a callable whose calls give Sym
+                                   (`Callable[[A], Coroutine[...]]`)
     ("unknown",)                   known to be unknown (conflicting bindings)
     None                           unknown: rules stay quiet
 """

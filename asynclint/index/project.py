@@ -32,7 +32,7 @@ class Target:
 UNKNOWN = Target("unknown")
 _BUILTIN_NAMES = frozenset(dir(builtins))
 # Symbols that denote values rather than names (answered by `values.py`).
-_VALUE_KINDS = frozenset({"call", "inst", "await", "item", "enter", "super", "union", "typevar", "generic", "unknown"})
+_VALUE_KINDS = frozenset({"call", "inst", "await", "item", "enter", "super", "union", "typevar", "generic", "callable", "unknown"})
 
 
 class ProjectIndex:

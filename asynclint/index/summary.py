@@ -143,6 +143,11 @@ class SymbolBuilder:
                 return self._union([e for e in items if not _is_none(e)])
             if name == "Annotated" and isinstance(node.slice, ast.Tuple) and node.slice.elts:
                 return self.annotation(node.slice.elts[0])
+            if name in ("Coroutine", "CoroutineType"):
+                return ("inst", outer)  # a coroutine object
+            if name == "Callable" and isinstance(node.slice, ast.Tuple) and len(node.slice.elts) == 2:
+                returned = self.annotation(node.slice.elts[1])
+                return ("callable", returned) if returned is not None else None
             if name is not None or outer is None or outer[0] == "builtin":
                 return None  # typing/builtin generics: containers, callables
             return ("inst", outer)  # `Client[T]`: an instance of the generic class

@@ -15,6 +15,7 @@ Targets used here besides those of `project.Target`:
     Target("tuple", value=(Target, ...))
     Target("super", module, qualname)      `super()` inside class qualname
     Target("union", value=(Target, ...))   one of these (never holds a coroutine)
+    Target("callable", value=Target)       a callable whose calls give value
 """
 from __future__ import annotations
 
@@ -115,6 +116,9 @@ def _evaluate(index, sym) -> Target:
     if kind == "generic":  # `Store[T]` called: the class itself
         target = index.resolve(sym[1])
         return target if target.kind in ("class", "external") else UNKNOWN
+    if kind == "callable":
+        returned = index.resolve(sym[1])
+        return Target("callable", value=returned) if returned.kind != "unknown" else UNKNOWN
     if kind == "enter":
         return enter_result(index, index.resolve(sym[1]), bool(sym[2]))
     return UNKNOWN
@@ -153,6 +157,10 @@ def _external_type(name) -> Target:
 def call_result(index, callee: Target) -> Target:
     """What calling `callee` gives."""
     k = callee.kind
+    if k == "callable":
+        returned = callee.value
+        coro = _as_coroutine(returned)
+        return coro if coro is not None else returned
     if k == "union":
         return _union([call_result(index, t) for t in callee.value])
     if k == "class":
@@ -188,6 +196,15 @@ def call_result(index, callee: Target) -> Target:
     return UNKNOWN
 
 
+def _as_coroutine(t: Target) -> Optional[Target]:
+    """A `typing.Coroutine` instance (from an annotation) as a coroutine."""
+    if t.kind == "xinstance" and t.qualname.rsplit(".", 1)[-1] in ("Coroutine", "CoroutineType") \
+            and t.qualname.split(".", 1)[0] in ("typing", "collections", "_collections_abc", "types",
+                                                "typing_extensions"):
+        return Target("coroutine", qualname=t.qualname, value=UNKNOWN)
+    return None
+
+
 def _returned(index, info) -> Target:
     """What a project function returns: its annotation, else the one call
     expression all its `return` statements give, when that is an instance."""
@@ -195,10 +212,9 @@ def _returned(index, info) -> Target:
         return UNKNOWN
     if info.returns is not None:
         annotated = index.resolve(info.returns)
-        if annotated.kind == "xinstance" and annotated.qualname.rsplit(".", 1)[-1] in ("Coroutine", "CoroutineType") \
-                and annotated.qualname.split(".", 1)[0] in ("typing", "collections", "_collections_abc", "types",
-                                                             "typing_extensions"):
-            return Target("coroutine", qualname=annotated.qualname, value=UNKNOWN)  # `-> Coroutine[...]`
+        coro = _as_coroutine(annotated)
+        if coro is not None:
+            return coro  # `-> Coroutine[...]`
         if annotated.kind in ("instance", "xinstance", "union", "tuple"):
             return annotated
     rv = info.returns_value
