@@ -24,7 +24,7 @@ from . import __version__, noqa
 from .config import Config
 from .context import Context, Pending, Scope
 from .diagnostics import Diagnostic, Severity
-from .index import facts, queries
+from .index import facts, installed, queries
 from .index.modules import module_name
 from .index.project import ProjectIndex
 from .index.summary import ModuleSummary, summarise
@@ -400,6 +400,7 @@ def lint_files(jobs: Sequence[FileJob], settings: Settings, root: Path, use_cach
                 progress(done, total)
 
     index = ProjectIndex(r.summary for j in jobs for r in [results[j.path]] if r.summary is not None)
+    installed.attach(index, getattr(settings.config, "python", None), root if use_cache else None)
     diagnostics: List[Diagnostic] = []
     not_analysed: Dict[str, str] = {}
     for job in jobs:

@@ -115,3 +115,28 @@ def test_pep695_type_params_and_aliases():
             e.run()
     """
     assert lines(code) == [11, 16]
+
+
+def test_installed_packages_are_indexed_with_python_option(tmp_path):
+    import json
+
+    from .harness import run_cli
+
+    site = tmp_path / "env" / "site-packages"
+    (site / "fakelib").mkdir(parents=True)
+    (site / "fakelib" / "__init__.py").write_text(
+        "from .client import Client, connect\n\nasync def stream():\n    yield 1\n")
+    (site / "fakelib" / "client.py").write_text(
+        "class Client:\n    async def fetch(self):\n        return 1\n\n    def close(self):\n        pass\n\n\n"
+        "async def connect() -> Client:\n    return Client()\n")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "app.py").write_text(
+        "import fakelib\nfrom fakelib import Client\n\n\nasync def main():\n    fakelib.connect()\n"
+        "    c = Client()\n    c.fetch()\n    c.close()\n    fakelib.stream()\n"
+        "    conn = await fakelib.connect()\n    conn.fetch()\n")
+    args = ["--no-cache", "--isolated", "--format", "json", "--select", "AIO100", "app.py"]
+    without = json.loads(run_cli(args, project).stdout)
+    assert without == []
+    found = json.loads(run_cli(["--python", str(site), *args], project).stdout)
+    assert sorted(d["line"] for d in found) == [6, 8, 12]

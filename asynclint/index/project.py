@@ -59,7 +59,7 @@ class ProjectIndex:
         if key in seen or len(seen) > 50:
             return UNKNOWN
         seen.add(key)
-        summary = self.modules.get(module)
+        summary = self.modules.get(module) or self._installed(module)
         if summary is None:
             sub = f"{module}.{name}"
             if sub in self.modules:
@@ -102,7 +102,8 @@ class ProjectIndex:
             return UNKNOWN
         kind = sym[0]
         if kind == "module":
-            return Target("module", sym[1]) if sym[1] in self.modules else Target("external", qualname=sym[1])
+            known = sym[1] in self.modules or self._installed(sym[1]) is not None
+            return Target("module", sym[1]) if known else Target("external", qualname=sym[1])
         if kind == "global":
             return self.resolve_global(sym[1], sym[2], seen)
         if kind == "builtin":
@@ -123,6 +124,17 @@ class ProjectIndex:
             from . import values
             return values.evaluate(self, sym)
         return UNKNOWN
+
+    def _installed(self, module: str) -> Optional[ModuleSummary]:
+        """An installed package's module (`installed.py`), when the run has
+        an environment to read; added to `modules` once loaded."""
+        installed = getattr(self, "installed", None)
+        if installed is None or not module:
+            return None
+        summary = installed.summary(module)
+        if summary is not None:
+            self.modules.setdefault(module, summary)
+        return summary
 
     # -- classes ----------------------------------------------------------
     def mro(self, module: str, qualname: str, limit: int = 30) -> Tuple[Tuple[str, str], ...]:
