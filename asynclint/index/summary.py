@@ -305,6 +305,8 @@ def _assigned_sym(builder: SymbolBuilder, stmt: ast.AST, value: Optional[ast.AST
         annotated = builder.annotation(stmt.annotation)
         if annotated is not None:
             return annotated
+    if isinstance(value, ast.Subscript) and _typing_name(builder.expr(value.value)) in ("Union", "Optional"):
+        return builder.annotation(value)  # a type alias: `Channel = Union[Voice, Stage]`
     if isinstance(value, ast.Call) and _typing_name(builder.expr(value.func)) == "TypeVar":
         for kw in value.keywords:  # T = TypeVar("T", bound=Client): T stands for Client
             if kw.arg == "bound":

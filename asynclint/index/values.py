@@ -137,6 +137,8 @@ def _union(targets) -> Target:
 
 
 def instance_of(index, cls: Target) -> Target:
+    if cls.kind in ("instance", "xinstance"):
+        return cls  # through a type alias (`Alias = Union[A, B]`) that already names instances
     if cls.kind == "union":
         return _union([instance_of(index, t) for t in cls.value])
     if cls.kind == "class":
@@ -333,12 +335,16 @@ def _c3(index, entry, memo, depth):
 def _is_property(index, method: Target) -> bool:
     info = index.function(method.module, method.qualname)
     for dec in info.decorators if info is not None else ():
+        if dec is not None and dec[0] == "call":  # `@cached_slot_property("_cs_x")`
+            dec = dec[1]
         if dec is None or dec[0] not in ("global", "attr", "builtin"):
             continue
         # by name: `property`, `functools.cached_property` and the many
-        # project copies of it (`_compat.cached_property`, `reify`, ...)
+        # project copies of it (`_compat.cached_property`, `reify`,
+        # `utils.cached_slot_property(...)`, ...)
         name = dec[-1] if isinstance(dec[-1], str) else ""
-        if name.rsplit(".", 1)[-1] in _PROPERTY_NAMES:
+        name = name.rsplit(".", 1)[-1]
+        if name in _PROPERTY_NAMES or name.endswith("_property"):
             return True
     return False
 
