@@ -483,4 +483,6 @@ def describe(index, target: Target) -> Tuple[str, str]:
                 path = summary.path
             return callee, f" (defined at {path}:{info.lineno})"
         return callee, ""
+    if _as_coroutine(Target("xinstance", qualname=target.qualname)) is not None:
+        return "", ""  # typed as returning a Coroutine: no definition to name
     return target.qualname, ""

@@ -69,10 +69,18 @@ def _coroutine_call(index, module, func_sym, extra=(), preserving=()):
     if target is None:
         return None
     callee, where = values.describe(index, target)
-    return {"callee": callee, "where": where}
+    answer = {"where": where}
+    if callee:  # else the rule's own text of the call stands
+        answer["callee"] = callee
+    return answer
 
 
 @query("coroutine-function")
 def _coroutine_function(index, module, func_sym, extra=(), preserving=()):
     """`func_sym` is a coroutine function (passed as a callback)."""
     return _coroutine_call(index, module, func_sym, extra, preserving)
+
+
+def source_text(node) -> str:
+    text = ast.unparse(node)
+    return text if len(text) <= 60 else text[:57] + "..."

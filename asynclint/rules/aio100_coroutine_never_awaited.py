@@ -4,7 +4,7 @@ from __future__ import annotations
 import ast
 
 from ..diagnostics import Applicability, Fix, Fixability
-from ._coroutine_common import callee_symbol, knowledge_args, worth_asking
+from ._coroutine_common import callee_symbol, knowledge_args, source_text, worth_asking
 from .base import Rule
 
 _AWAIT_FIX = Fix("Add `await`", Applicability.SAFE, data=("insert-await",))
@@ -64,7 +64,7 @@ class CoroutineNeverAwaited(Rule):
             advice, fix = "add `await`", _AWAIT_FIX
         else:
             advice, fix = "run it with `asyncio.run()` or schedule it as a task from async code", None
-        ctx.report_if(("coroutine-call", sym, *knowledge_args(ctx)), call, fix=fix, advice=advice)
+        ctx.report_if(("coroutine-call", sym, *knowledge_args(ctx)), call, fix=fix, advice=advice, callee=source_text(call.func))
 
 
 def _silenced_for_type_checkers(ctx, call: ast.Call) -> bool:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import ast
 
-from ._coroutine_common import callee_symbol, knowledge_args, worth_asking
+from ._coroutine_common import callee_symbol, knowledge_args, source_text, worth_asking
 from .base import Rule
 
 _DYNAMIC = frozenset({"locals", "vars", "eval", "exec"})
@@ -82,5 +82,5 @@ class CoroutineBoundNeverAwaited(Rule):
                 continue
             if scope.kind == "module" and not name.startswith("_"):
                 continue  # a public module-level name may be imported and used elsewhere
-            ctx.report_if(("coroutine-call", sym, *extra), call, target=name)
+            ctx.report_if(("coroutine-call", sym, *extra), call, target=name, callee=source_text(call.func))
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import ast
 
-from ._coroutine_common import callee_symbol, knowledge_args, worth_asking
+from ._coroutine_common import callee_symbol, knowledge_args, source_text, worth_asking
 from .base import Rule
 
 # Attributes that belong to the coroutine object itself.
@@ -50,7 +50,7 @@ class CoroutineUsedAsValue(Rule):
         sym = callee_symbol(ctx, node.func)
         if not worth_asking(sym):
             return
-        ctx.report_if(("coroutine-call", sym, *knowledge_args(ctx)), node, use=use)
+        ctx.report_if(("coroutine-call", sym, *knowledge_args(ctx)), node, use=use, callee=source_text(node.func))
 
 
 def _use(node: ast.Call, ctx):

@@ -82,13 +82,13 @@ class AsyncFunctionAsSyncCallback(Rule):
             if isinstance(body, ast.Call):
                 sym = ctx.symbol(body.func)
                 if worth_asking(sym):
-                    ctx.report_if(("async-callback", receiver, sym, *extra), callback, api=api)
+                    ctx.report_if(("async-callback", receiver, sym, *extra), callback, api=api, callee=_source(callback))
             return
         if not isinstance(callback, (ast.Name, ast.Attribute)):
             return
         sym = ctx.symbol(callback)
         if worth_asking(sym):
-            ctx.report_if(("async-callback", receiver, sym, *extra), callback, api=api)
+            ctx.report_if(("async-callback", receiver, sym, *extra), callback, api=api, callee=_source(callback))
 
 
 def _arg(call: ast.Call, index, keyword):
