@@ -332,6 +332,20 @@ def _c3(index, entry, memo, depth):
                 del s[0]
 
 
+def _assigned_anywhere(index, entries, name: str) -> bool:
+    """Some class of the hierarchy assigns `name` as a value (`self.close =
+    ...` or `close = ...`), not only as an annotation."""
+    for entry in entries:
+        if entry[0] != "class":
+            continue
+        info = index.klass(entry[1], entry[2])
+        if info is not None and name in info.attrs:
+            sym = info.attrs[name]
+            if sym is None or sym[0] != "inst":
+                return True
+    return False
+
+
 def _is_property(index, method: Target) -> bool:
     info = index.function(method.module, method.qualname)
     for dec in info.decorators if info is not None else ():
@@ -371,6 +385,8 @@ def _member(index, module: str, qualname: str, name: str, skip_first: bool = Fal
         if info is None:
             return UNKNOWN
         if name in info.methods:
+            if _assigned_anywhere(index, entries, name):
+                return UNKNOWN  # an instance attribute of that name shadows the method
             method = Target("function", entry[1], info.methods[name])
             if _is_property(index, method):
                 return _returned(index, index.function(method.module, method.qualname))
