@@ -53,6 +53,8 @@ def _check_parser() -> argparse.ArgumentParser:
     p.add_argument("--isolated", action="store_true", help="ignore all configuration files")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write .asynclint_cache")
     p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: CPU count)")
+    p.add_argument("--python", help="interpreter, virtualenv or site-packages whose installed packages the "
+                                    "index reads (default: the active $VIRTUAL_ENV)")
     p.add_argument("--stdin-filename", help="the name to report for input read from -")
     p.add_argument("--quiet", "-q", action="store_true", help="print findings only, no summary")
     p.add_argument("--version", action="version", version=f"asynclint {__version__}")
@@ -132,6 +134,8 @@ def cmd_check(argv: Sequence[str]) -> int:
             if not Path(given).exists():
                 raise UsageError(f"{given}: no such file or directory")
     cfg = _load_config(args, first if first.exists() else Path("."))
+    if args.python:
+        cfg.python = args.python
     rules = all_rules()
     enabled = cfg.enabled_codes(rules)
     settings = Settings(cfg, enabled)

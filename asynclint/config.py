@@ -49,6 +49,8 @@ class Config:
     extra_coroutine_functions: List[str] = field(default_factory=list)
     preserving_decorators: List[str] = field(default_factory=list)
     thread_entry_points: List[str] = field(default_factory=list)
+    # Environment whose installed packages the index may read (--python).
+    python: Optional[str] = None
     # Where the file values came from, for messages.
     origin: str = "defaults"
     root: Optional[Path] = None

@@ -26,7 +26,7 @@ from .config import Config
 from .context import Context, Pending, Scope
 from .context import dotted
 from .diagnostics import Diagnostic, Severity
-from .index import queries
+from .index import facts, installed, queries
 from .index import threads as thread_index
 from .index.modules import module_name
 from .index.project import ProjectIndex
@@ -69,6 +69,7 @@ _FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SCOPE_TYPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef})
 # Node types the engine itself tracks (bindings, call graph).
 _TRACKED = frozenset({ast.Call, ast.Name, ast.Assign, ast.AnnAssign, ast.Import, ast.ImportFrom,
+                      ast.withitem, ast.Return, ast.Yield, ast.YieldFrom,
                       ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
 # Leaf nodes no rule needs: `Load`/`Store` contexts and operators.
 _SKIP = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
@@ -150,6 +151,9 @@ class Walker:
 
     # -- structure the engine tracks for the rules --
     def _enter(self, node: ast.AST, t: type, ctx: Context) -> None:
+        # Bindings are made when the binding node is entered, before its
+        # children: the value is resolved first (x = x.f()), and the target
+        # names visited afterwards keep what was bound here.
         if t is ast.Call:
             fn = ctx.function
             if fn is not None and fn.info is not None:
@@ -160,14 +164,11 @@ class Walker:
             if not ctx.module.runs_loop and _runs_loop(ctx, node):
                 ctx.module.runs_loop = True
         elif t is ast.Name:
-            if type(node.ctx) is ast.Store and ctx.scope.kind != "module":
-                parent = node._al_parent
-                if not (type(parent) in (ast.Assign, ast.AnnAssign) and node is not parent.value):
-                    ctx.bind(node.id, None)
+            if type(node.ctx) is ast.Store and ctx.scope.kind != "module" and not _bound_by_owner(node):
+                ctx.bind(node.id, None)
         elif t is ast.Assign or t is ast.AnnAssign:
             if t is ast.Assign:
                 thread_index.note_assign(node, ctx)
-            # The value is resolved before the targets are rebound (x = x.f()).
             if ctx.scope.kind != "module":
                 sym = None
                 if t is ast.AnnAssign:
@@ -177,6 +178,19 @@ class Walker:
                 for target in (node.targets if t is ast.Assign else (node.target,)):
                     if type(target) is ast.Name:
                         ctx.bind(target.id, sym)
+                    else:
+                        for name in _store_names(target):
+                            ctx.bind(name, None)
+                facts.note_assign(ctx, node)  # tuple items, attribute types
+        elif t is ast.withitem:
+            if node.optional_vars is not None and ctx.scope.kind != "module":
+                for name in _store_names(node.optional_vars):
+                    ctx.bind(name, None)
+                facts.note_withitem(ctx, node, isinstance(node._al_parent, ast.AsyncWith))
+        elif t is ast.Return:
+            facts.note_return(ctx, node)
+        elif t is ast.Yield or t is ast.YieldFrom:
+            facts.note_yield(ctx)
         elif t is ast.Import or t is ast.ImportFrom:
             if ctx.scope.kind != "module":
                 ctx.bind_import(node)
@@ -229,6 +243,31 @@ def _runs_loop(ctx: Context, call: ast.Call) -> bool:
     if dotted(ctx.symbol(func)) in PROGRAM_LOOP_RUNNERS:
         return True
     return last in LOOP_RUN_METHODS and isinstance(func, ast.Attribute) and is_event_loop(ctx, func.value)
+
+
+def _store_names(target: ast.AST):
+    """Names bound by an assignment target (through tuples, lists, starred)."""
+    if type(target) is ast.Name:
+        yield target.id
+    elif type(target) in (ast.Tuple, ast.List):
+        for elt in target.elts:
+            yield from _store_names(elt)
+    elif type(target) is ast.Starred:
+        yield from _store_names(target.value)
+
+
+def _bound_by_owner(name: ast.Name) -> bool:
+    """True when the assignment or `with` item owning this target name has
+    already bound it on entry."""
+    node, parent = name, name._al_parent
+    while type(parent) in (ast.Tuple, ast.List, ast.Starred):
+        node, parent = parent, parent._al_parent
+    t = type(parent)
+    if t is ast.Assign or t is ast.AnnAssign:
+        return node is not parent.value
+    if t is ast.withitem:
+        return node is parent.optional_vars
+    return False
 
 
 def _child_prefix(scope: Scope) -> str:
@@ -455,6 +494,7 @@ def lint_files(jobs: Sequence[FileJob], settings: Settings, root: Path, use_cach
                 progress(done, total)
 
     index = ProjectIndex(r.summary for j in jobs for r in [results[j.path]] if r.summary is not None)
+    installed.attach(index, getattr(settings.config, "python", None), root if use_cache else None)
     diagnostics: List[Diagnostic] = []
     not_analysed: Dict[str, str] = {}
     for job in jobs:

@@ -16,6 +16,8 @@ FOLDERS = rule_folders()
 # AIO002 reports a crash inside asynclint itself; no source file can (or
 # should) trigger it: tests/test_engine.py checks it with a rule made to fail.
 NO_FIXTURE = {"AIO002"}
+# A fixture file holding this line is left out of the async-stripped variant.
+NO_STRIP_CHECK = "# asynclint-no-strip-check"
 
 
 def test_every_rule_has_bad_and_good_fixtures():
@@ -71,6 +73,11 @@ def test_without_async_nothing_is_flagged(code, tmp_path):
     folder = copy_fixture(code, tmp_path)
     for path in python_files(folder):
         text = path.read_bytes().decode("utf-8")
+        if NO_STRIP_CHECK in text:
+            # calls into the standard library's coroutine functions stay
+            # coroutines when the file's own async/await is stripped
+            path.unlink()
+            continue
         path.write_bytes(MARKER.sub("", strip_async(text)).encode("utf-8"))
     found = [d for d in lint_folder(folder, ["AIO1", "AIO2"]) if d.code[:4] in ("AIO1", "AIO2")]
     assert not found, [d.format_text() for d in found]

@@ -34,7 +34,7 @@ def module_name(path: Path, root: Optional[Path] = None) -> tuple[str, bool]:
     is_package = path.name == "__init__.py"
     parts = [] if is_package else [path.stem]
     folder = path.parent
-    while (folder / "__init__.py").exists():
+    while (folder / "__init__.py").exists() or _namespace_portion(folder, root):
         parts.append(folder.name)
         if root is not None and folder == root:
             break
@@ -42,6 +42,15 @@ def module_name(path: Path, root: Optional[Path] = None) -> tuple[str, bool]:
     if not parts:  # an __init__.py whose folder is the root itself
         parts = [path.parent.name]
     return ".".join(reversed(parts)), is_package
+
+
+def _namespace_portion(folder: Path, root: Optional[Path]) -> bool:
+    """A folder without `__init__.py` inside a regular package (`discord/ext/`
+    between `discord/__init__.py` and `discord/ext/commands/__init__.py`) is
+    a namespace package: it is part of the dotted name."""
+    if root is not None and folder == root:
+        return False
+    return folder.name.isidentifier() and (folder.parent / "__init__.py").exists()
 
 
 def resolve_relative(current: str, is_package: bool, level: int, target: Optional[str]) -> Optional[str]:

@@ -6,6 +6,7 @@ external dotted name. Rules' deferred queries (`queries.py`) build on it.
 """
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from typing import Dict, Iterable, Optional, Tuple
 
@@ -29,6 +30,9 @@ class Target:
 
 
 UNKNOWN = Target("unknown")
+_BUILTIN_NAMES = frozenset(dir(builtins))
+# Symbols that denote values rather than names (answered by `values.py`).
+_VALUE_KINDS = frozenset({"call", "inst", "await", "item", "enter", "super", "union", "typevar", "generic", "callable", "unknown"})
 
 
 class ProjectIndex:
@@ -55,7 +59,7 @@ class ProjectIndex:
         if key in seen or len(seen) > 50:
             return UNKNOWN
         seen.add(key)
-        summary = self.modules.get(module)
+        summary = self.modules.get(module) or self._installed(module)
         if summary is None:
             sub = f"{module}.{name}"
             if sub in self.modules:
@@ -86,6 +90,8 @@ class ProjectIndex:
                 return target
         if "." in name:  # a nested qualname we do not know
             return UNKNOWN
+        if name in _BUILTIN_NAMES:  # summaries write unbound names as globals
+            return Target("external", qualname=f"builtins.{name}")
         return UNKNOWN
 
     def resolve(self, sym: Sym) -> Target:
@@ -96,7 +102,8 @@ class ProjectIndex:
             return UNKNOWN
         kind = sym[0]
         if kind == "module":
-            return Target("module", sym[1]) if sym[1] in self.modules else Target("external", qualname=sym[1])
+            known = sym[1] in self.modules or self._installed(sym[1]) is not None
+            return Target("module", sym[1]) if known else Target("external", qualname=sym[1])
         if kind == "global":
             return self.resolve_global(sym[1], sym[2], seen)
         if kind == "builtin":
@@ -111,8 +118,23 @@ class ProjectIndex:
                 method = self.find_method(base.module, base.qualname, sym[2])
                 if method is not None:
                     return Target("function", method[0], method[1])
-            return UNKNOWN
+            from . import values  # light type knowledge: instances, attributes
+            return values.attribute(self, base, sym[2])
+        if kind in _VALUE_KINDS:
+            from . import values
+            return values.evaluate(self, sym)
         return UNKNOWN
+
+    def _installed(self, module: str) -> Optional[ModuleSummary]:
+        """An installed package's module (`installed.py`), when the run has
+        an environment to read; added to `modules` once loaded."""
+        installed = getattr(self, "installed", None)
+        if installed is None or not module:
+            return None
+        summary = installed.summary(module)
+        if summary is not None:
+            self.modules.setdefault(module, summary)
+        return summary
 
     # -- classes ----------------------------------------------------------
     def mro(self, module: str, qualname: str, limit: int = 30) -> Tuple[Tuple[str, str], ...]:

@@ -33,6 +33,17 @@ class FunctionInfo:
     # (`if TYPE_CHECKING:` bodies; branches on a parameter's type).
     quiet_calls: List[Tuple[int, int]] = field(default_factory=list)
     uncounted_lines: List[Tuple[int, int]] = field(default_factory=list)
+    # Filled by the engine walk: what the function returns when it is plain
+    # enough to follow: ("local", qualname) a def nested in it, ("param", name)
+    # one of its parameters (a decorator returning the function, `return
+    # self`), ("value", Sym) a value with a symbol, ("value?", Sym) that or
+    # None, ("none",) only None, ("locals", q1, q2, ...) one of several nested
+    # defs, ("mixed",) anything else.
+    # None: no value returned.
+    returns_value: Optional[tuple] = None
+    # The same qualname is defined more than once (version branches, try/except
+    # fallbacks) with different async-ness: which one runs is not known.
+    ambiguous: bool = False
 
 
 @dataclass
@@ -57,6 +68,9 @@ class ModuleSummary:
     runs_loop: bool = False  # calls asyncio.run / run_until_complete / run_forever
     # Places that hand a callable to another thread (asynclint.index.threads).
     thread_entries: List[tuple] = field(default_factory=list)
+    # Module-level names bound to different things in conditional code
+    # (`try: from fast import f` / `except ImportError: async def f()`).
+    ambiguous: List[str] = field(default_factory=list)
 
 
 def import_bindings(node: ast.AST, module: str, is_package: bool) -> List[Tuple[str, Sym]]:
@@ -105,6 +119,9 @@ class SymbolBuilder:
         if isinstance(node, ast.Await):
             inner = self.expr(node.value, depth + 1)
             return ("await", inner) if inner is not None else None
+        if isinstance(node, ast.Subscript) and isinstance(node.value, (ast.Name, ast.Attribute)):
+            base = self.expr(node.value, depth + 1)  # `Store[dict]`: the class, if it is one
+            return ("generic", base) if base is not None else None
         return None
 
     def annotation(self, node: Optional[ast.AST]) -> Sym:
@@ -123,14 +140,60 @@ class SymbolBuilder:
                 return self.annotation(left)
             if _is_none(left):
                 return self.annotation(right)
-            return None
+            return self._union([left, right])
         if isinstance(node, ast.Subscript):
             outer = self.expr(node.value)
-            if outer in (("global", "typing", "Optional"), ("attr", ("module", "typing"), "Optional")):
+            name = _typing_name(outer)
+            if name == "Optional":
                 return self.annotation(node.slice)
-            return None
+            if name == "Union":
+                items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+                return self._union([e for e in items if not _is_none(e)])
+            if name == "Annotated" and isinstance(node.slice, ast.Tuple) and node.slice.elts:
+                return self.annotation(node.slice.elts[0])
+            if name in ("Coroutine", "CoroutineType"):
+                return ("inst", outer)  # a coroutine object
+            if name == "Callable" and isinstance(node.slice, ast.Tuple) and len(node.slice.elts) == 2:
+                returned = self.annotation(node.slice.elts[1])
+                return ("callable", returned) if returned is not None else None
+            if name is not None or outer is None or outer[0] == "builtin":
+                return None  # typing/builtin generics: containers, callables
+            return ("inst", outer)  # `Client[T]`: an instance of the generic class
         cls = self.expr(node)
         return ("inst", cls) if cls is not None else None
+
+    def _union(self, items) -> Sym:
+        """`A | B`, `Union[A, B]`: a union of instances (the engine binds it;
+        phase 2 says "coroutine" only when every member agrees)."""
+        syms = []
+        for item in items:
+            sym = self.annotation(item)
+            if sym is None:
+                return None
+            if sym not in syms:
+                syms.append(sym)
+        if not syms or len(syms) > 4:
+            return None
+        return syms[0] if len(syms) == 1 else ("union", tuple(syms))
+
+
+def _generic_origin(node: ast.AST) -> ast.AST:
+    """`Base[T]` in a class's bases is the class `Base`."""
+    return node.value if isinstance(node, ast.Subscript) else node
+
+
+_TYPING_MODULES = frozenset({"typing", "typing_extensions", "collections.abc", "builtins"})
+
+
+def _typing_name(sym: Sym) -> Optional[str]:
+    """"Optional" for `typing.Optional` / `from typing import Optional`, etc."""
+    if sym is None:
+        return None
+    if sym[0] == "global" and sym[1] in _TYPING_MODULES:
+        return sym[2]
+    if sym[0] == "attr" and sym[1] is not None and sym[1][0] == "module" and sym[1][1] in _TYPING_MODULES:
+        return sym[2]
+    return None
 
 
 def _is_none(node: ast.AST) -> bool:
@@ -158,24 +221,54 @@ def summarise(tree: ast.Module, module: str, path: str, is_package: bool) -> Mod
             returns=builder.annotation(node.returns),
             params=params,
         )
+        previous = summary.functions.get(qual)
+        if previous is not None and (previous.is_async != info.is_async or previous.ambiguous):
+            info.ambiguous = True
         summary.functions[qual] = info
         if class_info is not None:
             class_info.methods[node.name] = qual
         return info
 
+    conditional = [0]  # depth of if/try/with/loop blocks around top-level code
+    seen: Dict[str, Sym] = {}
+    ambiguous = set()
+
+    def note(name: str, sym: Sym) -> None:
+        if name in seen and seen[name] != sym and conditional[0]:
+            ambiguous.add(name)
+        seen[name] = sym
+
     def visit_body(body, prefix: str, class_info: Optional[ClassInfo], top: bool) -> None:
         for stmt in body:
             visit_stmt(stmt, prefix, class_info, top)
 
+    def type_params(stmt) -> None:
+        # PEP 695: `class Entity[T: Coordinator]` -- T stands for its bound
+        for param in getattr(stmt, "type_params", None) or ():
+            bound = getattr(param, "bound", None)
+            if bound is not None and type(param).__name__ == "TypeVar":
+                sym = builder.annotation(bound)
+                if sym is not None and sym[0] == "inst":
+                    bindings.setdefault(param.name, ("typevar", sym[1]))
+
     def visit_stmt(stmt, prefix, class_info, top) -> None:
+        if type(stmt).__name__ == "TypeAlias" and top:  # `type Alias = Client[int]`
+            name = getattr(stmt.name, "id", None)
+            if name:
+                sym = builder.expr(stmt.value)
+                bindings[name] = sym if sym is not None else ("opaque", module, name)
+            return
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            type_params(stmt)
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             add_function(stmt, prefix, class_info)
             if top:
                 bindings[stmt.name] = ("global", module, prefix + stmt.name)
+                note(stmt.name, ("def", stmt.lineno))
             visit_body(stmt.body, f"{prefix}{stmt.name}.<locals>.", None, False)
         elif isinstance(stmt, ast.ClassDef):
             qual = prefix + stmt.name
-            info = ClassInfo(qualname=qual, lineno=stmt.lineno, bases=[builder.expr(b) for b in stmt.bases])
+            info = ClassInfo(qualname=qual, lineno=stmt.lineno, bases=[builder.expr(_generic_origin(b)) for b in stmt.bases])
             summary.classes[qual] = info
             if top:
                 bindings[stmt.name] = ("global", module, qual)
@@ -184,6 +277,7 @@ def summarise(tree: ast.Module, module: str, path: str, is_package: bool) -> Mod
             if top:
                 for name, sym in import_bindings(stmt, module, is_package):
                     bindings[name] = sym
+                    note(name, sym)
                 if isinstance(stmt, ast.ImportFrom):
                     star = star_target(stmt, module, is_package)
                     if star:
@@ -202,12 +296,15 @@ def summarise(tree: ast.Module, module: str, path: str, is_package: bool) -> Mod
                     elif class_info is not None and sym is not None:
                         class_info.attrs[target.id] = sym
         elif isinstance(stmt, (ast.If, ast.Try, ast.With, ast.For, ast.While)) or _is_try_star(stmt):
+            conditional[0] += 1
             for name in ("body", "orelse", "finalbody"):
                 visit_body(getattr(stmt, name, ()), prefix, class_info, top)
             for handler in getattr(stmt, "handlers", ()):
                 visit_body(handler.body, prefix, class_info, top)
+            conditional[0] -= 1
 
     visit_body(tree.body, "", None, True)
+    summary.ambiguous = sorted(ambiguous)
     return summary
 
 
@@ -216,6 +313,15 @@ def _assigned_sym(builder: SymbolBuilder, stmt: ast.AST, value: Optional[ast.AST
         annotated = builder.annotation(stmt.annotation)
         if annotated is not None:
             return annotated
+    if isinstance(value, ast.Subscript) and _typing_name(builder.expr(value.value)) in ("Union", "Optional"):
+        return builder.annotation(value)  # a type alias: `Channel = Union[Voice, Stage]`
+    if isinstance(value, ast.Call) and _typing_name(builder.expr(value.func)) == "TypeVar":
+        for kw in value.keywords:  # T = TypeVar("T", bound=Client): T stands for Client
+            if kw.arg == "bound":
+                bound = builder.annotation(kw.value)
+                if bound is not None and bound[0] == "inst":
+                    return ("typevar", bound[1])
+        return None
     return builder.expr(value) if value is not None else None
 
 

@@ -1,0 +1,86 @@
+"""Shared by the AIO1xx rules: the phase-2 query "does calling this give a
+coroutine?" and cheap phase-1 filters (no rule in this module)."""
+from __future__ import annotations
+
+import ast
+import sys
+
+from ..index import values
+from ..index.queries import query
+
+# Top-level stdlib modules with no coroutine functions: calls into them are
+# never coroutines, so no query is deferred for them.
+_STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
+_ASYNC_TOPS = frozenset({"asyncio", "_asyncio", "contextlib", "unittest", "types", "typing", "builtins"})
+
+
+def worth_asking(sym) -> bool:
+    """False when `sym` surely names no coroutine function."""
+    if sym is None:
+        return False
+    root = sym
+    while root is not None and root[0] in ("attr",):
+        root = root[1]
+    if root is None:
+        return False
+    if root[0] == "builtin":
+        return root[1] == "anext" and sym is root
+    if root[0] == "module":
+        top = root[1].split(".", 1)[0]
+        if top in _STDLIB and top not in _ASYNC_TOPS:
+            return False
+    return True
+
+
+def callee_symbol(ctx, func):
+    """`ctx.symbol(func)`, knowing what `super().name` means in a method."""
+    if (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call) and not func.value.args
+            and isinstance(func.value.func, ast.Name) and func.value.func.id == "super"):
+        cls = _enclosing_class(ctx)
+        return ("attr", ("super", cls), func.attr) if cls is not None else None
+    return ctx.symbol(func)
+
+
+def _enclosing_class(ctx):
+    scopes = ctx.scopes
+    for i in range(len(scopes) - 1, 0, -1):
+        if scopes[i].kind == "function":
+            outer = scopes[i - 1]
+            return outer.class_sym if outer.kind == "class" else None
+        if scopes[i].kind == "lambda":
+            continue
+        return None
+    return None
+
+
+def knowledge_args(ctx) -> tuple:
+    """The configured knowledge a query needs (plain data, cached with it)."""
+    opts = ctx.options
+    extra = tuple(getattr(opts, "extra_coroutine_functions", ()) or ())
+    preserving = tuple(getattr(opts, "preserving_decorators", ()) or ())
+    return (extra, preserving) if extra or preserving else ()
+
+
+@query("coroutine-call")
+def _coroutine_call(index, module, func_sym, extra=(), preserving=()):
+    """Calling `func_sym` gives a coroutine: {callee, where}."""
+    values.configure(index, extra, preserving)
+    target = values.coroutine_callee(index, func_sym)
+    if target is None:
+        return None
+    callee, where = values.describe(index, target)
+    answer = {"where": where}
+    if callee:  # else the rule's own text of the call stands
+        answer["callee"] = callee
+    return answer
+
+
+@query("coroutine-function")
+def _coroutine_function(index, module, func_sym, extra=(), preserving=()):
+    """`func_sym` is a coroutine function (passed as a callback)."""
+    return _coroutine_call(index, module, func_sym, extra, preserving)
+
+
+def source_text(node) -> str:
+    text = ast.unparse(node)
+    return text if len(text) <= 60 else text[:57] + "..."
