@@ -17,7 +17,6 @@ FOLDERS = rule_folders()
 # should) trigger it: tests/test_engine.py checks it with a rule made to fail.
 NO_FIXTURE = {"AIO002"}
 # A fixture file holding this line is left out of the async-stripped variant.
-NO_STRIP_CHECK = "# asynclint-no-strip-check"
 
 
 def test_every_rule_has_bad_and_good_fixtures():
@@ -70,14 +69,22 @@ def test_noqa_on_marker_line_silences(code, tmp_path):
 
 @pytest.mark.parametrize("code", [c for c in FOLDERS if c[:4] in ("AIO1", "AIO2")])
 def test_without_async_nothing_is_flagged(code, tmp_path):
+    """Strip `async`/`await`: no blocking call is in async code any more, and
+    no call of the fixture's own functions creates a coroutine. Library
+    coroutine APIs (`asyncio.sleep(...)`) stay coroutines, so AIO1 findings
+    naming a callee outside the fixture are still right."""
     folder = copy_fixture(code, tmp_path)
+    own = set()
     for path in python_files(folder):
+        own.add(path.relative_to(folder).parts[0].removesuffix(".py"))
         text = path.read_bytes().decode("utf-8")
-        if NO_STRIP_CHECK in text:
-            # calls into the standard library's coroutine functions stay
-            # coroutines when the file's own async/await is stripped
-            path.unlink()
-            continue
         path.write_bytes(MARKER.sub("", strip_async(text)).encode("utf-8"))
-    found = [d for d in lint_folder(folder, ["AIO1", "AIO2"]) if d.code[:4] in ("AIO1", "AIO2")]
+    found = []
+    for d in lint_folder(folder, ["AIO1", "AIO2"]):
+        if d.code.startswith("AIO2"):
+            found.append(d)
+        elif d.code.startswith("AIO1"):
+            callee = re.search(r"`([\w.]+)`", d.message)
+            if callee is None or callee.group(1).split(".")[0] in own or "." not in callee.group(1):
+                found.append(d)
     assert not found, [d.format_text() for d in found]

@@ -414,9 +414,27 @@ def with_bound_symbol(ctx, name: str, depth: int = 0) -> Sym:
     return None
 
 
+def unwrap_enter(sym: Sym, depth: int = 0) -> Sym:
+    """`with EXPR as x` binds x to ("enter", EXPR, is_async); for a sync `with`
+    on a call or instance, the catalogue's classes return themselves from
+    `__enter__` (see with_bound_symbol)."""
+    if sym is None or depth > 20 or type(sym) is not tuple:
+        return sym
+    if sym[0] == "enter":
+        inner = sym[1]
+        if not sym[2] and inner is not None and inner[0] in ("call", "inst"):
+            return unwrap_enter(inner, depth + 1)
+        return sym
+    if sym[0] in ("attr", "call", "await", "item"):
+        inner = unwrap_enter(sym[1], depth + 1)
+        if inner is not sym[1]:
+            return (sym[0], inner, *sym[2:])
+    return sym
+
+
 def expr_symbol(ctx, node: ast.AST, depth: int = 0) -> Sym:
     """`ctx.symbol(node)`, also through names bound by `with ... as x`."""
-    sym = ctx.symbol(node)
+    sym = unwrap_enter(ctx.symbol(node))
     if sym is not None or depth > 6:
         return sym
     if isinstance(node, ast.Attribute):
