@@ -2,7 +2,7 @@
 import asyncio
 import threading
 
-from .db import fetch_order, load_settings, save_order
+from .db import count_rows, fetch_order, load_settings, save_order
 
 background_tasks: set = set()
 
@@ -20,7 +20,9 @@ class OrderService:
         task.add_done_callback(background_tasks.discard)
         await asyncio.sleep(0.5)
         settings = await asyncio.to_thread(load_settings, "settings.ini")
-        return {"order": order, "settings": settings}
+        loop = asyncio.get_running_loop()
+        rows = await loop.run_in_executor(None, count_rows)
+        return {"order": order, "settings": settings, "rows": rows}
 
     async def audit(self, order: dict) -> None:
         try:
@@ -28,6 +30,7 @@ class OrderService:
         except asyncio.CancelledError:
             print("audit interrupted")
             raise
+        await save_order(order)
 
     def start_watcher(self) -> None:
         threading.Thread(target=self._watch).start()

@@ -3,7 +3,7 @@ import threading
 import time
 
 from . import save_order
-from .db import fetch_order, load_settings
+from .db import count_rows, fetch_order, load_settings
 
 
 class OrderService:
@@ -17,13 +17,16 @@ class OrderService:
         asyncio.create_task(self.audit(order))
         time.sleep(0.5)
         settings = load_settings("settings.ini")
-        return {"order": order, "settings": settings}
+        loop = asyncio.get_event_loop()
+        rows = await loop.run_in_executor(None, count_rows)
+        return {"order": order, "settings": settings, "rows": rows}
 
     async def audit(self, order: dict) -> None:
         try:
             await asyncio.sleep(1)
         except BaseException:
             print("audit interrupted")
+        await save_order(order)
 
     def start_watcher(self) -> None:
         threading.Thread(target=self._watch).start()
