@@ -119,7 +119,7 @@ class ModuleFacts:
         names = _Names()
         module.visit(names)
         self.names = names
-        self._function_names: Dict[int, Set[str]] = {}
+        self._function_names: Dict[int, _Names] = {}
 
     # -- asyncio --
     def _clean(self, name: str) -> bool:
@@ -146,8 +146,9 @@ class ModuleFacts:
         for name in sorted(existing, key=lambda n: (n != "asyncio", n)):
             if self._clean(name):
                 return name, False
-        if not existing and self.names.any["asyncio"] == 0 and self.names.asyncio_binds["asyncio"] == 0 \
-                and self.names.attr_base["asyncio"] == 0:
+        if not existing and self._clean("asyncio"):
+            # nothing else is called asyncio (a function-level `import asyncio`
+            # may exist: a module-level one beside it is harmless)
             return "asyncio", True
         return None, False
 
@@ -175,13 +176,22 @@ class ModuleFacts:
                 return candidate
         raise RuntimeError("no free name")  # pragma: no cover
 
-    def _scope_names(self, scope: cst.CSTNode) -> Set[str]:
+    def _scope_collector(self, scope: cst.CSTNode) -> _Names:
         key = id(scope)
         if key not in self._function_names:
             collector = _Names()
             scope.visit(collector)
-            self._function_names[key] = set(collector.any) | set(collector.asyncio_binds) | set(collector.attr_base)
+            self._function_names[key] = collector
         return self._function_names[key]
+
+    def _scope_names(self, scope: cst.CSTNode) -> Set[str]:
+        c = self._scope_collector(scope)
+        return set(c.any) | set(c.asyncio_binds) | set(c.attr_base)
+
+    def rebinds(self, scope: cst.CSTNode, name: str) -> bool:
+        """`scope` (a function) may bind `name` locally: any use but `name.attr`."""
+        c = self._scope_collector(scope)
+        return c.asyncio_binds[name] > 0 or c.any[name] != c.attr_base[name]
 
     def background_set(self) -> Tuple[str, bool]:
         """(name, exists): a module-level `NAME = set()` made by an earlier
@@ -452,14 +462,28 @@ def apply_fixes(text: str, diagnostics: Sequence[Diagnostic]) -> RoundResult:
     if not accepted:
         return RoundResult(text, declined=declined)
 
-    new_module = module.visit(_Apply(accepted))
-    new_module = _module_additions(new_module, facts, accepted)
+    new_text = _render(module, facts, accepted)
+    if new_text is None:
+        # some plan breaks the code (a transform's blind spot): keep the ones
+        # that are fine on their own, and only if they are fine together
+        good = [p for p in accepted if _render(module, facts, [p]) is not None]
+        declined += [p.diagnostic for p in accepted if p not in good]
+        accepted = good
+        new_text = _render(module, facts, accepted) if accepted else None
+        if new_text is None:
+            return RoundResult(text, declined=list(diagnostics))
+    return RoundResult(new_text, [p.diagnostic for p in accepted], declined)
+
+
+def _render(module: cst.Module, facts: ModuleFacts, plans: Sequence[Plan]) -> Optional[str]:
+    """The module's code with `plans` applied, or None if it does not parse."""
+    new_module = _module_additions(module.visit(_Apply(plans)), facts, plans)
     new_text = new_module.code
     try:
         ast.parse(new_text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return RoundResult(text, declined=list(diagnostics))
-    return RoundResult(new_text, [p.diagnostic for p in accepted], declined)
+        return None
+    return new_text
 
 
 def _module_additions(module: cst.Module, facts: ModuleFacts, plans: Sequence[Plan]) -> cst.Module:

@@ -54,6 +54,13 @@ class Site:
                 return ancestor
         return None
 
+    def locally_bound(self, name: str) -> bool:
+        """Some function around the call binds `name` itself (a parameter, an
+        assignment, a function-level import...): the module's name is not
+        the one seen there."""
+        return any(isinstance(a, (cst.FunctionDef, cst.Lambda)) and self.facts.rebinds(a, name)
+                   for a, _child in self.facts.ancestors(self.call))
+
     def in_class_body(self) -> bool:
         for ancestor, _child in self.facts.ancestors(self.call):
             if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
@@ -76,6 +83,9 @@ class Site:
             return True
         return False
 
+    def already_awaited(self) -> bool:
+        return isinstance(self.facts.parent(self.call), cst.Await)
+
     def awaited(self, call: cst.Call) -> cst.Await:
         """`await CALL`, carrying the original call's own parentheses (or new
         ones when the context needs them)."""
@@ -90,7 +100,7 @@ class Site:
 def _asyncio_attr(site: Site, attr: str):
     """`asyncio.ATTR` (with the module's alias) and whether to add the import."""
     name, must_import = site.facts.asyncio_name()
-    if name is None:
+    if name is None or site.locally_bound(name):
         return None, False
     return cst.Attribute(value=cst.Name(name), attr=cst.Name(attr)), must_import
 
@@ -104,13 +114,14 @@ def insert_await(site: Site) -> Optional[Plan]:
     """`f(x)` -> `await f(x)`, for an expression statement in async code."""
     if site.statement() is None or not site.in_async_body():
         return None
-    return site.plan(site.call, site.awaited(site.call))
+    return site.plan(site.call, site.awaited(site.call))  # (an awaited call is no expression statement)
 
 
 def asyncio_sleep(site: Site) -> Optional[Plan]:
     """`time.sleep(x)` (any spelling) -> `await asyncio.sleep(x)`."""
     call = site.call
-    if not site.in_async_body() or len(call.args) != 1 or call.args[0].keyword is not None or call.args[0].star:
+    if not site.in_async_body() or site.already_awaited() or len(call.args) != 1 \
+            or call.args[0].keyword is not None or call.args[0].star:
         return None
     func, must_import = _asyncio_attr(site, "sleep")
     if func is None:
@@ -122,7 +133,7 @@ def asyncio_sleep(site: Site) -> Optional[Plan]:
 def to_thread(site: Site) -> Optional[Plan]:
     """`f(*a, **k)` -> `await asyncio.to_thread(f, *a, **k)`."""
     call = site.call
-    if not site.in_async_body():
+    if not site.in_async_body() or site.already_awaited():
         return None
     func, must_import = _asyncio_attr(site, "to_thread")
     if func is None:
