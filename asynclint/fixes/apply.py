@@ -426,8 +426,8 @@ def apply_fixes(text: str, diagnostics: Sequence[Diagnostic]) -> RoundResult:
     if module is None:
         return RoundResult(text)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    positions = wrapper.resolve(PositionProvider)
-    parents = wrapper.resolve(ParentNodeProvider)
+    metadata = wrapper.resolve_many([PositionProvider, ParentNodeProvider])  # one walk for both
+    positions, parents = metadata[PositionProvider], metadata[ParentNodeProvider]
     calls: Dict[tuple, List[cst.Call]] = {}
     starts: Dict[tuple, List[cst.Call]] = {}
     for node, pos in positions.items():
