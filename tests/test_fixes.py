@@ -45,7 +45,8 @@ def diag_for(src: str, callee: str, data: tuple, applicability=SAFE, nth: int = 
 
 def fix1(src: str, callee: str, data: tuple, nth: int = 0) -> str:
     src = textwrap.dedent(src)
-    return apply_fixes(src, [diag_for(src, callee, data, nth=nth)]).text
+    applicability = UNSAFE if data[0] in ("keep-task-reference", "to-thread", "threadsafe-call") else SAFE
+    return apply_fixes(src, [diag_for(src, callee, data, applicability, nth=nth)]).text
 
 
 def d(text: str) -> str:
@@ -187,6 +188,14 @@ def test_kind(name, callee, data, before, after):
     compile(got, "t.py", "exec")
 
 
+def test_safe_task_reference_fix_is_never_the_unsafe_form():
+    src = "import asyncio\nasync def f():\n    asyncio.create_task(job())\n"
+    diag = diag_for(src, "asyncio.create_task", ("keep-task-reference",), applicability=SAFE)
+    assert apply_fixes(src, [diag]).text == src
+    diag = diag_for(src, "asyncio.create_task", ("keep-task-reference",), applicability=UNSAFE)
+    assert "_background_tasks.add(_task)" in apply_fixes(src, [diag]).text
+
+
 def test_every_kind_has_a_transform():
     assert set(transforms.TRANSFORMS) == fixes.KINDS
     assert {c[2][0] for c in KIND_CASES} == fixes.KINDS
@@ -300,7 +309,7 @@ def test_a_transform_that_breaks_the_code_is_dropped(monkeypatch):
 # -- files: encoding, BOM, line endings, mode, atomicity ----------------------------------
 def _fix_bytes(data: bytes, callee: str, data_kind: tuple) -> bytes:
     source = source_of(data)
-    diag = diag_for(source.text, callee, data_kind)
+    diag = diag_for(source.text, callee, data_kind, UNSAFE)
     out = fix_text(source, [diag], True, lambda t: [])
     return out.new_bytes()
 

@@ -13,7 +13,7 @@ from typing import Callable, Dict, Optional
 
 import libcst as cst
 
-from ..diagnostics import Diagnostic
+from ..diagnostics import Applicability, Diagnostic
 from .apply import ModuleFacts, Plan
 
 _SPACE = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
@@ -246,6 +246,8 @@ def keep_task_reference(site: Site) -> Optional[Plan]:
     if group is not None and _last_name(call.func) == "create_task":
         new = call.with_changes(func=cst.Attribute(value=cst.Name(group), attr=cst.Name("create_task")))
         return site.plan(call, new)
+    if site.diagnostic.fix.applicability is Applicability.SAFE:
+        return None  # only the task-group form is safe; the rule saw a group this fixer does not
     statement = site.statement()
     if statement is None or site.in_class_body():
         return None
