@@ -14,7 +14,6 @@ without the node's own parentheses, which is also where `ast` puts a Call.
 """
 from __future__ import annotations
 
-import ast
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
 from ..diagnostics import Diagnostic
+from ..parsing import ParseFailure, parse as parse_python
 from . import fix_kind
 
 Pos = Tuple[int, int]  # (line, 0-based column)
@@ -480,8 +480,8 @@ def _render(module: cst.Module, facts: ModuleFacts, plans: Sequence[Plan]) -> Op
     new_module = _module_additions(module.visit(_Apply(plans)), facts, plans)
     new_text = new_module.code
     try:
-        ast.parse(new_text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        parse_python(new_text, "<fixed>")  # as the engine parses (newer syntax included)
+    except ParseFailure:
         return None
     return new_text
 
