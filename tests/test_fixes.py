@@ -241,7 +241,10 @@ def _parses_312() -> bool:
 @pytest.mark.skipif(not _parses_312(), reason="the check cannot parse Python 3.12 syntax on this interpreter")
 def test_python_312_syntax_is_fixed():
     src = 'import asyncio\ntype Alias[T] = list[T]\nasync def f[T](x: T):\n    work(f"{"nested"}")\n'
-    assert fix1(src, "work", ("insert-await",)) == src.replace("work(", "await work(")
+    with installed():
+        found = lint_source(src, enabled=["AIO990"])
+        out = fix_text(source_of(src.encode()), found, True, lambda t: lint_source(t, enabled=["AIO990"]))
+    assert out.new_text == src.replace("work(", "await work(") and out.remaining == []
 
 
 def test_formatting_and_comments_are_untouched():
