@@ -176,6 +176,21 @@ KIND_CASES = [
      "import asyncio\nclass C:\n    asyncio.create_task(job())\n", None),
     ("background-not-statement", "asyncio.create_task", ("keep-task-reference",),
      "import asyncio\nasync def f():\n    return asyncio.create_task(job())\n", None),
+    ("background-bound-name", "asyncio.create_task", ("keep-task-reference",),
+     "import asyncio\n\n\nasync def f():\n    task = asyncio.create_task(job())  # noqa: F841\n    return 1\n",
+     "import asyncio\n\n_background_tasks: set[asyncio.Task] = set()\n\n\nasync def f():\n"
+     "    task = asyncio.create_task(job())  # noqa: F841\n    _background_tasks.add(task)\n"
+     "    task.add_done_callback(_background_tasks.discard)\n    return 1\n"),
+    ("background-annotated-name", "asyncio.create_task", ("keep-task-reference",),
+     "import asyncio\nasync def f():\n    t: asyncio.Task = asyncio.create_task(job()); x = 1\n",
+     "import asyncio\n\n_background_tasks: set[asyncio.Task] = set()\n\nasync def f():\n"
+     "    t: asyncio.Task = asyncio.create_task(job()); _background_tasks.add(t); "
+     "t.add_done_callback(_background_tasks.discard); x = 1\n"),
+    ("background-tuple-target", "asyncio.create_task", ("keep-task-reference",),
+     "import asyncio\nasync def f():\n    a, b = asyncio.create_task(job()), 1\n", None),
+    ("task-group-bound-name", "asyncio.create_task", ("keep-task-reference",),
+     "import asyncio\nasync def f():\n    async with asyncio.TaskGroup() as tg:\n        t = asyncio.create_task(job())\n",
+     "import asyncio\nasync def f():\n    async with asyncio.TaskGroup() as tg:\n        t = tg.create_task(job())\n"),
 ]
 
 

@@ -239,8 +239,9 @@ def threadsafe_call(site: Site) -> Optional[Plan]:
 
 def keep_task_reference(site: Site) -> Optional[Plan]:
     """Inside `async with asyncio.TaskGroup() as tg`: `create_task(c)` ->
-    `tg.create_task(c)`. Elsewhere (an expression statement): keep the task
-    in a module-level set until it is done."""
+    `tg.create_task(c)`. Elsewhere, for an expression statement or a call
+    assigned to a name (`task = create_task(c)`): keep the task in a
+    module-level set until it is done."""
     call, facts = site.call, site.facts
     group = _task_group(site)
     if group is not None and _last_name(call.func) == "create_task":
@@ -248,7 +249,9 @@ def keep_task_reference(site: Site) -> Optional[Plan]:
         return site.plan(call, new)
     if site.diagnostic.fix.applicability is Applicability.SAFE:
         return None  # only the task-group form is safe; the rule saw a group this fixer does not
-    statement = site.statement()
+    statement, bound = site.statement(), None
+    if statement is None:
+        statement, bound = _bound_to_name(site)  # `task = create_task(c)` whose name is never used (AIO401)
     if statement is None or site.in_class_body():
         return None
     asyncio_name, must_import = facts.asyncio_name()
@@ -267,16 +270,29 @@ def keep_task_reference(site: Site) -> Optional[Plan]:
         defined_at = next((i for i, s in enumerate(facts.module.body) if _defines(s, set_name)), None)
         if defined_at is None or top <= defined_at:
             return None
-    function = site.function()
-    task = facts.fresh_name("_task", function) if function is not None else facts.fresh_name("_task")
-    if task == set_name:  # pragma: no cover - different bases
-        return None
+    if bound is not None:
+        task, first = bound, statement
+    else:
+        function = site.function()
+        task = facts.fresh_name("_task", function) if function is not None else facts.fresh_name("_task")
+        first = cst.Assign(targets=[cst.AssignTarget(target=cst.Name(task))], value=statement.value)
     statements = [
-        cst.Assign(targets=[cst.AssignTarget(target=cst.Name(task))], value=statement.value),
+        first,
         cst.Expr(cst.parse_expression(f"{set_name}.add({task})")),
         cst.Expr(cst.parse_expression(f"{task}.add_done_callback({set_name}.discard)")),
     ]
     return site.plan(statement, statements, needs_asyncio=must_import, background_set=set_name)
+
+
+def _bound_to_name(site: Site):
+    """(the assignment, the name) for `NAME = call` / `NAME: T = call`."""
+    parent = site.facts.parent(site.call)
+    if isinstance(parent, cst.Assign) and parent.value is site.call and len(parent.targets) == 1 \
+            and isinstance(parent.targets[0].target, cst.Name):
+        return parent, parent.targets[0].target.value
+    if isinstance(parent, cst.AnnAssign) and parent.value is site.call and isinstance(parent.target, cst.Name):
+        return parent, parent.target.value
+    return None, None
 
 
 def _defines(stmt, name: str) -> bool:
