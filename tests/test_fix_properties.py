@@ -24,7 +24,7 @@ from asynclint.cli import main as cli_main
 
 from .harness import FIXTURES, fixed_pairs, python_files, rule_folders
 
-PROPERTY_SETTINGS = settings(max_examples=25, deadline=None, derandomize=True,
+PROPERTY_SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, database=None,
                              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 

@@ -462,6 +462,19 @@ def test_diff_writes_nothing_and_exits_1_when_there_are_changes(tmp_path):
         assert (patched / "m.py").read_text() == (tmp_path / "m.py").read_text()
 
 
+def test_diff_marks_a_missing_final_newline():
+    from asynclint.fixes.command import unified_diff
+
+    out = unified_diff("m.py", "a\nb", "a\nc")
+    assert out.endswith("-b\n\\ No newline at end of file\n+c\n\\ No newline at end of file\n")
+
+
+def test_diff_of_standard_input(tmp_path):
+    proc = _cli(tmp_path, "--select", "AIO400", "--diff", "--stdin-filename", "app.py", "-", stdin=AIO400_SRC.encode())
+    assert proc.returncode == 1
+    assert proc.stdout.decode().startswith("--- app.py\n+++ app.py\n")
+
+
 def test_diff_exits_0_without_changes(tmp_path):
     (tmp_path / "m.py").write_text("import asyncio\n")
     proc = _cli(tmp_path, "--select", "AIO400", "--diff", "m.py")
