@@ -45,15 +45,90 @@ class Plan:
 
 # -- what the module holds ------------------------------------------------------
 class _Names(cst.CSTVisitor):
-    """Every identifier used as a name, and how: `bad` counts the uses that
-    bind or read the name other than `name.attr` and `import asyncio`."""
+    """Every identifier used as a name (`any`), and which of those uses bind
+    it (`binds`: assignment and loop targets, parameters, def and class
+    names, `as` names, imports, global/nonlocal, match captures), apart from
+    `import asyncio`, counted in `asyncio_binds`. Attribute names and keyword
+    argument names are not names."""
 
     def __init__(self) -> None:
         self.any: Counter = Counter()  # identifiers that occur (bindings and reads)
+        self.binds: Counter = Counter()  # bindings, other than `import asyncio`
         self.attr_base: Counter = Counter()  # `NAME.attr` reads
         self.skip: Set[int] = set()
+        self.binding: Set[int] = set()  # ids of Name nodes that bind
         self.asyncio_binds: Counter = Counter()  # names bound by `import asyncio[.x] [as y]`
         self.from_asyncio: Dict[str, str] = {}  # local name -> asyncio attribute (`from asyncio import x as y`)
+
+    def _bind(self, node) -> None:
+        """Mark the names a target binds (`a`, `a, *b`, `[a, b]`; not `a.x` or `a[i]`)."""
+        if isinstance(node, cst.Name):
+            self.binding.add(id(node))
+        elif isinstance(node, (cst.Tuple, cst.List)):
+            for element in node.elements:
+                self._bind(element.value)
+        elif isinstance(node, cst.StarredElement):
+            self._bind(node.value)
+
+    def visit_AssignTarget(self, node) -> None:
+        self._bind(node.target)
+
+    def visit_AnnAssign(self, node) -> None:
+        self._bind(node.target)
+
+    def visit_AugAssign(self, node) -> None:
+        self._bind(node.target)
+
+    def visit_For(self, node) -> None:
+        self._bind(node.target)
+
+    def visit_CompFor(self, node) -> None:
+        self._bind(node.target)
+
+    def visit_NamedExpr(self, node) -> None:
+        self._bind(node.target)
+
+    def visit_Del(self, node) -> None:
+        self._bind(node.target)
+
+    def visit_AsName(self, node) -> None:  # with ... as x, except ... as x
+        self._bind(node.name)
+
+    def visit_Param(self, node) -> None:
+        self._bind(node.name)
+
+    def visit_FunctionDef(self, node) -> None:
+        self._bind(node.name)
+
+    def visit_ClassDef(self, node) -> None:
+        self._bind(node.name)
+
+    def visit_NameItem(self, node) -> None:  # global x / nonlocal x
+        self._bind(node.name)
+
+    def visit_MatchAs(self, node) -> None:
+        if node.name is not None:
+            self._bind(node.name)
+
+    def visit_MatchStar(self, node) -> None:
+        if node.name is not None:
+            self._bind(node.name)
+
+    def visit_MatchMapping(self, node) -> None:
+        if node.rest is not None:
+            self._bind(node.rest)
+
+    def visit_TypeVar(self, node) -> None:
+        self._bind(node.name)
+
+    def visit_TypeVarTuple(self, node) -> None:
+        self._bind(node.name)
+
+    def visit_ParamSpec(self, node) -> None:
+        self._bind(node.name)
+
+    def visit_TypeAlias(self, node) -> None:
+        self._bind(node.name)
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         self.skip.add(id(node.attr))
@@ -72,6 +147,7 @@ class _Names(cst.CSTVisitor):
                 self.asyncio_binds[bound] += 1
             else:
                 self.any[bound] += 1
+                self.binds[bound] += 1
         return False
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
@@ -82,6 +158,7 @@ class _Names(cst.CSTVisitor):
             name = _dotted(alias.name)
             bound = _asname(alias) or name
             self.any[bound] += 1
+            self.binds[bound] += 1
             if module == "asyncio" and not node.relative:
                 self.from_asyncio[bound] = name
         return False
@@ -89,6 +166,8 @@ class _Names(cst.CSTVisitor):
     def visit_Name(self, node: cst.Name) -> None:
         if id(node) not in self.skip:
             self.any[node.value] += 1
+            if id(node) in self.binding:
+                self.binds[node.value] += 1
 
 
 def _dotted(node: cst.BaseExpression) -> str:
@@ -123,8 +202,8 @@ class ModuleFacts:
 
     # -- asyncio --
     def _clean(self, name: str) -> bool:
-        """`name` is only ever used as `name.attr` (and bound by `import asyncio`)."""
-        return self.names.any[name] == self.names.attr_base[name]
+        """Nothing but `import asyncio` binds `name` anywhere in the module."""
+        return self.names.binds[name] == 0
 
     def top_level_asyncio_imports(self) -> Dict[str, int]:
         """Names bound by a module-level `import asyncio [as x]` -> statement index."""
@@ -189,9 +268,9 @@ class ModuleFacts:
         return set(c.any) | set(c.asyncio_binds) | set(c.attr_base)
 
     def rebinds(self, scope: cst.CSTNode, name: str) -> bool:
-        """`scope` (a function) may bind `name` locally: any use but `name.attr`."""
+        """`scope` (a function, with what it nests) binds `name` itself."""
         c = self._scope_collector(scope)
-        return c.asyncio_binds[name] > 0 or c.any[name] != c.attr_base[name]
+        return c.asyncio_binds[name] > 0 or c.binds[name] > 0
 
     def background_set(self) -> Tuple[str, bool]:
         """(name, exists): a module-level `NAME = set()` made by an earlier
