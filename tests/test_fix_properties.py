@@ -194,7 +194,7 @@ def aio400_module(draw):
     for i in range(draw(st.integers(1, 4))):
         body = draw(st.lists(st.sampled_from(STATEMENTS), min_size=1, max_size=6))
         lines = "\n".join("    " + s.format(A=alias) for s in body)
-        parts.append(f"\n\nasync def f{i}(loop, flag):\n{lines}\n")
+        parts.append(f"\n\nasync def f{i}(loop, flag):\n{lines}\n    pass\n")
     if draw(st.booleans()):
         parts.append("\n\ndef sync_start(loop):\n    loop.create_task(job())  # from sync code\n")
     return "".join(parts)
@@ -206,4 +206,49 @@ def test_aio400_random_modules(text, fmt):
     newline, bom, encoding = fmt
     with tempfile.TemporaryDirectory() as tmp:
         check_fix_properties(Path(tmp), encode(text, newline, bom, encoding), "AIO400", newline,
+                             bom and encoding == "utf-8", encoding, all_fixed=True)
+
+
+# -- every kind, through the test-only rule of tests/fix_rules.py ---------------------------
+KIND_STATEMENTS = [
+    "work()  # insert-await",
+    "if flag: work()",
+    "time.sleep(0.1)",
+    "value = [time.sleep(0) for _ in range(2)]",
+    "x = requests.get(url, timeout=5)",
+    "blocking(*args)",
+    "blocking(\n        1,  # first\n        2,\n    )",
+    "loop.call_soon(print, 1)",
+    "get_event_loop()",
+    "fut.set_result(1)",
+    "outer(inner(2))",
+    "y = time.sleep(0).real",
+    "# a comment line",
+    "text = 'é ü'",
+    "pass",
+]
+KIND_HEADERS = [
+    "import asyncio\nimport time\n\nimport requests\nfrom asyncio import get_event_loop\n",
+    '"""Doc."""\nimport time\nfrom asyncio import get_event_loop\nimport requests\n',
+    "import asyncio as aio\nimport time, requests\nfrom asyncio import (\n    get_event_loop,\n)\n",
+]
+
+
+@st.composite
+def kinds_module(draw):
+    parts = [draw(st.sampled_from(KIND_HEADERS))]
+    for i in range(draw(st.integers(1, 3))):
+        body = draw(st.lists(st.sampled_from(KIND_STATEMENTS), min_size=1, max_size=7))
+        parts.append(f"\n\nasync def f{i}(loop, fut, url, flag, *args):\n" + "\n".join("    " + s for s in body) + "\n    pass\n")
+    return "".join(parts)
+
+
+@PROPERTY_SETTINGS
+@given(text=kinds_module(), fmt=FORMATS)
+def test_every_kind_in_random_modules(text, fmt):
+    from .fix_rules import installed
+
+    newline, bom, encoding = fmt
+    with installed(), tempfile.TemporaryDirectory() as tmp:
+        check_fix_properties(Path(tmp), encode(text, newline, bom, encoding), "AIO990", newline,
                              bom and encoding == "utf-8", encoding, all_fixed=True)
