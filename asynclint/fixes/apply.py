@@ -376,7 +376,7 @@ def import_block_end(body: Sequence[cst.CSTNode]) -> int:
     return end
 
 
-def _insert_import(body: List[cst.CSTNode], newline: str) -> Tuple[List[cst.CSTNode], int]:
+def _insert_import(body: List[cst.CSTNode]) -> Tuple[List[cst.CSTNode], int]:
     """`import asyncio` before the first (non-__future__) import, or after the
     docstring and __future__ imports when there is none. Returns the new body
     and the new statement's index."""
@@ -570,7 +570,7 @@ def _module_additions(module: cst.Module, facts: ModuleFacts, plans: Sequence[Pl
     asyncio_name, must_import = facts.asyncio_name()
     import_at: Optional[int] = None
     if must_import and any(p.needs_asyncio for p in plans):
-        body, import_at = _insert_import(body, module.default_newline)
+        body, import_at = _insert_import(body)
     sets = sorted({p.background_set for p in plans if p.background_set})
     for name in sets:
         if name == facts.background_set()[0] and facts.background_set()[1]:
