@@ -57,6 +57,10 @@ def _check_parser() -> argparse.ArgumentParser:
                                     "index reads (default: the active $VIRTUAL_ENV)")
     p.add_argument("--stdin-filename", help="the name to report for input read from -")
     p.add_argument("--quiet", "-q", action="store_true", help="print findings only, no summary")
+    p.add_argument("--fix", action="store_true", help="apply safe fixes, then report what remains")
+    p.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff: also apply fixes that may change behaviour")
+    p.add_argument("--diff", action="store_true", help="print what --fix would change as a unified diff; write nothing")
+    p.add_argument("--show-fixes", action="store_true", help="with --fix or --diff: list each fix")
     p.add_argument("--version", action="version", version=f"asynclint {__version__}")
     return p
 
@@ -156,6 +160,11 @@ def cmd_check(argv: Sequence[str]) -> int:
         raise UsageError("--jobs must be at least 1")
     progress = _progress_printer(len(jobs))
     result = lint_files(jobs, settings, root, use_cache=not args.no_cache, workers=workers, progress=progress)
+    if args.fix or args.diff:  # libcst is imported only when a fix is applied
+        from .fixes import command as fix_command
+        result, fix_exit = fix_command.run(args, jobs, result, settings, root)
+        if fix_exit is not None:
+            return fix_exit
 
     sources = None
     if args.show_source:

@@ -6,7 +6,9 @@ markers separated by spaces); every other line must stay clean. Files are
 named `bad_*.py` (has markers) and `good_*.py` (tricky correct code, no
 markers); sub-folders are multi-module packages for the project index. A
 first-line comment `# asynclint-args: --extend-select AIO403` adds
-command-line arguments for that file's run.
+command-line arguments for that file's run. `X.fixed.py` beside `X.py` holds
+the exact result of `asynclint --fix --unsafe-fixes --select CODE` on `X.py`
+(copies of fixture folders leave the `.fixed.py` files out).
 """
 from __future__ import annotations
 
@@ -60,7 +62,7 @@ def file_args(path: Path) -> Tuple[str, ...]:
 
 def copy_fixture(code: str, dest: Path) -> Path:
     target = dest / code
-    shutil.copytree(FIXTURES / code, target, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(FIXTURES / code, target, ignore=shutil.ignore_patterns("__pycache__", "*.fixed.py"))
     return target
 
 
@@ -134,3 +136,59 @@ def strip_async(text: str) -> str:
     """The same code with `async`/`await` removed: nothing should be a
     coroutine any more."""
     return _AWAIT.sub("", _ASYNC.sub("", text))
+
+
+# -- fixes: `X.fixed.py` beside `X.py` ---------------------------------------------
+def fixed_pairs(folder: Path) -> List[Tuple[Path, Path]]:
+    """(X.py, X.fixed.py) for every fixture file with an expected fix result."""
+    out = []
+    for path in python_files(folder):
+        fixed = path.with_name(path.name[:-3] + ".fixed.py")
+        if fixed.is_file():
+            out.append((path, fixed))
+    return out
+
+
+def cli_groups(folder: Path) -> Dict[Tuple[str, ...], List[str]]:
+    """Entries to pass to the CLI, grouped by their files' extra arguments (a
+    package is one entry so the index sees all its modules)."""
+    groups: Dict[Tuple[str, ...], List[str]] = {}
+    for path in python_files(folder):
+        top = path.relative_to(folder).parts[0]
+        entry = top if (folder / top).is_dir() else path.relative_to(folder).as_posix()
+        entries = groups.setdefault(file_args(path), [])
+        if entry not in entries:
+            entries.append(entry)
+    return groups
+
+
+def findings_json(folder: Path, code: str, extra_cli: List[str] = ()) -> List[dict]:
+    """Every finding of `code` over the folder as JSON objects (CLI)."""
+    out: List[dict] = []
+    for extra, entries in cli_groups(folder).items():
+        proc = run_cli(["--no-cache", "--isolated", "--format", "json", "--select", code, *extra_cli, *extra, *entries], folder)
+        assert proc.returncode in (0, 1), proc.stderr.decode()
+        out.extend(json.loads(proc.stdout))
+    return out
+
+
+def fix_by_cli(folder: Path, code: str, extra_cli: List[str] = ()) -> Tuple[List[dict], List[str]]:
+    """`asynclint --fix --unsafe-fixes --show-fixes --select CODE` over the
+    folder (in place); returns the findings it reports as remaining and the
+    fixes it lists."""
+    remaining: List[dict] = []
+    fixes: List[str] = []
+    for extra, entries in cli_groups(folder).items():
+        proc = run_cli(["--no-cache", "--isolated", "--format", "json", "--fix", "--unsafe-fixes", "--show-fixes",
+                        "--select", code, *extra_cli, *extra, *entries], folder)
+        assert proc.returncode in (0, 1), proc.stderr.decode()
+        found = json.loads(proc.stdout)
+        assert (proc.returncode == 1) == bool(found), (proc.returncode, found)
+        remaining.extend(found)
+        fixes += [line for line in proc.stderr.decode().splitlines() if f" {code} fixed: " in line]
+    return remaining, fixes
+
+
+def snapshot(folder: Path) -> Dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*.py"))
+            if "__pycache__" not in p.parts}

@@ -5,10 +5,14 @@ import re
 
 import pytest
 
+import ast
+from collections import Counter
+
+from asynclint.diagnostics import Fixability
 from asynclint.rules import all_rules
 
-from .harness import (FIXTURES, MARKER, copy_fixture, expected, file_args, findings_by_cli, lint_folder,
-                      python_files, rule_folders, strip_async)
+from .harness import (FIXTURES, MARKER, copy_fixture, expected, file_args, findings_by_cli, findings_json,
+                      fix_by_cli, fixed_pairs, lint_folder, python_files, rule_folders, snapshot, strip_async)
 
 FOLDERS = rule_folders()
 
@@ -88,3 +92,54 @@ def test_without_async_nothing_is_flagged(code, tmp_path):
             if callee is None or callee.group(1).split(".")[0] in own or "." not in callee.group(1):
                 found.append(d)
     assert not found, [d.format_text() for d in found]
+
+
+# -- fixes ------------------------------------------------------------------------
+FIXABLE = [c for c in FOLDERS if c in all_rules() and all_rules()[c].fixable is not Fixability.NEVER]
+WITH_FIXED = [c for c in FOLDERS if fixed_pairs(FIXTURES / c)]
+
+
+def test_every_fixable_rule_has_a_fixed_fixture():
+    for code in FIXABLE:
+        assert fixed_pairs(FIXTURES / code), \
+            f"{code} says it can fix: add tests/fixtures/{code}/NAME.fixed.py beside a bad_*.py"
+
+
+def test_fixed_fixtures_belong_to_fixture_files():
+    for path in FIXTURES.rglob("*.fixed.py"):
+        assert path.with_name(path.name[: -len(".fixed.py")] + ".py").is_file(), f"{path}: no X.py beside it"
+
+
+@pytest.mark.parametrize("code", WITH_FIXED)
+def test_fix_gives_the_fixed_files_exactly(code, tmp_path):
+    folder = copy_fixture(code, tmp_path)
+    fix_by_cli(folder, code)
+    for original, fixed in fixed_pairs(FIXTURES / code):
+        rel = original.relative_to(FIXTURES / code)
+        got = (folder / rel).read_bytes()
+        assert got == fixed.read_bytes(), f"{code}/{rel}: --fix result differs from {fixed.name}:\n" + got.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("code", sorted(set(FIXABLE) | set(WITH_FIXED)))
+def test_fix_converges_parses_and_relints_clean(code, tmp_path):
+    folder = copy_fixture(code, tmp_path)
+    before = findings_json(folder, code)
+    remaining, fixes = fix_by_cli(folder, code)
+    after_fix = snapshot(folder)
+    # the result parses
+    for rel, data in after_fix.items():
+        ast.parse(data, rel)
+    # a second run changes nothing
+    again, fixes_again = fix_by_cli(folder, code)
+    assert not fixes_again
+    assert snapshot(folder) == after_fix, "a second --fix changed the files"
+    # re-linting agrees with what --fix said remains; nothing new appeared
+    relint = findings_json(folder, code)
+    key = lambda d: (d["path"], d["line"], d["column"], d["code"], d["message"])
+    assert sorted(map(key, relint)) == sorted(map(key, remaining)) == sorted(map(key, again))
+    old = Counter((d["path"], d["code"], d["message"]) for d in before)
+    new = Counter((d["path"], d["code"], d["message"]) for d in relint)
+    assert not (new - old), f"new findings after --fix: {new - old}"
+    # exactly the fixed findings are gone
+    assert len(before) - len(relint) == len(fixes), (len(before), len(relint), fixes)
+    assert fixes or not [d for d in before if d["fix"] is not None], "nothing was fixed"

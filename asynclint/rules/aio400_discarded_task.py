@@ -4,7 +4,7 @@ from __future__ import annotations
 import ast
 
 from ..context import dotted
-from ..diagnostics import Applicability, Fixability
+from ..diagnostics import Applicability, Fix, Fixability
 from ..index.local_types import is_event_loop
 from ..knowledge.loops import LOOP_TASK_METHODS, TASK_SPAWNERS
 from .base import Rule
@@ -67,9 +67,37 @@ class DiscardedTask(Rule):
         func = call.func
         name = dotted(ctx.symbol(func))
         if name in TASK_SPAWNERS:
-            ctx.report(call, call=_source(func))
+            ctx.report(call, fix=_fix(call, ctx), call=_source(func))
         elif isinstance(func, ast.Attribute) and func.attr in LOOP_TASK_METHODS and is_event_loop(ctx, func.value):
-            ctx.report(call, call=_source(func))
+            ctx.report(call, fix=_fix(call, ctx), call=_source(func))
+
+
+_TASK_GROUPS = frozenset({"asyncio.TaskGroup", "asyncio.taskgroups.TaskGroup"})
+
+
+def _task_group(ctx) -> str:
+    """The name bound by the innermost `async with asyncio.TaskGroup() as NAME`
+    around the statement, in the same function; "" when there is none."""
+    for parent in reversed(ctx.parents):
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            return ""
+        if isinstance(parent, ast.AsyncWith):
+            for item in parent.items:
+                expr = item.context_expr
+                if isinstance(expr, ast.Call) and isinstance(item.optional_vars, ast.Name) \
+                        and ctx.qualified_name(expr.func) in _TASK_GROUPS:
+                    return item.optional_vars.id
+    return ""
+
+
+def _fix(call: ast.Call, ctx) -> Fix:
+    func = call.func
+    last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    group = _task_group(ctx)
+    if group and last == "create_task":
+        return Fix(f"create the task on the task group `{group}`", Applicability.SAFE, ("keep-task-reference",))
+    return Fix("keep a reference in a module-level set of background tasks until the task is done",
+               Applicability.UNSAFE, ("keep-task-reference",))
 
 
 def _source(node: ast.AST) -> str:
