@@ -146,10 +146,7 @@ def local_assignments(ctx: Context, name: str):
         if name in scope.bindings:
             if scope.kind != "function":
                 return None
-            memo = scope.state.setdefault("_assigned_values", {})
-            if name not in memo:
-                memo[name] = _assignments_in(scope.node, lambda t: isinstance(t, ast.Name) and t.id == name, name)
-            return memo[name]
+            return _assignments_in(scope.node, ("name", name))
     return None
 
 
@@ -181,8 +178,7 @@ def self_attr_assignments(ctx: Context, base: str, attr: str):
                 if not pos:
                     continue
                 me = pos[0].arg
-                found = _assignments_in(stmt, lambda t, me=me: isinstance(t, ast.Attribute) and t.attr == attr
-                                        and isinstance(t.value, ast.Name) and t.value.id == me, None)
+                found = _assignments_in(stmt, ("attr", me, attr))
                 if found is None:
                     ok = False
                     break
@@ -196,11 +192,47 @@ def self_attr_assignments(ctx: Context, base: str, attr: str):
     return cache[attr]
 
 
-def _assignments_in(fn_node: ast.AST, matches, name):
-    """Values of assignments to targets that `matches` in a function body (not
-    in nested functions or classes); None if such a target is bound in any
-    other way (for/with/augmented/tuple unpacking/annotation only)."""
-    values = []
+def _assignments_in(fn_node: ast.AST, key: tuple):
+    """Values assigned to a target in a function body (not in nested
+    functions or classes): key ("name", id) or ("attr", base_name, attr).
+    None if that target is also bound in another way (for/with/augmented/
+    tuple unpacking/global). The table is built once per function."""
+    table = getattr(fn_node, "_al_assignments", None)
+    if table is None:
+        table = _assignment_table(fn_node)
+        fn_node._al_assignments = table
+    return table.get(key, [])
+
+
+def _target_keys(target: ast.AST):
+    for node in ast.walk(target):
+        if isinstance(node, ast.Name):
+            yield ("name", node.id)
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            yield ("attr", node.value.id, node.attr)
+
+
+def _direct_key(target: ast.AST):
+    if isinstance(target, ast.Name):
+        return ("name", target.id)
+    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+        return ("attr", target.value.id, target.attr)
+    return None
+
+
+def _assignment_table(fn_node: ast.AST) -> dict:
+    table: dict = {}
+    poisoned = set()
+
+    def add(key, value):
+        if key not in poisoned:
+            table.setdefault(key, []).append(value)
+
+    def poison(keys):
+        for key in keys:
+            poisoned.add(key)
+            table[key] = None
+
     stack = list(ast.iter_child_nodes(fn_node))
     while stack:
         node = stack.pop()
@@ -208,19 +240,23 @@ def _assignments_in(fn_node: ast.AST, matches, name):
             continue
         if isinstance(node, ast.Assign):
             for target in node.targets:
-                if matches(target):
-                    values.append(node.value)
-                elif isinstance(target, (ast.Tuple, ast.List)) and any(matches(e) for e in ast.walk(target)):
-                    return None
-        elif isinstance(node, ast.AnnAssign) and matches(node.target):
-            if node.value is not None:
-                values.append(node.value)
-            values.append(_Annotation(node.annotation))
+                if isinstance(target, (ast.Tuple, ast.List)):
+                    poison(_target_keys(target))
+                else:
+                    key = _direct_key(target)
+                    if key is not None:
+                        add(key, node.value)
+        elif isinstance(node, ast.AnnAssign):
+            key = _direct_key(node.target)
+            if key is not None:
+                if node.value is not None:
+                    add(key, node.value)
+                add(key, _Annotation(node.annotation))
         elif isinstance(node, (ast.AugAssign, ast.For, ast.AsyncFor, ast.withitem, ast.NamedExpr, ast.comprehension)):
             target = getattr(node, "target", None) or getattr(node, "optional_vars", None)
-            if target is not None and any(matches(e) for e in ast.walk(target)):
-                return None
-        elif name is not None and isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
-            return None
+            if target is not None:
+                poison(_target_keys(target))
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            poison(("name", n) for n in node.names)
         stack.extend(ast.iter_child_nodes(node))
-    return values
+    return table
