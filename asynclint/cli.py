@@ -159,7 +159,9 @@ def cmd_check(argv: Sequence[str]) -> int:
     if workers < 1:
         raise UsageError("--jobs must be at least 1")
     progress = _progress_printer(len(jobs))
-    result = lint_files(jobs, settings, root, use_cache=not args.no_cache, workers=workers, progress=progress)
+    wants_fixes = bool(getattr(args, "fix", False) or getattr(args, "diff", False))
+    result = lint_files(jobs, settings, root, use_cache=not args.no_cache, workers=workers, progress=progress,
+                        need_index=wants_fixes)
     if args.fix or args.diff:  # libcst is imported only when a fix is applied
         from .fixes import command as fix_command
         result, fix_exit = fix_command.run(args, jobs, result, settings, root)

@@ -30,6 +30,9 @@ class Scope:
     bindings: Dict[str, Sym] = field(default_factory=dict)
     state: Dict[str, Any] = field(default_factory=dict)  # per-rule scratch, keyed by rule code
     info: Optional[FunctionInfo] = None  # the summary entry of a def
+    # Names read (or deleted, or declared global/nonlocal) in this scope and
+    # in the scopes nested in it, complete when the scope is left.
+    loads: set = field(default_factory=set)
     class_sym: Sym = None  # for a class scope: the class itself
 
 

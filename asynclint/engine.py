@@ -69,10 +69,11 @@ _FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SCOPE_TYPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef})
 # Node types the engine itself tracks (bindings, call graph).
 _TRACKED = frozenset({ast.Call, ast.Name, ast.Assign, ast.AnnAssign, ast.Import, ast.ImportFrom,
-                      ast.withitem, ast.Return, ast.Yield, ast.YieldFrom,
+                      ast.withitem, ast.Return, ast.Yield, ast.YieldFrom, ast.Global, ast.Nonlocal,
                       ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
 # Leaf nodes no rule needs: `Load`/`Store` contexts and operators.
 _SKIP = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
+_SKIP_TYPES = frozenset(c for base in _SKIP for c in base.__subclasses__()) | frozenset({type(None), str, int})
 _LEAVE = "leave"
 
 
@@ -95,7 +96,8 @@ class Walker:
         disabled: set = set()
         ctx.scopes.append(Scope("module", tree, ""))
         stack: list = [tree]
-        skip = _SKIP
+        skip = _SKIP_TYPES
+        AST = ast.AST
         scope_types = _SCOPE_TYPES
         enter = self._enter
         leave_marker = _LEAVE
@@ -111,8 +113,14 @@ class Walker:
             rules = dispatch.get(t)
             if rules:
                 for rule in rules:
-                    if rule.code not in disabled:
-                        self._call(rule, rule.check, node, ctx, disabled)
+                    if rule.code in disabled:
+                        continue
+                    ctx.current_rule = rule
+                    try:
+                        rule.check(node, ctx)
+                    except Exception as exc:  # one broken rule must not stop the others
+                        self._crashed(rule, node, ctx, disabled, exc)
+                ctx.current_rule = None
             if t in scope_types:
                 self._push_scope(node, ctx)
                 stack.append((leave_marker, node))
@@ -121,10 +129,10 @@ class Walker:
                 value = getattr(node, name, None)
                 if type(value) is list:
                     for item in value:
-                        if isinstance(item, ast.AST) and not isinstance(item, skip):
+                        if type(item) not in skip and isinstance(item, AST):
                             item._al_parent = node
                             children.append(item)
-                elif isinstance(value, ast.AST) and not isinstance(value, skip):
+                elif type(value) not in skip and isinstance(value, AST):
                     value._al_parent = node
                     children.append(value)
             if children:
@@ -138,16 +146,22 @@ class Walker:
         try:
             fn(arg, ctx)
         except Exception as exc:  # one broken rule must not stop the others
-            disabled.add(rule.code)
-            line = getattr(arg, "lineno", None) or getattr(getattr(arg, "node", None), "lineno", 1)
-            ctx.diagnostics.append(Diagnostic(
-                path=ctx.path, line=line, col=1, code=INTERNAL_ERROR, name="internal-error",
-                message=f"internal error in rule {rule.code} ({rule.name}): "
-                        f"{type(exc).__name__}: {exc}; please report it",
-                severity=Severity.ERROR,
-            ))
+            self._crashed(rule, arg, ctx, disabled, exc)
         finally:
             ctx.current_rule = None
+
+    @staticmethod
+    def _crashed(rule, arg, ctx: Context, disabled: set, exc: Exception) -> None:
+        """Report AIO002 once and skip the rule for the rest of the file."""
+        disabled.add(rule.code)
+        ctx.current_rule = None
+        line = getattr(arg, "lineno", None) or getattr(getattr(arg, "node", None), "lineno", 1)
+        ctx.diagnostics.append(Diagnostic(
+            path=ctx.path, line=line, col=1, code=INTERNAL_ERROR, name="internal-error",
+            message=f"internal error in rule {rule.code} ({rule.name}): "
+                    f"{type(exc).__name__}: {exc}; please report it",
+            severity=Severity.ERROR,
+        ))
 
     # -- structure the engine tracks for the rules --
     def _enter(self, node: ast.AST, t: type, ctx: Context) -> None:
@@ -164,8 +178,12 @@ class Walker:
             if not ctx.module.runs_loop and _runs_loop(ctx, node):
                 ctx.module.runs_loop = True
         elif t is ast.Name:
-            if type(node.ctx) is ast.Store and ctx.scope.kind != "module" and not _bound_by_owner(node):
+            if type(node.ctx) is not ast.Store:
+                ctx.scopes[-1].loads.add(node.id)
+            elif ctx.scope.kind != "module" and not _bound_by_owner(node):
                 ctx.bind(node.id, None)
+        elif t is ast.Global or t is ast.Nonlocal:
+            ctx.scopes[-1].loads.update(node.names)
         elif t is ast.Assign or t is ast.AnnAssign:
             if t is ast.Assign:
                 thread_index.note_assign(node, ctx)
@@ -229,6 +247,8 @@ class Walker:
             if rule.code not in disabled:
                 self._call(rule, lambda s, c, r=rule: r.leave_scope(s, c), scope, ctx, disabled)
         ctx.scopes.pop()
+        if ctx.scopes:  # a closure's reads count as reads of the enclosing scope
+            ctx.scopes[-1].loads |= scope.loads
 
 
 _LOOP_RUN_NAMES = frozenset({"run", "run_until_complete", "run_forever", "run_app", "Runner"})
@@ -446,7 +466,71 @@ class FileJob:
 
 
 def lint_files(jobs: Sequence[FileJob], settings: Settings, root: Path, use_cache: bool = True,
-               workers: int = 1, progress: Optional[Callable[[int, int], None]] = None) -> RunResult:
+               workers: int = 1, progress: Optional[Callable[[int, int], None]] = None,
+               need_index: bool = False) -> RunResult:
+    """Check `jobs`. With the cache, a re-run in which no file changed returns
+    the previous findings without loading any per-file entry (unless the
+    caller needs the project index, as --fix and the flake8 adapter do)."""
+    fingerprint = settings.config.fingerprint(settings.enabled)
+    run_key = _run_key(jobs, settings, fingerprint) if use_cache else None
+    run_file = root / ".asynclint_cache" / f"run-{fingerprint}.pickle"
+    if run_key is not None and not need_index:
+        previous = _load_run(run_file, run_key)
+        if previous is not None:
+            return previous
+    result = _lint_files(jobs, settings, root, use_cache, workers, progress)
+    if run_key is not None:
+        _save_run(run_file, run_key, result)
+    return result
+
+
+def _run_key(jobs: Sequence[FileJob], settings: Settings, fingerprint: str) -> Optional[str]:
+    """Everything a run's findings depend on: the settings, and each file's
+    path, displayed name, role, size and modification time."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"{__version__}\0{sys.version_info[:2]}\0{fingerprint}\0{getattr(settings.config, 'python', None)}\n".encode())
+    for job in jobs:
+        if job.data is not None:
+            return None
+        try:
+            st = job.path.stat()
+        except OSError:
+            return None
+        h.update(f"{job.path}\0{job.display}\0{job.report}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def _load_run(path: Path, key: str) -> Optional[RunResult]:
+    import pickle
+    try:
+        with open(path, "rb") as fh:
+            stored_key, diagnostics, files, not_analysed = pickle.load(fh)
+    except Exception:  # missing or from another version
+        return None
+    if stored_key != key:
+        return None
+    return RunResult(diagnostics, files, not_analysed, from_cache=files, index=None)
+
+
+def _save_run(path: Path, key: str, result: RunResult) -> None:
+    import pickle
+    import tempfile
+    try:
+        path.parent.mkdir(exist_ok=True)
+        ignore = path.parent / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# Created by asynclint\n*\n")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump((key, result.diagnostics, result.files, result.not_analysed), fh,
+                        protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def _lint_files(jobs: Sequence[FileJob], settings: Settings, root: Path, use_cache: bool,
+                workers: int, progress: Optional[Callable[[int, int], None]]) -> RunResult:
     cache = Cache(root, settings.config.fingerprint(settings.enabled)) if use_cache else None
     results: Dict[Path, FileResult] = {}
     todo: List[Tuple[FileJob, str, bool, Optional[bytes], Optional[os.stat_result], Optional[str]]] = []

@@ -158,7 +158,7 @@ def build_state(options, paths: Sequence[str], use_cache: bool = True, workers: 
         # flake8's pool workers are daemonic and may not start processes of
         # their own; there the cache is warm anyway (see the module doc).
         workers = 1 if multiprocessing.current_process().daemon else (os.cpu_count() or 1)
-    result = lint_files(jobs, index_settings, root, use_cache=use_cache, workers=workers)
+    result = lint_files(jobs, index_settings, root, use_cache=use_cache, workers=workers, need_index=True)
     index = result.index if result.index is not None else ProjectIndex([])
     key = _key(options, paths)
     return _State(key, root, settings, index, Walker(settings.enabled), Path.cwd())

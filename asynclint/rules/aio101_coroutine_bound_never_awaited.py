@@ -67,16 +67,9 @@ class CoroutineBoundNeverAwaited(Rule):
         candidates = scope.state.get(self.code)
         if not candidates:
             return
-        names = {c[0] for c in candidates}
-        used = set()
-        for node in ast.walk(scope.node):
-            if isinstance(node, ast.Name):
-                if node.id in names and not isinstance(node.ctx, ast.Store):
-                    used.add(node.id)
-                elif node.id in _DYNAMIC:
-                    return
-            elif isinstance(node, (ast.Global, ast.Nonlocal)):
-                used.update(node.names)
+        if scope.loads & _DYNAMIC:  # locals()/vars()/eval() may read anything
+            return
+        used = scope.loads  # names the scope and its closures read (the engine collects them)
         for name, target, call, sym, extra in candidates:
             if name in used:
                 continue
