@@ -21,21 +21,22 @@ from asynclint.diagnostics import Diagnostic, Severity
 
 __all__ = ["Options", "RuntimeHandle", "AsyncioMisuseError", "NAMES"]
 
-# Rule names shared with the static rules (kebab-case).
+# Rule names shared with the static rules (kebab-case); tests/runtime checks
+# they equal the static rules' names (the shim must not import the registry).
 NAMES: Dict[str, str] = {
-    "AIO100": "never-awaited-coroutine",
+    "AIO100": "coroutine-never-awaited",
     "AIO200": "blocking-sleep",
     "AIO201": "blocking-network-call",
-    "AIO202": "blocking-subprocess-call",
+    "AIO202": "blocking-subprocess",
     "AIO203": "blocking-file-io",
-    "AIO204": "blocking-thread-primitive",
+    "AIO204": "blocking-thread-wait",
     "AIO205": "blocking-database-call",
     "AIO207": "blocking-input",
-    "AIO300": "loop-method-from-other-thread",
-    "AIO301": "future-method-from-other-thread",
-    "AIO302": "asyncio-primitive-from-other-thread",
-    "AIO400": "task-destroyed-pending",
-    "AIO402": "exception-never-retrieved",
+    "AIO300": "loop-method-from-thread",
+    "AIO301": "asyncio-future-from-thread",
+    "AIO302": "asyncio-primitive-from-thread",
+    "AIO400": "discarded-task-reference",
+    "AIO402": "discarded-future",
     "AIO505": "slow-callback",
     "AIO506": "unclosed-transport",
 }

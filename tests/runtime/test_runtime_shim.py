@@ -426,3 +426,11 @@ def test_importing_the_package_loads_nothing_heavy():
             "print('asyncio' in sys.modules, 'asynclint.runtime._install' in sys.modules)")
     proc = subprocess.run([sys.executable, "-c", code], env=env(), capture_output=True, text=True)
     assert proc.stdout.strip() == "False False", proc.stderr
+
+
+def test_runtime_codes_share_names_with_the_static_rules():
+    from asynclint.rules import all_rules
+    from asynclint.runtime._core import NAMES
+
+    rules = all_rules()
+    assert {code: rules[code].name for code in NAMES} == NAMES
