@@ -33,6 +33,10 @@ class FunctionInfo:
     # (`if TYPE_CHECKING:` bodies; branches on a parameter's type).
     quiet_calls: List[Tuple[int, int]] = field(default_factory=list)
     uncounted_lines: List[Tuple[int, int]] = field(default_factory=list)
+    # Line ranges of `if` statements whose test checks which thread runs
+    # (`threading.get_ident()`, `current_thread()`, ...): code that already
+    # tells threads apart, which thread-context propagation does not enter.
+    thread_checked_lines: List[Tuple[int, int]] = field(default_factory=list)
     # Filled by the engine walk: what the function returns when it is plain
     # enough to follow: ("local", qualname) a def nested in it, ("param", name)
     # one of its parameters (a decorator returning the function, `return

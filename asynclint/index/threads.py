@@ -261,13 +261,44 @@ def _best_effort(hook):
     return guarded
 
 
+_IDENTITY_LAST = frozenset(name.rsplit(".", 1)[1] for name in K.THREAD_IDENTITY_CALLS)
+
+
+def in_thread_checked_branch(ctx, node: ast.AST) -> bool:
+    """True when `node` sits in an `if` (of its own function) whose test asks
+    which thread runs: such code already tells the loop thread apart."""
+    child, parent = node, getattr(node, "_al_parent", None)
+    while parent is not None and not isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        if isinstance(parent, ast.If) and child is not parent.test:
+            for sub in ast.walk(parent.test):
+                if isinstance(sub, ast.Call) and dotted(ctx.symbol(sub.func)) in K.THREAD_IDENTITY_CALLS:
+                    return True
+        child, parent = parent, getattr(parent, "_al_parent", None)
+    return False
+
+
+def _note_thread_check(call: ast.Call, ctx) -> None:
+    """Record the `if` whose test holds this thread-identity call."""
+    fn = ctx.function
+    if fn is None or fn.info is None:
+        return
+    child, parent = call, getattr(call, "_al_parent", None)
+    while parent is not None and not isinstance(parent, ast.stmt):
+        child, parent = parent, getattr(parent, "_al_parent", None)
+    if isinstance(parent, ast.If) and child is parent.test:
+        fn.info.thread_checked_lines.append((parent.lineno, parent.end_lineno or parent.lineno))
+
+
 @_best_effort
 def note_call(node: ast.Call, ctx) -> None:
-    """Engine hook: record the thread entry points a call creates."""
+    """Engine hook: record the thread entry points a call creates, and `if`
+    statements that tell threads apart."""
     func = node.func
     last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
     if last is None:
         return
+    if last in _IDENTITY_LAST and dotted(ctx.symbol(func)) in K.THREAD_IDENTITY_CALLS:
+        _note_thread_check(node, ctx)
     entries = ctx.module.thread_entries
     if "Server" in last and len(node.args) + len(node.keywords) >= 2:
         handler = _arg(node, *K.SERVER_HANDLER_ARG)
@@ -693,7 +724,10 @@ class _Builder:
     def _callees(self, fn, self_cls) -> List[tuple]:
         out: List[tuple] = []
         seen = set()
-        for sym, _line, _col in fn.calls if fn else ():
+        checked = getattr(fn, "thread_checked_lines", None) or ()
+        for sym, line, _col in fn.calls if fn else ():
+            if checked and any(start <= line <= end for start, end in checked):
+                continue  # the code already tells the loop thread from the others
             for callee, cls in self.functions_of(sym, True, self_cls):
                 if callee not in seen:
                     seen.add(callee)

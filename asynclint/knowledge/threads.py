@@ -256,3 +256,15 @@ AWAITABLE_WRAPPERS = frozenset({
 })
 # Calls that run a coroutine on a new loop in the calling thread.
 NEW_LOOP_RUNNERS = frozenset({"asyncio.run", "asyncio.runners.run"})
+
+
+# Calls that tell threads apart: an `if` testing one of them guards both of
+# its branches (one for the loop thread, one for the others).
+THREAD_IDENTITY_CALLS = frozenset({
+    "threading.get_ident",
+    "threading.get_native_id",
+    "threading.current_thread",
+    "threading.main_thread",
+    "threading.currentThread",
+    "_thread.get_ident",
+})
