@@ -110,18 +110,27 @@ class Context:
         return node
 
     # -- symbols ----------------------------------------------------------
-    def lookup(self, name: str) -> Sym:
-        """Symbol a name refers to here, following Python's scoping: enclosing
-        functions, then the module; class bodies only for code directly in them."""
+    def binding_scope(self, name: str) -> Optional[Scope]:
+        """The function, lambda or class scope that binds `name` as seen from
+        here, following Python's scoping (class bodies only for code directly
+        in them); None when the name is the module's or unknown."""
         innermost = True
         for scope in reversed(self.scopes):
             if scope.kind == "module":
-                break
+                return None
             if scope.kind == "class" and not innermost:
                 continue
             innermost = False
             if name in scope.bindings:
-                return scope.bindings[name]
+                return scope
+        return None
+
+    def lookup(self, name: str) -> Sym:
+        """Symbol a name refers to here: the binding scope's, else the
+        module's, else a builtin."""
+        scope = self.binding_scope(name)
+        if scope is not None:
+            return scope.bindings[name]
         sym = self.module.bindings.get(name)
         if sym is not None or name in self.module.bindings:
             return sym

@@ -63,21 +63,13 @@ def _classify_sym(sym) -> "str | None":
 
 def _param_annotation(ctx: Context, name: str):
     """The annotation of the parameter `name` refers to, if it is one."""
-    innermost = True
-    for scope in reversed(ctx.scopes):
-        if scope.kind == "module":
-            return None
-        if scope.kind == "class" and not innermost:
-            continue
-        innermost = False
-        if name in scope.bindings:
-            if scope.kind != "function":
-                return None
-            args = scope.node.args
-            for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
-                if arg.arg == name:
-                    return arg.annotation
-            return None
+    scope = ctx.binding_scope(name)
+    if scope is None or scope.kind != "function":
+        return None
+    args = scope.node.args
+    for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+        if arg.arg == name:
+            return arg.annotation
     return None
 
 
@@ -136,18 +128,10 @@ def _classify_value(ctx: Context, node) -> "str | None":
 def local_assignments(ctx: Context, name: str):
     """Values assigned to `name` in the scope that binds it (a function), when
     every binding there is a plain assignment; None otherwise."""
-    innermost = True
-    for scope in reversed(ctx.scopes):
-        if scope.kind == "module":
-            return None
-        if scope.kind == "class" and not innermost:
-            continue
-        innermost = False
-        if name in scope.bindings:
-            if scope.kind != "function":
-                return None
-            return _assignments_in(scope.node, ("name", name))
-    return None
+    scope = ctx.binding_scope(name)
+    if scope is None or scope.kind != "function":
+        return None
+    return _assignments_in(scope.node, ("name", name))
 
 
 def self_attr_assignments(ctx: Context, base: str, attr: str):

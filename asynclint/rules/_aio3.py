@@ -35,16 +35,7 @@ def report_in_thread(ctx, node: ast.AST, mode: str = "quiet-own", fix: Optional[
 
 def _binding_scope(ctx, name: str):
     """The scope that binds `name` as seen from here (None: module or unknown)."""
-    innermost = True
-    for scope in reversed(ctx.scopes):
-        if scope.kind == "module":
-            return None
-        if scope.kind == "class" and not innermost:
-            continue
-        innermost = False
-        if name in scope.bindings:
-            return scope
-    return None
+    return ctx.binding_scope(name)
 
 
 def _params(fn_node: ast.AST) -> set:
