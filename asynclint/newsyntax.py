@@ -107,6 +107,51 @@ __all__ = [
 # public exception and construct record
 
 
+class TypeVar:
+    """Stand-in for Python 3.12's `ast.TypeVar` on older interpreters: the
+    name and bound of one type parameter (ParamSpec and TypeVarTuple
+    parameters carry no bound and are left out)."""
+
+    __slots__ = ("name", "bound")
+
+    def __init__(self, name: str, bound: Optional[ast.expr]):
+        self.name = name
+        self.bound = bound
+
+
+def _split_top(text: str, sep: str) -> List[str]:
+    parts, depth, cur = [], 0, []
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        if ch == sep and depth == 0:
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    parts.append("".join(cur))
+    return parts
+
+
+def _type_params_of(text: str) -> list:
+    params = []
+    for raw in _split_top(" ".join(text.split()), ","):
+        item = _split_top(raw, "=")[0].strip()  # drop a 3.13 default
+        if not item or item.startswith("*"):
+            continue
+        name, _, bound_text = item.partition(":")
+        bound = None
+        if bound_text.strip():
+            try:
+                bound = ast.parse(bound_text.strip(), mode="eval").body
+            except SyntaxError:
+                bound = None
+        params.append(TypeVar(name.strip(), bound))
+    return params
+
+
 class UnsupportedSyntax(Exception):
     """Newer syntax that cannot be rewritten for the running interpreter."""
 
@@ -517,6 +562,7 @@ class _Rewriter:
         self.src = src
         self.filename = filename
         self.buf = list(src)
+        self.generics: List[Tuple[int, str, str]] = []  # (line, name, parameter text)
         self.constructs: List[Construct] = []
         self.line_starts = [0]
         i, n = 0, len(src)
@@ -646,6 +692,11 @@ class _Rewriter:
 
     def type_params(self, toks: List[_Tok], lb: int, rb: int) -> None:
         lo, hi = toks[lb].start, toks[rb].end
+        if lb >= 2 and toks[lb - 2].text in ("def", "class") and toks[lb - 1].kind == "NAME":
+            # keep the parameters (names and bounds) for the index: the
+            # blanked list is re-attached as `type_params` after parsing
+            line = self.src.count("\n", 0, toks[lb - 2].start) + 1
+            self.generics.append((line, toks[lb - 1].text, self.src[toks[lb].end:toks[rb].start]))
         needs = (3, 12)
         name = "type parameter list"
         depth = 0
@@ -753,6 +804,8 @@ class _Rewriter:
         return "".join(self.buf)
 
     def fix(self, tree: ast.Module) -> ast.Module:
+        if self.generics:
+            self._attach_type_params(tree)
         if self.placeholders:
             self._splice_strings(tree)
         if self.aliases:
@@ -760,6 +813,17 @@ class _Rewriter:
         if self.excepts:
             self._excepts(tree)
         return tree
+
+    def _attach_type_params(self, tree: ast.Module) -> None:
+        """Give defs and classes whose parameter list was blanked a
+        `type_params` list of `TypeVar` look-alikes (name and bound), as the
+        newer parser's tree has; not a field, so walks do not enter it."""
+        wanted = {(line, name): text for line, name, text in self.generics}
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                text = wanted.get((node.lineno, node.name))
+                if text is not None:
+                    node.type_params = _type_params_of(text)
 
     def _replace(self, tree: ast.AST, pick) -> None:
         """Replace nodes for which pick(node) returns a replacement."""

@@ -95,9 +95,6 @@ import sys
 import pytest
 
 
-@pytest.mark.xfail(sys.version_info < (3, 12), strict=True,
-                   reason="known gap: the 3.11 rewrite (asynclint.newsyntax) blanks type parameter lists, "
-                          "so the bound `T: Coordinator` is not seen and line 11 is missed")
 def test_pep695_type_params_and_aliases():
     code = """
         class Coordinator:
