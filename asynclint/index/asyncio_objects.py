@@ -12,6 +12,7 @@ import ast
 from ..context import Context, dotted
 from ..knowledge.loops import LOOP_FACTORIES
 from .local_types import is_event_loop
+from .summary import parse_string_annotation
 
 
 def asyncio_class(ctx: Context, node: ast.AST) -> "str | None":
@@ -79,9 +80,8 @@ def _annotation_class(ctx: Context, node, depth: int = 0) -> "str | None":
     if node is None or depth > 5:
         return None
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        try:
-            node = ast.parse(node.value, mode="eval").body
-        except SyntaxError:
+        node = parse_string_annotation(node.value)
+        if node is None:
             return None
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
         sides = [s for s in (node.left, node.right) if not (isinstance(s, ast.Constant) and s.value is None)]

@@ -7,6 +7,7 @@ picklable and cached with the file's findings.
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
@@ -134,9 +135,8 @@ class SymbolBuilder:
         if node is None:
             return None
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            try:
-                node = ast.parse(node.value, mode="eval").body
-            except SyntaxError:
+            node = parse_string_annotation(node.value)
+            if node is None:
                 return None
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
             left, right = node.left, node.right
@@ -198,6 +198,17 @@ def _typing_name(sym: Sym) -> Optional[str]:
     if sym[0] == "attr" and sym[1] is not None and sym[1][0] == "module" and sym[1][1] in _TYPING_MODULES:
         return sym[2]
     return None
+
+
+@lru_cache(maxsize=4096)
+def parse_string_annotation(text: str) -> Optional[ast.expr]:
+    """The expression a string annotation (`"Client | None"`) holds; None if
+    it does not parse. Cached: the same strings recur across a project, and
+    callers only read the returned nodes."""
+    try:
+        return ast.parse(text, mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
 
 
 def _is_none(node: ast.AST) -> bool:
