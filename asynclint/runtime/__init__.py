@@ -30,6 +30,7 @@ def install(**options):
     raise_=False (or **{"raise": True}), origin_depth=1, monitoring=False.
     """
     from ._core import _STATE, Options, RuntimeHandle
+    from . import _install  # noqa: F401  (registers the installer with _STATE)
 
     handle = RuntimeHandle(Options.make(**options))
     _STATE.add(handle)

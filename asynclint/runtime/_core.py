@@ -1,11 +1,17 @@
-"""Shared machinery of the runtime shim: options, patch bookkeeping, locating
-user frames, recording findings (noqa, select/ignore, dedupe) and output.
+"""State and recording of the runtime shim: options, handles, locating user
+frames, recording findings (noqa, select/ignore, dedupe), garbage-collection
+policy and output. Installation lives in `_install` (which registers itself
+here through `_STATE.installer`), shared hit code in `_hits`; this module
+imports neither.
 
 Only the standard library, `asynclint.diagnostics` and `asynclint.noqa` are
-imported here (and everywhere under `asynclint.runtime`).
+imported here (and everywhere under `asynclint.runtime`). Every call into the
+standard library that can run while the program runs goes through `_prims`
+(bound at import), never through a module a tool or the program may patch.
 """
 from __future__ import annotations
 
+import gc
 import json
 import linecache
 import os
@@ -13,11 +19,15 @@ import site
 import sys
 import sysconfig
 import threading
+import weakref
 from dataclasses import dataclass, replace
+from tokenize import detect_encoding
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from asynclint import noqa as _noqa
 from asynclint.diagnostics import Diagnostic, Severity
+
+from . import _prims
 
 __all__ = ["Options", "RuntimeHandle", "AsyncioMisuseError", "NAMES"]
 
@@ -41,13 +51,9 @@ NAMES: Dict[str, str] = {
     "AIO506": "unclosed-transport",
 }
 
-SEVERITY: Dict[str, Severity] = {
-    "AIO100": Severity.ERROR,
-    "AIO300": Severity.ERROR,
-    "AIO301": Severity.ERROR,
-    "AIO302": Severity.ERROR,
-    "AIO402": Severity.ERROR,
-}
+# One severity per code, static or runtime: tests/runtime checks this table
+# against the static rules (every code here is a WARNING there today).
+SEVERITY: Dict[str, Severity] = {}
 
 
 class AsyncioMisuseError(RuntimeError):
@@ -117,7 +123,7 @@ _USER, _THIRD_PARTY, _LIBRARY = 0, 1, 2
 
 
 def _norm(p: str) -> str:
-    return os.path.normcase(os.path.abspath(p)).rstrip(os.sep) + os.sep
+    return _prims.normcase(_prims.abspath(p)).rstrip(os.sep) + os.sep
 
 
 def _both(p: str) -> List[str]:
@@ -180,32 +186,31 @@ Location = Tuple[str, int, str]  # filename, line, function name
 
 
 def user_location(frame) -> Optional[Location]:
-    """Innermost user frame from `frame` outwards; else innermost third-party
-    frame; else None."""
-    third = None
+    """Innermost user frame from `frame` outwards, or None: findings point at
+    the user's code, never into the standard library or site-packages."""
     f = frame
     while f is not None:
         code = f.f_code
-        kind = classify(code.co_filename)
-        if kind == _USER:
+        if classify(code.co_filename) == _USER:
             return (code.co_filename, f.f_lineno, code.co_name)
-        if kind == _THIRD_PARTY and third is None:
-            third = (code.co_filename, f.f_lineno, code.co_name)
         f = f.f_back
-    return third
+    return None
 
 
 def location_from_tuples(frames: Iterable[Tuple[str, int, str]]) -> Optional[Location]:
     """Same as user_location, over `cr_origin`-style (file, line, name) tuples,
     innermost first."""
-    third = None
     for fn, line, name in frames:
-        kind = classify(fn)
-        if kind == _USER:
+        if classify(fn) == _USER:
             return (fn, line, name)
-        if kind == _THIRD_PARTY and third is None:
-            third = (fn, line, name)
-    return third
+    return None
+
+
+def code_location(code) -> Optional[Location]:
+    """The `def` line of a code object, if it is user code."""
+    if code is None or classify(code.co_filename) != _USER:
+        return None
+    return (code.co_filename, code.co_firstlineno, getattr(code, "co_qualname", code.co_name))
 
 
 def stack_summary(frame, limit: int = 6) -> str:
@@ -214,7 +219,7 @@ def stack_summary(frame, limit: int = 6) -> str:
     while f is not None and len(parts) < limit:
         code = f.f_code
         if classify(code.co_filename) != _LIBRARY:
-            parts.append(f"{display_path(code.co_filename)}:{f.f_lineno} in {code.co_name}")
+            parts.append(f"{code.co_filename}:{f.f_lineno} in {code.co_name}")
         f = f.f_back
     return " <- ".join(parts)
 
@@ -223,10 +228,12 @@ def display_path(path: str) -> str:
     if path.startswith("<"):
         return path
     try:
-        absp = os.path.abspath(path)
-        cwd = os.getcwd()
-        if absp == cwd or absp.startswith(cwd.rstrip(os.sep) + os.sep):
-            return os.path.relpath(absp, cwd)
+        absp = _prims.abspath(path)
+        cwd = _prims.getcwd()
+        if absp == cwd:
+            return "."
+        if absp.startswith(cwd.rstrip(os.sep) + os.sep):
+            return absp[len(cwd.rstrip(os.sep)) + 1:]
         return absp
     except Exception:
         return path
@@ -264,7 +271,7 @@ class _Busy:
 def thread_name(ident: Optional[int]) -> str:
     if ident is None:
         return "?"
-    for t in threading.enumerate():
+    for t in _prims.enumerate_threads():
         if t.ident == ident:
             return t.name
     return f"thread {ident}"
@@ -298,32 +305,66 @@ class Patcher:
 
 
 # ---------------------------------------------------------------------------
+# Source lines for `# noqa`, read without the (patchable) open/os.stat that
+# linecache uses, and only when findings are materialised (see _Pending).
+
+_LINES: Dict[str, Optional[List[str]]] = {}
+
+
+def source_line(path: str, line: int) -> str:
+    lines = _LINES.get(path, False)
+    if lines is False:
+        lines = None
+        cached = linecache.cache.get(path)
+        if cached is not None and len(cached) >= 3 and cached[2]:
+            lines = list(cached[2])
+        else:
+            try:
+                with _prims.open_(path, "rb") as fh:
+                    data = fh.read()
+                enc, _ = detect_encoding(iter(data.splitlines(True)).__next__)
+                lines = data.decode(enc, "replace").splitlines(True)
+            except Exception:
+                lines = None
+        _LINES[path] = lines
+    if lines is None or not 0 < line <= len(lines):
+        return ""
+    return lines[line - 1]
+
+
+# ---------------------------------------------------------------------------
 # Handles and the global state
 
 
 class RuntimeHandle:
-    """What `install()` returns: live `findings` and `uninstall()`."""
+    """What `install()` returns: `findings` (filled as they are read) and
+    `uninstall()`."""
 
     def __init__(self, options: Options):
         self.options = options
-        self.findings: List[Diagnostic] = []
+        self._findings: List[Diagnostic] = []
         self._index: Dict[tuple, int] = {}
         self._counts: Dict[tuple, int] = {}
         self.active = False
+
+    @property
+    def findings(self) -> List[Diagnostic]:
+        flush()
+        return self._findings
 
     def _add(self, diag: Diagnostic) -> None:
         key = (diag.code, diag.path, diag.line, diag.col)
         i = self._index.get(key)
         if i is None:
-            self._index[key] = len(self.findings)
+            self._index[key] = len(self._findings)
             self._counts[key] = 1
-            self.findings.append(diag)
+            self._findings.append(diag)
             return
         n = self._counts[key] = self._counts[key] + 1
-        old = self.findings[i]
+        old = self._findings[i]
         base = dict(old.extra).get("message", old.message)
         extra = tuple((k, v) for k, v in old.extra if k not in ("count", "message"))
-        self.findings[i] = replace(
+        self._findings[i] = replace(
             old, message=f"{base} (seen {n} times)", extra=extra + (("count", n), ("message", base))
         )
 
@@ -341,11 +382,12 @@ class RuntimeHandle:
         return [to_json(d) for d in self.sorted_findings()]
 
     def __enter__(self):
-        return self.findings
+        return self._findings
 
     def __exit__(self, *exc):
         collect_garbage()
         self.uninstall()
+        flush()
         return False
 
 
@@ -357,10 +399,67 @@ def to_json(d: Diagnostic) -> dict:
     return out
 
 
-def collect_garbage() -> None:
-    import gc
+# ---------------------------------------------------------------------------
+# Garbage collection. Lost task exceptions, destroyed pending tasks and
+# never-awaited coroutines are reported by finalisers. Reference counting runs
+# most of them at once; only objects caught in reference cycles wait for the
+# cyclic collector. A full gc.collect() costs in proportion to the whole heap
+# (17 ms on a large test suite, after every test phase: 10x slower suites),
+# so the shim tracks the objects whose finaliser can report (tasks created
+# and futures given an exception while installed) and collects only while one
+# of them is still alive and still able to report, youngest generation first.
 
+_CANDIDATES: "weakref.WeakSet" = weakref.WeakSet()
+
+
+def track(fut) -> None:
+    try:
+        _CANDIDATES.add(fut)
+    except TypeError:  # pragma: no cover - not weak-referenceable
+        pass
+
+
+def _can_report(fut) -> bool:
+    try:
+        return not fut.done() or bool(fut._log_traceback)
+    except Exception:
+        return False
+
+
+def _pending() -> bool:
+    for fut in list(_CANDIDATES):
+        if _can_report(fut):
+            return True
+        _CANDIDATES.discard(fut)
+    return False
+
+
+def collect_pending() -> int:
+    """Collect garbage only if a tracked task or future that could still
+    report is alive; returns the number of collections run."""
+    if not _pending():
+        return 0
+    runs = 0
+    for generation in (0, 1, 2):
+        gc.collect(generation)
+        runs += 1
+        if not _pending():
+            return runs
+    # still alive after a full collection: referenced, not garbage. Forget
+    # them (each candidate costs at most one full collection); their
+    # finalisers still report whenever they die.
+    _CANDIDATES.clear()
+    return runs
+
+
+def collect_garbage() -> None:
+    """A full collection (program exit, end of a `watch()` block)."""
     gc.collect()
+    _CANDIDATES.clear()
+
+
+# ---------------------------------------------------------------------------
+# Handles and the global state
 
 
 class _State:
@@ -373,6 +472,8 @@ class _State:
         self.allow: Tuple[str, ...] = ()
         self.monitor = None
         self.saved_origin_depth = 0
+        # set by _install when it is imported: (install_all, uninstall_all)
+        self.installer = None
 
     @property
     def options(self) -> Options:
@@ -385,11 +486,9 @@ class _State:
             handle.active = True
             self._apply_options()
             if first:
-                from . import _install
-
                 self.patcher = Patcher()
                 try:
-                    _install.install_all(self, self.patcher)
+                    self.installer[0](self, self.patcher)
                 except BaseException:
                     self.patcher.restore()
                     self.handles.clear()
@@ -404,9 +503,7 @@ class _State:
             if self.handles:
                 self._apply_options()
                 return
-            from . import _install
-
-            _install.uninstall_all(self)
+            self.installer[1](self)
             if self.patcher is not None:
                 self.patcher.restore()
                 self.patcher = None
@@ -446,49 +543,74 @@ def is_allowed(api: str, frame) -> bool:
     return False
 
 
+# ---------------------------------------------------------------------------
+# Recording. A hit is queued as raw data; the `# noqa` look-up (a file read)
+# and path display happen when findings are read (`flush()`), off the hot path
+# and normally off the loop thread, so the shim performs no blocking call of
+# its own while the loop runs. Raise mode decides at once (it must).
+
+_QUEUE: List[tuple] = []
+
+
+def _materialise(code, message, loc, evidence) -> Optional[Diagnostic]:
+    path, line = loc[0], int(loc[1] or 1)
+    if not path.startswith("<"):
+        text = source_line(path, line)
+        if text and _noqa.line_suppresses(text, code):
+            return None
+    return Diagnostic(
+        path=display_path(path),
+        line=line,
+        col=1,
+        code=code,
+        message="[runtime] " + message,
+        name=NAMES.get(code, ""),
+        severity=SEVERITY.get(code, Severity.WARNING),
+        source="runtime",
+        extra=tuple(evidence),
+    )
+
+
+def flush() -> None:
+    """Turn queued hits into findings in the handles that wanted them."""
+    if not _QUEUE:
+        return
+    with _STATE.lock, _Busy():
+        items = _QUEUE[:]
+        del _QUEUE[: len(items)]
+        for code, message, loc, evidence, wanted in items:
+            diag = _materialise(code, message, loc, evidence)
+            if diag is not None:
+                for h in wanted:
+                    h._add(diag)
+
+
 def record(
     code: str,
     message: str,
     loc: Optional[Location],
     evidence: Sequence[Tuple[str, object]] = (),
     can_raise: bool = False,
-) -> Optional[Diagnostic]:
-    """Record one finding in every active handle; raise in `raise_` mode.
-
-    Returns the diagnostic, or None when nobody wants it or `# noqa` silences it.
-    """
+) -> None:
+    """Record one hit for every active handle that selects its code; raise in
+    `raise_` mode. A hit without a user location is dropped: there is nothing
+    in the user's code to point at or silence."""
     state = _STATE
-    if not state.handles:
-        return None
+    if not state.handles or loc is None:
+        return
     wanted = [h for h in list(state.handles) if h.options.wants(code)]
     if not wanted:
-        return None
-    with _Busy():
-        if loc is None:
-            path, line = "<unknown>", 1
-        else:
-            path, line = loc[0], int(loc[1] or 1)
-        if loc is not None and not path.startswith("<"):
-            text = linecache.getline(path, line)
-            if text and _noqa.line_suppresses(text, code):
-                return None
-        diag = Diagnostic(
-            path=display_path(path),
-            line=line,
-            col=1,
-            code=code,
-            message="[runtime] " + message,
-            name=NAMES.get(code, ""),
-            severity=SEVERITY.get(code, Severity.WARNING),
-            source="runtime",
-            extra=tuple(evidence),
-        )
+        return
+    if can_raise and state.raise_ and state.handles[-1] in wanted:
+        with _Busy():
+            diag = _materialise(code, message, loc, evidence)
+        if diag is None:
+            return
         with state.lock:
             for h in wanted:
                 h._add(diag)
-    if can_raise and state.raise_ and state.handles and state.handles[-1] in wanted:
         raise AsyncioMisuseError(diag)
-    return diag
+    _QUEUE.append((code, message, loc, tuple(evidence), wanted))
 
 
 def write_summary(findings: Sequence[Diagnostic], fmt: str = "text", stream=None) -> None:
@@ -509,9 +631,12 @@ def write_summary(findings: Sequence[Diagnostic], fmt: str = "text", stream=None
         pass
 
 
-def write_report(findings: Sequence[Diagnostic], path: str) -> None:
-    ordered = sorted(findings, key=Diagnostic.sort_key)
+def write_json(data, path: str) -> None:
     with _Busy():
-        with open(path, "w", encoding="utf-8") as fh:
-            json.dump([to_json(d) for d in ordered], fh, indent=2)
+        with _prims.open_(path, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2)
             fh.write("\n")
+
+
+def write_report(findings: Sequence[Diagnostic], path: str) -> None:
+    write_json([to_json(d) for d in sorted(findings, key=Diagnostic.sort_key)], path)

@@ -12,93 +12,39 @@ import time
 import warnings
 import weakref
 from asyncio import base_events, events
-from time import perf_counter as _perf
 
+from . import _prims, _slow
 from ._core import (
     _LIBRARY,
+    _STATE,
     _USER,
     _Busy,
     _tls,
     classify,
-    is_allowed,
+    code_location,
     location_from_tuples,
     record,
-    stack_summary,
-    thread_name,
+    track,
     user_location,
+)
+from ._hits import (
+    DB_HINT,
+    DNS_HINT,
+    FILE_HINT,
+    INPUT_HINT,
+    NET_HINT,
+    PROC_HINT,
+    SLEEP_HINT,
+    THREAD_HINT,
+    WRAPPERS,
+    blocking_hit,
+    thread_hit,
+    wrap_blocking,
 )
 
 _get_running_loop = asyncio._get_running_loop
-_get_ident = threading.get_ident
-
-# original -> wrapper, for rebinding references taken before install and for
-# the sys.monitoring evaluation
-WRAPPERS: dict = {}
-
-
-# ---------------------------------------------------------------------------
-# helpers
-
-
-def _task_context(loop) -> str:
-    try:
-        task = asyncio.current_task(loop)
-    except Exception:
-        task = None
-    if task is None:
-        return " (in a callback)"
-    coro = task.get_coro()
-    qual = getattr(coro, "__qualname__", None) or type(coro).__name__
-    return f" (in task {task.get_name()!r}, coroutine {qual})"
-
-
-def _safe_cond(cond, args, kwargs) -> bool:
-    try:
-        return bool(cond(*args, **kwargs))
-    except Exception:
-        return True
-
-
-def _blocking_hit(code, api, hint, frame, direct) -> None:
-    # direct: only calls made by user code itself count (asyncio, the import
-    # system, pytest, logging... open files and wait on locks legitimately)
-    if direct and classify(frame.f_code.co_filename) != _USER:
-        return
-    if is_allowed(api, frame):
-        return
-    loop = _get_running_loop()
-    with _Busy():
-        loc = user_location(frame)
-        msg = f"blocking call {api}() on the event loop thread{_task_context(loop)}; {hint}"
-        evidence = (
-            ("call", api),
-            ("thread", threading.current_thread().name),
-            ("stack", stack_summary(frame)),
-        )
-    record(code, msg, loc, evidence, can_raise=True)
-
-
-def wrap_blocking(orig, code, api, hint, cond=None, direct=False):
-    """Wrap a blocking callable: report when called on a thread running an
-    event loop (and `cond(*args)` says it will block), then call through."""
-
-    def wrapper(*args, **kwargs):
-        if _get_running_loop() is None or getattr(_tls, "busy", False):
-            return orig(*args, **kwargs)
-        if cond is not None and not _safe_cond(cond, args, kwargs):
-            return orig(*args, **kwargs)
-        _blocking_hit(code, api, hint, sys._getframe(1), direct)
-        with _Busy():
-            return orig(*args, **kwargs)
-
-    try:
-        functools.update_wrapper(wrapper, orig)
-    except Exception:  # pragma: no cover
-        pass
-    wrapper.__asynclint_original__ = orig
-    wrapper.__asynclint_meta__ = (code, api, hint, cond, direct)
-    WRAPPERS[orig] = wrapper
-    return wrapper
+_get_ident = _prims.get_ident
+_getframe = _prims.getframe
 
 
 def _non_binding(wrapper):
@@ -129,15 +75,6 @@ def _patch_blocking(patcher, owner, name, code, api, hint, cond=None, direct=Fal
 # ---------------------------------------------------------------------------
 # AIO2xx blocking calls
 
-SLEEP_HINT = "use 'await asyncio.sleep(...)'"
-NET_HINT = "use asyncio streams / loop.sock_*() or 'await asyncio.to_thread(...)'"
-DNS_HINT = "use 'await loop.getaddrinfo(...)'"
-PROC_HINT = "use asyncio.create_subprocess_exec() or 'await asyncio.to_thread(...)'"
-FILE_HINT = "use 'await asyncio.to_thread(...)' (or aiofiles)"
-THREAD_HINT = "use 'await asyncio.to_thread(...)', asyncio primitives or asyncio.wrap_future()"
-DB_HINT = "use an async driver (aiosqlite) or 'await asyncio.to_thread(...)'"
-INPUT_HINT = "read stdin with 'await asyncio.to_thread(input)' or a StreamReader"
-
 
 def _sock_wrapper(orig, api):
     """Socket methods are hot (asyncio's transports call them on non-blocking
@@ -146,7 +83,7 @@ def _sock_wrapper(orig, api):
     def wrapper(self, *args, **kwargs):
         if self.gettimeout() == 0.0 or _get_running_loop() is None or getattr(_tls, "busy", False):
             return orig(self, *args, **kwargs)
-        _blocking_hit("AIO201", api, NET_HINT, sys._getframe(1), False)
+        blocking_hit("AIO201", api, NET_HINT, _getframe(1), False)
         with _Busy():
             return orig(self, *args, **kwargs)
 
@@ -175,10 +112,10 @@ class _CheckedLock:
         ):
             if lock.acquire(False):
                 return True
-            frame = sys._getframe(1)
+            frame = _getframe(1)
             if frame.f_code.co_name == "__enter__" and frame.f_code is _CheckedLock.__enter__.__code__:
                 frame = frame.f_back
-            _blocking_hit("AIO204", f"threading.{self._kind}.acquire", THREAD_HINT, frame, True)
+            blocking_hit("AIO204", f"threading.{self._kind}.acquire", THREAD_HINT, frame, True)
         return lock.acquire(blocking, timeout)
 
     def __enter__(self):
@@ -200,7 +137,7 @@ class _CheckedLock:
 def _lock_factory(real, kind):
     def factory(*args, **kwargs):
         lock = real(*args, **kwargs)
-        if classify(sys._getframe(1).f_code.co_filename) == _USER:
+        if classify(_getframe(1).f_code.co_filename) == _USER:
             return _CheckedLock(lock, kind)
         return lock
 
@@ -305,15 +242,34 @@ def _install_sqlite(patcher) -> None:
     cursor_ns = {m: db_method(m, "Cursor") for m in
                  ("execute", "executemany", "executescript", "fetchone", "fetchmany", "fetchall")}
     CheckedCursor = type("Cursor", (sqlite3.Cursor,), cursor_ns)
-    conn_ns = {m: db_method(m, "Connection") for m in
-               ("execute", "executemany", "executescript", "commit", "rollback")}
+    CheckedCursor.__module__ = "sqlite3"  # reprs and type names as without the shim
+    conn_ns = {m: db_method(m, "Connection") for m in ("commit", "rollback")}
     real_cursor = sqlite3.Connection.cursor
+
+    def conn_execute(name):
+        # The C Connection.execute*() makes a plain cursor internally (not
+        # through .cursor()), so the cursor it returns would escape: do what
+        # it does through the checking cursor, so that
+        # `conn.execute(...).fetchall()` is seen in full.
+        base = getattr(sqlite3.Connection, name)
+
+        def impl(self, *args, **kwargs):
+            return getattr(self.cursor(), name)(*args, **kwargs)
+
+        functools.update_wrapper(impl, base)
+        wrapper = wrap_blocking(impl, "AIO205", f"sqlite3.Connection.{name}", DB_HINT)
+        WRAPPERS[base] = WRAPPERS.pop(impl)  # sys.monitoring sees the C method
+        return wrapper
+
+    for m in ("execute", "executemany", "executescript"):
+        conn_ns[m] = conn_execute(m)
 
     def cursor(self, factory=None, *a, **k):
         return real_cursor(self, factory or CheckedCursor, *a, **k)
 
     conn_ns["cursor"] = cursor
     CheckedConnection = type("Connection", (sqlite3.Connection,), conn_ns)
+    CheckedConnection.__module__ = "sqlite3"
     real_connect = sqlite3.connect
 
     def connect(*args, **kwargs):
@@ -330,18 +286,6 @@ def _install_sqlite(patcher) -> None:
 
 # ---------------------------------------------------------------------------
 # AIO3xx asyncio objects used from another thread
-
-
-def _thread_hit(code, api, hint, loop_tid, frame) -> None:
-    with _Busy():
-        here = threading.current_thread().name
-        there = thread_name(loop_tid)
-        loc = user_location(frame)
-        msg = (f"{api}() called from thread {here!r} while the loop runs in {there!r}; "
-               f"{hint}")
-        evidence = (("call", api), ("thread", here), ("loop_thread", there),
-                    ("stack", stack_summary(frame)))
-    record(code, msg, loc, evidence, can_raise=True)
 
 
 def _wrong_thread(loop) -> int:
@@ -367,7 +311,7 @@ def _loop_method(orig, name, hint):
             if self._thread_id != _get_ident():
                 tid = self._thread_id
                 if tid is not None and not getattr(_tls, "busy", False):
-                    _thread_hit("AIO300", api, hint, tid, sys._getframe(1))
+                    thread_hit("AIO300", api, hint, tid, _getframe(1))
                     with _Busy():
                         return orig(self, callback, *args, context=context)
             self._check_closed()
@@ -385,7 +329,7 @@ def _loop_method(orig, name, hint):
             if self._thread_id != _get_ident():
                 tid = self._thread_id
                 if tid is not None and not getattr(_tls, "busy", False):
-                    _thread_hit("AIO300", api, hint, tid, sys._getframe(1))
+                    thread_hit("AIO300", api, hint, tid, _getframe(1))
                     with _Busy():
                         return orig(self, *args, **kwargs)
             return orig(self, *args, **kwargs)
@@ -404,8 +348,8 @@ def _check_future(fut, name) -> bool:
     tid = _wrong_thread(fut._loop)
     if tid:
         kind = "Task" if isinstance(fut, asyncio.Task) else "Future"
-        _thread_hit("AIO301", f"{kind}.{name}", FUT_HINT.format(f"fut.{name}, ..."), tid,
-                    sys._getframe(2))
+        thread_hit("AIO301", f"{kind}.{name}", FUT_HINT.format(f"fut.{name}, ..."), tid,
+                    _getframe(2))
         return True
     return False
 
@@ -436,7 +380,8 @@ class CheckedFuture(_Future):
         return _F_set_result(self, result)
 
     def set_exception(self, exception):
-        self._asynclint_created = user_location(sys._getframe(1))
+        self._asynclint_created = user_location(_getframe(1))
+        track(self)
         if self._loop._thread_id != _get_ident() and _check_future(self, "set_exception"):
             with _Busy():
                 return _F_set_exception(self, exception)
@@ -469,8 +414,9 @@ class CheckedTask(_Task):
     __slots__ = ("_asynclint_created", "_asynclint_name")
 
     def __init__(self, *args, **kwargs):
-        self._asynclint_created = user_location(sys._getframe(1))
+        self._asynclint_created = user_location(_getframe(1))
         _Task.__init__(self, *args, **kwargs)
+        track(self)
 
     def set_result(self, result):  # Task forbids it, but from which thread?
         if self._loop._thread_id != _get_ident() and _check_future(self, "set_result"):
@@ -522,9 +468,9 @@ def _install_threads(patcher) -> None:
         if self._thread_id != _get_ident():
             tid = _wrong_thread(self)
             if tid:
-                _thread_hit("AIO300", "loop.create_future",
+                thread_hit("AIO300", "loop.create_future",
                             "create futures on the loop thread (loop.call_soon_threadsafe)", tid,
-                            sys._getframe(1))
+                            _getframe(1))
         return CheckedFuture(loop=self)
 
     patcher.set(BEL, "create_future", create_future)
@@ -533,8 +479,8 @@ def _install_threads(patcher) -> None:
     def create_task(self, coro, *args, **kwargs):
         tid = _wrong_thread(self)
         if tid:
-            _thread_hit("AIO300", "loop.create_task",
-                        "use asyncio.run_coroutine_threadsafe(coro, loop)", tid, sys._getframe(1))
+            thread_hit("AIO300", "loop.create_task",
+                        "use asyncio.run_coroutine_threadsafe(coro, loop)", tid, _getframe(1))
             with _Busy():
                 return _create_task(self, coro, args, kwargs)
         return _create_task(self, coro, args, kwargs)
@@ -560,9 +506,10 @@ def _install_threads(patcher) -> None:
         task = real_create_task(self, coro, *args, **kwargs)
         if not isinstance(task, CheckedTask):
             try:
-                _CREATORS[task] = user_location(sys._getframe(2))
+                _CREATORS[task] = user_location(_getframe(2))
             except TypeError:
                 pass
+            track(task)
         return task
 
     functools.update_wrapper(create_task, real_create_task)
@@ -600,7 +547,7 @@ def _prim_method(orig, api, hint):
         loop = getattr(self, "_loop", None) or self.__dict__.get("_asynclint_loop")
         tid = getattr(loop, "_thread_id", None)
         if tid is not None and tid != _get_ident() and not getattr(_tls, "busy", False):
-            _thread_hit("AIO302", api, hint, tid, sys._getframe(1))
+            thread_hit("AIO302", api, hint, tid, _getframe(1))
             with _Busy():
                 return orig(self, *args, **kwargs)
         return orig(self, *args, **kwargs)
@@ -623,7 +570,7 @@ def _install_unawaited(state, patcher, depth) -> None:
 
     def _warn_unawaited_coroutine(coro):
         try:
-            _report_unawaited(coro, sys._getframe(1))
+            _report_unawaited(coro, _getframe(1))
         except Exception:
             pass
         # Keep the program's own stderr as it would be without the shim.
@@ -671,10 +618,7 @@ def _creator_of(fut):
 
 
 def _coro_location(coro):
-    code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
-    if code is None:
-        return None
-    return (code.co_filename, code.co_firstlineno, getattr(code, "co_qualname", code.co_name))
+    return code_location(getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None))
 
 
 def _tb_location(exc):
@@ -682,7 +626,7 @@ def _tb_location(exc):
     best = None
     while tb is not None:
         code = tb.tb_frame.f_code
-        if classify(code.co_filename) != _LIBRARY:
+        if classify(code.co_filename) == _USER:
             best = (code.co_filename, tb.tb_lineno, code.co_name)
         tb = tb.tb_next
     return best
@@ -736,86 +680,7 @@ def _install_lifecycle(patcher) -> None:
 
 
 # ---------------------------------------------------------------------------
-# AIO5xx slow callbacks, unclosed transports
-
-_STATE_REF = None
-
-
-def _callback_location(cb):
-    seen = 0
-    while seen < 10:
-        seen += 1
-        if isinstance(cb, functools.partial):
-            cb = cb.func
-            continue
-        func = getattr(cb, "__func__", None)
-        if func is not None:
-            cb = func
-            continue
-        wrapped = getattr(cb, "__wrapped__", None)
-        if wrapped is not None:
-            cb = wrapped
-            continue
-        break
-    code = getattr(cb, "__code__", None)
-    if code is None:
-        return None, getattr(cb, "__qualname__", repr(cb))
-    qual = getattr(cb, "__qualname__", code.co_name)
-    return (code.co_filename, code.co_firstlineno, qual), qual
-
-
-def _report_slow(handle, dt) -> None:
-    threshold = _STATE_REF.slow_threshold
-    with _Busy():
-        cb = handle._callback
-        owner = getattr(cb, "__self__", None)
-        ms = dt * 1000.0
-        if isinstance(owner, asyncio.Task):
-            coro = owner.get_coro()
-            chain = []
-            c = coro
-            while c is not None and len(chain) < 50:
-                code = getattr(c, "cr_code", None) or getattr(c, "gi_code", None)
-                if code is None:
-                    break
-                chain.append(code)
-                c = getattr(c, "cr_await", None) or getattr(c, "gi_yieldfrom", None)
-            loc = None
-            for code in reversed(chain):
-                if classify(code.co_filename) == _USER:
-                    loc = (code.co_filename, code.co_firstlineno,
-                           getattr(code, "co_qualname", code.co_name))
-                    break
-            if loc is None and chain:
-                code = chain[0]
-                loc = (code.co_filename, code.co_firstlineno, code.co_name)
-            what = f"task {owner.get_name()!r} step in {loc[2] if loc else '?'}()"
-        else:
-            loc, qual = _callback_location(cb)
-            what = f"callback {qual}()"
-        msg = (f"{what} took {ms:.0f} ms (threshold {threshold * 1000:.0f} ms), "
-               f"blocking the event loop; move slow work to asyncio.to_thread()")
-    record("AIO505", msg, loc, (("duration_ms", round(ms, 1)),))
-
-
-def _install_slow(state, patcher) -> None:
-    global _STATE_REF
-    _STATE_REF = state
-    orig = events.Handle._run
-
-    def _run(self, _orig=orig, _perf=_perf, _state=state):
-        t0 = _perf()
-        _orig(self)
-        dt = _perf() - t0
-        if dt > _state.slow_threshold:
-            try:
-                _report_slow(self, dt)
-            except Exception:
-                pass
-
-    functools.update_wrapper(_run, orig)
-    patcher.set(events.Handle, "_run", _run)
-
+# AIO506 unclosed transports (AIO505 slow callbacks: _slow.py)
 
 def _install_transports(patcher) -> None:
     """AIO506: transports garbage-collected without close()."""
@@ -863,7 +728,7 @@ def _patch_transport(patcher, cls, unclosed) -> None:
     def __init__(self, *args, **kwargs):
         orig_init(self, *args, **kwargs)
         try:
-            self.__dict__["_asynclint_created"] = user_location(sys._getframe(1))
+            self.__dict__["_asynclint_created"] = user_location(_getframe(1))
             sock = self.__dict__.get("_sock")
             if _PlainSocket is not None and type(sock) is _PlainSocket.__base__:
                 sock.__class__ = _PlainSocket
@@ -890,12 +755,11 @@ def _report_unclosed(transport) -> None:
             proto = getattr(transport, "_protocol", None)
             cb = getattr(proto, "_client_connected_cb", None)
             if cb is not None:
-                loc = _callback_location(cb)[0]
+                loc = _slow._callback_location(cb)[0]
             elif proto is not None:
                 for value in vars(type(proto)).values():
-                    code = getattr(value, "__code__", None)
-                    if code is not None and classify(code.co_filename) == _USER:
-                        loc = (code.co_filename, code.co_firstlineno, code.co_name)
+                    loc = code_location(getattr(value, "__code__", None))
+                    if loc is not None:
                         break
         msg = (f"unclosed {type(transport).__name__} garbage-collected; "
                f"call transport.close() / writer.close() and 'await writer.wait_closed()'")
@@ -938,7 +802,7 @@ def install_all(state, patcher) -> None:
     _install_blocking(patcher)
     _install_threads(patcher)
     _install_lifecycle(patcher)
-    _install_slow(state, patcher)
+    _slow.install(state, patcher)
     _install_transports(patcher)
     _rebind_prebound(patcher)
     if opts.monitoring:
@@ -954,3 +818,8 @@ def uninstall_all(state) -> None:
         finally:
             state.monitor = None
     sys.set_coroutine_origin_tracking_depth(state.saved_origin_depth)
+    _slow.uninstall()
+
+
+# the state calls back here on the first install and the last uninstall
+_STATE.installer = (install_all, uninstall_all)

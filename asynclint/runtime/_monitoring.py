@@ -13,10 +13,12 @@ import os
 import stat
 import sys
 
-from ._core import _tls
-from . import _install
+from asyncio.events import _get_running_loop
 
-_ASYNCLINT_DIR = _install.__file__.rsplit("/", 1)[0]
+from ._core import _tls
+from ._hits import FILE_HINT, blocking_hit, safe_cond
+
+_ASYNCLINT_DIR = __file__.rsplit("/", 1)[0]
 
 
 class Monitor:
@@ -40,7 +42,7 @@ class Monitor:
         # the method descriptor: reads/writes of regular files opened before
         # the loop started are visible here (AIO203).
         for meta_api, descr in _file_methods():
-            meta = ("AIO203", meta_api, _install.FILE_HINT, _is_disk_file, True)
+            meta = ("AIO203", meta_api, FILE_HINT, _is_disk_file, True)
             self.targets[id(descr)] = (descr, meta)
         mon.use_tool_id(self.tool, "asynclint")
         mon.register_callback(self.tool, mon.events.CALL, self._on_call)
@@ -50,14 +52,14 @@ class Monitor:
         hit = self.targets.get(id(func))
         if hit is None or hit[0] is not func or code.co_filename.startswith(_ASYNCLINT_DIR):
             return self.mon.DISABLE
-        if _install._get_running_loop() is None or getattr(_tls, "busy", False):
+        if _get_running_loop() is None or getattr(_tls, "busy", False):
             return None
         code_, api, hint, cond, direct = hit[1]
         if cond is not None:
             args = () if arg0 is self.mon.MISSING else (arg0,)
-            if not _install._safe_cond(cond, args, {}):
+            if not safe_cond(cond, args, {}):
                 return None
-        _install._blocking_hit(code_, api, hint, sys._getframe(1), direct)
+        blocking_hit(code_, api, hint, sys._getframe(1), direct)
         return None
 
     def stop(self):

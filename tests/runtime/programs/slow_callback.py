@@ -8,12 +8,12 @@ def busy(seconds):
         pass
 
 
-def slow():  # expect: AIO505
-    busy(0.08)
+def slow():
+    busy(0.08)  # expect: AIO505
 
 
-async def crunch():  # expect: AIO505
-    busy(0.08)
+async def crunch():
+    busy(0.08)  # expect: AIO505
     await asyncio.sleep(0)
 
 
