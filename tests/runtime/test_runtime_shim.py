@@ -70,6 +70,8 @@ CASES = [
     ("thread_calls.py", ()),
     ("executor_queue.py", ()),
     ("slow_callback.py", ("--slow-callback-ms", "50")),
+    ("slow_blame.py", ()),
+    ("sqlite_chain.py", ()),
     ("socket_read.py", ()),
     ("noqa_lines.py", ()),
     ("blocking_misc.py", ("--select", "AIO2")),  # the whole step is slow too (AIO505)
@@ -434,3 +436,73 @@ def test_runtime_codes_share_names_with_the_static_rules():
 
     rules = all_rules()
     assert {code: rules[code].name for code in NAMES} == NAMES
+
+
+def test_slow_step_blames_where_the_time_went(tmp_path):
+    """300 ms of work in main() followed by `await quick_helper()`: the step is
+    main()'s, at the line that did the work (issue #19)."""
+    _, findings = run_shim(tmp_path, "slow_blame.py")
+    [f] = findings
+    assert "step in main() took" in f["message"], f["message"]
+    assert "(time spent in busy() at line 7)" in f["message"]
+    assert "quick_helper" not in f["message"]
+
+
+def test_runtime_codes_share_severity_with_the_static_rules():
+    from asynclint.diagnostics import Severity
+    from asynclint.rules import all_rules
+    from asynclint.runtime._core import NAMES, SEVERITY
+
+    rules = all_rules()
+    assert {c: SEVERITY.get(c, Severity.WARNING) for c in NAMES} == {
+        c: rules[c].severity for c in NAMES}
+
+
+def _runtime_imports():
+    """module -> set of asynclint modules it imports (at top level or lazily)."""
+    import ast
+
+    pkg = ROOT / "asynclint" / "runtime"
+    graph = {}
+    for path in sorted(pkg.glob("*.py")):
+        mod = "asynclint.runtime" + ("" if path.stem == "__init__" else "." + path.stem)
+        deps = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = "asynclint.runtime"
+                    target = base + ("." + node.module if node.module else "")
+                    if node.module is None:
+                        deps.update(f"{base}.{a.name}" for a in node.names)
+                    else:
+                        deps.add(target)
+                elif node.module == "asynclint":
+                    deps.update(f"asynclint.{a.name}" for a in node.names)
+                elif node.module and node.module.startswith("asynclint."):
+                    deps.add(node.module)
+            elif isinstance(node, ast.Import):
+                deps.update(a.name for a in node.names if a.name.startswith("asynclint"))
+        graph[mod] = deps - {mod}
+    return graph
+
+
+def test_runtime_has_no_import_cycle_and_imports_only_diagnostics_and_noqa():
+    graph = _runtime_imports()
+    outside = {d for deps in graph.values() for d in deps if not d.startswith("asynclint.runtime")}
+    assert outside == {"asynclint.diagnostics", "asynclint.noqa"}
+    # depth-first search for a cycle, lazy imports included
+    state = {}
+
+    def visit(mod, path):
+        state[mod] = "open"
+        for dep in graph.get(mod, ()):
+            assert state.get(dep) != "open", " -> ".join(path + [dep])
+            if dep not in state:
+                visit(dep, path + [dep])
+        state[mod] = "done"
+
+    for mod in graph:
+        if mod not in state:
+            visit(mod, [mod])
+    assert "asynclint.runtime._install" not in graph["asynclint.runtime._core"]
+    assert "asynclint.runtime._install" not in graph["asynclint.runtime._monitoring"]
