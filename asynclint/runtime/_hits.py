@@ -56,8 +56,8 @@ def task_context(loop, frame=None) -> str:
 def safe_cond(cond, args, kwargs) -> bool:
     try:
         return bool(cond(*args, **kwargs))
-    except Exception:
-        return True
+    except Exception:  # bad arguments: the real call raises, it does not block
+        return False
 
 
 def blocking_hit(code, api, hint, frame, direct) -> None:

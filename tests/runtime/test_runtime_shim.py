@@ -506,3 +506,51 @@ def test_runtime_has_no_import_cycle_and_imports_only_diagnostics_and_noqa():
             visit(mod, [mod])
     assert "asynclint.runtime._install" not in graph["asynclint.runtime._core"]
     assert "asynclint.runtime._install" not in graph["asynclint.runtime._monitoring"]
+
+
+PY_OPTIONS = ["-O", "-W", "error", "-X", "dev", "-I"]
+
+
+@pytest.mark.parametrize("front", [["-m", "asynclint.runtime", "--"], ["-m", "asynclint", "run", "--"]])
+def test_interpreter_options_reach_the_program(front):
+    """`asynclint run -- python -O -W error -X dev prog.py` (#13 item 8): the
+    options act on the program as without the shim."""
+    plain = subprocess.run([sys.executable, *PY_OPTIONS, "interp_options.py", "x"], cwd=PROGRAMS,
+                           env=env(), capture_output=True, text=True, timeout=60)
+    assert plain.returncode == 0, plain.stderr
+    assert plain.stdout.startswith("optimize 1 dev True isolated 1 filter error")
+    proc = subprocess.run([sys.executable, *front, "python", *PY_OPTIONS, "interp_options.py", "x"],
+                          cwd=PROGRAMS, env=env(), capture_output=True, text=True, timeout=60)
+    assert (proc.stdout, proc.returncode) == (plain.stdout, plain.returncode), proc.stderr
+
+
+def test_python_dash_c():
+    code = "import sys; print(sys.argv, repr(sys.path[0])); raise SystemExit(5)"
+    plain = subprocess.run([sys.executable, "-c", code, "a", "b"], cwd=PROGRAMS, env=env(),
+                           capture_output=True, text=True, timeout=60)
+    for cmd in (["python", "-c", code, "a", "b"], ["python", "-O", "-c", code, "a", "b"]):
+        proc = subprocess.run([sys.executable, "-m", "asynclint.runtime", *cmd], cwd=PROGRAMS,
+                              env=env(), capture_output=True, text=True, timeout=60)
+        assert (proc.stdout, proc.stderr, proc.returncode) == (
+            plain.stdout, plain.stderr, 5), proc.stderr
+    crash = "import asyncio, time\nasync def f():\n    time.sleep(0)\n    1/0\nasyncio.run(f())"
+    plain = subprocess.run([sys.executable, "-c", crash], cwd=PROGRAMS, env=env(),
+                           capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([sys.executable, "-m", "asynclint.runtime", "-c", crash], cwd=PROGRAMS,
+                          env=env(), capture_output=True, text=True, timeout=60)
+    assert proc.returncode == plain.returncode == 1
+    assert proc.stderr == plain.stderr
+
+
+@pytest.mark.parametrize("how", [["traceback_prog.py"], ["-m", "traceback_prog"]])
+def test_tracebacks_have_no_shim_frames(tmp_path, how):
+    """An exception raised through a patched call prints exactly as without
+    the shim (no frame of asynclint, no runpy frame python would not show)."""
+    plain = subprocess.run([sys.executable, *how], cwd=PROGRAMS, env=env(), capture_output=True,
+                           text=True, timeout=60)
+    proc, findings = run_shim(tmp_path, how[-1], *how[:-1])
+    assert plain.returncode == proc.returncode == 1
+    assert "TypeError" in plain.stderr
+    assert proc.stderr == plain.stderr
+    assert "asynclint" not in proc.stderr
+    assert findings == []  # a call that raises at once does not block
