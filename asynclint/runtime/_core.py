@@ -419,19 +419,27 @@ def track(fut) -> None:
         pass
 
 
-def _can_report(fut) -> bool:
+def _state_of(fut) -> int:
+    """0: nothing to report any more (forget it); 1: could report if it were
+    garbage now; 2: keep watching (pending on a loop that is running, e.g. a
+    server thread's: the loop references it)."""
     try:
-        return not fut.done() or bool(fut._log_traceback)
+        if fut.done():
+            return 1 if fut._log_traceback else 0
+        return 2 if fut.get_loop().is_running() else 1
     except Exception:
-        return False
+        return 0
 
 
 def _pending() -> bool:
+    found = False
     for fut in list(_CANDIDATES):
-        if _can_report(fut):
-            return True
-        _CANDIDATES.discard(fut)
-    return False
+        state = _state_of(fut)
+        if state == 0:
+            _CANDIDATES.discard(fut)
+        elif state == 1:
+            found = True
+    return found
 
 
 def collect_pending() -> int:

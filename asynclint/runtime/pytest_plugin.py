@@ -29,6 +29,10 @@ def pytest_addoption(parser):
                     help="comma-separated module:function allowed to block")
     group.addoption("--asynclint-monitoring", action="store_true", default=False,
                     help="also use sys.monitoring (Python 3.12+)")
+    group.addoption("--asynclint-gc", default="tracked", choices=("tracked", "test", "phase"),
+                    help="when to run the cyclic garbage collector: only while a task or future "
+                         "the shim tracks can still report (tracked, default), a full collection "
+                         "after each test (test) or after each phase (phase; slow on big suites)")
     group.addoption("--asynclint-report", default=None, metavar="FILE",
                     help="write every runtime finding of the session as JSON, with test ids")
 
@@ -54,6 +58,7 @@ class _Plugin:
             allow=config.getoption("asynclint_allow"),
         )
         self.report = config.getoption("asynclint_report")
+        self.gc = config.getoption("asynclint_gc")
         # Installed for the whole session (so modules imported at collection
         # time see the patched functions); each test gets its own listener
         # from setup to the end of teardown (async fixtures included), and a
@@ -68,20 +73,28 @@ class _Plugin:
         self.finished = False
 
     # -- per test -----------------------------------------------------------
-    def _new_findings(self, item):
+    def _collect(self, phase):
+        import gc
+
         from asynclint.runtime._core import collect_pending
 
+        if self.gc == "tracked":
+            collect_pending()
+        elif self.gc == "phase" or phase == "teardown":
+            gc.collect()
+
+    def _new_findings(self, item, phase):
         handle = self.handles.get(item.nodeid)
         if handle is None:
             return []
-        collect_pending()
+        self._collect(phase)
         seen = self.reported.setdefault(item.nodeid, set())
         new = [d for d in handle.sorted_findings() if (d.code, d.path, d.line) not in seen]
         seen.update((d.code, d.path, d.line) for d in new)
         return new
 
     def _check(self, item, phase, failed):
-        new = self._new_findings(item)
+        new = self._new_findings(item, phase)
         if not new:
             return
         text = "".join(d.format_text() + "\n" for d in new)
