@@ -49,6 +49,7 @@ NAMES: Dict[str, str] = {
     "AIO402": "discarded-future",
     "AIO505": "slow-callback",
     "AIO506": "unclosed-transport",
+    "AIO600": "thread-lock-held-across-await",
 }
 
 # One severity per code, static or runtime: tests/runtime checks this table

@@ -16,6 +16,7 @@ from asyncio import base_events, events
 from . import _prims, _slow
 from ._core import (
     _LIBRARY,
+    display_path,
     _STATE,
     _USER,
     _Busy,
@@ -43,6 +44,7 @@ from ._hits import (
 )
 
 _get_running_loop = asyncio._get_running_loop
+_current_task = asyncio.current_task
 _get_ident = _prims.get_ident
 _getframe = _prims.getframe
 
@@ -94,37 +96,59 @@ def _sock_wrapper(orig, api):
 
 class _CheckedLock:
     """Stands in for `threading.Lock()`/`RLock()` created by user code while
-    installed (the C lock type cannot be patched)."""
+    installed (the C lock type cannot be patched). A `Lock` taken by a task on
+    a loop thread remembers that task and where it was taken: if another task
+    on the same thread then waits for it, the holder can never run again to
+    release it (AIO600, the deadlock about to happen)."""
 
-    __slots__ = ("_lock", "_kind", "__weakref__")
+    __slots__ = ("_lock", "_kind", "_holder", "__weakref__")
 
     def __init__(self, lock, kind):
         self._lock = lock
         self._kind = kind
+        self._holder = None  # (task, thread id, user location) of the last owner
+
+    def _note_owner(self, frame):
+        if self._kind == "Lock":
+            loop = _get_running_loop()
+            task = _current_task(loop) if loop is not None else None
+            self._holder = (task, _get_ident(), user_location(frame)) if task is not None \
+                else None
 
     def acquire(self, blocking=True, timeout=-1):
         lock = self._lock
-        if (
-            blocking
-            and timeout != 0
-            and _get_running_loop() is not None
-            and not getattr(_tls, "busy", False)
-        ):
-            if lock.acquire(False):
-                return True
-            frame = _getframe(1)
-            if frame.f_code.co_name == "__enter__" and frame.f_code is _CheckedLock.__enter__.__code__:
-                frame = frame.f_back
-            blocking_hit("AIO204", f"threading.{self._kind}.acquire", THREAD_HINT, frame, True)
-        return lock.acquire(blocking, timeout)
+        if _get_running_loop() is None or getattr(_tls, "busy", False):
+            got = lock.acquire(blocking, timeout)
+            if got:
+                self._holder = None
+            return got
+        frame = _getframe(1)
+        if frame.f_code is _CheckedLock.__enter__.__code__:
+            frame = frame.f_back
+        if lock.acquire(False):
+            self._note_owner(frame)
+            return True
+        if blocking and timeout != 0:
+            held = self._holder
+            if held is not None and held[1] == _get_ident() and held[0] is not _current_task():
+                _deadlock_hit(self._kind, held, frame)
+            else:
+                blocking_hit("AIO204", f"threading.{self._kind}.acquire", THREAD_HINT, frame,
+                             True)
+        got = lock.acquire(blocking, timeout)
+        if got:
+            self._note_owner(frame)
+        return got
 
     def __enter__(self):
         return self.acquire()
 
     def __exit__(self, *exc):
+        self._holder = None
         self._lock.release()
 
     def release(self):
+        self._holder = None
         self._lock.release()
 
     def __getattr__(self, name):
@@ -132,6 +156,25 @@ class _CheckedLock:
 
     def __repr__(self):
         return repr(self._lock)
+
+
+def _deadlock_hit(kind, held, frame) -> None:
+    if classify(frame.f_code.co_filename) != _USER:
+        return
+    task, _, where = held
+    with _Busy():
+        loc = user_location(frame)
+        if where is not None:
+            taken = f" (taken at {display_path(where[0])}:{where[1]} in {where[2]}())"
+        else:
+            taken = ""
+        msg = (f"threading.{kind} acquired on the event loop thread while task "
+               f"{task.get_name()!r} holds it across an await{taken}: the loop thread blocks "
+               f"and that task cannot run to release it (deadlock); use an asyncio.Lock, or "
+               f"release the lock before awaiting")
+        evidence = (("holder_task", task.get_name()),
+                    ("holder", f"{where[0]}:{where[1]}" if where else "?"))
+    record("AIO600", msg, loc, evidence, can_raise=True)
 
 
 def _lock_factory(real, kind):
