@@ -11,7 +11,7 @@ import threading
 import time
 import warnings
 import weakref
-from asyncio import base_events, events
+from asyncio import base_events
 
 from . import _prims, _slow
 from ._core import (
