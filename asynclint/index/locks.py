@@ -1,0 +1,349 @@
+"""Locks: what lock an expression holds, and which locks a coroutine acquires.
+
+Phase 1 (`lock_info`): from what one file shows, whether an expression is a
+thread/process lock or an asyncio primitive (`knowledge.locks`). Evidence
+only: a constructor call or an annotation on every assignment of a local, a
+module global or a `self` attribute (any method or the class body), or a
+parameter's annotation. An inherited `self` attribute with no assignment in
+this file is left to phase 2 (`aio600-inherited-lock`).
+
+"Which locks does this coroutine acquire" (AIO601): `note_function` records,
+for each async method, the `self` attributes it enters with `async with` or
+`await ... .acquire()` and the `self` coroutines it awaits
+(`ModuleSummary.lock_facts`); `acquires_through` follows those awaits
+across the project in phase 2, on the same instance (`self`), through the
+class's MRO.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Iterator, Optional, Tuple
+
+from ..context import Context, dotted
+from ..knowledge.locks import ASYNCIO_LOCKS, THREAD_LOCKS
+from .asyncio_objects import local_assignments, self_attr_assignments
+from .queries import query
+
+# Subtrees whose code does not run where they are written (or runs as a
+# lazily evaluated generator): never part of a function's own flow.
+NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.GeneratorExp)
+
+
+@dataclass(frozen=True)
+class LockInfo:
+    family: str  # "thread" (threading/multiprocessing) or "asyncio"
+    kind: str  # class shown in messages: "threading.Lock", "asyncio.Semaphore"
+    category: str = ""  # asyncio only: "lock", "semaphore", "condition"
+    count: Optional[int] = None  # semaphore initial value when literal (None: unknown)
+    plain: bool = False  # constructed with no arguments (a Condition with its own lock)
+
+
+# Answer of `lock_info` for a `self` attribute this file never assigns: the
+# caller may ask phase 2 (inherited from a base class).
+INHERITED = LockInfo("inherited", "")
+
+
+def lock_info(ctx: Context, node: ast.AST) -> Optional[LockInfo]:
+    """The lock `node` refers to, when every assignment agrees; else None
+    (or INHERITED for an unassigned `self.attr` in a method)."""
+    if isinstance(node, ast.Name):
+        return _name_info(ctx, node.id)
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        values = self_attr_assignments(ctx, node.value.id, node.attr)
+        if values is None:
+            return None
+        values = list(values) + _class_body_values(ctx, node.attr)
+        if not values:
+            return INHERITED if _is_self(ctx, node.value.id) else None
+        return _agree(ctx, values)
+    return None
+
+
+def _name_info(ctx: Context, name: str) -> Optional[LockInfo]:
+    scope = ctx.binding_scope(name)
+    if scope is None:  # a module global (or unknown)
+        if name in ctx.module.ambiguous or name not in ctx.module.bindings:
+            return None
+        return _agree(ctx, _module_values(ctx, name))
+    if scope.kind != "function":
+        return None
+    values = local_assignments(ctx, name)
+    if values is None:
+        return None
+    values = list(values)
+    annotation = _param_annotation(scope.node, name)
+    if annotation is not None:
+        values.append(_Annotation(annotation))
+    return _agree(ctx, values)
+
+
+def private_to_call(ctx: Context, node: ast.AST) -> bool:
+    """A local of the current function made there by a constructor (not a
+    parameter, not captured from an enclosing function): only this one
+    invocation can hold it."""
+    fn = ctx.function
+    if fn is None or fn.kind != "function" or not isinstance(node, ast.Name):
+        return False
+    if ctx.binding_scope(node.id) is not fn or _param_annotation(fn.node, node.id, any_param=True) is not None:
+        return False
+    values = local_assignments(ctx, node.id)
+    return bool(values) and all(isinstance(v, ast.Call) for v in values)
+
+
+class _Annotation:
+    def __init__(self, node: ast.AST):
+        self.node = node
+
+
+_NO_ANNOTATION = ast.Constant(value=None)
+
+
+def _param_annotation(fn_node: ast.AST, name: str, any_param: bool = False):
+    args = fn_node.args
+    every = [*args.posonlyargs, *args.args, *args.kwonlyargs, *(a for a in (args.vararg, args.kwarg) if a)]
+    for arg in every:
+        if arg.arg == name:
+            if arg.annotation is not None:
+                return arg.annotation
+            return _NO_ANNOTATION if any_param else None
+    return None
+
+
+def _is_self(ctx: Context, name: str) -> bool:
+    fn = ctx.function
+    if fn is None or fn.kind != "function":
+        return False
+    idx = ctx.scopes.index(fn)
+    if idx == 0 or ctx.scopes[idx - 1].kind != "class":
+        return False
+    args = fn.node.args
+    positional = [*args.posonlyargs, *args.args]
+    decorators = {d.id for d in fn.node.decorator_list if isinstance(d, ast.Name)}
+    return bool(positional) and positional[0].arg == name and not decorators & {"staticmethod", "classmethod"}
+
+
+def _class_body_values(ctx: Context, attr: str) -> list:
+    """Class-level assignments `attr = threading.Lock()` (shared by instances)."""
+    fn = ctx.function
+    idx = ctx.scopes.index(fn) if fn is not None and fn in ctx.scopes else 0
+    if idx == 0 or ctx.scopes[idx - 1].kind != "class":
+        return []
+    out = []
+    for stmt in ctx.scopes[idx - 1].node.body:
+        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == attr for t in stmt.targets):
+            out.append(stmt.value)
+    return out
+
+
+def _module_values(ctx: Context, name: str) -> list:
+    """Values assigned to a module global at the top level (through if/try
+    blocks); a `global name` rebinding in a function makes it unknown."""
+    cache = ctx.scopes[0].state.setdefault("_lock_globals", {})
+    if name not in cache:
+        values: list = []
+        rebound = False
+        tree = ctx.scopes[0].node
+        stack = list(tree.body)
+        while stack:
+            stmt = stack.pop()
+            if isinstance(stmt, ast.Assign):
+                for target in stmt.targets:
+                    if isinstance(target, ast.Name) and target.id == name:
+                        values.append(stmt.value)
+                    elif any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(target)):
+                        rebound = True
+            elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == name:
+                values.append(_Annotation(stmt.annotation))
+                if stmt.value is not None:
+                    values.append(stmt.value)
+            elif isinstance(stmt, (ast.If, ast.Try, ast.With, ast.For, ast.While)) or type(stmt).__name__ == "TryStar":
+                for field_name in ("body", "orelse", "finalbody"):
+                    stack.extend(getattr(stmt, field_name, ()))
+                for handler in getattr(stmt, "handlers", ()):
+                    stack.extend(handler.body)
+        if not rebound:
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Global) and name in node.names:
+                    rebound = True
+                    break
+        cache[name] = None if rebound else values
+    return cache[name] or []
+
+
+def _agree(ctx: Context, values) -> Optional[LockInfo]:
+    infos = set()
+    for value in values:
+        if isinstance(value, ast.Constant) and value.value is None:
+            continue  # `self._lock = None` placeholders say nothing
+        infos.add(_classify(ctx, value))
+    if len(infos) != 1:
+        return None
+    return infos.pop()
+
+
+def _classify(ctx: Context, value) -> Optional[LockInfo]:
+    if isinstance(value, _Annotation):
+        sym = ctx.annotation_symbol(value.node)
+        if sym is None or sym[0] != "inst":
+            return None
+        return from_name(dotted(sym[1]), plain=False, count=None)
+    if isinstance(value, ast.Call):
+        name = dotted(ctx.symbol(value.func))
+        return from_name(name, plain=not value.args and not value.keywords, count=_semaphore_value(value))
+    return None
+
+
+def from_name(name: Optional[str], plain: bool, count: Optional[int]) -> Optional[LockInfo]:
+    if name in THREAD_LOCKS:
+        return LockInfo("thread", THREAD_LOCKS[name])
+    if name in ASYNCIO_LOCKS:
+        category, kind = ASYNCIO_LOCKS[name]
+        return LockInfo("asyncio", kind, category, count if category == "semaphore" else None, plain)
+    return None
+
+
+def _semaphore_value(call: ast.Call) -> Optional[int]:
+    arg = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "value"), None)
+    if arg is None:
+        return 1 if not call.args and not call.keywords else None
+    if isinstance(arg, ast.Constant) and type(arg.value) is int:
+        return arg.value
+    return None
+
+
+# -- identity of a lock expression within one function ------------------------
+def lock_key(ctx: Context, node: ast.AST) -> Optional[Tuple[str, ...]]:
+    """("self", attr) for `self.attr` in a method, ("name", id) for a plain
+    name; None for anything whose identity one function cannot pin down."""
+    if isinstance(node, ast.Name):
+        return ("name", node.id)
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and _is_self(ctx, node.value.id):
+        return ("self", node.attr)
+    return None
+
+
+def key_of(node: ast.AST, self_name: Optional[str]) -> Optional[Tuple[str, ...]]:
+    """lock_key without a context (for nodes inside the function being checked)."""
+    if isinstance(node, ast.Name):
+        return ("name", node.id)
+    if self_name and isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+            and node.value.id == self_name:
+        return ("self", node.attr)
+    return None
+
+
+def self_name(ctx: Context) -> Optional[str]:
+    fn = ctx.function
+    if fn is None or fn.kind != "function":
+        return None
+    args = fn.node.args
+    positional = [*args.posonlyargs, *args.args]
+    return positional[0].arg if positional and _is_self(ctx, positional[0].arg) else None
+
+
+def own_nodes(body) -> Iterator[ast.AST]:
+    """Nodes of a statement list in source order, not entering nested
+    functions, classes, lambdas or generator expressions."""
+    stack = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        yield node
+        children = [c for c in ast.iter_child_nodes(node) if not isinstance(c, NESTED_SCOPES)]
+        stack.extend(reversed(children))
+
+
+def method_call(node: ast.AST, receiver_key, self_name_: Optional[str], names) -> bool:
+    """`<receiver>.name(...)` for one of `names`, on the receiver with that key."""
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in names
+            and key_of(node.func.value, self_name_) == receiver_key)
+
+
+# -- which locks does a coroutine acquire (AIO601) ----------------------------
+def note_function(ctx: Context, scope) -> None:
+    """Record the lock facts of an async method (called as its scope ends)."""
+    if scope.kind != "function" or not scope.is_async:
+        return
+    me = self_name(ctx)
+    if me is None:
+        return
+    acquires, awaits, guarded = set(), set(), set()
+    for node in own_nodes(scope.node.body):
+        if isinstance(node, ast.AsyncWith):
+            for item in node.items:
+                key = key_of(item.context_expr, me)
+                if key is not None and key[0] == "self":
+                    acquires.add(key[1])
+        elif isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
+            func = node.value.func
+            if isinstance(func, ast.Attribute):
+                key = key_of(func.value, me)
+                if key is not None and key[0] == "self" and func.attr == "acquire":
+                    acquires.add(key[1])
+                elif isinstance(func.value, ast.Name) and func.value.id == me:
+                    awaits.add(func.attr)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in ("locked", "release"):
+            key = key_of(node.func.value, me)
+            if key is not None and key[0] == "self":
+                guarded.add(key[1])
+    if acquires or awaits:
+        ctx.module.lock_facts[scope.qualname] = (tuple(sorted(acquires)), tuple(sorted(awaits)), tuple(sorted(guarded)))
+
+
+def acquires_through(index, cls_module: str, cls_qual: str, method: str, attr: str, limit: int = 40):
+    """The chain of method names by which awaiting `self.method()` on an
+    instance of the class acquires `self.<attr>`; None when that is not
+    shown (unknown methods, a method that checks `locked()` or calls
+    `release()` on it)."""
+    start = index.find_method(cls_module, cls_qual, method)
+    if start is None:
+        return None
+    stack = [(start, (method,))]
+    seen = set()
+    while stack and len(seen) < limit:
+        (mod, qual), chain = stack.pop()
+        if (mod, qual) in seen:
+            continue
+        seen.add((mod, qual))
+        summary = index.modules.get(mod)
+        facts = summary.lock_facts.get(qual) if summary is not None else None
+        if facts is None:
+            continue
+        acquires, awaits, guarded = facts
+        if attr in guarded:
+            continue
+        if attr in acquires:
+            return chain
+        for name in awaits:
+            found = index.find_method(cls_module, cls_qual, name)
+            if found is not None:
+                stack.append((found, chain + (name,)))
+    return None
+
+
+@query("aio601-reacquire")
+def _reacquire(index, module, cls_module, cls_qual, method, attr):
+    chain = acquires_through(index, cls_module, cls_qual, method, attr)
+    if chain is None:
+        return None
+    return {"how": "through " + " -> ".join(f"`{name}()`" for name in chain)}
+
+
+@query("aio600-inherited-lock")
+def _inherited_lock(index, module, cls_module, cls_qual, attr):
+    """`self.attr` is a thread lock assigned in a base class (project MRO)."""
+    for mod, qual in index.mro(cls_module, cls_qual):
+        info = index.klass(mod, qual)
+        if info is None or attr not in info.attrs:
+            continue
+        sym = info.attrs[attr]
+        if sym is None or sym[0] not in ("call", "inst"):
+            return None
+        target = index.resolve(sym[1])
+        name = target.qualname if target.kind == "external" else None
+        found = from_name(name, plain=False, count=None)
+        if found is None or found.family != "thread":
+            return None
+        return {"kind": found.kind}
+    return None
