@@ -245,7 +245,7 @@ def self_name(ctx: Context) -> Optional[str]:
 def own_nodes(body) -> Iterator[ast.AST]:
     """Nodes of a statement list in source order, not entering nested
     functions, classes, lambdas or generator expressions."""
-    stack = list(reversed(body))
+    stack = [n for n in reversed(body) if not isinstance(n, NESTED_SCOPES)]
     while stack:
         node = stack.pop()
         yield node

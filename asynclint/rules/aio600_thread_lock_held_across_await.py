@@ -63,8 +63,9 @@ class ThreadLockHeldAcrossAwait(Rule):
         if not ctx.in_async:
             return
         if isinstance(node, ast.With):
-            for item in node.items:
-                self._held(ctx, item.context_expr, node.body, node.lineno, None)
+            for item in node.items:  # one finding per statement
+                if self._held(ctx, item.context_expr, node.body, node.lineno, None):
+                    break
             return
         call = node.value
         if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "acquire"):
@@ -75,21 +76,22 @@ class ThreadLockHeldAcrossAwait(Rule):
         if body:
             self._held(ctx, call.func.value, body, node.lineno, "release")
 
-    def _held(self, ctx, expr: ast.AST, body, line: int, release: Optional[str]) -> None:
+    def _held(self, ctx, expr: ast.AST, body, line: int, release: Optional[str]) -> bool:
         info = locks.lock_info(ctx, expr)
         if info is None or locks.private_to_call(ctx, expr):
-            return
+            return False
         if info is not locks.INHERITED and info.family != "thread":
-            return
+            return False
         suspension = _first_suspension(ctx, expr, body, release)
         if suspension is None:
-            return
+            return False
         fields = dict(lock=ast.unparse(expr), what=_WORDS[type(suspension)], line=line)
         if info is locks.INHERITED:
             cls = ctx.scopes[ctx.scopes.index(ctx.function) - 1].class_sym
             ctx.report_if(("aio600-inherited-lock", cls[1], cls[2], expr.attr), suspension, **fields)
         else:
             ctx.report(suspension, kind=info.kind, **fields)
+        return True
 
 
 def _non_blocking(call: ast.Call) -> bool:
