@@ -323,16 +323,35 @@ def acquires_through(index, cls_module: str, cls_qual: str, method: str, attr: s
 
 
 @query("aio601-reacquire")
-def _reacquire(index, module, cls_module, cls_qual, method, attr):
+def _reacquire(index, module, cls_module, cls_qual, method, attr, inherited=False):
+    """`method` None: the lock is entered again directly. `inherited`: the
+    attribute is assigned in a base class, whose assignment must show an
+    `asyncio.Lock` (a semaphore's count is not kept in the summary)."""
+    answer = {}
+    if inherited:
+        found = inherited_lock(index, cls_module, cls_qual, attr)
+        if found is None or found.category != "lock":
+            return None
+        answer["kind"] = found.kind
+    if method is None:
+        answer["how"] = "directly"
+        return answer
     chain = acquires_through(index, cls_module, cls_qual, method, attr)
     if chain is None:
         return None
-    return {"how": "through " + " -> ".join(f"`{name}()`" for name in chain)}
+    answer["how"] = "through " + " -> ".join(f"`{name}()`" for name in chain)
+    return answer
 
 
 @query("aio600-inherited-lock")
-def _inherited_lock(index, module, cls_module, cls_qual, attr):
-    """`self.attr` is a thread lock assigned in a base class (project MRO)."""
+def _inherited_thread_lock(index, module, cls_module, cls_qual, attr):
+    found = inherited_lock(index, cls_module, cls_qual, attr)
+    return {"kind": found.kind} if found is not None and found.family == "thread" else None
+
+
+def inherited_lock(index, cls_module: str, cls_qual: str, attr: str) -> Optional[LockInfo]:
+    """The lock `self.attr` holds when the nearest class of the project MRO
+    that assigns it assigns a known lock constructor or annotation."""
     for mod, qual in index.mro(cls_module, cls_qual):
         info = index.klass(mod, qual)
         if info is None or attr not in info.attrs:
@@ -342,8 +361,5 @@ def _inherited_lock(index, module, cls_module, cls_qual, attr):
             return None
         target = index.resolve(sym[1])
         name = target.qualname if target.kind == "external" else None
-        found = from_name(name, plain=False, count=None)
-        if found is None or found.family != "thread":
-            return None
-        return {"kind": found.kind}
+        return from_name(name, plain=False, count=None)
     return None

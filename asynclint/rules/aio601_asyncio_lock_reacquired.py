@@ -73,10 +73,13 @@ class AsyncioLockReacquired(Rule):
             if key is None:
                 continue
             info = locks.lock_info(ctx, expr)
-            if info is None or info is locks.INHERITED or info.family != "asyncio":
+            if info is None:
                 continue
-            if not (info.category == "lock" or (info.category == "semaphore" and info.count == 1)):
-                continue
+            if info is not locks.INHERITED:  # else phase 2 checks the base class's assignment
+                if info.family != "asyncio":
+                    continue
+                if not (info.category == "lock" or (info.category == "semaphore" and info.count == 1)):
+                    continue
             self._scan(ctx, node, expr, key, me, info)
 
     def leave_scope(self, scope, ctx) -> None:
@@ -88,30 +91,32 @@ class AsyncioLockReacquired(Rule):
             return  # the holder manages the lock by hand: not provable
         if key[0] == "name" and _rebound(body, key[1]):
             return
-        fields = dict(lock=ast.unparse(expr), kind=info.kind, line=node.lineno)
+        inherited = info is locks.INHERITED
+        fields = dict(lock=ast.unparse(expr), line=node.lineno)
+        if not inherited:
+            fields["kind"] = info.kind
+        cls = ctx.scopes[ctx.scopes.index(ctx.function) - 1].class_sym if key[0] == "self" else None
         reported = ctx.scope.state.setdefault(self.code, set())
         for inner in body:
-            target = None
-            how = "directly"
+            target, method = None, None
             if isinstance(inner, ast.AsyncWith):
                 target = next((i.context_expr for i in inner.items if locks.key_of(i.context_expr, me) == key), None)
             elif isinstance(inner, ast.Await) and locks.method_call(inner.value, key, me, ("acquire",)):
                 target = inner
-            elif key[0] == "self" and isinstance(inner, ast.Await) and isinstance(inner.value, ast.Call):
+            elif cls is not None and isinstance(inner, ast.Await) and isinstance(inner.value, ast.Call):
                 func = inner.value.func
                 if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == me:
-                    position = (inner.lineno, inner.col_offset)
-                    if position in reported:
-                        continue
-                    reported.add(position)
-                    cls = ctx.scopes[ctx.scopes.index(ctx.function) - 1].class_sym
-                    ctx.report_if(("aio601-reacquire", cls[1], cls[2], func.attr, key[1]), inner, **fields)
+                    target, method = inner, func.attr
+            if target is None:
                 continue
-            if target is not None:
-                position = (target.lineno, target.col_offset)
-                if position not in reported:
-                    reported.add(position)
-                    ctx.report(target, how=how, **fields)
+            position = (target.lineno, target.col_offset)
+            if position in reported:
+                continue
+            reported.add(position)
+            if method is None and not inherited:
+                ctx.report(target, how="directly", **fields)
+            else:
+                ctx.report_if(("aio601-reacquire", cls[1], cls[2], method, key[1], inherited), target, **fields)
 
 
 def _rebound(nodes, name: str) -> bool:
