@@ -14,7 +14,7 @@ _WORDS = {ast.Await: "`await`", ast.AsyncFor: "`async for`", ast.AsyncWith: "`as
 class ThreadLockHeldAcrossAwait(Rule):
     code = "AIO600"
     name = "thread-lock-held-across-await"
-    summary = "threading/multiprocessing lock held across an `await` in a coroutine"
+    summary = "Thread or process lock held across an `await`: the next coroutine that takes it freezes the loop"
     message = ("`{lock}` (a `{kind}`) is held across this {what} (taken on line {line}): "
                "another coroutine that takes it blocks the loop's thread, so this one can never resume "
                "to release it; use an `asyncio.Lock`, or release it before the {what}")

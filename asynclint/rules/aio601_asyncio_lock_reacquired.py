@@ -10,7 +10,7 @@ from .base import Rule
 class AsyncioLockReacquired(Rule):
     code = "AIO601"
     name = "asyncio-lock-reacquired"
-    summary = "non-reentrant asyncio lock acquired again while the same task holds it"
+    summary = "asyncio lock acquired again by the task that holds it: the task waits for itself forever"
     message = ("`{lock}` (an `{kind}`) is acquired again {how} while this task holds it "
                "(taken on line {line}): the task waits for itself forever")
     node_types = (ast.AsyncWith,)

@@ -11,7 +11,7 @@ from .base import Rule
 class AsyncioPrimitiveWrongProtocol(Rule):
     code = "AIO602"
     name = "asyncio-primitive-wrong-protocol"
-    summary = "asyncio lock/semaphore/condition entered with sync `with`, or a condition used without holding it"
+    summary = "asyncio lock, semaphore or condition entered with sync `with`, or a Condition used without its lock"
     message = "{problem}"
     node_types = (ast.With, ast.Call)
     why = """
