@@ -22,7 +22,7 @@ from typing import Iterator, Optional, Tuple
 
 from ..context import Context, dotted
 from ..knowledge.locks import ASYNCIO_LOCKS, THREAD_LOCKS
-from .asyncio_objects import local_assignments, self_attr_assignments
+from .asyncio_objects import _assignments_in, local_assignments, self_attr_assignments
 from .queries import query
 
 # Subtrees whose code does not run where they are written (or runs as a
@@ -50,12 +50,22 @@ def lock_info(ctx: Context, node: ast.AST) -> Optional[LockInfo]:
     if isinstance(node, ast.Name):
         return _name_info(ctx, node.id)
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-        values = self_attr_assignments(ctx, node.value.id, node.attr)
+        owner = method_owner(ctx, node.value.id)
+        if owner is None:
+            return None
+        kind, method, klass = owner
+        class_values = _class_body_values(klass, node.attr)
+        if kind == "cls":  # `cls.attr` in a classmethod: the class attribute
+            return _agree(ctx, class_values) if class_values else None
+        if method is ctx.function:
+            values = self_attr_assignments(ctx, node.value.id, node.attr)
+        else:  # `self` captured by a function nested in the method
+            values = _self_values(klass, node.attr)
         if values is None:
             return None
-        values = list(values) + _class_body_values(ctx, node.attr)
+        values = list(values) + class_values
         if not values:
-            return INHERITED if _is_self(ctx, node.value.id) else None
+            return INHERITED
         return _agree(ctx, values)
     return None
 
@@ -110,30 +120,69 @@ def _param_annotation(fn_node: ast.AST, name: str, any_param: bool = False):
     return None
 
 
-def _is_self(ctx: Context, name: str) -> bool:
-    fn = ctx.function
-    if fn is None or fn.kind != "function":
-        return False
-    idx = ctx.scopes.index(fn)
+def method_owner(ctx: Context, name: str):
+    """("self" | "cls", method scope, class scope) when `name`, as seen from
+    here (also from a function nested in the method), is the first
+    parameter of a method or classmethod; else None."""
+    scope = ctx.binding_scope(name)
+    if scope is None or scope.kind != "function":
+        return None
+    idx = ctx.scopes.index(scope)
     if idx == 0 or ctx.scopes[idx - 1].kind != "class":
-        return False
-    args = fn.node.args
+        return None
+    args = scope.node.args
     positional = [*args.posonlyargs, *args.args]
-    decorators = {d.id for d in fn.node.decorator_list if isinstance(d, ast.Name)}
-    return bool(positional) and positional[0].arg == name and not decorators & {"staticmethod", "classmethod"}
+    if not positional or positional[0].arg != name:
+        return None
+    decorators = {d.id for d in scope.node.decorator_list if isinstance(d, ast.Name)}
+    if "staticmethod" in decorators:
+        return None
+    return ("cls" if "classmethod" in decorators else "self", scope, ctx.scopes[idx - 1])
 
 
-def _class_body_values(ctx: Context, attr: str) -> list:
+def _is_self(ctx: Context, name: str) -> bool:
+    owner = method_owner(ctx, name)
+    return owner is not None and owner[0] == "self"
+
+
+def owner_class(ctx: Context, name: str):
+    """The class symbol of the method whose `self` is `name`."""
+    owner = method_owner(ctx, name)
+    return owner[2].class_sym if owner is not None else None
+
+
+def _class_body_values(klass, attr: str) -> list:
     """Class-level assignments `attr = threading.Lock()` (shared by instances)."""
-    fn = ctx.function
-    idx = ctx.scopes.index(fn) if fn is not None and fn in ctx.scopes else 0
-    if idx == 0 or ctx.scopes[idx - 1].kind != "class":
-        return []
     out = []
-    for stmt in ctx.scopes[idx - 1].node.body:
+    for stmt in klass.node.body:
         if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == attr for t in stmt.targets):
             out.append(stmt.value)
+        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == attr:
+            out.append(_Annotation(stmt.annotation))
+            if stmt.value is not None:
+                out.append(stmt.value)
     return out
+
+
+def _self_values(klass, attr: str):
+    """Values assigned to `<self>.attr` in the methods of a class (each
+    method's own first parameter); None when also bound another way."""
+    cache = klass.state.setdefault("_lock_self_values", {})
+    if attr not in cache:
+        values: Optional[list] = []
+        for stmt in klass.node.body:
+            if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            positional = [*stmt.args.posonlyargs, *stmt.args.args]
+            if not positional:
+                continue
+            found = _assignments_in(stmt, ("attr", positional[0].arg, attr))
+            if found is None:
+                values = None
+                break
+            values.extend(found)
+        cache[attr] = values
+    return cache[attr]
 
 
 def _module_values(ctx: Context, name: str) -> list:
@@ -183,8 +232,11 @@ def _agree(ctx: Context, values) -> Optional[LockInfo]:
 
 
 def _classify(ctx: Context, value) -> Optional[LockInfo]:
-    if isinstance(value, _Annotation):
-        sym = ctx.annotation_symbol(value.node)
+    if not isinstance(value, ast.AST):  # an annotation (ours or `asyncio_objects`')
+        annotation = getattr(value, "node", None)
+        if not isinstance(annotation, ast.AST):
+            return None
+        sym = ctx.annotation_symbol(annotation)
         if sym is None or sym[0] != "inst":
             return None
         return from_name(dotted(sym[1]), plain=False, count=None)
@@ -213,18 +265,10 @@ def _semaphore_value(call: ast.Call) -> Optional[int]:
 
 
 # -- identity of a lock expression within one function ------------------------
-def lock_key(ctx: Context, node: ast.AST) -> Optional[Tuple[str, ...]]:
-    """("self", attr) for `self.attr` in a method, ("name", id) for a plain
-    name; None for anything whose identity one function cannot pin down."""
-    if isinstance(node, ast.Name):
-        return ("name", node.id)
-    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and _is_self(ctx, node.value.id):
-        return ("self", node.attr)
-    return None
-
-
 def key_of(node: ast.AST, self_name: Optional[str]) -> Optional[Tuple[str, ...]]:
-    """lock_key without a context (for nodes inside the function being checked)."""
+    """("self", attr) for `<self>.attr`, ("name", id) for a plain name; None
+    for anything whose identity one function cannot pin down. `self_name`
+    comes from `self_name(ctx)`."""
     if isinstance(node, ast.Name):
         return ("name", node.id)
     if self_name and isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
@@ -234,12 +278,16 @@ def key_of(node: ast.AST, self_name: Optional[str]) -> Optional[Tuple[str, ...]]
 
 
 def self_name(ctx: Context) -> Optional[str]:
-    fn = ctx.function
-    if fn is None or fn.kind != "function":
-        return None
-    args = fn.node.args
-    positional = [*args.posonlyargs, *args.args]
-    return positional[0].arg if positional and _is_self(ctx, positional[0].arg) else None
+    """The name `self` has here: the first parameter of the enclosing method
+    (also inside a function nested in it), unless rebound on the way."""
+    for scope in reversed(ctx.scopes):
+        if scope.kind == "class" or scope.kind == "module":
+            return None
+        args = scope.node.args
+        positional = [*args.posonlyargs, *args.args]
+        if positional and _is_self(ctx, positional[0].arg):
+            return positional[0].arg
+    return None
 
 
 def own_nodes(body) -> Iterator[ast.AST]:
@@ -255,8 +303,8 @@ def own_nodes(body) -> Iterator[ast.AST]:
 
 def method_call(node: ast.AST, receiver_key, self_name_: Optional[str], names) -> bool:
     """`<receiver>.name(...)` for one of `names`, on the receiver with that key."""
-    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in names
-            and key_of(node.func.value, self_name_) == receiver_key)
+    return (receiver_key is not None and isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr in names and key_of(node.func.value, self_name_) == receiver_key)
 
 
 # -- which locks does a coroutine acquire (AIO601) ----------------------------
@@ -265,8 +313,8 @@ def note_function(ctx: Context, scope) -> None:
     if scope.kind != "function" or not scope.is_async:
         return
     me = self_name(ctx)
-    if me is None:
-        return
+    if me is None or method_owner(ctx, me)[1] is not scope:
+        return  # only methods are looked up (`await self.name()`)
     acquires, awaits, guarded = set(), set(), set()
     for node in own_nodes(scope.node.body):
         if isinstance(node, ast.AsyncWith):

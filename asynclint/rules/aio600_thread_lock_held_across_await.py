@@ -87,7 +87,7 @@ class ThreadLockHeldAcrossAwait(Rule):
             return False
         fields = dict(lock=ast.unparse(expr), what=_WORDS[type(suspension)], line=line)
         if info is locks.INHERITED:
-            cls = ctx.scopes[ctx.scopes.index(ctx.function) - 1].class_sym
+            cls = locks.owner_class(ctx, expr.value.id)
             ctx.report_if(("aio600-inherited-lock", cls[1], cls[2], expr.attr), suspension, **fields)
         else:
             ctx.report(suspension, kind=info.kind, **fields)

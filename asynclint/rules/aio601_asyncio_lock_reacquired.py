@@ -95,7 +95,7 @@ class AsyncioLockReacquired(Rule):
         fields = dict(lock=ast.unparse(expr), line=node.lineno)
         if not inherited:
             fields["kind"] = info.kind
-        cls = ctx.scopes[ctx.scopes.index(ctx.function) - 1].class_sym if key[0] == "self" else None
+        cls = locks.owner_class(ctx, expr.value.id) if key[0] == "self" else None
         reported = ctx.scope.state.setdefault(self.code, set())
         for inner in body:
             target, method = None, None
