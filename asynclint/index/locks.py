@@ -309,34 +309,117 @@ def method_call(node: ast.AST, receiver_key, self_name_: Optional[str], names) -
 
 # -- which locks does a coroutine acquire (AIO601) ----------------------------
 def note_function(ctx: Context, scope) -> None:
-    """Record the lock facts of an async method (called as its scope ends)."""
-    if scope.kind != "function" or not scope.is_async:
+    """Record the lock facts of an async method or module-level coroutine
+    function (called as its scope ends): `self` attributes and module
+    globals it acquires, `self` coroutines and project functions it awaits,
+    and locks it inspects or releases by hand (`locked()`, `release()`)."""
+    if scope.kind != "function" or not scope.is_async or ".<locals>." in scope.qualname:
         return
     me = self_name(ctx)
-    if me is None or method_owner(ctx, me)[1] is not scope:
-        return  # only methods are looked up (`await self.name()`)
-    acquires, awaits, guarded = set(), set(), set()
+    if me is not None and method_owner(ctx, me)[1] is not scope:
+        me = None
+    acquires, awaits, guarded, gacquires, gawaits, gguarded = set(), set(), set(), set(), set(), set()
+
+    def lock_of(expr):
+        key = key_of(expr, me)
+        if key is None:
+            return None, None
+        if key[0] == "self":
+            return acquires, key[1]
+        if ctx.binding_scope(key[1]) is None and key[1] in ctx.module.bindings:
+            return gacquires, global_identity(ctx, key[1])
+        return None, None
+
     for node in own_nodes(scope.node.body):
         if isinstance(node, ast.AsyncWith):
             for item in node.items:
-                key = key_of(item.context_expr, me)
-                if key is not None and key[0] == "self":
-                    acquires.add(key[1])
+                into, lock = lock_of(item.context_expr)
+                if into is not None:
+                    into.add(lock)
         elif isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
             func = node.value.func
-            if isinstance(func, ast.Attribute):
-                key = key_of(func.value, me)
-                if key is not None and key[0] == "self" and func.attr == "acquire":
-                    acquires.add(key[1])
-                elif isinstance(func.value, ast.Name) and func.value.id == me:
-                    awaits.add(func.attr)
+            if isinstance(func, ast.Attribute) and func.attr == "acquire":
+                into, lock = lock_of(func.value)
+                if into is not None:
+                    into.add(lock)
+                    continue
+            if me is not None and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
+                    and func.value.id == me:
+                awaits.add(func.attr)
+            else:
+                sym = awaited_function(ctx, func)
+                if sym is not None:
+                    gawaits.add(sym)
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                 and node.func.attr in ("locked", "release"):
-            key = key_of(node.func.value, me)
-            if key is not None and key[0] == "self":
-                guarded.add(key[1])
-    if acquires or awaits:
-        ctx.module.lock_facts[scope.qualname] = (tuple(sorted(acquires)), tuple(sorted(awaits)), tuple(sorted(guarded)))
+            into, lock = lock_of(node.func.value)
+            if into is acquires:
+                guarded.add(lock)
+            elif into is gacquires:
+                gguarded.add(lock)
+    if acquires or awaits or gacquires or gawaits:
+        ctx.module.lock_facts[scope.qualname] = tuple(tuple(sorted(x)) for x in (
+            acquires, awaits, guarded, gacquires, gawaits, gguarded))
+
+
+def global_identity(ctx: Context, name: str) -> Tuple[str, str]:
+    """(module, name) of a module global, through one import (phase 2
+    follows re-exports with `canonical_global`)."""
+    sym = ctx.module.bindings.get(name)
+    if sym is not None and sym[0] == "global" and sym[1] != ctx.module.name:
+        return (sym[1], sym[2])
+    return (ctx.module.name, name)
+
+
+def canonical_global(index, identity: Tuple[str, str]) -> Tuple[str, str]:
+    module, name = identity
+    for _ in range(10):
+        summary = index.modules.get(module)
+        sym = summary.bindings.get(name) if summary is not None else None
+        if sym is None or sym[0] != "global" or (sym[1], sym[2]) == (module, name) or sym[1] not in index.modules:
+            break
+        module, name = sym[1], sym[2]
+    return (module, name)
+
+
+def awaited_function(ctx: Context, func: ast.AST):
+    """The symbol of a module-level function name or `module.function`
+    being awaited (phase 2 resolves it to a project coroutine function)."""
+    if isinstance(func, ast.Name) and ctx.binding_scope(func.id) is None:
+        sym = ctx.symbol(func)
+    elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
+            and ctx.binding_scope(func.value.id) is None:
+        sym = ctx.symbol(func)  # `module.function` (a global's method also keeps the global lock's identity)
+    else:
+        return None
+    return sym if sym is not None and sym[0] in ("global", "attr") else None
+
+
+def global_acquires_through(index, sym, identity: Tuple[str, str], limit: int = 40):
+    """The chain of function names by which awaiting the function `sym`
+    acquires the module-global lock `identity`, following awaited project
+    coroutine functions; None when that is not shown."""
+    lock = canonical_global(index, identity)
+    stack = [(sym, ())]
+    seen = set()
+    while stack and len(seen) < limit:
+        current, chain = stack.pop()
+        target = index.resolve(current)
+        if target.kind != "function" or (target.module, target.qualname) in seen:
+            continue
+        seen.add((target.module, target.qualname))
+        chain = chain + (target.qualname.rsplit(".", 1)[-1],)
+        summary = index.modules.get(target.module)
+        facts = summary.lock_facts.get(target.qualname) if summary is not None else None
+        if facts is None:
+            continue
+        gacquires, gawaits, gguarded = facts[3], facts[4], facts[5]
+        if any(canonical_global(index, g) == lock for g in gguarded):
+            continue
+        if any(canonical_global(index, g) == lock for g in gacquires):
+            return chain
+        stack.extend((callee, chain) for callee in gawaits)
+    return None
 
 
 def acquires_through(index, cls_module: str, cls_qual: str, method: str, attr: str, limit: int = 40):
@@ -358,7 +441,7 @@ def acquires_through(index, cls_module: str, cls_qual: str, method: str, attr: s
         facts = summary.lock_facts.get(qual) if summary is not None else None
         if facts is None:
             continue
-        acquires, awaits, guarded = facts
+        acquires, awaits, guarded = facts[:3]
         if attr in guarded:
             continue
         if attr in acquires:
@@ -389,6 +472,14 @@ def _reacquire(index, module, cls_module, cls_qual, method, attr, inherited=Fals
         return None
     answer["how"] = "through " + " -> ".join(f"`{name}()`" for name in chain)
     return answer
+
+
+@query("aio601-reacquire-global")
+def _reacquire_global(index, module, lock_module, lock_name, callee):
+    chain = global_acquires_through(index, callee, (lock_module, lock_name))
+    if chain is None:
+        return None
+    return {"how": "through " + " -> ".join(f"`{name}()`" for name in chain)}
 
 
 @query("aio600-inherited-lock")

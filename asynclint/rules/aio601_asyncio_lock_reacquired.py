@@ -96,6 +96,10 @@ class AsyncioLockReacquired(Rule):
         if not inherited:
             fields["kind"] = info.kind
         cls = locks.owner_class(ctx, expr.value.id) if key[0] == "self" else None
+        # a module global: the same lock wherever the module's functions reach it
+        identity = None
+        if key[0] == "name" and ctx.binding_scope(key[1]) is None:
+            identity = locks.global_identity(ctx, key[1])
         reported = ctx.scope.state.setdefault(self.code, set())
         for inner in body:
             target, method = None, None
@@ -107,6 +111,12 @@ class AsyncioLockReacquired(Rule):
                 func = inner.value.func
                 if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == me:
                     target, method = inner, func.attr
+            elif identity is not None and isinstance(inner, ast.Await) and isinstance(inner.value, ast.Call):
+                callee = locks.awaited_function(ctx, inner.value.func)
+                if callee is not None and (inner.lineno, inner.col_offset) not in reported:
+                    reported.add((inner.lineno, inner.col_offset))
+                    ctx.report_if(("aio601-reacquire-global", *identity, callee), inner, **fields)
+                continue
             if target is None:
                 continue
             position = (target.lineno, target.col_offset)
