@@ -24,9 +24,11 @@ class AsyncioLockReacquired(Rule):
         too.
 
         Reported only where the identity of the lock is certain: the same
-        local or global name, or the same `self` attribute reached through
+        local or global name, the same `self` attribute reached through
         `self` in methods of one class (followed through awaited `self`
-        coroutines across modules, along the class's MRO). The lock must be
+        coroutines across modules, along the class's MRO), or a module
+        global followed through awaited project coroutine functions
+        (`await helper()`, `await module.helper()`). The lock must be
         known to be an `asyncio.Lock` or an `asyncio.Semaphore` /
         `BoundedSemaphore` whose count is 1. An `asyncio.Condition`, a
         semaphore with a larger or unknown count, a coroutine that checks
