@@ -31,7 +31,7 @@ def lock_sites(tree: ast.Module):
     for fn in ast.walk(tree):
         if not isinstance(fn, ast.AsyncFunctionDef):
             continue
-        stack = list(fn.body)
+        stack = [s for s in fn.body if not isinstance(s, _NESTED)]
         while stack:
             node = stack.pop()
             if isinstance(node, ast.With):
