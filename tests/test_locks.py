@@ -10,7 +10,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-
 from asynclint.rules import all_rules
 
 from .harness import run_cli
