@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import Iterator, Optional, Tuple
+from typing import TYPE_CHECKING, Iterator, Optional, Tuple
 
-from ..context import Context, dotted
 from ..knowledge.locks import ASYNCIO_LOCKS, THREAD_LOCKS
 from .asyncio_objects import _assignments_in, local_assignments, self_attr_assignments
 from .queries import query
+from .summary import dotted
+
+if TYPE_CHECKING:  # the walk's context; index modules do not import it at run time
+    from ..context import Context
 
 # Subtrees whose code does not run where they are written (or runs as a
 # lazily evaluated generator): never part of a function's own flow.
