@@ -216,7 +216,7 @@ def cmd_check(argv: Sequence[str]) -> int:
         return 0
     stdin_data = _stdin_bytes() if reading_stdin else None
 
-    from .discovery import DiscoveryError, discover, is_excluded
+    from .discovery import discover, is_excluded
     from .engine import FileJob, Settings, lint_files
     from .index.modules import find_project_root
     from .rules import all_rules
