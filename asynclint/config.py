@@ -129,6 +129,21 @@ _TABLE_KEYS = {"per-file-ignores"}
 KNOWN_KEYS = _LIST_KEYS | _BOOL_KEYS | _TABLE_KEYS
 _CODE_KEYS = {"select", "ignore", "extend-select", "extend-ignore"}
 
+# Which rules each knowledge setting changes (code prefixes), for the rule docs.
+_CALL_RULES = ("AIO200", "AIO201", "AIO202", "AIO203", "AIO204", "AIO205", "AIO206", "AIO207", "AIO208")
+SETTING_RULES = {
+    "extra-coroutine-functions": ("AIO100", "AIO101", "AIO102", "AIO103"),
+    "preserving-decorators": ("AIO100", "AIO101", "AIO102", "AIO103"),
+    "extra-blocking-calls": _CALL_RULES,
+    "allowed-blocking-calls": _CALL_RULES,
+    "thread-entry-points": ("AIO3",),
+}
+
+
+def settings_for(code: str) -> List[str]:
+    """The knowledge settings that change what rule `code` reports."""
+    return [key for key, prefixes in SETTING_RULES.items() if any(code.startswith(p) for p in prefixes)]
+
 
 def find_pyproject(start: Path) -> Optional[Path]:
     try:

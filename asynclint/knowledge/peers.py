@@ -1,0 +1,246 @@
+"""The nearest checks of the tools teams already run, per asynclint code.
+
+One owner for this fact: `docs/migration.md`'s table and the "Related
+checks" part of each rule's documentation are generated from it
+(`python -m asynclint.docs`). Each row: what asynclint finds (short), then
+ruff, flake8-async, pyright and mypy ("" when there is no counterpart).
+"""
+from __future__ import annotations
+
+from typing import Dict, Tuple
+
+TOOLS = ("ruff", "flake8-async", "pyright", "mypy")
+
+PEERS: Dict[str, Tuple[str, str, str, str, str]] = {
+    'AIO001': (
+        'file cannot be read or parsed',
+        'syntax errors (no code)',
+        'flake8 `E999`',
+        'syntax errors',
+        'syntax errors',
+    ),
+    'AIO002': (
+        'a rule crashed on a file (please report it)',
+        '',
+        '',
+        '',
+        '',
+    ),
+    'AIO003': (
+        '`# noqa` naming an asynclint code that silences nothing, or an unknown code (opt-in)',
+        '`RUF100` (its own codes and those it knows)',
+        '',
+        '`reportUnnecessaryTypeIgnoreComment` (for type: ignore)',
+        '`warn_unused_ignores` (for type: ignore)',
+    ),
+    'AIO100': (
+        'coroutine never awaited: a call returning a coroutine (project `async def`, across modules; known awaitable APIs such as `asyncio.sleep`, `writer.drain()`, `lock.acquire()`) used as a statement',
+        '— (`ASYNC105` for trio only)',
+        '`ASYNC105` (trio only)',
+        '`reportUnusedCoroutine` (typed code)',
+        '`unused-coroutine` (typed code)',
+    ),
+    'AIO101': (
+        'coroutine bound to a name or attribute that is never awaited, returned, passed on, stored or scheduled',
+        '`F841` only when the name is never used at all',
+        '',
+        '`reportUnusedVariable` only when never used at all',
+        '',
+    ),
+    'AIO102': (
+        'coroutine used as a value where a result was meant: truth test, comparison, arithmetic, f-string, iteration, sync `with`, subscript, attribute of the un-awaited result',
+        '',
+        '',
+        '`reportUnnecessaryComparison` (conditions only); attribute and operator errors in typed code',
+        '`truthy-bool` (opt-in, conditions only); `attr-defined`/`operator` errors in typed code',
+    ),
+    'AIO103': (
+        'async function passed where a sync callable is called and its coroutine dropped (`loop.call_soon`, `Thread(target=...)`, `executor.submit`, `run_in_executor`, `to_thread`, `add_done_callback`, `atexit.register`, `signal.signal`)',
+        '',
+        '',
+        '',
+        '',
+    ),
+    'AIO200': (
+        '`time.sleep` in async code (any import form)',
+        '`ASYNC251`',
+        '`ASYNC251`',
+        '',
+        '',
+    ),
+    'AIO201': (
+        'blocking HTTP and network clients (`requests`, `urllib`, `urllib3`, `httpx` sync, `http.client`, `ftplib`, `smtplib`, `xmlrpc`, blocking `socket` calls)',
+        '`ASYNC210`, `ASYNC212`',
+        '`ASYNC210`, `ASYNC211`, `ASYNC212`',
+        '',
+        '',
+    ),
+    'AIO202': (
+        'subprocesses and process waits (`subprocess.*`, `Popen.wait/communicate`, `os.system`, `os.popen`, `os.wait*`, `os.spawn*`)',
+        '`ASYNC220`, `ASYNC221`, `ASYNC222`',
+        '`ASYNC220`, `ASYNC221`, `ASYNC222`',
+        '',
+        '',
+    ),
+    'AIO203': (
+        'file I/O (`open`, `Path.read_text` and friends, file object methods, `shutil` copies, archive extraction)',
+        '`ASYNC230`, `ASYNC240`',
+        '`ASYNC230`, `ASYNC231`, `ASYNC232`, `ASYNC240`',
+        '',
+        '',
+    ),
+    'AIO204': (
+        "waiting on thread primitives on the loop thread (`threading.Lock.acquire`, `Event.wait`, `Thread.join`, `queue.Queue.get`, `Future.result()`, `run_coroutine_threadsafe(...).result()` in the loop's own thread)",
+        '',
+        '',
+        '',
+        '',
+    ),
+    'AIO205': (
+        'synchronous database, cache and cloud clients (`sqlite3`, `psycopg2`, `pymysql`, `redis.Redis`, `pymongo`, `boto3`, ...)',
+        '',
+        '`ASYNC200` if you list the calls yourself',
+        '',
+        '',
+    ),
+    'AIO206': (
+        'CPU-heavy calls (password hashing, compression)',
+        '',
+        '',
+        '',
+        '',
+    ),
+    'AIO207': (
+        '`input()`, `sys.stdin.read*`, `getpass.getpass`',
+        '`ASYNC250` (`input` only)',
+        '`ASYNC250` (`input` only)',
+        '',
+        '',
+    ),
+    'AIO208': (
+        'a project sync function that blocks, directly or through further calls, across modules (the message shows the chain)',
+        '',
+        '`ASYNC200` for calls you list, direct calls only',
+        '',
+        '',
+    ),
+    'AIO209': (
+        'network logging handlers (`SMTPHandler`, `HTTPHandler`, `SocketHandler`, TCP `SysLogHandler`) in an asyncio program',
+        '',
+        '',
+        '',
+        '',
+    ),
+    'AIO300': (
+        'non-thread-safe loop method (`call_soon`, `create_task`, `stop`, ...) from a thread the loop does not run in',
+        '— (asyncio debug mode catches some at run time)',
+        '',
+        '',
+        '',
+    ),
+    'AIO301': (
+        'asyncio Future or Task resolved, cancelled or given callbacks from another thread',
+        '',
+        '',
+        '',
+        '',
+    ),
+    'AIO302': (
+        'asyncio queues, events, conditions, locks, stream writers and transports used from another thread',
+        '',
+        '',
+        '',
+        '',
+    ),
+    'AIO303': (
+        "coroutine APIs driven from a thread in a way that needs the other thread's loop",
+        '',
+        '',
+        '',
+        '',
+    ),
+    'AIO400': (
+        'task created and its reference discarded (`create_task`, `ensure_future`, `loop.create_task`, ...)',
+        '`RUF006`',
+        '`ASYNC300`',
+        '',
+        '`unused-awaitable` (opt-in, typed code)',
+    ),
+    'AIO401': (
+        'task or future bound to a local name that is never awaited, stored, returned, passed on, cancelled or given a callback',
+        '`F841` only when the name is never used at all',
+        '',
+        '`reportUnusedVariable` only when never used at all',
+        '',
+    ),
+    'AIO402': (
+        'future-returning call used as a statement, its exception never retrieved (`gather`, `shield`, `run_in_executor`, `run_coroutine_threadsafe`, `wrap_future`)',
+        '',
+        '',
+        '',
+        '`unused-awaitable` (opt-in, typed code)',
+    ),
+    'AIO403': (
+        'background tasks whose exceptions nobody will ever see (opt-in)',
+        '',
+        '',
+        '',
+        '',
+    ),
+    'AIO404': (
+        'cancellation swallowed: bare `except`, `except BaseException` or `except CancelledError` in async code that does not re-raise',
+        '',
+        '`ASYNC103`, `ASYNC104`',
+        '',
+        '',
+    ),
+    'AIO500': (
+        '`asyncio.get_event_loop()` where `get_running_loop()` is meant, or where no loop runs',
+        '',
+        '',
+        '',
+        '',
+    ),
+    'AIO501': (
+        'nested event loop: `asyncio.run`, `run_until_complete`, `run_forever` inside async code or a sync function it calls',
+        '',
+        '',
+        '',
+        '',
+    ),
+    'AIO502': (
+        '`signal.signal` in an asyncio program where `loop.add_signal_handler` is meant; `add_signal_handler` off the main thread',
+        '',
+        '',
+        '',
+        '',
+    ),
+    'AIO503': (
+        'busy-wait polling with `await asyncio.sleep(...)` in a `while` loop',
+        '`ASYNC110`',
+        '`ASYNC110`',
+        '',
+        '',
+    ),
+    'AIO504': (
+        'debug mode hard-coded (`asyncio.run(..., debug=True)`, `loop.set_debug(True)`) outside tests and dev scripts',
+        '',
+        '',
+        '',
+        '',
+    ),
+    'AIO505': (
+        'slow callback or task step (runtime shim only)',
+        '',
+        '',
+        '',
+        '',
+    ),
+    'AIO506': (
+        'transport or StreamWriter collected unclosed (runtime shim only)',
+        '',
+        '',
+        '',
+        '',
+    ),
+}
