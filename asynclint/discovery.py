@@ -71,7 +71,14 @@ def is_excluded(path: Path, root: Path, patterns: Iterable[str]) -> bool:
     return False
 
 
+_WARNED: set = set()
+
+
 def warn(message: str) -> None:
+    """One line on stderr, once per run (discovery walks the project twice)."""
+    if message in _WARNED:
+        return
+    _WARNED.add(message)
     if sys.stderr is not None:
         try:
             sys.stderr.write(f"asynclint: warning: {message}\n")
