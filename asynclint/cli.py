@@ -79,9 +79,11 @@ def _check_parser() -> argparse.ArgumentParser:
     out.add_argument("--statistics", action="store_true", help="count findings per code")
     out.add_argument("--show-source", action="store_true", help="print the source line under each finding")
     out.add_argument("--quiet", "-q", action="store_true", help="print findings only, no summary")
+    out.add_argument("--silent", "-s", action="store_true", help="print nothing; the exit status tells")
     out.add_argument("--show-settings", action="store_true", help="print the settings in effect for the paths and exit")
+    out.add_argument("--show-files", action="store_true", help="print the files that would be checked and exit")
     st = p.add_argument_group("exit status")
-    st.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    st.add_argument("--exit-zero", "-e", action="store_true", help="exit 0 even when there are findings")
     st.add_argument("--exit-non-zero-on-fix", action="store_true",
                     help="with --fix: exit 1 when a file was changed, even if nothing remains")
     cfg = p.add_argument_group("configuration and files")
@@ -96,7 +98,7 @@ def _check_parser() -> argparse.ArgumentParser:
                      help="skip what .gitignore files ignore (the default)")
     cfg.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false",
                      help="check files that .gitignore files ignore")
-    cfg.add_argument("--no-cache", action="store_true", help="neither read nor write .asynclint_cache")
+    cfg.add_argument("--no-cache", "-n", action="store_true", help="neither read nor write .asynclint_cache")
     cfg.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: CPU count)")
     cfg.add_argument("--python", help="interpreter, virtualenv or site-packages whose installed packages the "
                                       "index reads (default: the active $VIRTUAL_ENV)")
@@ -107,7 +109,9 @@ def _check_parser() -> argparse.ArgumentParser:
     fx.add_argument("--fix-only", action="store_true", help="apply fixes and report nothing that remains (exit 0)")
     fx.add_argument("--diff", action="store_true", help="print what --fix would change as a unified diff; write nothing")
     fx.add_argument("--show-fixes", action="store_true", help="with --fix or --diff: list each fix")
-    fx.add_argument("--add-noqa", action="store_true", help="add `# noqa: CODE` to every line with a finding")
+    fx.add_argument("--add-noqa", nargs="?", const="", default=None, metavar="REASON",
+                    help="add `# noqa: CODE` to every line with a finding (`--add-noqa=REASON` adds `# REASON` after it)")
+    fx.add_argument("--ignore-noqa", action="store_true", help="report findings that `# noqa` comments silence")
     fx.add_argument("--baseline", metavar="FILE", help="report only findings not recorded in this baseline file")
     fx.add_argument("--update-baseline", action="store_true",
                     help="with --baseline: record today's findings in FILE (and report none)")
@@ -193,12 +197,15 @@ def cmd_check(argv: Sequence[str]) -> int:
     args = _check_parser().parse_args(list(argv))
     if args.update_baseline and not args.baseline:
         raise UsageError("--update-baseline needs --baseline FILE")
-    exclusive = [f for f, on in (("--fix-only", args.fix_only), ("--diff", args.diff), ("--add-noqa", args.add_noqa),
+    exclusive = [f for f, on in (("--fix-only", args.fix_only), ("--diff", args.diff),
+                                 ("--add-noqa", args.add_noqa is not None),
                                  ("--update-baseline", args.update_baseline)) if on]
     if len(exclusive) > 1:
         raise UsageError(f"{' and '.join(exclusive)} cannot be combined")
     if args.fix_only:
         args.fix = True
+    if args.silent:
+        args.quiet = True
     paths = args.paths or ["."]
     if "-" in paths and len(paths) > 1:
         raise UsageError("- (standard input) cannot be combined with other paths")
@@ -223,7 +230,9 @@ def cmd_check(argv: Sequence[str]) -> int:
 
     rules = all_rules()
     enabled = cfg.enabled_codes(rules)
-    settings = Settings(cfg, enabled)
+    settings = Settings(cfg, enabled, honour_noqa=not args.ignore_noqa)
+    if args.ignore_noqa:
+        args.no_cache = True  # cached results have `# noqa` applied
     excludes = [*cfg.exclude, *cfg.extend_exclude]
     problems: List[tuple] = []  # (display, message): named or walked paths that cannot be read
 
@@ -248,6 +257,9 @@ def cmd_check(argv: Sequence[str]) -> int:
         files = discover(walkable, root, excludes, cfg.respect_gitignore, force_exclude=args.force_exclude,
                          problems=problems) if walkable else []
         jobs = [FileJob(f.path, f.display) for f in files]
+        if args.show_files:
+            _emit("".join(f"{j.display}\n" for j in jobs), args.output_file)
+            return 0
         jobs += _context_jobs(root, jobs, excludes, cfg.respect_gitignore)
 
     workers = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
@@ -273,9 +285,9 @@ def cmd_check(argv: Sequence[str]) -> int:
             return fix_exit
         fixed_files = getattr(args, "files_fixed", 0)
 
-    if args.add_noqa:
+    if args.add_noqa is not None:
         from . import noqa_writer
-        added, skipped = noqa_writer.add_noqa(jobs, result.diagnostics)
+        added, skipped = noqa_writer.add_noqa(jobs, result.diagnostics, reason=args.add_noqa)
         if not args.quiet:
             _err(f"asynclint: added {added} noqa comment{'s' if added != 1 else ''}"
                  + (f"; {skipped} line{'s' if skipped != 1 else ''} left alone (inside a string or after a "
@@ -312,8 +324,9 @@ def cmd_check(argv: Sequence[str]) -> int:
             output += "\n".join(stats) + ("\n" if stats else "")
         else:
             _err("\n".join(stats) + ("\n" if stats else ""))
-    _emit(output, args.output_file)
-    if not args.quiet and args.format in ("text", "concise", "full"):
+    if not args.silent:
+        _emit(output, args.output_file)
+    if not (args.quiet or args.silent) and args.format in ("text", "concise", "full"):
         _summary(result, diagnostics, hidden, bool(args.fix))
     if any(d.code == INTERNAL_ERROR for d in diagnostics):
         return 2

@@ -41,8 +41,10 @@ def _unsafe_lines(text: str) -> Set[int]:
     return bad
 
 
-def add_to_line(line: str, codes: Iterable[str]) -> str:
-    """`line` (without its line ending) with `codes` in its noqa comment."""
+def add_to_line(line: str, codes: Iterable[str], reason: str = "") -> str:
+    """`line` (without its line ending) with `codes` in its noqa comment;
+    a new comment gets `# reason` after it (a separate comment, so that no
+    word of it can be read as a code)."""
     codes = sorted(set(codes))
     existing = noqa.parse(line)
     if existing is noqa.ALL:
@@ -57,10 +59,11 @@ def add_to_line(line: str, codes: Iterable[str]) -> str:
             sep = ", " if "," in m.group("codes") or len(have) == 1 else " "
             return line[:m.end("codes")] + sep + sep.join(missing) + line[m.end("codes"):]
     stripped = line.rstrip()
-    return f"{stripped}  # noqa: {', '.join(codes)}"
+    tail = f"  # {reason.strip()}" if reason and reason.strip() else ""
+    return f"{stripped}  # noqa: {', '.join(codes)}{tail}"
 
 
-def add_noqa(jobs, diagnostics: List[Diagnostic]) -> Tuple[int, int]:
+def add_noqa(jobs, diagnostics: List[Diagnostic], reason: str = "") -> Tuple[int, int]:
     """Edit the files; returns (comments added or extended, lines skipped)."""
     from .fixes.files import atomic_write, source_of
     from .parsing import ParseFailure, parse
@@ -89,7 +92,7 @@ def add_noqa(jobs, diagnostics: List[Diagnostic]) -> Tuple[int, int]:
                 continue
             body = lines[n - 1].rstrip("\r\n")
             ending = lines[n - 1][len(body):]
-            new = add_to_line(body, codes)
+            new = add_to_line(body, codes, reason)
             if new != body:
                 lines[n - 1] = new + ending
                 changed += 1

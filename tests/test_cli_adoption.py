@@ -429,3 +429,24 @@ def test_flake8_honours_noqa_on_the_first_line_of_a_statement(project):
     disabled = subprocess.run([sys.executable, "-m", "flake8", "--disable-noqa", "--select", "AIO", "multi.py"],
                               cwd=project, capture_output=True, timeout=300)
     assert len(out(disabled).splitlines()) == 2
+
+
+def test_ruff_short_flags_silent_show_files_ignore_noqa(project):
+    write(project, "app/quiet.py", "import time\n\n\nasync def main():\n    time.sleep(1)  # noqa: AIO200\n")
+    silent = run_cli(["-n", "-s", "app"], project)
+    assert silent.returncode == 1 and silent.stdout == b"" and silent.stderr == b""
+    assert run_cli(["-n", "-e", "app"], project).returncode == 0
+    files = run_cli(["--show-files", "app"], project)
+    assert files.returncode == 0 and out(files) == "app/__init__.py\napp/quiet.py\napp/service.py\n"
+    normal = run_cli(["--no-cache", "app/quiet.py"], project)
+    ignoring = run_cli(["--ignore-noqa", "app/quiet.py"], project)
+    assert normal.returncode == 0 and ignoring.returncode == 1 and "app/quiet.py:5:5: AIO200" in out(ignoring)
+    # --ignore-noqa never leaves its findings in the cache for a normal run
+    assert run_cli(["app/quiet.py"], project).returncode == 0
+
+
+def test_add_noqa_with_a_reason(project):
+    path = write(project, "r.py", "import time\n\n\nasync def main():\n    time.sleep(1)\n")
+    assert run_cli(["--no-cache", "--add-noqa=legacy, see #12", "r.py"], project).returncode == 0
+    assert path.read_text().splitlines()[-1] == "    time.sleep(1)  # noqa: AIO200  # legacy, see #12"
+    assert run_cli(["--no-cache", "--extend-select", "AIO003", "r.py"], project).returncode == 0
