@@ -188,7 +188,8 @@ def _stdin_bytes() -> bytes:
     if sys.stdin is None:
         raise UsageError("- (standard input) was named but standard input is closed")
     try:
-        return sys.stdin.buffer.read()
+        buffer = getattr(sys.stdin, "buffer", None)
+        return buffer.read() if buffer is not None else sys.stdin.read().encode("utf-8", "surrogateescape")
     except (OSError, ValueError) as exc:
         raise UsageError(f"cannot read standard input: {getattr(exc, 'strerror', None) or exc}") from None
 
@@ -435,8 +436,12 @@ def _emit(text: str, output_file: Optional[str] = None) -> None:
         raise OutputError("standard output is closed")
     try:
         sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        buffer = getattr(sys.stdout, "buffer", None)
+        if buffer is None:  # a text-only stream (a caller's StringIO)
+            sys.stdout.write(data.decode("utf-8", "replace"))
+        else:
+            buffer.write(data)
+            buffer.flush()
     except BrokenPipeError:
         _silence_stdout()
         raise
