@@ -109,8 +109,9 @@ def _check_parser() -> argparse.ArgumentParser:
     fx.add_argument("--fix-only", action="store_true", help="apply fixes and report nothing that remains (exit 0)")
     fx.add_argument("--diff", action="store_true", help="print what --fix would change as a unified diff; write nothing")
     fx.add_argument("--show-fixes", action="store_true", help="with --fix or --diff: list each fix")
-    fx.add_argument("--add-noqa", nargs="?", const="", default=None, metavar="REASON",
+    fx.add_argument("--add-noqa", action="store_true",
                     help="add `# noqa: CODE` to every line with a finding (`--add-noqa=REASON` adds `# REASON` after it)")
+    fx.add_argument("--add-noqa-reason", default="", help=argparse.SUPPRESS)
     fx.add_argument("--ignore-noqa", action="store_true", help="report findings that `# noqa` comments silence")
     fx.add_argument("--baseline", metavar="FILE", help="report only findings not recorded in this baseline file")
     fx.add_argument("--update-baseline", action="store_true",
@@ -194,12 +195,28 @@ def _stdin_bytes() -> bytes:
         raise UsageError(f"cannot read standard input: {getattr(exc, 'strerror', None) or exc}") from None
 
 
+def _split_optional_values(argv: Sequence[str]) -> List[str]:
+    """`--add-noqa=REASON` (ruff's spelling) -> `--add-noqa --add-noqa-reason
+    REASON`: the reason is given only with `=`, so `--add-noqa src/` keeps
+    `src/` as a path."""
+    out: List[str] = []
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            out.extend(argv[i:])
+            break
+        if arg.startswith("--add-noqa="):
+            out += ["--add-noqa", "--add-noqa-reason", arg.split("=", 1)[1]]
+        else:
+            out.append(arg)
+    return out
+
+
 def cmd_check(argv: Sequence[str]) -> int:
-    args = _check_parser().parse_args(list(argv))
+    args = _check_parser().parse_args(_split_optional_values(list(argv)))
     if args.update_baseline and not args.baseline:
         raise UsageError("--update-baseline needs --baseline FILE")
     exclusive = [f for f, on in (("--fix-only", args.fix_only), ("--diff", args.diff),
-                                 ("--add-noqa", args.add_noqa is not None),
+                                 ("--add-noqa", args.add_noqa),
                                  ("--update-baseline", args.update_baseline)) if on]
     if len(exclusive) > 1:
         raise UsageError(f"{' and '.join(exclusive)} cannot be combined")
@@ -286,9 +303,9 @@ def cmd_check(argv: Sequence[str]) -> int:
             return fix_exit
         fixed_files = getattr(args, "files_fixed", 0)
 
-    if args.add_noqa is not None:
+    if args.add_noqa:
         from . import noqa_writer
-        added, skipped = noqa_writer.add_noqa(jobs, result.diagnostics, reason=args.add_noqa)
+        added, skipped = noqa_writer.add_noqa(jobs, result.diagnostics, reason=args.add_noqa_reason)
         if not args.quiet:
             _err(f"asynclint: added {added} noqa comment{'s' if added != 1 else ''}"
                  + (f"; {skipped} line{'s' if skipped != 1 else ''} left alone (inside a string or after a "
