@@ -3,7 +3,11 @@ failed test case per finding (ruff's shape); a clean run is one passing case."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from xml.sax.saxutils import quoteattr, escape
+from html import escape  # light; xml.sax.saxutils would import urllib and http
+
+
+def quoteattr(value: str) -> str:
+    return f'"{escape(value, quote=True)}"'
 
 
 def _text(value: str) -> str:
@@ -33,7 +37,7 @@ def render(diagnostics, **_) -> str:
             out.append(f'    <testcase name={quoteattr("org.asynclint." + d.code)} classname={p} '
                        f'file={p} line="{d.line}">')
             out.append(f'      <failure message={quoteattr(_text(d.message))} type={quoteattr(d.code)}>'
-                       f'{escape(_text(f"line {d.line}, col {d.col}, {d.message}"))}</failure>')
+                       f'{escape(_text(f"line {d.line}, col {d.col}, {d.message}"), quote=False)}</failure>')
             out.append("    </testcase>")
         out.append("  </testsuite>")
     out.append("</testsuites>")
