@@ -20,7 +20,7 @@ from .index.modules import ROOT_MARKERS, find_project_root
 from .reporters import FORMATS, render, statistics
 from .rules import all_rules
 
-SUBCOMMANDS = ("check", "rules", "rule", "run")
+SUBCOMMANDS = ("check", "rules", "rule", "run", "server")
 
 
 class UsageError(Exception):
@@ -61,6 +61,7 @@ def _check_parser() -> argparse.ArgumentParser:
     p.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff: also apply fixes that may change behaviour")
     p.add_argument("--diff", action="store_true", help="print what --fix would change as a unified diff; write nothing")
     p.add_argument("--show-fixes", action="store_true", help="with --fix or --diff: list each fix")
+    p.add_argument("--watch", "-w", action="store_true", help="check, then re-check and print new findings whenever a file changes")
     p.add_argument("--version", action="version", version=f"asynclint {__version__}")
     return p
 
@@ -158,6 +159,8 @@ def cmd_check(argv: Sequence[str]) -> int:
     workers = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
     if workers < 1:
         raise UsageError("--jobs must be at least 1")
+    if args.watch:
+        return _watch(args, paths, jobs, settings, root, workers)
     progress = _progress_printer(len(jobs))
     wants_fixes = bool(getattr(args, "fix", False) or getattr(args, "diff", False))
     result = lint_files(jobs, settings, root, use_cache=not args.no_cache, workers=workers, progress=progress,
@@ -193,6 +196,23 @@ def cmd_check(argv: Sequence[str]) -> int:
     if result.diagnostics and not args.exit_zero:
         return 1
     return 0
+
+
+def _watch(args, paths, jobs, settings, root, workers) -> int:
+    from . import watch
+
+    if args.fix or args.diff or args.output_file or "-" in paths:
+        raise UsageError("--watch cannot be combined with --fix, --diff, --output-file or -")
+    excludes = [*settings.config.exclude, *settings.config.extend_exclude]
+
+    def rediscover() -> List[FileJob]:
+        try:
+            found = [FileJob(f.path, f.display) for f in discover(paths, root, excludes, settings.config.respect_gitignore)]
+        except DiscoveryError:
+            return [j for j in jobs]
+        return found + _context_jobs(root, found, excludes, settings.config.respect_gitignore)
+
+    return watch.run(jobs, settings, root, rediscover, lambda found: render(args.format, found), workers)
 
 
 def _summary(result) -> None:
@@ -270,6 +290,18 @@ def cmd_run(argv: Sequence[str]) -> int:
     return runtime_main(argv)
 
 
+def cmd_server(argv: Sequence[str]) -> int:
+    p = _Parser(prog="asynclint server", description="Run the language server (LSP over standard input/output).")
+    p.parse_args(list(argv))
+    import importlib.util
+
+    if importlib.util.find_spec("pygls") is None:
+        raise UsageError("the language server needs pygls: pip install 'asynclint[lsp]'")
+    from .lsp import serve
+
+    return serve()
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -277,7 +309,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             command, rest = argv[0], argv[1:]
         else:
             command, rest = "check", argv
-        handler = {"check": cmd_check, "rules": cmd_rules, "rule": cmd_rule, "run": cmd_run}[command]
+        handler = {"check": cmd_check, "rules": cmd_rules, "rule": cmd_rule, "run": cmd_run, "server": cmd_server}[command]
         return handler(rest)
     except (UsageError, configmod.ConfigError, DiscoveryError) as exc:
         sys.stderr.write(f"asynclint: error: {exc}\n")

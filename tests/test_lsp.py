@@ -1,0 +1,272 @@
+"""`asynclint server` driven by a real LSP client (pygls's) over stdio, as an
+editor drives it: a subprocess, JSON-RPC on its standard input and output."""
+from __future__ import annotations
+
+import asyncio
+import sys
+import textwrap
+from pathlib import Path
+from typing import Callable, Dict, List
+
+import pytest
+
+pytest.importorskip("pygls")
+from lsprotocol import types  # noqa: E402
+from pygls.lsp.client import LanguageClient  # noqa: E402
+from pygls.uris import from_fs_path  # noqa: E402
+
+TIMEOUT = 60  # seconds; a loaded CI machine is slow to start Python
+
+
+def _project(tmp_path: Path, files: Dict[str, str]) -> Path:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\n\n[tool.asynclint]\n')
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return tmp_path
+
+
+LIB = """\
+def fetch(url):
+    return url
+"""
+APP = """\
+import time
+
+from pkg.lib import fetch
+
+
+async def main():
+    fetch("https://example.invalid")
+    time.sleep(1)
+"""
+
+
+class Editor:
+    """A test editor: opens documents, edits them, and keeps what the server
+    published."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.client = LanguageClient("asynclint-tests", "1")
+        self.published: Dict[str, List[types.Diagnostic]] = {}
+        self.versions: Dict[str, int] = {}
+        self.changed = asyncio.Event()
+        self.logs: List[str] = []
+
+        @self.client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        def on_diagnostics(params: types.PublishDiagnosticsParams) -> None:
+            self.published[params.uri] = list(params.diagnostics)
+            self.changed.set()
+
+        @self.client.feature(types.WINDOW_LOG_MESSAGE)
+        def on_log(params: types.LogMessageParams) -> None:
+            self.logs.append(params.message)
+
+        @self.client.feature(types.WINDOW_SHOW_MESSAGE)
+        def on_show(params: types.ShowMessageParams) -> None:
+            self.logs.append(params.message)
+
+    async def start(self) -> None:
+        await self.client.start_io(sys.executable, "-m", "asynclint", "server", cwd=str(self.root))
+        uri = from_fs_path(str(self.root))
+        await asyncio.wait_for(self.client.initialize_async(types.InitializeParams(
+            capabilities=types.ClientCapabilities(), root_uri=uri,
+            workspace_folders=[types.WorkspaceFolder(uri=uri, name="demo")])), TIMEOUT)
+        self.client.initialized(types.InitializedParams())
+
+    async def stop(self) -> None:
+        await asyncio.wait_for(self.client.shutdown_async(None), TIMEOUT)
+        self.client.exit(None)
+        await asyncio.wait_for(self.client.stop(), TIMEOUT)
+
+    def uri(self, name: str) -> str:
+        return from_fs_path(str(self.root / name))
+
+    def open(self, name: str) -> str:
+        uri = self.uri(name)
+        self.versions[uri] = 1
+        self.client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+            uri=uri, language_id="python", version=1, text=(self.root / name).read_text())))
+        return uri
+
+    def replace(self, name: str, text: str) -> None:
+        """An edit as editors send it: the whole buffer replaced (not saved)."""
+        uri = self.uri(name)
+        self.versions[uri] += 1
+        self.client.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=self.versions[uri]),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+
+    async def wait_for(self, uri: str, predicate: Callable[[List[types.Diagnostic]], bool]) -> List[types.Diagnostic]:
+        async def loop():
+            while not (uri in self.published and predicate(self.published[uri])):
+                self.changed.clear()
+                await self.changed.wait()
+            return self.published[uri]
+        try:
+            return await asyncio.wait_for(loop(), TIMEOUT)
+        except asyncio.TimeoutError:
+            raise AssertionError(f"no such diagnostics for {uri}; last: {self.published.get(uri)}; log: {self.logs}")
+
+
+def codes(diagnostics: List[types.Diagnostic]) -> List[str]:
+    return sorted(str(d.code) for d in diagnostics)
+
+
+def run(tmp_path: Path, files: Dict[str, str], scenario) -> None:
+    async def main():
+        editor = Editor(_project(tmp_path, files))
+        await editor.start()
+        try:
+            await scenario(editor)
+        finally:
+            await editor.stop()
+    asyncio.run(main())
+
+
+def test_editing_the_defining_module_updates_the_other_modules_diagnostics(tmp_path):
+    async def scenario(editor: Editor):
+        app = editor.open("pkg/app.py")
+        found = await editor.wait_for(app, lambda ds: "AIO200" in codes(ds))
+        assert codes(found) == ["AIO200"]
+        sleep = found[0]
+        assert (sleep.range.start.line, sleep.range.start.character) == (7, 4)
+        assert sleep.source == "asynclint"
+        assert sleep.code_description.href.endswith("#aio200-blocking-sleep")
+
+        # The library's `fetch` becomes a coroutine function in the editor
+        # buffer (not saved): app.py's call to it is now never awaited.
+        editor.open("pkg/lib.py")
+        editor.replace("pkg/lib.py", LIB.replace("def fetch", "async def fetch"))
+        found = await editor.wait_for(app, lambda ds: "AIO100" in codes(ds))
+        assert codes(found) == ["AIO100", "AIO200"]
+        never = next(d for d in found if d.code == "AIO100")
+        assert "pkg.lib.fetch" in never.message
+        assert (never.range.start.line, never.range.start.character) == (6, 4)
+
+        # ... and back: the finding goes away again.
+        editor.replace("pkg/lib.py", LIB)
+        found = await editor.wait_for(app, lambda ds: "AIO100" not in codes(ds))
+        assert codes(found) == ["AIO200"]
+
+    run(tmp_path, {"pkg/__init__.py": "", "pkg/lib.py": LIB, "pkg/app.py": APP}, scenario)
+
+
+def test_a_project_file_that_is_not_open_is_known_from_the_disk(tmp_path):
+    async def scenario(editor: Editor):
+        app = editor.open("pkg/app.py")
+        found = await editor.wait_for(app, lambda ds: "AIO100" in codes(ds))
+        assert codes(found) == ["AIO100", "AIO200"]
+
+    lib = LIB.replace("def fetch", "async def fetch")
+    run(tmp_path, {"pkg/__init__.py": "", "pkg/lib.py": lib, "pkg/app.py": APP}, scenario)
+
+
+def _apply(text: str, edit: types.TextEdit) -> str:
+    lines = text.splitlines(keepends=True)
+    start, end = edit.range.start, edit.range.end
+    assert start.character == 0 and end.character == 0  # the server replaces whole lines
+    return "".join(lines[:start.line]) + edit.new_text + "".join(lines[end.line:])
+
+
+def test_code_actions_fix_the_finding_and_add_noqa(tmp_path):
+    async def scenario(editor: Editor):
+        app = editor.open("pkg/app.py")
+        found = await editor.wait_for(app, lambda ds: "AIO200" in codes(ds))
+        sleep = next(d for d in found if d.code == "AIO200")
+        actions = await asyncio.wait_for(editor.client.text_document_code_action_async(types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=app), range=sleep.range,
+            context=types.CodeActionContext(diagnostics=[sleep]))), TIMEOUT)
+        titles = [a.title for a in actions]
+        fix = actions[0]
+        assert fix.title.startswith("AIO200: ") and fix.is_preferred, titles
+        noqa = next(a for a in actions if "noqa" in a.title)
+        assert not noqa.is_preferred
+
+        text = (editor.root / "pkg/app.py").read_text()
+        fixed = _apply(text, fix.edit.changes[app][0])
+        assert "await asyncio.sleep(1)" in fixed and "import asyncio" in fixed
+        silenced = _apply(text, noqa.edit.changes[app][0])
+        assert "    time.sleep(1)  # noqa: AIO200\n" in silenced
+
+        # What the editor does with the edit: the buffer changes, and the
+        # server checks it again.
+        editor.replace("pkg/app.py", fixed)
+        await editor.wait_for(app, lambda ds: codes(ds) == [])
+        editor.replace("pkg/app.py", silenced)
+        await editor.wait_for(app, lambda ds: codes(ds) == [])
+
+    run(tmp_path, {"pkg/__init__.py": "", "pkg/lib.py": LIB, "pkg/app.py": APP}, scenario)
+
+
+def test_hover_shows_the_rule_docs_with_a_link(tmp_path):
+    async def scenario(editor: Editor):
+        app = editor.open("pkg/app.py")
+        await editor.wait_for(app, lambda ds: "AIO200" in codes(ds))
+        hover = await asyncio.wait_for(editor.client.text_document_hover_async(types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=app), position=types.Position(line=7, character=8))), TIMEOUT)
+        assert hover.contents.kind == types.MarkupKind.Markdown
+        assert "# AIO200 `blocking-sleep`" in hover.contents.value
+        assert "Why is this bad?" in hover.contents.value
+        assert "(https://github.com/asynclint/asynclint/blob/main/docs/rules.md#aio200-blocking-sleep)" in hover.contents.value
+        nothing = await asyncio.wait_for(editor.client.text_document_hover_async(types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=app), position=types.Position(line=0, character=2))), TIMEOUT)
+        assert nothing is None
+
+    run(tmp_path, {"pkg/__init__.py": "", "pkg/lib.py": LIB, "pkg/app.py": APP}, scenario)
+
+
+def test_settings_come_from_pyproject(tmp_path):
+    async def scenario(editor: Editor):
+        app = editor.open("pkg/app.py")
+        found = await editor.wait_for(app, lambda ds: len(ds) > 0)
+        assert codes(found) == ["AIO100"]  # AIO200 is ignored by the project's settings
+
+    lib = LIB.replace("def fetch", "async def fetch")
+    root_files = {"pkg/__init__.py": "", "pkg/lib.py": lib, "pkg/app.py": APP}
+
+    async def main():
+        _project(tmp_path, root_files)
+        (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\n\n[tool.asynclint]\nignore = ["AIO200"]\n')
+        editor = Editor(tmp_path)
+        await editor.start()
+        try:
+            await scenario(editor)
+        finally:
+            await editor.stop()
+    asyncio.run(main())
+
+
+def test_a_bad_config_is_one_message_and_the_defaults(tmp_path):
+    async def scenario(editor: Editor):
+        app = editor.open("pkg/app.py")
+        found = await editor.wait_for(app, lambda ds: len(ds) > 0)
+        assert "AIO200" in codes(found)
+        assert any("unknown option `bogus`" in m and "using the default settings" in m for m in editor.logs)
+        assert not any("Traceback" in m for m in editor.logs)
+
+    async def main():
+        _project(tmp_path, {"pkg/__init__.py": "", "pkg/lib.py": LIB, "pkg/app.py": APP})
+        (tmp_path / "pyproject.toml").write_text('[tool.asynclint]\nbogus = 1\n')
+        editor = Editor(tmp_path)
+        await editor.start()
+        try:
+            await scenario(editor)
+        finally:
+            await editor.stop()
+    asyncio.run(main())
+
+
+def test_a_syntax_error_while_typing_is_one_finding(tmp_path):
+    async def scenario(editor: Editor):
+        app = editor.open("pkg/app.py")
+        await editor.wait_for(app, lambda ds: "AIO200" in codes(ds))
+        editor.replace("pkg/app.py", APP + "async def broken(:\n")
+        found = await editor.wait_for(app, lambda ds: "AIO001" in codes(ds))
+        assert codes(found) == ["AIO001"]
+        editor.replace("pkg/app.py", APP)
+        await editor.wait_for(app, lambda ds: codes(ds) == ["AIO200"])
+
+    run(tmp_path, {"pkg/__init__.py": "", "pkg/lib.py": LIB, "pkg/app.py": APP}, scenario)
