@@ -149,6 +149,10 @@ class AsynclintServer(LanguageServer):
         self.pyproject_mtime: Optional[int] = None
         self.timings: Dict[str, float] = {}
         self.event_loop: Optional[asyncio.AbstractEventLoop] = None  # set on `initialize`
+        # Project files discovery found (the settings' excludes and .gitignore
+        # applied), and files not among them already re-discovered for.
+        self.discovered: set = set()
+        self.rediscovered_for: set = set()
 
     # -- set-up --
     def configure(self) -> None:
@@ -174,19 +178,22 @@ class AsynclintServer(LanguageServer):
         started = time.perf_counter()
         try:
             session = Session(self.root, self.settings)
-            session.load(project_jobs(self.root, self.settings), workers=default_workers())
+            jobs = project_jobs(self.root, self.settings)
+            session.load(jobs, workers=default_workers())
         except Exception as exc:  # keep serving open documents on their own
             self.log(f"asynclint: indexing the project failed: {type(exc).__name__}: {exc}")
             return
         took = time.perf_counter() - started
         self.timings["index"] = took
         self.log(f"asynclint: indexed {len(session.files)} files in {took:.2f} s")
-        self.event_loop.call_soon_threadsafe(self._indexed, generation, session)
+        self.event_loop.call_soon_threadsafe(self._indexed, generation, session, {j.path for j in jobs})
 
-    def _indexed(self, generation: int, session: Session) -> None:
+    def _indexed(self, generation: int, session: Session, discovered: set) -> None:
         if generation != self.loading:
             return  # settings changed meanwhile; a newer indexing is running
         self.session = session
+        self.discovered = discovered
+        self.rediscovered_for = set()
         self.provisional = None
         for uri in self.workspace.text_documents:
             self.dirty[uri] = None
@@ -237,20 +244,38 @@ class AsynclintServer(LanguageServer):
         started = time.perf_counter()
         out = []
         index_changed = False
+        todo = []
         for uri, version, text in snapshots:
+            if session is self.session and not self._checked(_path_of(uri)):
+                out.append((uri, version, text, []))  # excluded by the settings, as on the command line
+                continue
             change = session.update(_path_of(uri), text)
             index_changed |= change.summary_changed
-        todo = list(snapshots)
+            todo.append((uri, version, text))
         if index_changed:  # the other open documents' cross-module findings may have changed
             named = {s[0] for s in snapshots}
             for uri, doc in list(self.workspace.text_documents.items()):
-                if uri not in named and _path_of(uri) is not None:
+                path = _path_of(uri)
+                if uri not in named and path is not None and path in session:
                     todo.append((uri, doc.version, doc.source))
-                    session.update(_path_of(uri), doc.source)
+                    session.update(path, doc.source)
         for uri, version, text in todo:
             out.append((uri, version, text, session.findings(_path_of(uri))))
         self.timings["lint"] = time.perf_counter() - started
         return out
+
+    def _checked(self, path: Path) -> bool:
+        """The file is one the command line would check in this project: a
+        file outside the project folder is checked on its own; one inside it
+        only when discovery finds it (a new file: discovery runs again)."""
+        try:
+            path.relative_to(self.root)
+        except ValueError:
+            return True
+        if path not in self.discovered and path not in self.rediscovered_for:
+            self.rediscovered_for.add(path)
+            self.discovered = {j.path for j in project_jobs(self.root, self.settings)}
+        return path in self.discovered
 
     def closed(self, uri: str) -> None:
         path = _path_of(uri)
@@ -259,7 +284,7 @@ class AsynclintServer(LanguageServer):
         session = self.session or self.provisional
         self.published.pop(uri, None)
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
-        if session is not None:  # back to what the disk says
+        if session is not None and path in session:  # back to what the disk says
             self.event_loop.run_in_executor(self.worker, session.update, path)
 
     def saved(self, uri: str) -> None:
@@ -335,7 +360,7 @@ def _path_of(uri: str) -> Optional[Path]:
     path = to_fs_path(uri)
     if path is None or not path.endswith((".py", ".pyi")):
         return None
-    return Path(path)
+    return Path(path).resolve()
 
 
 def _mtime(path: Optional[Path]) -> Optional[int]:

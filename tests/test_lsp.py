@@ -270,3 +270,92 @@ def test_a_syntax_error_while_typing_is_one_finding(tmp_path):
         await editor.wait_for(app, lambda ds: codes(ds) == ["AIO200"])
 
     run(tmp_path, {"pkg/__init__.py": "", "pkg/lib.py": LIB, "pkg/app.py": APP}, scenario)
+
+
+def _cli_findings(root: Path) -> Dict[str, set]:
+    import json
+    import subprocess
+
+    proc = subprocess.run([sys.executable, "-m", "asynclint", "--no-cache", "--format", "json", "."], cwd=root,
+                          capture_output=True, text=True, timeout=TIMEOUT)
+    assert proc.returncode in (0, 1), proc.stderr
+    out: Dict[str, set] = {}
+    for d in json.loads(proc.stdout):
+        out.setdefault(d["path"], set()).add((d["line"], d["column"], d["code"], d["message"]))
+    return out
+
+
+def _as_set(diagnostics: List[types.Diagnostic]) -> set:
+    return {(d.range.start.line + 1, d.range.start.character + 1, d.code, d.message) for d in diagnostics}
+
+
+def test_the_server_finds_what_the_command_finds_before_and_after_edits(tmp_path):
+    """Every file of the sample project open in the editor: the published
+    findings equal `asynclint`'s on the same text, after edits in several
+    modules too (the editor's buffers are saved to disk for the command)."""
+    import shutil
+
+    from .harness import ROOT
+
+    root = tmp_path / "project"
+    shutil.copytree(ROOT / "examples" / "sample_project", root)
+    names = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.py"))
+    edits = [
+        ("shop/db.py", "async def save_order", "def save_order"),  # AIO100 in service.py goes away
+        ("shop/db.py", "def load_settings", "async def load_settings"),  # AIO208 becomes AIO100
+        ("shop/service.py", "import asyncio", "import asyncio\nimport time as clock"),  # lines shift
+    ]
+
+    async def scenario(editor: Editor):
+        uris = {name: editor.open(name) for name in names}
+        for step in range(len(edits) + 1):
+            if step:
+                name, old, new = edits[step - 1]
+                text = (root / name).read_text().replace(old, new, 1)
+                (root / name).write_text(text)
+                editor.replace(name, text)
+            expected = _cli_findings(root)
+            assert any(expected.values())
+            for name in names:
+                want = expected.get(name, set())
+                await editor.wait_for(uris[name], lambda ds, want=want: _as_set(ds) == want)
+
+    async def main():
+        editor = Editor(root)
+        await editor.start()
+        try:
+            await scenario(editor)
+        finally:
+            await editor.stop()
+    asyncio.run(main())
+
+
+def test_noqa_action_merges_into_an_existing_noqa_comment(tmp_path):
+    app = APP.replace("    time.sleep(1)", "    time.sleep(1)  # keep: noqa: AIO999 is not ours\n    time.sleep(2)  # noqa: AIO100")
+
+    async def scenario(editor: Editor):
+        uri = editor.open("pkg/app.py")
+        found = await editor.wait_for(uri, lambda ds: len([d for d in ds if d.code == "AIO200"]) == 2)
+        second = [d for d in found if d.code == "AIO200"][1]
+        actions = await asyncio.wait_for(editor.client.text_document_code_action_async(types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), range=second.range,
+            context=types.CodeActionContext(diagnostics=[second]))), TIMEOUT)
+        noqa = next(a for a in actions if "noqa" in a.title)
+        text = (editor.root / "pkg/app.py").read_text()
+        assert "    time.sleep(2)  # noqa: AIO100, AIO200\n" in _apply(text, noqa.edit.changes[uri][0])
+
+    run(tmp_path, {"pkg/__init__.py": "", "pkg/lib.py": LIB, "pkg/app.py": app}, scenario)
+
+
+def test_no_noqa_action_where_a_comment_cannot_go(tmp_path):
+    app = 'import time\n\n\nasync def main():\n    time.sleep(len("""\n    """))\n'
+
+    async def scenario(editor: Editor):
+        uri = editor.open("pkg/app.py")
+        found = await editor.wait_for(uri, lambda ds: "AIO200" in codes(ds))
+        actions = await asyncio.wait_for(editor.client.text_document_code_action_async(types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), range=found[0].range,
+            context=types.CodeActionContext(diagnostics=found))), TIMEOUT)
+        assert not any("noqa" in a.title for a in actions)  # line 5 ends inside a string
+
+    run(tmp_path, {"pkg/__init__.py": "", "pkg/app.py": app}, scenario)
