@@ -212,7 +212,8 @@ def _watch(args, paths, jobs, settings, root, workers) -> int:
             return [j for j in jobs]
         return found + _context_jobs(root, found, excludes, settings.config.respect_gitignore)
 
-    return watch.run(jobs, settings, root, rediscover, lambda found: render(args.format, found), workers)
+    return watch.run(jobs, settings, root, rediscover, lambda found: render(args.format, found), workers,
+                     early=args.format == "text")
 
 
 def _summary(result) -> None:

@@ -23,12 +23,14 @@ INTERVAL = 0.5  # seconds between polls
 
 def run(jobs: Sequence[FileJob], settings: Settings, root: Path, rediscover: Callable[[], List[FileJob]],
         render: Callable[[List[Diagnostic]], str], workers: int = 0, interval: float = INTERVAL,
-        out=None) -> int:
+        out=None, early: bool = True) -> int:
+    """`early`: print the changed files' new findings before re-answering the
+    rest of the project (line formats); otherwise one report a round."""
     out = out or sys.stdout
     session = Session(root, settings)
     started = time.perf_counter()
     session.load([Job(j.path, j.display, j.report) for j in jobs], workers or default_workers())
-    shown = _all(session)
+    shown = _all(session, session.reported())
     _emit(out, render(sorted(shown, key=Diagnostic.sort_key)))
     _status(out, f"{len(shown)} finding{_s(len(shown))} in {len(session.reported())} files "
                  f"({_ms(started)}); watching for changes (Ctrl-C to stop)")
@@ -53,19 +55,30 @@ def run(jobs: Sequence[FileJob], settings: Settings, root: Path, rediscover: Cal
             if not changed:
                 continue
             started = time.perf_counter()
-            names = []
+            names, index_changed = [], False
             for path in dict.fromkeys(changed):
                 job = current.get(path) if current else None
                 change = session.update(path, display=job.display if job else None,
                                         report=job.report if job else True)
                 if change.changed:
                     names.append(path)
+                    index_changed |= change.summary_changed
             if not names:
                 continue
-            now = _all(session, first=names)
-            new = [d for d in now if d not in shown]
+            # The changed files first: their findings are printed before the
+            # rest of the project is re-answered (only when the index changed).
+            reported = session.reported()
+            first = _all(session, [p for p in names if p in set(reported)])
+            new = [d for d in first if d not in shown]
+            early_now = early and index_changed
+            if early_now:
+                _emit(out, render(sorted(new, key=Diagnostic.sort_key)))
+            # Unchanged files answer from memory unless the index changed.
+            now = _all(session, reported)
+            later = [d for d in now if d not in shown and d not in first]
+            _emit(out, render(sorted(later if early_now else new + later, key=Diagnostic.sort_key)))
+            new += later
             gone = len([d for d in shown if d not in now])
-            _emit(out, render(sorted(new, key=Diagnostic.sort_key)))
             which = ", ".join(session.display_of(p) for p in names[:3]) + (" ..." if len(names) > 3 else "")
             _status(out, f"{which} changed: {len(new)} new, {gone} gone, {len(now)} in total ({_ms(started)})")
             shown = now
@@ -73,11 +86,9 @@ def run(jobs: Sequence[FileJob], settings: Settings, root: Path, rediscover: Cal
         return 0
 
 
-def _all(session: Session, first: Sequence[Path] = ()) -> Set[Diagnostic]:
-    """Every reported file's findings, the changed files first (they are the
-    ones the user is waiting for; the rest only when the index changed)."""
+def _all(session: Session, paths: Sequence[Path]) -> Set[Diagnostic]:
     out: Set[Diagnostic] = set()
-    for path in [*first, *session.reported()]:
+    for path in paths:
         out.update(session.findings(path))
     return out
 
