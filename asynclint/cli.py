@@ -294,11 +294,14 @@ def cmd_run(argv: Sequence[str]) -> int:
 def cmd_server(argv: Sequence[str]) -> int:
     p = _Parser(prog="asynclint server", description="Run the language server (LSP over standard input/output).")
     p.parse_args(list(argv))
-    import importlib.util
-
-    if importlib.util.find_spec("pygls") is None:
-        raise UsageError("the language server needs pygls: pip install 'asynclint[lsp]'")
-    from .lsp import serve
+    try:
+        from .lsp import serve
+    except ImportError as exc:
+        missing = (exc.name or "").split(".")[0]
+        if missing not in ("pygls", "lsprotocol", "cattrs"):
+            raise
+        raise UsageError(f"the language server needs pygls ({missing} is not installed): "
+                         "pip install 'asynclint[lsp]'") from None
 
     return serve()
 

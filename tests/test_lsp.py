@@ -359,3 +359,35 @@ def test_no_noqa_action_where_a_comment_cannot_go(tmp_path):
         assert not any("noqa" in a.title for a in actions)  # line 5 ends inside a string
 
     run(tmp_path, {"pkg/__init__.py": "", "pkg/app.py": app}, scenario)
+
+
+def test_saving_after_pyproject_changed_reloads_the_settings(tmp_path):
+    async def scenario(editor: Editor):
+        app = editor.open("pkg/app.py")
+        await editor.wait_for(app, lambda ds: codes(ds) == ["AIO200"])
+        (editor.root / "pyproject.toml").write_text('[project]\nname = "demo"\n\n[tool.asynclint]\nignore = ["AIO2"]\n')
+        editor.client.text_document_did_save(types.DidSaveTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=app)))
+        await editor.wait_for(app, lambda ds: codes(ds) == [])
+
+    run(tmp_path, {"pkg/__init__.py": "", "pkg/lib.py": LIB, "pkg/app.py": APP}, scenario)
+
+
+def test_server_without_pygls_is_one_line(tmp_path):
+    import subprocess
+
+    code = ("import sys; sys.modules['pygls'] = None; from asynclint.cli import main; "
+            "sys.exit(main(['server']))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=TIMEOUT, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr == ("asynclint: error: the language server needs pygls (pygls is not installed): "
+                           "pip install 'asynclint[lsp]'\n")
+
+
+def test_server_rejects_arguments_with_one_line(tmp_path):
+    import subprocess
+
+    proc = subprocess.run([sys.executable, "-m", "asynclint", "server", "--bogus"], capture_output=True, text=True,
+                          timeout=TIMEOUT, cwd=tmp_path, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("asynclint: error: unrecognized arguments: --bogus") and proc.stderr.count("\n") == 1
