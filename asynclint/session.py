@@ -23,6 +23,7 @@ Engine names used here (the batch engine may change around them):
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
@@ -281,7 +282,11 @@ def _analyse_parallel(todo, root: Path, settings: Settings, workers: int) -> Lis
     size = max(1, len(todo) // (workers * 8))
     batches = [[(str(job.path), data) for job, _, data in todo[i:i + size]] for i in range(0, len(todo), size)]
     out: List[Tuple[str, bool, FileResult]] = []
-    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(settings, root)) as pool:
+    # "spawn": the language server calls this from a thread, and a forked
+    # child of a threaded process can inherit a lock another thread held.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init,
+                             initargs=(settings, root)) as pool:
         for part in pool.map(_worker_batch, batches):
             out.extend(part)
     return out

@@ -391,3 +391,18 @@ def test_server_rejects_arguments_with_one_line(tmp_path):
                           timeout=TIMEOUT, cwd=tmp_path, stdin=subprocess.DEVNULL)
     assert proc.returncode == 2
     assert proc.stderr.startswith("asynclint: error: unrecognized arguments: --bogus") and proc.stderr.count("\n") == 1
+
+
+def test_a_project_large_enough_for_worker_processes_is_indexed(tmp_path):
+    """Indexing runs in worker processes from 64 files on, started from the
+    server's indexing thread (a forked child of a threaded server could
+    deadlock on a lock another thread held)."""
+    files = {"pkg/__init__.py": "", "pkg/lib.py": LIB.replace("def fetch", "async def fetch"), "pkg/app.py": APP}
+    files.update({f"pkg/filler{i}.py": f"def helper{i}():\n    return {i}\n" for i in range(70)})
+
+    async def scenario(editor: Editor):
+        app = editor.open("pkg/app.py")
+        await editor.wait_for(app, lambda ds: codes(ds) == ["AIO100", "AIO200"])
+        assert any("indexed 73 files" in m for m in editor.logs), editor.logs
+
+    run(tmp_path, files, scenario)
