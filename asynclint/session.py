@@ -17,7 +17,7 @@ analysis plus the phase-2 answers that can have changed:
 
 Engine names used here (the batch engine may change around them):
 `analyse_text`, `analyse_bytes`, `findings_of`, `FileResult`, `Walker`,
-`Settings`, `ProjectIndex`, plus `index.installed.attach` and
+`Settings`, `ProjectIndex` and `Knowledge`, plus `index.installed.view` and
 `index.modules.module_name`.
 """
 from __future__ import annotations
@@ -37,7 +37,7 @@ from .diagnostics import Diagnostic
 from .engine import FileResult, Settings, Walker, analyse_bytes, analyse_text, findings_of
 from .index import installed
 from .index.modules import find_project_root, module_name
-from .index.project import ProjectIndex
+from .index.project import Knowledge, ProjectIndex
 from .rules import all_rules
 
 
@@ -102,6 +102,9 @@ class Session:
         self.settings = settings
         self.python = python if python is not None else getattr(settings.config, "python", None)
         self.walker = Walker(settings.enabled)
+        # The installed packages the index may read: one reader for the
+        # session, so what it has loaded survives index rebuilds.
+        self.installed = installed.view(self.python, root)
         self.files: Dict[Path, _File] = {}
         self.generation = 0  # bumped whenever the index is rebuilt
         self.index = self._new_index()
@@ -140,9 +143,8 @@ class Session:
         # Sorted by path, as the batch engine's discovery order: when two
         # files claim one module name, the same one wins.
         files = sorted(getattr(self, "files", {}).values(), key=lambda f: str(f.path))
-        index = ProjectIndex(f.result.summary for f in files if f.result.summary is not None)
-        installed.attach(index, self.python, self.root)
-        return index
+        return ProjectIndex((f.result.summary for f in files if f.result.summary is not None),
+                            Knowledge.from_config(self.settings.config), self.installed)
 
     def _rebuild(self) -> None:
         self.index = self._new_index()
