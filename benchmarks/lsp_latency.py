@@ -50,6 +50,7 @@ class Probe:
         self.event = asyncio.Event()
         self.indexed_at = None
         self.index_message = ""
+        self.failure = None
 
         @self.client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
         def on_diagnostics(params: types.PublishDiagnosticsParams) -> None:
@@ -58,6 +59,9 @@ class Probe:
 
         @self.client.feature(types.WINDOW_LOG_MESSAGE)
         def on_log(params: types.LogMessageParams) -> None:
+            if "failed" in params.message or "error" in params.message:
+                self.failure = params.message
+                self.event.set()
             if "indexed" in params.message:
                 self.indexed_at = time.perf_counter()
                 self.index_message = params.message
@@ -65,6 +69,8 @@ class Probe:
     async def wait(self, predicate, timeout: float) -> None:
         deadline = time.perf_counter() + timeout
         while not predicate():
+            if self.failure:
+                raise SystemExit(f"the server reported: {self.failure}")
             self.event.clear()
             await asyncio.wait_for(self.event.wait(), max(0.01, deadline - time.perf_counter()))
 
