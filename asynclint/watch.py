@@ -45,9 +45,10 @@ def run(jobs: Sequence[FileJob], settings: Settings, root: Path, rediscover: Cal
                 t = time.perf_counter()
                 current = {j.path: j for j in rediscover()}
                 # Re-discovering a large tree every poll would cost more than
-                # the checks: space it out by what it takes.
+                # the checks: space it out so that it takes at most a tenth of
+                # the time (new files show up within a minute at worst).
                 took = time.perf_counter() - t
-                discover_every = max(1, min(20, int(took / max(interval, 0.05) * 10)))
+                discover_every = max(1, min(120, int(took / (max(interval, 0.05) * 0.1))))
                 changed += [p for p in current if p not in session]
                 changed += [p for p in session.reported() if p not in current]
             else:
