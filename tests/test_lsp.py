@@ -69,7 +69,10 @@ class Editor:
             self.logs.append(params.message)
 
     async def start(self) -> None:
-        await self.client.start_io(sys.executable, "-m", "asynclint", "server", cwd=str(self.root))
+        # The command editors run (docs/editors.md, editors/vscode).
+        script = Path(sys.executable).parent / "asynclint"
+        command = [str(script)] if script.exists() else [sys.executable, "-m", "asynclint"]
+        await self.client.start_io(*command, "server", cwd=str(self.root))
         uri = from_fs_path(str(self.root))
         await asyncio.wait_for(self.client.initialize_async(types.InitializeParams(
             capabilities=types.ClientCapabilities(), root_uri=uri,
