@@ -5,15 +5,18 @@
 queries, module summary) stays in memory, so an edit costs one file's
 analysis plus the phase-2 answers that can have changed:
 
-- an edit that leaves the file's module summary as it was (a body changed, a
-  comment) cannot change what any other file's queries see: only the edited
-  file's own queries are answered again, against the same index (whose
-  memoised answers stay valid);
+- an edit that leaves the file's module summary as it was (the summary
+  records definitions, imports, calls and their positions, so: most edits
+  within one line) cannot change what any other file's queries see: only the
+  edited file's own queries are answered again, against the same index, whose
+  derived facts stay valid;
 - an edit that changes the summary (a `def` became `async def`, an import
-  was added) gets a fresh index: every file's phase-2 answers are stale and
-  are re-answered when asked for (`findings`). The server asks only for the
-  files open in the editor; `--watch` asks for every file, the edited one
-  first.
+  was added, lines were inserted) gets a fresh index: every file's phase-2
+  answers are stale and are re-answered when asked for (`findings`), and the
+  index's whole-project facts (thread context, blocking summaries) are built
+  again on first use, which is what this path costs on a large project. The
+  server asks only for the files open in the editor; `--watch` asks for every
+  file, the edited ones first.
 
 Engine names used here (the batch engine may change around them):
 `analyse_text`, `analyse_bytes`, `findings_of`, `FileResult`, `Walker`,
