@@ -36,8 +36,12 @@ def _project(root: Path) -> Path:
 
 class Watcher:
     def __init__(self, root: Path, *args: str):
+        # As started from a terminal: Ctrl-C (SIGINT) not ignored, even when
+        # the test run itself was started in the background (where a shell
+        # ignores SIGINT for the job, and children inherit that).
         self.proc = subprocess.Popen([sys.executable, "-m", "asynclint", "--watch", *args, "."], cwd=root,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                     preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         self.lines: "queue.Queue[str]" = queue.Queue()
         self.seen: list = []
         threading.Thread(target=self._read, daemon=True).start()
