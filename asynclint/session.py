@@ -77,17 +77,10 @@ class Job:
 
 
 def load_settings(start: Path, isolated: bool = False) -> Tuple[Settings, Path]:
-    """Settings from the nearest pyproject.toml, as the CLI reads them without
-    flags, and the project root. Raises `config.ConfigError`."""
+    """Settings from the nearest pyproject.toml, read by the CLI's loader
+    (without flags), and the project root. Raises `config.ConfigError`."""
     rules = all_rules()
-    values: Dict[str, object] = {}
-    origin, root = "defaults", None
-    pyproject = None if isolated else configmod.find_pyproject(start)
-    if pyproject is not None:
-        origin = f"{pyproject} [tool.asynclint]"
-        values = configmod.validate(configmod.load_file(pyproject), origin, rules)
-        root = pyproject.parent
-    cfg = configmod.build(values, origin, root)
+    cfg = configmod.load(start, None, isolated, rules)
     root = cfg.root or find_project_root([start])
     return Settings(cfg, cfg.enabled_codes(rules)), root
 
