@@ -18,6 +18,8 @@ file holding its phase-1 result. A re-run then
 """
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import os
 import pickle
@@ -34,11 +36,16 @@ from .diagnostics import Diagnostic
 from .index import installed
 from .index.modules import module_name
 from .index.project import ProjectIndex
-from .phase1 import (INTERNAL_ERROR, SYNTAX_ERROR, FileResult, Settings, analyse_bytes,  # noqa: F401 (re-exported)
-                     analyse_path, analyse_text, analyse_tree, source_lines)
+from .phase1 import FileResult, Settings, analyse_path, analyse_text
+# The names callers import from here (the flake8 adapter, the fixer, tools).
+from .phase1 import INTERNAL_ERROR, SYNTAX_ERROR, analyse_bytes, analyse_tree, source_lines
 from .phase2 import LazyModules, findings_of
 from .rules import all_rules
-from .walker import Walker  # noqa: F401 (re-exported)
+from .walker import Walker
+
+__all__ = ["FileJob", "FileResult", "RunResult", "Settings", "Walker", "analyse_bytes", "analyse_text",
+           "analyse_tree", "findings_of", "lint_files", "lint_source", "source_lines", "INTERNAL_ERROR",
+           "SYNTAX_ERROR"]
 
 
 @dataclass
@@ -97,7 +104,7 @@ def run_key(settings: Settings, root: Path) -> str:
     interpreter, `$VIRTUAL_ENV` and this asynclint build. (Installed packages
     the index read are checked file by file, see `_Store`.)"""
     config = settings.config
-    parts = [disk.build_id(), sys.executable, sys.version, os.environ.get("VIRTUAL_ENV", ""), str(root),
+    parts = [disk.build_id(), os.path.realpath(sys.executable), sys.prefix, sys.version, os.environ.get("VIRTUAL_ENV", ""), str(root),
              repr(sorted(settings.enabled)), repr(settings.honour_noqa)]
     for f in fields(config):
         if f.name != "origin":
@@ -174,7 +181,9 @@ class _Run:
         store = self.store
         record = store.load_record() if store is not None else None
         old: Dict[str, tuple] = record["files"] if record is not None else {}
-        racy_before = (record["started"] + _RACY_NS) if record is not None else 0
+        # A recorded digest is trusted while the stat is unchanged, unless the
+        # file changed shortly before the recording run read it.
+        racy_from = (record["started"] - _RACY_NS) if record is not None else 0
         seen: Dict[str, _Seen] = {}
         changed: List[FileJob] = []
         modules: Dict[str, Tuple[str, bool]] = {}
@@ -190,7 +199,7 @@ class _Run:
                 stat = None
             prev = old.get(path)
             digest = None
-            if prev is not None and stat is not None and prev[2] == stat and max(stat[1], stat[2]) < racy_before:
+            if prev is not None and stat is not None and prev[2] == stat and max(stat[1], stat[2]) < racy_from:
                 digest = prev[3]
             elif stat is not None:
                 try:
@@ -219,7 +228,8 @@ class _Run:
                 store.save_record(started, seen, record.get("installed") or [])
             return self._result(seen, from_cache=len(jobs), index=None)
 
-        self._analyse(changed, modules, seen)
+        with _collector_for_phase1():
+            self._analyse(changed, modules, seen)
         incremental = same_files and all(
             seen[str(j.path)].summary is not None and seen[str(j.path)].summary == old[str(j.path)][6]
             for j in changed if str(j.path) in seen)
@@ -352,6 +362,26 @@ class _Run:
             diagnostics.extend(s.findings)
         diagnostics.sort(key=Diagnostic.sort_key)
         return RunResult(diagnostics, files, not_analysed, from_cache, index)
+
+
+_FROZEN = []
+
+
+@contextlib.contextmanager
+def _collector_for_phase1():
+    """Phase 1 allocates a tree per file and keeps small results: the cyclic
+    collector would re-scan the growing results and the imported modules
+    again and again. Freeze what exists (once per process), and collect the
+    young generation less often while files are analysed."""
+    if not _FROZEN:
+        gc.freeze()
+        _FROZEN.append(True)
+    before = gc.get_threshold()
+    gc.set_threshold(10_000, 20, 20)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def _batches(todo: list, workers: int) -> List[list]:

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Callable, Iterator, List, Optional, Tuple
+from typing import Iterator, List, Optional, Tuple
 
 Batch = List[Tuple[str, str, bool, Optional[bytes]]]  # (path, module, is_package, data)
 
@@ -130,6 +130,7 @@ def _worker_main() -> None:
         walker = Walker(settings.enabled)
         import gc
         gc.freeze()  # the imports and tables above are never garbage
+        gc.set_threshold(10_000, 20, 20)  # see engine._collector_for_phase1
         while True:
             batch = pickle.loads(_receive(channel_in))
             out = [(path, analyse_path(Path(path), module, is_package, data, walker, settings))
