@@ -16,6 +16,7 @@ from .diagnostics import Diagnostic, Severity
 from .index import facts
 from .index import threads as thread_index
 from .index.local_types import is_event_loop
+from .index.summary import child_prefix
 from .knowledge.futures import LOOP_RUN_METHODS, PROGRAM_LOOP_RUNNERS
 from .rules import all_rules
 from .rules.base import Rule
@@ -248,11 +249,7 @@ def _bound_by_owner(name: ast.Name) -> bool:
 
 
 def _child_prefix(scope: Scope) -> str:
-    if scope.kind == "module":
-        return ""
-    if scope.kind == "class":
-        return scope.qualname + "."
-    return scope.qualname + ".<locals>."
+    return child_prefix(scope.kind, scope.qualname)
 
 
 def _all_args(args: ast.arguments) -> list:

@@ -19,11 +19,10 @@ import hashlib
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from .summary import ModuleSummary, summarise
+from .summary import ModuleSummary, child_prefix, summarise
 
 _CACHE_VERSION = 1
 _NOT_COROUTINES = ("AsyncIterator", "AsyncGenerator", "AsyncIterable")
@@ -152,9 +151,9 @@ def _mark_generators(tree: ast.Module, summary: ModuleSummary, stub: bool) -> No
                         info.is_generator = info.is_generator or name in _NOT_COROUTINES
                     elif _yields(node):
                         info.is_generator = True
-                visit(node.body, qual + ".<locals>.")
+                visit(node.body, child_prefix("function", qual))
             elif isinstance(node, ast.ClassDef):
-                visit(node.body, prefix + node.name + ".")
+                visit(node.body, child_prefix("class", prefix + node.name))
             elif isinstance(node, (ast.If, ast.Try)):
                 visit(node.body, prefix)
                 visit(getattr(node, "orelse", []), prefix)
