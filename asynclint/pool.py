@@ -59,9 +59,12 @@ def run_batches(batches: List[Batch], settings, workers: int) -> Iterator[Tuple[
 
 
 def _start() -> subprocess.Popen:
+    # This very asynclint, whatever the working folder holds (safe path).
+    home = str(Path(__file__).resolve().parent.parent)
+    path = os.pathsep.join(p for p in (home, os.environ.get("PYTHONPATH", "")) if p)
     return subprocess.Popen(
         [sys.executable, "-m", "asynclint.pool"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        env={**os.environ, "PYTHONSAFEPATH": "1"}, close_fds=True)
+        env={**os.environ, "PYTHONSAFEPATH": "1", "PYTHONPATH": path}, close_fds=True)
 
 
 def _feed(proc: subprocess.Popen, payload: bytes, todo: "queue.Queue", done: "queue.Queue") -> None:
