@@ -35,7 +35,7 @@ from .config import Config
 from .diagnostics import Diagnostic
 from .index import installed
 from .index.modules import module_name
-from .index.project import ProjectIndex
+from .index.project import Knowledge, ProjectIndex
 from .phase1 import FileResult, Settings, analyse_path, analyse_text
 # The names callers import from here (the flake8 adapter, the fixer, tools).
 from .phase1 import INTERNAL_ERROR, SYNTAX_ERROR, analyse_bytes, analyse_tree, source_lines
@@ -330,9 +330,10 @@ class _Run:
                     sources[name] = (lambda s=summary: s)
             elif path in seen and seen[path].summary is not None:
                 sources[name] = (lambda j=job: self._result_of(j, modules, seen).summary)
-        index = ProjectIndex([])
+        config = self.settings.config
+        index = ProjectIndex([], Knowledge.from_config(config),
+                             installed.view(getattr(config, "python", None), self.root if self.store else None))
         index.modules = LazyModules(sources)
-        installed.attach(index, getattr(self.settings.config, "python", None), self.root if self.store else None)
         return index
 
     def _findings(self, job: FileJob, result: FileResult, index: ProjectIndex) -> List[Diagnostic]:
@@ -415,5 +416,5 @@ def lint_source(text: str, path: str = "<stdin>", config: Optional[Config] = Non
     config = config or Config()
     codes = frozenset(enabled) if enabled is not None else config.enabled_codes(all_rules())
     result = analyse_text(text, Path(path).stem or "module", False, path, Walker(codes), Settings(config, codes))
-    index = ProjectIndex([result.summary] if result.summary else [])
+    index = ProjectIndex([result.summary] if result.summary else [], Knowledge.from_config(config))
     return sorted(findings_of(result, index, path), key=Diagnostic.sort_key)
