@@ -187,9 +187,10 @@ class _Run:
         seen: Dict[str, _Seen] = {}
         changed: List[FileJob] = []
         modules: Dict[str, Tuple[str, bool]] = {}
+        folders: dict = {}
         for job in jobs:
             path = str(job.path)
-            module, is_package = modules[path] = module_name(job.path, self.root)
+            module, is_package = modules[path] = module_name(job.path, self.root, folders)
             if store is None:
                 changed.append(job)
                 continue
