@@ -11,7 +11,7 @@ from collections import defaultdict
 from typing import Dict, Iterable
 
 from .context import Context, Scope
-from .context import dotted
+from .index.summary import dotted
 from .diagnostics import Diagnostic, Severity
 from .index import facts
 from .index import threads as thread_index
