@@ -18,11 +18,14 @@ from .context import Context, Pending
 from .diagnostics import Diagnostic, Severity
 from .index.summary import ModuleSummary, summarise
 from .parsing import ParseFailure, parse
+from .rules import all_rules
+from .rules import aio003_unused_noqa as unused_noqa
 from .source import SourceError, decode
 from .walker import Walker
 
 SYNTAX_ERROR = "AIO001"
 INTERNAL_ERROR = "AIO002"
+UNUSED_NOQA = "AIO003"
 
 
 @dataclass
@@ -73,6 +76,11 @@ def analyse_tree(tree: ast.Module, lines: List[str], module: str, is_package: bo
     if not settings.honour_noqa:
         ctx.honour_noqa = False
     walker.run(tree, ctx)
+    if UNUSED_NOQA in settings.enabled and ctx.honour_noqa \
+            and not any(d.code == INTERNAL_ERROR for d in ctx.diagnostics):
+        ctx.diagnostics.extend(unused_noqa.findings(
+            lines, ctx.noqa_used, settings.enabled, all_rules(),
+            {c for c, r in all_rules().items() if r.runtime_only}))
     return FileResult(summary=summary, diagnostics=ctx.diagnostics, pendings=ctx.pendings)
 
 
