@@ -1,16 +1,21 @@
 """Corpus benchmark: asynclint against the parse-only floor and ruff.
 
-    python benchmarks/run.py [--corpus DIR] [--repeat N] [--sets full,small]
+    python benchmarks/run.py [--corpus DIR] [--repeat N] [--sets full,small] [--only RUNS]
 
 Builds the real corpus with ../shared/bench/make_corpus.sh (idempotent), then
 times, on the same files in one run:
-  - asynclint cold (--no-cache) with 1 job and with all cores,
-  - asynclint on a warm cache, and after one file changed,
-  - the parse-only floor (read + ast.parse of every file, same process count),
+  - the parse-only floor (read + ast.parse of every file) with 1 process and
+    with all cores,
   - ruff with its asyncio rules (ruff check --no-cache --select ASYNC,RUF006),
-and prints each wall time with its ratio to the floor and to ruff, the peak
-RSS of the run, and how time scales from the small to the full set.
-Figures vary with machine load: run it on a quiet machine.
+  - asynclint cold (--no-cache) with 1 job and with all cores,
+  - asynclint with the cache on a private copy of the set: warm (nothing
+    changed), one file changed by a comment (`one-changed`), and one file
+    whose top-level `def` another module imports and calls made `async def`
+    (`async-def`), each edit undone and re-recorded between repeats,
+and prints the median wall time of the repeats with its ratio to the floor
+of the same run (cold -j1 to the 1-process floor), the ratio to ruff and the
+peak RSS. On a shared machine the absolute times are noise: compare ratios
+taken in one run, and repeat the run.
 """
 from __future__ import annotations
 
@@ -26,10 +31,13 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-SHARED_BENCH = REPO.parent / "shared" / "bench"
+# ../shared/bench beside the repository (or beside the main checkout, from a
+# worktree under ../wt/NAME).
+SHARED_BENCH = next((p / "shared" / "bench" for p in REPO.parents if (p / "shared" / "bench").is_dir()),
+                    REPO.parent / "shared" / "bench")
 
 
-def run_timed(cmd, cwd=None, env=None):
+def run_timed(cmd, cwd=None, env=None):  # noqa: D103
     """Wall seconds and peak RSS (MiB, largest process of the run)."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -72,39 +80,99 @@ def asynclint_command():
     return [str(beside)] if beside.exists() else [sys.executable, "-m", "asynclint"]
 
 
-def bench_set(name: str, folder: Path, repeat: int, cores: int, ruff, lint) -> dict:
+def async_def_victim(folder: Path):
+    """A file with a top-level sync `def name(` that another file imports
+    and calls: making it `async def` changes another module's findings."""
+    import re
+    defs = {}
+    files = sorted(p for p in folder.rglob("*.py") if ".asynclint_cache" not in p.parts)
+    texts = {}
+    for path in files:
+        try:
+            texts[path] = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        for name in re.findall(r"^def (\w+)\(", texts[path], re.M):
+            defs.setdefault((path.stem, name), path)
+    pattern = re.compile(r"^from [\w.]*?\b(\w+) import ([\w, ]+)$", re.M)
+    for path in files:
+        text = texts.get(path, "")
+        for module, names in pattern.findall(text):
+            for name in (n.strip() for n in names.split(",")):
+                victim = defs.get((module, name))
+                if victim is not None and victim != path and re.search(rf"\b{name}\(", text.split("import", 1)[-1]):
+                    return victim, name
+    return None, None
+
+
+def bench_set(name: str, folder: Path, repeat: int, cores: int, ruff, lint, only, work: Path) -> dict:
     files, lines = count_lines(folder)
     print(f"\n## {name}: {files} files, {lines:,} lines ({folder})", flush=True)
     parse = [sys.executable, str(SHARED_BENCH / "parse_bench.py"), "ast"]
     out = {"files": files, "lines": lines}
-    out["floor-j1"] = best_of(repeat, parse + [str(folder)])
-    out["floor-jN"] = best_of(repeat, parse + ["-j", str(cores), str(folder)])
-    out["ruff"] = best_of(repeat, ruff + ["check", "--no-cache", "--select", "ASYNC,RUF006", "--exit-zero", str(folder)])
-    out["cold-j1"] = best_of(max(1, repeat - 1), lint + ["--no-cache", "-q", "-j", "1", str(folder)])
-    out["cold-jN"] = best_of(repeat, lint + ["--no-cache", "-q", "-j", str(cores), str(folder)])
-    cache = folder / ".asynclint_cache"
-    shutil.rmtree(cache, ignore_errors=True)
-    run_timed(lint + ["-q", str(folder)])  # fill the cache
-    out["warm"] = best_of(repeat, lint + ["-q", str(folder)])
-    victim = sorted(folder.rglob("*.py"))[len(list(folder.rglob("*.py"))) // 2]
-    original = victim.read_bytes()
-    changed = []
-    try:
-        for i in range(repeat):
-            victim.write_bytes(original + f"\n# touched {i}\n".encode())
-            changed.append(run_timed(lint + ["-q", str(folder)]))
-    finally:
-        victim.write_bytes(original)
-        run_timed(lint + ["-q", str(folder)])
-    out["one-changed"] = (min(c[0] for c in changed), max(c[1] for c in changed), statistics.median(c[0] for c in changed))
-    shutil.rmtree(cache, ignore_errors=True)
+    want = lambda key: not only or key in only
+    for key, cmd in (("floor-j1", parse + [str(folder)]), ("floor-jN", parse + ["-j", str(cores), str(folder)]),
+                     ("ruff", ruff + ["check", "--no-cache", "--select", "ASYNC,RUF006", "--exit-zero", str(folder)]),
+                     ("cold-j1", lint + ["--no-cache", "-q", "-j", "1", str(folder)]),
+                     ("cold-jN", lint + ["--no-cache", "-q", "-j", str(cores), str(folder)])):
+        if want(key):
+            out[key] = best_of(repeat, cmd)
+            print(f"  {key}: {out[key][2]:.2f} s median, {out[key][1]:.0f} MiB", flush=True)
+    if any(want(k) for k in ("warm", "one-changed", "async-def")):
+        # The corpus is shared and read-only: cached runs and edits use a private copy.
+        copy = work / name
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(folder, copy, ignore=shutil.ignore_patterns(".asynclint_cache"))
+        env = {**os.environ, "XDG_CACHE_HOME": str(work / "xdg")}
+        run_timed(lint + ["-q", str(copy)], env=env)  # fill the cache
+        if want("warm"):
+            out["warm"] = best_of(repeat, lint + ["-q", str(copy)], env=env)
+        py_files = sorted(copy.rglob("*.py"))
+        edits = []
+        if want("one-changed"):
+            victim = py_files[len(py_files) // 2]
+            edits.append(("one-changed", victim, lambda text, i: text + f"\n# touched {i}\n"))
+        if want("async-def"):
+            victim, fn = async_def_victim(copy)
+            if victim is None:
+                print("  async-def: no suitable file in this set")
+            else:
+                print(f"  async-def: `{fn}` in {victim.relative_to(copy)}")
+                edits.append(("async-def", victim,
+                              lambda text, i, fn=fn: text.replace(f"\ndef {fn}(", f"\nasync def {fn}(", 1)
+                              + f"\n# touched {i}\n"))
+        for key, victim, edit in edits:
+            original = victim.read_text(encoding="utf-8")
+            changed = []
+            try:
+                for i in range(repeat):
+                    victim.write_text(edit(original, i), encoding="utf-8")
+                    changed.append(run_timed(lint + ["-q", str(copy)], env=env))
+                    victim.write_text(original, encoding="utf-8")
+                    run_timed(lint + ["-q", str(copy)], env=env)  # back to the recorded state
+            finally:
+                victim.write_text(original, encoding="utf-8")
+            out[key] = (min(c[0] for c in changed), max(c[1] for c in changed), statistics.median(c[0] for c in changed))
+        shutil.rmtree(copy, ignore_errors=True)
 
-    floor, ruff_t = out["floor-jN"][0], out["ruff"][0]
-    print(f"| run | wall s (best of {repeat}) | median s | x floor (j{cores}) | x ruff | peak RSS MiB |")
+    floor_n = out.get("floor-jN", (None,))[0]
+    floor_1 = out.get("floor-j1", (None,))[0]
+    ruff_t = out.get("ruff", (None,))[0]
+    print(f"\nMedians of {repeat}; ratios are to the parse-only floor measured in this run "
+          f"(cold -j1 to the 1-process floor, the rest to the j{cores} floor).")
+    print("| run | median s | best s | x floor | x ruff | peak RSS MiB |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
-    for key in ("floor-j1", "floor-jN", "ruff", "cold-j1", "cold-jN", "warm", "one-changed"):
+    for key in ("floor-j1", "floor-jN", "ruff", "cold-j1", "cold-jN", "warm", "one-changed", "async-def"):
+        if key not in out:
+            continue
         wall, rss, med = out[key]
-        print(f"| {key.replace('jN', f'j{cores}')} | {wall:.2f} | {med:.2f} | {wall / floor:.2f} | {wall / ruff_t:.1f} | {rss:.0f} |")
+        floor = floor_1 if key in ("floor-j1", "cold-j1") else floor_n
+        floor_med = None
+        if floor is not None:
+            floor_med = out["floor-j1" if key in ("floor-j1", "cold-j1") else "floor-jN"][2]
+        ratio = f"{med / floor_med:.2f}" if floor_med else "-"
+        vs_ruff = f"{med / out['ruff'][2]:.1f}" if ruff_t else "-"
+        print(f"| {key.replace('jN', f'j{cores}')} | {med:.2f} | {wall:.2f} | {ratio} | {vs_ruff} | {rss:.0f} |")
     return out
 
 
@@ -113,17 +181,25 @@ def main() -> int:
     ap.add_argument("--corpus", default="/tmp/asynclint-corpus")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--sets", default="small,full")
+    ap.add_argument("--only", default="", help="comma-separated runs: floor-j1,floor-jN,ruff,cold-j1,cold-jN,"
+                                              "warm,one-changed,async-def (default: all)")
+    ap.add_argument("--work", default=None, help="folder for the private copy the cached runs edit")
     args = ap.parse_args()
     corpus = Path(args.corpus)
     subprocess.run(["bash", str(SHARED_BENCH / "make_corpus.sh"), str(corpus)], check=True,
                    stdout=subprocess.DEVNULL)
     cores = os.cpu_count() or 1
-    ruff, lint = ruff_command(), asynclint_command()
+    only = {o for o in args.only.split(",") if o}
+    ruff = ruff_command() if not only or "ruff" in only else ["ruff"]
+    lint = asynclint_command()
+    # A user's interpreter caches compiled modules: measure start-up that way.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="asynclint-bench-"))
     print(f"# asynclint benchmark: {cores} cores, Python {sys.version.split()[0]}")
     results = {}
     for name in args.sets.split(","):
-        results[name] = bench_set(name, corpus / name, args.repeat, cores, ruff, lint)
-    if "small" in results and "full" in results:
+        results[name] = bench_set(name, corpus / name, args.repeat, cores, ruff, lint, only, work)
+    if "small" in results and "full" in results and "cold-jN" in results["small"]:
         s, f = results["small"], results["full"]
         line_ratio = f["lines"] / s["lines"]
         time_ratio = f["cold-jN"][0] / s["cold-jN"][0]

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import ast
 
+from .summary import child_prefix
+
 _UNKNOWN = ("unknown",)
 
 
@@ -39,7 +41,7 @@ def note_return(ctx, node: ast.Return) -> None:
             kind = ("param", value.id)
         else:
             sym = ctx.lookup(value.id)
-            prefix = fn.qualname + ".<locals>."
+            prefix = child_prefix("function", fn.qualname)
             if (sym is not None and sym[0] == "global" and sym[1] == ctx.module.name
                     and isinstance(sym[2], str) and sym[2].startswith(prefix)
                     and "." not in sym[2][len(prefix):]):

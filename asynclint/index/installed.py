@@ -6,7 +6,8 @@ environment (`--python PATH`: an interpreter, a virtualenv or a
 site-packages folder; else the active `$VIRTUAL_ENV`), prefers `.pyi` stubs
 (and `NAME-stubs` packages) over `.py` sources, and summarises the file
 exactly like a project module -- parsed, never imported. Summaries are cached
-on disk by path, size and mtime (`.asynclint_cache/installed-*.pickle`), so
+on disk by path, size and mtime (`.asynclint_cache/BUILD/installed-*`, through
+`asynclint.cache`), so
 a package is read once. Nothing here runs when no environment is given.
 """
 from __future__ import annotations
@@ -17,13 +18,11 @@ import glob
 import hashlib
 import json
 import os
-import pickle
 import subprocess
-import sys
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from .summary import ModuleSummary, summarise
+from .summary import ModuleSummary, child_prefix, summarise
 
 _CACHE_VERSION = 1
 _NOT_COROUTINES = ("AsyncIterator", "AsyncGenerator", "AsyncIterable")
@@ -65,15 +64,26 @@ class InstalledPackages:
         self.cache_file = None
         self.cache: Dict[str, Tuple[int, int, ModuleSummary]] = {}
         self.dirty = False
+        # What this run's answers read: (path, size, mtime_ns) of each file
+        # and folder, so a run record can tell when an install changed them.
+        self.reads: Dict[str, Tuple[int, int]] = {}
+        for d in self.dirs:
+            self._note(d)
         if cache_dir is not None and self.dirs:
+            from .. import cache as disk
             key = hashlib.sha256("\0".join(map(str, self.dirs)).encode()).hexdigest()[:12]
-            self.cache_file = cache_dir / f"installed-v{_CACHE_VERSION}-py{sys.version_info[0]}{sys.version_info[1]}-{key}.pickle"
-            try:
-                with open(self.cache_file, "rb") as fh:
-                    self.cache = pickle.load(fh)
-            except Exception:
-                self.cache = {}
+            self.cache_file = cache_dir / disk.build_id()[:12] / f"installed-v{_CACHE_VERSION}-{key}"
+            loaded = disk.load(self.cache_file, "installed")
+            self.cache = loaded if isinstance(loaded, dict) else {}
             atexit.register(self.save)
+
+    def _note(self, path: Path) -> Optional[os.stat_result]:
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        self.reads[str(path)] = (st.st_size, st.st_mtime_ns)
+        return st
 
     def find(self, module: str) -> Optional[Tuple[Path, bool]]:
         parts = module.split(".")
@@ -100,10 +110,10 @@ class InstalledPackages:
         return result
 
     def _summarise(self, path: Path, module: str, is_pkg: bool) -> Optional[ModuleSummary]:
-        try:
-            stat = path.stat()
-        except OSError:
+        stat = self._note(path)
+        if stat is None:
             return None
+        self._note(path.parent)  # a module added beside it changes the folder
         entry = self.cache.get(str(path))
         if entry is not None and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns and entry[2].name == module:
             return entry[2]
@@ -120,15 +130,9 @@ class InstalledPackages:
     def save(self) -> None:
         if not self.dirty or self.cache_file is None:
             return
-        try:
-            self.cache_file.parent.mkdir(exist_ok=True)
-            tmp = self.cache_file.with_suffix(".tmp")
-            with open(tmp, "wb") as fh:
-                pickle.dump(self.cache, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.cache_file)
+        from .. import cache as disk
+        if disk.store(self.cache_file, "installed", self.cache):
             self.dirty = False
-        except OSError:
-            pass
 
 
 def _mark_generators(tree: ast.Module, summary: ModuleSummary, stub: bool) -> None:
@@ -147,9 +151,9 @@ def _mark_generators(tree: ast.Module, summary: ModuleSummary, stub: bool) -> No
                         info.is_generator = info.is_generator or name in _NOT_COROUTINES
                     elif _yields(node):
                         info.is_generator = True
-                visit(node.body, qual + ".<locals>.")
+                visit(node.body, child_prefix("function", qual))
             elif isinstance(node, ast.ClassDef):
-                visit(node.body, prefix + node.name + ".")
+                visit(node.body, child_prefix("class", prefix + node.name))
             elif isinstance(node, (ast.If, ast.Try)):
                 visit(node.body, prefix)
                 visit(getattr(node, "orelse", []), prefix)
@@ -178,3 +182,23 @@ def view(python: Optional[str], root: Optional[Path]) -> Optional["InstalledPack
         return None
     cache_dir = (root / ".asynclint_cache") if root is not None else None
     return InstalledPackages(dirs, cache_dir)
+
+
+def reads_of(index) -> List[Tuple[str, int, int]]:
+    """The installed files and folders `index` read so far."""
+    packages = getattr(index, "installed", None)
+    if packages is None:
+        return []
+    return [(path, size, mtime) for path, (size, mtime) in sorted(packages.reads.items())]
+
+
+def unchanged(reads) -> bool:
+    """True when every file and folder in `reads` is as it was."""
+    for path, size, mtime in reads:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        if st.st_size != size or st.st_mtime_ns != mtime:
+            return False
+    return True

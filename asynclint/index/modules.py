@@ -23,25 +23,40 @@ def find_project_root(paths: Iterable[Path]) -> Path:
     return start
 
 
-def module_name(path: Path, root: Optional[Path] = None) -> tuple[str, bool]:
+def module_name(path: Path, root: Optional[Path] = None, folders: Optional[dict] = None) -> tuple[str, bool]:
     """(dotted module name, is_package) for a file.
 
     Walks up through folders holding `__init__.py` (regular packages). Above
     the top package, a `src/` layout or the project root ends the name. A file
-    outside any package is a top-level module named after its stem.
+    outside any package is a top-level module named after its stem. `folders`
+    (a dict kept by the caller for one run) remembers each folder's package
+    path, so many files in one folder cost one walk.
     """
-    path = path.resolve()
+    if folders is None or path.is_symlink():
+        path = path.resolve()
+    else:  # resolve each folder once
+        parent = folders.get(path.parent)
+        if parent is None:
+            parent = folders[path.parent] = path.parent.resolve()
+        path = parent / path.name
     is_package = path.name == "__init__.py"
-    parts = [] if is_package else [path.stem]
-    folder = path.parent
-    while (folder / "__init__.py").exists() or _namespace_portion(folder, root):
-        parts.append(folder.name)
-        if root is not None and folder == root:
-            break
-        folder = folder.parent
+    key = (path.parent, root)
+    package = folders.get(key) if folders is not None else None
+    if package is None:
+        package = []
+        folder = path.parent
+        while (folder / "__init__.py").exists() or _namespace_portion(folder, root):
+            package.append(folder.name)
+            if root is not None and folder == root:
+                break
+            folder = folder.parent
+        package = tuple(reversed(package))
+        if folders is not None:
+            folders[key] = package
+    parts = list(package) if is_package else [*package, path.stem]
     if not parts:  # an __init__.py whose folder is the root itself
         parts = [path.parent.name]
-    return ".".join(reversed(parts)), is_package
+    return ".".join(parts), is_package
 
 
 def _namespace_portion(folder: Path, root: Optional[Path]) -> bool:

@@ -81,6 +81,17 @@ class ModuleSummary:
     lock_facts: Dict[str, tuple] = field(default_factory=dict)
 
 
+def child_prefix(kind: str, qualname: str) -> str:
+    """How names defined inside a scope are qualified (as `__qualname__`
+    does): nothing at module level, "C." in a class body, "f.<locals>." in a
+    function or lambda. The one place this rule is written."""
+    if kind == "module":
+        return ""
+    if kind == "class":
+        return qualname + "."
+    return qualname + ".<locals>."
+
+
 def import_bindings(node: ast.AST, module: str, is_package: bool) -> List[Tuple[str, Sym]]:
     """Names an import statement binds, as symbols."""
     out: List[Tuple[str, Sym]] = []
@@ -283,14 +294,14 @@ def summarise(tree: ast.Module, module: str, path: str, is_package: bool) -> Mod
             if top:
                 bindings[stmt.name] = ("global", module, prefix + stmt.name)
                 note(stmt.name, ("def", stmt.lineno))
-            visit_body(stmt.body, f"{prefix}{stmt.name}.<locals>.", None, False)
+            visit_body(stmt.body, child_prefix("function", prefix + stmt.name), None, False)
         elif isinstance(stmt, ast.ClassDef):
             qual = prefix + stmt.name
             info = ClassInfo(qualname=qual, lineno=stmt.lineno, bases=[builder.expr(_generic_origin(b)) for b in stmt.bases])
             summary.classes[qual] = info
             if top:
                 bindings[stmt.name] = ("global", module, qual)
-            visit_body(stmt.body, qual + ".", info, False)
+            visit_body(stmt.body, child_prefix("class", qual), info, False)
         elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
             if top:
                 for name, sym in import_bindings(stmt, module, is_package):

@@ -1,0 +1,116 @@
+"""Phase 1: one file -> its findings, its pending queries and its summary.
+
+Read, decode, parse once, summarise into the index and walk the tree once
+(`walker.Walker`). The result is plain data (`FileResult`): cached per file
+and sent back from worker processes.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import FrozenSet, List, Optional
+
+from . import noqa
+from .config import Config
+from .context import Context, Pending
+from .diagnostics import Diagnostic, Severity
+from .index.summary import ModuleSummary, summarise
+from .parsing import ParseFailure, parse
+from .rules import all_rules
+from .rules import aio003_unused_noqa as unused_noqa
+from .source import SourceError, decode
+from .walker import Walker
+
+SYNTAX_ERROR = "AIO001"
+INTERNAL_ERROR = "AIO002"
+UNUSED_NOQA = "AIO003"
+
+
+@dataclass
+class FileResult:
+    """Phase-1 output for one file: plain data, cached and sent between processes."""
+
+    summary: Optional[ModuleSummary]
+    diagnostics: List[Diagnostic] = field(default_factory=list)  # path left empty
+    pendings: List[Pending] = field(default_factory=list)
+    not_analysed: Optional[str] = None  # why the file could not be analysed
+
+
+@dataclass
+class Settings:
+    """What phase 1 needs besides the file: picklable for workers."""
+
+    config: Config
+    enabled: FrozenSet[str]
+    # False in the flake8 adapter: flake8 applies `# noqa` itself (and honours
+    # its --disable-noqa), so the engine must not drop findings first.
+    honour_noqa: bool = True
+
+
+# -- phase 1 ------------------------------------------------------------------
+def _failure(code: str, message: str, line: int = 1, col: int = 1, name: str = "syntax-error") -> Diagnostic:
+    return Diagnostic(path="", line=line, col=col, code=code, name=name, message=message, severity=Severity.ERROR)
+
+
+def analyse_text(text: str, module: str, is_package: bool, path_for_summary: str,
+                 walker: Walker, settings: Settings) -> FileResult:
+    try:
+        tree = parse(text, path_for_summary)
+    except ParseFailure as failure:
+        lines = source_lines(text)
+        silenced = failure.line <= len(lines) and noqa.line_suppresses(lines[failure.line - 1], SYNTAX_ERROR)
+        diagnostics = [] if silenced else [_failure(SYNTAX_ERROR, failure.message, failure.line, failure.col)]
+        return FileResult(summary=None, diagnostics=diagnostics, not_analysed=failure.message)
+    return analyse_tree(tree, source_lines(text), module, is_package, path_for_summary, walker, settings)
+
+
+def analyse_tree(tree: ast.Module, lines: List[str], module: str, is_package: bool, path_for_summary: str,
+                 walker: Walker, settings: Settings) -> FileResult:
+    """Phase 1 on a tree that is already parsed (the flake8 adapter passes
+    flake8's own tree: one parse per file). `lines` are the source lines
+    without their line endings, numbered as `ast` numbers them."""
+    summary = summarise(tree, module, path_for_summary, is_package)
+    ctx = Context("", lines, summary, settings.config, walker.rules)
+    if not settings.honour_noqa:
+        ctx.honour_noqa = False
+    walker.run(tree, ctx)
+    if UNUSED_NOQA in settings.enabled and ctx.honour_noqa \
+            and not any(d.code == INTERNAL_ERROR for d in ctx.diagnostics):
+        ctx.diagnostics.extend(unused_noqa.findings(
+            lines, ctx.noqa_used, settings.enabled, all_rules(),
+            {c for c, r in all_rules().items() if r.runtime_only}))
+    return FileResult(summary=summary, diagnostics=ctx.diagnostics, pendings=ctx.pendings)
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def source_lines(text: str) -> List[str]:
+    """Lines as Python numbers them: only \\r\\n, \\r and \\n end a line
+    (`str.splitlines` also splits at form feeds and other separators, which
+    would shift every later line against `ast`'s line numbers)."""
+    lines = _LINE_END.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def analyse_bytes(data: bytes, module: str, is_package: bool, path: str, walker: Walker, settings: Settings) -> FileResult:
+    try:
+        source = decode(data)
+    except SourceError as exc:
+        return FileResult(summary=None, diagnostics=[_failure(SYNTAX_ERROR, str(exc), exc.line)], not_analysed=str(exc))
+    return analyse_text(source.text, module, is_package, path, walker, settings)
+
+
+
+def analyse_path(path: Path, module: str, is_package: bool, data: Optional[bytes], walker: Walker, settings: Settings) -> FileResult:
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            return FileResult(summary=None, diagnostics=[_failure(SYNTAX_ERROR, f"cannot read file: {exc.strerror}", name="syntax-error")],
+                              not_analysed=f"cannot read file: {exc.strerror}")
+    return analyse_bytes(data, module, is_package, str(path), walker, settings)

@@ -1,0 +1,142 @@
+"""Phase 2: a file's pending queries answered by the project index.
+
+`findings_of` turns one file's phase-1 result into its findings: the local
+ones plus each pending one the index confirms. Identical queries in a file are
+answered once, and a message is formatted only for a confirmed finding.
+
+`LazyModules` lets an index stand on summaries that stay on disk until a query
+reaches them: re-checking one edited file reads the few modules its queries
+look at, not the whole project.
+"""
+from __future__ import annotations
+
+from typing import Callable, Dict, List, Optional
+
+from .diagnostics import Diagnostic, Severity
+from .index import queries
+from .index.project import ProjectIndex
+from .index.summary import ModuleSummary
+from .phase1 import INTERNAL_ERROR, FileResult
+from .rules import all_rules
+
+_MISSING = object()
+
+
+def findings_of(result: FileResult, index: ProjectIndex, display: str) -> List[Diagnostic]:
+    """Phase 2 for one file: its local findings plus the pending ones the
+    index confirms."""
+    found = [d.with_path(display) for d in result.diagnostics]
+    if not result.pendings:
+        return found
+    rules = all_rules()
+    module = result.summary.name if result.summary else ""
+    answers: Dict[tuple, object] = {}
+    failed = set()
+    for pending in result.pendings:
+        if pending.code in failed:
+            continue
+        q = pending.query
+        try:
+            answer = answers.get(q, _MISSING)
+        except TypeError:  # a query holding a list: not memoisable, still answerable
+            answer, q = _MISSING, None
+        if answer is _MISSING:
+            try:
+                answer = queries.answer(index, module, pending.query)
+            except Exception as exc:  # a bug in the index must not cost the other files
+                failed.add(pending.code)
+                found.append(Diagnostic(
+                    path=display, line=pending.line, col=1, code=INTERNAL_ERROR, name="internal-error",
+                    message=f"internal error in rule {pending.code} while asking the project index "
+                            f"{pending.query[0]!r}: {type(exc).__name__}: {exc}; please report it",
+                    severity=Severity.ERROR,
+                ))
+                continue
+            if q is not None:
+                answers[q] = answer
+        if answer is None:
+            continue
+        rule = rules[pending.code]
+        found.append(Diagnostic(
+            path=display, line=pending.line, col=pending.col, end_line=pending.end_line,
+            end_col=pending.end_col, code=rule.code, name=rule.name,
+            message=rule.message.format(**{**pending.fields, **answer}),
+            severity=rule.severity, fix=pending.fix,
+        ))
+    return found
+
+
+class LazyModules(dict):
+    """`ProjectIndex.modules` whose summaries are read on first use.
+
+    `sources` maps each module name to a function returning its summary;
+    membership needs no read, iteration reads everything."""
+
+    def __init__(self, sources: Dict[str, Callable[[], Optional[ModuleSummary]]]):
+        super().__init__()
+        self._sources = dict(sources)
+
+    def _load(self, name) -> None:
+        source = self._sources.pop(name, None)
+        if source is not None:
+            summary = source()
+            if summary is not None:
+                dict.setdefault(self, name, summary)
+
+    def _load_all(self) -> None:
+        for name in list(self._sources):
+            self._load(name)
+
+    def get(self, name, default=None):
+        if name in self._sources:
+            self._load(name)
+        return dict.get(self, name, default)
+
+    def __getitem__(self, name):
+        if name in self._sources:
+            self._load(name)
+        return dict.__getitem__(self, name)
+
+    def __contains__(self, name) -> bool:
+        return dict.__contains__(self, name) or name in self._sources
+
+    def setdefault(self, name, default=None):
+        if name in self._sources:
+            self._load(name)
+        return dict.setdefault(self, name, default)
+
+    def __setitem__(self, name, value) -> None:
+        self._sources.pop(name, None)
+        dict.__setitem__(self, name, value)
+
+    def pop(self, name, *default):
+        self._sources.pop(name, None)
+        return dict.pop(self, name, *default)
+
+    def __delitem__(self, name) -> None:
+        self._sources.pop(name, None)
+        dict.__delitem__(self, name)
+
+    def __iter__(self):
+        self._load_all()
+        return dict.__iter__(self)
+
+    def __len__(self) -> int:
+        self._load_all()
+        return dict.__len__(self)
+
+    def keys(self):
+        self._load_all()
+        return dict.keys(self)
+
+    def values(self):
+        self._load_all()
+        return dict.values(self)
+
+    def items(self):
+        self._load_all()
+        return dict.items(self)
+
+    def __reduce__(self):  # pickled as the plain dict it stands for
+        self._load_all()
+        return (dict, (dict(self.items()),))

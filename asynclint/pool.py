@@ -1,0 +1,147 @@
+"""Worker processes for phase 1.
+
+Each worker is a child `python -m asynclint.pool` whose standard input is a
+pipe only the parent holds: it reads the settings, then batches of files, and
+writes back each batch's results. When the parent ends in any way (even
+killed), the pipe closes, the worker reads end-of-file and exits, so a killed
+run leaves no worker behind. The channel carries data between this run's own
+processes, never anything read from disk.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import queue
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Iterator, List, Optional, Tuple
+
+Batch = List[Tuple[str, str, bool, Optional[bytes]]]  # (path, module, is_package, data)
+
+
+def run_batches(batches: List[Batch], settings, workers: int) -> Iterator[Tuple[Batch, Optional[list]]]:
+    """Yield (batch, results) as workers finish them; results is None for a
+    batch whose worker died (the caller analyses it itself)."""
+    todo: "queue.Queue" = queue.Queue()
+    for batch in batches:
+        todo.put(batch)
+    done: "queue.Queue" = queue.Queue()
+    payload = pickle.dumps(settings, protocol=pickle.HIGHEST_PROTOCOL)
+    procs = []
+    for _ in range(min(workers, len(batches))):
+        try:
+            procs.append(_start())
+        except OSError:
+            break
+    threads = [threading.Thread(target=_feed, args=(p, payload, todo, done), daemon=True) for p in procs]
+    for t in threads:
+        t.start()
+    try:
+        remaining = len(batches)
+        while remaining:
+            if not any(t.is_alive() for t in threads) and done.empty():
+                # no worker left (or none could start): the rest is the caller's
+                while remaining:
+                    yield todo.get_nowait(), None
+                    remaining -= 1
+                break
+            try:
+                item = done.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            remaining -= 1
+            yield item
+    finally:
+        for p in procs:
+            _close(p)
+
+
+def _start() -> subprocess.Popen:
+    # This very asynclint, whatever the working folder holds (safe path).
+    home = str(Path(__file__).resolve().parent.parent)
+    path = os.pathsep.join(p for p in (home, os.environ.get("PYTHONPATH", "")) if p)
+    return subprocess.Popen(
+        [sys.executable, "-m", "asynclint.pool"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        env={**os.environ, "PYTHONSAFEPATH": "1", "PYTHONPATH": path}, close_fds=True)
+
+
+def _feed(proc: subprocess.Popen, payload: bytes, todo: "queue.Queue", done: "queue.Queue") -> None:
+    try:
+        _send(proc.stdin, payload)
+    except OSError:
+        return
+    while True:
+        try:
+            batch = todo.get_nowait()
+        except queue.Empty:
+            return
+        try:
+            _send(proc.stdin, pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
+            results = pickle.loads(_receive(proc.stdout))
+        except Exception:  # the worker died: hand the batch back, stop using it
+            done.put((batch, None))
+            return
+        done.put((batch, results))
+
+
+def _close(proc: subprocess.Popen) -> None:
+    try:
+        proc.stdin.close()
+    except OSError:
+        pass
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()
+
+
+def _send(stream, data: bytes) -> None:
+    stream.write(len(data).to_bytes(8, "little"))
+    stream.write(data)
+    stream.flush()
+
+
+def _receive(stream) -> bytes:
+    head = _read_exactly(stream, 8)
+    return _read_exactly(stream, int.from_bytes(head, "little"))
+
+
+def _read_exactly(stream, n: int) -> bytes:
+    chunks, got = [], 0
+    while got < n:
+        chunk = stream.read(n - got)
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def _worker_main() -> None:
+    channel_in = sys.stdin.buffer
+    channel_out = sys.stdout.buffer
+    sys.stdout = sys.stderr  # nothing but results goes down the channel
+    from .phase1 import analyse_path
+    from .walker import Walker
+    try:
+        settings = pickle.loads(_receive(channel_in))
+        walker = Walker(settings.enabled)
+        import gc
+        gc.freeze()  # the imports and tables above are never garbage
+        gc.set_threshold(10_000, 20, 20)  # see engine._collector_for_phase1
+        while True:
+            batch = pickle.loads(_receive(channel_in))
+            out = [(path, analyse_path(Path(path), module, is_package, data, walker, settings))
+                   for path, module, is_package, data in batch]
+            _send(channel_out, pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL))
+    except (EOFError, OSError, KeyboardInterrupt):
+        pass  # the parent is gone or done: so are we
+
+
+if __name__ == "__main__":
+    _worker_main()

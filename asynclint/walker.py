@@ -1,0 +1,262 @@
+"""The engine's single walk over one parsed file.
+
+Depth-first, in source order, dispatching each node to the rules registered
+for its type, while tracking the structure rules read through `Context`
+(scopes, bindings, the call graph written into the module summary).
+"""
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from typing import Dict, Iterable
+
+from .context import Context, Scope
+from .index.summary import dotted
+from .diagnostics import Diagnostic, Severity
+from .index import facts
+from .index import threads as thread_index
+from .index.local_types import is_event_loop
+from .index.summary import child_prefix
+from .knowledge.futures import LOOP_RUN_METHODS, PROGRAM_LOOP_RUNNERS
+from .rules import all_rules
+from .rules.base import Rule
+
+INTERNAL_ERROR = "AIO002"
+
+_FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
+_SCOPE_TYPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef})
+# Node types the engine itself tracks (bindings, call graph).
+_TRACKED = frozenset({ast.Call, ast.Name, ast.Assign, ast.AnnAssign, ast.Import, ast.ImportFrom,
+                      ast.withitem, ast.Return, ast.Yield, ast.YieldFrom, ast.Global, ast.Nonlocal,
+                      ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
+# Leaf nodes no rule needs: `Load`/`Store` contexts and operators.
+_SKIP = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
+_SKIP_TYPES = frozenset(c for base in _SKIP for c in base.__subclasses__()) | frozenset({type(None), str, int})
+_LEAVE = "leave"
+
+
+class Walker:
+    def __init__(self, enabled: Iterable[str]):
+        rules = all_rules()
+        self.rules = [rules[c] for c in sorted(enabled) if c in rules]
+        self.dispatch: Dict[type, list] = defaultdict(list)
+        for rule in self.rules:
+            for node_type in rule.node_types:
+                self.dispatch[node_type].append(rule)
+        self.leavers = [r for r in self.rules if type(r).leave_scope is not Rule.leave_scope]
+
+    def run(self, tree: ast.Module, ctx: Context) -> None:
+        """Depth-first, in source order, with an explicit stack (no recursion
+        limit on deeply nested code). Children get a parent link
+        (`_al_parent`) instead of the walk keeping an ancestor stack; only
+        scopes need a second visit, to close them."""
+        dispatch = self.dispatch
+        disabled: set = set()
+        ctx.scopes.append(Scope("module", tree, ""))
+        stack: list = [tree]
+        skip = _SKIP_TYPES
+        AST = ast.AST
+        scope_types = _SCOPE_TYPES
+        enter = self._enter
+        leave_marker = _LEAVE
+        while stack:
+            node = stack.pop()
+            if type(node) is tuple:  # (_LEAVE, scope node)
+                self._leave_scope(ctx, disabled)
+                continue
+            ctx.node = node
+            t = type(node)
+            if t in _TRACKED:
+                enter(node, t, ctx)
+            rules = dispatch.get(t)
+            if rules:
+                for rule in rules:
+                    if rule.code in disabled:
+                        continue
+                    ctx.current_rule = rule
+                    try:
+                        rule.check(node, ctx)
+                    except Exception as exc:  # one broken rule must not stop the others
+                        self._crashed(rule, node, ctx, disabled, exc)
+                ctx.current_rule = None
+            if t in scope_types:
+                self._push_scope(node, ctx)
+                stack.append((leave_marker, node))
+            children = []
+            for name in node._fields:
+                value = getattr(node, name, None)
+                if type(value) is list:
+                    for item in value:
+                        if type(item) not in skip and isinstance(item, AST):
+                            item._al_parent = node
+                            children.append(item)
+                elif type(value) not in skip and isinstance(value, AST):
+                    value._al_parent = node
+                    children.append(value)
+            if children:
+                children.reverse()
+                stack.extend(children)
+        ctx.node = tree
+        self._leave_scope(ctx, disabled)
+
+    def _call(self, rule, fn, arg, ctx: Context, disabled: set) -> None:
+        ctx.current_rule = rule
+        try:
+            fn(arg, ctx)
+        except Exception as exc:  # one broken rule must not stop the others
+            self._crashed(rule, arg, ctx, disabled, exc)
+        finally:
+            ctx.current_rule = None
+
+    @staticmethod
+    def _crashed(rule, arg, ctx: Context, disabled: set, exc: Exception) -> None:
+        """Report AIO002 once and skip the rule for the rest of the file."""
+        disabled.add(rule.code)
+        ctx.current_rule = None
+        line = getattr(arg, "lineno", None) or getattr(getattr(arg, "node", None), "lineno", 1)
+        ctx.diagnostics.append(Diagnostic(
+            path=ctx.path, line=line, col=1, code=INTERNAL_ERROR, name="internal-error",
+            message=f"internal error in rule {rule.code} ({rule.name}): "
+                    f"{type(exc).__name__}: {exc}; please report it",
+            severity=Severity.ERROR,
+        ))
+
+    # -- structure the engine tracks for the rules --
+    def _enter(self, node: ast.AST, t: type, ctx: Context) -> None:
+        # Bindings are made when the binding node is entered, before its
+        # children: the value is resolved first (x = x.f()), and the target
+        # names visited afterwards keep what was bound here.
+        if t is ast.Call:
+            fn = ctx.function
+            if fn is not None and fn.info is not None:
+                sym = ctx.symbol(node.func)
+                if sym is not None:
+                    fn.info.calls.append((sym, node.lineno, node.col_offset))
+            thread_index.note_call(node, ctx)
+            if not ctx.module.runs_loop and _runs_loop(ctx, node):
+                ctx.module.runs_loop = True
+        elif t is ast.Name:
+            if type(node.ctx) is not ast.Store:
+                ctx.scopes[-1].loads.add(node.id)
+            elif ctx.scope.kind != "module" and not _bound_by_owner(node):
+                ctx.bind(node.id, None)
+        elif t is ast.Global or t is ast.Nonlocal:
+            ctx.scopes[-1].loads.update(node.names)
+        elif t is ast.Assign or t is ast.AnnAssign:
+            if t is ast.Assign:
+                thread_index.note_assign(node, ctx)
+            if ctx.scope.kind != "module":
+                sym = None
+                if t is ast.AnnAssign:
+                    sym = ctx.annotation_symbol(node.annotation)
+                if sym is None and node.value is not None:
+                    sym = ctx.symbol(node.value)
+                for target in (node.targets if t is ast.Assign else (node.target,)):
+                    if type(target) is ast.Name:
+                        ctx.bind(target.id, sym)
+                    else:
+                        for name in _store_names(target):
+                            ctx.bind(name, None)
+                facts.note_assign(ctx, node)  # tuple items, attribute types
+        elif t is ast.withitem:
+            if node.optional_vars is not None and ctx.scope.kind != "module":
+                for name in _store_names(node.optional_vars):
+                    ctx.bind(name, None)
+                facts.note_withitem(ctx, node, isinstance(node._al_parent, ast.AsyncWith))
+        elif t is ast.Return:
+            facts.note_return(ctx, node)
+        elif t is ast.Yield or t is ast.YieldFrom:
+            facts.note_yield(ctx)
+        elif t is ast.Import or t is ast.ImportFrom:
+            if ctx.scope.kind != "module":
+                ctx.bind_import(node)
+        else:  # def or class: the name is bound in the enclosing scope
+            scope = ctx.scope
+            if scope.kind != "module":
+                ctx.bind(node.name, ("global", ctx.module.name, _child_prefix(scope) + node.name))
+
+    def _push_scope(self, node: ast.AST, ctx: Context) -> None:
+        outer = ctx.scope
+        prefix = _child_prefix(outer)
+        if isinstance(node, ast.Lambda):
+            scope = Scope("lambda", node, prefix + "<lambda>")
+            for arg in _all_args(node.args):
+                scope.bindings[arg.arg] = None
+        elif isinstance(node, ast.ClassDef):
+            qual = prefix + node.name
+            scope = Scope("class", node, qual, class_sym=("global", ctx.module.name, qual))
+        else:
+            qual = prefix + node.name
+            scope = Scope("function", node, qual, is_async=isinstance(node, ast.AsyncFunctionDef),
+                          info=ctx.module.functions.get(qual))
+            for arg in _all_args(node.args):
+                scope.bindings[arg.arg] = ctx.annotation_symbol(arg.annotation)
+            positional = [*node.args.posonlyargs, *node.args.args]
+            decorators = {d.id for d in node.decorator_list if isinstance(d, ast.Name)}
+            if outer.kind == "class" and positional and "staticmethod" not in decorators:
+                # `self` is an instance of the class, `cls` the class itself
+                first = positional[0].arg
+                scope.bindings[first] = outer.class_sym if "classmethod" in decorators else ("inst", outer.class_sym)
+        ctx.scopes.append(scope)
+
+    def _leave_scope(self, ctx: Context, disabled: set) -> None:
+        scope = ctx.scope
+        for rule in self.leavers:
+            if rule.code not in disabled:
+                self._call(rule, lambda s, c, r=rule: r.leave_scope(s, c), scope, ctx, disabled)
+        ctx.scopes.pop()
+        if ctx.scopes:  # a closure's reads count as reads of the enclosing scope
+            ctx.scopes[-1].loads |= scope.loads
+
+
+_LOOP_RUN_NAMES = frozenset({"run", "run_until_complete", "run_forever", "run_app", "Runner"})
+
+
+def _runs_loop(ctx: Context, call: ast.Call) -> bool:
+    """The call runs an asyncio event loop (for ModuleSummary.runs_loop)."""
+    func = call.func
+    last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    if last not in _LOOP_RUN_NAMES:
+        return False
+    if dotted(ctx.symbol(func)) in PROGRAM_LOOP_RUNNERS:
+        return True
+    return last in LOOP_RUN_METHODS and isinstance(func, ast.Attribute) and is_event_loop(ctx, func.value)
+
+
+def _store_names(target: ast.AST):
+    """Names bound by an assignment target (through tuples, lists, starred)."""
+    if type(target) is ast.Name:
+        yield target.id
+    elif type(target) in (ast.Tuple, ast.List):
+        for elt in target.elts:
+            yield from _store_names(elt)
+    elif type(target) is ast.Starred:
+        yield from _store_names(target.value)
+
+
+def _bound_by_owner(name: ast.Name) -> bool:
+    """True when the assignment or `with` item owning this target name has
+    already bound it on entry."""
+    node, parent = name, name._al_parent
+    while type(parent) in (ast.Tuple, ast.List, ast.Starred):
+        node, parent = parent, parent._al_parent
+    t = type(parent)
+    if t is ast.Assign or t is ast.AnnAssign:
+        return node is not parent.value
+    if t is ast.withitem:
+        return node is parent.optional_vars
+    return False
+
+
+def _child_prefix(scope: Scope) -> str:
+    return child_prefix(scope.kind, scope.qualname)
+
+
+def _all_args(args: ast.arguments) -> list:
+    out = [*args.posonlyargs, *args.args]
+    if args.vararg:
+        out.append(args.vararg)
+    out.extend(args.kwonlyargs)
+    if args.kwarg:
+        out.append(args.kwarg)
+    return out

@@ -1,0 +1,246 @@
+"""The on-disk cache as a user meets it: the real `asynclint` command on real
+projects, run after run, with edits, planted files and killed runs."""
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .harness import asynclint_command, run_cli
+
+LIB = "def helper():\n    return 1\n"
+USER = (
+    "import asyncio\n"
+    "from pkg.lib import helper\n\n\n"
+    "async def main():\n"
+    "    helper()\n"
+    "    asyncio.ensure_future(main())\n"
+)
+
+
+def write(root: Path, rel: str, text: str) -> Path:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def keyhome(tmp_path):
+    """A private per-user cache home for the runs of one test."""
+    home = tmp_path / "userhome"
+    home.mkdir()
+    return {"XDG_CACHE_HOME": str(home)}
+
+
+@pytest.fixture
+def project(tmp_path):
+    root = tmp_path / "proj"
+    write(root, "pyproject.toml", "[tool.asynclint]\n")
+    write(root, "pkg/__init__.py", "")
+    write(root, "pkg/lib.py", LIB)
+    write(root, "pkg/user.py", USER)
+    for i in range(5):
+        write(root, f"pkg/other{i}.py", f"import asyncio\n\n\nasync def f{i}():\n    await asyncio.sleep({i})\n")
+    return root
+
+
+def findings(proc) -> list:
+    assert proc.returncode in (0, 1), proc.stderr.decode()
+    return [(d["path"], d["line"], d["column"], d["code"]) for d in json.loads(proc.stdout)]
+
+
+def check(root: Path, env, *extra) -> subprocess.CompletedProcess:
+    return run_cli(["--format", "json", *extra, "."], root, env_extra=env)
+
+
+def fresh(root: Path, env, *extra) -> list:
+    return findings(run_cli(["--no-cache", "--format", "json", *extra, "."], root, env_extra=env))
+
+
+class Plant:
+    """Unpickling this runs a shell command that leaves a marker file."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def old_cache_names(root: Path) -> list:
+    """The predictable names earlier versions loaded with pickle."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from asynclint import __version__
+    from asynclint.config import Config
+    from asynclint.rules import all_rules
+
+    cfg = Config()
+    fp = cfg.fingerprint(cfg.enabled_codes(all_rules()))
+    v = f"{sys.version_info[0]}{sys.version_info[1]}"
+    return [root / ".asynclint_cache" / f"run-{fp}.pickle",
+            root / ".asynclint_cache" / f"v{__version__}-py{v}-{fp}.pickle"]
+
+
+def test_a_planted_pickle_never_runs(project, keyhome, tmp_path):
+    marker = tmp_path / "pwned"
+    expected = fresh(project, keyhome)
+    assert check(project, keyhome).returncode == 1  # writes this user's cache
+    payload = pickle.dumps(Plant(marker))
+    planted = old_cache_names(project)
+    # and every file the cache holds now, under its own name
+    planted += [p for p in (project / ".asynclint_cache").rglob("*") if p.is_file() and p.name != ".gitignore"]
+    assert len(planted) > 3
+    for path in planted:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(payload)
+    write(project, "pkg/other0.py", "# edited so that entries are read\n")
+    proc = check(project, keyhome)
+    assert not marker.exists()
+    assert findings(proc) == fresh(project, keyhome)
+    assert expected  # the project has findings: the planted cache did not replace them
+    assert b"Traceback" not in proc.stderr
+    assert len(proc.stderr.decode().splitlines()) <= 1
+
+
+def test_a_cache_written_under_another_users_key_is_not_trusted(project, keyhome, tmp_path):
+    assert check(project, keyhome).returncode == 1
+    other = tmp_path / "someone-else"
+    other.mkdir()
+    # The other user's runs find files they cannot authenticate and rebuild them.
+    proc = check(project, {"XDG_CACHE_HOME": str(other)})
+    assert findings(proc) == fresh(project, keyhome)
+    assert len(proc.stderr.decode().splitlines()) <= 1
+    secret = other / "asynclint" / "secret"
+    assert secret.stat().st_mode & 0o777 == 0o600
+    assert not any(p.name == "secret" for p in project.rglob("*"))
+
+
+def test_a_damaged_cache_is_rebuilt_with_at_most_one_warning(project, keyhome):
+    check(project, keyhome)
+    files = [p for p in (project / ".asynclint_cache").rglob("*") if p.is_file() and p.name != ".gitignore"]
+    for i, path in enumerate(files):
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2] if i % 2 else data[:-1] + bytes([data[-1] ^ 1]))
+    write(project, "pkg/other1.py", "# edited\n")
+    proc = check(project, keyhome)
+    assert findings(proc) == fresh(project, keyhome)
+    lines = proc.stderr.decode().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("asynclint: warning:"), lines
+    # rebuilt: the next run is silent
+    assert check(project, keyhome).stderr == b""
+
+
+def test_an_unreadable_cache_folder_is_only_a_lost_speedup(project, keyhome):
+    (project / ".asynclint_cache").write_text("not a folder")
+    proc = check(project, keyhome)
+    assert findings(proc) == fresh(project, keyhome)
+    assert b"Traceback" not in proc.stderr
+
+
+def test_an_edit_that_keeps_size_and_mtime_is_seen(project, keyhome):
+    lib = project / "pkg" / "user.py"
+    before = findings(check(project, keyhome))
+    st = lib.stat()
+    # same length: the fire-and-forget task becomes an awaited sleep
+    new = USER.replace("asyncio.ensure_future(main())", "await asyncio.sleep(0.001)  #")
+    assert len(new) == len(USER)
+    lib.write_text(new)
+    os.utime(lib, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert lib.stat().st_size == st.st_size and lib.stat().st_mtime_ns == st.st_mtime_ns
+    after = findings(check(project, keyhome))
+    assert after == fresh(project, keyhome)
+    assert after != before
+
+
+def test_the_run_record_is_keyed_on_per_file_ignores(project, keyhome):
+    assert any(f[3] == "AIO400" for f in findings(check(project, keyhome)))
+    write(project, "pyproject.toml", "[tool.asynclint]\nper-file-ignores = { \"pkg/user.py\" = [\"AIO400\"] }\n")
+    after = findings(check(project, keyhome))
+    assert not any(f[3] == "AIO400" for f in after)
+    assert after == fresh(project, keyhome)
+
+
+def test_the_run_record_is_keyed_on_the_virtualenv(project, keyhome, tmp_path):
+    """An installed package's function becoming async changes the findings."""
+    venv = tmp_path / "venv"
+    site = venv / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "site-packages"
+    write(site, "extlib/__init__.py", "def fetch():\n    return 1\n")
+    write(project, "pkg/ext_user.py", "import extlib\n\n\nasync def g():\n    extlib.fetch()\n")
+    env = {**keyhome, "VIRTUAL_ENV": str(venv)}
+    first = findings(check(project, env))
+    assert first == fresh(project, env)
+    write(site, "extlib/__init__.py", "async def fetch():\n    return 1\n")
+    second = findings(check(project, env))
+    assert second == fresh(project, env)
+    assert second != first
+    without = findings(check(project, keyhome))  # another environment: another answer
+    assert without == fresh(project, keyhome)
+
+
+@pytest.mark.parametrize("edit", ["comment", "new_async_def", "new_file", "removed_file"])
+def test_incremental_runs_equal_a_fresh_run(project, keyhome, edit):
+    check(project, keyhome)
+    if edit == "comment":
+        write(project, "pkg/user.py", USER + "# a comment\n")
+    elif edit == "new_async_def":  # another module calls it: user.py gains a finding
+        write(project, "pkg/lib.py", LIB.replace("def helper", "async def helper"))
+    elif edit == "new_file":
+        write(project, "pkg/lib2.py", "async def helper():\n    pass\n")
+        write(project, "pkg/user.py", USER.replace("pkg.lib import", "pkg.lib2 import"))
+    else:
+        (project / "pkg" / "lib.py").unlink()
+    proc = check(project, keyhome)
+    assert findings(proc) == fresh(project, keyhome)
+    assert check(project, keyhome).stdout == proc.stdout  # and the record now holds it
+
+
+def _children(pid: int) -> set:
+    out = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out.update(int(c) for c in (task / "children").read_text().split())
+        except OSError:
+            pass
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc to find the workers")
+def test_a_killed_run_leaves_no_workers(tmp_path, keyhome):
+    body = "".join(f"async def f{i}(x):\n    import time\n    time.sleep(x)\n    return [y for y in range(x)]\n\n"
+                   for i in range(300))
+    for i in range(160):
+        write(tmp_path, f"big/m{i:03}.py", body)
+    env = {**os.environ, **keyhome}
+    proc = subprocess.Popen(asynclint_command() + ["--no-cache", "-j", "2", "big"], cwd=tmp_path, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: set = set()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(workers) < 2 and proc.poll() is None:
+        workers |= {c for c in _children(proc.pid) if _alive(c)}
+        time.sleep(0.05)
+    assert workers, "the run never started its workers"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.1)
+    left = [w for w in workers if _alive(w)]
+    for w in left:  # do not leave them to the next test either
+        os.kill(w, signal.SIGKILL)
+    assert not left
