@@ -1,14 +1,21 @@
 """Recognising asyncio objects from what one file shows (phase 1).
 
 Small, precise predicates shared by rules: they say yes only on evidence
-(a factory call, a conventional name) and no otherwise.
+(a factory call, a conventional name, an annotation, every assignment of a
+local or `self` attribute agreeing) and no otherwise. They read the walk's
+context (`ctx`) but never import it: the index sits below the walk.
 """
 from __future__ import annotations
 
 import ast
 
-from ..context import Context, dotted
+from typing import TYPE_CHECKING
+
 from ..knowledge.loops import LOOP_FACTORIES, LOOP_NAMES
+from .summary import dotted, parse_string_annotation
+
+if TYPE_CHECKING:  # the walk's context; index modules do not import it at run time
+    from ..context import Context
 
 
 def is_event_loop(ctx: Context, node: ast.AST) -> bool:
@@ -27,15 +34,8 @@ def is_event_loop(ctx: Context, node: ast.AST) -> bool:
 
 
 # -- asyncio futures and primitives (for the AIO3 rules) ----------------------
-# The work is in `asyncio_objects` (locals, `self` attributes, annotations).
-
-def asyncio_class(ctx: Context, node: ast.AST):
-    """"future" for an asyncio Future/Task, the dotted class of an asyncio
-    primitive (`"asyncio.Queue"`, `"asyncio.Event"`, ...), else None."""
-    from .asyncio_objects import asyncio_class as found
-
-    return found(ctx, node)
-
+# Evidence only: a factory call, an annotation, or every assignment of a
+# local / `self.attr` in this file agreeing.
 
 def is_asyncio_future(ctx: Context, node: ast.AST) -> bool:
     """An `asyncio.Future` or `asyncio.Task` (not a concurrent.futures one)."""
@@ -47,3 +47,234 @@ def is_asyncio_primitive(ctx: Context, node: ast.AST) -> bool:
     transport."""
     kind = asyncio_class(ctx, node)
     return kind is not None and kind != "future"
+
+
+def asyncio_class(ctx: Context, node: ast.AST) -> "str | None":
+    """What asyncio object `node` holds: "future" (an asyncio Future or Task),
+    the dotted class of a primitive in `knowledge.threads.PRIMITIVE_METHODS`
+    or `LOOP_BOUND_COROUTINE_METHODS` (`"asyncio.Queue"`), or None."""
+    found = _classify_sym(ctx.symbol(node))
+    if found is not None:
+        return found
+    values = None
+    if isinstance(node, ast.Name):
+        annotation = _param_annotation(ctx, node.id)
+        if annotation is not None:
+            return _annotation_class(ctx, annotation)
+        values = local_assignments(ctx, node.id)
+    elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        values = self_attr_assignments(ctx, node.value.id, node.attr)
+    if not values:
+        return None
+    kinds = {_classify_value(ctx, v) for v in values
+             if not (isinstance(v, ast.Constant) and v.value is None)}
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def _known_classes():
+    from ..knowledge.threads import FUTURE_CLASSES, FUTURE_FACTORIES, LOOP_BOUND_COROUTINE_METHODS, PRIMITIVE_METHODS
+    return FUTURE_CLASSES, FUTURE_FACTORIES, set(PRIMITIVE_METHODS) | set(LOOP_BOUND_COROUTINE_METHODS)
+
+
+def _classify_sym(sym) -> "str | None":
+    if sym is None or sym[0] not in ("call", "inst"):
+        return None
+    future_classes, future_factories, primitives = _known_classes()
+    name = dotted(sym[1])
+    if name is None:
+        inner = sym[1]
+        # `<loop>.create_future()` where the loop is a factory call result
+        if sym[0] == "call" and inner is not None and inner[0] == "attr" \
+                and inner[2] in ("create_future", "create_task") \
+                and inner[1] is not None and inner[1][0] == "call" and dotted(inner[1][1]) in LOOP_FACTORIES:
+            return "future"
+        return None
+    if name in (future_factories if sym[0] == "call" else future_classes) or name == "asyncio.wrap_future":
+        return "future"
+    if name in primitives:
+        return name
+    return None
+
+
+def _param_annotation(ctx: Context, name: str):
+    """The annotation of the parameter `name` refers to, if it is one."""
+    scope = ctx.binding_scope(name)
+    if scope is None or scope.kind != "function":
+        return None
+    args = scope.node.args
+    for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+        if arg.arg == name:
+            return arg.annotation
+    return None
+
+
+def _annotation_class(ctx: Context, node, depth: int = 0) -> "str | None":
+    """Like the annotation symbol, but also through `X[...]` generics,
+    `Optional[X]` and `X | None`."""
+    if node is None or depth > 5:
+        return None
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        node = parse_string_annotation(node.value)
+        if node is None:
+            return None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        sides = [s for s in (node.left, node.right) if not (isinstance(s, ast.Constant) and s.value is None)]
+        return _annotation_class(ctx, sides[0], depth + 1) if len(sides) == 1 else None
+    if isinstance(node, ast.Subscript):
+        outer = dotted(ctx.symbol(node.value))
+        if outer in ("typing.Optional",):
+            return _annotation_class(ctx, node.slice, depth + 1)
+        node = node.value
+    return _classify_sym(("inst", ctx.symbol(node)))
+
+
+class _Annotation:
+    def __init__(self, node: ast.AST):
+        self.node = node
+
+
+# The transport an asyncio protocol's `connection_made(self, transport)` gets.
+_TRANSPORT = object()
+_PROTOCOL_BASES = frozenset({
+    "asyncio.Protocol", "asyncio.BaseProtocol", "asyncio.BufferedProtocol", "asyncio.DatagramProtocol",
+    "asyncio.SubprocessProtocol", "asyncio.protocols.Protocol", "asyncio.protocols.BaseProtocol",
+    "asyncio.protocols.BufferedProtocol", "asyncio.protocols.DatagramProtocol",
+})
+
+
+def _is_asyncio_protocol(ctx: Context, class_node: ast.ClassDef) -> bool:
+    return any(dotted(ctx.symbol(base)) in _PROTOCOL_BASES for base in class_node.bases)
+
+
+def _classify_value(ctx: Context, node) -> "str | None":
+    if isinstance(node, _Annotation):
+        if node.node is _TRANSPORT:
+            return "asyncio.Transport"
+        return _annotation_class(ctx, node.node)
+    if isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in ("create_future", "create_task", "run_in_executor") \
+                and is_event_loop(ctx, func.value):
+            return "future"
+    return _classify_sym(ctx.symbol(node))
+
+
+def local_assignments(ctx: Context, name: str):
+    """Values assigned to `name` in the scope that binds it (a function), when
+    every binding there is a plain assignment; None otherwise."""
+    scope = ctx.binding_scope(name)
+    if scope is None or scope.kind != "function":
+        return None
+    return _assignments_in(scope.node, ("name", name))
+
+
+def self_attr_assignments(ctx: Context, base: str, attr: str):
+    """Values assigned to `self.attr` in the methods of the enclosing class
+    (and its class-body annotation), when the code runs in a method whose
+    first parameter is `base`."""
+    fn = ctx.function
+    if fn is None or fn.kind != "function":
+        return None
+    idx = ctx.scopes.index(fn)
+    if idx == 0 or ctx.scopes[idx - 1].kind != "class":
+        return None
+    args = fn.node.args
+    positional = [*args.posonlyargs, *args.args]
+    if not positional or positional[0].arg != base:
+        return None
+    klass = ctx.scopes[idx - 1]
+    cache = klass.state.setdefault("_self_attr_values", {})
+    if attr not in cache:
+        values = []
+        ok = True
+        for stmt in klass.node.body:
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == attr:
+                values.append(_Annotation(stmt.annotation))
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                a = stmt.args
+                pos = [*a.posonlyargs, *a.args]
+                if not pos:
+                    continue
+                me = pos[0].arg
+                found = _assignments_in(stmt, ("attr", me, attr))
+                if found is None:
+                    ok = False
+                    break
+                annotated = {p.arg: p.annotation for p in (*pos, *a.kwonlyargs) if p.annotation is not None}
+                if stmt.name == "connection_made" and len(pos) > 1 and pos[1].arg not in annotated \
+                        and _is_asyncio_protocol(ctx, klass.node):
+                    annotated[pos[1].arg] = _TRANSPORT
+                values.extend(_Annotation(annotated[v.id]) if isinstance(v, ast.Name) and v.id in annotated else v
+                              for v in found)
+        cache[attr] = values if ok else None
+    return cache[attr]
+
+
+def _assignments_in(fn_node: ast.AST, key: tuple):
+    """Values assigned to a target in a function body (not in nested
+    functions or classes): key ("name", id) or ("attr", base_name, attr).
+    None if that target is also bound in another way (for/with/augmented/
+    tuple unpacking/global). The table is built once per function."""
+    table = getattr(fn_node, "_al_assignments", None)
+    if table is None:
+        table = _assignment_table(fn_node)
+        fn_node._al_assignments = table
+    return table.get(key, [])
+
+
+def _target_keys(target: ast.AST):
+    for node in ast.walk(target):
+        if isinstance(node, ast.Name):
+            yield ("name", node.id)
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            yield ("attr", node.value.id, node.attr)
+
+
+def _direct_key(target: ast.AST):
+    if isinstance(target, ast.Name):
+        return ("name", target.id)
+    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+        return ("attr", target.value.id, target.attr)
+    return None
+
+
+def _assignment_table(fn_node: ast.AST) -> dict:
+    table: dict = {}
+    poisoned = set()
+
+    def add(key, value):
+        if key not in poisoned:
+            table.setdefault(key, []).append(value)
+
+    def poison(keys):
+        for key in keys:
+            poisoned.add(key)
+            table[key] = None
+
+    stack = list(ast.iter_child_nodes(fn_node))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, (ast.Tuple, ast.List)):
+                    poison(_target_keys(target))
+                else:
+                    key = _direct_key(target)
+                    if key is not None:
+                        add(key, node.value)
+        elif isinstance(node, ast.AnnAssign):
+            key = _direct_key(node.target)
+            if key is not None:
+                if node.value is not None:
+                    add(key, node.value)
+                add(key, _Annotation(node.annotation))
+        elif isinstance(node, (ast.AugAssign, ast.For, ast.AsyncFor, ast.withitem, ast.NamedExpr, ast.comprehension)):
+            target = getattr(node, "target", None) or getattr(node, "optional_vars", None)
+            if target is not None:
+                poison(_target_keys(target))
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            poison(("name", n) for n in node.names)
+        stack.extend(ast.iter_child_nodes(node))
+    return table

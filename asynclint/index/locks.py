@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterator, Optional, Tuple
 
 from ..knowledge.locks import ASYNCIO_LOCKS, THREAD_LOCKS
-from .asyncio_objects import _assignments_in, local_assignments, self_attr_assignments
+from .local_types import _assignments_in, local_assignments, self_attr_assignments
 from .queries import query
 from .summary import dotted
 
@@ -235,7 +235,7 @@ def _agree(ctx: Context, values) -> Optional[LockInfo]:
 
 
 def _classify(ctx: Context, value) -> Optional[LockInfo]:
-    if not isinstance(value, ast.AST):  # an annotation (ours or `asyncio_objects`')
+    if not isinstance(value, ast.AST):  # an annotation (ours or `local_types`')
         annotation = getattr(value, "node", None)
         if not isinstance(annotation, ast.AST):
             return None

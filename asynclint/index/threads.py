@@ -127,7 +127,7 @@ def _with_bound(ctx, name: str) -> Optional[ast.AST]:
 
 def _executor_kind(ctx, node: ast.AST) -> Optional[str]:
     """"thread" for a thread pool, "process" for a process pool, else None."""
-    from .asyncio_objects import local_assignments, self_attr_assignments
+    from .local_types import local_assignments, self_attr_assignments
 
     candidates = [node]
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
@@ -163,7 +163,7 @@ def _executor_kind(ctx, node: ast.AST) -> Optional[str]:
 
 
 def _is_executor_future(ctx, node: ast.AST) -> bool:
-    from .asyncio_objects import local_assignments
+    from .local_types import local_assignments
 
     values = [node]
     if isinstance(node, ast.Name):

@@ -11,7 +11,7 @@ from typing import Optional
 
 from ..context import dotted
 from ..diagnostics import Applicability, Fix
-from ..index.asyncio_objects import local_assignments, self_attr_assignments
+from ..index.local_types import local_assignments, self_attr_assignments
 from ..index.local_types import is_event_loop
 from ..index.threads import in_thread_checked_branch, site_query
 from ..knowledge.loops import LOOP_FACTORIES, LOOP_NAMES
