@@ -597,6 +597,11 @@ def _lint_files(jobs: Sequence[FileJob], settings: Settings, root: Path, use_cac
             diagnostics.append(d)
     if cache is not None:
         cache.save(j.path for j in jobs)
+    if not getattr(settings.config, "report_each_caller", False):
+        from .rules.aio208_blocking_project_call import group
+        reported = {results[j.path].summary.name: (j.display, j.path) for j in jobs
+                    if j.report and results[j.path].summary is not None}
+        diagnostics = group(diagnostics, reported, settings.config.ignored_for)
     diagnostics.sort(key=Diagnostic.sort_key)
     return RunResult(diagnostics, len([j for j in jobs if j.report]), not_analysed, from_cache, index)
 
@@ -657,6 +662,7 @@ def findings_of(result: FileResult, index: ProjectIndex, display: str) -> List[D
             end_col=pending.end_col, code=rule.code, name=rule.name,
             message=rule.message.format(**{**pending.fields, **answer}),
             severity=rule.severity, fix=pending.fix,
+            extra=tuple((k, v) for k, v in answer.items() if k.startswith("_")),  # data for post-passes
         ))
     return found
 

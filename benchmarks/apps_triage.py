@@ -71,19 +71,26 @@ def run(apps: Path, out: Path, extra: list[str]) -> None:
         found = json.loads(proc.stdout)
         for d in found:
             path = d["path"].removeprefix("./")
-            try:
-                text = (app / path).read_text(encoding="utf-8", errors="replace").splitlines()[d["line"] - 1]
-            except (OSError, IndexError):
-                text = ""
             rows.append({
                 "app": app.name, "path": path, "line": d["line"], "code": d["code"],
-                "message": d["message"], "source": normalise(text),
-                "related": len(d.get("related") or ()),
+                "message": d["message"], "source": _line(app, path, d["line"]),
+                # a grouped finding (AIO208 at the blocking call) keeps its
+                # callers: each was triaged where it used to be reported
+                "related": [{"path": r["path"].removeprefix("./"), "line": r["line"],
+                             "source": _line(app, r["path"].removeprefix("./"), r["line"])}
+                            for r in d.get("related") or ()],
             })
         print(f"{app.name}: {len(found)} findings", file=sys.stderr, flush=True)
     with open(out, "w") as fh:
         for r in rows:
             fh.write(json.dumps(r) + "\n")
+
+
+def _line(app: Path, path: str, line: int) -> str:
+    try:
+        return normalise((app / path).read_text(encoding="utf-8", errors="replace").splitlines()[line - 1])
+    except (OSError, IndexError):
+        return ""
 
 
 def load_findings(path: Path) -> list[dict]:
@@ -102,6 +109,31 @@ def load_triage() -> dict:
 
 def key(f: dict) -> tuple:
     return (f["app"], f["path"], f["code"], f["source"])
+
+
+def verdict_of(f: dict, triage: dict):
+    """The triage row of a finding. A finding grouping several callers takes
+    the most serious verdict among its triaged callers (TP, then FP, then
+    debatable) unless it was triaged itself."""
+    own = triage.get(key(f))
+    if own is not None or not f.get("related"):
+        return own
+    rows = [triage.get((f["app"], r["path"], f["code"], r["source"])) for r in f["related"]]
+    rows = [r for r in rows if r is not None]
+    for v in ("TP", "FP", "debatable"):
+        for r in rows:
+            if r["verdict"] == v:
+                return r
+    return None
+
+
+def present_keys(findings: list[dict]) -> set:
+    out = set()
+    for f in findings:
+        out.add(key(f))
+        for r in f.get("related") or ():
+            out.add((f["app"], r["path"], f["code"], r["source"]))
+    return out
 
 
 def sample(findings: list[dict]) -> list[dict]:
@@ -125,7 +157,7 @@ def sample(findings: list[dict]) -> list[dict]:
 
 def score(findings: list[dict], show_missing: bool) -> None:
     triage = load_triage()
-    present = {key(f) for f in findings}
+    present = present_keys(findings)
     per_app = collections.defaultdict(collections.Counter)
     per_family = collections.defaultdict(collections.Counter)
     per_area = collections.Counter()
@@ -136,7 +168,7 @@ def score(findings: list[dict], show_missing: bool) -> None:
         per_area[a] += 1
         per_app[f["app"]]["all"] += 1
         per_app[f["app"]][a] += 1
-        t = triage.get(key(f))
+        t = verdict_of(f, triage)
         if t is None:
             untriaged += 1
             continue
@@ -205,7 +237,7 @@ def main(argv=None) -> None:
         triage = load_triage()
         w = csv.writer(sys.stdout, delimiter="\t", lineterminator="\n")
         for f in sample(load_findings(args.findings)):
-            if key(f) not in triage:
+            if verdict_of(f, triage) is None:
                 w.writerow([f["app"], f["path"], f["line"], f["code"], "", "", f["message"], f["source"]])
     else:
         score(load_findings(args.findings), args.missing)

@@ -47,7 +47,7 @@ def analyse(ctx, call: ast.Call) -> tuple:
             # is certain, and awaiting it is a bug on top.
             by_type = hit[1] != B.canonical(env.name(sym))
             if not ((awaited and by_type) or B.nonblocking_by_args(hit[1], call)
-                    or _already_reported_file(ctx, call, hit[1])
+                    or _already_reported_file(ctx, call, hit[1]) or _receiver_reported(ctx, call)
                     or (_last(call.func) in B.NONBLOCKING_MODE_ATTRS and B.expects_nonblocking(ctx))):
                 result = ("hit", *hit)
         elif not awaited and B.needs_index(sym) and not (_last(call.func) in B.NONBLOCKING_MODE_ATTRS
@@ -63,6 +63,15 @@ def _last(func: ast.AST) -> Optional[str]:
     if isinstance(func, ast.Name):
         return func.id
     return None
+
+
+def _receiver_reported(ctx, call: ast.Call) -> bool:
+    """`open(p).read()`, `Path(p).resolve().stat()`: the inner call is the
+    finding (one expression, one mistake); the method called on its result
+    would only repeat it."""
+    func = call.func
+    return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call) \
+        and analyse(ctx, func.value)[0] == "hit"
 
 
 def _already_reported_file(ctx, call: ast.Call, api: str) -> bool:

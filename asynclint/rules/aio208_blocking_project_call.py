@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 import ast
+from pathlib import Path
+from typing import Dict, List, Tuple
 
-from ..diagnostics import Applicability, Fixability
+from .. import noqa
+from ..positions import char_col
+from ..diagnostics import Applicability, Diagnostic, Fixability, Related
 from ..index import blocking as B
 from ._blocking import TO_THREAD, analyse, fix_if_possible, knobs, note_self_attribute, source
 from .base import Rule
@@ -60,6 +64,9 @@ class BlockingProjectCall(Rule):
     name = "blocking-project-call"
     summary = "Async code calls a project sync function that blocks, directly or through further calls"
     message = "`{call}(...)` blocks the event loop: {chain}; run it with `await asyncio.to_thread(...)`"
+    # The default view: one finding at the blocking call itself.
+    root_message = ("`{api}()` in `{helper}` blocks the event loop: {count} reach it ({first}); "
+                    "make `{helper}` async, or call it with `await asyncio.to_thread(...)`")
     fixable = Fixability.SOMETIMES
     fix_applicability = Applicability.UNSAFE
     node_types = (ast.Call, ast.Assign, ast.AnnAssign, ast.If, ast.Yield, ast.YieldFrom)
@@ -68,8 +75,15 @@ class BlockingProjectCall(Rule):
         a sync client blocks the loop just as much as the call itself, and
         call-site checkers (ruff, flake8-async) never see it. The index
         follows the project's own sync functions and methods across modules,
-        to any depth (40 calls), and the message shows the chain
-        (`load_settings() -> read_file() -> open()`). Generators, functions
+        to any depth (40 calls). Each blocking call is reported once, where
+        the fix belongs: at the call in the helper, with how many async call
+        sites reach it and the first few of them (all of them, each with its
+        chain `load_settings() -> read_file() -> open()`, as related
+        locations in JSON and SARIF). `report-each-caller = true` reports
+        every async call site instead (with its fix; flake8, which sees one
+        file at a time, always does). A chain names the costliest call on it
+        (a download or a subprocess rather than an `exists()` check), and
+        cheap file metadata (AIO210) never makes a helper blocking. Generators, functions
         behind decorators it does not know, calls made only under
         `if TYPE_CHECKING:`, calls in a branch on a parameter's type
         (`if isinstance(fp, io.IOBase): ... else: open(fp)`: whether they
@@ -157,3 +171,54 @@ def _last(func: ast.AST):
     if isinstance(func, ast.Name):
         return func.id
     return None
+
+
+def group(diagnostics: List[Diagnostic], files: Dict[str, Tuple[str, Path]], ignored_for) -> List[Diagnostic]:
+    """One AIO208 finding per blocking call instead of one per async caller.
+
+    `files`: module -> (display path, path) of the files being reported.
+    Callers whose blocking call lies in a file not reported (pre-commit
+    passing only changed files) keep their own findings. A `# noqa` for
+    AIO208 on the blocking call, or a per-file ignore of its file, silences
+    the whole group; one on a caller line silences that caller (phase 1)."""
+    groups: Dict[tuple, List[Diagnostic]] = {}
+    out: List[Diagnostic] = []
+    for d in diagnostics:
+        root = dict(d.extra).get("_root") if d.code == BlockingProjectCall.code else None
+        if root is None or root[0] not in files:
+            out.append(d)
+        else:
+            groups.setdefault(root, []).append(d)
+    lines: Dict[Path, List[str]] = {}
+    for root, callers in groups.items():
+        module, qualname, line, col, api = root
+        display, path = files[module]
+        if path not in lines:
+            try:
+                lines[path] = path.read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                lines[path] = []
+        text = lines[path][line - 1] if 0 < line <= len(lines[path]) else ""
+        if noqa.line_suppresses(text, BlockingProjectCall.code):
+            continue
+        if noqa.suppresses(frozenset(ignored_for(display, path)), BlockingProjectCall.code):
+            continue
+        callers.sort(key=Diagnostic.sort_key)
+        shown = ", ".join(f"{c.path}:{c.line}:{c.col}" for c in callers[:3])
+        more = f", +{len(callers) - 3} more" if len(callers) > 3 else ""
+        count = f"{len(callers)} async call site{'s' if len(callers) != 1 else ''}"
+        helper = display_function(qualname)[:-2]
+        first = callers[0]
+        out.append(Diagnostic(
+            path=display, line=line, col=char_col([text], 1, col), code=first.code, name=first.name,
+            message=BlockingProjectCall.root_message.format(api=api, helper=helper, count=count,
+                                                           first=shown + more),
+            severity=first.severity,
+            related=tuple(Related(c.path, c.line, c.col, c.message) for c in callers),
+        ))
+    return out
+
+
+def display_function(qualname: str) -> str:
+    return B.display_function(qualname)
+

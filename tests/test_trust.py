@@ -1,0 +1,131 @@
+"""Default output on real applications (issue 14): one AIO208 finding per
+root cause, the cost model, related locations, the per-caller setting.
+Everything through the real command on real files."""
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+from .harness import run_cli
+
+HELPERS = '''
+import os
+import subprocess
+
+import yaml
+
+
+def read_settings(path):
+    if os.path.exists(path):
+        with open(path) as fh:
+            return yaml.safe_load(fh.read())
+    return {}
+
+
+def deploy(tag):
+    os.makedirs("build", exist_ok=True)
+    read_settings("deploy.yml")
+    subprocess.run(["git", "tag", tag], check=True)
+
+
+def is_ready(path):
+    return os.path.isfile(path) and os.path.getsize(path) > 0
+'''
+
+CALLERS = '''
+from .helpers import deploy, is_ready, read_settings
+
+
+async def a():
+    return read_settings("a.yml")
+
+
+async def b():
+    return read_settings("b.yml")
+
+
+async def c():
+    deploy("v1")
+    return is_ready("flag")
+'''
+
+
+def _project(tmp_path: Path, extra_toml: str = "") -> Path:
+    pkg = tmp_path / "svc"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "helpers.py").write_text(HELPERS)
+    (pkg / "api.py").write_text(CALLERS)
+    (tmp_path / "pyproject.toml").write_text("[tool.asynclint]\n" + extra_toml)
+    return tmp_path
+
+
+def _json(tmp_path: Path, *args: str) -> list:
+    proc = run_cli(["--no-cache", "--format", "json", "--select", "AIO2", *args, "svc"], tmp_path)
+    assert proc.returncode in (0, 1), proc.stderr.decode()
+    return json.loads(proc.stdout)
+
+
+def test_one_finding_per_blocking_call_with_callers_as_related(tmp_path):
+    found = _json(_project(tmp_path))
+    assert [(d["path"], d["line"], d["code"]) for d in found] == [
+        ("svc/helpers.py", 10, "AIO208"),  # open() in read_settings
+        ("svc/helpers.py", 18, "AIO208"),  # subprocess.run() in deploy
+    ]
+    first, second = found
+    assert first["message"].startswith("`open()` in `read_settings` blocks the event loop: 2 async call sites")
+    assert "svc/api.py:6:12, svc/api.py:10:12" in first["message"]
+    assert [(r["path"], r["line"], r["column"]) for r in first["related"]] == [("svc/api.py", 6, 12),
+                                                                              ("svc/api.py", 10, 12)]
+    assert "read_settings() -> open()" in first["related"][0]["message"]
+    # the costliest call names the chain: the subprocess, not makedirs or the file read
+    assert second["message"].startswith("`subprocess.run()` in `deploy`")
+    assert "deploy() -> subprocess.run()" in second["related"][0]["message"]
+
+
+def test_sarif_carries_related_locations(tmp_path):
+    proc = run_cli(["--no-cache", "--format", "sarif", "--select", "AIO208", "svc"], _project(tmp_path))
+    results = json.loads(proc.stdout)["runs"][0]["results"]
+    related = results[0]["relatedLocations"]
+    assert [r["physicalLocation"]["region"]["startLine"] for r in related] == [6, 10]
+    assert related[0]["physicalLocation"]["artifactLocation"]["uri"] == "svc/api.py"
+    assert related[0]["message"]["text"].startswith("`read_settings(...)` blocks the event loop")
+
+
+def test_report_each_caller_setting(tmp_path):
+    found = _json(_project(tmp_path, "report-each-caller = true\n"))
+    assert [(d["path"], d["line"], d["column"]) for d in found] == [
+        ("svc/api.py", 6, 12), ("svc/api.py", 10, 12), ("svc/api.py", 14, 5)]
+    assert all(d["fix"] is not None and "related" not in d for d in found)
+    assert "deploy() -> subprocess.run()" in found[2]["message"]
+
+
+def test_metadata_only_helper_is_not_blocking_and_aio210_is_opt_in(tmp_path):
+    project = _project(tmp_path, "report-each-caller = true\n")
+    assert not [d for d in _json(project) if "is_ready" in d["message"]]
+    (project / "svc" / "api.py").write_text(CALLERS + textwrap.dedent('''
+
+        async def d(path):
+            import os
+            return os.path.exists(path)
+    '''))
+    assert not [d for d in _json(project) if d["code"] == "AIO210"]
+    assert [(d["line"], d["code"]) for d in _json(project, "--extend-select", "AIO210")
+            if d["code"] == "AIO210"] == [(20, "AIO210")]
+
+
+def test_noqa_on_the_blocking_call_silences_the_root_cause(tmp_path):
+    project = _project(tmp_path)
+    helpers = project / "svc" / "helpers.py"
+    helpers.write_text(helpers.read_text().replace("with open(path) as fh:", "with open(path) as fh:  # noqa: AIO208"))
+    assert [d["line"] for d in _json(project)] == [18]
+
+
+def test_blocking_call_in_a_file_not_reported_keeps_its_callers(tmp_path):
+    """pre-commit passes changed files only: when the helper's file is not
+    among them, the async call sites carry the finding."""
+    project = _project(tmp_path)
+    proc = run_cli(["--no-cache", "--format", "json", "--select", "AIO208", "svc/api.py"], project)
+    found = json.loads(proc.stdout)
+    assert [(d["path"], d["line"]) for d in found] == [("svc/api.py", 6), ("svc/api.py", 10), ("svc/api.py", 14)]
