@@ -129,3 +129,34 @@ def test_blocking_call_in_a_file_not_reported_keeps_its_callers(tmp_path):
     proc = run_cli(["--no-cache", "--format", "json", "--select", "AIO208", "svc/api.py"], project)
     found = json.loads(proc.stdout)
     assert [(d["path"], d["line"]) for d in found] == [("svc/api.py", 6), ("svc/api.py", 10), ("svc/api.py", 14)]
+
+
+FOREIGN = '''
+import asyncio
+import time
+
+
+async def job():
+    await asyncio.sleep(0)
+
+
+async def main():
+    time.sleep(1)  # noqa: ASYNC251
+    time.sleep(1)  # noqa: ASYNC230
+    asyncio.create_task(job())  # noqa: RUF006
+    with open("x") as fh:  # noqa: ASYNC230
+        fh.read()
+'''
+
+
+def test_foreign_noqa_codes_map_to_the_same_mistake_and_can_be_turned_off(tmp_path):
+    (tmp_path / "app.py").write_text(FOREIGN)
+    (tmp_path / "pyproject.toml").write_text("[tool.asynclint]\n")
+
+    def lines():
+        proc = run_cli(["--no-cache", "--format", "json", "app.py"], tmp_path)
+        return [(d["line"], d["code"]) for d in json.loads(proc.stdout)]
+
+    assert lines() == [(12, "AIO200")]  # ASYNC230 is about open(), not time.sleep()
+    (tmp_path / "pyproject.toml").write_text("[tool.asynclint]\nforeign-noqa = false\n")
+    assert lines() == [(11, "AIO200"), (12, "AIO200"), (13, "AIO400"), (14, "AIO203")]

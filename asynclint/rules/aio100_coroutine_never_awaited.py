@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from ..diagnostics import Applicability, Fix, Fixability
 from ._coroutine_common import callee_symbol, knowledge_args, source_text, worth_asking
@@ -74,6 +75,16 @@ def _silenced_for_type_checkers(ctx, call: ast.Call) -> bool:
     for line in range(call.lineno, (call.end_lineno or call.lineno) + 1):
         if 1 <= line <= len(ctx.lines):
             text = ctx.lines[line - 1]
-            if "unused-coroutine" in text or "reportUnusedCoroutine" in text:
+            if _ignores(_MYPY_IGNORE, text, "unused-coroutine") or _ignores(_PYRIGHT_IGNORE, text,
+                                                                          "reportUnusedCoroutine"):
                 return True
     return False
+
+
+# The exact comment forms, not any text that contains the word.
+_MYPY_IGNORE = re.compile(r"#\s*type:\s*ignore\[([^\]]*)\]")
+_PYRIGHT_IGNORE = re.compile(r"#\s*pyright:\s*ignore\[([^\]]*)\]")
+
+
+def _ignores(pattern, text: str, code: str) -> bool:
+    return any(code in (c.strip() for c in m.group(1).split(",")) for m in pattern.finditer(text))
