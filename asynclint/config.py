@@ -54,6 +54,8 @@ class Config:
     # `# noqa: ASYNC230` (ruff / flake8-async codes) silences the matching
     # asynclint finding (knowledge/noqa_codes.py).
     foreign_noqa: bool = True
+    # AIO2xx in test code (test_*.py, *_test.py, conftest.py, tests/).
+    blocking_in_tests: bool = False
     # Environment whose installed packages the index may read (--python).
     python: Optional[str] = None
     # Where the file values came from, for messages.
@@ -102,7 +104,7 @@ class Config:
             "knowledge": [self.extra_blocking_calls, self.allowed_blocking_calls,
                           self.extra_coroutine_functions, self.preserving_decorators,
                           self.thread_entry_points],
-            "views": [self.report_each_caller, self.foreign_noqa],
+            "views": [self.report_each_caller, self.foreign_noqa, self.blocking_in_tests],
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -130,7 +132,7 @@ _LIST_KEYS = {
     "extra-blocking-calls", "allowed-blocking-calls", "extra-coroutine-functions",
     "preserving-decorators", "thread-entry-points",
 }
-_BOOL_KEYS = {"respect-gitignore", "report-each-caller", "foreign-noqa"}
+_BOOL_KEYS = {"respect-gitignore", "report-each-caller", "foreign-noqa", "blocking-in-tests"}
 _TABLE_KEYS = {"per-file-ignores"}
 KNOWN_KEYS = _LIST_KEYS | _BOOL_KEYS | _TABLE_KEYS
 _CODE_KEYS = {"select", "ignore", "extend-select", "extend-ignore"}

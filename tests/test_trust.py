@@ -160,3 +160,34 @@ def test_foreign_noqa_codes_map_to_the_same_mistake_and_can_be_turned_off(tmp_pa
     assert lines() == [(12, "AIO200")]  # ASYNC230 is about open(), not time.sleep()
     (tmp_path / "pyproject.toml").write_text("[tool.asynclint]\nforeign-noqa = false\n")
     assert lines() == [(11, "AIO200"), (12, "AIO200"), (13, "AIO400"), (14, "AIO203")]
+
+
+TEST_MODULE = '''
+import subprocess
+import time
+
+
+async def fetch():
+    return 1
+
+
+async def test_reload():
+    subprocess.run(["true"], check=True)
+    time.sleep(0.1)
+    assert fetch()
+'''
+
+
+def test_blocking_in_test_code_is_left_alone_by_default_but_aio1_stays(tmp_path):
+    for name in ("test_reload.py", "reload_test.py", "conftest.py"):
+        (tmp_path / name).write_text(TEST_MODULE)
+    (tmp_path / "pyproject.toml").write_text("[tool.asynclint]\n")
+
+    def codes():
+        proc = run_cli(["--no-cache", "--format", "json", "."], tmp_path)
+        return sorted({(d["path"].removeprefix("./"), d["code"]) for d in json.loads(proc.stdout)})
+
+    # the assert on a coroutine can never fail: a real bug, in tests too
+    assert codes() == [("conftest.py", "AIO102"), ("reload_test.py", "AIO102"), ("test_reload.py", "AIO102")]
+    (tmp_path / "pyproject.toml").write_text("[tool.asynclint]\nblocking-in-tests = true\n")
+    assert {c for _, c in codes()} == {"AIO102", "AIO200", "AIO202"}

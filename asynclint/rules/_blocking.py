@@ -4,6 +4,7 @@ phase-1 bookkeeping the transitive pass needs, and the common check."""
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 from typing import Optional
 
 from ..diagnostics import Applicability, Fix, Fixability
@@ -27,6 +28,42 @@ def local_env(ctx) -> LocalEnv:
 def knobs(ctx) -> tuple:
     local_env(ctx)
     return ctx.scopes[0].state["AIO2-knobs"]
+
+
+_TEST_DIRS = frozenset({"tests", "test", "testing"})
+
+
+def in_test_code(ctx) -> bool:
+    """A pytest test module or helper (`test_*.py`, `*_test.py`,
+    `conftest.py`, or under a `tests/` folder), when blocking there is not
+    reported (`blocking-in-tests = false`, the default): a test's own loop
+    serves nobody, and the triage of real applications found no blocking
+    call in tests that a maintainer would change."""
+    if getattr(ctx.options, "blocking_in_tests", False):
+        return False
+    state = ctx.scopes[0].state
+    found = state.get("AIO2-test")
+    if found is None:
+        parts = _project_parts(ctx)
+        name = parts[-1].removesuffix(".py")
+        found = state["AIO2-test"] = (name.startswith("test_") or name.endswith("_test")
+                                      or name == "conftest" or any(p in _TEST_DIRS for p in parts[:-1]))
+    return found
+
+
+def _project_parts(ctx) -> list:
+    """The file's path within the project (from the configuration's root,
+    else the working directory), not the absolute path: a checkout under
+    /home/me/tests/ is not test code."""
+    path = Path(ctx.module.path or "")
+    for base in (getattr(ctx.options, "root", None), Path.cwd()):
+        if base is None:
+            continue
+        try:
+            return list(path.resolve().relative_to(Path(base).resolve()).parts) or [path.name]
+        except (ValueError, OSError):
+            continue
+    return ctx.module.name.split(".")[:-1] + [path.name]
 
 
 def analyse(ctx, call: ast.Call) -> tuple:
@@ -164,7 +201,7 @@ class BlockingCallRule(Rule):
         if type(node) is not ast.Call:
             note_self_attribute(node, ctx)
             return
-        if not ctx.in_async:
+        if not ctx.in_async or in_test_code(ctx):
             return
         result = analyse(ctx, node)
         kind = result[0]

@@ -9,7 +9,7 @@ from .. import noqa
 from ..positions import char_col
 from ..diagnostics import Applicability, Diagnostic, Fixability, Related
 from ..index import blocking as B
-from ._blocking import TO_THREAD, analyse, fix_if_possible, knobs, note_self_attribute, source
+from ._blocking import TO_THREAD, analyse, fix_if_possible, in_test_code, knobs, note_self_attribute, source
 from .base import Rule
 
 
@@ -114,7 +114,8 @@ class BlockingProjectCall(Rule):
         t = type(node)
         if t is ast.Call:
             if ctx.in_async:
-                self._check_async_call(node, ctx)
+                if not in_test_code(ctx):
+                    self._check_async_call(node, ctx)
             else:
                 self._note_sync_call(node, ctx)
         elif t is ast.If:
