@@ -188,6 +188,7 @@ class IndexEnv(Env):
         # blocking function -> where its chain ends: (module, qualname, line,
         # col, api) of the blocking call itself (AIO208's root cause)
         self.roots: Dict[Tuple[str, str], tuple] = {}
+        self._meta: Dict[Tuple[str, str], object] = {}
 
     def _resolve(self, sym: Sym):
         try:
@@ -363,6 +364,39 @@ class IndexEnv(Env):
         else:
             self._blocks[key] = result
         self._tainted = outer_taint or (self._tainted and result is None)
+        return result
+
+
+    def metadata_chain(self, module: str, qualname: str, info: FunctionInfo, depth: int = 0):
+        """(chain, root) by which a function reaches a cheap-metadata call
+        (AIO210, opt-in), first found; None when it reaches none. Asked only
+        for functions that do not block otherwise."""
+        key = (module, qualname)
+        found = self._meta.get(key, _UNSEEN)
+        if found is _ON_PATH or depth > 40:
+            return None
+        if found is not _UNSEEN:
+            return found
+        self._meta[key] = _ON_PATH
+        quiet = set(info.quiet_calls)
+        calls = [c for c in info.calls
+                 if (c[1], c[2]) not in quiet and not any(a <= c[1] <= b for a, b in info.uncounted_lines)]
+        result = None
+        for sym, line, col in calls:
+            hit = self.classify(sym)
+            if hit is not None and K.COST.get(hit[0], 2) == 0:
+                result = ([short(hit[1]) + "()"], (module, qualname, line, col, short(hit[1])))
+                break
+        if result is None:
+            for sym, _line, _col in calls:
+                fn = self.callee(sym)
+                if fn is None or (fn[0], fn[1]) == key:
+                    continue
+                sub = self.metadata_chain(fn[0], fn[1], fn[2], depth + 1)
+                if sub is not None:
+                    result = ([display_function(fn[1])] + sub[0], sub[1])
+                    break
+        self._meta[key] = result
         return result
 
 
@@ -605,3 +639,21 @@ def _transitive(index, module: str, func: Sym, knobs: tuple):
     # `_root`: where the chain ends, so that every caller reaching the same
     # blocking call is reported once, there (rules/aio208 `group`).
     return {"chain": " -> ".join([display_function(fn[1])] + chain), "_root": env.roots[(fn[0], fn[1])]}
+
+
+@query("aio210-transitive")
+@_guarded
+def _transitive_metadata(index, module: str, func: Sym, knobs: tuple):
+    """A project helper that only touches file metadata (opt-in AIO210)."""
+    env = env_for(index, knobs)
+    if env.classify(func) is not None:
+        return None
+    fn = env.callee(func)
+    if fn is None or env.blocks(fn[0], fn[1], fn[2]) is not None:
+        return None  # AIO208 reports it
+    found = env.metadata_chain(fn[0], fn[1], fn[2])
+    if found is None:
+        return None
+    chain, root = found
+    return {"api": " (`" + " -> ".join([display_function(fn[1])] + chain) + "`)",
+            "alternative": "`await asyncio.to_thread(...)`", "_root": root}

@@ -65,7 +65,7 @@ class BlockingProjectCall(Rule):
     summary = "Async code calls a project sync function that blocks, directly or through further calls"
     message = "`{call}(...)` blocks the event loop: {chain}; run it with `await asyncio.to_thread(...)`"
     # The default view: one finding at the blocking call itself.
-    root_message = ("`{api}()` in `{helper}` blocks the event loop: {count} reach it ({first}); "
+    root_message = ("`{api}()` in `{helper}` blocks the event loop: {count} ({first}); "
                     "make `{helper}` async, or call it with `await asyncio.to_thread(...)`")
     fixable = Fixability.SOMETIMES
     fix_applicability = Applicability.UNSAFE
@@ -175,7 +175,8 @@ def _last(func: ast.AST):
 
 
 def group(diagnostics: List[Diagnostic], files: Dict[str, Tuple[str, Path]], ignored_for) -> List[Diagnostic]:
-    """One AIO208 finding per blocking call instead of one per async caller.
+    """One AIO208 finding per blocking call instead of one per async caller
+    (and one AIO210 finding per metadata call reached through helpers).
 
     `files`: module -> (display path, path) of the files being reported.
     Callers whose blocking call lies in a file not reported (pre-commit
@@ -185,13 +186,13 @@ def group(diagnostics: List[Diagnostic], files: Dict[str, Tuple[str, Path]], ign
     groups: Dict[tuple, List[Diagnostic]] = {}
     out: List[Diagnostic] = []
     for d in diagnostics:
-        root = dict(d.extra).get("_root") if d.code == BlockingProjectCall.code else None
+        root = dict(d.extra).get("_root") if d.extra else None
         if root is None or root[0] not in files:
             out.append(d)
         else:
-            groups.setdefault(root, []).append(d)
+            groups.setdefault((d.code, root), []).append(d)
     lines: Dict[Path, List[str]] = {}
-    for root, callers in groups.items():
+    for (code, root), callers in groups.items():
         module, qualname, line, col, api = root
         display, path = files[module]
         if path not in lines:
@@ -200,14 +201,14 @@ def group(diagnostics: List[Diagnostic], files: Dict[str, Tuple[str, Path]], ign
             except OSError:
                 lines[path] = []
         text = lines[path][line - 1] if 0 < line <= len(lines[path]) else ""
-        if noqa.line_suppresses(text, BlockingProjectCall.code):
+        if noqa.line_suppresses(text, code):
             continue
-        if noqa.suppresses(frozenset(ignored_for(display, path)), BlockingProjectCall.code):
+        if noqa.suppresses(frozenset(ignored_for(display, path)), code):
             continue
         callers.sort(key=Diagnostic.sort_key)
         shown = ", ".join(f"{c.path}:{c.line}:{c.col}" for c in callers[:3])
         more = f", +{len(callers) - 3} more" if len(callers) > 3 else ""
-        count = f"{len(callers)} async call site{'s' if len(callers) != 1 else ''}"
+        count = "1 async call site reaches it" if len(callers) == 1 else f"{len(callers)} async call sites reach it"
         helper = display_function(qualname)[:-2]
         first = callers[0]
         out.append(Diagnostic(

@@ -1,7 +1,9 @@
 """AIO210: cheap file-system metadata calls in async code (opt-in)."""
 from __future__ import annotations
 
-from ._blocking import BlockingCallRule
+import ast
+
+from ._blocking import BlockingCallRule, analyse, fix_if_possible, in_test_code, knobs, source
 
 
 class BlockingFileMetadata(BlockingCallRule):
@@ -19,7 +21,9 @@ class BlockingFileMetadata(BlockingCallRule):
         wait on I/O: enable this rule with `--extend-select AIO210` to see
         them. They never make a project helper count as blocking for AIO208
         either, so a chain names the call that costs (`open()`, a
-        subprocess), not an `exists()` before it.
+        subprocess), not an `exists()` before it; a helper that does nothing
+        but metadata calls is reported here instead, once, at its call
+        (like AIO208).
     """
     bad_example = """
         async def avatar(user):
@@ -32,3 +36,11 @@ class BlockingFileMetadata(BlockingCallRule):
                 return user.avatar_path
     """
     fix_notes = "The call is moved to a worker thread with `await asyncio.to_thread(...)` (unsafe)."
+
+    def check(self, node, ctx) -> None:
+        super().check(node, ctx)
+        if type(node) is ast.Call and ctx.in_async and not in_test_code(ctx):
+            result = analyse(ctx, node)
+            if result[0] == "defer":
+                ctx.report_if(("aio210-transitive", result[1], knobs(ctx)), node,
+                              fix=fix_if_possible(ctx, self.fix), call=source(node.func))
