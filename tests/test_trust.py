@@ -191,3 +191,38 @@ def test_blocking_in_test_code_is_left_alone_by_default_but_aio1_stays(tmp_path)
     assert codes() == [("conftest.py", "AIO102"), ("reload_test.py", "AIO102"), ("test_reload.py", "AIO102")]
     (tmp_path / "pyproject.toml").write_text("[tool.asynclint]\nblocking-in-tests = true\n")
     assert {c for _, c in codes()} == {"AIO102", "AIO200", "AIO202"}
+
+
+def test_messages_fit_the_place(tmp_path):
+    (tmp_path / "script.py").write_text(textwrap.dedent('''
+        import asyncio
+
+
+        class Store:
+            async def flush(self):
+                await asyncio.sleep(0)
+
+
+        def on_saved(store: Store):
+            store.flush()
+
+
+        async def save(store: Store):
+            on_saved(store)
+
+
+        def main():
+            Store().flush()
+
+
+        if __name__ == "__main__":
+            loop = asyncio.get_event_loop()
+            loop.run_until_complete(save(Store()))
+    '''))
+    proc = run_cli(["--no-cache", "--isolated", "--format", "json", "script.py"], tmp_path)
+    found = {(d["line"], d["code"]): d["message"] for d in json.loads(proc.stdout)}
+    assert "runs inside the running event loop" in found[(11, "AIO100")]
+    assert "asyncio.run()" not in found[(11, "AIO100")]
+    assert "asyncio.run()" in found[(19, "AIO100")]  # no loop runs in main()
+    assert "when the script starts" in found[(23, "AIO500")]
+    assert "import time" not in found[(23, "AIO500")]
