@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Dict, List, Tuple
 
 from .. import noqa
+from ..context import dotted
+from ..knowledge.threads import THREAD_IDENTITY_CALLS
 from ..positions import char_col
 from ..diagnostics import Applicability, Diagnostic, Fixability, Related
 from ..index import blocking as B
@@ -47,6 +49,28 @@ def _tests_parameter_type(test: ast.AST, fn, method: bool) -> bool:
     return False
 
 
+_RUNNING_LOOP = frozenset({"asyncio.get_running_loop", "asyncio._get_running_loop", "asyncio.events._get_running_loop",
+                           "asyncio.events.get_running_loop"})
+_NO_LOOP_ERRORS = frozenset({"builtins.RuntimeError"})
+
+
+def _tests_thread_or_loop(ctx, test: ast.AST) -> bool:
+    """The test asks which thread runs, or whether a loop runs here."""
+    for node in ast.walk(test):
+        if isinstance(node, ast.Call):
+            name = dotted(ctx.symbol(node.func))
+            if name in THREAD_IDENTITY_CALLS or name in _RUNNING_LOOP:
+                return True
+            if isinstance(node.func, ast.Attribute) and node.func.attr == "is_running" and not node.args:
+                return True
+    return False
+
+
+def _asks_running_loop(ctx, body) -> bool:
+    return any(isinstance(n, ast.Call) and dotted(ctx.symbol(n.func)) in _RUNNING_LOOP
+               for stmt in body for n in ast.walk(stmt))
+
+
 def _params(node: ast.AST) -> list:
     args = getattr(node, "args", None)
     if args is None:
@@ -69,7 +93,7 @@ class BlockingProjectCall(Rule):
                     "make `{helper}` async, or call it with `await asyncio.to_thread(...)`")
     fixable = Fixability.SOMETIMES
     fix_applicability = Applicability.UNSAFE
-    node_types = (ast.Call, ast.Assign, ast.AnnAssign, ast.If, ast.Yield, ast.YieldFrom)
+    node_types = (ast.Call, ast.Assign, ast.AnnAssign, ast.If, ast.Try, ast.Yield, ast.YieldFrom)
     why = """
         A sync helper that opens a file, sleeps, runs a subprocess or queries
         a sync client blocks the loop just as much as the call itself, and
@@ -124,11 +148,24 @@ class BlockingProjectCall(Rule):
                 return
             if _is_type_checking(node.test):
                 fn.info.uncounted_lines.append((node.body[0].lineno, node.body[-1].end_lineno or node.lineno))
-            elif not fn.is_async and _tests_parameter_type(node.test, fn, _is_method(ctx, fn)):
+            elif not fn.is_async and (_tests_parameter_type(node.test, fn, _is_method(ctx, fn))
+                                      or _tests_thread_or_loop(ctx, node.test)):
                 # `if isinstance(fp, io.IOBase): ... else: open(fp)`: whether
                 # it blocks depends on what the caller passes; unproven.
+                # `if threading.current_thread() is main: ... else: wait()`,
+                # `if not loop.is_running(): ...`: the code already tells the
+                # loop thread from the others, one branch is off the loop.
                 last = (node.orelse or node.body)[-1]
                 fn.info.uncounted_lines.append((node.body[0].lineno, last.end_lineno or node.lineno))
+        elif t is ast.Try:
+            fn = ctx.function
+            if fn is None or fn.info is None or fn.is_async or not _asks_running_loop(ctx, node.body):
+                return
+            for handler in node.handlers:
+                # `try: asyncio.get_running_loop() except RuntimeError: <no loop runs here>`
+                if handler.body and (handler.type is None or dotted(ctx.symbol(handler.type)) in _NO_LOOP_ERRORS):
+                    fn.info.uncounted_lines.append((handler.body[0].lineno,
+                                                    handler.body[-1].end_lineno or handler.lineno))
         elif t is ast.Yield or t is ast.YieldFrom:
             fn = ctx.function
             if fn is not None and fn.info is not None:
