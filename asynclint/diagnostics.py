@@ -131,7 +131,7 @@ class Diagnostic:
             "severity": self.severity.value,
             "source": self.source,
             "fix": self.fix.to_json() if self.fix else None,
-            **({"related": [r.to_json() for r in self.related]} if self.related else {}),
+            "related": [r.to_json() for r in self.related],
         }
 
     def format_text(self) -> str:

@@ -97,7 +97,7 @@ def test_report_each_caller_setting(tmp_path):
     found = _json(_project(tmp_path, "report-each-caller = true\n"))
     assert [(d["path"], d["line"], d["column"]) for d in found] == [
         ("svc/api.py", 6, 12), ("svc/api.py", 10, 12), ("svc/api.py", 14, 5)]
-    assert all(d["fix"] is not None and "related" not in d for d in found)
+    assert all(d["fix"] is not None and d["related"] == [] for d in found)
     assert "deploy() -> subprocess.run()" in found[2]["message"]
 
 

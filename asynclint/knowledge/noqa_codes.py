@@ -11,6 +11,8 @@ from __future__ import annotations
 
 FOREIGN_NOQA = {
     # flake8-async (ruff implements the same codes)
+    "ASYNC103": ("AIO404",),  # cancellation caught and not re-raised
+    "ASYNC104": ("AIO404",),  # cancellation not re-raised
     "ASYNC110": ("AIO503",),  # busy wait: `while ...: await sleep()`
     "ASYNC210": ("AIO201",),  # blocking HTTP call
     "ASYNC211": ("AIO201",),  # blocking HTTP call on a urllib3 pool
