@@ -7,7 +7,7 @@ import re
 from ..diagnostics import Applicability, Fix, Fixability
 from ..index.queries import query
 from ._callers import async_callers
-from ._coroutine_common import _coroutine_call, callee_symbol, knowledge_args, source_text, worth_asking
+from ._coroutine_common import _coroutine_call, callee_symbol, source_text, worth_asking
 from .base import Rule
 
 _AWAIT_FIX = Fix("Add `await`", Applicability.SAFE, data=("insert-await",))
@@ -39,11 +39,31 @@ class CoroutineNeverAwaited(Rule):
         `# pyright: ignore[reportUnusedCoroutine]`) is left alone too.
     """
     bad_example = """
+        import asyncio
+
+
+        class Database:
+            async def flush(self, record): ...
+
+
+        db = Database()
+
+
         async def save(record):
             db.flush(record)        # `flush` is `async def`: nothing is written
             asyncio.sleep(1)        # no pause either
     """
     good_example = """
+        import asyncio
+
+
+        class Database:
+            async def flush(self, record): ...
+
+
+        db = Database()
+
+
         async def save(record):
             await db.flush(record)
             await asyncio.sleep(1)
@@ -64,7 +84,7 @@ class CoroutineNeverAwaited(Rule):
         if _silenced_for_type_checkers(ctx, call):
             return
         if ctx.in_async:
-            ctx.report_if(("coroutine-call", sym, *knowledge_args(ctx)), call, fix=_AWAIT_FIX, advice="add `await`",
+            ctx.report_if(("coroutine-call", sym), call, fix=_AWAIT_FIX, advice="add `await`",
                           callee=source_text(call.func))
             return
         # Sync code: `asyncio.run()` only fits where no loop runs. A sync def
@@ -73,7 +93,7 @@ class CoroutineNeverAwaited(Rule):
         fn = ctx.function
         nested = any(s.kind == "function" and s.is_async for s in ctx.scopes[:-1]) if fn is not None else False
         qual = fn.info.qualname if fn is not None and fn.info is not None else None
-        ctx.report_if(("coroutine-call-sync", sym, nested, qual, knowledge_args(ctx)), call, fix=None,
+        ctx.report_if(("coroutine-call-sync", sym, nested, qual), call, fix=None,
                       advice=_IN_LOOP if nested else _NO_LOOP, callee=source_text(call.func))
 
 
@@ -83,8 +103,8 @@ _IN_LOOP = ("this code runs inside the running event loop: schedule it with `asy
 
 
 @query("coroutine-call-sync")
-def _coroutine_call_sync(index, module, func_sym, nested, qualname, knowledge):
-    answer = _coroutine_call(index, module, func_sym, *knowledge)
+def _coroutine_call_sync(index, module, func_sym, nested, qualname):
+    answer = _coroutine_call(index, module, func_sym)
     if answer is None:
         return None
     if not nested and qualname is not None and async_callers(index).get((module, qualname)):

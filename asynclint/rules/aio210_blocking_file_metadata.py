@@ -26,11 +26,18 @@ class BlockingFileMetadata(BlockingCallRule):
         (like AIO208).
     """
     bad_example = """
+        import os
+
+
         async def avatar(user):
             if os.path.exists(user.avatar_path):   # AIO210 (opt-in)
                 return user.avatar_path
     """
     good_example = """
+        import asyncio
+        import os
+
+
         async def avatar(user):
             if await asyncio.to_thread(os.path.exists, user.avatar_path):
                 return user.avatar_path
