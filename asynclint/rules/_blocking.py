@@ -167,7 +167,7 @@ def walk_function(fn_node: ast.AST):
         stack.extend(ast.iter_child_nodes(node))
 
 
-def _all_bound_to(ctx, name: str, test, depth: int = 0) -> bool:
+def _all_bound_to(ctx, name: str, test) -> bool:
     values = _bindings(ctx, name)
     return bool(values) and all(test(v) for v in values)
 

@@ -112,7 +112,11 @@ class BlockingProjectCall(Rule):
         `if TYPE_CHECKING:`, calls in a branch on a parameter's type
         (`if isinstance(fp, io.IOBase): ... else: open(fp)`: whether they
         run depends on the caller's argument) and calls that are
-        non-blocking by their arguments are not counted. Calls to names listed in
+        non-blocking by their arguments are not counted, nor are branches
+        that run only off the loop (under a thread-identity or running-loop
+        test, or in the `RuntimeError` handler of `get_running_loop()`).
+        Blocking calls in test code are left alone unless
+        `blocking-in-tests = true`. Calls to names listed in
         `extra-blocking-calls` are reported here too; names listed in
         `allowed-blocking-calls` (APIs or project functions) are never
         reported or followed.
@@ -142,7 +146,13 @@ class BlockingProjectCall(Rule):
             settings = await asyncio.to_thread(load_settings)
             return settings
     """
-    fix_notes = "The call is moved to a worker thread: `await asyncio.to_thread(load_settings)` (unsafe)."
+    fix_notes = """
+        With `report-each-caller = true`, each async call site is moved to a
+        worker thread: `await asyncio.to_thread(load_settings)` (unsafe). The
+        default finding at the helper's blocking call has no automatic fix:
+        whether to make the helper async or offload its callers is a design
+        choice.
+    """
 
     def check(self, node: ast.AST, ctx) -> None:
         t = type(node)
