@@ -43,6 +43,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 from . import __version__
 from . import config as configmod
 from .diagnostics import Diagnostic
+from . import noqa
 from .engine import FileJob, Settings, Walker, analyse_tree, findings_of, lint_files
 from .index.modules import find_project_root, module_name
 from .index.project import Knowledge, ProjectIndex
@@ -252,9 +253,13 @@ class Plugin:
         display = self.filename[2:] if self.filename.startswith("./") else self.filename
         ignored = frozenset(state.settings.config.ignored_for(display))
         out = []
+        foreign = getattr(state.settings.config, "foreign_noqa", True)
         for d in findings_of(result, index, display):
             if d.code not in state.settings.enabled:
                 continue
+            if foreign and 0 < d.line <= len(lines) and noqa.line_suppresses(lines[d.line - 1], d.code, foreign=True) \
+                    and not noqa.line_suppresses(lines[d.line - 1], d.code):
+                continue  # `# noqa: ASYNC251`: flake8 leaves our codes alone, the mapping is ours
             if ignored and any(d.code.startswith(p) for p in ignored):
                 continue
             out.append(d)
