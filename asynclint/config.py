@@ -49,6 +49,13 @@ class Config:
     extra_coroutine_functions: List[str] = field(default_factory=list)
     preserving_decorators: List[str] = field(default_factory=list)
     thread_entry_points: List[str] = field(default_factory=list)
+    # AIO208: one finding per caller instead of one per blocking call.
+    report_each_caller: bool = False
+    # `# noqa: ASYNC230` (ruff / flake8-async codes) silences the matching
+    # asynclint finding (knowledge/noqa_codes.py).
+    foreign_noqa: bool = True
+    # AIO2xx in test code (test_*.py, *_test.py, conftest.py, tests/).
+    blocking_in_tests: bool = False
     # Environment whose installed packages the index may read (--python).
     python: Optional[str] = None
     # Where the file values came from, for messages.
@@ -97,6 +104,7 @@ class Config:
             "knowledge": [self.extra_blocking_calls, self.allowed_blocking_calls,
                           self.extra_coroutine_functions, self.preserving_decorators,
                           self.thread_entry_points],
+            "views": [self.report_each_caller, self.foreign_noqa, self.blocking_in_tests],
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -124,7 +132,7 @@ _LIST_KEYS = {
     "extra-blocking-calls", "allowed-blocking-calls", "extra-coroutine-functions",
     "preserving-decorators", "thread-entry-points",
 }
-_BOOL_KEYS = {"respect-gitignore"}
+_BOOL_KEYS = {"respect-gitignore", "report-each-caller", "foreign-noqa", "blocking-in-tests"}
 _TABLE_KEYS = {"per-file-ignores"}
 KNOWN_KEYS = _LIST_KEYS | _BOOL_KEYS | _TABLE_KEYS
 _CODE_KEYS = {"select", "ignore", "extend-select", "extend-ignore"}

@@ -176,7 +176,8 @@ class Context:
         if statement is not None and getattr(statement, "lineno", line) <= line:
             candidates.add(statement.lineno)
         for ln in candidates:
-            if 1 <= ln <= len(self.lines) and noqa.line_suppresses(self.lines[ln - 1], code):
+            if 1 <= ln <= len(self.lines) and noqa.line_suppresses(
+                    self.lines[ln - 1], code, foreign=getattr(self.options, "foreign_noqa", True)):
                 self.noqa_used.add((ln, code))
                 return True
         return False

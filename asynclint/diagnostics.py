@@ -19,6 +19,7 @@ __all__ = [
     "Diagnostic",
     "Fix",
     "Fixability",
+    "Related",
     "Severity",
     "family_of",
     "FAMILIES",
@@ -80,6 +81,19 @@ class Fix:
         return {"description": self.description, "applicability": self.applicability.value}
 
 
+@dataclass(frozen=True)
+class Related:
+    """A secondary location of a finding."""
+
+    path: str
+    line: int
+    col: int
+    message: str = ""
+
+    def to_json(self) -> dict:
+        return {"path": self.path, "line": self.line, "column": self.col, "message": self.message}
+
+
 @dataclass(frozen=True, order=False)
 class Diagnostic:
     path: str
@@ -94,6 +108,9 @@ class Diagnostic:
     fix: Optional[Fix] = None
     source: str = "static"  # "static" or "runtime"
     extra: tuple = field(default=(), compare=False)  # (key, value) pairs, e.g. call chain
+    # Other places that make up this finding, as `Related` (e.g. the async
+    # callers of a blocking helper): JSON "related", SARIF relatedLocations.
+    related: tuple = field(default=(), compare=False)
 
     def sort_key(self) -> tuple:
         return (self.path, self.line, self.col, self.code, self.message)
@@ -114,6 +131,7 @@ class Diagnostic:
             "severity": self.severity.value,
             "source": self.source,
             "fix": self.fix.to_json() if self.fix else None,
+            "related": [r.to_json() for r in self.related],
         }
 
     def format_text(self) -> str:

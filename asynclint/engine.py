@@ -362,6 +362,11 @@ class _Run:
             if s.not_analysed:
                 not_analysed[job.display] = s.not_analysed
             diagnostics.extend(s.findings)
+        if not getattr(self.settings.config, "report_each_caller", False):
+            # one AIO208 finding per blocking call, at the helper (not one per caller)
+            from .rules.aio208_blocking_project_call import group
+            reported = {seen[str(j.path)].module: (j.display, j.path) for j in self.jobs if j.report}
+            diagnostics = group(diagnostics, reported, self.settings.config.ignored_for)
         diagnostics.sort(key=Diagnostic.sort_key)
         return RunResult(diagnostics, files, not_analysed, from_cache, index)
 

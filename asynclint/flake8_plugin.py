@@ -43,6 +43,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 from . import __version__, noqa
 from . import config as configmod
 from .diagnostics import Diagnostic
+from . import noqa
 from .engine import FileJob, Settings, Walker, analyse_tree, findings_of, lint_files
 from .index.modules import find_project_root, module_name
 from .index.project import Knowledge, ProjectIndex
@@ -245,9 +246,13 @@ class Plugin:
         honour_noqa = not getattr(self._options, "disable_noqa", False)
         starts = _statement_starts(self.tree) if honour_noqa else {}
         out = []
+        foreign = getattr(state.settings.config, "foreign_noqa", True)
         for d in findings_of(result, index, display):
             if d.code not in state.settings.enabled:
                 continue
+            if foreign and 0 < d.line <= len(lines) and noqa.line_suppresses(lines[d.line - 1], d.code, foreign=True) \
+                    and not noqa.line_suppresses(lines[d.line - 1], d.code):
+                continue  # `# noqa: ASYNC251`: flake8 leaves our codes alone, the mapping is ours
             if ignored and any(d.code.startswith(p) for p in ignored):
                 continue
             first = starts.get(d.line)

@@ -2,7 +2,9 @@
 
 `# noqa` silences every code on its line; `# noqa: AIO400`, `# noqa:AIO4`
 (a prefix: the whole family) or several codes separated by commas or spaces
-silence only those.
+silence only those. With `foreign=True`, ruff's and flake8-async's codes
+for the same mistake count too (`# noqa: ASYNC230` silences AIO203; the
+table is `knowledge/noqa_codes.py`).
 """
 from __future__ import annotations
 
@@ -39,5 +41,23 @@ def suppresses(noqa: Optional[FrozenSet[str]], code: str) -> bool:
     return any(code.startswith(prefix) for prefix in noqa)
 
 
-def line_suppresses(line: str, code: str) -> bool:
-    return suppresses(parse(line), code)
+def line_suppresses(line: str, code: str, foreign: bool = False) -> bool:
+    codes = parse(line)
+    if foreign and codes is not None and codes is not ALL:
+        codes = codes | _translated(codes)
+    return suppresses(codes, code)
+
+
+def _translated(codes: FrozenSet[str]) -> FrozenSet[str]:
+    """The asynclint codes of the foreign codes (or flake8-style prefixes
+    of them) among `codes`."""
+    from .knowledge.noqa_codes import FOREIGN_NOQA
+
+    out = set()
+    for given in codes:
+        if given.startswith("AIO"):
+            continue
+        for foreign, ours in FOREIGN_NOQA.items():
+            if foreign.startswith(given):
+                out.update(ours)
+    return frozenset(out)

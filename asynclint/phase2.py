@@ -62,6 +62,7 @@ def findings_of(result: FileResult, index: ProjectIndex, display: str) -> List[D
             end_col=pending.end_col, code=rule.code, name=rule.name,
             message=rule.message.format(**{**pending.fields, **answer}),
             severity=rule.severity, fix=pending.fix,
+            extra=tuple((k, v) for k, v in answer.items() if k.startswith("_")),  # data for post-passes
         ))
     return found
 

@@ -205,7 +205,7 @@ def documented_json_fields() -> List[tuple]:
     return rows
 
 
-_TYPES = {"string": str, "integer": int, "object or null": (dict, type(None))}
+_TYPES = {"string": str, "integer": int, "object or null": (dict, type(None)), "array": list}
 
 
 def test_json_fields_are_the_documented_ones(project):

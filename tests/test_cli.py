@@ -118,7 +118,7 @@ def test_json_format_fields(project):
     assert data == [{
         "path": "src/demo/b.py", "line": 9, "column": 5, "end_line": 9, "end_column": 31,
         "code": "AIO400", "name": "discarded-task-reference", "message": MSG, "severity": "warning",
-        "source": "static", "fix": data[0]["fix"],
+        "source": "static", "fix": data[0]["fix"], "related": [],
     }]
 
 

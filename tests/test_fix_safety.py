@@ -26,7 +26,13 @@ def _write(root: Path, files: dict) -> None:
         path.write_text(textwrap.dedent(text))
 
 
+# AIO208's fix (to_thread at the call site) is offered in its per-caller view.
+EACH_CALLER = ("--config", "each_caller.toml")
 HELPER_MOVED_TO_A_THREAD = {
+    "each_caller.toml": """
+        [tool.asynclint]
+        report-each-caller = true
+    """,
     "pkg/__init__.py": "",
     "pkg/helpers.py": """
         import asyncio
@@ -52,16 +58,16 @@ HELPER_MOVED_TO_A_THREAD = {
 
 def test_a_fix_that_moves_a_helper_to_a_thread_also_fixes_what_that_exposes(tmp_path):
     _write(tmp_path, HELPER_MOVED_TO_A_THREAD)
-    first = _asynclint(tmp_path, "--fix", "--unsafe-fixes", ".")
+    first = _asynclint(tmp_path, *EACH_CALLER, "--fix", "--unsafe-fixes", ".")
     assert "0 remaining" in first.stderr, first.stderr
     helpers = (tmp_path / "pkg/helpers.py").read_text()
     assert "loop.call_soon_threadsafe(print" in helpers  # the AIO300 the first fix exposed
     assert "await asyncio.to_thread(slow, loop)" in (tmp_path / "pkg/app.py").read_text()
     snapshot = {p: p.read_bytes() for p in tmp_path.rglob("*.py")}
-    second = _asynclint(tmp_path, "--fix", "--unsafe-fixes", ".")
+    second = _asynclint(tmp_path, *EACH_CALLER, "--fix", "--unsafe-fixes", ".")
     assert "fixed 0 findings" in second.stderr, second.stderr
     assert {p: p.read_bytes() for p in tmp_path.rglob("*.py")} == snapshot
-    check = _asynclint(tmp_path, "--format", "json", ".")
+    check = _asynclint(tmp_path, *EACH_CALLER, "--format", "json", ".")
     assert [d for d in json.loads(check.stdout) if d.get("fix")] == []
 
 
@@ -69,7 +75,7 @@ def test_remaining_counts_findings_a_fix_exposes_in_another_file(tmp_path):
     # with safe fixes only, the to_thread fix (unsafe) is not applied, so no
     # helper moves to a thread and nothing new is exposed
     _write(tmp_path, HELPER_MOVED_TO_A_THREAD)
-    safe = _asynclint(tmp_path, "--fix", ".")
+    safe = _asynclint(tmp_path, *EACH_CALLER, "--fix", ".")
     assert "1 remaining" in safe.stderr and "--unsafe-fixes" in safe.stderr, safe.stderr
     assert "call_soon(print" in (tmp_path / "pkg/helpers.py").read_text()
 

@@ -184,6 +184,11 @@ class IndexEnv(Env):
         self._tainted = False
         self._budget = 20000
         self._types: Dict[Sym, TypeRef] = {}
+        self._costs: Dict[Tuple[str, str], int] = {}  # blocking function -> cost of its chain's last call
+        # blocking function -> where its chain ends: (module, qualname, line,
+        # col, api) of the blocking call itself (AIO208's root cause)
+        self.roots: Dict[Tuple[str, str], tuple] = {}
+        self._meta: Dict[Tuple[str, str], object] = {}
 
     def _resolve(self, sym: Sym):
         try:
@@ -327,20 +332,33 @@ class IndexEnv(Env):
         dead = info.uncounted_lines
         calls = [c for c in info.calls
                  if (c[1], c[2]) not in quiet and not any(a <= c[1] <= b for a, b in dead)]
-        for sym, _line, _col in calls:  # a direct blocking call first: the shortest chain
+        # The chain names the costliest call the function reaches (a YAML
+        # parse or a download, not the `os.path.exists` before it); among
+        # equals, a direct call, then the first found. Cheap metadata
+        # (cost 0) never makes a function blocking.
+        best_cost = 0
+        root = None
+        for sym, line, col in calls:
             hit = self.classify(sym)
-            if hit is not None:
-                result = [short(hit[1]) + "()"]
-                break
-        if result is None:
+            cost = K.COST.get(hit[0], 2) if hit is not None else 0
+            if cost > best_cost:
+                best_cost, result = cost, [short(hit[1]) + "()"]
+                root = (module, qualname, line, col, short(hit[1]))
+        if best_cost < _TOP_COST:
             for sym, _line, _col in calls:
                 fn = self.callee(sym)
                 if fn is None or (fn[0], fn[1]) == key:
                     continue
                 sub = self.blocks(fn[0], fn[1], fn[2], depth + 1)
-                if sub is not None:
+                if sub is not None and self._costs[(fn[0], fn[1])] > best_cost:
+                    best_cost = self._costs[(fn[0], fn[1])]
                     result = [display_function(fn[1])] + sub
-                    break
+                    root = self.roots[(fn[0], fn[1])]
+                    if best_cost >= _TOP_COST:
+                        break
+        if result is not None:
+            self._costs[key] = best_cost
+            self.roots[key] = root
         if result is None and self._tainted:
             del self._blocks[key]
         else:
@@ -349,8 +367,42 @@ class IndexEnv(Env):
         return result
 
 
+    def metadata_chain(self, module: str, qualname: str, info: FunctionInfo, depth: int = 0):
+        """(chain, root) by which a function reaches a cheap-metadata call
+        (AIO210, opt-in), first found; None when it reaches none. Asked only
+        for functions that do not block otherwise."""
+        key = (module, qualname)
+        found = self._meta.get(key, _UNSEEN)
+        if found is _ON_PATH or depth > 40:
+            return None
+        if found is not _UNSEEN:
+            return found
+        self._meta[key] = _ON_PATH
+        quiet = set(info.quiet_calls)
+        calls = [c for c in info.calls
+                 if (c[1], c[2]) not in quiet and not any(a <= c[1] <= b for a, b in info.uncounted_lines)]
+        result = None
+        for sym, line, col in calls:
+            hit = self.classify(sym)
+            if hit is not None and K.COST.get(hit[0], 2) == 0:
+                result = ([short(hit[1]) + "()"], (module, qualname, line, col, short(hit[1])))
+                break
+        if result is None:
+            for sym, _line, _col in calls:
+                fn = self.callee(sym)
+                if fn is None or (fn[0], fn[1]) == key:
+                    continue
+                sub = self.metadata_chain(fn[0], fn[1], fn[2], depth + 1)
+                if sub is not None:
+                    result = ([display_function(fn[1])] + sub[0], sub[1])
+                    break
+        self._meta[key] = result
+        return result
+
+
 _UNSEEN = object()
 _ON_PATH = object()
+_TOP_COST = max(K.COST.values())
 
 
 def display_function(qualname: str) -> str:
@@ -580,4 +632,24 @@ def _transitive(index, module: str, func: Sym, knobs: tuple):
     chain = env.blocks(fn[0], fn[1], fn[2])
     if chain is None:
         return None
-    return {"chain": " -> ".join([display_function(fn[1])] + chain)}
+    # `_root`: where the chain ends, so that every caller reaching the same
+    # blocking call is reported once, there (rules/aio208 `group`).
+    return {"chain": " -> ".join([display_function(fn[1])] + chain), "_root": env.roots[(fn[0], fn[1])]}
+
+
+@query("aio210-transitive")
+@_guarded
+def _transitive_metadata(index, module: str, func: Sym, knobs: tuple):
+    """A project helper that only touches file metadata (opt-in AIO210)."""
+    env = env_for(index, knobs)
+    if env.classify(func) is not None:
+        return None
+    fn = env.callee(func)
+    if fn is None or env.blocks(fn[0], fn[1], fn[2]) is not None:
+        return None  # AIO208 reports it
+    found = env.metadata_chain(fn[0], fn[1], fn[2])
+    if found is None:
+        return None
+    chain, root = found
+    return {"api": " (`" + " -> ".join([display_function(fn[1])] + chain) + "`)",
+            "alternative": "`await asyncio.to_thread(...)`", "_root": root}

@@ -54,6 +54,9 @@ NETWORK = {
     "socket.gethostbyaddr": "`await loop.getnameinfo(...)`",
     "socket.getnameinfo": "`await loop.getnameinfo(...)`",
     "socket.getfqdn": "`await asyncio.to_thread(socket.getfqdn, ...)`",
+    # Downloads a model snapshot (or checks the hub for a newer one).
+    "huggingface_hub.snapshot_download": "`await asyncio.to_thread(...)`",
+    "huggingface_hub.hf_hub_download": "`await asyncio.to_thread(...)`",
     **_methods("socket.socket", ("connect", "recv", "recv_into", "recvfrom", "recvfrom_into", "send", "sendall",
                                  "sendto", "accept", "sendfile"), _NET),
 }
@@ -74,10 +77,13 @@ PROCESSES = {
     # process object it gives cannot be awaited, so every later wait blocks.
     **{f"os.spawn{s}": _PROC for s in ("l", "le", "lp", "lpe", "v", "ve", "vp", "vpe")},
     "os.posix_spawn": _PROC,
+    # pydub runs ffprobe/ffmpeg in a subprocess and waits for it.
+    "pydub.utils.mediainfo": "`await asyncio.to_thread(...)`",
+    "pydub.utils.mediainfo_json": "`await asyncio.to_thread(...)`",
     "os.posix_spawnp": _PROC,
 }
 
-# -- AIO203: files ----------------------------------------------------------------
+# -- AIO203: files (reading and writing data, walking trees) -----------------------
 _FILE = "`aiofiles` / `anyio.Path`, or `await asyncio.to_thread(...)`"
 FILES = {
     "builtins.open": _FILE,
@@ -86,19 +92,10 @@ FILES = {
     "codecs.open": _FILE,
     "tempfile.TemporaryFile": _FILE,
     "tempfile.NamedTemporaryFile": _FILE,
-    **_methods("pathlib.Path", ("open", "read_text", "read_bytes", "write_text", "write_bytes", "touch", "unlink",
-                                "mkdir", "rmdir", "rename", "replace", "stat", "exists",
-                                "is_file", "is_dir", "is_symlink", "resolve", "samefile", "chmod", "owner",
-                                "group", "readlink", "lstat", "hardlink_to", "symlink_to", "is_mount", "lchmod"),
-               _FILE),
+    **_methods("pathlib.Path", ("open", "read_text", "read_bytes", "write_text", "write_bytes"), _FILE),
     **{f"shutil.{f}": _FILE for f in ("copy", "copy2", "copyfile", "copyfileobj", "copytree", "move", "rmtree",
-                                      "make_archive", "unpack_archive", "copymode", "copystat", "chown")},
-    **{f"os.path.{f}": _FILE for f in ("exists", "lexists", "isfile", "isdir", "islink", "ismount", "getsize",
-                                       "getmtime", "getatime", "getctime", "samefile", "sameopenfile",
-                                       "samestat", "realpath")},
-    **{f"os.{f}": _FILE for f in ("listdir", "scandir", "stat", "lstat", "remove", "unlink", "rename", "renames",
-                                  "replace", "makedirs", "mkdir", "rmdir", "removedirs", "chmod", "chown", "utime",
-                                  "truncate", "readlink", "symlink", "link", "statvfs", "access")},
+                                      "make_archive", "unpack_archive")},
+    **{f"os.{f}": _FILE for f in ("listdir", "scandir", "truncate")},
     "json.load": _FILE,
     "json.dump": _FILE,
     "pickle.load": _FILE,
@@ -108,6 +105,24 @@ FILES = {
     **_methods("io.IOBase", ("read", "readline", "readlines", "write", "writelines", "flush", "truncate"), _FILE),
     **_methods("tarfile.TarFile", ("extractall", "extract", "add", "addfile", "extractfile"), _FILE),
     **_methods("zipfile.ZipFile", ("extractall", "extract", "read", "write", "writestr"), _FILE),
+}
+
+# -- AIO210: cheap local file-system metadata (opt-in) -------------------------------
+# One inode operation on a local path: microseconds, bounded. Reported only
+# under the opt-in AIO210, and never enough to make a project helper
+# "blocking" for AIO208 (see COST below).
+FILE_METADATA = {
+    **_methods("pathlib.Path", ("touch", "unlink", "mkdir", "rmdir", "rename", "replace", "stat", "exists",
+                                "is_file", "is_dir", "is_symlink", "resolve", "samefile", "chmod", "owner",
+                                "group", "readlink", "lstat", "hardlink_to", "symlink_to", "is_mount", "lchmod"),
+               _FILE),
+    **{f"shutil.{f}": _FILE for f in ("copymode", "copystat", "chown")},
+    **{f"os.path.{f}": _FILE for f in ("exists", "lexists", "isfile", "isdir", "islink", "ismount", "getsize",
+                                       "getmtime", "getatime", "getctime", "samefile", "sameopenfile",
+                                       "samestat", "realpath")},
+    **{f"os.{f}": _FILE for f in ("stat", "lstat", "remove", "unlink", "rename", "renames", "replace", "makedirs",
+                                  "mkdir", "rmdir", "removedirs", "chmod", "chown", "utime", "readlink", "symlink",
+                                  "link", "statvfs", "access")},
 }
 
 # -- AIO204: waiting on threads ---------------------------------------------------
@@ -230,6 +245,23 @@ FAMILIES = {
     "AIO205": DATABASES,
     "AIO206": CPU_HEAVY,
     "AIO207": CONSOLE,
+    "AIO210": FILE_METADATA,
+}
+
+# How costly a family's calls are, for choosing which call a chain names
+# (the costliest on it, AIO208) and whether a call makes a helper blocking
+# at all (cost 0: never). Unbounded waits first, then data I/O.
+COST = {
+    "AIO200": 5,  # sleeping
+    "AIO201": 5,  # network
+    "AIO205": 5,  # database / cloud round trips
+    "AIO207": 5,  # waiting for a human
+    "AIO202": 4,  # subprocesses
+    "AIO204": 4,  # thread / process waits
+    "AIO206": 3,  # CPU-heavy
+    "AIO203": 2,  # reading or writing file data
+    "AIO208": 2,  # declared in `extra-blocking-calls`
+    "AIO210": 0,  # cheap metadata: opt-in, never transitive
 }
 
 # Methods of a `Class.*` entry that do no I/O.

@@ -17,6 +17,15 @@ FUTURE_RETURNING = frozenset({
 # Event-loop methods that return a future.
 LOOP_FUTURE_METHODS = frozenset({"run_in_executor"})
 
+# Coroutine methods that cannot fail, by the class of their receiver: an
+# `asyncio.Queue.put()` waits for room but raises nothing, so a dropped
+# future of it loses no exception (AIO402).
+CANNOT_FAIL_METHODS = {
+    "asyncio.Queue": frozenset({"put"}),
+    "asyncio.PriorityQueue": frozenset({"put"}),
+    "asyncio.LifoQueue": frozenset({"put"}),
+}
+
 # Methods through which a task's outcome is observed or its life managed.
 TASK_OBSERVERS = frozenset({"result", "exception", "cancel", "add_done_callback", "cancelled", "done"})
 

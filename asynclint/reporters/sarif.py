@@ -47,6 +47,13 @@ def render(diagnostics, rules=None, **_) -> str:
                 "region": region,
             }}],
         }
+        if d.related:
+            result["relatedLocations"] = [{
+                "id": i,
+                "physicalLocation": {"artifactLocation": {"uri": _uri(r.path)},
+                                     "region": {"startLine": r.line, "startColumn": r.col}},
+                "message": {"text": r.message},
+            } for i, r in enumerate(d.related)]
         if d.fix is not None:
             result["properties"] = {"fix": d.fix.to_json()}
         results.append(result)

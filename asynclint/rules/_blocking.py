@@ -4,6 +4,7 @@ phase-1 bookkeeping the transitive pass needs, and the common check."""
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 from typing import Optional
 
 from ..diagnostics import Applicability, Fix, Fixability
@@ -29,6 +30,42 @@ def knobs(ctx) -> tuple:
     return ctx.scopes[0].state["AIO2-knobs"]
 
 
+_TEST_DIRS = frozenset({"tests", "test", "testing"})
+
+
+def in_test_code(ctx) -> bool:
+    """A pytest test module or helper (`test_*.py`, `*_test.py`,
+    `conftest.py`, or under a `tests/` folder), when blocking there is not
+    reported (`blocking-in-tests = false`, the default): a test's own loop
+    serves nobody, and the triage of real applications found no blocking
+    call in tests that a maintainer would change."""
+    if getattr(ctx.options, "blocking_in_tests", False):
+        return False
+    state = ctx.scopes[0].state
+    found = state.get("AIO2-test")
+    if found is None:
+        parts = _project_parts(ctx)
+        name = parts[-1].removesuffix(".py")
+        found = state["AIO2-test"] = (name.startswith("test_") or name.endswith("_test")
+                                      or name == "conftest" or any(p in _TEST_DIRS for p in parts[:-1]))
+    return found
+
+
+def _project_parts(ctx) -> list:
+    """The file's path within the project (from the configuration's root,
+    else the working directory), not the absolute path: a checkout under
+    /home/me/tests/ is not test code."""
+    path = Path(ctx.module.path or "")
+    for base in (getattr(ctx.options, "root", None), Path.cwd()):
+        if base is None:
+            continue
+        try:
+            return list(path.resolve().relative_to(Path(base).resolve()).parts) or [path.name]
+        except (ValueError, OSError):
+            continue
+    return ctx.module.name.split(".")[:-1] + [path.name]
+
+
 def analyse(ctx, call: ast.Call) -> tuple:
     """("hit", code, api, alternative) | ("defer", sym) | ("none",)."""
     cached = getattr(call, _CACHE_ATTR, None)
@@ -47,7 +84,8 @@ def analyse(ctx, call: ast.Call) -> tuple:
             # is certain, and awaiting it is a bug on top.
             by_type = hit[1] != B.canonical(env.name(sym))
             if not ((awaited and by_type) or B.nonblocking_by_args(hit[1], call)
-                    or _already_reported_file(ctx, call, hit[1])
+                    or _already_reported_file(ctx, call, hit[1]) or _receiver_reported(ctx, call)
+                    or _harmless_receiver(ctx, call, hit[1])
                     or (_last(call.func) in B.NONBLOCKING_MODE_ATTRS and B.expects_nonblocking(ctx))):
                 result = ("hit", *hit)
         elif not awaited and B.needs_index(sym) and not (_last(call.func) in B.NONBLOCKING_MODE_ATTRS
@@ -63,6 +101,115 @@ def _last(func: ast.AST) -> Optional[str]:
     if isinstance(func, ast.Name):
         return func.id
     return None
+
+
+# Archives over an in-memory buffer do no disk I/O: class -> where the file
+# argument goes (positional index, keyword).
+_ARCHIVES = {"zipfile.ZipFile": (0, "file"), "tarfile.TarFile": (None, "fileobj")}
+_ARCHIVE_OPENERS = {"zipfile.ZipFile": (0, "file"), "tarfile.open": (None, "fileobj"),
+                    "tarfile.TarFile": (None, "fileobj"), "tarfile.TarFile.open": (None, "fileobj")}
+_BUFFERS = frozenset({"io.BytesIO", "io.StringIO"})
+_DATAGRAM = frozenset({"socket.SOCK_DGRAM"})
+
+
+def _harmless_receiver(ctx, call: ast.Call, api: str) -> bool:
+    """`zf.writestr()` on a `ZipFile(BytesIO())`, `s.connect()` on a UDP
+    socket (it only records the peer address): the receiver, bound in this
+    function, shows the call does no blocking I/O."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+        return False
+    cls = api.rsplit(".", 1)[0]
+    if cls in _ARCHIVES:
+        return _all_bound_to(ctx, func.value.id, lambda v: _archive_over_buffer(ctx, v))
+    if api == "socket.socket.connect":
+        return _all_bound_to(ctx, func.value.id, lambda v: _datagram_socket(ctx, v))
+    return False
+
+
+def _bindings(ctx, name: str):
+    """Values bound to `name` in the enclosing function by `=` or `with ...
+    as name`; None when it is bound any other way (a parameter, a loop)."""
+    fn = ctx.function
+    if fn is None:
+        return None
+    args = fn.node.args if hasattr(fn.node, "args") else None
+    if args is not None and name in {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}:
+        return None
+    values = []
+    for node in walk_function(fn.node):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name) and target.id == name:
+                    values.append(node.value)
+                elif any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(target)):
+                    return None
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            if isinstance(node.optional_vars, ast.Name) and node.optional_vars.id == name:
+                values.append(node.context_expr)
+            elif any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.optional_vars)):
+                return None
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.AugAssign, ast.NamedExpr, ast.AnnAssign)):
+            target = node.target
+            if any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(target)):
+                return None
+    return values or None
+
+
+def walk_function(fn_node: ast.AST):
+    """The nodes of a function body, not entering nested functions/classes."""
+    stack = list(ast.iter_child_nodes(fn_node))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        yield node
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def _all_bound_to(ctx, name: str, test) -> bool:
+    values = _bindings(ctx, name)
+    return bool(values) and all(test(v) for v in values)
+
+
+def _argument(call: ast.Call, index, keyword: str):
+    for k in call.keywords:
+        if k.arg == keyword:
+            return k.value
+    if index is not None and len(call.args) > index:
+        return call.args[index]
+    return None
+
+
+def _archive_over_buffer(ctx, value: ast.AST) -> bool:
+    if not isinstance(value, ast.Call):
+        return False
+    name = B.canonical(ctx.qualified_name(value.func))
+    if name not in _ARCHIVE_OPENERS:
+        return False
+    arg = _argument(value, *_ARCHIVE_OPENERS[name])
+    if isinstance(arg, ast.Call):
+        return ctx.qualified_name(arg.func) in _BUFFERS
+    if isinstance(arg, ast.Name):
+        return _all_bound_to(ctx, arg.id, lambda v: isinstance(v, ast.Call)
+                             and ctx.qualified_name(v.func) in _BUFFERS)
+    return False
+
+
+def _datagram_socket(ctx, value: ast.AST) -> bool:
+    if not (isinstance(value, ast.Call) and ctx.qualified_name(value.func) == "socket.socket"):
+        return False
+    kind = _argument(value, 1, "type")
+    return kind is not None and ctx.qualified_name(kind) in _DATAGRAM
+
+
+def _receiver_reported(ctx, call: ast.Call) -> bool:
+    """`open(p).read()`, `Path(p).resolve().stat()`: the inner call is the
+    finding (one expression, one mistake); the method called on its result
+    would only repeat it."""
+    func = call.func
+    return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call) \
+        and analyse(ctx, func.value)[0] == "hit"
 
 
 def _already_reported_file(ctx, call: ast.Call, api: str) -> bool:
@@ -155,7 +302,7 @@ class BlockingCallRule(Rule):
         if type(node) is not ast.Call:
             note_self_attribute(node, ctx)
             return
-        if not ctx.in_async:
+        if not ctx.in_async or in_test_code(ctx):
             return
         result = analyse(ctx, node)
         kind = result[0]

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from ..diagnostics import Applicability, Fix, Fixability
-from ._coroutine_common import callee_symbol, source_text, worth_asking
+from ..index.queries import query
+from ._callers import async_callers
+from ._coroutine_common import _coroutine_call, callee_symbol, source_text, worth_asking
 from .base import Rule
 
 _AWAIT_FIX = Fix("Add `await`", Applicability.SAFE, data=("insert-await",))
@@ -81,10 +84,32 @@ class CoroutineNeverAwaited(Rule):
         if _silenced_for_type_checkers(ctx, call):
             return
         if ctx.in_async:
-            advice, fix = "add `await`", _AWAIT_FIX
-        else:
-            advice, fix = "run it with `asyncio.run()` or schedule it as a task from async code", None
-        ctx.report_if(("coroutine-call", sym), call, fix=fix, advice=advice, callee=source_text(call.func))
+            ctx.report_if(("coroutine-call", sym), call, fix=_AWAIT_FIX, advice="add `await`",
+                          callee=source_text(call.func))
+            return
+        # Sync code: `asyncio.run()` only fits where no loop runs. A sync def
+        # nested in an async def, or called from async code, runs inside the
+        # running loop (phase 2 knows the callers).
+        fn = ctx.function
+        nested = any(s.kind == "function" and s.is_async for s in ctx.scopes[:-1]) if fn is not None else False
+        qual = fn.info.qualname if fn is not None and fn.info is not None else None
+        ctx.report_if(("coroutine-call-sync", sym, nested, qual), call, fix=None,
+                      advice=_IN_LOOP if nested else _NO_LOOP, callee=source_text(call.func))
+
+
+_NO_LOOP = "run it with `asyncio.run()` or schedule it as a task from async code"
+_IN_LOOP = ("this code runs inside the running event loop: schedule it with `asyncio.create_task(...)` "
+            "and keep the task (or `asyncio.run_coroutine_threadsafe(...)` from another thread)")
+
+
+@query("coroutine-call-sync")
+def _coroutine_call_sync(index, module, func_sym, nested, qualname):
+    answer = _coroutine_call(index, module, func_sym)
+    if answer is None:
+        return None
+    if not nested and qualname is not None and async_callers(index).get((module, qualname)):
+        answer = {**answer, "advice": _IN_LOOP}
+    return answer
 
 
 def _silenced_for_type_checkers(ctx, call: ast.Call) -> bool:
@@ -94,6 +119,16 @@ def _silenced_for_type_checkers(ctx, call: ast.Call) -> bool:
     for line in range(call.lineno, (call.end_lineno or call.lineno) + 1):
         if 1 <= line <= len(ctx.lines):
             text = ctx.lines[line - 1]
-            if "unused-coroutine" in text or "reportUnusedCoroutine" in text:
+            if _ignores(_MYPY_IGNORE, text, "unused-coroutine") or _ignores(_PYRIGHT_IGNORE, text,
+                                                                          "reportUnusedCoroutine"):
                 return True
     return False
+
+
+# The exact comment forms, not any text that contains the word.
+_MYPY_IGNORE = re.compile(r"#\s*type:\s*ignore\[([^\]]*)\]")
+_PYRIGHT_IGNORE = re.compile(r"#\s*pyright:\s*ignore\[([^\]]*)\]")
+
+
+def _ignores(pattern, text: str, code: str) -> bool:
+    return any(code in (c.strip() for c in m.group(1).split(",")) for m in pattern.finditer(text))

@@ -2,10 +2,16 @@
 from __future__ import annotations
 
 import ast
+from pathlib import Path
+from typing import Dict, List, Tuple
 
-from ..diagnostics import Applicability, Fixability
+from .. import noqa
+from ..context import dotted
+from ..knowledge.threads import THREAD_IDENTITY_CALLS
+from ..positions import char_col
+from ..diagnostics import Applicability, Diagnostic, Fixability, Related
 from ..index import blocking as B
-from ._blocking import TO_THREAD, analyse, fix_if_possible, knobs, note_self_attribute, source
+from ._blocking import TO_THREAD, analyse, fix_if_possible, in_test_code, knobs, note_self_attribute, source
 from .base import Rule
 
 
@@ -43,6 +49,28 @@ def _tests_parameter_type(test: ast.AST, fn, method: bool) -> bool:
     return False
 
 
+_RUNNING_LOOP = frozenset({"asyncio.get_running_loop", "asyncio._get_running_loop", "asyncio.events._get_running_loop",
+                           "asyncio.events.get_running_loop"})
+_NO_LOOP_ERRORS = frozenset({"builtins.RuntimeError"})
+
+
+def _tests_thread_or_loop(ctx, test: ast.AST) -> bool:
+    """The test asks which thread runs, or whether a loop runs here."""
+    for node in ast.walk(test):
+        if isinstance(node, ast.Call):
+            name = dotted(ctx.symbol(node.func))
+            if name in THREAD_IDENTITY_CALLS or name in _RUNNING_LOOP:
+                return True
+            if isinstance(node.func, ast.Attribute) and node.func.attr == "is_running" and not node.args:
+                return True
+    return False
+
+
+def _asks_running_loop(ctx, body) -> bool:
+    return any(isinstance(n, ast.Call) and dotted(ctx.symbol(n.func)) in _RUNNING_LOOP
+               for stmt in body for n in ast.walk(stmt))
+
+
 def _params(node: ast.AST) -> list:
     args = getattr(node, "args", None)
     if args is None:
@@ -60,21 +88,35 @@ class BlockingProjectCall(Rule):
     name = "blocking-project-call"
     summary = "Async code calls a project sync function that blocks, directly or through further calls"
     message = "`{call}(...)` blocks the event loop: {chain}; run it with `await asyncio.to_thread(...)`"
+    # The default view: one finding at the blocking call itself.
+    root_message = ("`{api}()` in `{helper}` blocks the event loop: {count} ({first}); "
+                    "make `{helper}` async, or call it with `await asyncio.to_thread(...)`")
     fixable = Fixability.SOMETIMES
     fix_applicability = Applicability.UNSAFE
-    node_types = (ast.Call, ast.Assign, ast.AnnAssign, ast.If, ast.Yield, ast.YieldFrom)
+    node_types = (ast.Call, ast.Assign, ast.AnnAssign, ast.If, ast.Try, ast.Yield, ast.YieldFrom)
     why = """
         A sync helper that opens a file, sleeps, runs a subprocess or queries
         a sync client blocks the loop just as much as the call itself, and
         call-site checkers (ruff, flake8-async) never see it. The index
         follows the project's own sync functions and methods across modules,
-        to any depth (40 calls), and the message shows the chain
-        (`load_settings() -> read_file() -> open()`). Generators, functions
+        to any depth (40 calls). Each blocking call is reported once, where
+        the fix belongs: at the call in the helper, with how many async call
+        sites reach it and the first few of them (all of them, each with its
+        chain `load_settings() -> read_file() -> open()`, as related
+        locations in JSON and SARIF). `report-each-caller = true` reports
+        every async call site instead (with its fix; flake8, which sees one
+        file at a time, always does). A chain names the costliest call on it
+        (a download or a subprocess rather than an `exists()` check), and
+        cheap file metadata (AIO210) never makes a helper blocking. Generators, functions
         behind decorators it does not know, calls made only under
         `if TYPE_CHECKING:`, calls in a branch on a parameter's type
         (`if isinstance(fp, io.IOBase): ... else: open(fp)`: whether they
         run depends on the caller's argument) and calls that are
-        non-blocking by their arguments are not counted. Calls to names listed in
+        non-blocking by their arguments are not counted, nor are branches
+        that run only off the loop (under a thread-identity or running-loop
+        test, or in the `RuntimeError` handler of `get_running_loop()`).
+        Blocking calls in test code are left alone unless
+        `blocking-in-tests = true`. Calls to names listed in
         `extra-blocking-calls` are reported here too; names listed in
         `allowed-blocking-calls` (APIs or project functions) are never
         reported or followed.
@@ -104,13 +146,20 @@ class BlockingProjectCall(Rule):
             settings = await asyncio.to_thread(load_settings)
             return settings
     """
-    fix_notes = "The call is moved to a worker thread: `await asyncio.to_thread(load_settings)` (unsafe)."
+    fix_notes = """
+        With `report-each-caller = true`, each async call site is moved to a
+        worker thread: `await asyncio.to_thread(load_settings)` (unsafe). The
+        default finding at the helper's blocking call has no automatic fix:
+        whether to make the helper async or offload its callers is a design
+        choice.
+    """
 
     def check(self, node: ast.AST, ctx) -> None:
         t = type(node)
         if t is ast.Call:
             if ctx.in_async:
-                self._check_async_call(node, ctx)
+                if not in_test_code(ctx):
+                    self._check_async_call(node, ctx)
             else:
                 self._note_sync_call(node, ctx)
         elif t is ast.If:
@@ -119,11 +168,24 @@ class BlockingProjectCall(Rule):
                 return
             if _is_type_checking(node.test):
                 fn.info.uncounted_lines.append((node.body[0].lineno, node.body[-1].end_lineno or node.lineno))
-            elif not fn.is_async and _tests_parameter_type(node.test, fn, _is_method(ctx, fn)):
+            elif not fn.is_async and (_tests_parameter_type(node.test, fn, _is_method(ctx, fn))
+                                      or _tests_thread_or_loop(ctx, node.test)):
                 # `if isinstance(fp, io.IOBase): ... else: open(fp)`: whether
                 # it blocks depends on what the caller passes; unproven.
+                # `if threading.current_thread() is main: ... else: wait()`,
+                # `if not loop.is_running(): ...`: the code already tells the
+                # loop thread from the others, one branch is off the loop.
                 last = (node.orelse or node.body)[-1]
                 fn.info.uncounted_lines.append((node.body[0].lineno, last.end_lineno or node.lineno))
+        elif t is ast.Try:
+            fn = ctx.function
+            if fn is None or fn.info is None or fn.is_async or not _asks_running_loop(ctx, node.body):
+                return
+            for handler in node.handlers:
+                # `try: asyncio.get_running_loop() except RuntimeError: <no loop runs here>`
+                if handler.body and (handler.type is None or dotted(ctx.symbol(handler.type)) in _NO_LOOP_ERRORS):
+                    fn.info.uncounted_lines.append((handler.body[0].lineno,
+                                                    handler.body[-1].end_lineno or handler.lineno))
         elif t is ast.Yield or t is ast.YieldFrom:
             fn = ctx.function
             if fn is not None and fn.info is not None:
@@ -167,3 +229,55 @@ def _last(func: ast.AST):
     if isinstance(func, ast.Name):
         return func.id
     return None
+
+
+def group(diagnostics: List[Diagnostic], files: Dict[str, Tuple[str, Path]], ignored_for) -> List[Diagnostic]:
+    """One AIO208 finding per blocking call instead of one per async caller
+    (and one AIO210 finding per metadata call reached through helpers).
+
+    `files`: module -> (display path, path) of the files being reported.
+    Callers whose blocking call lies in a file not reported (pre-commit
+    passing only changed files) keep their own findings. A `# noqa` for
+    AIO208 on the blocking call, or a per-file ignore of its file, silences
+    the whole group; one on a caller line silences that caller (phase 1)."""
+    groups: Dict[tuple, List[Diagnostic]] = {}
+    out: List[Diagnostic] = []
+    for d in diagnostics:
+        root = dict(d.extra).get("_root") if d.extra else None
+        if root is None or root[0] not in files:
+            out.append(d)
+        else:
+            groups.setdefault((d.code, root), []).append(d)
+    lines: Dict[Path, List[str]] = {}
+    for (code, root), callers in groups.items():
+        module, qualname, line, col, api = root
+        display, path = files[module]
+        if path not in lines:
+            try:
+                lines[path] = path.read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                lines[path] = []
+        text = lines[path][line - 1] if 0 < line <= len(lines[path]) else ""
+        if noqa.line_suppresses(text, code):
+            continue
+        if noqa.suppresses(frozenset(ignored_for(display, path)), code):
+            continue
+        callers.sort(key=Diagnostic.sort_key)
+        shown = ", ".join(f"{c.path}:{c.line}:{c.col}" for c in callers[:3])
+        more = f", +{len(callers) - 3} more" if len(callers) > 3 else ""
+        count = "1 async call site reaches it" if len(callers) == 1 else f"{len(callers)} async call sites reach it"
+        helper = display_function(qualname)[:-2]
+        first = callers[0]
+        out.append(Diagnostic(
+            path=display, line=line, col=char_col([text], 1, col), code=first.code, name=first.name,
+            message=BlockingProjectCall.root_message.format(api=api, helper=helper, count=count,
+                                                           first=shown + more),
+            severity=first.severity,
+            related=tuple(Related(c.path, c.line, c.col, c.message) for c in callers),
+        ))
+    return out
+
+
+def display_function(qualname: str) -> str:
+    return B.display_function(qualname)
+

@@ -4,9 +4,11 @@ from __future__ import annotations
 import ast
 
 from ..context import dotted
-from ..index.local_types import is_event_loop
-from ..knowledge.futures import FUTURE_RETURNING, LOOP_FUTURE_METHODS
-from ._lifecycle import expects_raise, source
+from ..index.local_types import asyncio_class, is_event_loop
+from ..knowledge.futures import CANNOT_FAIL_METHODS, FUTURE_RETURNING, LOOP_FUTURE_METHODS
+from ._lifecycle import expects_raise, source, top_level_defs
+
+_CATCH_ALL = frozenset({"builtins.Exception", "builtins.BaseException"})
 from .base import Rule
 
 
@@ -31,7 +33,12 @@ class DiscardedFuture(Rule):
         exceptions" in the asyncio guide.
 
         Not reported inside `with pytest.raises(...)` or
-        `self.assertRaises(...)`, where the call is expected to fail.
+        `self.assertRaises(...)`, where the call is expected to fail, nor
+        when nothing can be lost: the work is `asyncio.Queue.put()` (it
+        waits, it does not raise), or a function of the same module whose
+        body is empty or entirely guarded by `try: ... except Exception:`
+        that does not re-raise (it reports its own errors). A dropped task
+        (AIO400) is still reported: that is about garbage collection.
     """
     bad_example = """
         async def save(loop, record):
@@ -72,7 +79,59 @@ class DiscardedFuture(Rule):
         func = call.func
         if expects_raise(ctx):
             return  # a test checking that the call fails
-        if dotted(ctx.symbol(func)) in FUTURE_RETURNING:
-            ctx.report(call, call=source(func))
+        name = dotted(ctx.symbol(func))
+        if name in FUTURE_RETURNING:
+            work = list(call.args) if name.endswith(".gather") else call.args[:1]
+            if not (work and all(_cannot_fail(ctx, w, called=True) for w in work)):
+                ctx.report(call, call=source(func))
         elif isinstance(func, ast.Attribute) and func.attr in LOOP_FUTURE_METHODS and is_event_loop(ctx, func.value):
-            ctx.report(call, call=source(func))
+            if not (len(call.args) >= 2 and _cannot_fail(ctx, call.args[1], called=False)):
+                ctx.report(call, call=source(func))
+
+
+def _cannot_fail(ctx, work: ast.AST, called: bool) -> bool:
+    """The work handed over (a coroutine call, or a function for an
+    executor) provably raises nothing, so dropping its future loses nothing."""
+    target = work.func if called and isinstance(work, ast.Call) else work
+    if called and not isinstance(work, ast.Call):
+        return False
+    if isinstance(target, ast.Attribute):
+        kind = asyncio_class(ctx, target.value)
+        if kind is not None and target.attr in CANNOT_FAIL_METHODS.get(kind, ()):
+            return True
+    fn = _same_module_def(ctx, target)
+    return fn is not None and _guards_itself(ctx, fn)
+
+
+def _same_module_def(ctx, func: ast.AST):
+    """`f` or `self.m` defined in this module (at top level, or as a method
+    of the class the call is in)."""
+    defs = top_level_defs(ctx.scopes[0].node)
+    if isinstance(func, ast.Name):
+        return defs.get(func.id)
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+        for scope in reversed(ctx.scopes):
+            if scope.kind == "class":
+                return defs.get(f"{scope.node.name}.{func.attr}")
+    return None
+
+
+def _guards_itself(ctx, fn: ast.AST) -> bool:
+    """Empty body, or initialisations followed by one `try` whose handler
+    catches everything and does not re-raise."""
+    body = list(fn.body)
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+            and isinstance(body[0].value.value, str):
+        body = body[1:]  # docstring
+    if all(isinstance(s, ast.Pass) or (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))
+           for s in body):
+        return True
+    while body and isinstance(body[0], (ast.Assign, ast.AnnAssign)) \
+            and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    if len(body) != 1 or not isinstance(body[0], ast.Try):
+        return False
+    for handler in body[0].handlers:
+        if handler.type is None or dotted(ctx.symbol(handler.type)) in _CATCH_ALL:
+            return not any(isinstance(n, ast.Raise) for h in handler.body for n in ast.walk(h))
+    return False

@@ -6,7 +6,7 @@ import ast
 from ..context import dotted
 from ..diagnostics import Applicability, Fix, Fixability
 from ..knowledge.futures import GET_EVENT_LOOP, LOOP_RUN_METHODS, SET_EVENT_LOOP
-from ._lifecycle import walk_local
+from ._lifecycle import in_main_guard, walk_local
 from .base import Rule
 
 
@@ -100,8 +100,11 @@ class GetEventLoop(Rule):
             return
         fn = ctx.function
         if fn is None:
+            # the message fits the place: under `if __name__ == "__main__":`
+            # it runs when the script starts, not when it is imported
+            when = "when the script starts" if in_main_guard(ctx) else "at import time"
             ctx.report(node, call=call,
-                       where="at import time, where no event loop is running: deprecated, and a RuntimeError "
+                       where=f"{when}, where no event loop is running: deprecated, and a RuntimeError "
                              "since Python 3.14; use `asyncio.run()` or get the loop inside a coroutine")
             return
         if fn.kind == "function" and _runs_loop_itself(fn.node):

@@ -113,6 +113,9 @@ class SignalHandler(Rule):
         handler_qual = _handler_function(ctx, handler)
         if handler_qual is None:
             return
+        handler_node = _handler_node(ctx, handler)
+        if handler_node is not None and (_only_sets_flags(handler_node) or _leaves_asyncio_alone(ctx, handler_node)):
+            return  # records the signal, exits, or reaches the loop only through thread-safe calls
         fn = ctx.function
         if fn is not None and _also_adds_signal_handler(fn.node):
             return  # the fallback where add_signal_handler is not available
@@ -181,6 +184,57 @@ def _also_adds_signal_handler(fn: ast.AST) -> bool:
 
 
 _RECORDERS = frozenset({"append", "add", "debug", "info", "warning", "error", "exception"})
+
+# Methods that change a loop, task, future or asyncio primitive (not safe
+# from a signal handler); the thread-safe entry points are not among them.
+_LOOP_MUTATORS = frozenset({
+    "cancel", "stop", "close", "set_result", "set_exception", "create_task", "call_soon", "call_later",
+    "call_at", "run_until_complete", "run_forever", "put_nowait", "get_nowait", "set", "clear", "release",
+    "add_done_callback", "remove_done_callback", "throw", "send", "notify", "notify_all", "shutdown",
+})
+_THREADSAFE = frozenset({"asyncio.run_coroutine_threadsafe", "asyncio.tasks.run_coroutine_threadsafe"})
+
+
+def _handler_node(ctx, handler: ast.AST):
+    """The lambda or def the handler names: a lambda in place, a def nested
+    in the enclosing function, a module-level function or a method of the
+    enclosing class."""
+    if isinstance(handler, ast.Lambda):
+        return handler
+    if isinstance(handler, ast.Call) and dotted(ctx.symbol(handler.func)) == "functools.partial" and handler.args:
+        return _handler_node(ctx, handler.args[0])
+    defs = top_level_defs(ctx.scopes[0].node)
+    if isinstance(handler, ast.Name):
+        fn = ctx.function
+        if fn is not None:
+            for n in ast.walk(fn.node):
+                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == handler.id and n is not fn.node:
+                    return n
+        return defs.get(handler.id)
+    if isinstance(handler, ast.Attribute) and isinstance(handler.value, ast.Name) and handler.value.id == "self":
+        for scope in reversed(ctx.scopes):
+            if scope.kind == "class":
+                return defs.get(f"{scope.node.name}.{handler.attr}")
+    return None
+
+
+def _leaves_asyncio_alone(ctx, fn: ast.AST) -> bool:
+    """The handler never raises into the loop and never changes an asyncio
+    object except through `call_soon_threadsafe` / `run_coroutine_threadsafe`
+    (what `os._exit`, logging, `os.kill` or a watchdog thread do is not the
+    loop's business)."""
+    body = [fn.body] if isinstance(fn, ast.Lambda) else fn.body
+    for n in walk_local(body):
+        if isinstance(n, (ast.Raise, ast.Await)):
+            return False
+        if isinstance(n, ast.Call):
+            func = n.func
+            if isinstance(func, ast.Attribute) and func.attr in _LOOP_MUTATORS:
+                return False
+            name = dotted(ctx.symbol(func)) or ""
+            if name.startswith("asyncio.") and name not in _THREADSAFE:
+                return False
+    return True
 
 
 def _only_sets_flags(fn: ast.AST) -> bool:
