@@ -50,11 +50,13 @@ from ..knowledge import threads as K
 from .queries import query
 
 _PARTIALS = frozenset({"functools.partial", "functools.partialmethod"})
+_SPAWN_CALLS = {**K.LIBRARY_THREAD_CALLS, **K.THREAD_SPAWN_CALLS}
 _CALL_NAMES = frozenset(
-    {name.rsplit(".", 1)[-1] for name in K.THREAD_SPAWN_CALLS}
+    {name.rsplit(".", 1)[-1] for name in _SPAWN_CALLS}
     | set(K.EXECUTOR_METHODS) | set(K.EXECUTOR_METHOD_NAMES) | {K.RUN_IN_EXECUTOR[0], K.EXECUTOR_FUTURE_CALLBACK}
     | {start for _kind, _attrs, start in K.THREAD_CALLBACK_ATTRS.values()}
 )
+_DRIVEN_NAMES = K.LOOP_DRIVEN_CLIENT_CALLS | K.LOOP_DRIVER_CALLS
 _CALLBACK_ATTRS = frozenset(a for _k, attrs, _s in K.THREAD_CALLBACK_ATTRS.values() for a in attrs)
 _LAST_NAMES_CACHE: Dict[tuple, frozenset] = {}
 
@@ -87,7 +89,7 @@ def _arg(call: ast.Call, pos: int, kw: Optional[str]) -> Optional[ast.AST]:
             if keyword.arg == kw:
                 return keyword.value
     args = call.args
-    if pos < len(args) and not any(isinstance(a, ast.Starred) for a in args[: pos + 1]):
+    if pos is not None and pos < len(args) and not any(isinstance(a, ast.Starred) for a in args[: pos + 1]):
         return args[pos]
     return None
 
@@ -163,11 +165,20 @@ def _executor_kind(ctx, node: ast.AST) -> Optional[str]:
 
 
 def _is_executor_future(ctx, node: ast.AST) -> bool:
-    from .asyncio_objects import local_assignments
+    """A `concurrent.futures.Future` a thread pool's `submit` returned: bound
+    to a local or an attribute, or walked from a list of them."""
+    from .asyncio_objects import local_assignments, self_attr_assignments
 
     values = [node]
     if isinstance(node, ast.Name):
         values = local_assignments(ctx, node.id) or []
+        if not values:
+            elements = _loop_values(ctx, node)
+            if elements is None:
+                elements = _comprehension_futures(ctx, node)
+            values = elements or []
+    elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        values = self_attr_assignments(ctx, node.value.id, node.attr) or []
     if not values:
         return False
     for value in values:
@@ -175,6 +186,27 @@ def _is_executor_future(ctx, node: ast.AST) -> bool:
                 and value.func.attr == "submit" and _executor_kind(ctx, value.func.value) == "thread"):
             return False
     return True
+
+
+def _comprehension_futures(ctx, name: ast.Name) -> Optional[List[ast.AST]]:
+    """`for fut in futures:` where `futures = [executor.submit(...) for ...]`:
+    the element expression of that comprehension."""
+    from .asyncio_objects import local_assignments
+
+    for parent in reversed(ctx.parents):
+        if isinstance(parent, (ast.For, ast.AsyncFor)) and isinstance(parent.target, ast.Name) \
+                and parent.target.id == name.id:
+            source = parent.iter
+            if isinstance(source, ast.Name):
+                values = local_assignments(ctx, source.id) or []
+                if len(values) == 1 and isinstance(values[0], (ast.ListComp, ast.GeneratorExp)):
+                    return [values[0].elt]
+            if isinstance(source, (ast.ListComp, ast.GeneratorExp)):
+                return [source.elt]
+            return None
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            break
+    return None
 
 
 def classify_entry_call(ctx, call: ast.Call) -> Optional[Tuple[str, List[ast.AST]]]:
@@ -192,9 +224,11 @@ def classify_entry_call(ctx, call: ast.Call) -> Optional[Tuple[str, List[ast.AST
         return None
     names = _callee_names(ctx, call)
     for name in names:
-        spec = K.THREAD_SPAWN_CALLS.get(name)
+        spec = _SPAWN_CALLS.get(name)
         if spec is not None:
             kind, pos, kw = spec
+            if kind == "scheduler-decorator":
+                return _decorated(call, "scheduler")
             arg = _arg(call, pos, kw)
             return (kind, [arg]) if arg is not None else None
     if isinstance(func, ast.Attribute):
@@ -222,10 +256,89 @@ def classify_entry_call(ctx, call: ast.Call) -> Optional[Tuple[str, List[ast.AST
     return None
 
 
+def _decorated(call: ast.Call, kind: str) -> Optional[Tuple[str, List[ast.AST]]]:
+    """A decorator call (`@scheduler.scheduled_job(...)`): the function it
+    decorates is the callable handed over."""
+    parent = getattr(call, "_al_parent", None)
+    if isinstance(parent, ast.FunctionDef) and any(d is call for d in parent.decorator_list):
+        return kind, [ast.Name(id=parent.name, ctx=ast.Load())]
+    return None
+
+
+def _loop_values(ctx, name: ast.Name) -> Optional[List[ast.AST]]:
+    """Elements a `for` loop (or comprehension) variable takes when it walks
+    a literal list/tuple/set, or a local or module name bound to one
+    (`for job in (a, b): Thread(target=job)`)."""
+    for parent in reversed(ctx.parents):
+        gens = []
+        if isinstance(parent, (ast.For, ast.AsyncFor)):
+            gens = [parent]
+        elif isinstance(parent, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            gens = parent.generators
+        for gen in gens:
+            if isinstance(gen.target, ast.Name) and gen.target.id == name.id:
+                return _literal_elements(ctx, gen.iter)
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            break
+    return None
+
+
+def _literal_elements(ctx, node: ast.AST, depth: int = 0) -> Optional[List[ast.AST]]:
+    """Elements of a literal list/tuple/set (values of a literal dict, for
+    `.values()`), directly or through a name bound once to one."""
+    from .asyncio_objects import local_assignments, self_attr_assignments
+
+    if depth > 2:
+        return None
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return list(node.elts)
+    if isinstance(node, ast.Dict):
+        return list(node.values)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "values" \
+            and not node.args:
+        found = _literal_elements(ctx, node.func.value, depth + 1)
+        return found
+    values = None
+    if isinstance(node, ast.Name):
+        values = local_assignments(ctx, node.id)
+        if values is None and ctx.binding_scope(node.id) is None:
+            values = _module_literal(ctx, node.id)
+    elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        values = self_attr_assignments(ctx, node.value.id, node.attr)
+    if not values or len(values) != 1 or not isinstance(values[0], ast.AST):
+        return None
+    return _literal_elements(ctx, values[0], depth + 1)
+
+
+def _module_literal(ctx, name: str) -> Optional[List[ast.AST]]:
+    """The value of a module-level `NAME = [...]`/`{...}` assigned once."""
+    tree = ctx.parents[0] if ctx.parents else None
+    if not isinstance(tree, ast.Module):
+        return None
+    found = []
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets):
+            found.append(stmt.value)
+        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == name \
+                and stmt.value is not None:
+            found.append(stmt.value)
+    return found if len(found) == 1 and isinstance(found[0], (ast.List, ast.Tuple, ast.Set, ast.Dict)) else None
+
+
 def _targets(ctx, node: Optional[ast.AST], depth: int = 0) -> List[tuple]:
-    """Symbols of the functions a callable expression runs."""
+    """Symbols of the functions a callable expression runs: a function, a
+    lambda (each function it calls), `functools.partial(f, ...)`, an element
+    of a literal list/tuple/dict of callables (a loop variable over one, a
+    subscript of one), a bound method stored in an attribute."""
     if node is None or depth > 3:
         return []
+    if isinstance(node, ast.Subscript):
+        elements = _literal_elements(ctx, node.value)
+        return [t for e in elements or () for t in _targets(ctx, e, depth + 1)]
+    if isinstance(node, ast.Name):
+        elements = _loop_values(ctx, node)
+        if elements is not None:
+            return [t for e in elements for t in _targets(ctx, e, depth + 1)]
     if isinstance(node, ast.Lambda):
         params = {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
         out = []
@@ -243,9 +356,34 @@ def _targets(ctx, node: Optional[ast.AST], depth: int = 0) -> List[tuple]:
             return _targets(ctx, node.args[0], depth + 1)
         return []
     if isinstance(node, (ast.Name, ast.Attribute)):
+        stored = _stored_callable(ctx, node, depth) if isinstance(node, ast.Attribute) else []
+        if stored:
+            return stored
         sym = ctx.symbol(node)
-        return [sym] if sym is not None else []
+        if sym is not None:
+            return [sym]
+        return _stored_callable(ctx, node, depth) if isinstance(node, ast.Name) else []
     return []
+
+
+def _stored_callable(ctx, node: ast.AST, depth: int) -> List[tuple]:
+    """`self._job` assigned `self._run` (or another callable) in the class,
+    a local bound once to a callable."""
+    from .asyncio_objects import local_assignments, self_attr_assignments
+
+    values = None
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        values = self_attr_assignments(ctx, node.value.id, node.attr)
+    elif isinstance(node, ast.Name):
+        values = local_assignments(ctx, node.id)
+    if not values:
+        return []
+    out = []
+    for value in values:
+        if not isinstance(value, (ast.Attribute, ast.Name, ast.Lambda, ast.Call)):
+            return []
+        out.extend(_targets(ctx, value, depth + 1))
+    return out
 
 
 def _best_effort(hook):
@@ -275,6 +413,67 @@ def in_thread_checked_branch(ctx, node: ast.AST) -> bool:
                     return True
         child, parent = parent, getattr(parent, "_al_parent", None)
     return False
+
+
+def off_loop_branch(ctx, node: ast.AST) -> Optional[str]:
+    """The context text when `node` sits in the arm of an `if` (of its own
+    function) that runs only off the loop thread by the test itself:
+    `if threading.current_thread() is not threading.main_thread():`,
+    `if threading.get_ident() != self._loop_thread_id:`,
+    `if asyncio._get_running_loop() is not self.loop:` (the body), or the
+    `else` of the `==`/`is` forms. None when unknown."""
+    child, parent = node, getattr(node, "_al_parent", None)
+    while parent is not None and not isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        if isinstance(parent, ast.If) and child is not parent.test:
+            negated = _off_loop_test(ctx, parent.test)
+            if negated is not None:
+                in_body = any(child is stmt for stmt in parent.body)
+                if in_body == negated:
+                    return (f"runs off the loop thread: in the branch of `if {_short(parent.test, 70)}` "
+                            f"at {display_path(ctx.module.path)}:{parent.lineno}")
+                return None
+        child, parent = parent, getattr(parent, "_al_parent", None)
+    return None
+
+
+def _off_loop_test(ctx, test: ast.AST) -> Optional[bool]:
+    """For a test comparing the current thread (or running loop) with the loop
+    thread's: True when it holds off the loop thread (`is not`, `!=`),
+    False when it holds on it (`is`, `==`), None when not such a test."""
+    negate = False
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        negate, test = True, test.operand
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return None
+    op = test.ops[0]
+    if isinstance(op, (ast.IsNot, ast.NotEq)):
+        holds_off = True
+    elif isinstance(op, (ast.Is, ast.Eq)):
+        holds_off = False
+    else:
+        return None
+    left, right = test.left, test.comparators[0]
+    for here, other in ((left, right), (right, left)):
+        name = dotted(ctx.symbol(here.func)) if isinstance(here, ast.Call) else None
+        if name in K.CURRENT_THREAD_CALLS and _is_loop_thread(ctx, other):
+            return holds_off != negate
+        if name in K.RUNNING_LOOP_PROBES and not here.args and _names_a_loop(other):
+            return holds_off != negate
+    return None
+
+
+def _is_loop_thread(ctx, node: ast.AST) -> bool:
+    """`threading.main_thread()`, or a name/attribute that says it holds the
+    loop thread (`self._loop_thread`, `loop_thread_id`)."""
+    if isinstance(node, ast.Call):
+        return dotted(ctx.symbol(node.func)) in K.MAIN_THREAD_CALLS
+    text = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+    return "loop" in text.lower() and "thread" in text.lower()
+
+
+def _names_a_loop(node: ast.AST) -> bool:
+    text = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+    return text.lstrip("_").lower() in ("loop", "event_loop", "main_loop", "loop_", "asyncio_loop")
 
 
 def _note_thread_check(call: ast.Call, ctx) -> None:
@@ -309,6 +508,11 @@ def note_call(node: ast.Call, ctx) -> None:
                 entries.append(("server", hsym, server, _short(node), node.lineno, node.col_offset))
         if not _patterns(ctx):
             return
+    if last in _DRIVEN_NAMES and isinstance(func, ast.Attribute):
+        if last in K.LOOP_DRIVEN_CLIENT_CALLS or any(
+                isinstance(a, ast.Attribute) and a.attr in K.LOOP_DRIVEN_CLIENT_CALLS for a in node.args):
+            entries.append(("driven", last, node.lineno))
+        return
     if last not in _CALL_NAMES:
         patterns = _patterns(ctx)
         if not (patterns and last in _pattern_last_names(patterns)):
@@ -325,6 +529,40 @@ def note_call(node: ast.Call, ctx) -> None:
         types = _passed_types(ctx, node, arg) if kind != "config" else ()
         for sym in _targets(ctx, arg):
             entries.append(("call", sym, kind, label, node.lineno, node.col_offset, types))
+        owner = _param_owner(ctx, arg)
+        if owner is not None:
+            entries.append(("param", owner, kind, label, node.lineno, node.col_offset))
+
+
+def _param_owner(ctx, arg: ast.AST) -> Optional[str]:
+    """Qualname of the function whose parameter `arg` is (through a
+    `functools.partial` too), when that parameter is never rebound: a
+    decorator whose wrapper hands the decorated function to a thread."""
+    if isinstance(arg, ast.Call) and dotted(ctx.symbol(arg.func)) in _PARTIALS and arg.args:
+        arg = arg.args[0]
+    if not isinstance(arg, ast.Name):
+        return None
+    scope = ctx.binding_scope(arg.id)
+    if scope is None or scope.kind != "function" or scope.is_async:
+        return None
+    if arg.id not in _param_names(scope.node):
+        return None
+    if local_assignments_in(scope, arg.id):
+        return None
+    return scope.qualname
+
+
+def _param_names(fn_node: ast.AST) -> set:
+    args = fn_node.args
+    return {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+
+
+def local_assignments_in(scope, name: str) -> bool:
+    """The function rebinds `name` somewhere in its body."""
+    for sub in ast.walk(scope.node):
+        if isinstance(sub, ast.Name) and sub.id == name and isinstance(sub.ctx, ast.Store):
+            return True
+    return False
 
 
 def _passed_types(ctx, call: ast.Call, target: ast.AST) -> tuple:
@@ -615,19 +853,64 @@ class _Builder:
     # -- seeds --
     def seeds(self):
         index = self.index
+        # a library's thread started anywhere in the project (`loop_start()`
+        # in another module than the one setting the callbacks)
+        started = {e[1] for summary in index.modules.values()
+                   for e in getattr(summary, "thread_entries", None) or () if e[0] == "started"}
+        movers: Dict[Tuple[str, str], tuple] = {}
         for module in sorted(index.modules):
             summary = index.modules[module]
             entries = getattr(summary, "thread_entries", None) or ()
-            started = {e[1] for e in entries if e[0] == "started"}
+            if any(e[0] == "driven" for e in entries):  # this module drives it from the loop
+                here = {e[1] for e in entries if e[0] == "started"}
+            else:
+                here = started
             for entry in entries:
                 tag = entry[0]
-                if tag == "call" or (tag == "attr" and (entry[6] is None or entry[6] in started)):
+                if tag == "call" or (tag == "attr" and (entry[6] is None or entry[6] in here)):
                     for target, self_cls in self.functions_of(entry[1], construct=False):
                         yield target, _describe(entry[2], entry[3], _where(index, module, entry[4])), entry[2], self_cls
                 elif tag == "server":
                     yield from self._server_seeds(module, entry)
+                elif tag == "param":
+                    movers.setdefault((module, entry[1]), (entry, module))
             for qualname in summary.classes:
                 yield from self._class_seeds(module, qualname)
+        if movers:
+            yield from self._decorated_seeds(movers)
+
+    def _decorated_seeds(self, movers):
+        """Functions decorated by a project decorator whose wrapper hands the
+        decorated function to a thread (`@run_in_thread`), also through a
+        decorator factory (`@in_thread(daemon=True)`)."""
+        index = self.index
+        for module in sorted(index.modules):
+            for qualname, fn in index.modules[module].functions.items():
+                for deco in fn.decorators or ():
+                    if deco is None:
+                        continue
+                    hit = None
+                    target = index.resolve(deco)
+                    if target.kind == "function":
+                        hit = movers.get((target.module, target.qualname))
+                    elif deco is not None and deco[0] == "call":
+                        outer = index.resolve(deco[1])
+                        if outer.kind == "function":
+                            prefix = outer.qualname + ".<locals>."
+                            for (mod, owner), value in movers.items():
+                                if mod == outer.module and owner.startswith(prefix) \
+                                        and ".<locals>." not in owner[len(prefix):]:
+                                    hit = value
+                                    break
+                    if hit is None:
+                        continue
+                    entry, where_mod = hit
+                    deco_name = entry[1].split(".<locals>.")[0]
+                    what, _verb = K.CONTEXT_WORDS.get(entry[2], K.CONTEXT_WORDS["thread"])
+                    text = (f"runs in {what}: decorated with `@{deco_name}`, which hands it to "
+                            f"`{entry[3]}` at {_where(index, where_mod, entry[4])}")
+                    yield (module, qualname), text, entry[2], None
+                    break
 
     def _server_seeds(self, module: str, entry: tuple):
         _tag, handler_sym, server_sym, label, line, _col = entry
@@ -660,11 +943,13 @@ class _Builder:
                 if any(fnmatchcase(name, p) for p in methods):
                     if bases is None:
                         bases = self.external_bases(module, qualname)
-                    if base_name in bases:
+                    matched = base_name if base_name in bases else next(
+                        (b for b in sorted(bases) if "*" in base_name and fnmatchcase(b, base_name)), None)
+                    if matched is not None:
                         fn = self.index.function(module, method)
                         where = _where(self.index, module, fn.lineno if fn else info.lineno)
                         what, _verb = K.CONTEXT_WORDS.get(kind, K.CONTEXT_WORDS["thread"])
-                        short = base_name.rsplit(".", 1)[-1]
+                        short = matched.rsplit(".", 1)[-1]
                         text = f"runs in {what}: `{qualname}.{name}` of a `{short}` subclass at {where}"
                         yield ((module, method), text,
                                kind, (module, qualname))
