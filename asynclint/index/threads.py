@@ -409,7 +409,8 @@ def in_thread_checked_branch(ctx, node: ast.AST) -> bool:
     while parent is not None and not isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
         if isinstance(parent, ast.If) and child is not parent.test:
             for sub in ast.walk(parent.test):
-                if isinstance(sub, ast.Call) and dotted(ctx.symbol(sub.func)) in K.THREAD_IDENTITY_CALLS:
+                if isinstance(sub, ast.Call) and (dotted(ctx.symbol(sub.func)) in K.THREAD_IDENTITY_CALLS
+                                                  or _loop_state_check(ctx, sub)):
                     return True
         child, parent = parent, getattr(parent, "_al_parent", None)
     return False
@@ -476,6 +477,18 @@ def _names_a_loop(node: ast.AST) -> bool:
     return text.lstrip("_").lower() in ("loop", "event_loop", "main_loop", "loop_", "asyncio_loop")
 
 
+def _loop_state_check(ctx, call: ast.Call) -> bool:
+    """`loop.is_running()` on an event loop (typed, or named as one)."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr in K.LOOP_STATE_CHECKS):
+        return False
+    from .local_types import is_event_loop
+
+    recv = func.value
+    text = recv.attr if isinstance(recv, ast.Attribute) else recv.id if isinstance(recv, ast.Name) else ""
+    return "loop" in text.lower() or is_event_loop(ctx, recv)
+
+
 def _note_thread_check(call: ast.Call, ctx) -> None:
     """Record the `if` whose test holds this thread-identity call."""
     fn = ctx.function
@@ -496,7 +509,8 @@ def note_call(node: ast.Call, ctx) -> None:
     last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
     if last is None:
         return
-    if last in _IDENTITY_LAST and dotted(ctx.symbol(func)) in K.THREAD_IDENTITY_CALLS:
+    if (last in _IDENTITY_LAST and dotted(ctx.symbol(func)) in K.THREAD_IDENTITY_CALLS) or (
+            last in K.LOOP_STATE_CHECKS and _loop_state_check(ctx, node)):
         _note_thread_check(node, ctx)
     entries = ctx.module.thread_entries
     if "Server" in last and len(node.args) + len(node.keywords) >= 2:

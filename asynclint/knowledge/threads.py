@@ -339,6 +339,11 @@ THREAD_IDENTITY_CALLS = frozenset({
     "_thread.get_ident",
 })
 
+# Loop methods whose test also tells the cases apart: `if loop.is_running():
+# loop.call_soon_threadsafe(...) else: ...` (the other arm runs while the
+# loop is stopped, so nothing races with it).
+LOOP_STATE_CHECKS = frozenset({"is_running"})
+
 # Calls giving the loop running in the calling thread (None or an error in a
 # thread without one): `if asyncio._get_running_loop() is not self.loop:`
 # has its body off the loop thread.
