@@ -53,14 +53,26 @@ class CoroutineNeverAwaited(Rule):
 
     def check(self, node: ast.Expr, ctx) -> None:
         call = node.value
+        if isinstance(call, (ast.List, ast.Tuple, ast.Set, ast.ListComp, ast.SetComp)):
+            # `[notify(u) for u in users]` as a statement: every coroutine in
+            # the dropped list is lost (no fix: awaiting each changes the order)
+            for elt in (call.elts if isinstance(call, (ast.List, ast.Tuple, ast.Set)) else [call.elt]):
+                if isinstance(elt, ast.Call):
+                    self._check_call(elt, ctx, in_display=True)
+            return
         if not isinstance(call, ast.Call):
             return
+        self._check_call(call, ctx)
+
+    def _check_call(self, call: ast.Call, ctx, in_display: bool = False) -> None:
         sym = callee_symbol(ctx, call.func)
         if not worth_asking(sym):
             return
         if _silenced_for_type_checkers(ctx, call):
             return
-        if ctx.in_async:
+        if ctx.in_async and in_display:
+            advice, fix = "await them (`await asyncio.gather(...)`)", None
+        elif ctx.in_async:
             advice, fix = "add `await`", _AWAIT_FIX
         else:
             advice, fix = "run it with `asyncio.run()` or schedule it as a task from async code", None
