@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from collections import deque
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -434,6 +435,57 @@ def off_loop_branch(ctx, node: ast.AST) -> Optional[str]:
                             f"at {display_path(ctx.module.path)}:{parent.lineno}")
                 return None
         child, parent = parent, getattr(parent, "_al_parent", None)
+    return None
+
+
+# Docstrings saying code is called from other threads ("called from worker
+# threads", "from another thread"); "on the loop thread" does not count.
+_FROM_THREADS = re.compile(
+    r"\b(from|in|by|on)\s+(other|another|any|worker|background|multiple|different|foreign|non-loop|"
+    r"a\s+(worker|background|different|separate|another))\b[\w\s-]{0,20}?threads?\b")
+
+
+def bridge_context(ctx, node: ast.AST) -> Optional[str]:
+    """The context text when `node` calls a method on `self.X` in a sync
+    method of a sync/async bridge class: a sibling method already hands the
+    same `self.X` to the loop thread with `call_soon_threadsafe` /
+    `run_coroutine_threadsafe`, and the class or the method is documented as
+    called from threads. The direct call is then the thread side done wrong."""
+    fn = ctx.function
+    if fn is None or fn.kind != "function" or fn.is_async or not isinstance(node, ast.Call):
+        return None
+    func = node.func
+    receiver = func.value if isinstance(func, ast.Attribute) else None
+    args = fn.node.args
+    positional = [*args.posonlyargs, *args.args]
+    if not (positional and isinstance(receiver, ast.Attribute) and isinstance(receiver.value, ast.Name)
+            and receiver.value.id == positional[0].arg):
+        return None
+    idx = ctx.scopes.index(fn)
+    if idx == 0 or ctx.scopes[idx - 1].kind != "class":
+        return None
+    cls = ctx.scopes[idx - 1].node
+    docs = " ".join(filter(None, (ast.get_docstring(cls), ast.get_docstring(fn.node)))).lower()
+    if "thread" not in docs or not _FROM_THREADS.search(" ".join(docs.split())):
+        return None
+    attr = receiver.attr
+    for sibling in cls.body:
+        if not isinstance(sibling, (ast.FunctionDef, ast.AsyncFunctionDef)) or sibling is fn.node:
+            continue
+        for sub in ast.walk(sibling):
+            if not isinstance(sub, ast.Call):
+                continue
+            last = sub.func.attr if isinstance(sub.func, ast.Attribute) else None
+            name = dotted(ctx.symbol(sub.func)) if last is None or last not in K.THREADSAFE_LOOP_METHODS else None
+            if last not in K.THREADSAFE_LOOP_METHODS and name not in K.THREADSAFE_CALLS:
+                continue
+            for part in ast.walk(sub):
+                if isinstance(part, ast.Attribute) and part.attr == attr and isinstance(part.value, ast.Name) \
+                        and part.value.id == receiver.value.id:
+                    how = last or (name or "").rsplit(".", 1)[-1]
+                    return (f"runs in a thread: `{cls.name}.{fn.node.name}` is documented as called from threads, "
+                            f"and `{cls.name}.{sibling.name}` hands `self.{attr}` over with `{how}` "
+                            f"at {display_path(ctx.module.path)}:{sub.lineno}")
     return None
 
 

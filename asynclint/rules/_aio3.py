@@ -13,7 +13,7 @@ from ..context import dotted
 from ..diagnostics import Applicability, Fix
 from ..index.asyncio_objects import local_assignments, self_attr_assignments
 from ..index.local_types import is_event_loop
-from ..index.threads import in_thread_checked_branch, off_loop_branch, site_query
+from ..index.threads import bridge_context, in_thread_checked_branch, off_loop_branch, site_query
 from ..knowledge.loops import LOOP_FACTORIES, LOOP_NAMES
 from ..knowledge.threads import OWN_LOOP_FACTORIES, RUNNING_LOOP_FACTORIES
 
@@ -27,6 +27,8 @@ def report_in_thread(ctx, node: ast.AST, mode: str = "quiet-own", fix: Optional[
     """Report `node` if the code being walked runs off the loop thread (the
     message gets a `{context}` field naming the entry point)."""
     branch = off_loop_branch(ctx, node)
+    if branch is None and mode != "run" and not in_thread_checked_branch(ctx, node):
+        branch = bridge_context(ctx, node)
     if branch is not None:
         ctx.report(node, fix=fix, context=branch, **fields)
         return
