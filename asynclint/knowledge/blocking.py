@@ -112,9 +112,9 @@ FILES = {
     **_methods("tarfile.TarFile", ("extractall", "extract", "add", "addfile", "extractfile"), _FILE),
     "os.fdopen": _FILE,
     # a default context reads the system's CA certificates from disk
-    "ssl.create_default_context": "create the context once at start-up, or `await asyncio.to_thread(...)`",
+    "ssl.create_default_context": "a context created once at start-up, or `await asyncio.to_thread(...)`",
     **_methods("ssl.SSLContext", ("load_verify_locations", "load_cert_chain", "load_default_certs"),
-               "load certificates once at start-up, or `await asyncio.to_thread(...)`"),
+               "certificates loaded once at start-up, or `await asyncio.to_thread(...)`"),
     **_methods("zipfile.ZipFile", ("extractall", "extract", "read", "write", "writestr"), _FILE),
 }
 
