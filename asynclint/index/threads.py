@@ -529,6 +529,86 @@ def _names_a_loop(node: ast.AST) -> bool:
     return text.lstrip("_").lower() in ("loop", "event_loop", "main_loop", "loop_", "asyncio_loop")
 
 
+def thread_queue_symbol(ctx, node: ast.AST):
+    """The symbol of a `queue.Queue` (known from its constructor or an
+    annotation), else None."""
+    from .asyncio_objects import local_assignments, self_attr_assignments
+
+    name = _type_name(ctx, node)
+    if name is None:
+        values = None
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            values = self_attr_assignments(ctx, node.value.id, node.attr)
+        elif isinstance(node, ast.Name):
+            values = local_assignments(ctx, node.id)
+        if values and all(isinstance(v, ast.Call) and dotted(ctx.symbol(v.func)) in K.THREAD_QUEUE_CLASSES
+                          for v in values):
+            name = "queue.Queue"
+    if name not in K.THREAD_QUEUE_CLASSES:
+        return None
+    return _queue_key(ctx, node)
+
+
+def _queue_key(ctx, node: ast.AST):
+    """Which queue: ("global", module, name) for a module's (followed through
+    imports in phase 2), ("selfattr", class qualname, attr) for `self.x`."""
+    if isinstance(node, ast.Name):
+        scope = ctx.binding_scope(node.id)
+        if scope is None:
+            bound = ctx.module.bindings.get(node.id)
+            if bound is not None and bound[0] == "global":
+                return bound  # imported from another module
+            return ("global", ctx.module.name, node.id)
+        return ("local", scope.qualname, node.id)
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        fn = ctx.function
+        if fn is not None and fn.kind == "function":
+            idx = ctx.scopes.index(fn)
+            if idx > 0 and ctx.scopes[idx - 1].kind == "class":
+                return ("selfattr", ctx.scopes[idx - 1].qualname, node.attr)
+    return None
+
+
+def queue_item_origin(ctx, node: ast.AST) -> Optional[tuple]:
+    """(queue symbol, position or -1) when `node` is a local bound once, in
+    this function, from `q.get()` of a thread-safe queue (`fut, args =
+    q.get()` gives position 0 for `fut`)."""
+    fn = ctx.function
+    if fn is None or fn.kind != "function" or not isinstance(node, ast.Name):
+        return None
+    found = None
+    for sub in ast.walk(fn.node):
+        if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) and sub is not fn.node:
+            continue
+        targets = sub.targets if isinstance(sub, ast.Assign) else [sub.target] if isinstance(
+            sub, (ast.AugAssign, ast.AnnAssign, ast.For, ast.NamedExpr, ast.comprehension)) else []
+        for target in targets:
+            for i, name in _bound_names(target):
+                if name != node.id:
+                    continue
+                value = getattr(sub, "value", None)
+                if found is not None or not isinstance(sub, ast.Assign) or not isinstance(value, ast.Call) \
+                        or not isinstance(value.func, ast.Attribute) or value.func.attr not in K.THREAD_QUEUE_GETS:
+                    return None
+                qsym = thread_queue_symbol(ctx, value.func.value)
+                if qsym is None:
+                    return None
+                found = (qsym, i)
+    return found
+
+
+def _bound_names(target: ast.AST):
+    if isinstance(target, ast.Name):
+        yield -1, target.id
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for i, elt in enumerate(target.elts):
+            if isinstance(elt, ast.Name):
+                yield i, elt.id
+            else:
+                for _j, name in _bound_names(elt):
+                    yield None, name
+
+
 def _loop_state_check(ctx, call: ast.Call) -> bool:
     """`loop.is_running()` on an event loop (typed, or named as one)."""
     func = call.func
@@ -574,6 +654,19 @@ def note_call(node: ast.Call, ctx) -> None:
                 entries.append(("server", hsym, server, _short(node), node.lineno, node.col_offset))
         if not _patterns(ctx):
             return
+    if last in K.THREAD_QUEUE_PUTS and isinstance(func, ast.Attribute) and node.args:
+        qsym = thread_queue_symbol(ctx, func.value)
+        if qsym is not None:
+            item = node.args[0]
+            from .local_types import asyncio_class
+
+            if isinstance(item, ast.Tuple):
+                types = tuple(asyncio_class(ctx, e) for e in item.elts)
+            else:
+                types = (asyncio_class(ctx, item),)
+            if any(types):
+                entries.append(("put", qsym, isinstance(item, ast.Tuple), types))
+        return
     if last in _DRIVEN_NAMES and isinstance(func, ast.Attribute):
         if last in K.LOOP_DRIVEN_CLIENT_CALLS or any(
                 isinstance(a, ast.Attribute) and a.attr in K.LOOP_DRIVEN_CLIENT_CALLS for a in node.args):
@@ -1136,6 +1229,50 @@ def _thread_param_query(index, module: str, qualname: str, position: int, method
     else:
         ok = method in K.PRIMITIVE_METHODS.get(kind, ())
     return {"context": info.text, "kind": kind} if ok else None
+
+
+@query("thread_queue_item")
+def _thread_queue_item_query(index, module: str, qualname: str, qsym, position: int, method: str, wanted: str,
+                             patterns: tuple = ()):
+    """A method called on an object a thread took out of a `queue.Queue`,
+    when every `put` of that queue in the project puts the same asyncio
+    object kind there (`wanted`: "future" or "primitive")."""
+    info = thread_context(index, tuple(patterns)).get((module, qualname))
+    if info is None or info.own_loop:
+        return None
+    kinds = set()
+    target = _resolved(index, qsym)
+    for mod in sorted(index.modules):
+        for entry in getattr(index.modules[mod], "thread_entries", None) or ():
+            if entry[0] != "put" or _resolved(index, entry[1]) != target:
+                continue
+            _tag, _sym, is_tuple, types = entry
+            if position == -1:
+                kinds.add(types[0] if not is_tuple else None)
+            else:
+                kinds.add(types[position] if is_tuple and position < len(types) else None)
+    if len(kinds) != 1:
+        return None
+    kind = next(iter(kinds))
+    if kind is None:
+        return None
+    if wanted == "future":
+        ok = kind == "future" and method in K.UNSAFE_FUTURE_METHODS
+    else:
+        ok = method in K.PRIMITIVE_METHODS.get(kind, ())
+    return {"context": info.text, "kind": kind} if ok else None
+
+
+def _resolved(index, sym):
+    """A comparable identity for a symbol (module globals across imports)."""
+    seen = 0
+    while sym is not None and sym[0] == "global" and seen < 10:
+        summary = index.modules.get(sym[1])
+        nxt = summary.bindings.get(sym[2]) if summary is not None else None
+        if nxt is None or nxt[0] != "global" or nxt == sym:
+            break  # defined here (`work = queue.Queue()`), not imported
+        sym, seen = nxt, seen + 1
+    return sym
 
 
 def _through(text: str, entry: str) -> str:

@@ -358,3 +358,12 @@ CURRENT_THREAD_CALLS = frozenset({
 })
 # The main thread, taken to run the loop when compared with the current one.
 MAIN_THREAD_CALLS = frozenset({"threading.main_thread"})
+
+# Thread-safe queues through which a loop hands asyncio objects to a thread
+# (`work.put((fut, args))`, the thread does `fut, args = work.get()`): the
+# object that comes out is the loop thread's.
+THREAD_QUEUE_CLASSES = frozenset({
+    "queue.Queue", "queue.SimpleQueue", "queue.LifoQueue", "queue.PriorityQueue",
+})
+THREAD_QUEUE_PUTS = frozenset({"put", "put_nowait"})
+THREAD_QUEUE_GETS = frozenset({"get", "get_nowait"})

@@ -13,7 +13,8 @@ from ..context import dotted
 from ..diagnostics import Applicability, Fix
 from ..index.asyncio_objects import local_assignments, self_attr_assignments
 from ..index.local_types import is_event_loop
-from ..index.threads import bridge_context, in_thread_checked_branch, off_loop_branch, site_query
+from ..index.threads import (bridge_context, in_thread_checked_branch, off_loop_branch, queue_item_origin,
+                              site_query)
 from ..knowledge.loops import LOOP_FACTORIES, LOOP_NAMES
 from ..knowledge.threads import OWN_LOOP_FACTORIES, RUNNING_LOOP_FACTORIES
 
@@ -180,6 +181,20 @@ def report_param_in_thread(ctx, node: ast.AST, receiver: ast.AST, method: str, w
     patterns = tuple(getattr(ctx.options, "thread_entry_points", None) or ())
     ctx.report_if(("thread_param", ctx.function.qualname, position, method, wanted, patterns), node,
                   fix=fix, **fields)
+
+
+def report_queue_item_in_thread(ctx, node: ast.AST, receiver: ast.AST, method: str, wanted: str,
+                                fix: Optional[Fix] = None, **fields) -> bool:
+    """Report (phase 2) when `receiver` came out of a `queue.Queue` whose
+    `put`s carry an asyncio object of the `wanted` kind there, in a function
+    that runs in a thread. True when the question was asked."""
+    origin = queue_item_origin(ctx, receiver)
+    if origin is None or ctx.function.is_async:
+        return False
+    patterns = tuple(getattr(ctx.options, "thread_entry_points", None) or ())
+    ctx.report_if(("thread_queue_item", ctx.function.qualname, origin[0], origin[1], method, wanted, patterns),
+                  node, fix=fix, **fields)
+    return True
 
 
 def created_here(ctx, node: ast.AST) -> bool:
