@@ -29,7 +29,7 @@ from .diagnostics import Diagnostic, Severity
 from .index import facts, installed, queries
 from .index import threads as thread_index
 from .index.modules import module_name
-from .index.project import ProjectIndex
+from .index.project import Knowledge, ProjectIndex
 from .index.local_types import is_event_loop
 from .index.summary import ModuleSummary, summarise
 from .knowledge.futures import LOOP_RUN_METHODS, PROGRAM_LOOP_RUNNERS
@@ -577,8 +577,9 @@ def _lint_files(jobs: Sequence[FileJob], settings: Settings, root: Path, use_cac
             if progress and done % 50 == 0:
                 progress(done, total)
 
-    index = ProjectIndex(r.summary for j in jobs for r in [results[j.path]] if r.summary is not None)
-    installed.attach(index, getattr(settings.config, "python", None), root if use_cache else None)
+    index = ProjectIndex((r.summary for j in jobs for r in [results[j.path]] if r.summary is not None),
+                         Knowledge.from_config(settings.config),
+                         installed.view(getattr(settings.config, "python", None), root if use_cache else None))
     diagnostics: List[Diagnostic] = []
     not_analysed: Dict[str, str] = {}
     for job in jobs:
@@ -647,8 +648,21 @@ def findings_of(result: FileResult, index: ProjectIndex, display: str) -> List[D
         return found
     rules = all_rules()
     module = result.summary.name if result.summary else ""
+    failed = set()
     for pending in result.pendings:
-        answer = queries.answer(index, module, pending.query)
+        if pending.code in failed:
+            continue
+        try:
+            answer = queries.answer(index, module, pending.query)
+        except Exception as exc:  # a bug in the index must not cost the other files
+            failed.add(pending.code)
+            found.append(Diagnostic(
+                path=display, line=pending.line, col=1, code=INTERNAL_ERROR, name="internal-error",
+                message=f"internal error in rule {pending.code} while asking the project index "
+                        f"{pending.query[0]!r}: {type(exc).__name__}: {exc}; please report it",
+                severity=Severity.ERROR,
+            ))
+            continue
         if answer is None:
             continue
         rule = rules[pending.code]
@@ -667,5 +681,5 @@ def lint_source(text: str, path: str = "<stdin>", config: Optional[Config] = Non
     config = config or Config()
     codes = frozenset(enabled) if enabled is not None else config.enabled_codes(all_rules())
     result = analyse_text(text, Path(path).stem or "module", False, path, Walker(codes), Settings(config, codes))
-    index = ProjectIndex([result.summary] if result.summary else [])
+    index = ProjectIndex([result.summary] if result.summary else [], Knowledge.from_config(config))
     return sorted(findings_of(result, index, path), key=Diagnostic.sort_key)

@@ -45,7 +45,7 @@ from . import config as configmod
 from .diagnostics import Diagnostic
 from .engine import FileJob, Settings, Walker, analyse_tree, findings_of, lint_files
 from .index.modules import find_project_root, module_name
-from .index.project import ProjectIndex
+from .index.project import Knowledge, ProjectIndex
 from .rules import all_rules
 
 # flake8 option (without the --asynclint- prefix) -> Config attribute
@@ -159,7 +159,7 @@ def build_state(options, paths: Sequence[str], use_cache: bool = True, workers: 
         # their own; there the cache is warm anyway (see the module doc).
         workers = 1 if multiprocessing.current_process().daemon else (os.cpu_count() or 1)
     result = lint_files(jobs, index_settings, root, use_cache=use_cache, workers=workers, need_index=True)
-    index = result.index if result.index is not None else ProjectIndex([])
+    index = result.index if result.index is not None else ProjectIndex([], Knowledge.from_config(cfg))
     key = _key(options, paths)
     return _State(key, root, settings, index, Walker(settings.enabled), Path.cwd())
 
@@ -248,7 +248,7 @@ class Plugin:
         if result.summary is not None and index.modules.get(module) != result.summary:
             # the file differs from what is on disk (stdin, unsaved editor
             # buffer): answer its questions with its current summary
-            index = ProjectIndex([result.summary, *(s for n, s in index.modules.items() if n != module)])
+            index = index.with_module(result.summary)
         display = self.filename[2:] if self.filename.startswith("./") else self.filename
         ignored = frozenset(state.settings.config.ignored_for(display))
         out = []

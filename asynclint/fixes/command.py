@@ -22,8 +22,8 @@ from typing import List, Optional, Tuple
 
 from ..diagnostics import Applicability, Diagnostic
 from . import fix_kind
-from .files import atomic_write
-from .runner import FileFix, fix_files
+from .files import ChangedSinceRead, atomic_write
+from .runner import FileFix, fix_project
 
 
 def unified_diff(display: str, old: str, new: str) -> str:
@@ -57,7 +57,8 @@ def run(args, jobs, result, settings, root) -> Tuple[object, Optional[int]]:
     show = bool(getattr(args, "show_fixes", False))
     stdin_job = next((j for j in jobs if j.report and j.data is not None), None)
 
-    fixed = fix_files(jobs, result.diagnostics, settings, root, result.index, unsafe)
+    workers = getattr(args, "jobs", None) or 1
+    fixed, final = fix_project(jobs, result, settings, root, unsafe, workers)
     changed = [f for f in fixed.values() if f.changed]
     for f in fixed.values():
         if f.error and not quiet:
@@ -79,13 +80,12 @@ def run(args, jobs, result, settings, root) -> Tuple[object, Optional[int]]:
         return result, (1 if changed else 0)
 
     # the findings that remain: the new ones for fixed files, the old ones elsewhere
-    remaining: List[Diagnostic] = []
-    for d in result.diagnostics:
-        f = fixed.get(d.path)
-        if f is None or not f.changed:
-            remaining.append(d)
-    for f in changed:
-        remaining.extend(f.remaining)
+    if final is not None:  # the whole project checked again with the fixed texts
+        remaining = list(final)
+    else:
+        remaining = [d for d in result.diagnostics if d.path not in fixed or not fixed[d.path].changed]
+        for f in changed:
+            remaining.extend(f.remaining)
     remaining.sort(key=Diagnostic.sort_key)
 
     if stdin_job is not None:
@@ -102,8 +102,12 @@ def run(args, jobs, result, settings, root) -> Tuple[object, Optional[int]]:
     written = []
     for f in changed:
         try:
-            atomic_write(f.path, f.new_bytes())
+            atomic_write(f.path, f.new_bytes(), expected=f.source.data)
             written.append(f)
+        except ChangedSinceRead:
+            _write_err(f"asynclint: {f.display}: not fixed: the file changed since it was read; run again\n")
+            remaining = [d for d in remaining if d.path != f.display] + \
+                [d for d in result.diagnostics if d.path == f.display]
         except OSError as exc:
             _write_err(f"asynclint: {f.display}: cannot write the fixed file: {exc.strerror or exc}\n")
             remaining = [d for d in remaining if d.path != f.display] + \

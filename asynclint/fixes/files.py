@@ -10,11 +10,13 @@ the file it points to is replaced, the link stays.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 from ..source import SourceError, decode
 
@@ -55,8 +57,15 @@ def read_source(path: Path) -> SourceFile:
     return source_of(data)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace the file's content with `data`, keeping its permission bits."""
+class ChangedSinceRead(OSError):
+    """The file on disk is no longer what the fix was computed from."""
+
+
+def atomic_write(path: Path, data: bytes, expected: Optional[bytes] = None) -> None:
+    """Replace the file's content with `data`, keeping its permission bits.
+    With `expected`, the file must still hold exactly those bytes right
+    before the replace (an edit saved while fixing is never overwritten);
+    otherwise ChangedSinceRead and the file is left as it is."""
     target = Path(os.path.realpath(path))
     try:
         mode = stat.S_IMODE(os.stat(target).st_mode)
@@ -70,6 +79,8 @@ def atomic_write(path: Path, data: bytes) -> None:
             os.fsync(fh.fileno())
         if mode is not None:
             os.chmod(tmp, mode)
+        if expected is not None and _digest_of(target) != hashlib.blake2b(expected).digest():
+            raise ChangedSinceRead(f"{path} changed since it was read")
         os.replace(tmp, target)
     except BaseException:
         try:
@@ -79,4 +90,11 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-__all__ = ["SourceFile", "SourceError", "atomic_write", "encode_text", "read_source", "source_of"]
+def _digest_of(path: Path) -> Optional[bytes]:
+    try:
+        return hashlib.blake2b(path.read_bytes()).digest()
+    except OSError:
+        return None
+
+
+__all__ = ["ChangedSinceRead", "SourceFile", "SourceError", "atomic_write", "encode_text", "read_source", "source_of"]

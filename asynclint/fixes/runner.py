@@ -10,7 +10,7 @@ was. libcst is imported only when some file has a fix to apply.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
@@ -56,15 +56,15 @@ class Checker:
     def check(self, path: Path, display: str, text: str) -> List[Diagnostic]:
         from ..engine import analyse_text, findings_of
         from ..index.modules import module_name
-        from ..index.project import ProjectIndex
+        from ..index.project import Knowledge, ProjectIndex
 
         module, is_package = module_name(path, self.root)
         result = analyse_text(text, module, is_package, str(path), self.walker, self.settings)
-        index = self.index if self.index is not None else ProjectIndex([])
+        index = self.index if self.index is not None else ProjectIndex([], Knowledge.from_config(self.settings.config))
         if result.summary is not None:
             old = index.modules.get(module)
-            if old is None or old.path == result.summary.path:
-                index.modules[module] = result.summary  # the index sees the module as it is now
+            if (old is None or old.path == result.summary.path) and old != result.summary:
+                index = self.index = index.with_module(result.summary)  # the module as it is now
         ignored = self.settings.config.ignored_for(display)
         out = []
         for d in findings_of(result, index, display):
@@ -140,9 +140,13 @@ def _original_of(d: Diagnostic, originals: Sequence[Diagnostic], used: set) -> D
     return d
 
 
-def fix_files(jobs, diagnostics: Sequence[Diagnostic], settings, root: Path, index, unsafe: bool) -> Dict[str, FileFix]:
+def fix_files(jobs, diagnostics: Sequence[Diagnostic], settings, root: Path, index, unsafe: bool,
+              earlier: Optional[Dict[str, FileFix]] = None) -> Dict[str, FileFix]:
     """Fix every reported file (jobs of the engine run) that has applicable
-    fixes. Returns display path -> FileFix for those files; nothing is written."""
+    fixes. Returns display path -> FileFix for those files; nothing is written.
+    `earlier`: fixes of a previous round; a file there is fixed further from
+    its fixed text, and keeps the source it was read with."""
+    earlier = earlier or {}
     by_display: Dict[str, List[Diagnostic]] = {}
     for d in diagnostics:
         by_display.setdefault(d.path, []).append(d)
@@ -154,14 +158,50 @@ def fix_files(jobs, diagnostics: Sequence[Diagnostic], settings, root: Path, ind
         found = by_display.get(job.display, [])
         if not any(is_applicable(d, unsafe) for d in found):
             continue
+        before = earlier.get(job.display)
         try:
             data = job.data if job.data is not None else Path(job.path).read_bytes()
-            source = source_of(data)
+            source = source_of(data) if before is None else replace(before.source, text=before.new_text)
         except (OSError, SourceError):
             continue
         if checker is None:
             checker = Checker(settings, root, index)
         path = Path(job.path)
-        out[job.display] = fix_text(source, found, unsafe, lambda text, p=path, disp=job.display: checker.check(p, disp, text),
-                                    job.display, None if job.data is not None else path)
+        fixed = fix_text(source, found, unsafe, lambda text, p=path, disp=job.display: checker.check(p, disp, text),
+                         job.display, None if job.data is not None else path)
+        if before is not None:  # report against the text as it was read
+            fixed = replace(fixed, path=before.path, source=before.source, applied=before.applied + fixed.applied,
+                            new_text=fixed.new_text if fixed.changed else before.new_text)
+        out[job.display] = fixed
     return out
+
+
+def fix_project(jobs, result, settings, root: Path, unsafe: bool, workers: int = 1):
+    """Fix, then check the whole project again with the fixed texts, and fix
+    what that finds, until nothing changes: a fix in one file can expose a
+    fixable finding in another (a helper moved into `to_thread` now runs in a
+    thread), and `--fix` must leave nothing a second `--fix` would change.
+    Returns (display -> FileFix, the findings of the final texts or None
+    when nothing changed)."""
+    from ..engine import lint_files
+
+    fixed = fix_files(jobs, result.diagnostics, settings, root, result.index, unsafe)
+    final = None
+    for _ in range(MAX_PASSES):
+        if not any(f.changed for f in fixed.values()):
+            break
+        now = [replace(j, data=fixed[j.display].new_bytes()) if j.display in fixed and fixed[j.display].changed else j
+               for j in jobs]
+        again = lint_files(now, settings, root, use_cache=False, workers=workers, need_index=True)
+        final = again.diagnostics
+        more = fix_files(now, again.diagnostics, settings, root, again.index, unsafe, earlier=fixed)
+        grown = {d: f for d, f in more.items() if f.changed and (d not in fixed or f.new_text != fixed[d].new_text)}
+        if not grown:
+            break
+        fixed.update(grown)
+        final = None
+    if final is None and any(f.changed for f in fixed.values()):  # the last round changed something
+        now = [replace(j, data=fixed[j.display].new_bytes()) if j.display in fixed and fixed[j.display].changed else j
+               for j in jobs]
+        final = lint_files(now, settings, root, use_cache=False, workers=workers, need_index=True).diagnostics
+    return fixed, final

@@ -14,7 +14,7 @@ from typing import Callable, Dict, Optional
 import libcst as cst
 
 from ..diagnostics import Applicability, Diagnostic
-from .apply import ModuleFacts, Plan
+from .module_facts import ModuleFacts, Plan
 
 _SPACE = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
 

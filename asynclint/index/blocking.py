@@ -358,11 +358,7 @@ def display_function(qualname: str) -> str:
 
 
 def env_for(index, knobs: tuple) -> IndexEnv:
-    envs = index.__dict__.setdefault("_aio2_envs", {})
-    env = envs.get(knobs)
-    if env is None:
-        env = envs[knobs] = IndexEnv(index, knobs)
-    return env
+    return index.fact("blocking-env", knobs, lambda: IndexEnv(index, knobs))
 
 
 # -- phase 1 helpers (used by the rules) ------------------------------------------

@@ -170,9 +170,11 @@ def _yields(fn) -> bool:
     return False
 
 
-def attach(index, python: Optional[str], root: Optional[Path]) -> None:
-    """Let `index` read installed packages of the environment `python`."""
+def view(python: Optional[str], root: Optional[Path]) -> Optional["InstalledPackages"]:
+    """The installed packages of the environment `python` that an index may
+    read, or None when there is none."""
     dirs = site_packages_for(python)
-    if dirs:
-        cache_dir = (root / ".asynclint_cache") if root is not None else None
-        index.installed = InstalledPackages(dirs, cache_dir)
+    if not dirs:
+        return None
+    cache_dir = (root / ".asynclint_cache") if root is not None else None
+    return InstalledPackages(dirs, cache_dir)

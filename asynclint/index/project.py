@@ -8,40 +8,78 @@ from __future__ import annotations
 
 import builtins
 from dataclasses import dataclass
-from typing import Dict, Iterable, Optional, Tuple
+from typing import Callable, Dict, FrozenSet, Hashable, Iterable, Optional, Tuple, TypeVar
 
+from . import values
 from .summary import ClassInfo, FunctionInfo, ModuleSummary, Sym
+from .targets import UNKNOWN, Target
+
+T = TypeVar("T")
+# Nested resolutions deeper than this give up (UNKNOWN) instead of
+# exhausting the interpreter's stack on long or cyclic chains.
+RESOLVE_DEPTH = 60
 
 
-@dataclass(frozen=True)
-class Target:
-    """What a symbol resolves to."""
-
-    kind: str  # "function", "class", "module", "external", "value", "unknown"
-    module: str = ""
-    qualname: str = ""  # project function/class qualname, or external dotted name
-    value: Sym = None  # for "value": the symbol a name was assigned
-
-    @property
-    def dotted(self) -> str:
-        if self.kind == "external":
-            return self.qualname
-        return f"{self.module}.{self.qualname}" if self.qualname else self.module
-
-
-UNKNOWN = Target("unknown")
 _BUILTIN_NAMES = frozenset(dir(builtins))
 # Symbols that denote values rather than names (answered by `values.py`).
 _VALUE_KINDS = frozenset({"call", "inst", "await", "item", "enter", "super", "union", "typevar", "generic", "callable", "unknown"})
 
 
+@dataclass(frozen=True)
+class Knowledge:
+    """What the configuration tells the index that the code cannot
+    (`extra-coroutine-functions`, `preserving-decorators`)."""
+
+    extra_coroutines: FrozenSet[str] = frozenset()
+    preserving: FrozenSet[str] = frozenset()
+
+    @classmethod
+    def from_config(cls, config) -> "Knowledge":
+        return cls(frozenset(getattr(config, "extra_coroutine_functions", None) or ()),
+                   frozenset(getattr(config, "preserving_decorators", None) or ()))
+
+
 class ProjectIndex:
-    def __init__(self, summaries: Iterable[ModuleSummary]):
+    """Every module's summary, the configured knowledge, the installed
+    packages it may read, and the facts derived from them.
+
+    Derived facts (light types, thread context, blocking summaries, callers)
+    live in one place, `fact()`: each is computed once per index and key and
+    never changes, since an index never changes after it is built; a changed
+    module makes a new index (`with_module`).
+    """
+
+    def __init__(self, summaries: Iterable[ModuleSummary], knowledge: Optional[Knowledge] = None,
+                 installed=None):
         self.modules: Dict[str, ModuleSummary] = {}
         for summary in summaries:
             # Two files may claim one module name (scripts in different
             # folders): keep the first, deterministic because input is sorted.
             self.modules.setdefault(summary.name, summary)
+        self.knowledge = knowledge or Knowledge()
+        self.installed = installed  # installed.InstalledPackages, or None
+        self._facts: Dict[str, dict] = {}
+        self._resolving: set = set()
+
+    def with_module(self, summary: ModuleSummary) -> "ProjectIndex":
+        """The same project with one module as it is now (an unsaved buffer,
+        a fixed file): a new index, so no derived fact goes stale."""
+        others = (s for name, s in self.modules.items() if name != summary.name)
+        return ProjectIndex([summary, *others], self.knowledge, self.installed)
+
+    # -- derived facts ----------------------------------------------------
+    def fact(self, name: str, key: Hashable, build: Callable[[], T]) -> T:
+        """The fact `name` for `key`, built on first use."""
+        table = self._facts.setdefault(name, {})
+        try:
+            return table[key]
+        except KeyError:
+            value = table[key] = build()
+            return value
+
+    def memo(self, name: str) -> dict:
+        """The table of fact `name`, for facts filled in piece by piece."""
+        return self._facts.setdefault(name, {})
 
     # -- names ------------------------------------------------------------
     def function(self, module: str, qualname: str) -> Optional[FunctionInfo]:
@@ -95,7 +133,21 @@ class ProjectIndex:
         return UNKNOWN
 
     def resolve(self, sym: Sym) -> Target:
-        return self._resolve(sym, set())
+        """Resolutions nest (an attribute's value is resolved while resolving
+        the attribute); a symbol already being resolved, or nesting deeper
+        than RESOLVE_DEPTH, is UNKNOWN: a cycle in the code (`cb = self.cb;
+        self.cb = cb`) must not become a RecursionError."""
+        active = self._resolving
+        try:
+            if sym in active or len(active) >= RESOLVE_DEPTH:
+                return UNKNOWN
+        except TypeError:  # unhashable: never with well-formed symbols
+            return UNKNOWN
+        active.add(sym)
+        try:
+            return self._resolve(sym, set())
+        finally:
+            active.discard(sym)
 
     def _resolve(self, sym: Sym, seen: set) -> Target:
         if sym is None:
@@ -118,20 +170,17 @@ class ProjectIndex:
                 method = self.find_method(base.module, base.qualname, sym[2])
                 if method is not None:
                     return Target("function", method[0], method[1])
-            from . import values  # light type knowledge: instances, attributes
-            return values.attribute(self, base, sym[2])
+            return values.attribute(self, base, sym[2])  # instances, attributes
         if kind in _VALUE_KINDS:
-            from . import values
             return values.evaluate(self, sym)
         return UNKNOWN
 
     def _installed(self, module: str) -> Optional[ModuleSummary]:
         """An installed package's module (`installed.py`), when the run has
         an environment to read; added to `modules` once loaded."""
-        installed = getattr(self, "installed", None)
-        if installed is None or not module:
+        if self.installed is None or not module:
             return None
-        summary = installed.summary(module)
+        summary = self.installed.summary(module)
         if summary is not None:
             self.modules.setdefault(module, summary)
         return summary

@@ -1182,9 +1182,10 @@ class _Builder:
 def param_types(index) -> Dict[Tuple[str, str], Dict[int, set]]:
     """(module, qualname) -> {parameter position: asyncio classes passed
     there by the thread entry points that start the function}."""
-    memo = index.__dict__.get("_thread_param_types")
-    if memo is not None:
-        return memo
+    return index.fact("thread-param-types", None, lambda: _param_types(index))
+
+
+def _param_types(index) -> Dict[Tuple[str, str], Dict[int, set]]:
     builder = _Builder(index, ())
     out: Dict[Tuple[str, str], Dict[int, set]] = {}
     for module in sorted(index.modules):
@@ -1196,7 +1197,6 @@ def param_types(index) -> Dict[Tuple[str, str], Dict[int, set]]:
                 slots = out.setdefault(target, {})
                 for i, kind in enumerate(entry[6]):
                     slots.setdefault(i + offset, set()).add(kind)
-    index.__dict__["_thread_param_types"] = out
     return out
 
 
@@ -1286,15 +1286,7 @@ def _through(text: str, entry: str) -> str:
 def thread_context(index, patterns: tuple = ()) -> Dict[Tuple[str, str], ThreadInfo]:
     """(module, qualname) -> ThreadInfo for every project function that runs
     off the loop thread; computed once per index and set of config patterns."""
-    memo = index.__dict__.setdefault("_thread_context", {})
-    found = memo.get(patterns)
-    if found is None:
-        try:
-            found = _Builder(index, patterns).build()
-        except RecursionError:  # pragma: no cover - pathological hierarchies: no thread findings
-            found = {}
-        memo[patterns] = found
-    return found
+    return index.fact("thread-context", patterns, lambda: _Builder(index, patterns).build())
 
 
 @query("thread_context")

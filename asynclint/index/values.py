@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Optional, Tuple
 
 from ..knowledge import coroutines as kb
-from .project import UNKNOWN, Target
+from .targets import UNKNOWN, Target
 
 # function kinds
 ASYNC, SYNC, OTHER = "async", "sync", "other"
@@ -33,60 +33,17 @@ _HARMLESS_BASES = frozenset({
 })
 
 
-class Knowledge:
-    """Configuration-derived knowledge (`extra-coroutine-functions`,
-    `preserving-decorators`), set on the index by the query that needs it."""
-
-    def __init__(self, extra: Tuple[str, ...] = (), preserving: Tuple[str, ...] = ()):
-        self.extra = frozenset(extra)
-        self.preserving = frozenset(preserving)
-
-
-def configure(index, extra=(), preserving=()) -> None:
-    key = (tuple(extra), tuple(preserving))
-    if getattr(index, "_values_key", None) != key:
-        index._values_key = key
-        index._values_knowledge = Knowledge(*key)
-        index._values_memo = {}
-
-
-def _knowledge(index) -> Knowledge:
-    k = getattr(index, "_values_knowledge", None)
-    if k is None:
-        configure(index)
-        k = index._values_knowledge
-    return k
-
-
-def _memo(index) -> dict:
-    memo = getattr(index, "_values_memo", None)
-    if memo is None:
-        configure(index)
-        memo = index._values_memo
-    return memo
-
-
-_ACTIVE: set = set()
-
-
-def evaluate(index, sym, seen: Optional[set] = None) -> Target:
-    """Value of a rich symbol (call, inst, await, item, enter, unknown)."""
-    memo = _memo(index)
+def evaluate(index, sym) -> Target:
+    """Value of a rich symbol (call, inst, await, item, enter, unknown);
+    `index.resolve()` guards against cycles, this memoises."""
+    memo = index.memo("values")
     try:
         hit = memo.get(sym)
     except TypeError:
         return UNKNOWN
     if hit is not None:
         return hit
-    key = (id(index), sym)
-    if key in _ACTIVE or len(_ACTIVE) > 40:
-        return UNKNOWN
-    _ACTIVE.add(key)
-    try:
-        result = _evaluate(index, sym)
-    finally:
-        _ACTIVE.discard(key)
-    memo[sym] = result
+    result = memo[sym] = _evaluate(index, sym)
     return result
 
 
@@ -185,7 +142,7 @@ def call_result(index, callee: Target) -> Target:
         return UNKNOWN
     if k == "external":
         name = callee.qualname
-        if name in _knowledge(index).extra:
+        if name in index.knowledge.extra_coroutines:
             return Target("coroutine", qualname=name, value=UNKNOWN)
         canon = kb.canonical(name)
         if kb.is_class(canon):
@@ -267,9 +224,7 @@ def _linearised(index, module: str, qualname: str):
     external bases kept in place as ("external", dotted-or-None) so that a
     base we cannot see into stops the search where Python would look into
     it. Falls back to depth-first order when C3 fails (broken hierarchies)."""
-    memo = getattr(index, "_c3_memo", None)
-    if memo is None:
-        memo = index._c3_memo = {}
+    memo = index.memo("c3")
     key = (module, qualname)
     if key not in memo:
         memo[key] = None  # cycle guard
@@ -420,12 +375,11 @@ def function_kind(index, module: str, qualname: str, _depth: int = 0) -> Optiona
 def _apply_decorator(index, dec, kind: str, depth: int) -> Optional[str]:
     if dec is None:
         return None
-    know = _knowledge(index)
     if dec[0] == "call":
         factory = index.resolve(dec[1])
         if factory.kind == "external":
             canon = kb.canonical(factory.qualname)
-            if canon in kb.PRESERVING_FACTORIES or factory.qualname in know.preserving or canon in know.preserving:
+            if canon in kb.PRESERVING_FACTORIES or factory.qualname in index.knowledge.preserving or canon in index.knowledge.preserving:
                 return kind
             return None
         if factory.kind == "function":
@@ -437,7 +391,7 @@ def _apply_decorator(index, dec, kind: str, depth: int) -> Optional[str]:
     if target.kind == "external":
         name = target.qualname
         canon = kb.canonical(name)
-        if canon in kb.PRESERVING_DECORATORS or name in know.preserving or canon in know.preserving:
+        if canon in kb.PRESERVING_DECORATORS or name in index.knowledge.preserving or canon in index.knowledge.preserving:
             return kind
         if canon in kb.TO_SYNC:
             return SYNC
@@ -447,7 +401,7 @@ def _apply_decorator(index, dec, kind: str, depth: int) -> Optional[str]:
             return OTHER
         return None
     if target.kind == "function":
-        if target.dotted in know.preserving:
+        if target.dotted in index.knowledge.preserving:
             return kind
         return _through_project_decorator(index, target.module, target.qualname, kind, depth)
     return None

@@ -3,12 +3,9 @@ directly (from FunctionInfo.calls, which the engine records for every call
 inside every def). Built once per ProjectIndex, on first use."""
 from __future__ import annotations
 
-import weakref
 from typing import Dict, List, Optional, Tuple
 
 from ..index.project import ProjectIndex
-
-_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 Key = Tuple[str, str]  # (module, function qualname)
 
@@ -33,9 +30,10 @@ def callee(index: ProjectIndex, sym) -> Optional[Key]:
 
 
 def async_callers(index: ProjectIndex) -> Dict[Key, List[Key]]:
-    cached = _CACHE.get(index)
-    if cached is not None:
-        return cached
+    return index.fact("async-callers", None, lambda: _async_callers(index))
+
+
+def _async_callers(index: ProjectIndex) -> Dict[Key, List[Key]]:
     out: Dict[Key, List[Key]] = {}
     for module, summary in index.modules.items():
         for qual, info in summary.functions.items():
@@ -45,5 +43,4 @@ def async_callers(index: ProjectIndex) -> Dict[Key, List[Key]]:
                 key = callee(index, sym)
                 if key is not None:
                     out.setdefault(key, []).append((module, qual))
-    _CACHE[index] = out
     return out

@@ -53,18 +53,10 @@ def _enclosing_class(ctx):
     return None
 
 
-def knowledge_args(ctx) -> tuple:
-    """The configured knowledge a query needs (plain data, cached with it)."""
-    opts = ctx.options
-    extra = tuple(getattr(opts, "extra_coroutine_functions", ()) or ())
-    preserving = tuple(getattr(opts, "preserving_decorators", ()) or ())
-    return (extra, preserving) if extra or preserving else ()
-
-
 @query("coroutine-call")
-def _coroutine_call(index, module, func_sym, extra=(), preserving=()):
-    """Calling `func_sym` gives a coroutine: {callee, where}."""
-    values.configure(index, extra, preserving)
+def _coroutine_call(index, module, func_sym):
+    """Calling `func_sym` gives a coroutine: {callee, where} (the configured
+    extra coroutine functions are the index's own knowledge)."""
     target = values.coroutine_callee(index, func_sym)
     if target is None:
         return None
@@ -76,9 +68,9 @@ def _coroutine_call(index, module, func_sym, extra=(), preserving=()):
 
 
 @query("coroutine-function")
-def _coroutine_function(index, module, func_sym, extra=(), preserving=()):
+def _coroutine_function(index, module, func_sym):
     """`func_sym` is a coroutine function (passed as a callback)."""
-    return _coroutine_call(index, module, func_sym, extra, preserving)
+    return _coroutine_call(index, module, func_sym)
 
 
 def source_text(node) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import ast
 
 from ..diagnostics import Applicability, Fix, Fixability
-from ._coroutine_common import callee_symbol, knowledge_args, source_text, worth_asking
+from ._coroutine_common import callee_symbol, source_text, worth_asking
 from .base import Rule
 
 _AWAIT_FIX = Fix("Add `await`", Applicability.SAFE, data=("insert-await",))
@@ -36,11 +36,31 @@ class CoroutineNeverAwaited(Rule):
         `# pyright: ignore[reportUnusedCoroutine]`) is left alone too.
     """
     bad_example = """
+        import asyncio
+
+
+        class Database:
+            async def flush(self, record): ...
+
+
+        db = Database()
+
+
         async def save(record):
             db.flush(record)        # `flush` is `async def`: nothing is written
             asyncio.sleep(1)        # no pause either
     """
     good_example = """
+        import asyncio
+
+
+        class Database:
+            async def flush(self, record): ...
+
+
+        db = Database()
+
+
         async def save(record):
             await db.flush(record)
             await asyncio.sleep(1)
@@ -76,7 +96,7 @@ class CoroutineNeverAwaited(Rule):
             advice, fix = "add `await`", _AWAIT_FIX
         else:
             advice, fix = "run it with `asyncio.run()` or schedule it as a task from async code", None
-        ctx.report_if(("coroutine-call", sym, *knowledge_args(ctx)), call, fix=fix, advice=advice, callee=source_text(call.func))
+        ctx.report_if(("coroutine-call", sym), call, fix=fix, advice=advice, callee=source_text(call.func))
 
 
 def _silenced_for_type_checkers(ctx, call: ast.Call) -> bool:

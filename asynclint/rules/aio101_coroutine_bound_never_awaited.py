@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import ast
 
-from ._coroutine_common import callee_symbol, knowledge_args, source_text, worth_asking
+from ._coroutine_common import callee_symbol, source_text, worth_asking
 from .base import Rule
 
 _DYNAMIC = frozenset({"locals", "vars", "eval", "exec"})
@@ -30,12 +30,30 @@ class CoroutineBoundNeverAwaited(Rule):
         read again are reported.
     """
     bad_example = """
-        async def refresh(cache):
-            result = cache.reload()   # `reload` is `async def`
+        import logging
+
+        log = logging.getLogger(__name__)
+
+
+        class Cache:
+            async def reload(self): ...
+
+
+        async def refresh(cache: Cache):
+            result = cache.reload()   # `reload` is `async def`: never runs
             log.info("refreshed")
     """
     good_example = """
-        async def refresh(cache):
+        import logging
+
+        log = logging.getLogger(__name__)
+
+
+        class Cache:
+            async def reload(self): ...
+
+
+        async def refresh(cache: Cache):
             result = await cache.reload()
             log.info("refreshed %s", result)
     """
@@ -61,7 +79,7 @@ class CoroutineBoundNeverAwaited(Rule):
         sym = callee_symbol(ctx, value.func)
         if not worth_asking(sym):
             return
-        scope.state.setdefault(self.code, []).append((target.id, target, value, sym, knowledge_args(ctx)))
+        scope.state.setdefault(self.code, []).append((target.id, target, value, sym))
 
     def leave_scope(self, scope, ctx) -> None:
         candidates = scope.state.get(self.code)
@@ -70,10 +88,10 @@ class CoroutineBoundNeverAwaited(Rule):
         if scope.loads & _DYNAMIC:  # locals()/vars()/eval() may read anything
             return
         used = scope.loads  # names the scope and its closures read (the engine collects them)
-        for name, target, call, sym, extra in candidates:
+        for name, target, call, sym in candidates:
             if name in used:
                 continue
             if scope.kind == "module" and not name.startswith("_"):
                 continue  # a public module-level name may be imported and used elsewhere
-            ctx.report_if(("coroutine-call", sym, *extra), call, target=name, callee=source_text(call.func))
+            ctx.report_if(("coroutine-call", sym), call, target=name, callee=source_text(call.func))
 

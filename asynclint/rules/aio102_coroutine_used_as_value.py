@@ -4,7 +4,7 @@ from __future__ import annotations
 import ast
 
 from ..knowledge.coroutines import STR_FORMATTERS, VALUE_CONSUMERS
-from ._coroutine_common import callee_symbol, knowledge_args, source_text, worth_asking
+from ._coroutine_common import callee_symbol, source_text, worth_asking
 from .base import Rule
 
 # Attributes that belong to the coroutine object itself.
@@ -29,12 +29,22 @@ class CoroutineUsedAsValue(Rule):
         coroutine itself is never run.
     """
     bad_example = """
-        async def sync_user(client):
-            if client.is_ready():          # always true
+        class Client:
+            async def is_ready(self) -> bool: ...
+            async def fetch(self) -> dict: ...
+
+
+        async def sync_user(client: Client):
+            if client.is_ready():          # a coroutine object: always true
                 profile = client.fetch()["name"]   # TypeError
     """
     good_example = """
-        async def sync_user(client):
+        class Client:
+            async def is_ready(self) -> bool: ...
+            async def fetch(self) -> dict: ...
+
+
+        async def sync_user(client: Client):
             if await client.is_ready():
                 profile = (await client.fetch())["name"]
     """
@@ -51,7 +61,7 @@ class CoroutineUsedAsValue(Rule):
         sym = callee_symbol(ctx, node.func)
         if not worth_asking(sym):
             return
-        ctx.report_if(("coroutine-call", sym, *knowledge_args(ctx)), node, use=use, callee=source_text(node.func))
+        ctx.report_if(("coroutine-call", sym), node, use=use, callee=source_text(node.func))
 
 
 def _use(node: ast.Call, ctx):

@@ -7,7 +7,7 @@ from ..index.local_types import is_event_loop
 from ..index.queries import query
 from ..knowledge import callbacks as cb
 from ..knowledge import coroutines as kb
-from ._coroutine_common import _coroutine_call, knowledge_args, worth_asking
+from ._coroutine_common import _coroutine_call, worth_asking
 from .base import Rule
 
 
@@ -35,8 +35,19 @@ class AsyncFunctionAsSyncCallback(Rule):
         loop.call_later(5, refresh)
     """
     good_example = """
-        loop.call_later(5, lambda: asyncio.ensure_future(refresh()))
-        # or, from async code: asyncio.create_task(refresh_after(5))
+        import asyncio
+
+
+        async def refresh(): ...
+
+
+        def schedule(loop: asyncio.AbstractEventLoop):
+            loop.call_later(5, lambda: asyncio.ensure_future(refresh()))
+
+
+        async def refresh_after(delay):   # or, from async code, a task that waits
+            await asyncio.sleep(delay)
+            await refresh()
     """
 
     fix_notes = """
@@ -74,7 +85,6 @@ class AsyncFunctionAsSyncCallback(Rule):
         if callback is None:
             return
         api = _source(func)
-        extra = knowledge_args(ctx)
         if isinstance(callback, ast.Call) and ctx.qualified_name(callback.func) == "functools.partial" and callback.args:
             callback = callback.args[0]
         if isinstance(callback, ast.Lambda):
@@ -82,13 +92,13 @@ class AsyncFunctionAsSyncCallback(Rule):
             if isinstance(body, ast.Call):
                 sym = ctx.symbol(body.func)
                 if worth_asking(sym):
-                    ctx.report_if(("async-callback", receiver, sym, *extra), callback, api=api, callee=_source(callback))
+                    ctx.report_if(("async-callback", receiver, sym), callback, api=api, callee=_source(callback))
             return
         if not isinstance(callback, (ast.Name, ast.Attribute)):
             return
         sym = ctx.symbol(callback)
         if worth_asking(sym):
-            ctx.report_if(("async-callback", receiver, sym, *extra), callback, api=api, callee=_source(callback))
+            ctx.report_if(("async-callback", receiver, sym), callback, api=api, callee=_source(callback))
 
 
 def _arg(call: ast.Call, index, keyword):
@@ -108,7 +118,7 @@ def _source(node: ast.AST) -> str:
 
 
 @query("async-callback")
-def _async_callback(index, module, receiver, func_sym, extra=(), preserving=()):
+def _async_callback(index, module, receiver, func_sym):
     if receiver is not None:
         if receiver[0] == "enter":
             receiver = receiver[1]
@@ -117,4 +127,4 @@ def _async_callback(index, module, receiver, func_sym, extra=(), preserving=()):
         target = index.resolve(receiver)
         if target.kind != "xinstance" or kb.canonical(target.qualname) not in cb.EXECUTOR_CLASSES:
             return None
-    return _coroutine_call(index, module, func_sym, extra, preserving)
+    return _coroutine_call(index, module, func_sym)

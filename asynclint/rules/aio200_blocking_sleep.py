@@ -21,11 +21,17 @@ class BlockingSleep(BlockingCallRule):
         runs in a worker thread and is not flagged.
     """
     bad_example = """
+        import time
+
+
         async def poll(client):
             while not client.ready():
                 time.sleep(0.5)
     """
     good_example = """
+        import asyncio
+
+
         async def poll(client):
             while not client.ready():
                 await asyncio.sleep(0.5)

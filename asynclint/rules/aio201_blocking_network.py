@@ -24,16 +24,25 @@ class BlockingNetwork(BlockingCallRule):
         anything that is awaited are never flagged.
     """
     bad_example = """
+        import requests
+
+
         async def fetch(url):
             return requests.get(url, timeout=10).json()
     """
     good_example = """
+        import asyncio
+
+        import httpx
+        import requests
+
+
         async def fetch(client: httpx.AsyncClient, url):
             response = await client.get(url, timeout=10)
             return response.json()
 
-        # or, keeping the sync client:
-        async def fetch(url):
+
+        async def fetch_with_sync_client(url):   # or, keeping the sync client
             response = await asyncio.to_thread(requests.get, url, timeout=10)
             return response.json()
     """

@@ -20,10 +20,16 @@ class BlockingSubprocess(BlockingCallRule):
         and is not flagged.
     """
     bad_example = """
+        import subprocess
+
+
         async def version():
             return subprocess.check_output(["git", "describe"]).decode()
     """
     good_example = """
+        import asyncio
+
+
         async def version():
             proc = await asyncio.create_subprocess_exec(
                 "git", "describe", stdout=asyncio.subprocess.PIPE)

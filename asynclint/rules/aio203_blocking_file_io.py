@@ -25,10 +25,13 @@ class BlockingFileIO(BlockingCallRule):
                 return json.load(f)
     """
     good_example = """
+        import asyncio
+        import json
+        from pathlib import Path
+
+
         async def load(path):
             text = await asyncio.to_thread(Path(path).read_text)
             return json.loads(text)
-
-        # or: async with aiofiles.open(path) as f: text = await f.read()
     """
     fix_notes = "The call is moved to a worker thread with `await asyncio.to_thread(...)` (unsafe)."

@@ -27,13 +27,20 @@ class BlockingThreadWait(BlockingCallRule):
         bounded queue, which the type alone does not show.
     """
     bad_example = """
+        import queue
+
+
         async def handler(job_queue: queue.Queue):
-            job = job_queue.get()
-            ...
+            job = job_queue.get()      # waits for another thread to put a job
+            return job
     """
     good_example = """
+        import asyncio
+        import queue
+
+
         async def handler(job_queue: queue.Queue):
             job = await asyncio.to_thread(job_queue.get)
-            ...
+            return job
     """
     fix_notes = "The wait is moved to a worker thread with `await asyncio.to_thread(...)` (unsafe)."

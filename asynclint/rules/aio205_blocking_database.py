@@ -20,6 +20,9 @@ class BlockingDatabase(BlockingCallRule):
         awaited are never flagged.
     """
     bad_example = """
+        import sqlite3
+
+
         class Store:
             def __init__(self, path):
                 self.db = sqlite3.connect(path)
@@ -28,6 +31,9 @@ class BlockingDatabase(BlockingCallRule):
                 return self.db.execute("SELECT v FROM kv WHERE k = ?", (key,)).fetchone()
     """
     good_example = """
+        import aiosqlite
+
+
         class Store:
             def __init__(self, path):
                 self.path = path

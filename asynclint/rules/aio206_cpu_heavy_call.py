@@ -20,10 +20,19 @@ class CpuHeavyCall(BlockingCallRule):
         3.14+); a thread helps only for the calls that release the GIL.
     """
     bad_example = """
+        import bcrypt
+
+
         async def register(user, password):
             user.hash = bcrypt.hashpw(password, bcrypt.gensalt())
     """
     good_example = """
+        import asyncio
+        from concurrent.futures import ProcessPoolExecutor
+
+        import bcrypt
+
+
         async def register(user, password, pool: ProcessPoolExecutor):
             loop = asyncio.get_running_loop()
             user.hash = await loop.run_in_executor(pool, bcrypt.hashpw, password, bcrypt.gensalt())

@@ -17,7 +17,11 @@ class BlockingInput(BlockingCallRule):
             name = input("name? ")
     """
     good_example = """
+        import asyncio
+
+
         async def main():
             name = await asyncio.to_thread(input, "name? ")
+            return name
     """
     fix_notes = "The call is moved to a worker thread with `await asyncio.to_thread(...)` (unsafe)."

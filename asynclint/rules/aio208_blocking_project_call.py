@@ -91,8 +91,18 @@ class BlockingProjectCall(Rule):
             settings = load_settings()
     """
     good_example = """
+        import asyncio
+        import json
+
+
+        def load_settings():
+            with open("settings.json") as f:
+                return json.load(f)
+
+
         async def handler(request):
             settings = await asyncio.to_thread(load_settings)
+            return settings
     """
     fix_notes = "The call is moved to a worker thread: `await asyncio.to_thread(load_settings)` (unsafe)."
 

@@ -10,11 +10,9 @@ from .base import Rule
 
 @query("aio2-asyncio-program")
 def _asyncio_program(index, module: str):
-    cached = index.__dict__.get("_aio2_asyncio_program")
-    if cached is None:
-        cached = any(info.is_async for summary in index.modules.values() for info in summary.functions.values())
-        index.__dict__["_aio2_asyncio_program"] = cached
-    return {} if cached else None
+    has_async = index.fact("has-async-def", None, lambda: any(
+        info.is_async for summary in index.modules.values() for info in summary.functions.values()))
+    return {} if has_async else None
 
 
 def _is_stream(node: ast.AST) -> bool:
@@ -52,15 +50,36 @@ class BlockingLogHandler(Rule):
         `SysLogHandler`) are not flagged.
     """
     bad_example = """
+        import asyncio
+        import logging.handlers
+
         handler = logging.handlers.SMTPHandler("mail.example.com", "app@example.com", ["ops@example.com"], "error")
         logging.getLogger().addHandler(handler)
+
+
+        async def main():
+            logging.error("sent by mail, from the event loop")
+
+
+        asyncio.run(main())
     """
     good_example = """
+        import asyncio
+        import logging.handlers
+        import queue
+
         log_queue = queue.SimpleQueue()
         logging.getLogger().addHandler(logging.handlers.QueueHandler(log_queue))
         smtp = logging.handlers.SMTPHandler("mail.example.com", "app@example.com", ["ops@example.com"], "error")
         listener = logging.handlers.QueueListener(log_queue, smtp)
         listener.start()
+
+
+        async def main():
+            logging.error("queued; the listener thread sends the mail")
+
+
+        asyncio.run(main())
     """
     fix_notes = "No automatic fix: moving a handler behind a queue changes the logging set-up."
 
@@ -70,7 +89,15 @@ class BlockingLogHandler(Rule):
             if name in BLOCKING_LOG_HANDLERS or (name == SYSLOG_HANDLER and self._syslog_tcp(node)):
                 if self._inside_queue_listener(ctx):
                     return
-                ctx.report_if(("aio2-asyncio-program",), node, handler=name.rsplit(".", 1)[1])
+                handler = name.rsplit(".", 1)[1]
+                parent = ctx.parent
+                if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
+                    # `smtp = SMTPHandler(...)` then `QueueListener(q, smtp)`: decided when the scope ends
+                    self._state(ctx)[0].append((parent.targets[0].id, node, handler))
+                    return
+                ctx.report_if(("aio2-asyncio-program",), node, handler=handler)
+            elif (name or "").endswith("QueueListener"):
+                self._state(ctx)[1].update(a.id for a in node.args if isinstance(a, ast.Name))
             return
         keys = {k.value: v for k, v in zip(node.keys, node.values)
                 if isinstance(k, ast.Constant) and isinstance(k.value, str)}
@@ -83,6 +110,18 @@ class BlockingLogHandler(Rule):
         if name in BLOCKING_LOG_HANDLERS or (name == SYSLOG_HANDLER and "socktype" in keys
                                              and _is_stream(keys["socktype"])):
             ctx.report_if(("aio2-asyncio-program",), cls, handler=name.rsplit(".", 1)[1])
+
+    def leave_scope(self, scope, ctx) -> None:
+        state = scope.state.get(self.code)
+        if not state:
+            return
+        handlers, queued = state
+        for name, call, handler in handlers:
+            if name not in queued:
+                ctx.report_if(("aio2-asyncio-program",), call, handler=handler)
+
+    def _state(self, ctx):
+        return ctx.scope.state.setdefault(self.code, ([], set()))
 
     @staticmethod
     def _syslog_tcp(call: ast.Call) -> bool:

@@ -57,19 +57,36 @@ class LoopMethodFromThread(Rule):
         current directory when the file is below it.
     """
     bad_example = """
+        import asyncio
+        import threading
+
+
+        def deliver(result): ...
+
+
         def on_done(loop, result):      # runs in a worker thread
             loop.call_soon(deliver, result)
+
 
         async def main():
             loop = asyncio.get_running_loop()
             threading.Thread(target=on_done, args=(loop, 42)).start()
     """
     good_example = """
-        def on_done(loop, result):
+        import asyncio
+        import threading
+
+
+        def deliver(result): ...
+
+
+        def on_done(loop, result):      # runs in a worker thread
             loop.call_soon_threadsafe(deliver, result)
 
-        def submit(loop, coro):
-            return asyncio.run_coroutine_threadsafe(coro, loop)
+
+        async def main():
+            loop = asyncio.get_running_loop()
+            threading.Thread(target=on_done, args=(loop, 42)).start()
     """
     fix_notes = """
         `loop.call_soon(...)` becomes `loop.call_soon_threadsafe(...)` (safe:

@@ -40,6 +40,13 @@ class FutureFromThread(Rule):
         AIO300 for how the thread is found.
     """
     bad_example = """
+        import asyncio
+        import threading
+
+
+        def compute(): ...
+
+
         async def main():
             loop = asyncio.get_running_loop()
             fut = loop.create_future()
@@ -51,6 +58,13 @@ class FutureFromThread(Rule):
             print(await fut)
     """
     good_example = """
+        import asyncio
+        import threading
+
+
+        def compute(): ...
+
+
         async def main():
             loop = asyncio.get_running_loop()
             fut = loop.create_future()

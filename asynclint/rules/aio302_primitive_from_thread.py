@@ -40,14 +40,33 @@ class PrimitiveFromThread(Rule):
         is found.
     """
     bad_example = """
+        import asyncio
+        import threading
+
         events = asyncio.Queue()
 
-        def on_message(client, userdata, msg):   # paho-mqtt network thread
-            events.put_nowait(msg.payload)
+
+        def on_message(payload):   # runs in the listener thread
+            events.put_nowait(payload)
+
+
+        def listen():
+            threading.Thread(target=on_message, args=(b"hello",)).start()
     """
     good_example = """
-        def on_message(client, userdata, msg):
-            loop.call_soon_threadsafe(events.put_nowait, msg.payload)
+        import asyncio
+        import threading
+
+        events = asyncio.Queue()
+
+
+        def on_message(loop, payload):   # runs in the listener thread
+            loop.call_soon_threadsafe(events.put_nowait, payload)
+
+
+        async def listen():
+            loop = asyncio.get_running_loop()
+            threading.Thread(target=on_message, args=(loop, b"hello")).start()
     """
     fix_notes = """
         When a reference to the loop thread's loop is in scope,

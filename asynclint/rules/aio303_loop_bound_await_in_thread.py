@@ -39,14 +39,35 @@ class LoopBoundAwaitInThread(Rule):
         thread is found.
     """
     bad_example = """
+        import asyncio
+        import threading
+
         jobs = asyncio.Queue()
+
 
         def producer(item):            # runs in a worker thread
             asyncio.run(jobs.put(item))
+
+
+        async def main():
+            threading.Thread(target=producer, args=(1,)).start()
+            print(await jobs.get())
     """
     good_example = """
-        def producer(item, loop):
+        import asyncio
+        import threading
+
+        jobs = asyncio.Queue()
+
+
+        def producer(item, loop):            # runs in a worker thread
             asyncio.run_coroutine_threadsafe(jobs.put(item), loop).result()
+
+
+        async def main():
+            loop = asyncio.get_running_loop()
+            threading.Thread(target=producer, args=(1, loop)).start()
+            print(await jobs.get())
     """
     fix_notes = "No automatic fix: it needs the loop thread's loop."
 

@@ -34,12 +34,24 @@ class DiscardedTask(Rule):
         group keeps the reference and propagates the exception.
     """
     bad_example = """
+        import asyncio
+
+
+        async def audit(request): ...
+
+
         async def handle(request):
             asyncio.create_task(audit(request))
             return "ok"
     """
     good_example = """
+        import asyncio
+
         background_tasks = set()
+
+
+        async def audit(request): ...
+
 
         async def handle(request):
             task = asyncio.create_task(audit(request))
@@ -47,8 +59,8 @@ class DiscardedTask(Rule):
             task.add_done_callback(background_tasks.discard)
             return "ok"
 
-        # or, when the caller should wait for it:
-        async def handle_all(requests):
+
+        async def handle_all(requests):   # or, when the caller should wait for them
             async with asyncio.TaskGroup() as tg:
                 for request in requests:
                     tg.create_task(audit(request))

@@ -44,12 +44,24 @@ class UnusedTaskName(Rule):
         call: then nothing is reported.
     """
     bad_example = """
+        import asyncio
+
+
+        async def audit(request): ...
+
+
         async def handle(request):
             task = asyncio.create_task(audit(request))  # noqa: F841
             return "ok"
     """
     good_example = """
+        import asyncio
+
         background_tasks = set()
+
+
+        async def audit(request): ...
+
 
         async def handle(request):
             task = asyncio.create_task(audit(request))

@@ -41,12 +41,23 @@ class DiscardedFuture(Rule):
             asyncio.run_coroutine_threadsafe(notify(), loop)
     """
     good_example = """
-        async def save(loop, record):
+        import asyncio
+
+
+        def write_to_disk(record): ...
+
+
+        async def notify(): ...
+
+
+        async def save(record):
+            loop = asyncio.get_running_loop()
             await loop.run_in_executor(None, write_to_disk, record)
+
 
         def from_worker_thread(loop):
             future = asyncio.run_coroutine_threadsafe(notify(), loop)
-            future.result(timeout=10)  # or add_done_callback that logs
+            future.result(timeout=10)  # or add a done-callback that logs
     """
     fix_notes = """
         None: whether to await the future, wait for it from the thread, or

@@ -38,7 +38,13 @@ class UnobservedBackgroundTask(Rule):
         report them from inside the coroutine.
     """
     bad_example = """
+        import asyncio
+
         background = set()
+
+
+        async def audit(request): ...
+
 
         async def handle(request):
             task = asyncio.create_task(audit(request))
@@ -46,12 +52,21 @@ class UnobservedBackgroundTask(Rule):
             task.add_done_callback(background.discard)
     """
     good_example = """
+        import asyncio
+        import logging
+
+        log = logging.getLogger(__name__)
         background = set()
+
+
+        async def audit(request): ...
+
 
         def _finished(task):
             background.discard(task)
             if not task.cancelled() and task.exception() is not None:
                 log.error("background task failed", exc_info=task.exception())
+
 
         async def handle(request):
             task = asyncio.create_task(audit(request))

@@ -55,7 +55,19 @@ class SwallowedCancellation(Rule):
                     log.exception("failed")
     """
     good_example = """
-        async def worker(queue):
+        import asyncio
+        import logging
+
+        log = logging.getLogger(__name__)
+
+
+        async def process(item): ...
+
+
+        async def flush(): ...
+
+
+        async def worker(queue: asyncio.Queue):
             while True:
                 try:
                     item = await queue.get()

@@ -35,18 +35,38 @@ class GetEventLoop(Rule):
         sync functions (they may be callbacks running inside the loop).
     """
     bad_example = """
+        import asyncio
+
+
+        def read(): ...
+
+
+        async def serve(): ...
+
+
         async def fetch():
             loop = asyncio.get_event_loop()
             return await loop.run_in_executor(None, read)
+
 
         def main():
             loop = asyncio.get_event_loop()
             loop.run_until_complete(serve())
     """
     good_example = """
+        import asyncio
+
+
+        def read(): ...
+
+
+        async def serve(): ...
+
+
         async def fetch():
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(None, read)
+
 
         def main():
             asyncio.run(serve())

@@ -39,18 +39,30 @@ class NestedEventLoop(Rule):
         function, nor in modules that import `nest_asyncio`.
     """
     bad_example = """
+        import asyncio
+
+
+        async def fetch_config(): ...
+
+
         def load_config():
             return asyncio.run(fetch_config())
+
 
         async def main():
             config = load_config()
     """
     good_example = """
+        async def fetch_config(): ...
+
+
         async def load_config():
             return await fetch_config()
 
+
         async def main():
             config = await load_config()
+            return config
     """
     fix_notes = """
         None: make the caller chain async and await the coroutine, or run the

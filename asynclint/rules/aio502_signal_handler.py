@@ -52,11 +52,26 @@ class SignalHandler(Rule):
         `loop.run_in_executor(...)`).
     """
     bad_example = """
+        import asyncio
+        import signal
+
+
+        async def serve(): ...
+
+
         def main():
+            task = None
             signal.signal(signal.SIGTERM, lambda *_: task.cancel())
             asyncio.run(serve())
     """
     good_example = """
+        import asyncio
+        import signal
+
+
+        async def serve(): ...
+
+
         async def main():
             loop = asyncio.get_running_loop()
             task = asyncio.current_task()

@@ -38,13 +38,26 @@ class BusyWait(Rule):
         `asyncio.create_subprocess_exec`) delivers at once.
     """
     bad_example = """
-        async def wait_ready(self):
-            while not self.ready:
-                await asyncio.sleep(0.1)
+        import asyncio
+
+
+        class Service:
+            ready = False
+
+            async def wait_ready(self):
+                while not self.ready:
+                    await asyncio.sleep(0.1)
     """
     good_example = """
-        async def wait_ready(self):
-            await self.ready_event.wait()  # set() by whoever makes it ready
+        import asyncio
+
+
+        class Service:
+            def __init__(self):
+                self.ready_event = asyncio.Event()   # set() by whoever makes it ready
+
+            async def wait_ready(self):
+                await self.ready_event.wait()
     """
     fix_notes = """
         None: the code that changes the state has to signal the Event or

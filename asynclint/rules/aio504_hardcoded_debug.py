@@ -37,12 +37,25 @@ class HardcodedDebug(Rule):
         for debugging), or when the flag is not the literal `True`.
     """
     bad_example = """
+        import asyncio
+
+
+        async def main(): ...
+
+
         def serve():
             asyncio.run(main(), debug=True)
     """
     good_example = """
+        import asyncio
+        import os
+
+
+        async def main(): ...
+
+
         def serve():
-            asyncio.run(main(), debug=settings.DEBUG)
+            asyncio.run(main(), debug=os.environ.get("APP_DEBUG") == "1")
     """
     fix_notes = """
         None: whether to read the flag from configuration or drop it is the
