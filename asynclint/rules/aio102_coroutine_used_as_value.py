@@ -97,11 +97,6 @@ def _use(node: ast.Call, ctx):
         return "a subscript" if p.value is node else None
     if t is ast.Attribute:
         return f"an attribute access (`.{p.attr}`)" if p.value is node and p.attr not in _COROUTINE_ATTRS else None
-    if t is ast.NamedExpr:
-        grand = ctx.parents[-2] if len(ctx.parents) > 1 else None
-        if isinstance(grand, (ast.If, ast.While, ast.IfExp, ast.Assert)) and grand.test is p:
-            return _TRUTH
-        return None
     if t is ast.Call and any(a is node for a in p.args):
         func = p.func
         if isinstance(func, ast.Attribute) and func.attr in STR_FORMATTERS and isinstance(func.value, ast.Constant) \
