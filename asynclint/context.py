@@ -16,6 +16,7 @@ from typing import Any, Dict, List, Optional
 from . import noqa
 from .diagnostics import Diagnostic, Fix
 from .index.summary import FunctionInfo, ModuleSummary, Sym, SymbolBuilder, import_bindings
+from .index.summary import dotted  # noqa: F401  re-exported: rules read it from here
 from .positions import char_col
 
 _BUILTINS = frozenset(dir(builtins))
@@ -203,19 +204,3 @@ def parent_of(node: ast.AST) -> Optional[ast.AST]:
     """The parent the engine's walk linked to `node` (None for the module)."""
     return getattr(node, "_al_parent", None)
 
-
-def dotted(sym: Sym) -> Optional[str]:
-    """"asyncio.create_task" for module/global/attr chains; None otherwise."""
-    if sym is None:
-        return None
-    kind = sym[0]
-    if kind == "module":
-        return sym[1]
-    if kind == "global":
-        return f"{sym[1]}.{sym[2]}"
-    if kind == "builtin":
-        return f"builtins.{sym[1]}"
-    if kind == "attr":
-        base = dotted(sym[1])
-        return f"{base}.{sym[2]}" if base else None
-    return None

@@ -22,7 +22,7 @@ import ast
 import sys
 from typing import Dict, List, Optional, Tuple, Union
 
-from ..context import dotted
+from .summary import dotted
 from ..knowledge import blocking as K
 from .queries import query
 from .summary import FunctionInfo, Sym

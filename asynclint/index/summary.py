@@ -350,3 +350,20 @@ def _literal_names(node: Optional[ast.AST]) -> Optional[List[str]]:
 
 def _is_try_star(stmt: ast.AST) -> bool:
     return type(stmt).__name__ == "TryStar"
+
+
+def dotted(sym: Sym) -> Optional[str]:
+    """"asyncio.create_task" for module/global/attr chains; None otherwise."""
+    if sym is None:
+        return None
+    kind = sym[0]
+    if kind == "module":
+        return sym[1]
+    if kind == "global":
+        return f"{sym[1]}.{sym[2]}"
+    if kind == "builtin":
+        return f"builtins.{sym[1]}"
+    if kind == "attr":
+        base = dotted(sym[1])
+        return f"{base}.{sym[2]}" if base else None
+    return None

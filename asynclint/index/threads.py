@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Dict, List, Optional, Tuple
 
-from ..context import dotted
+from .summary import dotted
 from ..knowledge import threads as K
 from .queries import query
 
