@@ -129,9 +129,27 @@ _TABLE_KEYS = {"per-file-ignores"}
 KNOWN_KEYS = _LIST_KEYS | _BOOL_KEYS | _TABLE_KEYS
 _CODE_KEYS = {"select", "ignore", "extend-select", "extend-ignore"}
 
+# Which rules each knowledge setting changes (code prefixes), for the rule docs.
+_CALL_RULES = ("AIO200", "AIO201", "AIO202", "AIO203", "AIO204", "AIO205", "AIO206", "AIO207", "AIO208")
+SETTING_RULES = {
+    "extra-coroutine-functions": ("AIO100", "AIO101", "AIO102", "AIO103"),
+    "preserving-decorators": ("AIO100", "AIO101", "AIO102", "AIO103"),
+    "extra-blocking-calls": _CALL_RULES,
+    "allowed-blocking-calls": _CALL_RULES,
+    "thread-entry-points": ("AIO3",),
+}
+
+
+def settings_for(code: str) -> List[str]:
+    """The knowledge settings that change what rule `code` reports."""
+    return [key for key, prefixes in SETTING_RULES.items() if any(code.startswith(p) for p in prefixes)]
+
 
 def find_pyproject(start: Path) -> Optional[Path]:
-    start = start.resolve()
+    try:
+        start = start.resolve()
+    except OSError:
+        start = Path.cwd()
     folder = start if start.is_dir() else start.parent
     for candidate in (folder, *folder.parents):
         path = candidate / "pyproject.toml"
@@ -140,22 +158,73 @@ def find_pyproject(start: Path) -> Optional[Path]:
     return None
 
 
-def load_file(path: Path, required_section: bool = False) -> Dict[str, object]:
+def read_toml(path: Path) -> Dict[str, object]:
+    """A TOML file as a dict; every way it can be bad is one ConfigError line."""
     try:
         with open(path, "rb") as fh:
             data = tomllib.load(fh)
     except OSError as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); "
+                          "TOML files must be UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    section = data.get("tool", {}).get("asynclint")
+    return data
+
+
+def _section(data: Dict[str, object], path: Path) -> Optional[Dict[str, object]]:
+    tool = data.get("tool")
+    if tool is None:
+        return None
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: `tool` must be a table, got {tool!r}")
+    section = tool.get("asynclint")
+    if section is not None and not isinstance(section, dict):
+        raise ConfigError(f"{path}: [tool.asynclint] must be a table, got {section!r}")
+    return section
+
+
+def load_file(path: Path, required_section: bool = False) -> Dict[str, object]:
+    section = _section(read_toml(path), path)
     if section is None:
         if required_section:
             raise ConfigError(f"{path}: no [tool.asynclint] section")
         return {}
-    if not isinstance(section, dict):
-        raise ConfigError(f"{path}: [tool.asynclint] must be a table")
     return section
+
+
+def load_any(path: Path) -> Dict[str, object]:
+    """A file named with --config: its [tool.asynclint] table if it has one
+    (a pyproject.toml), else the whole file (an asynclint.toml)."""
+    data = read_toml(path)
+    section = _section(data, path)
+    return section if section is not None else data
+
+
+def load(start: Path, config_file: Optional[str] = None, isolated: bool = False,
+         known_codes: Optional[Iterable[str]] = None) -> Config:
+    """The one configuration loader of the CLI and the flake8 plugin: the
+    file named by --config, else the nearest pyproject.toml above `start`
+    (none with `isolated`), validated, as a Config."""
+    if known_codes is None:
+        from .rules import all_rules
+        known_codes = list(all_rules())
+    known = list(known_codes)
+    if config_file is not None:
+        cfg_path = Path(config_file)
+        if cfg_path.is_dir():
+            raise ConfigError(f"--config {config_file}: is a folder, not a TOML file")
+        if not cfg_path.is_file():
+            raise ConfigError(f"--config {config_file}: no such file")
+        origin = str(cfg_path)
+        return build(validate(load_any(cfg_path), origin, known), origin, None)
+    if not isolated:
+        pyproject = find_pyproject(start)
+        if pyproject is not None:
+            origin = f"{pyproject} [tool.asynclint]"
+            return build(validate(load_file(pyproject), origin, known), origin, pyproject.parent)
+    return build({}, "defaults", None)
 
 
 def validate(values: Dict[str, object], origin: str, known_codes: Iterable[str]) -> Dict[str, object]:

@@ -64,6 +64,7 @@ class Context:
         self.pendings: List[Pending] = []
         self.current_rule = None
         self.honour_noqa = True  # False when flake8 applies `# noqa` itself
+        self.noqa_used: set = set()  # (line of the noqa, code) it silenced: for AIO003
         self._symbols = SymbolBuilder(self.lookup)
 
     # -- scopes -----------------------------------------------------------
@@ -176,6 +177,7 @@ class Context:
             candidates.add(statement.lineno)
         for ln in candidates:
             if 1 <= ln <= len(self.lines) and noqa.line_suppresses(self.lines[ln - 1], code):
+                self.noqa_used.add((ln, code))
                 return True
         return False
 

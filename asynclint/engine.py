@@ -36,11 +36,13 @@ from .knowledge.futures import LOOP_RUN_METHODS, PROGRAM_LOOP_RUNNERS
 from .parsing import ParseFailure, parse
 from .positions import char_col
 from .rules import all_rules
+from .rules import aio003_unused_noqa as unused_noqa
 from .rules.base import Rule
 from .source import SourceError, decode
 
 SYNTAX_ERROR = "AIO001"
 INTERNAL_ERROR = "AIO002"
+UNUSED_NOQA = "AIO003"
 
 
 @dataclass
@@ -335,6 +337,11 @@ def analyse_tree(tree: ast.Module, lines: List[str], module: str, is_package: bo
     if not settings.honour_noqa:
         ctx.honour_noqa = False
     walker.run(tree, ctx)
+    if UNUSED_NOQA in settings.enabled and ctx.honour_noqa \
+            and not any(d.code == INTERNAL_ERROR for d in ctx.diagnostics):
+        ctx.diagnostics.extend(unused_noqa.findings(
+            lines, ctx.noqa_used, settings.enabled, all_rules(),
+            {c for c, r in all_rules().items() if r.runtime_only}))
     return FileResult(summary=summary, diagnostics=ctx.diagnostics, pendings=ctx.pendings)
 
 

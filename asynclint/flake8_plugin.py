@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
-from . import __version__
+from . import __version__, noqa
 from . import config as configmod
 from .diagnostics import Diagnostic
 from .engine import FileJob, Settings, Walker, analyse_tree, findings_of, lint_files
@@ -92,18 +92,9 @@ def _join(first: Sequence[str], second: Sequence[str]) -> List[str]:
 
 
 def _config_for(options, start: Path) -> configmod.Config:
-    """[tool.asynclint] from the nearest pyproject.toml (found as the
-    `asynclint` command finds it), plus flake8's options."""
-    rules = all_rules()
-    values: Dict[str, object] = {}
-    origin = "defaults"
-    cfg_root: Optional[Path] = None
-    pyproject = configmod.find_pyproject(start)
-    if pyproject is not None:
-        origin = f"{pyproject} [tool.asynclint]"
-        values = configmod.validate(configmod.load_file(pyproject), origin, rules)
-        cfg_root = pyproject.parent
-    cfg = configmod.build(values, origin, cfg_root)
+    """[tool.asynclint] from the nearest pyproject.toml (the same loader as
+    the `asynclint` command), plus flake8's options."""
+    cfg = configmod.load(start, known_codes=all_rules())  # the loader the `asynclint` command uses
     for option in KNOWLEDGE_OPTIONS:
         attr = option.replace("-", "_")
         extra = _option_list(getattr(options, "asynclint_" + attr, None))
@@ -251,15 +242,35 @@ class Plugin:
             index = index.with_module(result.summary)
         display = self.filename[2:] if self.filename.startswith("./") else self.filename
         ignored = frozenset(state.settings.config.ignored_for(display))
+        honour_noqa = not getattr(self._options, "disable_noqa", False)
+        starts = _statement_starts(self.tree) if honour_noqa else {}
         out = []
         for d in findings_of(result, index, display):
             if d.code not in state.settings.enabled:
                 continue
             if ignored and any(d.code.startswith(p) for p in ignored):
                 continue
+            first = starts.get(d.line)
+            if first is not None and first < d.line <= len(lines) and noqa.line_suppresses(lines[first - 1], d.code):
+                # flake8 reads `# noqa` on the reported line only; the CLI also
+                # honours it on the first line of a multi-line statement
+                continue
             out.append(d)
         out.sort(key=Diagnostic.sort_key)
         return out
+
+
+def _statement_starts(tree: ast.Module) -> Dict[int, int]:
+    """line -> first line of the innermost statement spanning it (the
+    statement whose first line `# noqa` may sit on, as in the CLI)."""
+    starts: Dict[int, int] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.stmt):
+            end = getattr(node, "end_lineno", None) or node.lineno
+            for line in range(node.lineno, end + 1):
+                if starts.get(line, 0) < node.lineno:
+                    starts[line] = node.lineno
+    return starts
 
 
 def _lines(lines: Optional[Sequence[str]]) -> List[str]:

@@ -8,6 +8,7 @@ the one running (see `asynclint.newsyntax`).
 from __future__ import annotations
 
 import ast
+import warnings
 from typing import Optional
 
 try:  # position-preserving rewrites for syntax newer than this interpreter
@@ -25,8 +26,30 @@ class ParseFailure(Exception):
         self.unsupported = unsupported
 
 
+def _native(text: str, filename: str) -> Optional[ast.Module]:
+    """The tree when this interpreter both parses and compiles the text.
+
+    Some errors CPython raises only when compiling (a late `from __future__`,
+    `return` outside a function, duplicate argument names, `nonlocal` at
+    module level): such a file never runs, so it is AIO001 like any syntax
+    error, and `--fix` (which refuses files that do not parse) leaves it alone.
+    The tree is compiled, not the text: no second parse. None when the text
+    does not parse here (newer syntax is then tried)."""
+    with warnings.catch_warnings():  # SyntaxWarnings are not ours to print
+        warnings.simplefilter("ignore")
+        try:
+            tree = ast.parse(text, filename)
+        except SyntaxError:
+            return None
+        compile(tree, filename, "exec", dont_inherit=True)
+    return tree
+
+
 def parse(text: str, filename: str) -> ast.Module:
     try:
+        tree = _native(text, filename)
+        if tree is not None:
+            return tree
         if _newsyntax is not None:
             return _newsyntax.parse(text, filename)
         return ast.parse(text, filename)

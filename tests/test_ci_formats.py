@@ -21,6 +21,8 @@ from .harness import FIXTURES, rule_folders, run_cli
 from .integration_snippets import ROOT, snippet, snippets
 
 SCHEMA = ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"
+INSTALL = 'pip install "git+https://github.com/asynclint/asynclint"'
+
 
 DISCARDED = """
     import asyncio
@@ -74,7 +76,7 @@ def workflow_steps(name: str) -> List[dict]:
 
 def asynclint_steps(steps: List[dict]) -> List[str]:
     runs = [s["run"] for s in steps if "run" in s]
-    assert any(r.strip() == "pip install asynclint" for r in runs), runs  # installed here already
+    assert any(r.strip() == INSTALL for r in runs), runs  # installed here already (test_ci_install_step_works)
     return [r for r in runs if r.strip().startswith("asynclint ")]
 
 
@@ -281,3 +283,37 @@ def test_readme_snippets_are_the_tested_ones():
     assert not unknown, f"README.md shows snippets no test runs: {unknown}"
     for name, body in readme.items():
         assert body == docs[name], f"README.md's snippet {name!r} differs from docs/integrations.md"
+
+
+def test_ci_install_step_works(tmp_path):
+    """The documented install step, for real: pip installs asynclint from a
+    git repository URL (this tree committed to a local repository stands in
+    for the hosted one) into a fresh virtualenv, and the documented check
+    step then runs with that install."""
+    from .test_precommit import GIT_ENV, _tree_files
+
+    repo = tmp_path / "asynclint"
+    for rel in _tree_files():
+        target = repo / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / rel, target)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(GIT_ENV)
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "tree"]):
+        subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True, timeout=120)
+    steps = workflow_steps("github-annotations")
+    install = [s["run"] for s in steps if "run" in s and s["run"].startswith("pip install")][0]
+    assert install == INSTALL
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    command = install.replace("https://github.com/asynclint/asynclint", f"file://{repo}")
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONASYNCIODEBUG")}
+    env["PATH"] = os.pathsep.join([str(venv / "bin"), env.get("PATH", "")])
+    proc = subprocess.run(["bash", "-e", "-c", command + " -q"], env=env, capture_output=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    project = tmp_path / "project"
+    write(project, {"pyproject.toml": '[project]\nname = "x"\n', "app/jobs.py": DISCARDED})
+    (step,) = asynclint_steps(steps)
+    check = subprocess.run(["bash", "-e", "-c", step], cwd=project, env=env, capture_output=True, timeout=300)
+    assert check.returncode == 1 and check.stdout.decode().startswith("::warning file=app/jobs.py,line=9"), \
+        check.stdout.decode() + check.stderr.decode()

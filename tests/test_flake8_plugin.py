@@ -89,6 +89,12 @@ def test_flake8_output_equals_asynclint_per_rule(code, tmp_path):
             continue
         theirs = run_flake8(["--isolated", "--jobs", "2", "--select", code, *flake8_args(extra, folder), *entries], folder)
         assert theirs.returncode in (0, 1), theirs.stderr.decode()
+        if code == "AIO003":
+            # flake8 applies `# noqa` itself, so the plugin cannot know which
+            # comment silenced something: AIO003 is a CLI check (documented)
+            assert lines_of(theirs) == [] and lines_of(mine), theirs.stdout.decode()
+            seen += len(lines_of(mine))
+            continue
         assert lines_of(theirs) == lines_of(mine), (
             f"flake8 and asynclint disagree on {code} ({' '.join(entries)})\n"
             f"flake8:\n{theirs.stdout.decode()}\nasynclint:\n{mine.stdout.decode()}")

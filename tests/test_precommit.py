@@ -72,6 +72,8 @@ def precommit(tmp_path_factory):
     git(["init", "-q", "-b", "main"], repo, env)
     git(["add", "-A"], repo, env)
     git(["commit", "-q", "-m", "asynclint working tree"], repo, env)
+    from asynclint import __version__
+    git(["tag", f"v{__version__}"], repo, env)  # what docs/releasing.md makes on release day
     sha = git(["rev-parse", "HEAD"], repo, env).stdout.decode().strip()
     return repo, sha, env
 
@@ -93,17 +95,15 @@ def write(root: Path, files: Dict[str, str]) -> None:
 
 
 def config_from_snippet(name: str, repo: Path, sha: str) -> str:
-    """The README's .pre-commit-config.yaml, pointed at the local commit."""
+    """A documented .pre-commit-config.yaml as the user pastes it. The local
+    hook (`repo: local`) is used word for word; the release variant gets the
+    repository URL replaced by the local hook repository, which carries the
+    release tag the snippet pins (nothing else changes)."""
     text = snippet(name)
+    if "repo: local" in text:
+        return text
     assert "repo: https://github.com/asynclint/asynclint" in text and "rev: " in text
-    lines = []
-    for line in text.splitlines():
-        if line.strip().startswith("- repo: https://github.com/asynclint/asynclint"):
-            line = line.replace("https://github.com/asynclint/asynclint", str(repo))
-        elif line.strip().startswith("rev: "):
-            line = line[:line.index("rev: ")] + f"rev: {sha}"
-        lines.append(line)
-    return "\n".join(lines) + "\n"
+    return text.replace("https://github.com/asynclint/asynclint", str(repo))
 
 
 def try_repo(precommit, project: Path, *args: str) -> subprocess.CompletedProcess:
@@ -247,7 +247,7 @@ def test_cross_module_never_awaited_AIO100_commit(precommit, tmp_path):
     repo, sha, env = precommit
     project = user_project(tmp_path / "shop", env, {
         "store.py": "async def fetch_orders():\n    return []\n",
-        ".pre-commit-config.yaml": config_from_snippet("pre-commit-config", repo, sha),
+        ".pre-commit-config.yaml": config_from_snippet("pre-commit-config-release", repo, sha),
     })
     write(project, {"report.py": CALLER})
     git(["add", "report.py"], project, env)
@@ -304,5 +304,23 @@ def test_snippets_pin_the_current_release():
     get the hooks this repository defines."""
     from asynclint import __version__
 
-    for name in ("pre-commit-config", "pre-commit-config-fix"):
+    for name in ("pre-commit-config-release", "pre-commit-config-fix"):
         assert f"rev: v{__version__}\n" in snippet(name), name
+    assert "repo: local" in snippet("pre-commit-config")  # the one that works before any release
+
+
+def test_local_hook_honours_excludes_for_named_files(precommit, tmp_path):
+    """The README's local hook passes --force-exclude: pre-commit names
+    `generated/api.py`, and `extend-exclude = ["generated/"]` still holds."""
+    _, _, env = precommit
+    project = user_project(tmp_path / "shop", env, {
+        ".pre-commit-config.yaml": snippet("pre-commit-config"),
+    })
+    (project / "pyproject.toml").write_text('[project]\nname = "shop"\nversion = "0"\n'
+                                            '[tool.asynclint]\nextend-exclude = ["generated/"]\n')
+    write(project, {"generated/api.py": DISCARDED, "jobs.py": DISCARDED})
+    git(["add", "-A"], project, env)
+    proc = subprocess.run([sys.executable, "-m", "pre_commit", "run", "--all-files"], cwd=project, env=env,
+                          capture_output=True, timeout=900)
+    assert proc.returncode == 1, output(proc)
+    assert "jobs.py:9:5: AIO400" in output(proc) and "generated/api.py" not in output(proc)

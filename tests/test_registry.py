@@ -37,3 +37,14 @@ def test_readme_rule_table_is_current():
 def test_docs_rules_md_is_current():
     assert (ROOT / "docs" / "rules.md").read_text(encoding="utf-8") == docs.rules_markdown(), \
         "run `python -m asynclint.docs` to regenerate"
+
+
+def test_migration_table_is_current_and_lists_only_rules_that_exist():
+    text = (ROOT / "docs" / "migration.md").read_text(encoding="utf-8")
+    assert docs.migration_with_table(text) == text, "run `python -m asynclint.docs` to regenerate"
+    from asynclint.knowledge.peers import PEERS
+    from asynclint.rules import all_rules
+    import re as _re
+
+    table = text.split(docs.PEERS_START)[1].split(docs.PEERS_END)[0]
+    assert set(_re.findall(r"^\| (AIO\d{3}) \|", table, _re.M)) == set(all_rules()) == set(PEERS)

@@ -97,6 +97,9 @@ def run(args, jobs, result, settings, root) -> Tuple[object, Optional[int]]:
             _write_err("\n".join(fix_text) + "\n")
         if remaining and not quiet:
             _write_err("".join(d.format_text() + "\n" for d in remaining))
+        if getattr(args, "fix_only", False):
+            changed_stdin = f is not None and f.changed
+            return result, (1 if changed_stdin and getattr(args, "exit_non_zero_on_fix", False) else 0)
         return result, (1 if remaining and not args.exit_zero else 0)
 
     written = []
@@ -115,6 +118,7 @@ def run(args, jobs, result, settings, root) -> Tuple[object, Optional[int]]:
     remaining.sort(key=Diagnostic.sort_key)
     fix_text = _fix_lines(written)
     n_fixes = sum(len(f.applied) for f in written)
+    args.files_fixed = len(written)  # for --exit-non-zero-on-fix
     if show and fix_text:
         text = "\n".join(fix_text) + "\n"
         if machine:

@@ -76,6 +76,9 @@ class ModuleSummary:
     # Module-level names bound to different things in conditional code
     # (`try: from fast import f` / `except ImportError: async def f()`).
     ambiguous: List[str] = field(default_factory=list)
+    # Per async method: which `self` locks it acquires and which `self`
+    # coroutines it awaits (filled and read by `asynclint.index.locks`).
+    lock_facts: Dict[str, tuple] = field(default_factory=dict)
 
 
 def import_bindings(node: ast.AST, module: str, is_package: bool) -> List[Tuple[str, Sym]]:

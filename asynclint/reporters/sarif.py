@@ -67,6 +67,7 @@ def render(diagnostics, rules=None, **_) -> str:
 def _uri(path: str) -> str:
     """SARIF wants a URI reference: relative paths percent-encoded (spaces,
     `%`, `:`, ...), absolute ones as file: URIs."""
+    import os
     from pathlib import PurePath, PureWindowsPath
     from urllib.parse import quote
 
@@ -74,7 +75,8 @@ def _uri(path: str) -> str:
         return PureWindowsPath(path).as_uri()
     if PurePath(path).is_absolute():
         return PurePath(path).as_uri()
-    return quote(path.replace("\\", "/"), safe="/")
+    # the name's bytes on disk: a name that is not UTF-8 stays exact (%FF)
+    return quote(os.fsencode(path.replace("\\", "/")), safe="/")
 
 
 def _level_of_rule(rule) -> str:

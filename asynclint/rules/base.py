@@ -61,4 +61,23 @@ class Rule:
                       "`pytest --asynclint-runtime`); static analysis cannot see it.", ""]
         if not self.default_enabled:
             parts += ["This rule is opt-in: enable it with `--extend-select " + self.code + "`.", ""]
+        parts += _settings_and_peers(self.code)
         return "\n".join(parts)
+
+
+def _settings_and_peers(code: str) -> list:
+    """"Settings" and "Related checks" sections, from their owners
+    (`config.SETTING_RULES`, `knowledge.peers`)."""
+    from ..config import settings_for
+    from ..knowledge.peers import PEERS, TOOLS
+
+    parts = []
+    keys = settings_for(code)
+    if keys:
+        parts += ["## Settings", "", "Besides `select`/`ignore`/`per-file-ignores`: "
+                  + ", ".join(f"`{k}`" for k in keys) + " (`[tool.asynclint]`, see docs/configuration.md).", ""]
+    row = PEERS.get(code)
+    if row is not None and any(row[1:]):
+        related = [f"{tool}: {value}" for tool, value in zip(TOOLS, row[1:]) if value]
+        parts += ["## Related checks in other tools", "", "; ".join(related) + ".", ""]
+    return parts
