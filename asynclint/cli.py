@@ -22,7 +22,7 @@ from . import __version__
 from . import config as configmod
 from .reporters import FORMAT_NAMES
 
-SUBCOMMANDS = ("check", "rules", "rule", "run", "clean")
+SUBCOMMANDS = ("check", "rules", "rule", "run", "clean", "server")
 INTERNAL_ERROR = "AIO002"
 
 
@@ -116,6 +116,8 @@ def _check_parser() -> argparse.ArgumentParser:
     fx.add_argument("--baseline", metavar="FILE", help="report only findings not recorded in this baseline file")
     fx.add_argument("--update-baseline", action="store_true",
                     help="with --baseline: record today's findings in FILE (and report none)")
+    p.add_argument("--watch", "-w", action="store_true",
+                   help="check, then re-check and print new findings whenever a file changes")
     p.add_argument("--version", action="version", version=f"asynclint {__version__}")
     return p
 
@@ -283,6 +285,8 @@ def cmd_check(argv: Sequence[str]) -> int:
     workers = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
     if workers < 1:
         raise UsageError("--jobs must be at least 1")
+    if args.watch:
+        return _watch(args, paths, jobs, settings, root, workers)
     progress = _progress_printer(len(jobs))
     wants_fixes = bool(args.fix or args.diff)
     result = lint_files(jobs, settings, root, use_cache=not args.no_cache, workers=workers, progress=progress,
@@ -406,6 +410,33 @@ def _settings_text(cfg: configmod.Config, args, paths) -> str:
     lines.append(f"enabled ({len(enabled)}): {', '.join(enabled)}")
     lines.append(f"cache: {'off' if args.no_cache else 'on (.asynclint_cache in the project root)'}")
     return "\n".join(lines) + "\n"
+
+
+def _watch(args, paths, jobs, settings, root: Path, workers: int) -> int:
+    from . import watch
+    from .discovery import discover
+    from .engine import FileJob
+    from .reporters import render
+
+    clashing = [f for f, on in (("--fix", args.fix), ("--diff", args.diff), ("--add-noqa", args.add_noqa),
+                                ("--baseline", args.baseline), ("--output-file", args.output_file),
+                                ("-", paths == ["-"])) if on]
+    if clashing:
+        raise UsageError(f"--watch cannot be combined with {', '.join(clashing)}")
+    cfg = settings.config
+    excludes = [*cfg.exclude, *cfg.extend_exclude]
+
+    def rediscover() -> List[FileJob]:
+        try:
+            found = [FileJob(f.path, f.display) for f in discover(
+                [p for p in paths if os.path.exists(p)], root, excludes, cfg.respect_gitignore,
+                force_exclude=args.force_exclude)]
+        except Exception:  # a folder vanished mid-walk: keep what we had until the next round
+            return list(jobs)
+        return found + _context_jobs(root, found, excludes, cfg.respect_gitignore)
+
+    return watch.run(jobs, settings, root, rediscover, lambda found: render(args.format, found), workers,
+                     early=args.format in ("text", "concise"))
 
 
 def _summary(result, diagnostics, hidden: int, fixing: bool) -> None:
@@ -609,7 +640,22 @@ def cmd_run(argv: Sequence[str]) -> int:
     return runtime_main(argv)
 
 
-HANDLERS = {"check": cmd_check, "rules": cmd_rules, "rule": cmd_rule, "run": cmd_run, "clean": cmd_clean}
+def cmd_server(argv: Sequence[str]) -> int:
+    p = _Parser(prog="asynclint server", description="Run the language server (LSP over standard input/output).")
+    p.parse_args(list(argv))
+    try:
+        from .lsp import serve
+    except ImportError as exc:
+        missing = (exc.name or "").split(".")[0]
+        if missing not in ("pygls", "lsprotocol", "cattrs"):
+            raise
+        raise UsageError(f"the language server needs pygls ({missing} is not installed): "
+                         "pip install 'asynclint[lsp]'") from None
+    return serve()
+
+
+HANDLERS = {"check": cmd_check, "rules": cmd_rules, "rule": cmd_rule, "run": cmd_run, "clean": cmd_clean,
+            "server": cmd_server}
 
 
 def _looks_like_command(word: str) -> bool:

@@ -1,0 +1,319 @@
+"""A long-lived check of one project, with the index kept in memory.
+
+`asynclint server` (the language server) and `asynclint --watch` both keep one
+`Session`: every file's phase-1 result (`FileResult`: local findings, pending
+queries, module summary) stays in memory, so an edit costs one file's
+analysis plus the phase-2 answers that can have changed:
+
+- an edit that leaves the file's module summary as it was (the summary
+  records definitions, imports, calls and their positions, so: most edits
+  within one line) cannot change what any other file's queries see: only the
+  edited file's own queries are answered again, against the same index, whose
+  derived facts stay valid;
+- an edit that changes the summary (a `def` became `async def`, an import
+  was added, lines were inserted) gets a fresh index: every file's phase-2
+  answers are stale and are re-answered when asked for (`findings`), and the
+  index's whole-project facts (thread context, blocking summaries) are built
+  again on first use, which is what this path costs on a large project. The
+  server asks only for the files open in the editor; `--watch` asks for every
+  file, the edited ones first.
+
+Engine names used here (the batch engine may change around them):
+`analyse_text`, `analyse_bytes`, `findings_of`, `FileResult`, `Walker`,
+`Settings`, `ProjectIndex` and `Knowledge`, plus `index.installed.view` and
+`index.modules.module_name`.
+"""
+from __future__ import annotations
+
+import gc
+import hashlib
+import multiprocessing
+import os
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from . import config as configmod
+from . import noqa
+from .diagnostics import Diagnostic
+from .engine import FileResult, Settings, Walker, analyse_bytes, analyse_text, findings_of
+from .index import installed
+from .index.modules import find_project_root, module_name
+from .index.project import Knowledge, ProjectIndex
+from .rules import all_rules
+
+
+@dataclass
+class _File:
+    path: Path  # absolute
+    display: str
+    module: str
+    is_package: bool
+    report: bool  # False: indexed for knowledge only
+    digest: str  # of the content analysed
+    result: FileResult
+    stat: Optional[Tuple[int, int]] = None  # (size, mtime_ns) of the disk file read
+    overlay: bool = False  # the content came from an editor buffer, not the disk
+    findings: Optional[List[Diagnostic]] = None  # phase 2, valid at `answered_at`
+    answered_at: int = -1
+
+
+@dataclass
+class Change:
+    """What one update did."""
+
+    path: Path
+    changed: bool  # the content differed from what was analysed
+    summary_changed: bool  # other files' findings may have changed too
+
+
+@dataclass
+class Job:
+    path: Path  # absolute
+    display: str
+    report: bool = True
+
+
+def load_settings(start: Path, isolated: bool = False) -> Tuple[Settings, Path]:
+    """Settings from the nearest pyproject.toml, read by the CLI's loader
+    (without flags), and the project root. Raises `config.ConfigError`."""
+    rules = all_rules()
+    cfg = configmod.load(start, None, isolated, rules)
+    root = cfg.root or find_project_root([start])
+    return Settings(cfg, cfg.enabled_codes(rules)), root
+
+
+def digest_of(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+class Session:
+    """One project's phase-1 results and index, updated file by file.
+
+    Thread-safe: every public method holds the session's lock."""
+
+    def __init__(self, root: Path, settings: Settings, python: Optional[str] = None):
+        self.root = root
+        self.settings = settings
+        self.python = python if python is not None else getattr(settings.config, "python", None)
+        self.walker = Walker(settings.enabled)
+        # The installed packages the index may read: one reader for the
+        # session, so what it has loaded survives index rebuilds.
+        self.installed = installed.view(self.python, root)
+        self.files: Dict[Path, _File] = {}
+        self.generation = 0  # bumped whenever the index is rebuilt
+        self.index = self._new_index()
+        self.lock = threading.RLock()
+
+    # -- loading ------------------------------------------------------------
+    def load(self, jobs: Sequence[Job], workers: int = 1) -> None:
+        """Phase 1 for every job, read from disk (files already held with
+        editor content keep it)."""
+        todo = []
+        for job in jobs:
+            path = job.path
+            try:
+                st = path.stat()
+                data = path.read_bytes()
+            except OSError:
+                continue
+            todo.append((job, (st.st_size, st.st_mtime_ns), data))
+        if workers > 1 and len(todo) >= 64:
+            results = _analyse_parallel(todo, self.root, self.settings, workers)
+        else:
+            results = [self._analyse_bytes(job.path, data) for job, _, data in todo]
+        with self.lock:
+            for (job, stat, data), (module, is_package, result) in zip(todo, results):
+                if job.path in self.files and self.files[job.path].overlay:
+                    continue
+                self.files[job.path] = _File(job.path, job.display, module, is_package, job.report,
+                                             digest_of(data), result, stat)
+            self._rebuild()
+        # What was loaded lives as long as the session: keep the cyclic
+        # garbage collector from re-scanning it (millions of objects on a
+        # large project: seconds a pass) at every later collection.
+        gc.freeze()
+
+    def _analyse_bytes(self, path: Path, data: bytes) -> Tuple[str, bool, FileResult]:
+        module, is_package = module_name(path, self.root)
+        return module, is_package, analyse_bytes(data, module, is_package, str(path), self.walker, self.settings)
+
+    def _new_index(self) -> ProjectIndex:
+        # Sorted by path, as the batch engine's discovery order: when two
+        # files claim one module name, the same one wins.
+        files = sorted(getattr(self, "files", {}).values(), key=lambda f: str(f.path))
+        return ProjectIndex((f.result.summary for f in files if f.result.summary is not None),
+                            Knowledge.from_config(self.settings.config), self.installed)
+
+    def _rebuild(self) -> None:
+        self.index = self._new_index()
+        self.generation += 1
+
+    # -- updates ------------------------------------------------------------
+    def update(self, path: Path, text: Optional[str] = None, display: Optional[str] = None,
+               report: bool = True) -> Change:
+        """Analyse `path` again: with `text` (an editor buffer), or from the
+        disk when `text` is None. A file the session did not hold is added."""
+        path = Path(path)
+        stat = None
+        if text is None:
+            try:
+                st = path.stat()
+                data = path.read_bytes()
+            except OSError:
+                return self.remove(path)
+            stat = (st.st_size, st.st_mtime_ns)
+            digest = digest_of(data)
+        else:
+            digest = digest_of(text.encode("utf-8", "surrogatepass"))
+        with self.lock:
+            old = self.files.get(path)
+            if old is not None and old.digest == digest:
+                old.stat = stat if stat is not None else old.stat
+                old.overlay = text is not None
+                return Change(path, False, False)
+            if text is None:
+                module, is_package, result = self._analyse_bytes(path, data)
+            else:
+                module, is_package = module_name(path, self.root)
+                result = analyse_text(text, module, is_package, str(path), self.walker, self.settings)
+            new = _File(path, display or (old.display if old else self.display_of(path)), module, is_package,
+                        old.report if old else report, digest, result, stat, overlay=text is not None)
+            if old is not None and text is not None:
+                new.stat = old.stat
+            self.files[path] = new
+            summary_changed = old is None or old.result.summary != result.summary
+            if summary_changed:
+                self._rebuild()
+            return Change(path, True, summary_changed)
+
+    def remove(self, path: Path) -> Change:
+        with self.lock:
+            old = self.files.pop(Path(path), None)
+            if old is None:
+                return Change(Path(path), False, False)
+            if old.result.summary is not None:
+                self._rebuild()
+            return Change(Path(path), True, old.result.summary is not None)
+
+    def display_of(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    def changed_on_disk(self) -> List[Path]:
+        """Files whose size or modification time differs from what was read
+        (editor buffers excepted), and files that are gone."""
+        out = []
+        with self.lock:
+            held = [(f.path, f.stat) for f in self.files.values() if not f.overlay]
+        for path, stat in held:
+            try:
+                st = path.stat()
+            except OSError:
+                out.append(path)
+                continue
+            if stat != (st.st_size, st.st_mtime_ns):
+                out.append(path)
+        return out
+
+    # -- phase 2 ------------------------------------------------------------
+    def findings(self, path: Path) -> List[Diagnostic]:
+        """The file's findings against the current index, sorted; answered
+        again only when the file or the index changed since last asked."""
+        with self.lock:
+            f = self.files.get(Path(path))
+            if f is None:
+                return []
+            if f.findings is None or f.answered_at != self.generation:
+                f.findings = self._answer(f)
+                f.answered_at = self.generation
+            return f.findings
+
+    def _answer(self, f: _File) -> List[Diagnostic]:
+        enabled = self.settings.enabled
+        ignored = self.settings.config.ignored_for(f.display, f.path)
+        out = []
+        for d in findings_of(f.result, self.index, f.display):
+            if d.code not in enabled:
+                continue
+            if ignored and noqa.suppresses(frozenset(ignored), d.code):
+                continue
+            out.append(d)
+        out.sort(key=Diagnostic.sort_key)
+        return out
+
+    def reported(self) -> List[Path]:
+        with self.lock:
+            return sorted((f.path for f in self.files.values() if f.report), key=str)
+
+    def invalidate(self, path: Path) -> None:
+        """Forget a file's phase-2 answers (its content did not change but
+        the caller needs them answered again)."""
+        with self.lock:
+            f = self.files.get(Path(path))
+            if f is not None:
+                f.findings = None
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.files
+
+
+# -- parallel phase 1 ------------------------------------------------------------
+_WORKER: Dict[str, object] = {}
+
+
+def _worker_init(settings: Settings, root: Path) -> None:
+    _WORKER["settings"] = settings
+    _WORKER["root"] = root
+    _WORKER["walker"] = Walker(settings.enabled)
+
+
+def _worker_batch(batch: List[Tuple[str, bytes]]) -> List[Tuple[str, bool, FileResult]]:
+    settings, root, walker = _WORKER["settings"], _WORKER["root"], _WORKER["walker"]
+    out = []
+    for path, data in batch:
+        module, is_package = module_name(Path(path), root)  # type: ignore[arg-type]
+        out.append((module, is_package, analyse_bytes(data, module, is_package, path, walker, settings)))  # type: ignore[arg-type]
+    return out
+
+
+def _analyse_parallel(todo, root: Path, settings: Settings, workers: int) -> List[Tuple[str, bool, FileResult]]:
+    size = max(1, len(todo) // (workers * 8))
+    batches = [[(str(job.path), data) for job, _, data in todo[i:i + size]] for i in range(0, len(todo), size)]
+    out: List[Tuple[str, bool, FileResult]] = []
+    # "spawn": the language server calls this from a thread, and a forked
+    # child of a threaded process can inherit a lock another thread held.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init,
+                             initargs=(settings, root)) as pool:
+        for part in pool.map(_worker_batch, batches):
+            out.extend(part)
+    return out
+
+
+def project_jobs(root: Path, settings: Settings, paths: Optional[Iterable[str]] = None) -> List[Job]:
+    """The files a session holds: those under `paths` (default: the root),
+    reported, and the rest of the project, indexed for knowledge only, as the
+    CLI does for the files it was not given."""
+    from .discovery import DiscoveryError, discover
+
+    cfg = settings.config
+    excludes = [*cfg.exclude, *cfg.extend_exclude]
+    named = discover(list(paths) if paths else [str(root)], root, excludes, cfg.respect_gitignore)
+    jobs = [Job(f.path, f.display) for f in named]
+    seen = {j.path for j in jobs}
+    if paths:
+        try:
+            rest = discover([str(root)], root, excludes, cfg.respect_gitignore)
+        except DiscoveryError:
+            rest = []
+        jobs += [Job(f.path, f.display, report=False) for f in rest if f.path not in seen]
+    return jobs
+
+
+def default_workers() -> int:
+    return os.cpu_count() or 1

@@ -1,0 +1,162 @@
+"""Language-server latency, measured as an editor sees it.
+
+    python benchmarks/lsp_latency.py [--project DIR --file REL_PATH]... [--edits N]
+
+For each project, starts `asynclint server` as a subprocess, drives it with
+pygls's LSP client over stdio (nothing is written to the project: edits are
+unsaved buffer changes) and prints wall times from the client's side:
+
+  - start: process start until `initialize` is answered;
+  - first: `didOpen` of the file until its first diagnostics (the file
+    checked on its own while the project is being indexed);
+  - indexed: `initialized` until the project index is ready and the file's
+    diagnostics are published again with cross-module knowledge;
+  - edit, same summary: `didChange` (a comment appended at the end: the
+    module's summary is unchanged) until the diagnostics for that version;
+  - edit, new summary: `didChange` adding an `async def` at the end (the
+    summary changes, the index is rebuilt and every open file re-answered)
+    until the diagnostics for that version; median and max of N edits each;
+  - the server's peak RSS (its main process; the indexing workers are gone).
+
+Default projects: examples/sample_project, the small and the full benchmark
+corpus (/tmp/asynclint-corpus/{small,full}, built by
+../shared/bench/make_corpus.sh). Figures vary with machine load.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+from pygls.uris import from_fs_path
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULTS = [
+    (REPO / "examples" / "sample_project", "shop/service.py"),
+    (Path("/tmp/asynclint-corpus/small"), "aiohttp/aiohttp/client.py"),
+    (Path("/tmp/asynclint-corpus/full"), "aiohttp/aiohttp/client.py"),
+]
+
+
+class Probe:
+    def __init__(self) -> None:
+        self.client = LanguageClient("asynclint-bench", "1")
+        self.published: dict = {}
+        self.event = asyncio.Event()
+        self.indexed_at = None
+        self.index_message = ""
+        self.failure = None
+
+        @self.client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        def on_diagnostics(params: types.PublishDiagnosticsParams) -> None:
+            self.published[params.uri] = (params.version, len(params.diagnostics), time.perf_counter())
+            self.event.set()
+
+        @self.client.feature(types.WINDOW_LOG_MESSAGE)
+        def on_log(params: types.LogMessageParams) -> None:
+            if "failed" in params.message or "error" in params.message:
+                self.failure = params.message
+                self.event.set()
+            if "indexed" in params.message:
+                self.indexed_at = time.perf_counter()
+                self.index_message = params.message
+
+    async def wait(self, predicate, timeout: float) -> None:
+        deadline = time.perf_counter() + timeout
+        while not predicate():
+            if self.failure:
+                raise SystemExit(f"the server reported: {self.failure}")
+            self.event.clear()
+            await asyncio.wait_for(self.event.wait(), max(0.01, deadline - time.perf_counter()))
+
+
+def _rss_mib(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+async def measure(project: Path, rel: str, edits: int, timeout: float) -> dict:
+    probe = Probe()
+    client = probe.client
+    out: dict = {"project": str(project), "file": rel}
+    t0 = time.perf_counter()
+    await client.start_io(sys.executable, "-m", "asynclint", "server", cwd=str(project))
+    root = from_fs_path(str(project))
+    await client.initialize_async(types.InitializeParams(
+        capabilities=types.ClientCapabilities(), root_uri=root,
+        workspace_folders=[types.WorkspaceFolder(uri=root, name=project.name)]))
+    out["start"] = time.perf_counter() - t0
+    path = project / rel
+    uri = from_fs_path(str(path))
+    text = path.read_text(encoding="utf-8")
+    t_init = time.perf_counter()
+    client.initialized(types.InitializedParams())
+    t_open = time.perf_counter()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+        uri=uri, language_id="python", version=1, text=text)))
+    await probe.wait(lambda: uri in probe.published, timeout)
+    out["first"] = probe.published[uri][2] - t_open
+    await probe.wait(lambda: probe.indexed_at is not None and probe.published[uri][2] > probe.indexed_at, timeout)
+    out["indexed"] = probe.published[uri][2] - t_init
+    out["index_message"] = probe.index_message
+    out["findings"] = probe.published[uri][1]
+
+    version = 1
+    for label, suffix in (("same_summary", "\n# edited {n}\n"), ("new_summary", "\n\nasync def _asynclint_probe_{n}():\n    pass\n")):
+        times = []
+        for n in range(edits):
+            version += 1
+            v = version
+            sent = time.perf_counter()
+            client.text_document_did_change(types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=v),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=text + suffix.format(n=n))]))
+            await probe.wait(lambda: probe.published[uri][0] == v, timeout)
+            times.append(probe.published[uri][2] - sent)
+        out[label] = (statistics.median(times), max(times))
+    out["rss_mib"] = _rss_mib(client._server.pid)
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+    return out
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--project", action="append", type=Path, help="project folder (repeatable; with --file)")
+    p.add_argument("--file", action="append", help="the file to open, relative to its --project")
+    p.add_argument("--edits", type=int, default=10, help="edits of each kind (default 10)")
+    p.add_argument("--timeout", type=float, default=1800, help="seconds to wait for any one answer")
+    args = p.parse_args()
+    if args.project:
+        if not args.file or len(args.file) != len(args.project):
+            p.error("give one --file for each --project")
+        targets = list(zip(args.project, args.file))
+    else:
+        targets = [(d, f) for d, f in DEFAULTS if (d / f).is_file()]
+    for project, rel in targets:
+        r = asyncio.run(measure(project.resolve(), rel, args.edits, args.timeout))
+        print(f"{r['project']}  (open {r['file']}; {r['index_message'].replace('asynclint: ', '')})")
+        print(f"  server start (initialize answered)   {r['start'] * 1000:8.0f} ms")
+        print(f"  first diagnostics after didOpen     {r['first'] * 1000:8.0f} ms")
+        print(f"  project indexed, diagnostics again  {r['indexed'] * 1000:8.0f} ms  ({r['findings']} findings)")
+        for label in ("same_summary", "new_summary"):
+            median, worst = r[label]
+            print(f"  edit, {label.replace('_', ' '):<12} -> diagnostics  {median * 1000:8.1f} ms median, {worst * 1000:.1f} ms max")
+        print(f"  server peak RSS                     {r['rss_mib']:8.0f} MiB")
+        sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,411 @@
+"""`asynclint server` driven by a real LSP client (pygls's) over stdio, as an
+editor drives it: a subprocess, JSON-RPC on its standard input and output."""
+from __future__ import annotations
+
+import asyncio
+import sys
+import textwrap
+from pathlib import Path
+from typing import Callable, Dict, List
+
+import pytest
+
+pytest.importorskip("pygls")
+from lsprotocol import types  # noqa: E402
+from pygls.lsp.client import LanguageClient  # noqa: E402
+from pygls.uris import from_fs_path  # noqa: E402
+
+TIMEOUT = 60  # seconds; a loaded CI machine is slow to start Python
+
+
+def _project(tmp_path: Path, files: Dict[str, str]) -> Path:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\n\n[tool.asynclint]\n')
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return tmp_path
+
+
+LIB = """\
+def fetch(url):
+    return url
+"""
+APP = """\
+import time
+
+from pkg.lib import fetch
+
+
+async def main():
+    fetch("https://example.invalid")
+    time.sleep(1)
+"""
+
+
+class Editor:
+    """A test editor: opens documents, edits them, and keeps what the server
+    published."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.client = LanguageClient("asynclint-tests", "1")
+        self.published: Dict[str, List[types.Diagnostic]] = {}
+        self.versions: Dict[str, int] = {}
+        self.changed = asyncio.Event()
+        self.logs: List[str] = []
+
+        @self.client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        def on_diagnostics(params: types.PublishDiagnosticsParams) -> None:
+            self.published[params.uri] = list(params.diagnostics)
+            self.changed.set()
+
+        @self.client.feature(types.WINDOW_LOG_MESSAGE)
+        def on_log(params: types.LogMessageParams) -> None:
+            self.logs.append(params.message)
+
+        @self.client.feature(types.WINDOW_SHOW_MESSAGE)
+        def on_show(params: types.ShowMessageParams) -> None:
+            self.logs.append(params.message)
+
+    async def start(self) -> None:
+        # The command editors run (docs/editors.md, editors/vscode).
+        script = Path(sys.executable).parent / "asynclint"
+        command = [str(script)] if script.exists() else [sys.executable, "-m", "asynclint"]
+        await self.client.start_io(*command, "server", cwd=str(self.root))
+        uri = from_fs_path(str(self.root))
+        await asyncio.wait_for(self.client.initialize_async(types.InitializeParams(
+            capabilities=types.ClientCapabilities(), root_uri=uri,
+            workspace_folders=[types.WorkspaceFolder(uri=uri, name="demo")])), TIMEOUT)
+        self.client.initialized(types.InitializedParams())
+
+    async def stop(self) -> None:
+        await asyncio.wait_for(self.client.shutdown_async(None), TIMEOUT)
+        self.client.exit(None)
+        await asyncio.wait_for(self.client.stop(), TIMEOUT)
+
+    def uri(self, name: str) -> str:
+        return from_fs_path(str(self.root / name))
+
+    def open(self, name: str) -> str:
+        uri = self.uri(name)
+        self.versions[uri] = 1
+        self.client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+            uri=uri, language_id="python", version=1, text=(self.root / name).read_text())))
+        return uri
+
+    def replace(self, name: str, text: str) -> None:
+        """An edit as editors send it: the whole buffer replaced (not saved)."""
+        uri = self.uri(name)
+        self.versions[uri] += 1
+        self.client.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=self.versions[uri]),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+
+    async def wait_for(self, uri: str, predicate: Callable[[List[types.Diagnostic]], bool]) -> List[types.Diagnostic]:
+        async def loop():
+            while not (uri in self.published and predicate(self.published[uri])):
+                self.changed.clear()
+                await self.changed.wait()
+            return self.published[uri]
+        try:
+            return await asyncio.wait_for(loop(), TIMEOUT)
+        except asyncio.TimeoutError:
+            raise AssertionError(f"no such diagnostics for {uri}; last: {self.published.get(uri)}; log: {self.logs}")
+
+
+def codes(diagnostics: List[types.Diagnostic]) -> List[str]:
+    return sorted(str(d.code) for d in diagnostics)
+
+
+def run(tmp_path: Path, files: Dict[str, str], scenario) -> None:
+    async def main():
+        editor = Editor(_project(tmp_path, files))
+        await editor.start()
+        try:
+            await scenario(editor)
+        finally:
+            await editor.stop()
+    asyncio.run(main())
+
+
+def test_editing_the_defining_module_updates_the_other_modules_diagnostics(tmp_path):
+    async def scenario(editor: Editor):
+        app = editor.open("pkg/app.py")
+        found = await editor.wait_for(app, lambda ds: "AIO200" in codes(ds))
+        assert codes(found) == ["AIO200"]
+        sleep = found[0]
+        assert (sleep.range.start.line, sleep.range.start.character) == (7, 4)
+        assert sleep.source == "asynclint"
+        assert sleep.code_description.href.endswith("#aio200-blocking-sleep")
+
+        # The library's `fetch` becomes a coroutine function in the editor
+        # buffer (not saved): app.py's call to it is now never awaited.
+        editor.open("pkg/lib.py")
+        editor.replace("pkg/lib.py", LIB.replace("def fetch", "async def fetch"))
+        found = await editor.wait_for(app, lambda ds: "AIO100" in codes(ds))
+        assert codes(found) == ["AIO100", "AIO200"]
+        never = next(d for d in found if d.code == "AIO100")
+        assert "pkg.lib.fetch" in never.message
+        assert (never.range.start.line, never.range.start.character) == (6, 4)
+
+        # ... and back: the finding goes away again.
+        editor.replace("pkg/lib.py", LIB)
+        found = await editor.wait_for(app, lambda ds: "AIO100" not in codes(ds))
+        assert codes(found) == ["AIO200"]
+
+    run(tmp_path, {"pkg/__init__.py": "", "pkg/lib.py": LIB, "pkg/app.py": APP}, scenario)
+
+
+def test_a_project_file_that_is_not_open_is_known_from_the_disk(tmp_path):
+    async def scenario(editor: Editor):
+        app = editor.open("pkg/app.py")
+        found = await editor.wait_for(app, lambda ds: "AIO100" in codes(ds))
+        assert codes(found) == ["AIO100", "AIO200"]
+
+    lib = LIB.replace("def fetch", "async def fetch")
+    run(tmp_path, {"pkg/__init__.py": "", "pkg/lib.py": lib, "pkg/app.py": APP}, scenario)
+
+
+def _apply(text: str, edit: types.TextEdit) -> str:
+    lines = text.splitlines(keepends=True)
+    start, end = edit.range.start, edit.range.end
+    assert start.character == 0 and end.character == 0  # the server replaces whole lines
+    return "".join(lines[:start.line]) + edit.new_text + "".join(lines[end.line:])
+
+
+def test_code_actions_fix_the_finding_and_add_noqa(tmp_path):
+    async def scenario(editor: Editor):
+        app = editor.open("pkg/app.py")
+        found = await editor.wait_for(app, lambda ds: "AIO200" in codes(ds))
+        sleep = next(d for d in found if d.code == "AIO200")
+        actions = await asyncio.wait_for(editor.client.text_document_code_action_async(types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=app), range=sleep.range,
+            context=types.CodeActionContext(diagnostics=[sleep]))), TIMEOUT)
+        titles = [a.title for a in actions]
+        fix = actions[0]
+        assert fix.title.startswith("AIO200: ") and fix.is_preferred, titles
+        noqa = next(a for a in actions if "noqa" in a.title)
+        assert not noqa.is_preferred
+
+        text = (editor.root / "pkg/app.py").read_text()
+        fixed = _apply(text, fix.edit.changes[app][0])
+        assert "await asyncio.sleep(1)" in fixed and "import asyncio" in fixed
+        silenced = _apply(text, noqa.edit.changes[app][0])
+        assert "    time.sleep(1)  # noqa: AIO200\n" in silenced
+
+        # What the editor does with the edit: the buffer changes, and the
+        # server checks it again.
+        editor.replace("pkg/app.py", fixed)
+        await editor.wait_for(app, lambda ds: codes(ds) == [])
+        editor.replace("pkg/app.py", silenced)
+        await editor.wait_for(app, lambda ds: codes(ds) == [])
+
+    run(tmp_path, {"pkg/__init__.py": "", "pkg/lib.py": LIB, "pkg/app.py": APP}, scenario)
+
+
+def test_hover_shows_the_rule_docs_with_a_link(tmp_path):
+    async def scenario(editor: Editor):
+        app = editor.open("pkg/app.py")
+        await editor.wait_for(app, lambda ds: "AIO200" in codes(ds))
+        hover = await asyncio.wait_for(editor.client.text_document_hover_async(types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=app), position=types.Position(line=7, character=8))), TIMEOUT)
+        assert hover.contents.kind == types.MarkupKind.Markdown
+        assert "# AIO200 `blocking-sleep`" in hover.contents.value
+        assert "Why is this bad?" in hover.contents.value
+        assert "(https://github.com/asynclint/asynclint/blob/main/docs/rules.md#aio200-blocking-sleep)" in hover.contents.value
+        nothing = await asyncio.wait_for(editor.client.text_document_hover_async(types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=app), position=types.Position(line=0, character=2))), TIMEOUT)
+        assert nothing is None
+
+    run(tmp_path, {"pkg/__init__.py": "", "pkg/lib.py": LIB, "pkg/app.py": APP}, scenario)
+
+
+def test_settings_come_from_pyproject(tmp_path):
+    async def scenario(editor: Editor):
+        app = editor.open("pkg/app.py")
+        found = await editor.wait_for(app, lambda ds: len(ds) > 0)
+        assert codes(found) == ["AIO100"]  # AIO200 is ignored by the project's settings
+
+    lib = LIB.replace("def fetch", "async def fetch")
+    root_files = {"pkg/__init__.py": "", "pkg/lib.py": lib, "pkg/app.py": APP}
+
+    async def main():
+        _project(tmp_path, root_files)
+        (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\n\n[tool.asynclint]\nignore = ["AIO200"]\n')
+        editor = Editor(tmp_path)
+        await editor.start()
+        try:
+            await scenario(editor)
+        finally:
+            await editor.stop()
+    asyncio.run(main())
+
+
+def test_a_bad_config_is_one_message_and_the_defaults(tmp_path):
+    async def scenario(editor: Editor):
+        app = editor.open("pkg/app.py")
+        found = await editor.wait_for(app, lambda ds: len(ds) > 0)
+        assert "AIO200" in codes(found)
+        assert any("unknown option `bogus`" in m and "using the default settings" in m for m in editor.logs)
+        assert not any("Traceback" in m for m in editor.logs)
+
+    async def main():
+        _project(tmp_path, {"pkg/__init__.py": "", "pkg/lib.py": LIB, "pkg/app.py": APP})
+        (tmp_path / "pyproject.toml").write_text('[tool.asynclint]\nbogus = 1\n')
+        editor = Editor(tmp_path)
+        await editor.start()
+        try:
+            await scenario(editor)
+        finally:
+            await editor.stop()
+    asyncio.run(main())
+
+
+def test_a_syntax_error_while_typing_is_one_finding(tmp_path):
+    async def scenario(editor: Editor):
+        app = editor.open("pkg/app.py")
+        await editor.wait_for(app, lambda ds: "AIO200" in codes(ds))
+        editor.replace("pkg/app.py", APP + "async def broken(:\n")
+        found = await editor.wait_for(app, lambda ds: "AIO001" in codes(ds))
+        assert codes(found) == ["AIO001"]
+        editor.replace("pkg/app.py", APP)
+        await editor.wait_for(app, lambda ds: codes(ds) == ["AIO200"])
+
+    run(tmp_path, {"pkg/__init__.py": "", "pkg/lib.py": LIB, "pkg/app.py": APP}, scenario)
+
+
+def _cli_findings(root: Path) -> Dict[str, set]:
+    import json
+    import subprocess
+
+    proc = subprocess.run([sys.executable, "-m", "asynclint", "--no-cache", "--format", "json", "."], cwd=root,
+                          capture_output=True, text=True, timeout=TIMEOUT)
+    assert proc.returncode in (0, 1), proc.stderr
+    out: Dict[str, set] = {}
+    for d in json.loads(proc.stdout):
+        out.setdefault(d["path"], set()).add((d["line"], d["column"], d["code"], d["message"]))
+    return out
+
+
+def _as_set(diagnostics: List[types.Diagnostic]) -> set:
+    return {(d.range.start.line + 1, d.range.start.character + 1, d.code, d.message) for d in diagnostics}
+
+
+def test_the_server_finds_what_the_command_finds_before_and_after_edits(tmp_path):
+    """Every file of the sample project open in the editor: the published
+    findings equal `asynclint`'s on the same text, after edits in several
+    modules too (the editor's buffers are saved to disk for the command)."""
+    import shutil
+
+    from .harness import ROOT
+
+    root = tmp_path / "project"
+    shutil.copytree(ROOT / "examples" / "sample_project", root)
+    names = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.py"))
+    edits = [
+        ("shop/db.py", "async def save_order", "def save_order"),  # AIO100 in service.py goes away
+        ("shop/db.py", "def load_settings", "async def load_settings"),  # AIO208 becomes AIO100
+        ("shop/service.py", "import asyncio", "import asyncio\nimport time as clock"),  # lines shift
+    ]
+
+    async def scenario(editor: Editor):
+        uris = {name: editor.open(name) for name in names}
+        for step in range(len(edits) + 1):
+            if step:
+                name, old, new = edits[step - 1]
+                text = (root / name).read_text().replace(old, new, 1)
+                (root / name).write_text(text)
+                editor.replace(name, text)
+            expected = _cli_findings(root)
+            assert any(expected.values())
+            for name in names:
+                want = expected.get(name, set())
+                await editor.wait_for(uris[name], lambda ds, want=want: _as_set(ds) == want)
+
+    async def main():
+        editor = Editor(root)
+        await editor.start()
+        try:
+            await scenario(editor)
+        finally:
+            await editor.stop()
+    asyncio.run(main())
+
+
+def test_noqa_action_merges_into_an_existing_noqa_comment(tmp_path):
+    app = APP.replace("    time.sleep(1)", "    time.sleep(1)  # keep: noqa: AIO999 is not ours\n    time.sleep(2)  # noqa: AIO100")
+
+    async def scenario(editor: Editor):
+        uri = editor.open("pkg/app.py")
+        found = await editor.wait_for(uri, lambda ds: len([d for d in ds if d.code == "AIO200"]) == 2)
+        second = [d for d in found if d.code == "AIO200"][1]
+        actions = await asyncio.wait_for(editor.client.text_document_code_action_async(types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), range=second.range,
+            context=types.CodeActionContext(diagnostics=[second]))), TIMEOUT)
+        noqa = next(a for a in actions if "noqa" in a.title)
+        text = (editor.root / "pkg/app.py").read_text()
+        assert "    time.sleep(2)  # noqa: AIO100, AIO200\n" in _apply(text, noqa.edit.changes[uri][0])
+
+    run(tmp_path, {"pkg/__init__.py": "", "pkg/lib.py": LIB, "pkg/app.py": app}, scenario)
+
+
+def test_no_noqa_action_where_a_comment_cannot_go(tmp_path):
+    app = 'import time\n\n\nasync def main():\n    time.sleep(len("""\n    """))\n'
+
+    async def scenario(editor: Editor):
+        uri = editor.open("pkg/app.py")
+        found = await editor.wait_for(uri, lambda ds: "AIO200" in codes(ds))
+        actions = await asyncio.wait_for(editor.client.text_document_code_action_async(types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), range=found[0].range,
+            context=types.CodeActionContext(diagnostics=found))), TIMEOUT)
+        assert not any("noqa" in a.title for a in actions)  # line 5 ends inside a string
+
+    run(tmp_path, {"pkg/__init__.py": "", "pkg/app.py": app}, scenario)
+
+
+def test_saving_after_pyproject_changed_reloads_the_settings(tmp_path):
+    async def scenario(editor: Editor):
+        app = editor.open("pkg/app.py")
+        await editor.wait_for(app, lambda ds: codes(ds) == ["AIO200"])
+        (editor.root / "pyproject.toml").write_text('[project]\nname = "demo"\n\n[tool.asynclint]\nignore = ["AIO2"]\n')
+        editor.client.text_document_did_save(types.DidSaveTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=app)))
+        await editor.wait_for(app, lambda ds: codes(ds) == [])
+
+    run(tmp_path, {"pkg/__init__.py": "", "pkg/lib.py": LIB, "pkg/app.py": APP}, scenario)
+
+
+def test_server_without_pygls_is_one_line(tmp_path):
+    import subprocess
+
+    code = ("import sys; sys.modules['pygls'] = None; from asynclint.cli import main; "
+            "sys.exit(main(['server']))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=TIMEOUT, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr == ("asynclint: error: the language server needs pygls (pygls is not installed): "
+                           "pip install 'asynclint[lsp]'\n")
+
+
+def test_server_rejects_arguments_with_one_line(tmp_path):
+    import subprocess
+
+    proc = subprocess.run([sys.executable, "-m", "asynclint", "server", "--bogus"], capture_output=True, text=True,
+                          timeout=TIMEOUT, cwd=tmp_path, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("asynclint: error: unrecognized arguments: --bogus") and proc.stderr.count("\n") == 1
+
+
+def test_a_project_large_enough_for_worker_processes_is_indexed(tmp_path):
+    """Indexing runs in worker processes from 64 files on, started from the
+    server's indexing thread (a forked child of a threaded server could
+    deadlock on a lock another thread held)."""
+    files = {"pkg/__init__.py": "", "pkg/lib.py": LIB.replace("def fetch", "async def fetch"), "pkg/app.py": APP}
+    files.update({f"pkg/filler{i}.py": f"def helper{i}():\n    return {i}\n" for i in range(70)})
+
+    async def scenario(editor: Editor):
+        app = editor.open("pkg/app.py")
+        await editor.wait_for(app, lambda ds: codes(ds) == ["AIO100", "AIO200"])
+        assert any("indexed 73 files" in m for m in editor.logs), editor.logs
+
+    run(tmp_path, files, scenario)
