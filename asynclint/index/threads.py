@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from collections import deque
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -50,11 +51,13 @@ from ..knowledge import threads as K
 from .queries import query
 
 _PARTIALS = frozenset({"functools.partial", "functools.partialmethod"})
+_SPAWN_CALLS = {**K.LIBRARY_THREAD_CALLS, **K.THREAD_SPAWN_CALLS}
 _CALL_NAMES = frozenset(
-    {name.rsplit(".", 1)[-1] for name in K.THREAD_SPAWN_CALLS}
+    {name.rsplit(".", 1)[-1] for name in _SPAWN_CALLS}
     | set(K.EXECUTOR_METHODS) | set(K.EXECUTOR_METHOD_NAMES) | {K.RUN_IN_EXECUTOR[0], K.EXECUTOR_FUTURE_CALLBACK}
     | {start for _kind, _attrs, start in K.THREAD_CALLBACK_ATTRS.values()}
 )
+_DRIVEN_NAMES = K.LOOP_DRIVEN_CLIENT_CALLS | K.LOOP_DRIVER_CALLS
 _CALLBACK_ATTRS = frozenset(a for _k, attrs, _s in K.THREAD_CALLBACK_ATTRS.values() for a in attrs)
 _LAST_NAMES_CACHE: Dict[tuple, frozenset] = {}
 
@@ -87,7 +90,7 @@ def _arg(call: ast.Call, pos: int, kw: Optional[str]) -> Optional[ast.AST]:
             if keyword.arg == kw:
                 return keyword.value
     args = call.args
-    if pos < len(args) and not any(isinstance(a, ast.Starred) for a in args[: pos + 1]):
+    if pos is not None and pos < len(args) and not any(isinstance(a, ast.Starred) for a in args[: pos + 1]):
         return args[pos]
     return None
 
@@ -163,11 +166,20 @@ def _executor_kind(ctx, node: ast.AST) -> Optional[str]:
 
 
 def _is_executor_future(ctx, node: ast.AST) -> bool:
-    from .local_types import local_assignments
+    """A `concurrent.futures.Future` a thread pool's `submit` returned: bound
+    to a local or an attribute, or walked from a list of them."""
+    from .local_types import local_assignments, self_attr_assignments
 
     values = [node]
     if isinstance(node, ast.Name):
         values = local_assignments(ctx, node.id) or []
+        if not values:
+            elements = _loop_values(ctx, node)
+            if elements is None:
+                elements = _comprehension_futures(ctx, node)
+            values = elements or []
+    elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        values = self_attr_assignments(ctx, node.value.id, node.attr) or []
     if not values:
         return False
     for value in values:
@@ -175,6 +187,27 @@ def _is_executor_future(ctx, node: ast.AST) -> bool:
                 and value.func.attr == "submit" and _executor_kind(ctx, value.func.value) == "thread"):
             return False
     return True
+
+
+def _comprehension_futures(ctx, name: ast.Name) -> Optional[List[ast.AST]]:
+    """`for fut in futures:` where `futures = [executor.submit(...) for ...]`:
+    the element expression of that comprehension."""
+    from .local_types import local_assignments
+
+    for parent in reversed(ctx.parents):
+        if isinstance(parent, (ast.For, ast.AsyncFor)) and isinstance(parent.target, ast.Name) \
+                and parent.target.id == name.id:
+            source = parent.iter
+            if isinstance(source, ast.Name):
+                values = local_assignments(ctx, source.id) or []
+                if len(values) == 1 and isinstance(values[0], (ast.ListComp, ast.GeneratorExp)):
+                    return [values[0].elt]
+            if isinstance(source, (ast.ListComp, ast.GeneratorExp)):
+                return [source.elt]
+            return None
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            break
+    return None
 
 
 def classify_entry_call(ctx, call: ast.Call) -> Optional[Tuple[str, List[ast.AST]]]:
@@ -192,9 +225,11 @@ def classify_entry_call(ctx, call: ast.Call) -> Optional[Tuple[str, List[ast.AST
         return None
     names = _callee_names(ctx, call)
     for name in names:
-        spec = K.THREAD_SPAWN_CALLS.get(name)
+        spec = _SPAWN_CALLS.get(name)
         if spec is not None:
             kind, pos, kw = spec
+            if kind == "scheduler-decorator":
+                return _decorated(call, "scheduler")
             arg = _arg(call, pos, kw)
             return (kind, [arg]) if arg is not None else None
     if isinstance(func, ast.Attribute):
@@ -222,10 +257,89 @@ def classify_entry_call(ctx, call: ast.Call) -> Optional[Tuple[str, List[ast.AST
     return None
 
 
+def _decorated(call: ast.Call, kind: str) -> Optional[Tuple[str, List[ast.AST]]]:
+    """A decorator call (`@scheduler.scheduled_job(...)`): the function it
+    decorates is the callable handed over."""
+    parent = getattr(call, "_al_parent", None)
+    if isinstance(parent, ast.FunctionDef) and any(d is call for d in parent.decorator_list):
+        return kind, [ast.Name(id=parent.name, ctx=ast.Load())]
+    return None
+
+
+def _loop_values(ctx, name: ast.Name) -> Optional[List[ast.AST]]:
+    """Elements a `for` loop (or comprehension) variable takes when it walks
+    a literal list/tuple/set, or a local or module name bound to one
+    (`for job in (a, b): Thread(target=job)`)."""
+    for parent in reversed(ctx.parents):
+        gens = []
+        if isinstance(parent, (ast.For, ast.AsyncFor)):
+            gens = [parent]
+        elif isinstance(parent, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            gens = parent.generators
+        for gen in gens:
+            if isinstance(gen.target, ast.Name) and gen.target.id == name.id:
+                return _literal_elements(ctx, gen.iter)
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            break
+    return None
+
+
+def _literal_elements(ctx, node: ast.AST, depth: int = 0) -> Optional[List[ast.AST]]:
+    """Elements of a literal list/tuple/set (values of a literal dict, for
+    `.values()`), directly or through a name bound once to one."""
+    from .local_types import local_assignments, self_attr_assignments
+
+    if depth > 2:
+        return None
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return list(node.elts)
+    if isinstance(node, ast.Dict):
+        return list(node.values)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "values" \
+            and not node.args:
+        found = _literal_elements(ctx, node.func.value, depth + 1)
+        return found
+    values = None
+    if isinstance(node, ast.Name):
+        values = local_assignments(ctx, node.id)
+        if values is None and ctx.binding_scope(node.id) is None:
+            values = _module_literal(ctx, node.id)
+    elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        values = self_attr_assignments(ctx, node.value.id, node.attr)
+    if not values or len(values) != 1 or not isinstance(values[0], ast.AST):
+        return None
+    return _literal_elements(ctx, values[0], depth + 1)
+
+
+def _module_literal(ctx, name: str) -> Optional[List[ast.AST]]:
+    """The value of a module-level `NAME = [...]`/`{...}` assigned once."""
+    tree = ctx.parents[0] if ctx.parents else None
+    if not isinstance(tree, ast.Module):
+        return None
+    found = []
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets):
+            found.append(stmt.value)
+        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == name \
+                and stmt.value is not None:
+            found.append(stmt.value)
+    return found if len(found) == 1 and isinstance(found[0], (ast.List, ast.Tuple, ast.Set, ast.Dict)) else None
+
+
 def _targets(ctx, node: Optional[ast.AST], depth: int = 0) -> List[tuple]:
-    """Symbols of the functions a callable expression runs."""
+    """Symbols of the functions a callable expression runs: a function, a
+    lambda (each function it calls), `functools.partial(f, ...)`, an element
+    of a literal list/tuple/dict of callables (a loop variable over one, a
+    subscript of one), a bound method stored in an attribute."""
     if node is None or depth > 3:
         return []
+    if isinstance(node, ast.Subscript):
+        elements = _literal_elements(ctx, node.value)
+        return [t for e in elements or () for t in _targets(ctx, e, depth + 1)]
+    if isinstance(node, ast.Name):
+        elements = _loop_values(ctx, node)
+        if elements is not None:
+            return [t for e in elements for t in _targets(ctx, e, depth + 1)]
     if isinstance(node, ast.Lambda):
         params = {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
         out = []
@@ -243,9 +357,34 @@ def _targets(ctx, node: Optional[ast.AST], depth: int = 0) -> List[tuple]:
             return _targets(ctx, node.args[0], depth + 1)
         return []
     if isinstance(node, (ast.Name, ast.Attribute)):
+        stored = _stored_callable(ctx, node, depth) if isinstance(node, ast.Attribute) else []
+        if stored:
+            return stored
         sym = ctx.symbol(node)
-        return [sym] if sym is not None else []
+        if sym is not None:
+            return [sym]
+        return _stored_callable(ctx, node, depth) if isinstance(node, ast.Name) else []
     return []
+
+
+def _stored_callable(ctx, node: ast.AST, depth: int) -> List[tuple]:
+    """`self._job` assigned `self._run` (or another callable) in the class,
+    a local bound once to a callable."""
+    from .local_types import local_assignments, self_attr_assignments
+
+    values = None
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        values = self_attr_assignments(ctx, node.value.id, node.attr)
+    elif isinstance(node, ast.Name):
+        values = local_assignments(ctx, node.id)
+    if not values:
+        return []
+    out = []
+    for value in values:
+        if not isinstance(value, (ast.Attribute, ast.Name, ast.Lambda, ast.Call)):
+            return []
+        out.extend(_targets(ctx, value, depth + 1))
+    return out
 
 
 def _best_effort(hook):
@@ -271,10 +410,215 @@ def in_thread_checked_branch(ctx, node: ast.AST) -> bool:
     while parent is not None and not isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
         if isinstance(parent, ast.If) and child is not parent.test:
             for sub in ast.walk(parent.test):
-                if isinstance(sub, ast.Call) and dotted(ctx.symbol(sub.func)) in K.THREAD_IDENTITY_CALLS:
+                if isinstance(sub, ast.Call) and (dotted(ctx.symbol(sub.func)) in K.THREAD_IDENTITY_CALLS
+                                                  or _loop_state_check(ctx, sub)):
                     return True
         child, parent = parent, getattr(parent, "_al_parent", None)
     return False
+
+
+def off_loop_branch(ctx, node: ast.AST) -> Optional[str]:
+    """The context text when `node` sits in the arm of an `if` (of its own
+    function) that runs only off the loop thread by the test itself:
+    `if threading.current_thread() is not threading.main_thread():`,
+    `if threading.get_ident() != self._loop_thread_id:`,
+    `if asyncio._get_running_loop() is not self.loop:` (the body), or the
+    `else` of the `==`/`is` forms. None when unknown."""
+    child, parent = node, getattr(node, "_al_parent", None)
+    while parent is not None and not isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        if isinstance(parent, ast.If) and child is not parent.test:
+            negated = _off_loop_test(ctx, parent.test)
+            if negated is not None:
+                in_body = any(child is stmt for stmt in parent.body)
+                if in_body == negated:
+                    return (f"runs off the loop thread: in the branch of `if {_short(parent.test, 70)}` "
+                            f"at {display_path(ctx.module.path)}:{parent.lineno}")
+                return None
+        child, parent = parent, getattr(parent, "_al_parent", None)
+    return None
+
+
+# Docstrings saying code is called from other threads ("called from worker
+# threads", "from another thread"); "on the loop thread" does not count.
+_FROM_THREADS = re.compile(
+    r"\b(from|in|by|on)\s+(other|another|any|worker|background|multiple|different|foreign|non-loop|"
+    r"a\s+(worker|background|different|separate|another))\b[\w\s-]{0,20}?threads?\b")
+
+
+def bridge_context(ctx, node: ast.AST) -> Optional[str]:
+    """The context text when `node` calls a method on `self.X` in a sync
+    method of a sync/async bridge class: a sibling method already hands the
+    same `self.X` to the loop thread with `call_soon_threadsafe` /
+    `run_coroutine_threadsafe`, and the class or the method is documented as
+    called from threads. The direct call is then the thread side done wrong."""
+    fn = ctx.function
+    if fn is None or fn.kind != "function" or fn.is_async or not isinstance(node, ast.Call):
+        return None
+    func = node.func
+    receiver = func.value if isinstance(func, ast.Attribute) else None
+    args = fn.node.args
+    positional = [*args.posonlyargs, *args.args]
+    if not (positional and isinstance(receiver, ast.Attribute) and isinstance(receiver.value, ast.Name)
+            and receiver.value.id == positional[0].arg):
+        return None
+    idx = ctx.scopes.index(fn)
+    if idx == 0 or ctx.scopes[idx - 1].kind != "class":
+        return None
+    cls = ctx.scopes[idx - 1].node
+    docs = " ".join(filter(None, (ast.get_docstring(cls), ast.get_docstring(fn.node)))).lower()
+    if "thread" not in docs or not _FROM_THREADS.search(" ".join(docs.split())):
+        return None
+    attr = receiver.attr
+    for sibling in cls.body:
+        if not isinstance(sibling, (ast.FunctionDef, ast.AsyncFunctionDef)) or sibling is fn.node:
+            continue
+        for sub in ast.walk(sibling):
+            if not isinstance(sub, ast.Call):
+                continue
+            last = sub.func.attr if isinstance(sub.func, ast.Attribute) else None
+            name = dotted(ctx.symbol(sub.func)) if last is None or last not in K.THREADSAFE_LOOP_METHODS else None
+            if last not in K.THREADSAFE_LOOP_METHODS and name not in K.THREADSAFE_CALLS:
+                continue
+            for part in ast.walk(sub):
+                if isinstance(part, ast.Attribute) and part.attr == attr and isinstance(part.value, ast.Name) \
+                        and part.value.id == receiver.value.id:
+                    how = last or (name or "").rsplit(".", 1)[-1]
+                    return (f"runs in a thread: `{cls.name}.{fn.node.name}` is documented as called from threads, "
+                            f"and `{cls.name}.{sibling.name}` hands `self.{attr}` over with `{how}` "
+                            f"at {display_path(ctx.module.path)}:{sub.lineno}")
+    return None
+
+
+def _off_loop_test(ctx, test: ast.AST) -> Optional[bool]:
+    """For a test comparing the current thread (or running loop) with the loop
+    thread's: True when it holds off the loop thread (`is not`, `!=`),
+    False when it holds on it (`is`, `==`), None when not such a test."""
+    negate = False
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        negate, test = True, test.operand
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return None
+    op = test.ops[0]
+    if isinstance(op, (ast.IsNot, ast.NotEq)):
+        holds_off = True
+    elif isinstance(op, (ast.Is, ast.Eq)):
+        holds_off = False
+    else:
+        return None
+    left, right = test.left, test.comparators[0]
+    for here, other in ((left, right), (right, left)):
+        name = dotted(ctx.symbol(here.func)) if isinstance(here, ast.Call) else None
+        if name in K.CURRENT_THREAD_CALLS and _is_loop_thread(ctx, other):
+            return holds_off != negate
+        if name in K.RUNNING_LOOP_PROBES and not here.args and _names_a_loop(other):
+            return holds_off != negate
+    return None
+
+
+def _is_loop_thread(ctx, node: ast.AST) -> bool:
+    """`threading.main_thread()`, or a name/attribute that says it holds the
+    loop thread (`self._loop_thread`, `loop_thread_id`)."""
+    if isinstance(node, ast.Call):
+        return dotted(ctx.symbol(node.func)) in K.MAIN_THREAD_CALLS
+    text = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+    return "loop" in text.lower() and "thread" in text.lower()
+
+
+def _names_a_loop(node: ast.AST) -> bool:
+    text = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+    return text.lstrip("_").lower() in ("loop", "event_loop", "main_loop", "loop_", "asyncio_loop")
+
+
+def thread_queue_symbol(ctx, node: ast.AST):
+    """The symbol of a `queue.Queue` (known from its constructor or an
+    annotation), else None."""
+    from .local_types import local_assignments, self_attr_assignments
+
+    name = _type_name(ctx, node)
+    if name is None:
+        values = None
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            values = self_attr_assignments(ctx, node.value.id, node.attr)
+        elif isinstance(node, ast.Name):
+            values = local_assignments(ctx, node.id)
+        if values and all(isinstance(v, ast.Call) and dotted(ctx.symbol(v.func)) in K.THREAD_QUEUE_CLASSES
+                          for v in values):
+            name = "queue.Queue"
+    if name not in K.THREAD_QUEUE_CLASSES:
+        return None
+    return _queue_key(ctx, node)
+
+
+def _queue_key(ctx, node: ast.AST):
+    """Which queue: ("global", module, name) for a module's (followed through
+    imports in phase 2), ("selfattr", class qualname, attr) for `self.x`."""
+    if isinstance(node, ast.Name):
+        scope = ctx.binding_scope(node.id)
+        if scope is None:
+            bound = ctx.module.bindings.get(node.id)
+            if bound is not None and bound[0] == "global":
+                return bound  # imported from another module
+            return ("global", ctx.module.name, node.id)
+        return ("local", scope.qualname, node.id)
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        fn = ctx.function
+        if fn is not None and fn.kind == "function":
+            idx = ctx.scopes.index(fn)
+            if idx > 0 and ctx.scopes[idx - 1].kind == "class":
+                return ("selfattr", ctx.scopes[idx - 1].qualname, node.attr)
+    return None
+
+
+def queue_item_origin(ctx, node: ast.AST) -> Optional[tuple]:
+    """(queue symbol, position or -1) when `node` is a local bound once, in
+    this function, from `q.get()` of a thread-safe queue (`fut, args =
+    q.get()` gives position 0 for `fut`)."""
+    fn = ctx.function
+    if fn is None or fn.kind != "function" or not isinstance(node, ast.Name):
+        return None
+    found = None
+    for sub in ast.walk(fn.node):
+        if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) and sub is not fn.node:
+            continue
+        targets = sub.targets if isinstance(sub, ast.Assign) else [sub.target] if isinstance(
+            sub, (ast.AugAssign, ast.AnnAssign, ast.For, ast.NamedExpr, ast.comprehension)) else []
+        for target in targets:
+            for i, name in _bound_names(target):
+                if name != node.id:
+                    continue
+                value = getattr(sub, "value", None)
+                if found is not None or not isinstance(sub, ast.Assign) or not isinstance(value, ast.Call) \
+                        or not isinstance(value.func, ast.Attribute) or value.func.attr not in K.THREAD_QUEUE_GETS:
+                    return None
+                qsym = thread_queue_symbol(ctx, value.func.value)
+                if qsym is None:
+                    return None
+                found = (qsym, i)
+    return found
+
+
+def _bound_names(target: ast.AST):
+    if isinstance(target, ast.Name):
+        yield -1, target.id
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for i, elt in enumerate(target.elts):
+            if isinstance(elt, ast.Name):
+                yield i, elt.id
+            else:
+                for _j, name in _bound_names(elt):
+                    yield None, name
+
+
+def _loop_state_check(ctx, call: ast.Call) -> bool:
+    """`loop.is_running()` on an event loop (typed, or named as one)."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr in K.LOOP_STATE_CHECKS):
+        return False
+    from .local_types import is_event_loop
+
+    recv = func.value
+    text = recv.attr if isinstance(recv, ast.Attribute) else recv.id if isinstance(recv, ast.Name) else ""
+    return "loop" in text.lower() or is_event_loop(ctx, recv)
 
 
 def _note_thread_check(call: ast.Call, ctx) -> None:
@@ -297,7 +641,8 @@ def note_call(node: ast.Call, ctx) -> None:
     last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
     if last is None:
         return
-    if last in _IDENTITY_LAST and dotted(ctx.symbol(func)) in K.THREAD_IDENTITY_CALLS:
+    if (last in _IDENTITY_LAST and dotted(ctx.symbol(func)) in K.THREAD_IDENTITY_CALLS) or (
+            last in K.LOOP_STATE_CHECKS and _loop_state_check(ctx, node)):
         _note_thread_check(node, ctx)
     entries = ctx.module.thread_entries
     if "Server" in last and len(node.args) + len(node.keywords) >= 2:
@@ -309,6 +654,24 @@ def note_call(node: ast.Call, ctx) -> None:
                 entries.append(("server", hsym, server, _short(node), node.lineno, node.col_offset))
         if not _patterns(ctx):
             return
+    if last in K.THREAD_QUEUE_PUTS and isinstance(func, ast.Attribute) and node.args:
+        qsym = thread_queue_symbol(ctx, func.value)
+        if qsym is not None:
+            item = node.args[0]
+            from .local_types import asyncio_class
+
+            if isinstance(item, ast.Tuple):
+                types = tuple(asyncio_class(ctx, e) for e in item.elts)
+            else:
+                types = (asyncio_class(ctx, item),)
+            if any(types):
+                entries.append(("put", qsym, isinstance(item, ast.Tuple), types))
+        return
+    if last in _DRIVEN_NAMES and isinstance(func, ast.Attribute):
+        if last in K.LOOP_DRIVEN_CLIENT_CALLS or any(
+                isinstance(a, ast.Attribute) and a.attr in K.LOOP_DRIVEN_CLIENT_CALLS for a in node.args):
+            entries.append(("driven", last, node.lineno))
+        return
     if last not in _CALL_NAMES:
         patterns = _patterns(ctx)
         if not (patterns and last in _pattern_last_names(patterns)):
@@ -325,6 +688,40 @@ def note_call(node: ast.Call, ctx) -> None:
         types = _passed_types(ctx, node, arg) if kind != "config" else ()
         for sym in _targets(ctx, arg):
             entries.append(("call", sym, kind, label, node.lineno, node.col_offset, types))
+        owner = _param_owner(ctx, arg)
+        if owner is not None:
+            entries.append(("param", owner, kind, label, node.lineno, node.col_offset))
+
+
+def _param_owner(ctx, arg: ast.AST) -> Optional[str]:
+    """Qualname of the function whose parameter `arg` is (through a
+    `functools.partial` too), when that parameter is never rebound: a
+    decorator whose wrapper hands the decorated function to a thread."""
+    if isinstance(arg, ast.Call) and dotted(ctx.symbol(arg.func)) in _PARTIALS and arg.args:
+        arg = arg.args[0]
+    if not isinstance(arg, ast.Name):
+        return None
+    scope = ctx.binding_scope(arg.id)
+    if scope is None or scope.kind != "function" or scope.is_async:
+        return None
+    if arg.id not in _param_names(scope.node):
+        return None
+    if local_assignments_in(scope, arg.id):
+        return None
+    return scope.qualname
+
+
+def _param_names(fn_node: ast.AST) -> set:
+    args = fn_node.args
+    return {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+
+
+def local_assignments_in(scope, name: str) -> bool:
+    """The function rebinds `name` somewhere in its body."""
+    for sub in ast.walk(scope.node):
+        if isinstance(sub, ast.Name) and sub.id == name and isinstance(sub.ctx, ast.Store):
+            return True
+    return False
 
 
 def _passed_types(ctx, call: ast.Call, target: ast.AST) -> tuple:
@@ -615,19 +1012,64 @@ class _Builder:
     # -- seeds --
     def seeds(self):
         index = self.index
+        # a library's thread started anywhere in the project (`loop_start()`
+        # in another module than the one setting the callbacks)
+        started = {e[1] for summary in index.modules.values()
+                   for e in getattr(summary, "thread_entries", None) or () if e[0] == "started"}
+        movers: Dict[Tuple[str, str], tuple] = {}
         for module in sorted(index.modules):
             summary = index.modules[module]
             entries = getattr(summary, "thread_entries", None) or ()
-            started = {e[1] for e in entries if e[0] == "started"}
+            if any(e[0] == "driven" for e in entries):  # this module drives it from the loop
+                here = {e[1] for e in entries if e[0] == "started"}
+            else:
+                here = started
             for entry in entries:
                 tag = entry[0]
-                if tag == "call" or (tag == "attr" and (entry[6] is None or entry[6] in started)):
+                if tag == "call" or (tag == "attr" and (entry[6] is None or entry[6] in here)):
                     for target, self_cls in self.functions_of(entry[1], construct=False):
                         yield target, _describe(entry[2], entry[3], _where(index, module, entry[4])), entry[2], self_cls
                 elif tag == "server":
                     yield from self._server_seeds(module, entry)
+                elif tag == "param":
+                    movers.setdefault((module, entry[1]), (entry, module))
             for qualname in summary.classes:
                 yield from self._class_seeds(module, qualname)
+        if movers:
+            yield from self._decorated_seeds(movers)
+
+    def _decorated_seeds(self, movers):
+        """Functions decorated by a project decorator whose wrapper hands the
+        decorated function to a thread (`@run_in_thread`), also through a
+        decorator factory (`@in_thread(daemon=True)`)."""
+        index = self.index
+        for module in sorted(index.modules):
+            for qualname, fn in index.modules[module].functions.items():
+                for deco in fn.decorators or ():
+                    if deco is None:
+                        continue
+                    hit = None
+                    target = index.resolve(deco)
+                    if target.kind == "function":
+                        hit = movers.get((target.module, target.qualname))
+                    elif deco is not None and deco[0] == "call":
+                        outer = index.resolve(deco[1])
+                        if outer.kind == "function":
+                            prefix = outer.qualname + ".<locals>."
+                            for (mod, owner), value in movers.items():
+                                if mod == outer.module and owner.startswith(prefix) \
+                                        and ".<locals>." not in owner[len(prefix):]:
+                                    hit = value
+                                    break
+                    if hit is None:
+                        continue
+                    entry, where_mod = hit
+                    deco_name = entry[1].split(".<locals>.")[0]
+                    what, _verb = K.CONTEXT_WORDS.get(entry[2], K.CONTEXT_WORDS["thread"])
+                    text = (f"runs in {what}: decorated with `@{deco_name}`, which hands it to "
+                            f"`{entry[3]}` at {_where(index, where_mod, entry[4])}")
+                    yield (module, qualname), text, entry[2], None
+                    break
 
     def _server_seeds(self, module: str, entry: tuple):
         _tag, handler_sym, server_sym, label, line, _col = entry
@@ -660,11 +1102,13 @@ class _Builder:
                 if any(fnmatchcase(name, p) for p in methods):
                     if bases is None:
                         bases = self.external_bases(module, qualname)
-                    if base_name in bases:
+                    matched = base_name if base_name in bases else next(
+                        (b for b in sorted(bases) if "*" in base_name and fnmatchcase(b, base_name)), None)
+                    if matched is not None:
                         fn = self.index.function(module, method)
                         where = _where(self.index, module, fn.lineno if fn else info.lineno)
                         what, _verb = K.CONTEXT_WORDS.get(kind, K.CONTEXT_WORDS["thread"])
-                        short = base_name.rsplit(".", 1)[-1]
+                        short = matched.rsplit(".", 1)[-1]
                         text = f"runs in {what}: `{qualname}.{name}` of a `{short}` subclass at {where}"
                         yield ((module, method), text,
                                kind, (module, qualname))
@@ -785,6 +1229,50 @@ def _thread_param_query(index, module: str, qualname: str, position: int, method
     else:
         ok = method in K.PRIMITIVE_METHODS.get(kind, ())
     return {"context": info.text, "kind": kind} if ok else None
+
+
+@query("thread_queue_item")
+def _thread_queue_item_query(index, module: str, qualname: str, qsym, position: int, method: str, wanted: str,
+                             patterns: tuple = ()):
+    """A method called on an object a thread took out of a `queue.Queue`,
+    when every `put` of that queue in the project puts the same asyncio
+    object kind there (`wanted`: "future" or "primitive")."""
+    info = thread_context(index, tuple(patterns)).get((module, qualname))
+    if info is None or info.own_loop:
+        return None
+    kinds = set()
+    target = _resolved(index, qsym)
+    for mod in sorted(index.modules):
+        for entry in getattr(index.modules[mod], "thread_entries", None) or ():
+            if entry[0] != "put" or _resolved(index, entry[1]) != target:
+                continue
+            _tag, _sym, is_tuple, types = entry
+            if position == -1:
+                kinds.add(types[0] if not is_tuple else None)
+            else:
+                kinds.add(types[position] if is_tuple and position < len(types) else None)
+    if len(kinds) != 1:
+        return None
+    kind = next(iter(kinds))
+    if kind is None:
+        return None
+    if wanted == "future":
+        ok = kind == "future" and method in K.UNSAFE_FUTURE_METHODS
+    else:
+        ok = method in K.PRIMITIVE_METHODS.get(kind, ())
+    return {"context": info.text, "kind": kind} if ok else None
+
+
+def _resolved(index, sym):
+    """A comparable identity for a symbol (module globals across imports)."""
+    seen = 0
+    while sym is not None and sym[0] == "global" and seen < 10:
+        summary = index.modules.get(sym[1])
+        nxt = summary.bindings.get(sym[2]) if summary is not None else None
+        if nxt is None or nxt[0] != "global" or nxt == sym:
+            break  # defined here (`work = queue.Queue()`), not imported
+        sym, seen = nxt, seen + 1
+    return sym
 
 
 def _through(text: str, entry: str) -> str:

@@ -39,6 +39,9 @@ NETWORK = {
     **_methods("urllib3.HTTPSConnectionPool", ("request", "urlopen"), _HTTP),
     **{f"httpx.{v}": "`httpx.AsyncClient`" for v in (*_VERBS, "stream")},
     **_methods("httpx.Client", (*_VERBS, "send", "stream", "close"), "`httpx.AsyncClient`"),
+    # httpx2, the maintained continuation of httpx: same API
+    **{f"httpx2.{v}": "`httpx2.AsyncClient`" for v in (*_VERBS, "stream")},
+    **_methods("httpx2.Client", (*_VERBS, "send", "stream", "close"), "`httpx2.AsyncClient`"),
     **_methods("http.client.HTTPConnection", ("request", "getresponse", "connect", "send", "endheaders"), _HTTP),
     **_methods("http.client.HTTPResponse", ("read", "readinto", "readline"), _HTTP),
     **_methods("ftplib.FTP", ("connect", "login", "retrbinary", "retrlines", "storbinary", "storlines", "cwd",
@@ -104,6 +107,11 @@ FILES = {
     "marshal.dump": _FILE,
     **_methods("io.IOBase", ("read", "readline", "readlines", "write", "writelines", "flush", "truncate"), _FILE),
     **_methods("tarfile.TarFile", ("extractall", "extract", "add", "addfile", "extractfile"), _FILE),
+    "os.fdopen": _FILE,
+    # a default context reads the system's CA certificates from disk
+    "ssl.create_default_context": "a context created once at start-up, or `await asyncio.to_thread(...)`",
+    **_methods("ssl.SSLContext", ("load_verify_locations", "load_cert_chain", "load_default_certs"),
+               "certificates loaded once at start-up, or `await asyncio.to_thread(...)`"),
     **_methods("zipfile.ZipFile", ("extractall", "extract", "read", "write", "writestr"), _FILE),
 }
 
@@ -357,6 +365,23 @@ ALIASES = {
     # `TextIOWrapper` and the io base classes are just as often in-memory
     # buffers (`BytesIO`, a `SpooledTemporaryFile`), so they are not mapped.
     "io.FileIO": "io.IOBase",
+    # The buffered and text wrappers are what `open()` returns; in-memory
+    # buffers are `BytesIO`/`StringIO`, not these, so they name real I/O
+    # (a file, a pipe, a socket's `makefile()`).
+    "io.BufferedReader": "io.IOBase",
+    "io.BufferedWriter": "io.IOBase",
+    "io.BufferedRandom": "io.IOBase",
+    "io.BufferedRWPair": "io.IOBase",
+    "io.TextIOWrapper": "io.IOBase",
+    "_io.BufferedReader": "io.IOBase",
+    "_io.BufferedWriter": "io.IOBase",
+    "_io.BufferedRandom": "io.IOBase",
+    "_io.TextIOWrapper": "io.IOBase",
+    "httpx2._client.Client": "httpx2.Client",
+    "urllib3.connectionpool.ConnectionPool": "urllib3.HTTPConnectionPool",
+    "urllib3.request.RequestMethods": "urllib3.PoolManager",
+    "urllib3._request_methods.RequestMethods": "urllib3.PoolManager",
+    "urllib3.poolmanager.ProxyManager": "urllib3.PoolManager",
 }
 
 # What a call returns when it is not a class being instantiated:
@@ -371,6 +396,8 @@ RETURNS = {
     "lzma.open": "io.IOBase",
     "tempfile.TemporaryFile": "io.IOBase",
     "tempfile.NamedTemporaryFile": "io.IOBase",
+    "os.fdopen": "io.IOBase",
+    "ssl.create_default_context": "ssl.SSLContext",
     "tarfile.open": "tarfile.TarFile",
     **{f"pathlib.Path.{m}": "pathlib.Path" for m in ("absolute", "resolve", "expanduser", "with_name", "with_suffix",
                                                     "with_stem", "joinpath", "relative_to")},

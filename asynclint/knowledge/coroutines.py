@@ -216,3 +216,17 @@ def enter_result(cls: str, is_async: bool) -> Optional[str]:
     if cls in THIRD_PARTY_ENTER:
         return THIRD_PARTY_ENTER[cls]
     return _ALL_RETURNS.get(f"{cls}.{'__aenter__' if is_async else '__enter__'}")
+
+# Sync functions that use their argument's value at once (AIO102): a
+# coroutine given to them is taken for the result it never produced.
+# dotted callee -> what the message calls that use.
+VALUE_CONSUMERS = {
+    **{f"builtins.{f}": f"`{f}()`" for f in (
+        "bool", "len", "int", "float", "str", "repr", "list", "tuple", "set", "dict", "sorted", "sum",
+        "min", "max", "abs", "round", "hasattr", "getattr", "iter", "next", "enumerate", "zip")},
+    "json.dumps": "`json.dumps()`",
+    **{f"logging.{f}": f"`logging.{f}()`" for f in (
+        "debug", "info", "warning", "error", "critical", "exception", "log")},
+}
+# Methods of a literal string that format their arguments.
+STR_FORMATTERS = frozenset({"format"})

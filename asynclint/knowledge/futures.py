@@ -87,6 +87,10 @@ SLEEPS = frozenset({"asyncio.sleep", "asyncio.tasks.sleep", "anyio.sleep", "trio
 # made only of these, names and attributes is state another task sets.
 STATE_READERS = frozenset({"done", "is_set", "empty", "full", "locked", "cancelled", "qsize", "is_closing"})
 STATE_READER_BUILTINS = frozenset({"builtins.len", "builtins.bool", "builtins.any", "builtins.all"})
+# Methods that poll a child process started without asyncio: class -> methods.
+# A loop sleeping on them busy-waits for the process (`await proc.wait()` on
+# an `asyncio.create_subprocess_exec` process wakes exactly at exit).
+PROCESS_POLLERS = {"subprocess.Popen": frozenset({"poll"})}
 
 # Path parts and file names where hard-coded debug mode is expected.
 DEBUG_OK_PARTS = frozenset({"tests", "test", "testing", "examples", "example", "docs", "doc", "benchmarks"})

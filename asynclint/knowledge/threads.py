@@ -37,6 +37,39 @@ THREAD_SPAWN_CALLS = {
     "homeassistant.core.HomeAssistant.add_executor_job": ("worker", 0, "target"),
 }
 
+# Library doors: calls handing a callable to a library that calls it from a
+# thread of its own (same shape as THREAD_SPAWN_CALLS; a position of None
+# means keyword only). Methods are matched when the receiver's type is known
+# (`client = pubsub_v1.SubscriberClient()`, an annotation). Extend freely;
+# for your own libraries use `thread-entry-points` in the configuration.
+LIBRARY_THREAD_CALLS = {
+    # Google Pub/Sub streaming pull: callbacks run in the subscriber's pool
+    "google.cloud.pubsub_v1.SubscriberClient.subscribe": ("pubsub", 1, "callback"),
+    "google.cloud.pubsub_v1.subscriber.client.Client.subscribe": ("pubsub", 1, "callback"),
+    "google.cloud.pubsub.SubscriberClient.subscribe": ("pubsub", 1, "callback"),
+    # audio streams: the callback runs in PortAudio's audio thread
+    "sounddevice.Stream": ("audio", None, "callback"),
+    "sounddevice.InputStream": ("audio", None, "callback"),
+    "sounddevice.OutputStream": ("audio", None, "callback"),
+    "sounddevice.RawStream": ("audio", None, "callback"),
+    "sounddevice.RawInputStream": ("audio", None, "callback"),
+    "sounddevice.RawOutputStream": ("audio", None, "callback"),
+    "pyaudio.PyAudio.open": ("audio", None, "stream_callback"),
+    # APScheduler: sync jobs run in the scheduler's thread pool (the
+    # AsyncIOScheduler too: it hands them to the loop's default executor)
+    "apscheduler.schedulers.background.BackgroundScheduler.add_job": ("scheduler", 0, "func"),
+    "apscheduler.schedulers.blocking.BlockingScheduler.add_job": ("scheduler", 0, "func"),
+    "apscheduler.schedulers.asyncio.AsyncIOScheduler.add_job": ("scheduler", 0, "func"),
+    "apscheduler.schedulers.background.BackgroundScheduler.scheduled_job": ("scheduler-decorator", None, None),
+    "apscheduler.schedulers.blocking.BlockingScheduler.scheduled_job": ("scheduler-decorator", None, None),
+    "apscheduler.schedulers.asyncio.AsyncIOScheduler.scheduled_job": ("scheduler-decorator", None, None),
+    # Qt thread pools
+    "PyQt5.QtCore.QThreadPool.start": ("qt", 0, None),
+    "PyQt6.QtCore.QThreadPool.start": ("qt", 0, None),
+    "PySide2.QtCore.QThreadPool.start": ("qt", 0, None),
+    "PySide6.QtCore.QThreadPool.start": ("qt", 0, None),
+}
+
 # Methods whose name alone says they run a callable in an executor thread,
 # whatever the receiver: name -> (kind, positional index, keyword name).
 EXECUTOR_METHOD_NAMES = {
@@ -79,9 +112,30 @@ RUN_IN_EXECUTOR = ("run_in_executor", 1)
 EXECUTOR_FUTURE_CALLBACK = "add_done_callback"
 
 # Base classes whose methods the library calls from its own thread:
-#   dotted base -> (kind, method name patterns (fnmatch))
+#   dotted base (fnmatch pattern) -> (kind, method name patterns (fnmatch))
+# Only sync methods count (an `async def` override runs on a loop).
 THREAD_BASE_METHODS = {
     "threading.Thread": ("thread", ("run",)),
+    # a logging handler runs in whichever thread logs (executor jobs,
+    # library threads), not only on the loop thread
+    "logging.Handler": ("logging", ("emit", "handle", "flush")),
+    "logging.StreamHandler": ("logging", ("emit", "handle", "flush")),
+    "logging.FileHandler": ("logging", ("emit", "handle", "flush")),
+    "logging.handlers.*Handler": ("logging", ("emit", "handle", "flush")),
+    # gRPC servicers (generated `*_pb2_grpc.*Servicer` bases): sync methods
+    # run in the server's thread pool
+    "*_pb2_grpc.*Servicer": ("grpc", ("[!_]*",)),
+    # Qt: QThread.run runs in the new thread, QRunnable.run in a pool thread
+    "PyQt5.QtCore.QThread": ("qt", ("run",)),
+    "PyQt6.QtCore.QThread": ("qt", ("run",)),
+    "PySide2.QtCore.QThread": ("qt", ("run",)),
+    "PySide6.QtCore.QThread": ("qt", ("run",)),
+    "qtpy.QtCore.QThread": ("qt", ("run",)),
+    "PyQt5.QtCore.QRunnable": ("qt", ("run",)),
+    "PyQt6.QtCore.QRunnable": ("qt", ("run",)),
+    "PySide2.QtCore.QRunnable": ("qt", ("run",)),
+    "PySide6.QtCore.QRunnable": ("qt", ("run",)),
+    "qtpy.QtCore.QRunnable": ("qt", ("run",)),
     "watchdog.events.FileSystemEventHandler": ("watchdog", ("on_*", "dispatch")),
     "watchdog.events.PatternMatchingEventHandler": ("watchdog", ("on_*", "dispatch")),
     "watchdog.events.RegexMatchingEventHandler": ("watchdog", ("on_*", "dispatch")),
@@ -112,6 +166,13 @@ THREAD_CALLBACK_ATTRS = {
     }), "loop_start"),
 }
 
+# Evidence that a module drives such a client from the event loop itself
+# (paho's asyncio example: `loop.add_reader(sock, client.loop_read)`, then
+# `client.loop_misc()`): its callbacks run on the loop thread, whatever
+# other modules start.
+LOOP_DRIVEN_CLIENT_CALLS = frozenset({"loop_read", "loop_write", "loop_misc"})
+LOOP_DRIVER_CALLS = frozenset({"add_reader", "add_writer"})
+
 # How messages describe each kind of thread context: (what it runs in, verb).
 CONTEXT_WORDS = {
     "thread": ("a thread", "started by"),
@@ -121,6 +182,15 @@ CONTEXT_WORDS = {
     "handler": ("a socketserver request thread", "served by"),
     "mqtt": ("the paho-mqtt network thread", "set by"),
     "config": ("a thread", "per `thread-entry-points`:"),
+    "pubsub": ("the Pub/Sub subscriber's callback thread", "subscribed by"),
+    "audio": ("the audio stream's callback thread", "opened by"),
+    "scheduler": ("the scheduler's worker thread", "scheduled by"),
+    "scheduler-decorator": ("the scheduler's worker thread", "scheduled by"),
+    "qt": ("a Qt worker thread", "started by"),
+    "logging": ("whichever thread logs (a logging handler)", "installed by"),
+    "grpc": ("the gRPC server's worker threads", "served by"),
+    "decorator": ("a thread", "moved there by the decorator"),
+    "branch": ("a thread other than the loop's", "per the test"),
 }
 
 # -- a thread that runs an event loop of its own ----------------------------
@@ -268,3 +338,32 @@ THREAD_IDENTITY_CALLS = frozenset({
     "threading.currentThread",
     "_thread.get_ident",
 })
+
+# Loop methods whose test also tells the cases apart: `if loop.is_running():
+# loop.call_soon_threadsafe(...) else: ...` (the other arm runs while the
+# loop is stopped, so nothing races with it).
+LOOP_STATE_CHECKS = frozenset({"is_running"})
+
+# Calls giving the loop running in the calling thread (None or an error in a
+# thread without one): `if asyncio._get_running_loop() is not self.loop:`
+# has its body off the loop thread.
+RUNNING_LOOP_PROBES = frozenset({
+    "asyncio.get_running_loop", "asyncio.events.get_running_loop",
+    "asyncio._get_running_loop", "asyncio.events._get_running_loop",
+})
+# Calls naming the current thread (compared with the loop thread's identity).
+CURRENT_THREAD_CALLS = frozenset({
+    "threading.get_ident", "threading.get_native_id", "threading.current_thread",
+    "threading.currentThread", "_thread.get_ident",
+})
+# The main thread, taken to run the loop when compared with the current one.
+MAIN_THREAD_CALLS = frozenset({"threading.main_thread"})
+
+# Thread-safe queues through which a loop hands asyncio objects to a thread
+# (`work.put((fut, args))`, the thread does `fut, args = work.get()`): the
+# object that comes out is the loop thread's.
+THREAD_QUEUE_CLASSES = frozenset({
+    "queue.Queue", "queue.SimpleQueue", "queue.LifoQueue", "queue.PriorityQueue",
+})
+THREAD_QUEUE_PUTS = frozenset({"put", "put_nowait"})
+THREAD_QUEUE_GETS = frozenset({"get", "get_nowait"})

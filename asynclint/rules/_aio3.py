@@ -13,7 +13,8 @@ from ..context import dotted
 from ..diagnostics import Applicability, Fix
 from ..index.local_types import local_assignments, self_attr_assignments
 from ..index.local_types import is_event_loop
-from ..index.threads import in_thread_checked_branch, site_query
+from ..index.threads import (bridge_context, in_thread_checked_branch, off_loop_branch, queue_item_origin,
+                              site_query)
 from ..knowledge.loops import LOOP_FACTORIES, LOOP_NAMES
 from ..knowledge.threads import OWN_LOOP_FACTORIES, RUNNING_LOOP_FACTORIES
 
@@ -26,6 +27,12 @@ def source(node: ast.AST, limit: int = 60) -> str:
 def report_in_thread(ctx, node: ast.AST, mode: str = "quiet-own", fix: Optional[Fix] = None, **fields) -> None:
     """Report `node` if the code being walked runs off the loop thread (the
     message gets a `{context}` field naming the entry point)."""
+    branch = off_loop_branch(ctx, node)
+    if branch is None and mode != "run" and not in_thread_checked_branch(ctx, node):
+        branch = bridge_context(ctx, node)
+    if branch is not None:
+        ctx.report(node, fix=fix, context=branch, **fields)
+        return
     if in_thread_checked_branch(ctx, node):
         return
     q = site_query(ctx, mode)
@@ -174,6 +181,20 @@ def report_param_in_thread(ctx, node: ast.AST, receiver: ast.AST, method: str, w
     patterns = tuple(getattr(ctx.options, "thread_entry_points", None) or ())
     ctx.report_if(("thread_param", ctx.function.qualname, position, method, wanted, patterns), node,
                   fix=fix, **fields)
+
+
+def report_queue_item_in_thread(ctx, node: ast.AST, receiver: ast.AST, method: str, wanted: str,
+                                fix: Optional[Fix] = None, **fields) -> bool:
+    """Report (phase 2) when `receiver` came out of a `queue.Queue` whose
+    `put`s carry an asyncio object of the `wanted` kind there, in a function
+    that runs in a thread. True when the question was asked."""
+    origin = queue_item_origin(ctx, receiver)
+    if origin is None or ctx.function.is_async:
+        return False
+    patterns = tuple(getattr(ctx.options, "thread_entry_points", None) or ())
+    ctx.report_if(("thread_queue_item", ctx.function.qualname, origin[0], origin[1], method, wanted, patterns),
+                  node, fix=fix, **fields)
+    return True
 
 
 def created_here(ctx, node: ast.AST) -> bool:

@@ -225,7 +225,24 @@ def _already_reported_file(ctx, call: ast.Call, api: str) -> bool:
     else:
         return False
     fn = ctx.function
-    return isinstance(target, ast.Name) and fn is not None and target.id in fn.bindings
+    if not (isinstance(target, ast.Name) and fn is not None and target.id in fn.bindings):
+        return False
+    # ... unless an annotation names a concrete file class (`f: io.TextIOWrapper`):
+    # the catalogue maps only those, never `IO`/`BinaryIO`, to a file
+    return not _annotated_file(fn.node, target.id)
+
+
+def _annotated_file(fn_node: ast.AST, name: str) -> bool:
+    """`name` is a parameter with an annotation, or annotated in the body
+    without an opening call (that call would be the finding)."""
+    args = fn_node.args
+    for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+        if arg.arg == name:
+            return arg.annotation is not None
+    for stmt in ast.walk(fn_node):
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == name:
+            return not isinstance(stmt.value, ast.Call)
+    return False
 
 
 # Serialisers that read or write a file object given as this positional argument.

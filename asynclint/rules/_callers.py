@@ -12,7 +12,8 @@ Key = Tuple[str, str]  # (module, function qualname)
 
 def callee(index: ProjectIndex, sym) -> Optional[Key]:
     """The project function a call symbol names, if the index can tell;
-    also `self.method(...)` through the class's MRO."""
+    also `self.method(...)` through the class's MRO, and `__init__` for a
+    project class being instantiated."""
     if sym is None:
         return None
     if sym[0] == "attr" and sym[1] is not None and sym[1][0] == "inst":
@@ -23,6 +24,8 @@ def callee(index: ProjectIndex, sym) -> Optional[Key]:
     target = index.resolve(sym)
     if target.kind == "function":
         return (target.module, target.qualname)
+    if target.kind == "class":  # `Config()` runs `Config.__init__`
+        return index.find_method(target.module, target.qualname, "__init__")
     return None
 
 

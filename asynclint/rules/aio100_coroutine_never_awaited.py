@@ -76,16 +76,26 @@ class CoroutineNeverAwaited(Rule):
 
     def check(self, node: ast.Expr, ctx) -> None:
         call = node.value
+        if isinstance(call, (ast.List, ast.Tuple, ast.Set, ast.ListComp, ast.SetComp)):
+            # `[notify(u) for u in users]` as a statement: every coroutine in
+            # the dropped list is lost (no fix: awaiting each changes the order)
+            for elt in (call.elts if isinstance(call, (ast.List, ast.Tuple, ast.Set)) else [call.elt]):
+                if isinstance(elt, ast.Call):
+                    self._check_call(elt, ctx, in_display=True)
+            return
         if not isinstance(call, ast.Call):
             return
+        self._check_call(call, ctx)
+
+    def _check_call(self, call: ast.Call, ctx, in_display: bool = False) -> None:
         sym = callee_symbol(ctx, call.func)
         if not worth_asking(sym):
             return
         if _silenced_for_type_checkers(ctx, call):
             return
         if ctx.in_async:
-            ctx.report_if(("coroutine-call", sym), call, fix=_AWAIT_FIX, advice="add `await`",
-                          callee=source_text(call.func))
+            advice, fix = ("await them (`await asyncio.gather(...)`)", None) if in_display else ("add `await`", _AWAIT_FIX)
+            ctx.report_if(("coroutine-call", sym), call, fix=fix, advice=advice, callee=source_text(call.func))
             return
         # Sync code: `asyncio.run()` only fits where no loop runs. A sync def
         # nested in an async def, or called from async code, runs inside the

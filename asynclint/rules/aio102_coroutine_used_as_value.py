@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 
+from ..knowledge.coroutines import STR_FORMATTERS, VALUE_CONSUMERS
 from ._coroutine_common import callee_symbol, source_text, worth_asking
 from .base import Rule
 
@@ -96,4 +97,12 @@ def _use(node: ast.Call, ctx):
         return "a subscript" if p.value is node else None
     if t is ast.Attribute:
         return f"an attribute access (`.{p.attr}`)" if p.value is node and p.attr not in _COROUTINE_ATTRS else None
+    if t is ast.Call and any(a is node for a in p.args):
+        func = p.func
+        if isinstance(func, ast.Attribute) and func.attr in STR_FORMATTERS and isinstance(func.value, ast.Constant) \
+                and isinstance(func.value.value, str):
+            return "`str.format()`"
+        name = ctx.qualified_name(func)
+        if name in VALUE_CONSUMERS:
+            return f"a call of {VALUE_CONSUMERS[name]}"
     return None

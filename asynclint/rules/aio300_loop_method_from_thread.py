@@ -31,14 +31,21 @@ class LoopMethodFromThread(Rule):
         The code is known to run off the loop thread when it is the target of
         `threading.Thread`/`Timer`, a `Thread` subclass's `run`, a job given
         to an executor, `loop.run_in_executor`, `asyncio.to_thread` or
-        `anyio.to_thread.run_sync`, a `signal.signal` handler, a callback of a
-        library that calls it from its own thread (paho-mqtt after
-        `loop_start()`, watchdog handlers, threading socketserver handlers,
-        `thread-entry-points` in the configuration), or a sync function
-        called from one of those, across modules. The message names the entry
-        point. A thread that sets up its own loop (`asyncio.run`,
-        `new_event_loop`, `set_event_loop`, `run_forever`) is left alone, and
-        so is a loop fetched in the thread itself.
+        `anyio.to_thread.run_sync`, a done-callback of a thread pool's future,
+        a `signal.signal` handler, a `logging.Handler.emit` override, a
+        callback of a library that calls it from its own thread (paho-mqtt
+        after `loop_start()`, Pub/Sub subscribers, audio stream callbacks,
+        APScheduler jobs, gRPC sync servicers, Qt `QThread.run`, watchdog
+        handlers, threading socketserver handlers, `thread-entry-points` in
+        the configuration), a function a project decorator hands to a thread,
+        the arm of an `if` that runs only off the loop thread
+        (`threading.current_thread() is not threading.main_thread()`), or a
+        sync function called from one of those, across modules. Targets are
+        followed through lists, dicts, loops, `partial`, lambdas and bound
+        methods stored in attributes. The message names the entry point. A
+        thread that sets up its own loop (`asyncio.run`, `new_event_loop`,
+        `set_event_loop`, `run_forever`) is left alone, and so is a loop
+        fetched in the thread itself.
 
         Code the index cannot see into is declared in `[tool.asynclint]`
         as `thread-entry-points = [...]`, dotted names with `fnmatch`

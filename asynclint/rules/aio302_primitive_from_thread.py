@@ -6,7 +6,8 @@ import ast
 from ..diagnostics import Applicability, Fixability
 from ..index.local_types import asyncio_class
 from ..knowledge.threads import PRIMITIVE_METHODS
-from ._aio3 import (created_here, report_in_thread, report_param_in_thread, source, threadsafe_fix,
+from ._aio3 import (created_here, report_in_thread, report_param_in_thread, report_queue_item_in_thread,
+                    source, threadsafe_fix,
                     untyped_param_position)
 from .base import Rule
 
@@ -79,7 +80,13 @@ class PrimitiveFromThread(Rule):
         if not isinstance(func, ast.Attribute) or func.attr not in _METHODS:
             return
         fn = ctx.function
-        if fn is None or fn.is_async or created_here(ctx, func.value):
+        if fn is None or fn.is_async:
+            return
+        if created_here(ctx, func.value):
+            fix = threadsafe_fix(ctx, source(func))
+            loop = fix.data[1] if fix else "loop"
+            report_queue_item_in_thread(ctx, node, func.value, func.attr, "primitive", fix=fix, call=source(func),
+                                        advice=f"use `{loop}.call_soon_threadsafe({source(func)}, ...)`")
             return
         kind = asyncio_class(ctx, func.value)
         if kind is None:

@@ -119,7 +119,7 @@ def _not_created_here(ctx, node: ast.AST) -> bool:
     """A parameter, a captured variable or an attribute: not an object the
     current function made (which would bind to the thread's own loop)."""
     if isinstance(node, ast.Attribute):
-        return True
+        return not _attribute_set_here(ctx, node)
     if not isinstance(node, ast.Name):
         return False
     scope = _binding_scope(ctx, node.id)
@@ -128,3 +128,20 @@ def _not_created_here(ctx, node: ast.AST) -> bool:
         return True
     args = fn.node.args
     return node.id in {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+
+
+def _attribute_set_here(ctx, node: ast.Attribute) -> bool:
+    """`self._task = loop.create_task(...)` in the current function: the
+    thread made the object itself, on its own loop."""
+    fn = ctx.function
+    if fn is None or not isinstance(node.value, ast.Name):
+        return False
+    base, attr = node.value.id, node.attr
+    for sub in ast.walk(fn.node):
+        targets = sub.targets if isinstance(sub, ast.Assign) else [sub.target] if isinstance(
+            sub, (ast.AnnAssign, ast.NamedExpr)) else []
+        for target in targets:
+            if isinstance(target, ast.Attribute) and target.attr == attr \
+                    and isinstance(target.value, ast.Name) and target.value.id == base:
+                return True
+    return False

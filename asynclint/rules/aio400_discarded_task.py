@@ -74,6 +74,13 @@ class DiscardedTask(Rule):
 
     def check(self, node: ast.Expr, ctx) -> None:
         call = node.value
+        if isinstance(call, (ast.List, ast.Tuple, ast.Set, ast.ListComp, ast.SetComp)):
+            # `[asyncio.create_task(c) for c in coros]` as a statement: the
+            # list, and with it every reference to the tasks, is dropped
+            for elt in (call.elts if isinstance(call, (ast.List, ast.Tuple, ast.Set)) else [call.elt]):
+                if isinstance(elt, ast.Call) and self._spawns(elt, ctx):
+                    ctx.report(elt, call=_source(elt.func))
+            return
         if not isinstance(call, ast.Call):
             return
         func = call.func
@@ -82,6 +89,14 @@ class DiscardedTask(Rule):
             ctx.report(call, fix=_fix(call, ctx), call=_source(func))
         elif isinstance(func, ast.Attribute) and func.attr in LOOP_TASK_METHODS and is_event_loop(ctx, func.value):
             ctx.report(call, fix=_fix(call, ctx), call=_source(func))
+
+
+    @staticmethod
+    def _spawns(call: ast.Call, ctx) -> bool:
+        func = call.func
+        if dotted(ctx.symbol(func)) in TASK_SPAWNERS:
+            return True
+        return isinstance(func, ast.Attribute) and func.attr in LOOP_TASK_METHODS and is_event_loop(ctx, func.value)
 
 
 _TASK_GROUPS = frozenset({"asyncio.TaskGroup", "asyncio.taskgroups.TaskGroup"})

@@ -125,11 +125,14 @@ def _runs_loop_itself(fn: ast.AST) -> bool:
     return runs
 
 
-_NO_LOOP_ERRORS = frozenset({"builtins.RuntimeError", "builtins.Exception", "builtins.BaseException"})
+_NO_LOOP_ERRORS = frozenset({"builtins.RuntimeError"})
+_BROAD_ERRORS = frozenset({"builtins.Exception", "builtins.BaseException"})
 
 
 def _handles_runtime_error(ctx, node: ast.AST) -> bool:
-    """The call sits in a `try` whose handler catches the no-loop RuntimeError."""
+    """The call sits in a `try` whose handler catches the no-loop RuntimeError:
+    by name, or with a broad handler around the call alone (a probe). A broad
+    `except Exception` around a whole `main()` is error reporting, not a probe."""
     parents = ctx.parents
     for i in range(len(parents) - 1, -1, -1):
         p = parents[i]
@@ -138,6 +141,9 @@ def _handles_runtime_error(ctx, node: ast.AST) -> bool:
         if isinstance(p, ast.Try) and i + 1 < len(parents) and parents[i + 1] in p.body:
             for handler in p.handlers:
                 types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-                if handler.type is None or any(dotted(ctx.symbol(t)) in _NO_LOOP_ERRORS for t in types):
+                names = {dotted(ctx.symbol(t)) for t in types} if handler.type is not None else set()
+                if names & _NO_LOOP_ERRORS:
+                    return True
+                if (handler.type is None or names & _BROAD_ERRORS) and len(p.body) == 1:
                     return True
     return False

@@ -108,4 +108,7 @@ def _called_from_async(index, module: str, qualname: str):
     if not callers:
         return None
     mod, qual = callers[0]
+    if qualname.endswith(".__init__"):
+        return {"where": f"in `{qualname}`, which async `{qual}` runs by creating a "
+                         f"`{qualname.rsplit('.', 2)[-2]}`"}
     return {"where": f"in sync `{qualname}`, which async `{qual}` calls directly"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 import ast
 
 from ..context import dotted
-from ..knowledge.futures import SLEEPS, STATE_READER_BUILTINS, STATE_READERS
+from ..knowledge.futures import PROCESS_POLLERS, SLEEPS, STATE_READER_BUILTINS, STATE_READERS
 from .base import Rule
 
 _PURE = (ast.Name, ast.Attribute, ast.Constant, ast.Compare, ast.BoolOp, ast.UnaryOp, ast.Subscript,
@@ -15,10 +15,7 @@ class BusyWait(Rule):
     code = "AIO503"
     name = "busy-wait-polling"
     summary = "`while` loop that only checks a condition and sleeps: wait on an Event or Condition"
-    message = (
-        "busy-wait: this loop only re-checks `{test}` and sleeps; wait for it instead "
-        "(`asyncio.Event`, `asyncio.Condition`, or await the future/task itself)"
-    )
+    message = "busy-wait: this loop only re-checks `{test}` and sleeps; {advice}"
     node_types = (ast.While,)
     why = """
         A loop whose body only sleeps and re-checks a flag, a counter or a
@@ -35,7 +32,10 @@ class BusyWait(Rule):
         calls such as `done()`, `is_set()`, `empty()` or `len()`. Polling the
         outside world (a file, a process, a clock, a network call) is left
         alone, as is `while True: await asyncio.sleep(n)` with nothing to
-        check.
+        check. A child process is the exception: `proc.returncode` of an
+        asyncio process, or `popen.poll()` of a `subprocess.Popen`, polled
+        with sleep waits for what `await proc.wait()` (on a process from
+        `asyncio.create_subprocess_exec`) delivers at once.
     """
     bad_example = """
         import asyncio
@@ -79,10 +79,40 @@ class BusyWait(Rule):
                     and (not isinstance(guard[0].body[0], ast.Return) or guard[0].body[0].value is None
                          or _is_constant(guard[0].body[0].value)):
                 test = guard[0].test
-        if test is None or not _reads_state(ctx, test):
+        if test is None:
+            return
+        polls = _polls_process(ctx, test)
+        if not polls and not _reads_state(ctx, test):
             return
         text = ast.unparse(test)
-        ctx.report(node, test=text if len(text) <= 50 else text[:47] + "...")
+        advice = _POPEN_ADVICE if polls else _WAIT_ADVICE if "returncode" in text else _ADVICE
+        ctx.report(node, test=text if len(text) <= 50 else text[:47] + "...", advice=advice)
+
+
+_ADVICE = ("wait for it instead (`asyncio.Event`, `asyncio.Condition`, or await the future/task "
+           "itself)")
+_WAIT_ADVICE = "`await proc.wait()` instead, which returns when the process exits"
+_POPEN_ADVICE = ("start the process with `asyncio.create_subprocess_exec(...)` and `await proc.wait()`, "
+                   "which returns when it exits")
+
+
+def _polls_process(ctx, test: ast.AST) -> bool:
+    """The test calls `poll()` on a `subprocess.Popen` (known from the call
+    that made it), and otherwise only compares."""
+    found = False
+    for n in ast.walk(test):
+        if isinstance(n, ast.Call):
+            func = n.func
+            if not (isinstance(func, ast.Attribute) and not n.args and not n.keywords):
+                return False
+            sym = ctx.symbol(func.value)
+            cls = dotted(sym[1]) if sym is not None and sym[0] in ("call", "inst") else None
+            if func.attr not in PROCESS_POLLERS.get(cls, ()):
+                return False
+            found = True
+        elif not isinstance(n, _PURE):
+            return False
+    return found
 
 
 def _is_noise(stmt: ast.stmt) -> bool:
