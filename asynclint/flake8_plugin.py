@@ -43,7 +43,6 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 from . import __version__, noqa
 from . import config as configmod
 from .diagnostics import Diagnostic
-from . import noqa
 from .engine import FileJob, Settings, Walker, analyse_tree, findings_of, lint_files
 from .index.modules import find_project_root, module_name
 from .index.project import Knowledge, ProjectIndex

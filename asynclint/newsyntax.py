@@ -774,7 +774,6 @@ class _Rewriter:
             return
         lo, hi = group[0].start, group[-1].end
         template = any(t.fstr.template for t in fs)
-        text = self.src[lo:hi]
         if template:
             self.add("template string", (3, 14), lo, hi)
         elif _RUNNING >= (3, 12):
