@@ -244,7 +244,8 @@ class _Run:
                 seen[path].findings = found
                 seen[path].not_analysed = result.not_analysed
             else:  # unreadable file: reported this run, not recorded
-                seen[path] = _Seen(job.display, job.report, (), "", "", False, None, found, result.not_analysed)
+                seen[path] = _Seen(job.display, job.report, (), "", modules[path][0], modules[path][1], None, found,
+                                   result.not_analysed)
         if store is not None:
             reads = installed.reads_of(index)
             if incremental and record is not None:
