@@ -410,11 +410,40 @@ def in_thread_checked_branch(ctx, node: ast.AST) -> bool:
     while parent is not None and not isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
         if isinstance(parent, ast.If) and child is not parent.test:
             for sub in ast.walk(parent.test):
-                if isinstance(sub, ast.Call) and (dotted(ctx.symbol(sub.func)) in K.THREAD_IDENTITY_CALLS
-                                                  or _loop_state_check(ctx, sub)):
+                if isinstance(sub, ast.Call) and dotted(ctx.symbol(sub.func)) in K.THREAD_IDENTITY_CALLS:
                     return True
+            if _in_stopped_loop_arm(ctx, parent, child):
+                return True
         child, parent = parent, getattr(parent, "_al_parent", None)
     return False
+
+
+def _in_stopped_loop_arm(ctx, stmt: ast.If, child: ast.AST) -> bool:
+    """`child` is in the arm of `if loop.is_running():` (or `if not ...`)
+    that runs while the loop is stopped. The other arm runs while the loop
+    runs, on whatever thread this is, so it is not exempt."""
+    arm = _stopped_arm(stmt.test, lambda c: _loop_state_check(ctx, c))
+    if arm is None:
+        return False
+    return any(c is child for c in (stmt.orelse if arm == "orelse" else stmt.body))
+
+
+def _stopped_arm(test: ast.AST, is_check) -> Optional[str]:
+    """Which arm of an `if` runs only while the loop is stopped (or absent):
+    "orelse" for `loop.is_running()` and `loop and loop.is_running()`,
+    "body" for `not loop.is_running()` and `not loop or not ...`; None when
+    the test does not say."""
+    def check(node):
+        return isinstance(node, ast.Call) and is_check(node)
+
+    def negated(node):
+        return isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not) and check(node.operand)
+
+    if check(test) or (isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) and any(map(check, test.values))):
+        return "orelse"
+    if negated(test) or (isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or) and any(map(negated, test.values))):
+        return "body"
+    return None
 
 
 def off_loop_branch(ctx, node: ast.AST) -> Optional[str]:
@@ -621,16 +650,28 @@ def _loop_state_check(ctx, call: ast.Call) -> bool:
     return "loop" in text.lower() or is_event_loop(ctx, recv)
 
 
-def _note_thread_check(call: ast.Call, ctx) -> None:
-    """Record the `if` whose test holds this thread-identity call."""
+def _note_thread_check(call: ast.Call, ctx, loop_state: bool = False) -> None:
+    """Record the `if` whose test holds this thread-identity call. For a
+    loop-state test (`loop.is_running()`) only the arm where the loop is
+    stopped is recorded: a running loop says nothing about which thread this
+    is, so the other arm stays in the thread's context."""
     fn = ctx.function
     if fn is None or fn.info is None:
         return
     child, parent = call, getattr(call, "_al_parent", None)
     while parent is not None and not isinstance(parent, ast.stmt):
         child, parent = parent, getattr(parent, "_al_parent", None)
-    if isinstance(parent, ast.If) and child is parent.test:
+    if not (isinstance(parent, ast.If) and child is parent.test):
+        return
+    if not loop_state:
         fn.info.thread_checked_lines.append((parent.lineno, parent.end_lineno or parent.lineno))
+        return
+    arm = _stopped_arm(parent.test, lambda c: c is call)
+    if arm is None:
+        return  # no arm is known to run with the loop stopped
+    stopped = parent.orelse if arm == "orelse" else parent.body
+    if stopped:
+        fn.info.thread_checked_lines.append((stopped[0].lineno, stopped[-1].end_lineno or stopped[-1].lineno))
 
 
 @_best_effort
@@ -641,9 +682,10 @@ def note_call(node: ast.Call, ctx) -> None:
     last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
     if last is None:
         return
-    if (last in _IDENTITY_LAST and dotted(ctx.symbol(func)) in K.THREAD_IDENTITY_CALLS) or (
-            last in K.LOOP_STATE_CHECKS and _loop_state_check(ctx, node)):
+    if last in _IDENTITY_LAST and dotted(ctx.symbol(func)) in K.THREAD_IDENTITY_CALLS:
         _note_thread_check(node, ctx)
+    elif last in K.LOOP_STATE_CHECKS and _loop_state_check(ctx, node):
+        _note_thread_check(node, ctx, loop_state=True)
     entries = ctx.module.thread_entries
     if "Server" in last and len(node.args) + len(node.keywords) >= 2:
         handler = _arg(node, *K.SERVER_HANDLER_ARG)
