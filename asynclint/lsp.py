@@ -155,6 +155,19 @@ class AsynclintServer(LanguageServer):
         # applied), and files not among them already re-discovered for.
         self.discovered: set = set()
         self.rediscovered_for: set = set()
+        self.background: set = set()  # tasks and executor jobs in flight (kept, and their errors logged)
+
+    def in_background(self, future) -> None:
+        """Keep `future` alive until it is done and log its error, if any:
+        asynclint's own AIO400/AIO402 on this module."""
+        self.background.add(future)
+        future.add_done_callback(self._finished)
+
+    def _finished(self, future) -> None:
+        self.background.discard(future)
+        if not future.cancelled() and future.exception() is not None:
+            exc = future.exception()
+            self._log_now(f"asynclint: background work failed: {type(exc).__name__}: {exc}")
 
     # -- set-up --
     def configure(self) -> None:
@@ -211,7 +224,7 @@ class AsynclintServer(LanguageServer):
     def drain(self) -> None:
         if not self.draining:
             self.draining = True
-            asyncio.ensure_future(self._drain())
+            self.in_background(asyncio.ensure_future(self._drain()))
 
     async def _drain(self) -> None:
         try:
@@ -287,7 +300,7 @@ class AsynclintServer(LanguageServer):
         self.published.pop(uri, None)
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
         if session is not None and path in session:  # back to what the disk says
-            self.event_loop.run_in_executor(self.worker, session.update, path)
+            self.in_background(self.event_loop.run_in_executor(self.worker, session.update, path))
 
     def saved(self, uri: str) -> None:
         pyproject = configmod.find_pyproject(self.root)
@@ -300,7 +313,7 @@ class AsynclintServer(LanguageServer):
             return
         session = self.session
         if session is not None:  # files changed by other programs (a checkout, a formatter)
-            self.event_loop.run_in_executor(self.worker, self._refresh_disk, session)
+            self.in_background(self.event_loop.run_in_executor(self.worker, self._refresh_disk, session))
         self.touch(uri)
 
     def _refresh_disk(self, session: Session) -> None:
