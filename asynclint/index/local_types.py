@@ -168,11 +168,9 @@ def local_assignments(ctx: Context, name: str):
     return _assignments_in(scope.node, ("name", name))
 
 
-def self_attr_assignments(ctx: Context, base: str, attr: str):
-    """Values assigned to `self.attr` in the methods of the enclosing class
-    (and its class-body annotation), when the code runs in a method whose
-    first parameter is `base`."""
-    fn = ctx.function
+def method_class(ctx: Context, fn, first: str):
+    """The class scope when the function scope `fn` is a method of it whose
+    first positional parameter is named `first` (`self`, `cls`); else None."""
     if fn is None or fn.kind != "function":
         return None
     idx = ctx.scopes.index(fn)
@@ -180,9 +178,18 @@ def self_attr_assignments(ctx: Context, base: str, attr: str):
         return None
     args = fn.node.args
     positional = [*args.posonlyargs, *args.args]
-    if not positional or positional[0].arg != base:
+    if not positional or positional[0].arg != first:
         return None
-    klass = ctx.scopes[idx - 1]
+    return ctx.scopes[idx - 1]
+
+
+def self_attr_assignments(ctx: Context, base: str, attr: str):
+    """Values assigned to `self.attr` in the methods of the enclosing class
+    (and its class-body annotation), when the code runs in a method whose
+    first parameter is `base`."""
+    klass = method_class(ctx, ctx.function, base)
+    if klass is None:
+        return None
     cache = klass.state.setdefault("_self_attr_values", {})
     if attr not in cache:
         values = []

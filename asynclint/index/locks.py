@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterator, Optional, Tuple
 
 from ..knowledge.locks import ASYNCIO_LOCKS, THREAD_LOCKS
-from .local_types import _assignments_in, local_assignments, self_attr_assignments
+from .local_types import _assignments_in, local_assignments, method_class, self_attr_assignments
 from .queries import query
 from .summary import dotted
 
@@ -128,19 +128,13 @@ def method_owner(ctx: Context, name: str):
     here (also from a function nested in the method), is the first
     parameter of a method or classmethod; else None."""
     scope = ctx.binding_scope(name)
-    if scope is None or scope.kind != "function":
-        return None
-    idx = ctx.scopes.index(scope)
-    if idx == 0 or ctx.scopes[idx - 1].kind != "class":
-        return None
-    args = scope.node.args
-    positional = [*args.posonlyargs, *args.args]
-    if not positional or positional[0].arg != name:
+    klass = method_class(ctx, scope, name)
+    if klass is None:
         return None
     decorators = {d.id for d in scope.node.decorator_list if isinstance(d, ast.Name)}
     if "staticmethod" in decorators:
         return None
-    return ("cls" if "classmethod" in decorators else "self", scope, ctx.scopes[idx - 1])
+    return ("cls" if "classmethod" in decorators else "self", scope, klass)
 
 
 def _is_self(ctx: Context, name: str) -> bool:

@@ -1263,7 +1263,12 @@ def _thread_param_query(index, module: str, qualname: str, position: int, method
     kinds = param_types(index).get((module, qualname), {}).get(position)
     if not kinds or len(kinds) != 1:
         return None
-    kind = next(iter(kinds))
+    return _unsafe_use(info, next(iter(kinds)), method, wanted)
+
+
+def _unsafe_use(info, kind: Optional[str], method: str, wanted: str):
+    """The answer when `method` on an asyncio object of `kind` is unsafe off
+    the loop thread (`wanted`: "future" or "primitive"), else None."""
     if kind is None:
         return None
     if wanted == "future":
@@ -1295,14 +1300,7 @@ def _thread_queue_item_query(index, module: str, qualname: str, qsym, position: 
                 kinds.add(types[position] if is_tuple and position < len(types) else None)
     if len(kinds) != 1:
         return None
-    kind = next(iter(kinds))
-    if kind is None:
-        return None
-    if wanted == "future":
-        ok = kind == "future" and method in K.UNSAFE_FUTURE_METHODS
-    else:
-        ok = method in K.PRIMITIVE_METHODS.get(kind, ())
-    return {"context": info.text, "kind": kind} if ok else None
+    return _unsafe_use(info, next(iter(kinds)), method, wanted)
 
 
 def _resolved(index, sym):
