@@ -155,18 +155,19 @@ class SymbolBuilder:
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
             left, right = node.left, node.right
             if _is_none(right):
-                return self.annotation(left)
+                return _maybe_none(self.annotation(left))
             if _is_none(left):
-                return self.annotation(right)
+                return _maybe_none(self.annotation(right))
             return self._union([left, right])
         if isinstance(node, ast.Subscript):
             outer = self.expr(node.value)
             name = _typing_name(outer)
             if name == "Optional":
-                return self.annotation(node.slice)
+                return _maybe_none(self.annotation(node.slice))
             if name == "Union":
                 items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
-                return self._union([e for e in items if not _is_none(e)])
+                union = self._union([e for e in items if not _is_none(e)])
+                return _maybe_none(union) if any(_is_none(e) for e in items) else union
             if name == "Annotated" and isinstance(node.slice, ast.Tuple) and node.slice.elts:
                 return self.annotation(node.slice.elts[0])
             if name in ("Coroutine", "CoroutineType"):
@@ -193,6 +194,15 @@ class SymbolBuilder:
         if not syms or len(syms) > 4:
             return None
         return syms[0] if len(syms) == 1 else ("union", tuple(syms))
+
+
+def _maybe_none(sym: Sym) -> Sym:
+    """`Coroutine[...] | None` stays marked optional ("optional", sym): a
+    truth test of it is a None check, not a forgotten `await`. Instances
+    or None are used as the instance, so other types drop the None."""
+    if sym is not None and sym[0] == "inst" and _typing_name(sym[1]) in ("Coroutine", "CoroutineType"):
+        return ("optional", sym)
+    return sym
 
 
 def _generic_origin(node: ast.AST) -> ast.AST:
