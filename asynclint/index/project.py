@@ -22,7 +22,7 @@ RESOLVE_DEPTH = 60
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
 # Symbols that denote values rather than names (answered by `values.py`).
-_VALUE_KINDS = frozenset({"call", "inst", "await", "item", "enter", "super", "union", "typevar", "generic", "callable", "unknown"})
+_VALUE_KINDS = frozenset({"call", "inst", "await", "item", "enter", "super", "union", "typevar", "generic", "callable", "optional", "unknown"})
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,9 @@ Targets used here besides those of `project.Target`:
     Target("super", module, qualname)      `super()` inside class qualname
     Target("union", value=(Target, ...))   one of these (never holds a coroutine)
     Target("callable", value=Target)       a callable whose calls give value
+    Target("maybe-coroutine", module, qualname, value=Target)
+        a coroutine or None (`-> Coroutine[...] | None`): dropping it loses
+        the coroutine, but testing it is a None check
 """
 from __future__ import annotations
 
@@ -26,6 +29,8 @@ from .targets import UNKNOWN, Target
 
 # function kinds
 ASYNC, SYNC, OTHER = "async", "sync", "other"
+MAYBE = "maybe-coroutine"
+_COROUTINES = ("coroutine", MAYBE)
 
 _HARMLESS_BASES = frozenset({
     "builtins.object", "typing.Generic", "typing.Protocol", "typing_extensions.Protocol",
@@ -73,6 +78,9 @@ def _evaluate(index, sym) -> Target:
     if kind == "generic":  # `Store[T]` called: the class itself
         target = index.resolve(sym[1])
         return target if target.kind in ("class", "external") else UNKNOWN
+    if kind == "optional":  # `Coroutine[...] | None` (summary.py marks only those)
+        coro = _as_coroutine(index.resolve(sym[1]))
+        return Target(MAYBE, qualname=coro.qualname, value=UNKNOWN) if coro is not None else UNKNOWN
     if kind == "callable":
         returned = index.resolve(sym[1])
         return Target("callable", value=returned) if returned.kind != "unknown" else UNKNOWN
@@ -88,7 +96,9 @@ def _union(targets) -> Target:
         return targets[0]
     if all(t.kind == "coroutine" for t in targets):
         return targets[0]  # whichever it is, the call gives a coroutine
-    if any(t.kind == "coroutine" for t in targets):
+    if all(t.kind in _COROUTINES for t in targets):
+        return next(t for t in targets if t.kind == MAYBE)
+    if any(t.kind in _COROUTINES for t in targets):
         return UNKNOWN
     return Target("union", value=tuple(targets))
 
@@ -134,10 +144,10 @@ def call_result(index, callee: Target) -> Target:
         if fkind == ASYNC:
             return Target("coroutine", callee.module, callee.qualname, value=returned)
         if fkind == SYNC:
-            if returned.kind == "coroutine":
+            if returned.kind in _COROUTINES:
                 # `def get(self): return self.request(...)` hands back the
                 # coroutine `request` created: calling `get` gives one too
-                return Target("coroutine", callee.module, callee.qualname, value=returned.value)
+                return Target(returned.kind, callee.module, callee.qualname, value=returned.value)
             return returned
         return UNKNOWN
     if k == "external":
@@ -174,7 +184,7 @@ def _returned(index, info) -> Target:
         coro = _as_coroutine(annotated)
         if coro is not None:
             return coro  # `-> Coroutine[...]`
-        if annotated.kind in ("instance", "xinstance", "union", "tuple"):
+        if annotated.kind in ("instance", "xinstance", "union", "tuple", MAYBE):
             return annotated
     rv = info.returns_value
     if rv and rv[0] in ("value", "value?"):
@@ -431,12 +441,16 @@ def _through_project_decorator(index, module: str, qualname: str, kind: str, dep
     return None
 
 
-def coroutine_callee(index, func_sym) -> Optional[Target]:
-    """The coroutine target when calling `func_sym` gives a coroutine."""
+def coroutine_callee(index, func_sym, maybe_none: bool = True) -> Optional[Target]:
+    """The coroutine target when calling `func_sym` gives a coroutine; with
+    `maybe_none`, also when it gives a coroutine or None (dropping either
+    loses the coroutine; only a certain one is wrong to test or compare)."""
     if func_sym is None:
         return None
     result = index.resolve(("call", func_sym))
-    return result if result.kind == "coroutine" else None
+    if result.kind == "coroutine" or (maybe_none and result.kind == MAYBE):
+        return result
+    return None
 
 
 def describe(index, target: Target) -> Tuple[str, str]:

@@ -54,10 +54,11 @@ def _enclosing_class(ctx):
 
 
 @query("coroutine-call")
-def _coroutine_call(index, module, func_sym):
-    """Calling `func_sym` gives a coroutine: {callee, where} (the configured
-    extra coroutine functions are the index's own knowledge)."""
-    target = values.coroutine_callee(index, func_sym)
+def _coroutine_call(index, module, func_sym, maybe_none=True):
+    """Calling `func_sym` gives a coroutine (or, with `maybe_none`, a
+    coroutine or None): {callee, where} (the configured extra coroutine
+    functions are the index's own knowledge)."""
+    target = values.coroutine_callee(index, func_sym, maybe_none)
     if target is None:
         return None
     callee, where = values.describe(index, target)
@@ -65,6 +66,13 @@ def _coroutine_call(index, module, func_sym):
     if callee:  # else the rule's own text of the call stands
         answer["callee"] = callee
     return answer
+
+
+@query("coroutine-value")
+def _coroutine_value(index, module, func_sym):
+    """Calling `func_sym` always gives a coroutine: using the result as a
+    value is wrong (a `Coroutine | None` result is tested for None)."""
+    return _coroutine_call(index, module, func_sym, maybe_none=False)
 
 
 @query("coroutine-function")
