@@ -4,6 +4,7 @@ from __future__ import annotations
 import ast
 
 from ..knowledge.coroutines import STR_FORMATTERS, VALUE_CONSUMERS
+from ..index.summary import dotted
 from ._coroutine_common import callee_symbol, source_text, worth_asking
 from .base import Rule
 
@@ -20,13 +21,23 @@ class CoroutineUsedAsValue(Rule):
     name = "coroutine-used-as-value"
     summary = "Coroutine used where the call's result was meant (missing `await`)"
     message = "coroutine `{callee}`{where} is used in {use} without `await`: it is the coroutine, not its result"
-    node_types = (ast.Call,)
+    node_types = (ast.Call, ast.Assign, ast.NamedExpr, ast.Name)
     why = """
         Without `await`, calling a coroutine function gives a coroutine
         object, not the function's result. Testing it (`if client.ready():`)
         is always true, comparing it is always unequal, formatting it prints
         `<coroutine object ...>`, iterating or indexing it raises, and the
         coroutine itself is never run.
+
+        The same holds when the coroutine is first bound to a local
+        (`status = client.status()`, or `if (status := client.status()):`)
+        and that name is then only tested, compared, formatted, logged,
+        indexed or iterated. As soon as the name is awaited, returned,
+        stored, passed to another function or read in a nested function,
+        the coroutine may be consumed there, and nothing is reported; a
+        name assigned more than once is left alone too. A function
+        annotated `-> Coroutine[...] | None` gives a value that is tested for
+        None, so only coroutines the index knows are always created count.
     """
     bad_example = """
         class Client:
@@ -54,14 +65,97 @@ class CoroutineUsedAsValue(Rule):
         (`(await f())["x"]`) and needs async code; do it by hand.
     """
 
-    def check(self, node: ast.Call, ctx) -> None:
+    def check(self, node, ctx) -> None:
+        t = type(node)
+        if t is ast.Name:
+            self._name(node, ctx)
+            return
+        if t is ast.Assign or t is ast.NamedExpr:
+            self._bound(node, ctx)
+            return
         use = _use(node, ctx)
         if use is None:
             return
         sym = callee_symbol(ctx, node.func)
         if not worth_asking(sym):
             return
-        ctx.report_if(("coroutine-call", sym), node, use=use, callee=source_text(node.func))
+        ctx.report_if(("coroutine-value", sym), node, use=use, callee=source_text(node.func))
+
+    # -- a coroutine bound to a local, then used as a value ------------------
+    # state per function scope: name -> [call, sym, stores, consumed, uses]
+    def _bound(self, node, ctx) -> None:
+        scope = ctx.scope
+        if scope.kind != "function":
+            return
+        if type(node) is ast.Assign:
+            if len(node.targets) != 1:
+                return
+            target = node.targets[0]
+        else:
+            target = node.target
+        call = node.value
+        if type(target) is not ast.Name or type(call) is not ast.Call:
+            return
+        name = target.id
+        cands = scope.state.setdefault(self.code, {})
+        if name in cands or name in scope.loads or _is_parameter(scope.node, name):
+            cands[name] = None  # bound before, read before, or a parameter: not one value
+            return
+        sym = callee_symbol(ctx, call.func)
+        if not worth_asking(sym):
+            return
+        uses = []
+        if type(node) is ast.NamedExpr:  # `if (x := f()):` tests the coroutine itself
+            use = _use(node, ctx)
+            if use is not None:
+                uses.append((node, use))
+        cands[name] = [call, sym, 0, False, uses]
+
+    def _name(self, node: ast.Name, ctx) -> None:
+        scope = ctx.binding_scope(node.id)
+        if scope is None:
+            return
+        cands = scope.state.get(self.code)
+        entry = cands.get(node.id) if cands else None
+        if entry is None:
+            return
+        if type(node.ctx) is not ast.Load:
+            entry[2] += 1  # a store (the binding itself counts once) or `del`
+            return
+        if scope is not ctx.scope:
+            entry[3] = True  # read in a nested function: may be awaited there
+            return
+        parent = ctx.parent
+        if type(parent) is ast.Compare and all(type(op) in (ast.Is, ast.IsNot) for op in parent.ops):
+            return  # `x is None`: neither a use of the value nor a hand-over
+        use = _use(node, ctx)
+        if use is None:
+            entry[3] = True  # awaited, returned, stored, passed on: may be consumed
+        else:
+            entry[4].append((node, use))
+
+    def leave_scope(self, scope, ctx) -> None:
+        cands = scope.state.get(self.code)
+        if not cands or scope.loads & _DYNAMIC:
+            return
+        for name, entry in cands.items():
+            if entry is None:
+                continue
+            call, sym, stores, consumed, uses = entry
+            if stores != 1 or consumed or not uses:
+                continue
+            node, use = uses[0]
+            ctx.report_if(("coroutine-value", sym), node, use=f"{use}, through `{name}`,",
+                          callee=source_text(call.func))
+
+
+_DYNAMIC = frozenset({"locals", "vars", "eval", "exec"})
+
+
+def _is_parameter(fn, name: str) -> bool:
+    a = fn.args
+    return any(arg.arg == name for arg in (*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg)
+               if arg is not None)
 
 
 def _use(node: ast.Call, ctx):
@@ -105,4 +199,11 @@ def _use(node: ast.Call, ctx):
         name = ctx.qualified_name(func)
         if name in VALUE_CONSUMERS:
             return f"a call of {VALUE_CONSUMERS[name]}"
+        if isinstance(func, ast.Attribute) and f"logging.{func.attr}" in VALUE_CONSUMERS:
+            made = ctx.symbol(func.value)  # `log = logging.getLogger(...)`, then `log.info(...)`
+            if made is not None and made[0] == "call" and dotted(made[1]) in _LOGGER_FACTORIES:
+                return f"a call of `{func.attr}()` on a logger"
     return None
+
+
+_LOGGER_FACTORIES = frozenset({"logging.getLogger"})
