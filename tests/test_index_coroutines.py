@@ -139,3 +139,50 @@ def test_installed_packages_are_indexed_with_python_option(tmp_path):
     assert without == []
     found = json.loads(run_cli(["--python", str(site), *args], project).stdout)
     assert sorted(d["line"] for d in found) == [6, 8, 12]
+
+
+def test_framework_parameters_reach_installed_coroutines(tmp_path):
+    """A command handler's `ctx: commands.Context`, where `commands` is a
+    subpackage of an installed framework imported as `from pkg.ext import
+    commands` (discord.py's layout): `ctx.send(...)` is a coroutine only
+    the installed-package index can prove; without it, nothing."""
+    import json
+
+    from .harness import run_cli
+
+    site = tmp_path / "env" / "site-packages"
+    commands = site / "chatfw" / "ext" / "commands"
+    commands.mkdir(parents=True)
+    (site / "chatfw" / "__init__.py").write_text("")
+    (site / "chatfw" / "ext" / "__init__.py").write_text("")
+    (site / "chatfw" / "abc.py").write_text(
+        "class Messageable:\n    async def send(self, content=None):\n        ...\n\n"
+        "    def typing(self):\n        ...\n")
+    (commands / "__init__.py").write_text("from .context import Context\nfrom .core import command\n")
+    (commands / "context.py").write_text(
+        "from ...abc import Messageable\n\n\nclass User(Messageable):\n    pass\n\n\n"
+        "class Context(Messageable):\n    async def reply(self, content):\n        ...\n\n"
+        "    @property\n    def author(self) -> User:\n        ...\n")
+    (commands / "core.py").write_text("def command(**attrs):\n    def wrap(func):\n        return func\n    return wrap\n")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "bot.py").write_text(textwrap.dedent("""\
+        from chatfw.ext import commands
+
+
+        @commands.command()
+        async def hello(ctx: commands.Context):
+            ctx.send("hi")
+            ctx.author.send("a direct message")
+            await ctx.reply("done")
+            async with ctx.typing():
+                pass
+
+
+        async def untyped(ctx):
+            ctx.send("hi")
+    """))
+    args = ["--no-cache", "--isolated", "--format", "json", "--select", "AIO1", "bot.py"]
+    assert json.loads(run_cli(args, project).stdout) == []
+    found = json.loads(run_cli(["--python", str(site), *args], project).stdout)
+    assert sorted((d["line"], d["code"]) for d in found) == [(6, "AIO100"), (7, "AIO100")]

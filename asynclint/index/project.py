@@ -115,8 +115,8 @@ class ProjectIndex:
                 return Target("value", module, name)
             return self._resolve(sym, seen)
         sub = f"{module}.{name}"
-        if sub in self.modules:
-            return Target("module", sub)
+        if sub in self.modules or (summary.is_package and self._installed(sub) is not None):
+            return Target("module", sub)  # a submodule (of an installed package: loaded on demand)
         for star in summary.star_imports:
             star_summary = self.modules.get(star)
             if star_summary is not None and star_summary.all_names is not None and name not in star_summary.all_names:
