@@ -5,7 +5,8 @@ from __future__ import annotations
 import ast
 import sys
 
-from ..index import values
+from ..index import local_types, values
+from ..index.summary import dotted
 from ..index.queries import query
 
 # Top-level stdlib modules with no coroutine functions: calls into them are
@@ -33,12 +34,43 @@ def worth_asking(sym) -> bool:
 
 
 def callee_symbol(ctx, func):
-    """`ctx.symbol(func)`, knowing what `super().name` means in a method."""
+    """`ctx.symbol(func)`, knowing what `super().name` means in a method and
+    that calling `functools.partial(f, ...)` calls `f`."""
     if (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call) and not func.value.args
             and isinstance(func.value.func, ast.Name) and func.value.func.id == "super"):
         cls = _enclosing_class(ctx)
         return ("attr", ("super", cls), func.attr) if cls is not None else None
-    return ctx.symbol(func)
+    sym = ctx.symbol(func)
+    if sym is not None and sym[0] == "call" and dotted(sym[1]) in _PARTIALS:
+        made = _partial_call(ctx, func)
+        return ctx.symbol(made.args[0]) if made is not None and made.args else None
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+        made = _partial_call(ctx, func)  # `self._refresh = partial(self.refresh, ...)` in a method
+        # only `self.name` means the same here as where the partial was made
+        if made is not None and made.args and isinstance(made.args[0], ast.Attribute) \
+                and isinstance(made.args[0].value, ast.Name) and made.args[0].value.id == "self":
+            return ctx.symbol(made.args[0])
+    return sym
+
+
+_PARTIALS = frozenset({"functools.partial"})
+
+
+def _partial_call(ctx, func):
+    """The `functools.partial(...)` call that made `func`: the call itself, or
+    the one value of a local or `self` attribute assigned nowhere else."""
+    if isinstance(func, ast.Call):
+        return func
+    if isinstance(func, ast.Name):
+        values = local_types.local_assignments(ctx, func.id)
+    elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        values = local_types.self_attr_assignments(ctx, func.value.id, func.attr)
+    else:
+        return None
+    if not values or len(values) != 1 or not isinstance(values[0], ast.Call):
+        return None
+    made = values[0]
+    return made if dotted(ctx.symbol(made.func)) in _PARTIALS else None
 
 
 def _enclosing_class(ctx):
