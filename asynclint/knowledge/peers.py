@@ -41,14 +41,14 @@ PEERS: Dict[str, Tuple[str, str, str, str, str]] = {
         '`unused-coroutine` (typed code)',
     ),
     'AIO101': (
-        'coroutine bound to a name or attribute that is never awaited, returned, passed on, stored or scheduled',
+        'coroutine bound to a name or attribute (or put in a list or dict) that is never awaited, returned, passed on, stored, gathered or scheduled',
         '`F841` only when the name is never used at all',
         '',
         '`reportUnusedVariable` only when never used at all',
         '',
     ),
     'AIO102': (
-        'coroutine used as a value where a result was meant: truth test, comparison, arithmetic, f-string, iteration, sync `with`, subscript, attribute of the un-awaited result',
+        'coroutine used as a value where a result was meant (directly or through a local it is bound to): truth test, comparison, arithmetic, f-string, logging, iteration, sync `with`, subscript, attribute of the un-awaited result',
         '',
         '',
         '`reportUnnecessaryComparison` (conditions only); attribute and operator errors in typed code',
@@ -56,6 +56,13 @@ PEERS: Dict[str, Tuple[str, str, str, str, str]] = {
     ),
     'AIO103': (
         'async function passed where a sync callable is called and its coroutine dropped (`loop.call_soon`, `Thread(target=...)`, `executor.submit`, `run_in_executor`, `to_thread`, `add_done_callback`, `atexit.register`, `signal.signal`)',
+        '',
+        '',
+        '',
+        '',
+    ),
+    'AIO104': (
+        'coroutine returned unawaited from a `try` whose `except` was written for its errors (they surface in the caller)',
         '',
         '',
         '',
