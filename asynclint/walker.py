@@ -28,7 +28,7 @@ _SCOPE_TYPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast
 # Node types the engine itself tracks (bindings, call graph).
 _TRACKED = frozenset({ast.Call, ast.Name, ast.Assign, ast.AnnAssign, ast.Import, ast.ImportFrom,
                       ast.withitem, ast.Return, ast.Yield, ast.YieldFrom, ast.Global, ast.Nonlocal,
-                      ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
+                      ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.NamedExpr})
 # Leaf nodes no rule needs: `Load`/`Store` contexts and operators.
 _SKIP = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
 _SKIP_TYPES = frozenset(c for base in _SKIP for c in base.__subclasses__()) | frozenset({type(None), str, int})
@@ -158,6 +158,9 @@ class Walker:
                         for name in _store_names(target):
                             ctx.bind(name, None)
                 facts.note_assign(ctx, node)  # tuple items, attribute types
+        elif t is ast.NamedExpr:  # `if (client := hub.get_client()):` binds like an assignment
+            if ctx.scope.kind != "module":
+                ctx.bind(node.target.id, ctx.symbol(node.value))
         elif t is ast.withitem:
             if node.optional_vars is not None and ctx.scope.kind != "module":
                 for name in _store_names(node.optional_vars):
@@ -245,6 +248,8 @@ def _bound_by_owner(name: ast.Name) -> bool:
         return node is not parent.value
     if t is ast.withitem:
         return node is parent.optional_vars
+    if t is ast.NamedExpr:
+        return node is parent.target
     return False
 
 
