@@ -107,6 +107,15 @@ def _coroutine_value(index, module, func_sym):
     return _coroutine_call(index, module, func_sym, maybe_none=False)
 
 
+@query("maybe-coroutine-call")
+def _maybe_coroutine_call(index, module, func_sym):
+    """Calling `func_sym` gives a coroutine or None (`-> Coroutine | None`)."""
+    target = values.coroutine_callee(index, func_sym)
+    if target is None or target.kind != values.MAYBE:
+        return None
+    return _coroutine_call(index, module, func_sym)
+
+
 @query("coroutine-function")
 def _coroutine_function(index, module, func_sym):
     """`func_sym` is a coroutine function (passed as a callback)."""

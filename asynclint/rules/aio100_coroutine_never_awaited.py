@@ -94,8 +94,16 @@ class CoroutineNeverAwaited(Rule):
         if _silenced_for_type_checkers(ctx, call):
             return
         if ctx.in_async:
-            advice, fix = ("await them (`await asyncio.gather(...)`)", None) if in_display else ("add `await`", _AWAIT_FIX)
-            ctx.report_if(("coroutine-call", sym), call, fix=fix, advice=advice, callee=source_text(call.func))
+            if in_display:
+                ctx.report_if(("coroutine-call", sym), call, advice="await them (`await asyncio.gather(...)`)",
+                              callee=source_text(call.func))
+                return
+            # a certain coroutine gets the `await` fix; a `Coroutine | None` one
+            # is awaited only when it is not None (the queries exclude each other)
+            ctx.report_if(("coroutine-value", sym), call, fix=_AWAIT_FIX, advice="add `await`",
+                          callee=source_text(call.func))
+            ctx.report_if(("maybe-coroutine-call", sym), call, advice="await it when it is not None",
+                          callee=source_text(call.func))
             return
         # Sync code: `asyncio.run()` only fits where no loop runs. A sync def
         # nested in an async def, or called from async code, runs inside the
