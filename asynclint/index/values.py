@@ -229,6 +229,11 @@ def attribute(index, base: Target, name: str) -> Target:
     return UNKNOWN
 
 
+def linearised(index, module: str, qualname: str):
+    """The class's MRO, external bases as ("external", dotted-or-None)."""
+    return _linearised(index, module, qualname)
+
+
 def _linearised(index, module: str, qualname: str):
     """Classes in method resolution order (C3, as Python computes it), with
     external bases kept in place as ("external", dotted-or-None) so that a

@@ -33,7 +33,14 @@ class CoroutineNeverAwaited(Rule):
         index: `async def` functions and methods anywhere in the project
         (imports, re-exports, `import *`, base classes, typed or constructed
         instances, decorators it can follow) and the standard library's
-        coroutine functions, derived from typeshed. When it cannot prove it,
+        coroutine functions, derived from typeshed. Installed libraries are
+        read too when asynclint is given the environment (`--python PATH`,
+        else the active virtualenv), so a command handler's
+        `ctx.send(...)` with `ctx: commands.Context` is known to be a
+        coroutine when discord.py is installed there. Calls of a
+        `functools.partial` of an async function, class and static methods
+        reached through the class, names bound by `:=` and getters
+        annotated `Alias | None` count too. When it cannot prove it,
         it says nothing. A line marked for mypy or pyright as dropping the
         coroutine on purpose (`# type: ignore[unused-coroutine]`,
         `# pyright: ignore[reportUnusedCoroutine]`) is left alone too.

@@ -4,8 +4,10 @@ from __future__ import annotations
 import ast
 
 from ..knowledge.coroutines import STR_FORMATTERS, VALUE_CONSUMERS
+from ..index import values
+from ..index.queries import query
 from ..index.summary import dotted
-from ._coroutine_common import callee_symbol, source_text, worth_asking
+from ._coroutine_common import _coroutine_value, callee_symbol, source_text, worth_asking
 from .base import Rule
 
 # Attributes that belong to the coroutine object itself.
@@ -38,6 +40,13 @@ class CoroutineUsedAsValue(Rule):
         name assigned more than once is left alone too. A function
         annotated `-> Coroutine[...] | None` gives a value that is tested for
         None, so only coroutines the index knows are always created count.
+
+        A coroutine passed straight to a sync project function whose
+        parameter is annotated with a plain class (`def ship(order: Order)`,
+        `count: int`) is reported too: that function takes a value. Classes
+        with `__await__` or `__call__`, protocols and classes with bases
+        outside the project, `Coroutine`/`Awaitable`/`Any` and unannotated
+        parameters may well take the coroutine, and are left alone.
     """
     bad_example = """
         class Client:
@@ -75,11 +84,36 @@ class CoroutineUsedAsValue(Rule):
             return
         use = _use(node, ctx)
         if use is None:
+            self._passed(node, ctx)
             return
         sym = callee_symbol(ctx, node.func)
         if not worth_asking(sym):
             return
         ctx.report_if(("coroutine-value", sym), node, use=use, callee=source_text(node.func))
+
+    def _passed(self, node: ast.Call, ctx) -> None:
+        """`g(fetch())` where `g` is a project function whose parameter is
+        annotated with a plain class: the coroutine is not what it takes."""
+        parent = ctx.parent
+        if type(parent) is ast.keyword:
+            parent = getattr(parent, "_al_parent", None)
+        if type(parent) is not ast.Call or type(parent.func) is not ast.Name:
+            return
+        if any(type(a) is ast.Starred for a in parent.args) or any(k.arg is None for k in parent.keywords):
+            return
+        where = next((i for i, a in enumerate(parent.args) if a is node), None)
+        if where is None:
+            where = next((k.arg for k in parent.keywords if k.value is node), None)
+            if where is None:
+                return
+        sym = callee_symbol(ctx, node.func)
+        if not worth_asking(sym):
+            return
+        receiver = ctx.symbol(parent.func)
+        if receiver is None:
+            return
+        ctx.report_if(("coroutine-to-typed-parameter", sym, receiver, where), node,
+                      use=f"a call of `{parent.func.id}()`", callee=source_text(node.func))
 
     # -- a coroutine bound to a local, then used as a value ------------------
     # state per function scope: name -> [call, sym, stores, consumed, uses]
@@ -150,6 +184,49 @@ class CoroutineUsedAsValue(Rule):
 
 
 _DYNAMIC = frozenset({"locals", "vars", "eval", "exec"})
+
+# Plain classes a coroutine never is (a parameter annotated so takes a value).
+_PLAIN_BUILTINS = frozenset(f"builtins.{n}" for n in (
+    "int", "float", "complex", "str", "bytes", "bytearray", "bool", "list", "dict", "set", "frozenset", "tuple"))
+
+
+@query("coroutine-to-typed-parameter")
+def _coroutine_to_typed_parameter(index, module, func_sym, receiver_sym, where):
+    """The coroutine goes to a sync project function (not a method) whose
+    parameter `where` (position or keyword) is annotated with a builtin
+    value class or a project class that is not awaitable."""
+    target = index.resolve(receiver_sym)
+    if target.kind != "function" or "." in target.qualname:
+        return None
+    if values.function_kind(index, target.module, target.qualname) != values.SYNC:
+        return None
+    info = index.function(target.module, target.qualname)
+    params = info.params
+    if isinstance(where, int):
+        if where >= len(params):
+            return None
+        annotation = params[where][1]
+    else:
+        annotation = next((a for n, a in params if n == where), None)
+    if annotation is None or annotation[0] != "inst":
+        return None
+    expected = index.resolve(annotation)
+    if expected.kind == "xinstance":
+        if expected.qualname not in _PLAIN_BUILTINS:
+            return None
+    elif expected.kind == "instance":
+        if any(index.find_method(expected.module, expected.qualname, m) is not None
+               for m in ("__await__", "__call__")) or _opaque_bases(index, expected):
+            return None
+    else:
+        return None
+    return _coroutine_value(index, module, func_sym)
+
+
+def _opaque_bases(index, instance) -> bool:
+    """A base class outside the project might make instances awaitable."""
+    return any(entry[0] == "external" and entry[1] not in ("builtins.object", "typing.Generic")
+               for entry in values.linearised(index, instance.module, instance.qualname))
 
 
 def _is_parameter(fn, name: str) -> bool:
