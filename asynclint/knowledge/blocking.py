@@ -99,6 +99,8 @@ FILES = {
     **{f"shutil.{f}": _FILE for f in ("copy", "copy2", "copyfile", "copyfileobj", "copytree", "move", "rmtree",
                                       "make_archive", "unpack_archive")},
     **{f"os.{f}": _FILE for f in ("listdir", "scandir", "truncate")},
+    # directory reads, like `os.listdir`; reported where iterated (LAZY_LISTINGS)
+    **_methods("pathlib.Path", ("glob", "rglob", "iterdir", "walk"), _FILE),
     "json.load": _FILE,
     "json.dump": _FILE,
     "pickle.load": _FILE,
@@ -114,6 +116,18 @@ FILES = {
                "certificates loaded once at start-up, or `await asyncio.to_thread(...)`"),
     **_methods("zipfile.ZipFile", ("extractall", "extract", "read", "write", "writestr"), _FILE),
 }
+
+# Listings that may return a lazy iterator (a generator on Python 3.12):
+# the directory is read where the result is iterated. Reported (and counted
+# in a helper's chain) only when iterated in place: `for p in d.glob(...)`,
+# a comprehension, `list(d.iterdir())`; `return d.iterdir()` hands the
+# reading to whoever iterates.
+LAZY_LISTINGS = frozenset({"pathlib.Path.glob", "pathlib.Path.rglob", "pathlib.Path.iterdir", "pathlib.Path.walk"})
+# Builtins that iterate their argument at once.
+CONSUMERS = frozenset({"list", "tuple", "set", "frozenset", "sorted", "next", "any", "all", "sum", "min", "max",
+                       "dict"})
+# Builtins that wrap an iterator lazily: consumed when they are.
+LAZY_WRAPPERS = frozenset({"enumerate", "zip", "map", "filter", "reversed", "iter"})
 
 # -- AIO210: cheap local file-system metadata (opt-in) -------------------------------
 # One inode operation on a local path: microseconds, bounded. Reported only
@@ -361,10 +375,16 @@ ALIASES = {
     "socket.SocketType": "socket.socket",
     "argon2.PasswordHasher": "argon2.PasswordHasher",
     "passlib.context.CryptContext": "passlib.context.CryptContext",
-    # Only `io.FileIO` names a disk file for sure: `IO`, `BinaryIO`,
-    # `TextIOWrapper` and the io base classes are just as often in-memory
-    # buffers (`BytesIO`, a `SpooledTemporaryFile`), so they are not mapped.
     "io.FileIO": "io.IOBase",
+    # A parameter annotated as a file (`IO`, `BinaryIO`, `TextIO`) or code
+    # narrowed by `isinstance(f, io.BufferedIOBase)` says "a file": reading
+    # or writing it blocks unless the caller passes an in-memory buffer.
+    "typing.IO": "io.IOBase",
+    "typing.BinaryIO": "io.IOBase",
+    "typing.TextIO": "io.IOBase",
+    "io.RawIOBase": "io.IOBase",
+    "io.BufferedIOBase": "io.IOBase",
+    "io.TextIOBase": "io.IOBase",
     # The buffered and text wrappers are what `open()` returns; in-memory
     # buffers are `BytesIO`/`StringIO`, not these, so they name real I/O
     # (a file, a pipe, a socket's `makefile()`).
@@ -400,7 +420,7 @@ RETURNS = {
     "ssl.create_default_context": "ssl.SSLContext",
     "tarfile.open": "tarfile.TarFile",
     **{f"pathlib.Path.{m}": "pathlib.Path" for m in ("absolute", "resolve", "expanduser", "with_name", "with_suffix",
-                                                    "with_stem", "joinpath", "relative_to")},
+                                                    "with_stem", "joinpath", "relative_to", "__truediv__")},
     "urllib.request.build_opener": "urllib.request.OpenerDirector",
     "urllib3.PoolManager.connection_from_url": "urllib3.HTTPConnectionPool",
     "urllib3.connection_from_url": "urllib3.HTTPConnectionPool",
