@@ -485,6 +485,10 @@ def expr_symbol(ctx, node: ast.AST, depth: int = 0) -> Sym:
     names narrowed by an enclosing `if isinstance(x, C):`."""
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
         narrowed = isinstance_narrowed(ctx, node.value.id)
+        if narrowed is None:
+            narrowed = _own_file_parameter(ctx, node.value.id)
+        elif canonical(dotted(narrowed[1])) in K.FILE_LIKE:
+            narrowed = _FILE
         if narrowed is not None:
             return ("attr", narrowed, node.attr)
     sym = unwrap_enter(ctx.symbol(node))
@@ -542,6 +546,24 @@ def lazy_listing_unconsumed(ctx, call: ast.Call, api: Optional[str] = None) -> b
     elif not lazy_listing_attr(call):
         return False
     return not iterated_in_place(ctx, call)
+
+
+_FILE = ("inst", ("attr", ("module", "io"), "IOBase"))
+
+
+def _own_file_parameter(ctx, name: str) -> Sym:
+    """A file when `name` is a parameter of the current function annotated
+    with a file-like type (`BinaryIO`, `IO[str]`; knowledge.FILE_LIKE)."""
+    fn = ctx.function
+    if fn is None or ctx.binding_scope(name) is not fn:
+        return None
+    args = getattr(fn.node, "args", None)
+    if args is None or not any(a.arg == name for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)):
+        return None
+    sym = fn.bindings.get(name)
+    if sym is not None and sym[0] == "inst" and canonical(dotted(sym[1])) in K.FILE_LIKE:
+        return _FILE
+    return None
 
 
 def isinstance_narrowed(ctx, name: str) -> Sym:

@@ -376,15 +376,6 @@ ALIASES = {
     "argon2.PasswordHasher": "argon2.PasswordHasher",
     "passlib.context.CryptContext": "passlib.context.CryptContext",
     "io.FileIO": "io.IOBase",
-    # A parameter annotated as a file (`IO`, `BinaryIO`, `TextIO`) or code
-    # narrowed by `isinstance(f, io.BufferedIOBase)` says "a file": reading
-    # or writing it blocks unless the caller passes an in-memory buffer.
-    "typing.IO": "io.IOBase",
-    "typing.BinaryIO": "io.IOBase",
-    "typing.TextIO": "io.IOBase",
-    "io.RawIOBase": "io.IOBase",
-    "io.BufferedIOBase": "io.IOBase",
-    "io.TextIOBase": "io.IOBase",
     # The buffered and text wrappers are what `open()` returns; in-memory
     # buffers are `BytesIO`/`StringIO`, not these, so they name real I/O
     # (a file, a pipe, a socket's `makefile()`).
@@ -403,6 +394,15 @@ ALIASES = {
     "urllib3._request_methods.RequestMethods": "urllib3.PoolManager",
     "urllib3.poolmanager.ProxyManager": "urllib3.PoolManager",
 }
+
+# File-like annotations (and `isinstance` classes): in-memory buffers are
+# annotated so as often as files (`BytesIO` is a `BufferedIOBase`). They name
+# a file (`io.IOBase`) only for a function's own parameter, or a name an
+# `isinstance` test narrows there: that function's author says "a file".
+# Never for an attribute or a return value, whose holder may keep a buffer
+# (starlette's `UploadFile.file`, written in memory behind a flag).
+FILE_LIKE = frozenset({"typing.IO", "typing.BinaryIO", "typing.TextIO", "typing_extensions.IO",
+                       "io.RawIOBase", "io.BufferedIOBase", "io.TextIOBase"})
 
 # What a call returns when it is not a class being instantiated:
 # callable (canonical) -> class (canonical).

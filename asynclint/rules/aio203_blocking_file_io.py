@@ -18,9 +18,11 @@ class BlockingFileIO(BlockingCallRule):
         `list(d.iterdir())`; a listing returned uniterated may be lazy and
         is not reported), methods of a file object whose opening is known
         (`with open(p) as f: f.read()`, `self.log = open(...)` in
-        `__init__`) or that is annotated as a file (`io.TextIOWrapper`,
-        `io.BufferedReader`, `typing.IO`, `BinaryIO`, `TextIO`) or narrowed
-        by `isinstance(f, io.BufferedIOBase)`, `shutil` copies and tree
+        `__init__`), annotated as a file (`io.TextIOWrapper`,
+        `io.BufferedReader`; the file-like `typing.IO`, `BinaryIO`, `TextIO`
+        only on the function's own parameters, since a holder's attribute may
+        keep an in-memory buffer) or a parameter narrowed by
+        `isinstance(f, io.BufferedIOBase)`, `shutil` copies and tree
         removal, `json`/`pickle` `load`/`dump` on files, `tarfile`/`zipfile`
         extraction, and `ssl.create_default_context()` /
         `load_verify_locations()` (they read the CA certificates from disk).
