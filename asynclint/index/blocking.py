@@ -131,7 +131,7 @@ class Env:
                 return self.type_of(("global", module, sym[2]), depth + 1)
             base = self.type_of(sym[1], depth + 1)
             if isinstance(base, str):
-                return K.ATTRIBUTE_TYPES.get(base)
+                return K.NAMED_ATTRIBUTE_TYPES.get(f"{base}.{sym[2]}") or K.ATTRIBUTE_TYPES.get(base)
             if base is not None:
                 return self.type_of(self.class_attr(base, sym[2]), depth + 1)
             return None

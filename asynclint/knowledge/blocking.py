@@ -481,6 +481,11 @@ ATTRIBUTE_TYPES = {
     "sys.stdin": None,
 }
 ATTRIBUTE_TYPES = {k: v for k, v in ATTRIBUTE_TYPES.items() if v is not None}
+# One named attribute of an instance: `Class.attr` -> the attribute's class
+# (`Path(__file__).parent / "static"` is a `Path`).
+NAMED_ATTRIBUTE_TYPES = {
+    "pathlib.Path.parent": "pathlib.Path",
+}
 
 # Network logging handlers (AIO209). SysLogHandler only with a TCP socket.
 BLOCKING_LOG_HANDLERS = frozenset({
