@@ -17,7 +17,10 @@ class BlockingFileIO(BlockingCallRule):
         f: f.read()`, `self.log = open(...)` in `__init__`), `shutil`
         copies and tree removal, `json`/`pickle` `load`/`dump` on files, and
         `tarfile`/`zipfile` extraction. `aiofiles`, `anyio.Path` and
-        awaited calls are not flagged.
+        awaited calls are not flagged. Like every AIO2 rule, it leaves test
+        code and start-up code alone (a configuration file read once in
+        `initialize()`, a `lifespan` or the main coroutine before its
+        loop) unless `blocking-in-tests` / `blocking-at-startup` is true.
     """
     bad_example = """
         async def load(path):
