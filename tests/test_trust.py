@@ -232,13 +232,15 @@ STARTUP_APP = '''
 import asyncio
 import json
 
+from traitlets.config import Application
+
 
 def write_pid_file():
     with open("app.pid", "w") as fh:
         fh.write("1")
 
 
-class App:
+class App(Application):
     async def initialize(self):
         write_pid_file()
         with open("app.json") as fh:
@@ -282,12 +284,12 @@ def test_startup_code_is_left_alone_by_default_and_the_settings_change_it(tmp_pa
 
     # initialize() (and the pid file it writes) and the main coroutine before
     # its loop run once; the nested request callback and the loop do not
-    assert findings("") == [(18, "AIO203"), (23, "AIO203"), (34, "AIO203")]
-    everything = [(7, "AIO208"), (14, "AIO203"), (18, "AIO203"), (23, "AIO203"), (31, "AIO203"), (34, "AIO203")]
+    assert findings("") == [(20, "AIO203"), (25, "AIO203"), (36, "AIO203")]
+    everything = [(9, "AIO208"), (16, "AIO203"), (20, "AIO203"), (25, "AIO203"), (33, "AIO203"), (36, "AIO203")]
     assert findings("blocking-at-startup = true\n") == everything
-    # the name patterns are a setting: `setup_*` is start-up code, `initialize` no longer is
-    assert findings('startup-functions = ["setup_*"]\n') == [(7, "AIO208"), (14, "AIO203"), (23, "AIO203"),
-                                                              (34, "AIO203")]
+    # the name patterns are a setting: `setup_*` is start-up code, `Application.initialize` no longer is
+    assert findings('startup-functions = ["setup_*"]\n') == [(9, "AIO208"), (16, "AIO203"), (25, "AIO203"),
+                                                              (36, "AIO203")]
     (tmp_path / "pyproject.toml").write_text("[tool.asynclint]\nblocking-at-startup = \"yes\"\n")
     proc = run_cli(["--no-cache", "."], tmp_path)
     assert proc.returncode == 2

@@ -4,7 +4,10 @@ A blocking call is harmless where it runs once while the program or a
 component starts or stops, before anything is served (triage rule 1 of
 benchmarks/triage/apps.md). What counts, with evidence in the module:
   - a function whose name matches a `startup-functions` pattern
-    (`initialize`, `init_*`, `lifespan`, ...);
+    (`lifespan`), or a method matching `Base.pattern` in a class deriving
+    from `Base` (`Application.initialize`, `Application.init_*`: the
+    traitlets application convention, run once by `launch_instance()`;
+    a bare `initialize` would also match a client's reconnect step);
   - a function registered as a framework start-up/shutdown hook, by
     decorator (`@app.on_event("startup")`, `@app.before_serving`) or by a
     registration call (`app.on_startup.append(f)`, `Starlette(on_startup=[f])`,
@@ -37,12 +40,22 @@ class Startup:
         self.hooks = frozenset(hooks)
         registered, mains = self._scan(tree)
         defs = [n for n in ast.walk(tree) if isinstance(n, _FUNCS)]
-        self.whole: FrozenSet[int] = frozenset(
-            id(n) for n in defs if self._named(n.name) or n.name in registered or self._decorated(n))
+        whole = {id(n) for n in defs if self._named(n.name, ()) or n.name in registered or self._decorated(n)}
+        for klass in ast.walk(tree):
+            if isinstance(klass, ast.ClassDef):
+                bases = [b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", None) for b in klass.bases]
+                whole.update(id(n) for n in klass.body if isinstance(n, _FUNCS) and self._named(n.name, bases))
+        self.whole: FrozenSet[int] = frozenset(whole)
         self.mains: FrozenSet[int] = self._main_closure(defs, mains)
 
-    def _named(self, name: str) -> bool:
-        return any(fnmatch.fnmatchcase(name, p) for p in self.patterns)
+    def _named(self, name: str, bases) -> bool:
+        """`pattern` matches any function; `Base.pattern` a method of a
+        class deriving directly from a class named `Base`."""
+        for p in self.patterns:
+            base, dot, pattern = p.rpartition(".")
+            if (not dot or base in bases) and fnmatch.fnmatchcase(name, pattern):
+                return True
+        return False
 
     def _hook_name(self, node: ast.AST):
         """`on_startup` of `app.on_startup`, `app.on_startup.append`."""

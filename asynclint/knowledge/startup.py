@@ -5,17 +5,16 @@ and `startup-hooks` settings, from the triage of real applications
 (benchmarks/triage/apps.md)."""
 
 # Function names (shell-style patterns) of start-up code by convention:
-# traitlets `Application.initialize()` and its `init_*` steps, ASGI
-# `lifespan` context managers, framework start-up/shutdown handlers named
-# as such.
+# ASGI `lifespan` context managers; `Base.pattern` names methods of classes
+# deriving from `Base`: the `initialize()` and `init_*` steps of a traitlets
+# `Application`, which `launch_instance()` runs once. A bare `initialize`
+# is not start-up code: redis' cluster `NodesManager.initialize()` runs
+# again on every topology change.
 STARTUP_FUNCTIONS = (
-    "initialize",
-    "init_*",
     "lifespan",
     "*_lifespan",
-    "on_startup",
-    "on_shutdown",
-    "on_cleanup",
+    "Application.initialize",
+    "Application.init_*",
 )
 
 # Decorators and registration calls of framework start-up/shutdown hooks

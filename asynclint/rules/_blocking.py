@@ -54,7 +54,7 @@ def in_test_code(ctx) -> bool:
 
 def in_startup_code(ctx) -> bool:
     """The call runs once while the program or a component starts or stops
-    (index/startup.py: `init_*`/`initialize`/`lifespan` functions, framework
+    (index/startup.py: `lifespan`, `Application.init_*` methods, framework
     start-up hooks, the main coroutine outside its loops), when blocking
     there is not reported (`blocking-at-startup = false`, the default):
     nothing is served yet, or any more."""

@@ -19,7 +19,7 @@ class BlockingFileIO(BlockingCallRule):
         `tarfile`/`zipfile` extraction. `aiofiles`, `anyio.Path` and
         awaited calls are not flagged. Like every AIO2 rule, it leaves test
         code and start-up code alone (a configuration file read once in
-        `initialize()`, a `lifespan` or the main coroutine before its
+        an `Application.initialize()`, a `lifespan` or the main coroutine before its
         loop) unless `blocking-in-tests` / `blocking-at-startup` is true.
     """
     bad_example = """

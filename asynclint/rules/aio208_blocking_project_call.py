@@ -117,7 +117,8 @@ class BlockingProjectCall(Rule):
         test, or in the `RuntimeError` handler of `get_running_loop()`).
         Blocking calls in test code are left alone unless
         `blocking-in-tests = true`, and so are call sites in start-up code
-        (`initialize`/`init_*` functions, framework start-up hooks, the main
+        (`lifespan`, a traitlets `Application`'s `initialize`/`init_*`,
+        framework start-up hooks, the main
         coroutine outside its loops: they run once, before anything is
         served) unless `blocking-at-startup = true`; a helper also reached
         from anywhere else is still reported. Calls to names listed in
