@@ -14,9 +14,10 @@ benchmarks/triage/apps.md). What counts, with evidence in the module:
     `FastAPI(lifespan=f)`, `app.add_event_handler("shutdown", f)`);
   - the program's main coroutine, the one given to `asyncio.run()` or
     `run_until_complete()` in this module, and the coroutines it awaits
-    by name (`await run()`, `await self._run()`) outside any loop: their
-    statements outside loops run once. Callbacks and nested functions they
-    define run later, while serving, and are not start-up code.
+    by name (`await run()`, `await self._run()`) outside any loop.
+Only their statements outside loops count (a loop in start-up code may be
+the serving loop); callbacks and nested functions they define run later,
+while serving, and are not start-up code.
 """
 from __future__ import annotations
 
@@ -32,8 +33,9 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 class Startup:
-    """The start-up functions of a module: `hooks` run once whole; `mains`
-    (main coroutines) run once outside their loops."""
+    """The start-up functions of a module: `whole` (named or registered) and
+    `mains` (main coroutines and what they await); their statements outside
+    loops run once."""
 
     def __init__(self, tree: ast.AST, patterns: Iterable[str], hooks: Iterable[str]):
         self.patterns = tuple(patterns)
@@ -122,9 +124,7 @@ class Startup:
     def covers(self, fn_node: ast.AST, parents: Iterable[ast.AST]) -> bool:
         """Is a call inside `fn_node` (its ancestors `parents`, outermost
         first) start-up code?"""
-        if id(fn_node) in self.whole:
-            return True
-        if id(fn_node) not in self.mains:
+        if id(fn_node) not in self.whole and id(fn_node) not in self.mains:
             return False
         inside = False
         for parent in parents:

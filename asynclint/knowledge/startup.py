@@ -6,8 +6,10 @@ and `startup-hooks` settings, from the triage of real applications
 
 # Function names (shell-style patterns) of start-up code by convention:
 # ASGI `lifespan` context managers; `Base.pattern` names methods of classes
-# deriving from `Base`: the `initialize()` and `init_*` steps of a traitlets
-# `Application`, which `launch_instance()` runs once. A bare `initialize`
+# deriving from `Base`: the `initialize()` and `init_*` steps and `start()`
+# of a traitlets `Application`, which `launch_instance()` runs once, in
+# that order (a serving loop inside `start()` is still checked: loops never
+# count as start-up code). A bare `initialize`
 # is not start-up code: redis' cluster `NodesManager.initialize()` runs
 # again on every topology change.
 STARTUP_FUNCTIONS = (
@@ -15,6 +17,7 @@ STARTUP_FUNCTIONS = (
     "*_lifespan",
     "Application.initialize",
     "Application.init_*",
+    "Application.start",
 )
 
 # Decorators and registration calls of framework start-up/shutdown hooks
