@@ -119,8 +119,11 @@ class SwallowedCancellation(Rule):
             self._state(ctx)["found"].append((handler, what, ctx.function.qualname, _loops_on(ctx)))
 
     def _state(self, ctx) -> dict:
-        return ctx.scopes[0].state.setdefault(self.code, {
-            "mains": set(), "found": [], "observed": set(), "tasks": [], "awaited": set()})
+        state = ctx.scopes[0].state.get(self.code)
+        if state is None:
+            state = ctx.scopes[0].state[self.code] = {
+                "mains": set(), "found": [], "observed": set(), "tasks": [], "awaited": set()}
+        return state
 
     def _note_main(self, node: ast.Call, ctx) -> None:
         """`asyncio.run(main())`: `main` is the program's main coroutine."""
@@ -157,6 +160,7 @@ _GATHERING = frozenset({"asyncio.gather", "asyncio.tasks.gather"})
 _WAIT_FOR = frozenset({"asyncio.wait_for", "asyncio.tasks.wait_for"})
 _WAIT = frozenset({"asyncio.wait", "asyncio.tasks.wait"})
 _TASK_GROUPS = frozenset({"asyncio.TaskGroup", "asyncio.taskgroups.TaskGroup"})
+_OBSERVER_NAMES = frozenset({"gather", "wait_for", "wait", "create_task", "ensure_future"})
 _TIMEOUTS = frozenset({"asyncio.timeout", "asyncio.timeouts.timeout", "asyncio.timeout_at",
                        "asyncio.timeouts.timeout_at"})
 
@@ -175,7 +179,12 @@ def _note_observer(node: ast.Call, ctx, state: dict) -> None:
     `tg.create_task(f())` in a TaskGroup, `await f()` under
     `asyncio.timeout()`, or a task `t = create_task(f())` whose name is
     awaited, gathered or waited for in the module."""
-    name = dotted(ctx.symbol(node.func))
+    func = node.func
+    last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    parent = ctx.parent
+    if last not in _OBSERVER_NAMES and not isinstance(parent, ast.Await):
+        return  # cheap test first: most calls are none of these
+    name = dotted(ctx.symbol(func))
     if name in _GATHERING or name in _WAIT_FOR or name in _WAIT:
         args = node.args[:1] if name not in _GATHERING else node.args
         for arg in args:
@@ -189,7 +198,6 @@ def _note_observer(node: ast.Call, ctx, state: dict) -> None:
                 elif isinstance(item, (ast.Name, ast.Attribute)):
                     state["awaited"].add(ast.unparse(item))
         return
-    func = node.func
     spawns = name in TASK_SPAWNERS or (isinstance(func, ast.Attribute) and func.attr == "create_task")
     if spawns and node.args:
         coro = _called_name(node.args[0])
@@ -199,14 +207,12 @@ def _note_observer(node: ast.Call, ctx, state: dict) -> None:
                 and _bound_by_async_with(ctx, func.value.id, _TASK_GROUPS):
             state["observed"].add(coro)
             return
-        parent = ctx.parent
         if isinstance(parent, (ast.Assign, ast.AnnAssign)):
             targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
             for target in targets:
                 if isinstance(target, (ast.Name, ast.Attribute)):
                     state["tasks"].append((coro, ast.unparse(target)))
         return
-    parent = ctx.parent
     if isinstance(parent, ast.Await) and parent.value is node and _under_async_with(ctx, _TIMEOUTS):
         called = _called_name(node)
         if called is not None:
