@@ -367,3 +367,19 @@ THREAD_QUEUE_CLASSES = frozenset({
 })
 THREAD_QUEUE_PUTS = frozenset({"put", "put_nowait"})
 THREAD_QUEUE_GETS = frozenset({"get", "get_nowait"})
+
+# Other carriers an asyncio object travels through to a thread, read there
+# by the same identity: a dict (`pending[rid] = fut` on the loop, `fut =
+# pending.pop(rid)` in the thread) and a `ContextVar` (`asyncio.to_thread`
+# copies the context into the worker). Stores must all put the same kind of
+# asyncio object for a read to count as one.
+DICT_CLASSES = frozenset({
+    "builtins.dict", "collections.defaultdict", "collections.OrderedDict",
+    "typing.Dict", "typing.DefaultDict", "typing.OrderedDict", "typing.MutableMapping",
+    "weakref.WeakValueDictionary",
+})
+DICT_READS = frozenset({"get", "pop"})
+DICT_STORES = frozenset({"setdefault"})
+CONTEXTVAR_CLASSES = frozenset({"contextvars.ContextVar"})
+CONTEXTVAR_READS = frozenset({"get"})
+CONTEXTVAR_STORES = frozenset({"set"})

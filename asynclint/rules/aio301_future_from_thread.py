@@ -7,6 +7,7 @@ from ..diagnostics import Applicability, Fixability
 from ..index.local_types import is_asyncio_future
 from ..knowledge.threads import UNSAFE_FUTURE_METHODS
 from ._aio3 import (created_here, report_in_thread, report_param_in_thread, report_queue_item_in_thread,
+                    report_travelled_in_thread,
                     source, threadsafe_fix,
                     untyped_param_position)
 from .base import Rule
@@ -97,6 +98,11 @@ class FutureFromThread(Rule):
             return
         known = is_asyncio_future(ctx, func.value)
         if not known and untyped_param_position(ctx, func.value) is None:
+            if isinstance(func.value, (ast.Subscript, ast.Call, ast.Attribute)):
+                fix = threadsafe_fix(ctx, source(func))
+                loop = fix.data[1] if fix else "loop"
+                report_travelled_in_thread(ctx, node, func.value, func.attr, "future", fix=fix, call=source(func),
+                                           advice=f"use `{loop}.call_soon_threadsafe({source(func)}, ...)`")
             return
         fix = threadsafe_fix(ctx, source(func))
         loop = fix.data[1] if fix else "loop"
