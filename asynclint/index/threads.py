@@ -58,6 +58,7 @@ _CALL_NAMES = frozenset(
     | {start for _kind, _attrs, start in K.THREAD_CALLBACK_ATTRS.values()}
 )
 _DRIVEN_NAMES = K.LOOP_DRIVEN_CLIENT_CALLS | K.LOOP_DRIVER_CALLS
+_LIST_DOORS = frozenset({"zeroconf"})
 _CALLBACK_ATTRS = frozenset(a for _k, attrs, _s in K.THREAD_CALLBACK_ATTRS.values() for a in attrs)
 _LAST_NAMES_CACHE: Dict[tuple, frozenset] = {}
 
@@ -110,7 +111,12 @@ def _callee_names(ctx, call: ast.Call) -> List[str]:
     if qn:
         names.append(qn)
     if isinstance(call.func, ast.Attribute):
-        owner = _type_name(ctx, call.func.value)
+        recv = call.func.value
+        owner = _type_name(ctx, recv)
+        if owner is None and isinstance(recv, ast.Name):
+            bound = _with_bound(ctx, recv.id)  # `with ThreadPool(4) as pool:`
+            if isinstance(bound, ast.Call):
+                owner = dotted(ctx.symbol(bound.func))
         if owner:
             names.append(f"{owner}.{call.func.attr}")
     return names
@@ -227,11 +233,14 @@ def classify_entry_call(ctx, call: ast.Call) -> Optional[Tuple[str, List[ast.AST
     for name in names:
         spec = _SPAWN_CALLS.get(name)
         if spec is not None:
-            kind, pos, kw = spec
+            kind, pos, kw = spec[:3]
             if kind == "scheduler-decorator":
                 return _decorated(call, "scheduler")
-            arg = _arg(call, pos, kw)
-            return (kind, [arg]) if arg is not None else None
+            extras = spec[3] if len(spec) > 3 else ()
+            args = [a for a in [_arg(call, pos, kw), *(_arg(call, None, x) for x in extras)] if a is not None]
+            if len(spec) > 3 or kind in _LIST_DOORS:  # a list of handlers counts element by element
+                args = [e for a in args for e in (a.elts if isinstance(a, (ast.List, ast.Tuple)) else [a])]
+            return (kind, args) if args else None
     if isinstance(func, ast.Attribute):
         spec = K.EXECUTOR_METHOD_NAMES.get(last)
         if spec is not None:
