@@ -826,6 +826,9 @@ def note_call(node: ast.Call, ctx) -> None:
                 isinstance(a, ast.Attribute) and a.attr in K.LOOP_DRIVEN_CLIENT_CALLS for a in node.args):
             entries.append(("driven", last, node.lineno))
         return
+    if last in _CALLBACK_METHOD_NAMES and isinstance(func, ast.Attribute):
+        _note_callback_method(ctx, node)
+        return
     if last not in _CALL_NAMES:
         patterns = _patterns(ctx)
         if not (patterns and last in _pattern_last_names(patterns)):
@@ -998,6 +1001,24 @@ def _note_attr_store(ctx, node: ast.Assign, target: ast.Attribute) -> None:
         return
     key = ("objattr", ctx.module.name, klass.qualname, target.attr)
     ctx.module.thread_entries.append(("put", key, False, (asyncio_class(ctx, target),)))
+
+
+_CALLBACK_METHOD_NAMES = frozenset(name.rsplit(".", 1)[1] for name in K.THREAD_CALLBACK_METHODS)
+
+
+def _note_callback_method(ctx, node: ast.Call) -> None:
+    """`client.message_callback_add(topic, cb)`: like `client.on_message =
+    cb` (an "attr" entry, live once the client's thread is started)."""
+    owner = _type_name(ctx, node.func.value)
+    for name, (kind, pos, kw, start) in K.THREAD_CALLBACK_METHODS.items():
+        cls, _, method = name.rpartition(".")
+        if method != node.func.attr or not (owner == cls or (owner is None and _imports(ctx, cls.split(".", 1)[0]))):
+            continue
+        arg = _arg(node, pos, kw)
+        label = _short(node, 70)
+        for sym in _targets(ctx, arg):
+            ctx.module.thread_entries.append(("attr", sym, kind, label, node.lineno, node.col_offset, start))
+        return
 
 
 def _imports(ctx, top: str) -> bool:

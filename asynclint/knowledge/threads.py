@@ -215,6 +215,12 @@ THREAD_CALLBACK_ATTRS = {
     }), "loop_start"),
 }
 
+# Methods of those clients that register a callback the same thread calls:
+#   dotted method -> (kind, positional index, keyword, the starting call)
+THREAD_CALLBACK_METHODS = {
+    "paho.mqtt.client.Client.message_callback_add": ("mqtt", 1, "callback", "loop_start"),
+}
+
 # Evidence that a module drives such a client from the event loop itself
 # (paho's asyncio example: `loop.add_reader(sock, client.loop_read)`, then
 # `client.loop_misc()`): its callbacks run on the loop thread, whatever
