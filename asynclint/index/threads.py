@@ -364,6 +364,11 @@ def _targets(ctx, node: Optional[ast.AST], depth: int = 0) -> List[tuple]:
     if isinstance(node, ast.Call):
         if dotted(ctx.symbol(node.func)) in _PARTIALS and node.args:
             return _targets(ctx, node.args[0], depth + 1)
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "get" and node.args:
+            # `HANDLERS.get(name)` of a literal dict of handlers
+            elements = _literal_elements(ctx, ast.Call(func=ast.Attribute(value=node.func.value, attr="values"),
+                                                       args=[], keywords=[]))
+            return [t for e in elements or () for t in _targets(ctx, e, depth + 1)]
         return []
     if isinstance(node, (ast.Name, ast.Attribute)):
         stored = _stored_callable(ctx, node, depth) if isinstance(node, ast.Attribute) else []
