@@ -831,6 +831,10 @@ def note_call(node: ast.Call, ctx) -> None:
                 isinstance(a, ast.Attribute) and a.attr in K.LOOP_DRIVEN_CLIENT_CALLS for a in node.args):
             entries.append(("driven", last, node.lineno))
         return
+    if last == "connect" and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Attribute) \
+            and func.value.attr == K.QT_THREAD_STARTED_SIGNAL and node.args:
+        _note_qt_started(ctx, node)
+        return
     if last in _CALLBACK_METHOD_NAMES and isinstance(func, ast.Attribute):
         _note_callback_method(ctx, node)
         return
@@ -1024,6 +1028,27 @@ def _note_callback_method(ctx, node: ast.Call) -> None:
         for sym in _targets(ctx, arg):
             ctx.module.thread_entries.append(("attr", sym, kind, label, node.lineno, node.col_offset, start))
         return
+
+
+def _note_qt_started(ctx, node: ast.Call) -> None:
+    """`thread.started.connect(worker.run)` after `worker.moveToThread(thread)`
+    in the same function: `worker.run` runs in that QThread."""
+    slot, thread = node.args[0], node.func.value.value
+    if not isinstance(slot, ast.Attribute) or not any(_imports(ctx, p) for p in K.QT_PACKAGES):
+        return
+    fn = ctx.function
+    body = fn.node if fn is not None else (ctx.parents[0] if ctx.parents else None)
+    if body is None:
+        return
+    receiver, where = ast.dump(slot.value), ast.dump(thread)
+    for sub in ast.walk(body):
+        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) \
+                and sub.func.attr == K.QT_MOVE_TO_THREAD and len(sub.args) == 1 \
+                and ast.dump(sub.func.value) == receiver and ast.dump(sub.args[0]) == where:
+            label = _short(node)
+            for sym in _targets(ctx, slot):
+                ctx.module.thread_entries.append(("call", sym, "qt", label, node.lineno, node.col_offset, ()))
+            return
 
 
 def _imports(ctx, top: str) -> bool:

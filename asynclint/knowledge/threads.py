@@ -221,6 +221,13 @@ THREAD_CALLBACK_METHODS = {
     "paho.mqtt.client.Client.message_callback_add": ("mqtt", 1, "callback", "loop_start"),
 }
 
+# Qt's worker-object pattern: `worker.moveToThread(thread)` then
+# `thread.started.connect(worker.run)`: the slot runs in the QThread (the
+# object lives there). Without the move it would run on the object's thread.
+QT_PACKAGES = ("PyQt5", "PyQt6", "PySide2", "PySide6", "qtpy")
+QT_THREAD_STARTED_SIGNAL = "started"
+QT_MOVE_TO_THREAD = "moveToThread"
+
 # Evidence that a module drives such a client from the event loop itself
 # (paho's asyncio example: `loop.add_reader(sock, client.loop_read)`, then
 # `client.loop_misc()`): its callbacks run on the loop thread, whatever
