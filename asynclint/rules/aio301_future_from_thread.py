@@ -37,8 +37,13 @@ class FutureFromThread(Rule):
         `ensure_future()`, `run_in_executor()` or an annotation, as a local,
         a captured variable or a `self` attribute, or when every thread entry
         that starts the function passes one as that (unannotated) parameter
-        (`Thread(target=f, args=(fut,))`, `executor.submit(f, fut)`). See
-        AIO300 for how the thread is found.
+        (`Thread(target=f, args=(fut,))`, `executor.submit(f, fut)`). It is
+        also followed where it travels: taken out of a `queue.Queue`, a dict
+        (`pending[rid] = fut` on the loop, `pending.pop(rid).set_result(v)`
+        in the thread) or a `ContextVar` whose stores all hold asyncio
+        futures, or read as `job.done` from an object handed to the thread
+        whose class assigns `self.done = loop.create_future()`. See AIO300
+        for how the thread is found.
     """
     bad_example = """
         import asyncio

@@ -36,8 +36,10 @@ class PrimitiveFromThread(Rule):
         fine and not flagged; so are the same method names on objects not
         known to be asyncio ones. The object is known from its constructor
         or annotation (locals, captured variables, `self` attributes, the
-        transport an `asyncio.Protocol` gets in `connection_made`), or from
-        the arguments the thread entry passes. See AIO300 for how the thread
+        transport an `asyncio.Protocol` gets in `connection_made`), from
+        the arguments the thread entry passes, or where it travels (a
+        `queue.Queue`, a dict, a `ContextVar`, an attribute of an object
+        handed to the thread), as for AIO301. See AIO300 for how the thread
         is found.
     """
     bad_example = """
