@@ -655,13 +655,19 @@ def _module_values(ctx, name: str) -> Optional[List[ast.AST]]:
     tree = ctx.parents[0] if ctx.parents else None
     if not isinstance(tree, ast.Module):
         return None
-    found: List[ast.AST] = []
-    for stmt in tree.body:
-        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets):
-            found.append(stmt.value)
-        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == name:
-            found.append(stmt.value if stmt.value is not None else stmt.annotation)
-    return found or None
+    table = getattr(tree, "_al_module_values", None)
+    if table is None:  # built once per file: modules can hold thousands of `d[k] = v`
+        table = {}
+        for stmt in tree.body:
+            if isinstance(stmt, ast.Assign):
+                for t in stmt.targets:
+                    if isinstance(t, ast.Name):
+                        table.setdefault(t.id, []).append(stmt.value)
+            elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                table.setdefault(stmt.target.id, []).append(
+                    stmt.value if stmt.value is not None else stmt.annotation)
+        tree._al_module_values = table
+    return table.get(name)
 
 
 def carrier_read(ctx, node: ast.AST) -> Optional[tuple]:
