@@ -1132,6 +1132,20 @@ def _describe(kind: str, how: str, where: str) -> str:
     return f"runs in {what}: {verb} `{how}` at {where}"
 
 
+_BASES_CALLING: Dict[str, tuple] = {}
+
+
+def _bases_calling(method: str) -> tuple:
+    """(base pattern, kind) of the THREAD_BASE_METHODS entries whose method
+    patterns match this method name (memoised: names repeat across classes)."""
+    found = _BASES_CALLING.get(method)
+    if found is None:
+        found = tuple((base, kind) for base, (kind, methods) in K.THREAD_BASE_METHODS.items()
+                      if any(fnmatchcase(method, p) for p in methods))
+        _BASES_CALLING[method] = found
+    return found
+
+
 class _Builder:
     def __init__(self, index, patterns: tuple):
         self.index = index
@@ -1369,21 +1383,20 @@ class _Builder:
             return
         bases = None
         for name, method in info.methods.items():
-            for base_name, (kind, methods) in K.THREAD_BASE_METHODS.items():
-                if any(fnmatchcase(name, p) for p in methods):
-                    if bases is None:
-                        bases = self.external_bases(module, qualname)
-                    matched = base_name if base_name in bases else next(
-                        (b for b in sorted(bases) if "*" in base_name and fnmatchcase(b, base_name)), None)
-                    if matched is not None:
-                        fn = self.index.function(module, method)
-                        where = _where(self.index, module, fn.lineno if fn else info.lineno)
-                        what, _verb = K.CONTEXT_WORDS.get(kind, K.CONTEXT_WORDS["thread"])
-                        short = matched.rsplit(".", 1)[-1]
-                        text = f"runs in {what}: `{qualname}.{name}` of a `{short}` subclass at {where}"
-                        yield ((module, method), text,
-                               kind, (module, qualname))
-                        break
+            for base_name, kind in _bases_calling(name):
+                if bases is None:
+                    bases = self.external_bases(module, qualname)
+                matched = base_name if base_name in bases else next(
+                    (b for b in sorted(bases) if "*" in base_name and fnmatchcase(b, base_name)), None)
+                if matched is not None:
+                    fn = self.index.function(module, method)
+                    where = _where(self.index, module, fn.lineno if fn else info.lineno)
+                    what, _verb = K.CONTEXT_WORDS.get(kind, K.CONTEXT_WORDS["thread"])
+                    short = matched.rsplit(".", 1)[-1]
+                    text = f"runs in {what}: `{qualname}.{name}` of a `{short}` subclass at {where}"
+                    yield ((module, method), text,
+                           kind, (module, qualname))
+                    break
             else:
                 for pattern in self.patterns:
                     cls_pat, _, meth_pat = pattern.rpartition(".")
