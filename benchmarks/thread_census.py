@@ -89,7 +89,7 @@ def main() -> None:
             if entry[0] == "put" and any(t for t in entry[3] if isinstance(t, str)):
                 carriers[_carrier_name(summary, entry[1])] += 1
             elif entry[0] in ("drain", "putfn"):
-                carriers[f"queue {entry[0]}"] += 1
+                carriers[{"drain": "callable taken out of a carrier and called", "putfn": "callable stored in a carrier"}[entry[0]]] += 1
     print()
     print(f"{'carrier stores of asyncio objects / queued callables':52s} {'count':>6s}")
     for name in sorted(carriers):
