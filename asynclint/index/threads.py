@@ -1382,12 +1382,15 @@ class _Builder:
         if info is None or not info.bases:
             return
         bases = None
+        matches: Dict[str, Optional[str]] = {}  # base pattern -> the base it matches, per class
         for name, method in info.methods.items():
             for base_name, kind in _bases_calling(name):
                 if bases is None:
                     bases = self.external_bases(module, qualname)
-                matched = base_name if base_name in bases else next(
-                    (b for b in sorted(bases) if "*" in base_name and fnmatchcase(b, base_name)), None)
+                if base_name not in matches:
+                    matches[base_name] = base_name if base_name in bases else next(
+                        (b for b in sorted(bases) if "*" in base_name and fnmatchcase(b, base_name)), None)
+                matched = matches[base_name]
                 if matched is not None:
                     fn = self.index.function(module, method)
                     where = _where(self.index, module, fn.lineno if fn else info.lineno)
