@@ -59,6 +59,15 @@ class Walker:
             for node_type in rule.node_types:
                 self.dispatch[node_type].append(rule)
         self.leavers = [r for r in self.rules if type(r).leave_scope is not Rule.leave_scope]
+        # Calls: the rules that look at every call, and per callee name the
+        # rules that declared it (`Rule.callee_names`), merged in code order.
+        self._call_rules = self.dispatch.pop(ast.Call, [])
+        self._every_call = [r for r in self._call_rules if getattr(r, "callee_names", None) is None]
+        self._by_callee: Dict[str, set] = defaultdict(set)
+        for rule in self._call_rules:
+            for name in getattr(rule, "callee_names", None) or ():
+                self._by_callee[name].add(rule)
+        self._call_dispatch: Dict[tuple, list] = {}
 
     def run(self, tree: ast.Module, ctx: Context) -> None:
         """Depth-first, in source order, with an explicit stack (no recursion
@@ -89,6 +98,7 @@ class Walker:
         enter = self._enter
         leave_marker = _LEAVE
         child_fields = _CHILD_FIELDS
+        call_type = ast.Call
         while stack:
             node = stack.pop()
             if type(node) is tuple:  # (_LEAVE, scope node)
@@ -98,7 +108,7 @@ class Walker:
             t = type(node)
             if t in _TRACKED:
                 enter(node, t, ctx)
-            rules = dispatch.get(t)
+            rules = dispatch.get(t) if t is not call_type else self._rules_for_call(node, ctx)
             if rules:
                 for rule in rules:
                     if rule.code in disabled:
@@ -134,6 +144,28 @@ class Walker:
                 stack.extend(children)
         ctx.node = tree
         self._leave_scope(ctx, disabled)
+
+    def _rules_for_call(self, call: ast.Call, ctx: Context) -> list:
+        """The rules a call reaches: those that look at every call, plus
+        those that declared the callee's name as written (`x.name(...)`,
+        `name(...)`) or as the last part of the dotted name a called name
+        resolves to (`from asyncio import get_event_loop as gel`)."""
+        func = call.func
+        tf = type(func)
+        if tf is ast.Attribute:
+            key = (func.attr, None)
+        elif tf is ast.Name:
+            resolved = dotted(ctx.lookup(func.id))
+            key = (func.id, resolved.rsplit(".", 1)[-1] if resolved else None)
+        else:
+            return self._every_call
+        rules = self._call_dispatch.get(key)
+        if rules is None:
+            by_callee = self._by_callee
+            chosen = by_callee.get(key[0], set()) | by_callee.get(key[1], set())
+            rules = self._call_dispatch[key] = [r for r in self._call_rules
+                                                if r in chosen or getattr(r, "callee_names", None) is None]
+        return rules
 
     def _call(self, rule, fn, arg, ctx: Context, disabled: set) -> None:
         ctx.current_rule = rule

@@ -21,6 +21,7 @@ class SwallowedCancellation(Rule):
         "timeouts stop working; re-raise it after cleanup (or catch `Exception`)"
     )
     node_types = (*_TRY_TYPES, ast.Call)
+    callee_names = frozenset({"run", "run_until_complete"})  # calls only tell the main coroutine
     why = """
         Cancelling a task (`task.cancel()`, `asyncio.timeout()`,
         `wait_for()`, a `TaskGroup` shutting down) raises
