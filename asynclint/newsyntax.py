@@ -223,6 +223,8 @@ _OPS = sorted(
     key=len,
     reverse=True,
 )
+_OP_RE = re.compile("|".join(re.escape(op) for op in _OPS))
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _NAME_RE = re.compile(r"[^\W\d]\w*")
 _NUM_RE = re.compile(r"\.?\d(?:[eE][+-]|[\w.])*")
 _STR_PREFIXES = {
@@ -441,10 +443,8 @@ class _Scanner:
         return hi
 
     def op_at(self, i: int) -> str:
-        for op in _OPS:
-            if self.src.startswith(op, i):
-                return op
-        return self.src[i]
+        m = _OP_RE.match(self.src, i)  # the longest operator first, as _OPS is ordered
+        return m.group() if m else self.src[i]
 
     # -- whole file ---------------------------------------------------------
     def tokens(self) -> List[_Tok]:
@@ -564,13 +564,9 @@ class _Rewriter:
         self.buf = list(src)
         self.generics: List[Tuple[int, str, str]] = []  # (line, name, parameter text)
         self.constructs: List[Construct] = []
-        self.line_starts = [0]
-        i, n = 0, len(src)
-        while i < n:
-            c = src[i]
-            if c == "\n" or (c == "\r" and not src.startswith("\r\n", i)):
-                self.line_starts.append(i + 1)
-            i += 1
+        # a line starts after "\n", "\r\n" or a lone "\r" (found in C, not
+        # character by character)
+        self.line_starts = [0] + [m.end() for m in _LINE_BREAK.finditer(src)]
         # post-processing records
         self.aliases: List[Tuple[int, int]] = []  # (type keyword offset, name offset)
         self.excepts: List[Tuple[int, int, int]] = []  # (except offset, tuple start, end)
@@ -923,12 +919,17 @@ class _Rewriter:
         line, col = self.pos(lo)
         if line == 1 and col < 3:
             raise _ScanError("no room for the fragment prefix")
+        # The fragment starts at its own column; its lines are moved down
+        # afterwards (not padded with newlines, which every nested scan and
+        # parse would walk through again).
         if col >= 3:
-            frag = "\n" * (line - 1) + "_=(" + " " * (col - 3) + text + "\n)"
+            frag, shift = "_=(" + " " * (col - 3) + text + "\n)", line - 1
         else:
-            frag = "\n" * (line - 2) + "_=(\n" + " " * col + text + "\n)"
+            frag, shift = "_=(\n" + " " * col + text + "\n)", line - 2
         tree = _parse_rewritten(frag, self.filename)
         value = tree.body[0].value
+        if shift:
+            ast.increment_lineno(value, shift)
         if isinstance(value, ast.Tuple):
             # unparenthesized tuple: spans first to last significant character
             s = lo
@@ -1069,15 +1070,20 @@ def describe_newer_syntax(err: SyntaxError, source: str) -> Optional[Unsupported
     )
 
 
-def parse(source: str, filename: str = "<unknown>") -> ast.Module:
+def parse(source: str, filename: str = "<unknown>", rejected: Optional[SyntaxError] = None) -> ast.Module:
     """``ast.parse(source, filename)``, accepting syntax newer than the interpreter.
 
     See the module docstring for the rewrites and the broken-vs-newer rule.
+    ``rejected``: the error ``ast.parse`` already raised for this very text
+    (the caller tried it first), so it is not parsed natively twice.
     """
-    try:
-        return ast.parse(source, filename)
-    except SyntaxError as err:
-        original = err
+    if rejected is not None:
+        original = rejected
+    else:
+        try:
+            return ast.parse(source, filename)
+        except SyntaxError as err:
+            original = err
     rw = _Rewriter(source, filename)
     try:
         rw.scan()

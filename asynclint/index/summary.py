@@ -376,7 +376,7 @@ def summarise(tree: ast.Module, module: str, path: str, is_package: bool) -> Mod
 
     visit_body(tree.body, "", None, True)
     summary.ambiguous = sorted(ambiguous)
-    visit_body = visit_stmt = None  # the two closures refer to each other: a cycle to break, not to collect
+    visit_body = visit_stmt = None  # noqa: F811  the closures refer to each other: a cycle to break, not to collect
     return summary
 
 
