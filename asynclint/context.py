@@ -67,6 +67,8 @@ class Context:
         self.noqa_used: set = set()  # (line of the noqa, code) it silenced: for AIO003
         self._symbols = SymbolBuilder(self.lookup)
         self._functions: List[Scope] = []  # the def and lambda scopes among `scopes`
+        self._queries: Dict[tuple, tuple] = {}
+        self.interned: Dict[tuple, tuple] = {}  # one object per distinct symbol the summary records
         self.function: Optional[Scope] = None
         self.in_async = False
 
@@ -220,6 +222,10 @@ class Context:
         line, col, end_line, end_col = self._position(node)
         if self.suppressed(rule.code, line):
             return
+        try:  # one object per distinct query of the file: pickled once, answered once
+            query = self._queries.setdefault(query, query)
+        except TypeError:  # a query holding a list
+            pass
         self.pendings.append(Pending(rule.code, line, col, end_line, end_col, fields, query, fix))
 
 

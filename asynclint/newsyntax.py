@@ -87,6 +87,7 @@ import bisect
 import re
 import sys
 import unicodedata
+from collections import deque
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
@@ -814,7 +815,7 @@ class _Rewriter:
         `type_params` list of `TypeVar` look-alikes (name and bound), as the
         newer parser's tree has; not a field, so walks do not enter it."""
         wanted = {(line, name): text for line, name, text in self.generics}
-        for node in ast.walk(tree):
+        for node in _walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 text = wanted.get((node.lineno, node.name))
                 if text is not None:
@@ -822,8 +823,9 @@ class _Rewriter:
 
     def _replace(self, tree: ast.AST, pick) -> None:
         """Replace nodes for which pick(node) returns a replacement."""
-        for parent in ast.walk(tree):
-            for name, value in ast.iter_fields(parent):
+        for parent in _walk(tree):
+            for name in parent._fields:
+                value = getattr(parent, name, None)
                 if isinstance(value, list):
                     for idx, item in enumerate(value):
                         if isinstance(item, ast.AST):
@@ -977,8 +979,9 @@ class _Rewriter:
                 return want.get((tgt.lineno, tgt.col_offset))
             return None
 
-        for parent in list(ast.walk(tree)):
-            for fname, value in ast.iter_fields(parent):
+        for parent in list(_walk(tree)):
+            for fname in parent._fields:
+                value = getattr(parent, fname, None)
                 if not isinstance(value, list) or not value or not isinstance(value[0], ast.stmt):
                     continue
                 out = []
@@ -1005,13 +1008,32 @@ class _Rewriter:
     # -- except A, B ----------------------------------------------------------
     def _excepts(self, tree: ast.Module) -> None:
         want = {self.pos(kw): (lo, hi) for kw, lo, hi in self.excepts}
-        for node in ast.walk(tree):
+        for node in _walk(tree):
             if isinstance(node, ast.ExceptHandler):
                 span = want.pop((node.lineno, node.col_offset), None)
                 if span is not None:
                     node.type = self.parse_expr(*span)
         if want:
             raise _ScanError("except handler not found")
+
+
+def _walk(node: ast.AST):
+    """`ast.walk` (breadth first, a node's children queued before it is
+    yielded, so a caller may replace them), without a generator per node."""
+    AST = ast.AST
+    todo = deque([node])
+    pop, push = todo.popleft, todo.append
+    while todo:
+        node = pop()
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, AST):
+                push(value)
+            elif type(value) is list:
+                for item in value:
+                    if isinstance(item, AST):
+                        push(item)
+        yield node
 
 
 def _parse_rewritten(source: str, filename: str) -> ast.Module:

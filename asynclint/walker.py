@@ -44,6 +44,8 @@ _CHILD_FIELDS: Dict[type, tuple] = {}
 
 
 def _child_fields(t: type) -> tuple:
+    if t is ast.Constant or t.__name__ == "MatchSingleton":  # `value` is a Python constant
+        return ()
     skip = _SCALAR_FIELDS if t.__name__ == "TypeAlias" else _SCALAR_FIELDS | {"name"}
     if t is ast.Global or t is ast.Nonlocal:  # lists of strings
         skip = skip | {"names"}
@@ -201,6 +203,10 @@ class Walker:
             if fn is not None and fn.info is not None:
                 sym = ctx.symbol(node.func)
                 if sym is not None:
+                    try:  # shared by equal symbols: a summary pickles each one once
+                        sym = ctx.interned.setdefault(sym, sym)
+                    except TypeError:
+                        pass
                     fn.info.calls.append((sym, node.lineno, node.col_offset))
             thread_index.note_call(node, ctx)
             if not ctx.module.runs_loop and _runs_loop(ctx, node):
