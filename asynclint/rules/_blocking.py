@@ -324,25 +324,7 @@ class BlockingCallRule(Rule):
     fix: Optional[Fix] = TO_THREAD
 
     def check(self, node: ast.AST, ctx) -> None:
-        if type(node) is not ast.Call:
-            note_self_attribute(node, ctx)
-            return
-        if not ctx.in_async or in_test_code(ctx):
-            return
-        result = analyse(ctx, node)
-        kind = result[0]
-        # no `to_thread` fix for a listing that may be lazy: the loop
-        # around it would still read the directory
-        lazy = B.lazy_listing_attr(node)
-        if kind == "hit":
-            if result[1] == self.code:
-                ctx.report(node, fix=None if lazy else fix_if_possible(ctx, self.fix), call=source(node.func),
-                           api=api_note(node, result[2]), alternative=result[3])
-        elif kind == "defer":
-            sym = result[1]
-            if self._may_match(sym, node):
-                ctx.report_if(("aio2-direct", self.code, sym, knobs(ctx)), node,
-                              fix=None if lazy else fix_if_possible(ctx, self.fix), call=source(node.func))
+        check_blocking(node, ctx, (self,))
 
     def _may_match(self, sym, call: ast.Call) -> bool:
         last = sym[2] if sym[0] == "attr" else sym[2] if sym[0] == "global" else None
@@ -369,7 +351,6 @@ class BlockingFamily:
 
     def __init__(self, members):
         self.members = sorted(members, key=lambda r: r.code)
-        self.by_code = {r.code: r for r in self.members}
         self.code = "+".join(r.code for r in self.members)  # the walker's key when the family crashes
         self.name = "blocking-call-family"
         self.node_types = BlockingCallRule.node_types
@@ -379,21 +360,31 @@ class BlockingFamily:
         return isinstance(rule, BlockingCallRule) and type(rule).check is BlockingCallRule.check
 
     def check(self, node: ast.AST, ctx) -> None:
-        if type(node) is not ast.Call:
-            note_self_attribute(node, ctx)
-            return
-        if not ctx.in_async or in_test_code(ctx):
-            return
-        result = analyse(ctx, node)
-        kind = result[0]
-        if kind == "hit":
-            rule = self.by_code.get(result[1])
-            if rule is not None:
-                ctx.report(node, fix=fix_if_possible(ctx, rule.fix), rule=rule, call=source(node.func),
-                           api=api_note(node, result[2]), alternative=result[3])
-        elif kind == "defer":
-            sym = result[1]
-            for rule in self.members:
-                if rule._may_match(sym, node):
-                    ctx.report_if(("aio2-direct", rule.code, sym, knobs(ctx)), node,
-                                  fix=fix_if_possible(ctx, rule.fix), rule=rule, call=source(node.func))
+        check_blocking(node, ctx, self.members)
+
+
+def check_blocking(node: ast.AST, ctx, rules) -> None:
+    """The shared check of `rules` (blocking-call rules in code order) on
+    one node: what each rule's own check does, done once for all of them."""
+    if type(node) is not ast.Call:
+        note_self_attribute(node, ctx)
+        return
+    if not ctx.in_async or in_test_code(ctx):
+        return
+    result = analyse(ctx, node)
+    kind = result[0]
+    # no `to_thread` fix for a listing that may be lazy: the loop
+    # around it would still read the directory
+    lazy = B.lazy_listing_attr(node)
+    if kind == "hit":
+        for rule in rules:
+            if result[1] == rule.code:
+                ctx.report(node, fix=None if lazy else fix_if_possible(ctx, rule.fix), rule=rule,
+                           call=source(node.func), api=api_note(node, result[2]), alternative=result[3])
+    elif kind == "defer":
+        sym = result[1]
+        for rule in rules:
+            if rule._may_match(sym, node):
+                ctx.report_if(("aio2-direct", rule.code, sym, knobs(ctx)), node,
+                              fix=None if lazy else fix_if_possible(ctx, rule.fix), rule=rule,
+                              call=source(node.func))
