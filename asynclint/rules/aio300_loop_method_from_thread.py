@@ -6,7 +6,7 @@ import ast
 from ..diagnostics import Applicability, Fix, Fixability
 from ..knowledge.threads import LOOP_RUN_METHODS, NEEDS_RUNNING_LOOP, THREADSAFE_TWIN, UNSAFE_LOOP_METHODS
 from ._aio3 import is_main_loop, loop_owner, report_in_thread, source
-from .base import Rule
+from .base import Rule, last_names
 
 
 class LoopMethodFromThread(Rule):
@@ -17,6 +17,7 @@ class LoopMethodFromThread(Rule):
     fixable = Fixability.SOMETIMES
     fix_applicability = Applicability.SAFE
     node_types = (ast.Call,)
+    callee_names = last_names(UNSAFE_LOOP_METHODS, LOOP_RUN_METHODS, NEEDS_RUNNING_LOOP)
     why = """
         An event loop runs in one thread and almost none of its methods may be
         called from another: `call_soon`, `call_later`, `call_at`,

@@ -21,6 +21,7 @@ class FutureFromThread(Rule):
     fixable = Fixability.SOMETIMES
     fix_applicability = Applicability.UNSAFE
     node_types = (ast.Call,)
+    callee_names = frozenset(UNSAFE_FUTURE_METHODS)
     why = """
         `asyncio.Future` and `asyncio.Task` are not thread-safe: `set_result`,
         `set_exception`, `cancel`, `add_done_callback` and

@@ -23,6 +23,7 @@ class PrimitiveFromThread(Rule):
     fixable = Fixability.SOMETIMES
     fix_applicability = Applicability.UNSAFE
     node_types = (ast.Call,)
+    callee_names = _METHODS
     why = """
         asyncio's synchronisation primitives and queues are made for tasks of
         one loop, not for threads: `Queue.put_nowait()`, `Event.set()`,
