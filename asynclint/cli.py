@@ -16,11 +16,12 @@ import os
 import stat
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence
 
 from . import __version__
-from . import config as configmod
-from .reporters import FORMAT_NAMES
+
+if TYPE_CHECKING:  # imported when a command needs it: --version answers without it
+    from . import config as configmod
 
 SUBCOMMANDS = ("check", "rules", "rule", "run", "clean", "server")
 INTERNAL_ERROR = "AIO002"
@@ -63,6 +64,7 @@ def _patterns(value: str) -> List[str]:
 
 
 def _check_parser() -> argparse.ArgumentParser:
+    from .reporters import FORMAT_NAMES  # imported when a check needs it, not for --version
     p = _Parser(prog="asynclint", description="Find asyncio mistakes in Python code.",
                 epilog="Other commands: `asynclint rules`, `asynclint rule CODE|NAME|--all`, "
                        "`asynclint clean`, `asynclint run -- python app.py`.")
@@ -123,6 +125,7 @@ def _check_parser() -> argparse.ArgumentParser:
 
 
 def _load_config(args, start: Path) -> configmod.Config:
+    from . import config as configmod
     from .rules import all_rules
 
     rules = all_rules()
@@ -405,7 +408,9 @@ def _settings_text(cfg: configmod.Config, args, paths) -> str:
     lines = [f"asynclint {__version__}", f"config: {cfg.origin}", f"paths: {', '.join(paths)}"]
     for name in ("select", "ignore", "extend_select", "extend_ignore", "per_file_ignores", "exclude",
                  "extend_exclude", "respect_gitignore", "extra_blocking_calls", "allowed_blocking_calls",
-                 "extra_coroutine_functions", "preserving_decorators", "thread_entry_points", "python"):
+                 "extra_coroutine_functions", "preserving_decorators", "thread_entry_points",
+                 "report_each_caller", "foreign_noqa", "blocking_in_tests", "blocking_at_startup",
+                 "startup_functions", "startup_hooks", "python"):
         lines.append(f"{name.replace('_', '-')} = {getattr(cfg, name)!r}")
     lines.append(f"enabled ({len(enabled)}): {', '.join(enabled)}")
     lines.append(f"cache: {'off' if args.no_cache else 'on (.asynclint_cache in the project root)'}")
@@ -667,6 +672,9 @@ def _looks_like_command(word: str) -> bool:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["--version"]:  # answered before any parser, configuration or reporter is imported
+        print(f"asynclint {__version__}")
+        return 0
     try:
         if argv and argv[0] in HANDLERS:
             command, rest = argv[0], argv[1:]
@@ -678,7 +686,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         else:
             command, rest = "check", argv
         return HANDLERS[command](rest)
-    except (UsageError, configmod.ConfigError, OutputError) as exc:
+    except (UsageError, OutputError) as exc:
         _err(f"asynclint: error: {exc}\n")
         return 2
     except KeyboardInterrupt:
@@ -687,9 +695,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except BrokenPipeError:
         _silence_stdout()
         return 1
-    except Exception as exc:  # DiscoveryError and any bug: one line, exit 2
+    except Exception as exc:  # ConfigError, DiscoveryError and any bug: one line, exit 2
+        from .config import ConfigError
         from .discovery import DiscoveryError
-        if isinstance(exc, DiscoveryError):
+        if isinstance(exc, (ConfigError, DiscoveryError)):
             _err(f"asynclint: error: {exc}\n")
             return 2
         if os.environ.get("ASYNCLINT_DEBUG"):

@@ -66,26 +66,48 @@ class Context:
         self.honour_noqa = True  # False when flake8 applies `# noqa` itself
         self.noqa_used: set = set()  # (line of the noqa, code) it silenced: for AIO003
         self._symbols = SymbolBuilder(self.lookup)
+        self._functions: List[Scope] = []  # the def and lambda scopes among `scopes`
+        self._queries: Dict[tuple, tuple] = {}
+        self.interned: Dict[tuple, tuple] = {}  # one object per distinct symbol the summary records
+        self.function: Optional[Scope] = None
+        self.in_async = False
+
+    def close(self) -> None:
+        """Drop what ties the context into reference cycles (the symbol
+        builder calls back into `lookup`) and what points into the tree, so
+        the file's data is freed by reference counting when the walk is done."""
+        self._symbols = None
+        self.scopes = []
+        self._functions = []
+        self.function = None
+        self.node = None
 
     # -- scopes -----------------------------------------------------------
     @property
     def scope(self) -> Scope:
         return self.scopes[-1]
 
-    @property
-    def function(self) -> Optional[Scope]:
-        """The innermost def or lambda scope, or None at module/class level."""
-        for scope in reversed(self.scopes):
-            if scope.kind in ("function", "lambda"):
-                return scope
-        return None
+    # `function` (the innermost def or lambda scope, None at module or class
+    # level) and `in_async` (the code runs in the body of an `async def`, not
+    # in a nested sync def or lambda) are plain attributes the walk keeps
+    # up to date as it enters and leaves scopes: rules read them for nearly
+    # every node, so they are not re-derived from the scope stack each time.
 
-    @property
-    def in_async(self) -> bool:
-        """True when the code runs in the body of an `async def` (not in a
-        nested sync def or lambda)."""
-        fn = self.function
-        return fn is not None and fn.is_async
+    def push_scope(self, scope: Scope) -> None:
+        self.scopes.append(scope)
+        if scope.kind == "function" or scope.kind == "lambda":
+            self._functions.append(scope)
+            self.function = scope
+            self.in_async = scope.is_async
+
+    def pop_scope(self) -> Scope:
+        scope = self.scopes.pop()
+        if scope is self.function:
+            functions = self._functions
+            functions.pop()
+            fn = self.function = functions[-1] if functions else None
+            self.in_async = fn is not None and fn.is_async
+        return scope
 
     @property
     def parent(self) -> Optional[ast.AST]:
@@ -200,6 +222,10 @@ class Context:
         line, col, end_line, end_col = self._position(node)
         if self.suppressed(rule.code, line):
             return
+        try:  # one object per distinct query of the file: pickled once, answered once
+            query = self._queries.setdefault(query, query)
+        except TypeError:  # a query holding a list
+            pass
         self.pendings.append(Pending(rule.code, line, col, end_line, end_col, fields, query, fix))
 
 

@@ -385,7 +385,7 @@ def _collector_for_phase1():
         gc.freeze()
         _FROZEN.append(True)
     before = gc.get_threshold()
-    gc.set_threshold(10_000, 20, 20)
+    gc.set_threshold(100_000, 50, 100)
     try:
         yield
     finally:

@@ -87,6 +87,7 @@ import bisect
 import re
 import sys
 import unicodedata
+from collections import deque
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
@@ -223,6 +224,8 @@ _OPS = sorted(
     key=len,
     reverse=True,
 )
+_OP_RE = re.compile("|".join(re.escape(op) for op in _OPS))
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _NAME_RE = re.compile(r"[^\W\d]\w*")
 _NUM_RE = re.compile(r"\.?\d(?:[eE][+-]|[\w.])*")
 _STR_PREFIXES = {
@@ -441,10 +444,8 @@ class _Scanner:
         return hi
 
     def op_at(self, i: int) -> str:
-        for op in _OPS:
-            if self.src.startswith(op, i):
-                return op
-        return self.src[i]
+        m = _OP_RE.match(self.src, i)  # the longest operator first, as _OPS is ordered
+        return m.group() if m else self.src[i]
 
     # -- whole file ---------------------------------------------------------
     def tokens(self) -> List[_Tok]:
@@ -564,13 +565,9 @@ class _Rewriter:
         self.buf = list(src)
         self.generics: List[Tuple[int, str, str]] = []  # (line, name, parameter text)
         self.constructs: List[Construct] = []
-        self.line_starts = [0]
-        i, n = 0, len(src)
-        while i < n:
-            c = src[i]
-            if c == "\n" or (c == "\r" and not src.startswith("\r\n", i)):
-                self.line_starts.append(i + 1)
-            i += 1
+        # a line starts after "\n", "\r\n" or a lone "\r" (found in C, not
+        # character by character)
+        self.line_starts = [0] + [m.end() for m in _LINE_BREAK.finditer(src)]
         # post-processing records
         self.aliases: List[Tuple[int, int]] = []  # (type keyword offset, name offset)
         self.excepts: List[Tuple[int, int, int]] = []  # (except offset, tuple start, end)
@@ -818,7 +815,7 @@ class _Rewriter:
         `type_params` list of `TypeVar` look-alikes (name and bound), as the
         newer parser's tree has; not a field, so walks do not enter it."""
         wanted = {(line, name): text for line, name, text in self.generics}
-        for node in ast.walk(tree):
+        for node in _walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 text = wanted.get((node.lineno, node.name))
                 if text is not None:
@@ -826,8 +823,9 @@ class _Rewriter:
 
     def _replace(self, tree: ast.AST, pick) -> None:
         """Replace nodes for which pick(node) returns a replacement."""
-        for parent in ast.walk(tree):
-            for name, value in ast.iter_fields(parent):
+        for parent in _walk(tree):
+            for name in parent._fields:
+                value = getattr(parent, name, None)
                 if isinstance(value, list):
                     for idx, item in enumerate(value):
                         if isinstance(item, ast.AST):
@@ -923,12 +921,17 @@ class _Rewriter:
         line, col = self.pos(lo)
         if line == 1 and col < 3:
             raise _ScanError("no room for the fragment prefix")
+        # The fragment starts at its own column; its lines are moved down
+        # afterwards (not padded with newlines, which every nested scan and
+        # parse would walk through again).
         if col >= 3:
-            frag = "\n" * (line - 1) + "_=(" + " " * (col - 3) + text + "\n)"
+            frag, shift = "_=(" + " " * (col - 3) + text + "\n)", line - 1
         else:
-            frag = "\n" * (line - 2) + "_=(\n" + " " * col + text + "\n)"
+            frag, shift = "_=(\n" + " " * col + text + "\n)", line - 2
         tree = _parse_rewritten(frag, self.filename)
         value = tree.body[0].value
+        if shift:
+            ast.increment_lineno(value, shift)
         if isinstance(value, ast.Tuple):
             # unparenthesized tuple: spans first to last significant character
             s = lo
@@ -976,8 +979,9 @@ class _Rewriter:
                 return want.get((tgt.lineno, tgt.col_offset))
             return None
 
-        for parent in list(ast.walk(tree)):
-            for fname, value in ast.iter_fields(parent):
+        for parent in list(_walk(tree)):
+            for fname in parent._fields:
+                value = getattr(parent, fname, None)
                 if not isinstance(value, list) or not value or not isinstance(value[0], ast.stmt):
                     continue
                 out = []
@@ -1004,13 +1008,32 @@ class _Rewriter:
     # -- except A, B ----------------------------------------------------------
     def _excepts(self, tree: ast.Module) -> None:
         want = {self.pos(kw): (lo, hi) for kw, lo, hi in self.excepts}
-        for node in ast.walk(tree):
+        for node in _walk(tree):
             if isinstance(node, ast.ExceptHandler):
                 span = want.pop((node.lineno, node.col_offset), None)
                 if span is not None:
                     node.type = self.parse_expr(*span)
         if want:
             raise _ScanError("except handler not found")
+
+
+def _walk(node: ast.AST):
+    """`ast.walk` (breadth first, a node's children queued before it is
+    yielded, so a caller may replace them), without a generator per node."""
+    AST = ast.AST
+    todo = deque([node])
+    pop, push = todo.popleft, todo.append
+    while todo:
+        node = pop()
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, AST):
+                push(value)
+            elif type(value) is list:
+                for item in value:
+                    if isinstance(item, AST):
+                        push(item)
+        yield node
 
 
 def _parse_rewritten(source: str, filename: str) -> ast.Module:
@@ -1069,15 +1092,20 @@ def describe_newer_syntax(err: SyntaxError, source: str) -> Optional[Unsupported
     )
 
 
-def parse(source: str, filename: str = "<unknown>") -> ast.Module:
+def parse(source: str, filename: str = "<unknown>", rejected: Optional[SyntaxError] = None) -> ast.Module:
     """``ast.parse(source, filename)``, accepting syntax newer than the interpreter.
 
     See the module docstring for the rewrites and the broken-vs-newer rule.
+    ``rejected``: the error ``ast.parse`` already raised for this very text
+    (the caller tried it first), so it is not parsed natively twice.
     """
-    try:
-        return ast.parse(source, filename)
-    except SyntaxError as err:
-        original = err
+    if rejected is not None:
+        original = rejected
+    else:
+        try:
+            return ast.parse(source, filename)
+        except SyntaxError as err:
+            original = err
     rw = _Rewriter(source, filename)
     try:
         rw.scan()

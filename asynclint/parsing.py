@@ -26,32 +26,33 @@ class ParseFailure(Exception):
         self.unsupported = unsupported
 
 
-def _native(text: str, filename: str) -> Optional[ast.Module]:
+def _native(text: str, filename: str):
     """The tree when this interpreter both parses and compiles the text.
 
     Some errors CPython raises only when compiling (a late `from __future__`,
     `return` outside a function, duplicate argument names, `nonlocal` at
     module level): such a file never runs, so it is AIO001 like any syntax
     error, and `--fix` (which refuses files that do not parse) leaves it alone.
-    The tree is compiled, not the text: no second parse. None when the text
-    does not parse here (newer syntax is then tried)."""
+    The tree is compiled, not the text: no second parse. (None, the
+    parser's error) when the text does not parse here (newer syntax is then
+    tried)."""
     with warnings.catch_warnings():  # SyntaxWarnings are not ours to print
         warnings.simplefilter("ignore")
         try:
             tree = ast.parse(text, filename)
-        except SyntaxError:
-            return None
+        except SyntaxError as exc:
+            return None, exc
         compile(tree, filename, "exec", dont_inherit=True)
-    return tree
+    return tree, None
 
 
 def parse(text: str, filename: str) -> ast.Module:
     try:
-        tree = _native(text, filename)
+        tree, rejected = _native(text, filename)
         if tree is not None:
             return tree
         if _newsyntax is not None:
-            return _newsyntax.parse(text, filename)
+            return _newsyntax.parse(text, filename, rejected)
         return ast.parse(text, filename)
     except SyntaxError as exc:
         raise ParseFailure(f"syntax error: {exc.msg}", exc.lineno or 1, exc.offset or 1) from None

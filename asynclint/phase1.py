@@ -81,6 +81,7 @@ def analyse_tree(tree: ast.Module, lines: List[str], module: str, is_package: bo
         ctx.diagnostics.extend(unused_noqa.findings(
             lines, ctx.noqa_used, settings.enabled, all_rules(),
             {c for c, r in all_rules().items() if r.runtime_only}))
+    ctx.close()
     return FileResult(summary=summary, diagnostics=ctx.diagnostics, pendings=ctx.pendings)
 
 

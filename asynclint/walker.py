@@ -7,7 +7,8 @@ for its type, while tracking the structure rules read through `Context`
 from __future__ import annotations
 
 import ast
-from collections import defaultdict
+from collections import defaultdict, deque
+from itertools import repeat
 from typing import Dict, Iterable
 
 from .context import Context, Scope
@@ -19,6 +20,7 @@ from .index.local_types import is_event_loop
 from .index.summary import child_prefix
 from .knowledge.futures import LOOP_RUN_METHODS, PROGRAM_LOOP_RUNNERS
 from .rules import all_rules
+from .rules._blocking import BlockingFamily
 from .rules.base import Rule
 
 INTERNAL_ERROR = "AIO002"
@@ -33,6 +35,21 @@ _TRACKED = frozenset({ast.Call, ast.Name, ast.Assign, ast.AnnAssign, ast.Import,
 _SKIP = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
 _SKIP_TYPES = frozenset(c for base in _SKIP for c in base.__subclasses__()) | frozenset({type(None), str, int})
 _LEAVE = "leave"
+# Fields that never hold a node (names, numbers, contexts, operators):
+# skipped without reading them. `name` is a string everywhere but in
+# `TypeAlias` (3.12+), where it is a `Name`.
+_SCALAR_FIELDS = frozenset({"ctx", "op", "ops", "id", "attr", "arg", "asname", "module", "level", "kind",
+                            "conversion", "type_comment", "is_async", "simple", "tag", "rest", "kwd_attrs"})
+_CHILD_FIELDS: Dict[type, tuple] = {}
+
+
+def _child_fields(t: type) -> tuple:
+    if t is ast.Constant or t.__name__ == "MatchSingleton":  # `value` is a Python constant
+        return ()
+    skip = _SCALAR_FIELDS if t.__name__ == "TypeAlias" else _SCALAR_FIELDS | {"name"}
+    if t is ast.Global or t is ast.Nonlocal:  # lists of strings
+        skip = skip | {"names"}
+    return tuple(f for f in getattr(t, "_fields", ()) if f not in skip)
 
 
 class Walker:
@@ -40,25 +57,50 @@ class Walker:
         rules = all_rules()
         self.rules = [rules[c] for c in sorted(enabled) if c in rules]
         self.dispatch: Dict[type, list] = defaultdict(list)
-        for rule in self.rules:
+        for rule in _with_families(self.rules):
             for node_type in rule.node_types:
                 self.dispatch[node_type].append(rule)
         self.leavers = [r for r in self.rules if type(r).leave_scope is not Rule.leave_scope]
+        # Calls: the rules that look at every call, and per callee name the
+        # rules that declared it (`Rule.callee_names`), merged in code order.
+        self._call_rules = self.dispatch.pop(ast.Call, [])
+        self._every_call = [r for r in self._call_rules if getattr(r, "callee_names", None) is None]
+        self._by_callee: Dict[str, set] = defaultdict(set)
+        for rule in self._call_rules:
+            for name in getattr(rule, "callee_names", None) or ():
+                self._by_callee[name].add(rule)
+        self._call_dispatch: Dict[tuple, list] = {}
 
     def run(self, tree: ast.Module, ctx: Context) -> None:
         """Depth-first, in source order, with an explicit stack (no recursion
         limit on deeply nested code). Children get a parent link
         (`_al_parent`) instead of the walk keeping an ancestor stack; only
-        scopes need a second visit, to close them."""
+        scopes need a second visit, to close them. The links are removed
+        when the walk ends: a tree without child <-> parent cycles is freed
+        by reference counting as soon as its file is done, so the cyclic
+        collector never has to find it."""
+        linked: list = []
+        try:
+            self._walk(tree, ctx, linked)
+        finally:
+            try:  # delattr over every linked node, in C (map + a zero-length deque)
+                deque(map(delattr, linked, repeat("_al_parent")), 0)
+            except AttributeError:  # a node linked twice (a rewritten tree sharing one)
+                for node in linked:
+                    node.__dict__.pop("_al_parent", None)
+
+    def _walk(self, tree: ast.Module, ctx: Context, linked: list) -> None:
         dispatch = self.dispatch
         disabled: set = set()
-        ctx.scopes.append(Scope("module", tree, ""))
+        ctx.push_scope(Scope("module", tree, ""))
         stack: list = [tree]
         skip = _SKIP_TYPES
         AST = ast.AST
         scope_types = _SCOPE_TYPES
         enter = self._enter
         leave_marker = _LEAVE
+        child_fields = _CHILD_FIELDS
+        call_type = ast.Call
         while stack:
             node = stack.pop()
             if type(node) is tuple:  # (_LEAVE, scope node)
@@ -68,7 +110,7 @@ class Walker:
             t = type(node)
             if t in _TRACKED:
                 enter(node, t, ctx)
-            rules = dispatch.get(t)
+            rules = dispatch.get(t) if t is not call_type else self._rules_for_call(node, ctx)
             if rules:
                 for rule in rules:
                     if rule.code in disabled:
@@ -82,8 +124,13 @@ class Walker:
             if t in scope_types:
                 self._push_scope(node, ctx)
                 stack.append((leave_marker, node))
+            fields = child_fields.get(t)
+            if fields is None:
+                fields = child_fields[t] = _child_fields(t)
+            if not fields:  # a leaf: Name, Constant, alias, pass, ...
+                continue
             children = []
-            for name in node._fields:
+            for name in fields:
                 value = getattr(node, name, None)
                 if type(value) is list:
                     for item in value:
@@ -94,10 +141,33 @@ class Walker:
                     value._al_parent = node
                     children.append(value)
             if children:
+                linked.extend(children)
                 children.reverse()
                 stack.extend(children)
         ctx.node = tree
         self._leave_scope(ctx, disabled)
+
+    def _rules_for_call(self, call: ast.Call, ctx: Context) -> list:
+        """The rules a call reaches: those that look at every call, plus
+        those that declared the callee's name as written (`x.name(...)`,
+        `name(...)`) or as the last part of the dotted name a called name
+        resolves to (`from asyncio import get_event_loop as gel`)."""
+        func = call.func
+        tf = type(func)
+        if tf is ast.Attribute:
+            key = (func.attr, None)
+        elif tf is ast.Name:
+            resolved = dotted(ctx.lookup(func.id))
+            key = (func.id, resolved.rsplit(".", 1)[-1] if resolved else None)
+        else:
+            return self._every_call
+        rules = self._call_dispatch.get(key)
+        if rules is None:
+            by_callee = self._by_callee
+            chosen = by_callee.get(key[0], set()) | by_callee.get(key[1], set())
+            rules = self._call_dispatch[key] = [r for r in self._call_rules
+                                                if r in chosen or getattr(r, "callee_names", None) is None]
+        return rules
 
     def _call(self, rule, fn, arg, ctx: Context, disabled: set) -> None:
         ctx.current_rule = rule
@@ -110,16 +180,18 @@ class Walker:
 
     @staticmethod
     def _crashed(rule, arg, ctx: Context, disabled: set, exc: Exception) -> None:
-        """Report AIO002 once and skip the rule for the rest of the file."""
+        """Report AIO002 once and skip the rule for the rest of the file (a
+        family of rules run as one: each of its rules)."""
         disabled.add(rule.code)
         ctx.current_rule = None
         line = getattr(arg, "lineno", None) or getattr(getattr(arg, "node", None), "lineno", 1)
-        ctx.diagnostics.append(Diagnostic(
-            path=ctx.path, line=line, col=1, code=INTERNAL_ERROR, name="internal-error",
-            message=f"internal error in rule {rule.code} ({rule.name}): "
-                    f"{type(exc).__name__}: {exc}; please report it",
-            severity=Severity.ERROR,
-        ))
+        for member in getattr(rule, "members", (rule,)):
+            ctx.diagnostics.append(Diagnostic(
+                path=ctx.path, line=line, col=1, code=INTERNAL_ERROR, name="internal-error",
+                message=f"internal error in rule {member.code} ({member.name}): "
+                        f"{type(exc).__name__}: {exc}; please report it",
+                severity=Severity.ERROR,
+            ))
 
     # -- structure the engine tracks for the rules --
     def _enter(self, node: ast.AST, t: type, ctx: Context) -> None:
@@ -131,6 +203,10 @@ class Walker:
             if fn is not None and fn.info is not None:
                 sym = ctx.symbol(node.func)
                 if sym is not None:
+                    try:  # shared by equal symbols: a summary pickles each one once
+                        sym = ctx.interned.setdefault(sym, sym)
+                    except TypeError:
+                        pass
                     fn.info.calls.append((sym, node.lineno, node.col_offset))
             thread_index.note_call(node, ctx)
             if not ctx.module.runs_loop and _runs_loop(ctx, node):
@@ -200,16 +276,32 @@ class Walker:
                 # `self` is an instance of the class, `cls` the class itself
                 first = positional[0].arg
                 scope.bindings[first] = outer.class_sym if "classmethod" in decorators else ("inst", outer.class_sym)
-        ctx.scopes.append(scope)
+        ctx.push_scope(scope)
 
     def _leave_scope(self, ctx: Context, disabled: set) -> None:
         scope = ctx.scope
         for rule in self.leavers:
             if rule.code not in disabled:
                 self._call(rule, lambda s, c, r=rule: r.leave_scope(s, c), scope, ctx, disabled)
-        ctx.scopes.pop()
+        ctx.pop_scope()
         if ctx.scopes:  # a closure's reads count as reads of the enclosing scope
             ctx.scopes[-1].loads |= scope.loads
+
+
+def _with_families(rules: list) -> list:
+    """The rules in code order, the blocking-call rules that share one check
+    replaced by that check run once (at the place of the first of them)."""
+    members = [r for r in rules if BlockingFamily.joins(r)]
+    if len(members) < 2:
+        return rules
+    family = BlockingFamily(members)
+    out = []
+    for rule in rules:
+        if rule is members[0]:
+            out.append(family)
+        elif rule not in members:
+            out.append(rule)
+    return out
 
 
 _LOOP_RUN_NAMES = frozenset({"run", "run_until_complete", "run_forever", "run_app", "Runner"})

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -38,7 +39,8 @@ SHARED_BENCH = next((p / "shared" / "bench" for p in REPO.parents if (p / "share
 
 
 def run_timed(cmd, cwd=None, env=None):  # noqa: D103
-    """Wall seconds and peak RSS (MiB, largest process of the run)."""
+    """Wall seconds, peak RSS (MiB, largest process of the run) and CPU
+    seconds (user+sys of the run and the worker processes it waited for)."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -47,12 +49,14 @@ def run_timed(cmd, cwd=None, env=None):  # noqa: D103
     stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     if proc.returncode not in (0, 1):
         raise SystemExit(f"command failed ({proc.returncode}): {' '.join(map(str, cmd))}\n{stderr}")
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def best_of(n, cmd, **kw):
+    """(best wall, peak RSS, median wall, median CPU)."""
     runs = [run_timed(cmd, **kw) for _ in range(n)]
-    return min(r[0] for r in runs), max(r[1] for r in runs), statistics.median(r[0] for r in runs)
+    return (min(r[0] for r in runs), max(r[1] for r in runs), statistics.median(r[0] for r in runs),
+            statistics.median(r[2] for r in runs))
 
 
 def count_lines(folder: Path) -> tuple[int, int]:
@@ -117,7 +121,7 @@ def bench_set(name: str, folder: Path, repeat: int, cores: int, ruff, lint, only
                      ("cold-jN", lint + ["--no-cache", "-q", "-j", str(cores), str(folder)])):
         if want(key):
             out[key] = best_of(repeat, cmd)
-            print(f"  {key}: {out[key][2]:.2f} s median, {out[key][1]:.0f} MiB", flush=True)
+            print(f"  {key}: {out[key][2]:.2f} s median, {out[key][3]:.2f} s CPU, {out[key][1]:.0f} MiB", flush=True)
     if any(want(k) for k in ("warm", "one-changed", "async-def")):
         # The corpus is shared and read-only: cached runs and edits use a private copy.
         copy = work / name
@@ -152,27 +156,33 @@ def bench_set(name: str, folder: Path, repeat: int, cores: int, ruff, lint, only
                     run_timed(lint + ["-q", str(copy)], env=env)  # back to the recorded state
             finally:
                 victim.write_text(original, encoding="utf-8")
-            out[key] = (min(c[0] for c in changed), max(c[1] for c in changed), statistics.median(c[0] for c in changed))
+            out[key] = (min(c[0] for c in changed), max(c[1] for c in changed), statistics.median(c[0] for c in changed),
+                        statistics.median(c[2] for c in changed))
         shutil.rmtree(copy, ignore_errors=True)
 
     floor_n = out.get("floor-jN", (None,))[0]
     floor_1 = out.get("floor-j1", (None,))[0]
     ruff_t = out.get("ruff", (None,))[0]
     print(f"\nMedians of {repeat}; ratios are to the parse-only floor measured in this run "
-          f"(cold -j1 to the 1-process floor, the rest to the j{cores} floor).")
-    print("| run | median s | best s | x floor | x ruff | peak RSS MiB |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+          f"(cold -j1 to the 1-process floor, the rest to the j{cores} floor). CPU is user+sys of the "
+          f"run and its workers: on a shared machine its ratio is steadier than the wall ratio.")
+    print("| run | median s | best s | x floor | x ruff | CPU s | CPU x floor | peak RSS MiB |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for key in ("floor-j1", "floor-jN", "ruff", "cold-j1", "cold-jN", "warm", "one-changed", "async-def"):
         if key not in out:
             continue
-        wall, rss, med = out[key]
+        wall, rss, med, cpu = out[key]
         floor = floor_1 if key in ("floor-j1", "cold-j1") else floor_n
         floor_med = None
         if floor is not None:
             floor_med = out["floor-j1" if key in ("floor-j1", "cold-j1") else "floor-jN"][2]
         ratio = f"{med / floor_med:.2f}" if floor_med else "-"
         vs_ruff = f"{med / out['ruff'][2]:.1f}" if ruff_t else "-"
-        print(f"| {key.replace('jN', f'j{cores}')} | {med:.2f} | {wall:.2f} | {ratio} | {vs_ruff} | {rss:.0f} |")
+        floor_key = "floor-j1" if key in ("floor-j1", "cold-j1") else "floor-jN"
+        floor_cpu = out[floor_key][3] if floor_key in out else None
+        cpu_ratio = f"{cpu / floor_cpu:.2f}" if floor_cpu else "-"
+        print(f"| {key.replace('jN', f'j{cores}')} | {med:.2f} | {wall:.2f} | {ratio} | {vs_ruff} | {cpu:.2f} | "
+              f"{cpu_ratio} | {rss:.0f} |")
     return out
 
 
@@ -184,6 +194,8 @@ def main() -> int:
     ap.add_argument("--only", default="", help="comma-separated runs: floor-j1,floor-jN,ruff,cold-j1,cold-jN,"
                                               "warm,one-changed,async-def (default: all)")
     ap.add_argument("--work", default=None, help="folder for the private copy the cached runs edit")
+    ap.add_argument("--lint", default=None, help="the asynclint command to time, as one shell-quoted string "
+                                                 "(default: the one beside this interpreter); e.g. another build")
     args = ap.parse_args()
     corpus = Path(args.corpus)
     subprocess.run(["bash", str(SHARED_BENCH / "make_corpus.sh"), str(corpus)], check=True,
@@ -191,7 +203,7 @@ def main() -> int:
     cores = os.cpu_count() or 1
     only = {o for o in args.only.split(",") if o}
     ruff = ruff_command() if not only or "ruff" in only else ["ruff"]
-    lint = asynclint_command()
+    lint = shlex.split(args.lint) if args.lint else asynclint_command()
     # A user's interpreter caches compiled modules: measure start-up that way.
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="asynclint-bench-"))

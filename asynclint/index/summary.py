@@ -16,8 +16,48 @@ from .modules import resolve_relative
 Sym = Optional[tuple]
 
 
+class _Compact:
+    """Pickled as a tuple of field values, empty lists and dicts as None
+    (most of them are empty): a summary travels from every worker to the
+    parent and into the cache, and a record of field names per object
+    would be most of its size and of the parent's time to load it."""
+
+    __slots__ = ()
+    _FIELDS: Tuple[str, ...] = ()
+    _CONTAINERS: Tuple[Tuple[int, type], ...] = ()  # (position, list or dict)
+
+    def __getstate__(self):
+        d = self.__dict__
+        values = [d[f] for f in self._FIELDS]
+        for i, _kind in self._CONTAINERS:
+            if not values[i]:
+                values[i] = None
+        return tuple(values)
+
+    def __setstate__(self, state) -> None:
+        if isinstance(state, dict):  # the plain form
+            self.__dict__.update(state)
+            return
+        values = list(state)
+        for i, kind in self._CONTAINERS:
+            if values[i] is None:
+                values[i] = kind()
+        self.__dict__.update(zip(self._FIELDS, values))
+
+
+def _compact(cls):
+    """Fill in the field order and the container fields of a dataclass."""
+    import dataclasses
+    fs = dataclasses.fields(cls)
+    cls._FIELDS = tuple(f.name for f in fs)
+    cls._CONTAINERS = tuple((i, f.default_factory) for i, f in enumerate(fs)
+                            if f.default_factory in (list, dict))
+    return cls
+
+
+@_compact
 @dataclass
-class FunctionInfo:
+class FunctionInfo(_Compact):
     qualname: str
     is_async: bool
     lineno: int
@@ -51,8 +91,9 @@ class FunctionInfo:
     ambiguous: bool = False
 
 
+@_compact
 @dataclass
-class ClassInfo:
+class ClassInfo(_Compact):
     qualname: str
     lineno: int
     bases: List[Sym] = field(default_factory=list)
@@ -60,8 +101,9 @@ class ClassInfo:
     attrs: Dict[str, Sym] = field(default_factory=dict)  # instance/class attribute types
 
 
+@_compact
 @dataclass
-class ModuleSummary:
+class ModuleSummary(_Compact):
     name: str
     path: str
     is_package: bool
@@ -351,6 +393,7 @@ def summarise(tree: ast.Module, module: str, path: str, is_package: bool) -> Mod
 
     visit_body(tree.body, "", None, True)
     summary.ambiguous = sorted(ambiguous)
+    visit_body = visit_stmt = None  # noqa: F811  the closures refer to each other: a cycle to break, not to collect
     return summary
 
 

@@ -1,6 +1,7 @@
 """What the AIO2xx rules share: one classification per call (cached on the
-node, so the family costs one lookup per call however many rules run), the
-phase-1 bookkeeping the transitive pass needs, and the common check."""
+node), the phase-1 bookkeeping the transitive pass needs, and the common
+check, which the engine runs once per node for all the rules that use it
+unchanged (`BlockingFamily`), not once per rule."""
 from __future__ import annotations
 
 import ast
@@ -10,6 +11,7 @@ from typing import Optional
 from ..diagnostics import Applicability, Fix, Fixability
 from ..index import blocking as B
 from ..index.blocking import LocalEnv, knobs_of
+from ..index.startup import Startup
 from .base import Rule
 
 _CACHE_ATTR = "_asynclint_aio2"
@@ -49,6 +51,26 @@ def in_test_code(ctx) -> bool:
         found = state["AIO2-test"] = (name.startswith("test_") or name.endswith("_test")
                                       or name == "conftest" or any(p in _TEST_DIRS for p in parts[:-1]))
     return found
+
+
+def in_startup_code(ctx) -> bool:
+    """The call runs once while the program or a component starts or stops
+    (index/startup.py: `lifespan`, `Application.init_*` methods, framework
+    start-up hooks, the main coroutine outside its loops), when blocking
+    there is not reported (`blocking-at-startup = false`, the default):
+    nothing is served yet, or any more."""
+    options = ctx.options
+    if getattr(options, "blocking_at_startup", True):
+        return False
+    fn = ctx.function
+    if fn is None:
+        return False
+    state = ctx.scopes[0].state
+    startup = state.get("AIO2-startup")
+    if startup is None:
+        startup = state["AIO2-startup"] = Startup(ctx.scopes[0].node, options.startup_functions,
+                                                  options.startup_hooks)
+    return startup.covers(fn.node, ctx.parents)
 
 
 def _project_parts(ctx) -> list:
@@ -323,25 +345,7 @@ class BlockingCallRule(Rule):
     fix: Optional[Fix] = TO_THREAD
 
     def check(self, node: ast.AST, ctx) -> None:
-        if type(node) is not ast.Call:
-            note_self_attribute(node, ctx)
-            return
-        if not ctx.in_async or in_test_code(ctx):
-            return
-        result = analyse(ctx, node)
-        kind = result[0]
-        # no `to_thread` fix for a listing that may be lazy: the loop
-        # around it would still read the directory
-        lazy = B.lazy_listing_attr(node)
-        if kind == "hit":
-            if result[1] == self.code:
-                ctx.report(node, fix=None if lazy else fix_if_possible(ctx, self.fix), call=source(node.func),
-                           api=api_note(node, result[2]), alternative=result[3])
-        elif kind == "defer":
-            sym = result[1]
-            if self._may_match(sym, node):
-                ctx.report_if(("aio2-direct", self.code, sym, knobs(ctx)), node,
-                              fix=None if lazy else fix_if_possible(ctx, self.fix), call=source(node.func))
+        check_blocking(node, ctx, (self,))
 
     def _may_match(self, sym, call: ast.Call) -> bool:
         last = sym[2] if sym[0] == "attr" else sym[2] if sym[0] == "global" else None
@@ -356,3 +360,54 @@ class BlockingCallRule(Rule):
                 if name.rsplit(".", 1)[1] == last and B.nonblocking_by_args(name, call):
                     return False
         return True
+
+
+class BlockingFamily:
+    """The rules whose check is `BlockingCallRule.check` unchanged (AIO200-207
+    by default), run as one: per call, one test of the context and one
+    classification, then a report for the one rule the API belongs to (or a
+    pending query for each rule whose catalogue the name may match); per
+    assignment, one `note_self_attribute` (the same for every member). The
+    findings are those of running the members one by one."""
+
+    def __init__(self, members):
+        self.members = sorted(members, key=lambda r: r.code)
+        self.code = "+".join(r.code for r in self.members)  # the walker's key when the family crashes
+        self.name = "blocking-call-family"
+        self.node_types = BlockingCallRule.node_types
+
+    @staticmethod
+    def joins(rule) -> bool:
+        return isinstance(rule, BlockingCallRule) and type(rule).check is BlockingCallRule.check
+
+    def check(self, node: ast.AST, ctx) -> None:
+        check_blocking(node, ctx, self.members)
+
+
+def check_blocking(node: ast.AST, ctx, rules) -> None:
+    """The shared check of `rules` (blocking-call rules in code order) on
+    one node: what each rule's own check does, done once for all of them."""
+    if type(node) is not ast.Call:
+        note_self_attribute(node, ctx)
+        return
+    if not ctx.in_async or in_test_code(ctx):
+        return
+    result = analyse(ctx, node)
+    kind = result[0]
+    if kind != "none" and in_startup_code(ctx):
+        return
+    # no `to_thread` fix for a listing that may be lazy: the loop
+    # around it would still read the directory
+    lazy = B.lazy_listing_attr(node)
+    if kind == "hit":
+        for rule in rules:
+            if result[1] == rule.code:
+                ctx.report(node, fix=None if lazy else fix_if_possible(ctx, rule.fix), rule=rule,
+                           call=source(node.func), api=api_note(node, result[2]), alternative=result[3])
+    elif kind == "defer":
+        sym = result[1]
+        for rule in rules:
+            if rule._may_match(sym, node):
+                ctx.report_if(("aio2-direct", rule.code, sym, knobs(ctx)), node,
+                              fix=None if lazy else fix_if_possible(ctx, rule.fix), rule=rule,
+                              call=source(node.func))

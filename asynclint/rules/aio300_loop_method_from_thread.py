@@ -6,7 +6,7 @@ import ast
 from ..diagnostics import Applicability, Fix, Fixability
 from ..knowledge.threads import LOOP_RUN_METHODS, NEEDS_RUNNING_LOOP, THREADSAFE_TWIN, UNSAFE_LOOP_METHODS
 from ._aio3 import is_main_loop, loop_owner, report_in_thread, source
-from .base import Rule
+from .base import Rule, last_names
 
 
 class LoopMethodFromThread(Rule):
@@ -17,6 +17,7 @@ class LoopMethodFromThread(Rule):
     fixable = Fixability.SOMETIMES
     fix_applicability = Applicability.SAFE
     node_types = (ast.Call,)
+    callee_names = last_names(UNSAFE_LOOP_METHODS, LOOP_RUN_METHODS, NEEDS_RUNNING_LOOP)
     why = """
         An event loop runs in one thread and almost none of its methods may be
         called from another: `call_soon`, `call_later`, `call_at`,
@@ -35,9 +36,13 @@ class LoopMethodFromThread(Rule):
         a `signal.signal` handler, a `logging.Handler.emit` override, a
         callback of a library that calls it from its own thread (paho-mqtt
         after `loop_start()`, Pub/Sub subscribers, audio stream callbacks,
-        APScheduler jobs, gRPC sync servicers, Qt `QThread.run`, watchdog
-        handlers, threading socketserver handlers, `thread-entry-points` in
-        the configuration), a function a project decorator hands to a thread,
+        APScheduler jobs, gRPC sync servicers, Qt `QThread.run` and slots
+        of workers moved to a `QThread`, watchdog handlers, threading
+        socketserver handlers, `multiprocessing` thread pools, pynput and
+        `keyboard` listeners, zeroconf browsers, pyserial reader threads,
+        `thread-entry-points` in the configuration), a function a project
+        decorator hands to a thread, a callable put on a `queue.Queue` that
+        a thread takes out and calls (`fn = work.get(); fn()`),
         the arm of an `if` that runs only off the loop thread
         (`threading.current_thread() is not threading.main_thread()`), or a
         sync function called from one of those, across modules. Targets are

@@ -7,7 +7,7 @@ from typing import Optional
 from ..index.local_types import asyncio_class
 from ..knowledge.threads import AWAITABLE_WRAPPERS, LOOP_BOUND_COROUTINE_METHODS, NEW_LOOP_RUNNERS
 from ._aio3 import _binding_scope, loop_owner, report_in_thread, source
-from .base import Rule
+from .base import Rule, last_names
 
 
 class LoopBoundAwaitInThread(Rule):
@@ -18,6 +18,7 @@ class LoopBoundAwaitInThread(Rule):
                "loop thread's loop, and this code {context}; use "
                "`asyncio.run_coroutine_threadsafe({inner}, loop).result()`")
     node_types = (ast.Call,)
+    callee_names = last_names(NEW_LOOP_RUNNERS, ["run_until_complete"])
     why = """
         A thread may run a loop of its own (`asyncio.run(...)`,
         `new_loop.run_until_complete(...)`), and that is fine for its own

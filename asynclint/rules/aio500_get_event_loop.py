@@ -7,7 +7,7 @@ from ..context import dotted
 from ..diagnostics import Applicability, Fix, Fixability
 from ..knowledge.futures import GET_EVENT_LOOP, LOOP_RUN_METHODS, SET_EVENT_LOOP
 from ._lifecycle import in_main_guard, walk_local
-from .base import Rule
+from .base import Rule, last_names
 
 
 class GetEventLoop(Rule):
@@ -18,6 +18,7 @@ class GetEventLoop(Rule):
     fixable = Fixability.SOMETIMES
     fix_applicability = Applicability.SAFE
     node_types = (ast.Call,)
+    callee_names = last_names(GET_EVENT_LOOP, SET_EVENT_LOOP)
     why = """
         `asyncio.get_event_loop()` has two behaviours. Inside a coroutine or
         callback it returns the running loop, which

@@ -10,7 +10,7 @@ from ..index.queries import query
 from ..knowledge.futures import LOOP_RUN_METHODS, LOOP_RUNNERS, NESTED_LOOP_PATCHES, RUNNING_LOOP_CHECKS
 from ._callers import async_callers
 from ._lifecycle import expects_raise, source, walk_local
-from .base import Rule
+from .base import Rule, last_names
 
 
 class NestedEventLoop(Rule):
@@ -23,6 +23,7 @@ class NestedEventLoop(Rule):
     )
     severity = Severity.ERROR
     node_types = (ast.Call,)
+    callee_names = last_names(LOOP_RUNNERS, LOOP_RUN_METHODS)
     why = """
         `asyncio.run()`, `loop.run_until_complete()` and `loop.run_forever()`
         start an event loop and block until it is done. Called from a

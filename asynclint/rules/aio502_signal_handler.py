@@ -8,7 +8,7 @@ from ..index.queries import query
 from ..knowledge.futures import SIGNAL_DISPOSITIONS, SIGNAL_SIGNAL
 from ._callers import async_callers
 from ._lifecycle import top_level_defs, walk_local
-from .base import Rule
+from .base import Rule, last_names
 
 # Calls that run their callable argument in another thread: name -> index of
 # that argument (keyword "target" for threading.Thread).
@@ -29,6 +29,7 @@ class SignalHandler(Rule):
     summary = "`signal.signal()` in a program that runs an event loop, or `add_signal_handler()` off the main thread"
     message = "{what}"
     node_types = (ast.Call,)
+    callee_names = last_names(["add_signal_handler", "run_in_executor"], _THREAD_RUNNERS, SIGNAL_SIGNAL)
     why = """
         A handler installed with `signal.signal()` runs between two bytecodes
         of whatever the main thread is doing, which in an asyncio program is

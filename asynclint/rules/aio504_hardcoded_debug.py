@@ -9,7 +9,7 @@ from ..diagnostics import Severity
 from ..index.local_types import is_event_loop
 from ..knowledge.futures import DEBUG_OK_PARTS, LOOP_RUNNERS
 from ._lifecycle import in_main_guard, source
-from .base import Rule
+from .base import Rule, last_names
 
 
 class HardcodedDebug(Rule):
@@ -22,6 +22,7 @@ class HardcodedDebug(Rule):
     )
     severity = Severity.NOTE
     node_types = (ast.Call,)
+    callee_names = last_names(["set_debug"], LOOP_RUNNERS)
     why = """
         Debug mode ("Debug Mode" in the asyncio guide) logs slow callbacks,
         records where every coroutine and task was created, and checks

@@ -14,6 +14,7 @@ class AsyncioPrimitiveWrongProtocol(Rule):
     summary = "asyncio lock, semaphore or condition entered with sync `with`, or a Condition used without its lock"
     message = "{problem}"
     node_types = (ast.With, ast.Call)
+    callee_names = frozenset(CONDITION_HELD_METHODS)  # for calls; every `with` is checked
     why = """
         asyncio's `Lock`, `Semaphore`, `BoundedSemaphore` and `Condition`
         are entered with `async with`; a plain `with` on one raises

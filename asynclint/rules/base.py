@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 import textwrap
-from typing import ClassVar, Tuple, Type
+from typing import ClassVar, FrozenSet, Iterable, Optional, Tuple, Type
 
 from ..diagnostics import Applicability, Fixability, Severity
 
@@ -28,6 +28,14 @@ class Rule:
     default_enabled: ClassVar[bool] = True  # False: opt-in ("strict") rules
     runtime_only: ClassVar[bool] = False  # reported only by the runtime shim
     node_types: ClassVar[Tuple[Type[ast.AST], ...]] = ()
+    # For `ast.Call` nodes: the callee names the check can act on, as last
+    # parts (`get_event_loop` for `asyncio.get_event_loop`, the attribute of
+    # `loop.call_soon`). The engine calls the rule only for a call whose
+    # callee is spelled with one of them or resolves (through imports and
+    # aliases) to a dotted name ending in one, so most calls reach no rule.
+    # None: every call. Declare it only when the check returns at once for
+    # any other callee.
+    callee_names: ClassVar[Optional[FrozenSet[str]]] = None
     # Documentation, shown by `asynclint rule CODE` and in docs/rules.md.
     why: ClassVar[str] = ""  # why it is bad
     bad_example: ClassVar[str] = ""
@@ -63,6 +71,11 @@ class Rule:
             parts += ["This rule is opt-in: enable it with `--extend-select " + self.code + "`.", ""]
         parts += _settings_and_peers(self.code)
         return "\n".join(parts)
+
+
+def last_names(*groups: Iterable[str]) -> FrozenSet[str]:
+    """The last parts of dotted names (for `callee_names`)."""
+    return frozenset(name.rsplit(".", 1)[-1] for group in groups for name in group)
 
 
 def _settings_and_peers(code: str) -> list:
