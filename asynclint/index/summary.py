@@ -296,10 +296,13 @@ def summarise(tree: ast.Module, module: str, path: str, is_package: bool) -> Mod
     def add_function(node, prefix: str, class_info: Optional[ClassInfo]) -> FunctionInfo:
         qual = prefix + node.name
         args = node.args
-        params = [
-            (a.arg, builder.annotation(a.annotation))
-            for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)
-        ]
+        params = [(a.arg, builder.annotation(a.annotation)) for a in (*args.posonlyargs, *args.args)]
+        if args.vararg is not None or args.kwonlyargs:
+            # a '*' entry ends the positional parameters: a call's extra
+            # positional arguments go to `*args`, never to a keyword-only one
+            star = args.vararg
+            params.append(("*" + (star.arg if star else ""), builder.annotation(star.annotation) if star else None))
+        params += [(a.arg, builder.annotation(a.annotation)) for a in args.kwonlyargs]
         info = FunctionInfo(
             qualname=qual,
             is_async=isinstance(node, ast.AsyncFunctionDef),

@@ -203,7 +203,7 @@ def _coroutine_to_typed_parameter(index, module, func_sym, receiver_sym, where):
     info = index.function(target.module, target.qualname)
     params = info.params
     if isinstance(where, int):
-        if where >= len(params):
+        if where >= len(params) or any(n.startswith("*") for n, _ in params[:where + 1]):
             return None
         annotation = params[where][1]
     else:
