@@ -21,6 +21,9 @@ RESOLVE_DEPTH = 60
 
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
+# The dependency that stands for "every module": a fact that iterated over
+# the whole table (a module is never named "*").
+ALL = "*"
 # Symbols that denote values rather than names (answered by `values.py`).
 _VALUE_KINDS = frozenset({"call", "inst", "await", "item", "enter", "super", "union", "typevar", "generic", "callable", "unknown"})
 
@@ -39,27 +42,132 @@ class Knowledge:
                    frozenset(getattr(config, "preserving_decorators", None) or ()))
 
 
+class ModuleTable(dict):
+    """`ProjectIndex.modules`: module name -> summary, optionally read on
+    first use (`sources`: name -> function returning the summary; membership
+    needs no read, iteration reads everything).
+
+    Every lookup, hit or miss, is recorded as a dependency of what the index
+    is computing (`ProjectIndex.tracking`); iterating records `ALL`."""
+
+    def __init__(self, items=(), sources: Optional[Dict[str, Callable[[], Optional[ModuleSummary]]]] = None):
+        super().__init__(items)
+        self._sources = dict(sources) if sources else {}
+        self.frames: Optional[list] = None  # the owning index's dependency frames
+
+    def _read(self, name) -> None:
+        frames = self.frames
+        if frames:
+            frames[-1].add(name)
+
+    def _load(self, name) -> None:
+        source = self._sources.pop(name, None)
+        if source is not None:
+            summary = source()
+            if summary is not None:
+                dict.setdefault(self, name, summary)
+
+    def _load_all(self) -> None:
+        self._read(ALL)
+        for name in list(self._sources):
+            self._load(name)
+
+    def get(self, name, default=None):
+        self._read(name)
+        if name in self._sources:
+            self._load(name)
+        return dict.get(self, name, default)
+
+    def __getitem__(self, name):
+        self._read(name)
+        if name in self._sources:
+            self._load(name)
+        return dict.__getitem__(self, name)
+
+    def __contains__(self, name) -> bool:
+        self._read(name)
+        return dict.__contains__(self, name) or name in self._sources
+
+    def setdefault(self, name, default=None):
+        self._read(name)
+        if name in self._sources:
+            self._load(name)
+        return dict.setdefault(self, name, default)
+
+    def __setitem__(self, name, value) -> None:
+        self._sources.pop(name, None)
+        dict.__setitem__(self, name, value)
+
+    def pop(self, name, *default):
+        self._sources.pop(name, None)
+        return dict.pop(self, name, *default)
+
+    def __delitem__(self, name) -> None:
+        self._sources.pop(name, None)
+        dict.__delitem__(self, name)
+
+    def __iter__(self):
+        self._load_all()
+        return dict.__iter__(self)
+
+    def __len__(self) -> int:
+        self._load_all()
+        return dict.__len__(self)
+
+    def keys(self):
+        self._load_all()
+        return dict.keys(self)
+
+    def values(self):
+        self._load_all()
+        return dict.values(self)
+
+    def items(self):
+        self._load_all()
+        return dict.items(self)
+
+    def __reduce__(self):  # pickled as the plain dict it stands for
+        self._load_all()
+        return (dict, (dict(self.items()),))
+
+
 class ProjectIndex:
     """Every module's summary, the configured knowledge, the installed
     packages it may read, and the facts derived from them.
 
     Derived facts (light types, thread context, blocking summaries, callers)
     live in one place, `fact()`: each is computed once per index and key and
-    never changes, since an index never changes after it is built; a changed
-    module makes a new index (`with_module`).
+    kept with its dependencies, the module names it looked up (`ALL` when
+    it went through every module). An index never changes after it is built;
+    a changed module makes a new index (`with_module`, `updated`), which
+    keeps the facts that did not look at a changed module.
     """
 
     def __init__(self, summaries: Iterable[ModuleSummary], knowledge: Optional[Knowledge] = None,
                  installed=None):
-        self.modules: Dict[str, ModuleSummary] = {}
+        self._frames: list = []  # dependency sets of the computations under way, innermost last
+        table = ModuleTable()
         for summary in summaries:
             # Two files may claim one module name (scripts in different
             # folders): keep the first, deterministic because input is sorted.
-            self.modules.setdefault(summary.name, summary)
+            dict.setdefault(table, summary.name, summary)
+        self.modules = table
         self.knowledge = knowledge or Knowledge()
         self.installed = installed  # installed.InstalledPackages, or None
         self._facts: Dict[str, dict] = {}
+        self._uncarried: set = set()  # fact names never carried (`fact(carry=False)`)
         self._resolving: set = set()
+
+    @property
+    def modules(self) -> ModuleTable:
+        return self._modules
+
+    @modules.setter
+    def modules(self, table) -> None:
+        if not isinstance(table, ModuleTable):
+            table = ModuleTable(table)
+        table.frames = self._frames
+        self._modules = table
 
     def with_module(self, summary: ModuleSummary) -> "ProjectIndex":
         """The same project with one module as it is now (an unsaved buffer,
@@ -67,19 +175,60 @@ class ProjectIndex:
         others = (s for name, s in self.modules.items() if name != summary.name)
         return ProjectIndex([summary, *others], self.knowledge, self.installed)
 
+    def updated(self, modules: ModuleTable, changed: FrozenSet[str]) -> "ProjectIndex":
+        """A new index over `modules` in which the modules named in `changed`
+        differ from this one (changed, added or removed): the derived facts
+        that looked at none of them, nor at every module, carry over."""
+        new = ProjectIndex([], self.knowledge, self.installed)
+        new.modules = modules
+        for name, table in self._facts.items():
+            if name in self._uncarried:
+                continue
+            kept = new._facts[name] = Memo(new._frames) if isinstance(table, Memo) else {}
+            for key, entry in dict.items(table):
+                deps = entry[1]
+                if ALL not in deps and deps.isdisjoint(changed):
+                    dict.__setitem__(kept, key, entry)
+        return new
+
+    # -- dependencies -----------------------------------------------------
+    def tracking(self) -> "_Frame":
+        """`with index.tracking() as deps:` collects the module names the
+        body looks up, directly or through facts it uses (nested frames add
+        theirs to the enclosing one)."""
+        return _Frame(self._frames)
+
+    def depend(self, deps) -> None:
+        """What is being computed depends on `deps` too (a cached result
+        reused: its own dependencies)."""
+        if self._frames and deps:
+            self._frames[-1].update(deps)
+
     # -- derived facts ----------------------------------------------------
-    def fact(self, name: str, key: Hashable, build: Callable[[], T]) -> T:
-        """The fact `name` for `key`, built on first use."""
+    def fact(self, name: str, key: Hashable, build: Callable[[], T], carry: bool = True) -> T:
+        """The fact `name` for `key`, built on first use. `carry=False`: a
+        fact that holds this index (an object answering lazily) is never
+        carried to an updated index."""
         table = self._facts.setdefault(name, {})
         try:
-            return table[key]
+            value, deps = table[key]
         except KeyError:
-            value = table[key] = build()
+            with _Frame(self._frames) as deps:
+                value = build()
+            table[key] = (value, frozenset(deps))
+            if not carry:
+                self._uncarried.add(name)
             return value
+        if self._frames and deps:
+            self._frames[-1].update(deps)
+        return value
 
-    def memo(self, name: str) -> dict:
+    def memo(self, name: str) -> "Memo":
         """The table of fact `name`, for facts filled in piece by piece."""
-        return self._facts.setdefault(name, {})
+        table = self._facts.get(name)
+        if table is None:
+            table = self._facts[name] = Memo(self._frames)
+        return table
 
     # -- names ------------------------------------------------------------
     def function(self, module: str, qualname: str) -> Optional[FunctionInfo]:
@@ -213,3 +362,45 @@ class ProjectIndex:
             if info is not None and name in info.methods:
                 return mod, info.methods[name]
         return None
+
+
+class _Frame:
+    """One computation's dependency set on the index's stack; on exit its
+    dependencies are added to the enclosing computation's."""
+
+    __slots__ = ("frames", "deps")
+
+    def __init__(self, frames: list):
+        self.frames = frames
+        self.deps: set = set()
+
+    def __enter__(self) -> set:
+        self.frames.append(self.deps)
+        return self.deps
+
+    def __exit__(self, *exc) -> None:
+        frames = self.frames
+        frames.pop()
+        if frames:
+            frames[-1].update(self.deps)
+
+
+class Memo(dict):
+    """A fact table filled piece by piece by a recursive computation (with
+    its own cycle guard): key -> (value, dependencies). `lookup` adds an
+    entry's dependencies to the current computation; `put` stores them."""
+
+    def __init__(self, frames: list):
+        super().__init__()
+        self._frames = frames
+
+    def lookup(self, key, default=None):
+        entry = dict.get(self, key)
+        if entry is None:
+            return default
+        if self._frames and entry[1]:
+            self._frames[-1].update(entry[1])
+        return entry[0]
+
+    def put(self, key, value, deps=frozenset()) -> None:
+        dict.__setitem__(self, key, (value, frozenset(deps)))
