@@ -83,6 +83,11 @@ def asynclint_command():
 
 
 def async_def_victim(folder: Path):
+    victim, name, _caller = async_def_victim_and_caller(folder)
+    return victim, name
+
+
+def async_def_victim_and_caller(folder: Path):
     """A file with a top-level sync `def name(` that another file imports
     and calls: making it `async def` changes another module's findings."""
     import re
@@ -103,8 +108,8 @@ def async_def_victim(folder: Path):
             for name in (n.strip() for n in names.split(",")):
                 victim = defs.get((module, name))
                 if victim is not None and victim != path and re.search(rf"\b{name}\(", text.split("import", 1)[-1]):
-                    return victim, name
-    return None, None
+                    return victim, name, path
+    return None, None, None
 
 
 def findings_json(cmd, cwd=None, env=None) -> list:
