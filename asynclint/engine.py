@@ -245,7 +245,9 @@ class _Run:
             if path in seen:
                 seen[path].findings = found
                 seen[path].not_analysed = result.not_analysed
-                seen[path].deps = frozenset(deps)
+                # A run keeps no index for the next: a whole-project join
+                # (a tuple token) counts as every module.
+                seen[path].deps = frozenset(deps) if all(type(d) is str for d in deps) else frozenset({ALL})
             else:  # unreadable file: reported this run, not recorded
                 seen[path] = _Seen(job.display, job.report, (), "", modules[path][0], modules[path][1], None, found,
                                    result.not_analysed)

@@ -174,6 +174,7 @@ class Session:
         table = self._table()
         changed = frozenset(names)
         self.index = old.updated(table, changed)
+        changed = changed | self.index.changed_joins
         self.generation += 1
         for f in self.files.values():
             if f.findings is not None and (ALL in f.deps or not f.deps.isdisjoint(changed)):

@@ -442,3 +442,33 @@ def test_an_edit_reaches_the_answers_that_looked_through_a_re_export(tmp_path):
 
     run(tmp_path, {"pkg/__init__.py": "", "pkg/lib.py": LIB, "pkg/mid.py": mid, "pkg/app.py": app,
                    "pkg/other.py": other}, scenario)
+
+
+def test_an_edit_that_changes_the_thread_context_re_answers_the_files_that_used_it(tmp_path):
+    """work.py's AIO300 depends on start.py only through the project's
+    thread context (a whole-project fact the server builds again after each
+    summary change and, when it comes out the same, keeps the answers that
+    used it). Handing `worker` to a thread or not, in start.py's buffer,
+    must add and drop the finding in work.py; an edit of start.py that
+    leaves the thread context as it was keeps it."""
+    work = "def worker(loop, value):\n    loop.call_soon(print, value)\n"
+    start = ("import threading\n\nfrom pkg.work import worker\n\n\n"
+             "def go(loop):\n    threading.Thread(target=worker, args=(loop, 1)).start()\n")
+
+    async def scenario(editor: Editor):
+        work_uri = editor.open("pkg/work.py")
+        await editor.wait_for(work_uri, lambda ds: codes(ds) == ["AIO300"])
+        editor.open("pkg/start.py")
+        for step in range(2):
+            editor.replace("pkg/start.py", start.replace("target=worker", "target=print"))
+            await editor.wait_for(work_uri, lambda ds: codes(ds) == [])
+            editor.replace("pkg/start.py", start)
+            await editor.wait_for(work_uri, lambda ds: codes(ds) == ["AIO300"])
+        # A new function at the end: start.py's summary changes, the thread
+        # context does not.
+        editor.replace("pkg/start.py", start + "\n\ndef unrelated():\n    return 1\n")
+        editor.replace("pkg/work.py", work + "# edited\n")
+        found = await editor.wait_for(work_uri, lambda ds: editor.versions[work_uri] == 2 and codes(ds) == ["AIO300"])
+        assert "pkg/start.py:7" in found[0].message
+
+    run(tmp_path, {"pkg/__init__.py": "", "pkg/work.py": work, "pkg/start.py": start}, scenario)

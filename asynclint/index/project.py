@@ -24,6 +24,10 @@ _BUILTIN_NAMES = frozenset(dir(builtins))
 # The dependency that stands for "every module": a fact that iterated over
 # the whole table (a module is never named "*").
 ALL = "*"
+# Dependencies on a whole-project join are ("join", name, key) tokens.
+_JOIN = "join"
+_JOIN_TABLE = "<joins>"
+_JOIN_TABLES = frozenset({_JOIN_TABLE})
 # Symbols that denote values rather than names (answered by `values.py`).
 _VALUE_KINDS = frozenset({"call", "inst", "await", "item", "enter", "super", "union", "typevar", "generic", "callable", "unknown"})
 
@@ -156,6 +160,11 @@ class ProjectIndex:
         self.installed = installed  # installed.InstalledPackages, or None
         self._facts: Dict[str, dict] = {}
         self._uncarried: set = set()  # fact names never carried (`fact(carry=False)`)
+        # Whole-project joins (`join()`): (name, key) -> build(index), in the
+        # order they were completed; `changed_joins`: those an update found
+        # different from the previous index's.
+        self._joins: Dict[tuple, Callable] = {}
+        self.changed_joins: FrozenSet[tuple] = frozenset()
         self._resolving: set = set()
 
     @property
@@ -182,14 +191,35 @@ class ProjectIndex:
         new = ProjectIndex([], self.knowledge, self.installed)
         new.modules = modules
         for name, table in self._facts.items():
-            if name in self._uncarried:
+            if name in self._uncarried or name in _JOIN_TABLES:
                 continue
             kept = new._facts[name] = Memo(new._frames) if isinstance(table, Memo) else {}
             for key, entry in dict.items(table):
                 deps = entry[1]
                 if ALL not in deps and deps.isdisjoint(changed):
                     dict.__setitem__(kept, key, entry)
+        # Each whole-project join is built again at once, in the order the
+        # joins were first completed (one may use another), after dropping
+        # what depended on a join already found changed; a join that comes
+        # out equal keeps everything that depended on it (early cut-off).
+        moved: set = set()
+        for (name, key), build in self._joins.items():
+            if moved:
+                new._drop(moved)
+            before = self._facts[_JOIN_TABLE][(name, key)][0]
+            if new.join(name, key, build) != before:
+                moved.add((_JOIN, name, key))
+        if moved:
+            new._drop(moved)
+        new.changed_joins = frozenset(moved)
         return new
+
+    def _drop(self, tokens: set) -> None:
+        for name, table in self._facts.items():
+            if name == _JOIN_TABLE:
+                continue
+            for key in [k for k, entry in dict.items(table) if not entry[1].isdisjoint(tokens)]:
+                dict.__delitem__(table, key)
 
     # -- dependencies -----------------------------------------------------
     def tracking(self) -> "_Frame":
@@ -215,12 +245,31 @@ class ProjectIndex:
         except KeyError:
             with _Frame(self._frames) as deps:
                 value = build()
-            table[key] = (value, frozenset(deps))
+            table[key] = (value, _frozen(deps))
             if not carry:
                 self._uncarried.add(name)
             return value
         if self._frames and deps:
             self._frames[-1].update(deps)
+        return value
+
+    def join(self, name: str, key: Hashable, build: Callable[["ProjectIndex"], T]) -> T:
+        """A whole-project fact (it looks at every module) that is cheap to
+        build from per-module facts: `build(index)`. Whoever uses it depends
+        on the join itself, not on every module; an updated index builds it
+        again at once and, when the value is the same, keeps the facts and
+        answers that used it."""
+        table = self._facts.setdefault(_JOIN_TABLE, {})
+        token = (_JOIN, name, key)
+        try:
+            value = table[(name, key)][0]
+        except KeyError:
+            with _Frame(self._frames, merge=False) as deps:
+                value = build(self)
+            table[(name, key)] = (value, _frozen(deps))
+            self._joins[(name, key)] = build
+        if self._frames:
+            self._frames[-1].add(token)
         return value
 
     def memo(self, name: str) -> "Memo":
@@ -368,11 +417,12 @@ class _Frame:
     """One computation's dependency set on the index's stack; on exit its
     dependencies are added to the enclosing computation's."""
 
-    __slots__ = ("frames", "deps")
+    __slots__ = ("frames", "deps", "merge")
 
-    def __init__(self, frames: list):
+    def __init__(self, frames: list, merge: bool = True):
         self.frames = frames
         self.deps: set = set()
+        self.merge = merge  # False: a join, whose users depend on it, not on what it read
 
     def __enter__(self) -> set:
         self.frames.append(self.deps)
@@ -381,8 +431,16 @@ class _Frame:
     def __exit__(self, *exc) -> None:
         frames = self.frames
         frames.pop()
-        if frames:
+        if frames and self.merge:
             frames[-1].update(self.deps)
+
+
+_ALL_ONLY = frozenset({ALL})
+
+
+def _frozen(deps: set) -> frozenset:
+    """A dependency set as kept: `ALL` alone stands for everything."""
+    return _ALL_ONLY if ALL in deps else frozenset(deps)
 
 
 class Memo(dict):
@@ -403,4 +461,4 @@ class Memo(dict):
         return entry[0]
 
     def put(self, key, value, deps=frozenset()) -> None:
-        dict.__setitem__(self, key, (value, frozenset(deps)))
+        dict.__setitem__(self, key, (value, _frozen(deps)))

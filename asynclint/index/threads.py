@@ -982,7 +982,7 @@ class _Builder:
         return out
 
     def _children(self) -> Dict[Tuple[str, str], List[Tuple[str, str]]]:
-        return self.index.fact("class-children", None, self._child_classes)
+        return self.index.join("class-children", None, lambda index: _Builder(index, ())._child_classes())
 
     def _child_classes(self) -> Dict[Tuple[str, str], List[Tuple[str, str]]]:
         children: Dict[Tuple[str, str], List[Tuple[str, str]]] = {}
@@ -1079,8 +1079,8 @@ class _Builder:
     def _started(self) -> frozenset:
         """A library's thread started anywhere in the project (`loop_start()`
         in another module than the one setting the callbacks)."""
-        return self.index.fact("thread-started", None, lambda: frozenset(
-            e[1] for summary in self.index.modules.values()
+        return self.index.join("thread-started", None, lambda index: frozenset(
+            e[1] for summary in index.modules.values()
             for e in getattr(summary, "thread_entries", None) or () if e[0] == "started"))
 
     def _module_seeds(self, module: str):
@@ -1263,7 +1263,7 @@ class _Builder:
 def param_types(index) -> Dict[Tuple[str, str], Dict[int, set]]:
     """(module, qualname) -> {parameter position: asyncio classes passed
     there by the thread entry points that start the function}."""
-    return index.fact("thread-param-types", None, lambda: _param_types(index))
+    return index.join("thread-param-types", None, _param_types)
 
 
 def _param_types(index) -> Dict[Tuple[str, str], Dict[int, set]]:
@@ -1365,7 +1365,7 @@ def _through(text: str, entry: str) -> str:
 def thread_context(index, patterns: tuple = ()) -> Dict[Tuple[str, str], ThreadInfo]:
     """(module, qualname) -> ThreadInfo for every project function that runs
     off the loop thread; computed once per index and set of config patterns."""
-    return index.fact("thread-context", patterns, lambda: _Builder(index, patterns).build())
+    return index.join("thread-context", patterns, lambda ix: _Builder(ix, patterns).build())
 
 
 @query("thread_context")

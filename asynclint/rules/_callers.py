@@ -30,7 +30,7 @@ def callee(index: ProjectIndex, sym) -> Optional[Key]:
 
 
 def async_callers(index: ProjectIndex) -> Dict[Key, List[Key]]:
-    return index.fact("async-callers", None, lambda: _async_callers(index))
+    return index.join("async-callers", None, _async_callers)
 
 
 def _async_callers(index: ProjectIndex) -> Dict[Key, List[Key]]:
