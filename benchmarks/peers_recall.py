@@ -213,7 +213,7 @@ def run(peer: str, sources: Dict[str, str], work: Path) -> Dict[Tuple[str, int],
         offsets[module] = (name, offset)
     from asynclint.rules import all_rules
 
-    opt_in = [r.code for r in all_rules() if not getattr(r, "default_enabled", True)]
+    opt_in = [code for code, rule in all_rules().items() if not getattr(rule, "default_enabled", True)]
     cmd = [sys.executable, "-m", "asynclint", "--no-cache", "--isolated", "--format", "json", "--select", "AIO"]
     if opt_in:
         cmd += ["--extend-select", ",".join(opt_in)]

@@ -131,7 +131,7 @@ class Env:
                 return self.type_of(("global", module, sym[2]), depth + 1)
             base = self.type_of(sym[1], depth + 1)
             if isinstance(base, str):
-                return K.ATTRIBUTE_TYPES.get(base)
+                return K.NAMED_ATTRIBUTE_TYPES.get(f"{base}.{sym[2]}") or K.ATTRIBUTE_TYPES.get(base)
             if base is not None:
                 return self.type_of(self.class_attr(base, sym[2]), depth + 1)
             return None
@@ -515,7 +515,16 @@ def unwrap_enter(sym: Sym, depth: int = 0) -> Sym:
 
 
 def expr_symbol(ctx, node: ast.AST, depth: int = 0) -> Sym:
-    """`ctx.symbol(node)`, also through names bound by `with ... as x`."""
+    """`ctx.symbol(node)`, also through names bound by `with ... as x` and
+    names narrowed by an enclosing `if isinstance(x, C):`."""
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        narrowed = isinstance_narrowed(ctx, node.value.id)
+        if narrowed is None:
+            narrowed = _own_file_parameter(ctx, node.value.id)
+        elif canonical(dotted(narrowed[1])) in K.FILE_LIKE:
+            narrowed = _FILE
+        if narrowed is not None:
+            return ("attr", narrowed, node.attr)
     sym = unwrap_enter(ctx.symbol(node))
     if sym is not None or depth > 6:
         return sym
@@ -527,6 +536,89 @@ def expr_symbol(ctx, node: ast.AST, depth: int = 0) -> Sym:
         return ("call", func) if func is not None else None
     if isinstance(node, ast.Name) and ctx.lookup(node.id) is None:
         return with_bound_symbol(ctx, node.id, depth + 1) or unpacked_symbol(ctx, node.id)
+    return None
+
+
+LAZY_LISTING_ATTRS = frozenset(n.rsplit(".", 1)[1] for n in K.LAZY_LISTINGS)
+
+
+def iterated_in_place(ctx, call: ast.Call) -> bool:
+    """The call's result is iterated right where it is made: the iterable of
+    a sync `for` or comprehension, or the argument of a builtin that
+    consumes it (`list(...)`, `sorted(...)`), also through lazy wrappers
+    (`enumerate(...)`)."""
+    node = call
+    parents = ctx.parents
+    for i in range(len(parents) - 1, -1, -1):
+        parent = parents[i]
+        if isinstance(parent, ast.For):
+            return parent.iter is node
+        if isinstance(parent, ast.comprehension):
+            return parent.iter is node and not parent.is_async
+        if isinstance(parent, ast.Call) and node in parent.args and isinstance(parent.func, ast.Name) \
+                and ctx.lookup(parent.func.id) == ("builtin", parent.func.id):
+            if parent.func.id in K.CONSUMERS:
+                return True
+            if parent.func.id in K.LAZY_WRAPPERS:
+                node = parent
+                continue
+        return False
+    return False
+
+
+def lazy_listing_attr(call: ast.Call) -> bool:
+    return isinstance(call.func, ast.Attribute) and call.func.attr in LAZY_LISTING_ATTRS
+
+
+def lazy_listing_unconsumed(ctx, call: ast.Call, api: Optional[str] = None) -> bool:
+    """A listing that may be lazy (`Path.glob`), not iterated where it is
+    made: nothing shows the directory is read here. `api` when known, else
+    the method name decides."""
+    if api is not None:
+        if api not in K.LAZY_LISTINGS:
+            return False
+    elif not lazy_listing_attr(call):
+        return False
+    return not iterated_in_place(ctx, call)
+
+
+_FILE = ("inst", ("attr", ("module", "io"), "IOBase"))
+
+
+def _own_file_parameter(ctx, name: str) -> Sym:
+    """A file when `name` is a parameter of the current function annotated
+    with a file-like type (`BinaryIO`, `IO[str]`; knowledge.FILE_LIKE)."""
+    fn = ctx.function
+    if fn is None or ctx.binding_scope(name) is not fn:
+        return None
+    args = getattr(fn.node, "args", None)
+    if args is None or not any(a.arg == name for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)):
+        return None
+    sym = fn.bindings.get(name)
+    if sym is not None and sym[0] == "inst" and canonical(dotted(sym[1])) in K.FILE_LIKE:
+        return _FILE
+    return None
+
+
+def isinstance_narrowed(ctx, name: str) -> Sym:
+    """An instance of `C` when the current node sits in the body of `if
+    isinstance(name, C):` (or of a test that `and`s it) in this function:
+    the test proves the class whatever the name was bound to."""
+    parents = ctx.parents
+    for i in range(len(parents) - 1, 0, -1):
+        node = parents[i - 1]
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            return None
+        if isinstance(node, ast.If) and parents[i] in node.body:
+            tests = node.test.values if isinstance(node.test, ast.BoolOp) and isinstance(node.test.op, ast.And) \
+                else [node.test]
+            for test in tests:
+                if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "isinstance" \
+                        and len(test.args) == 2 and not test.keywords \
+                        and isinstance(test.args[0], ast.Name) and test.args[0].id == name \
+                        and ctx.lookup("isinstance") == ("builtin", "isinstance"):
+                    cls = ctx.symbol(test.args[1])
+                    return ("inst", cls) if cls is not None else None
     return None
 
 

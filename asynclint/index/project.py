@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Callable, Dict, FrozenSet, Hashable, Iterable, Optional, Tuple, TypeVar
 
 from . import values
@@ -297,6 +298,9 @@ class ProjectIndex:
         seen.add(key)
         summary = self.modules.get(module) or self._installed(module)
         if summary is None:
+            alias = self.namespace_alias(module)
+            if alias is not None:
+                return self.resolve_global(alias, name, seen)
             sub = f"{module}.{name}"
             if sub in self.modules:
                 return Target("module", sub)
@@ -353,7 +357,10 @@ class ProjectIndex:
         kind = sym[0]
         if kind == "module":
             known = sym[1] in self.modules or self._installed(sym[1]) is not None
-            return Target("module", sym[1]) if known else Target("external", qualname=sym[1])
+            if known:
+                return Target("module", sym[1])
+            alias = self.namespace_alias(sym[1])
+            return Target("module", alias) if alias is not None else Target("external", qualname=sym[1])
         if kind == "global":
             return self.resolve_global(sym[1], sym[2], seen)
         if kind == "builtin":
@@ -372,6 +379,33 @@ class ProjectIndex:
         if kind in _VALUE_KINDS:
             return values.evaluate(self, sym)
         return UNKNOWN
+
+    def namespace_alias(self, module: str) -> Optional[str]:
+        """The project module an absolute import names through folders
+        without `__init__.py`: module names start at the top regular package
+        (`myint.helpers`), while code may import it from a folder above
+        (`custom_components.myint.helpers`, a Home Assistant integration;
+        any namespace package). The dropped prefix must be the very folders
+        that hold that package, so it resolves exactly like a relative
+        import would."""
+        if "." not in module:
+            return None
+        return self.fact("namespace-alias", module, lambda: self._find_namespace_alias(module))
+
+    def _find_namespace_alias(self, module: str) -> Optional[str]:
+        parts = module.split(".")
+        for i in range(1, len(parts)):
+            candidate = ".".join(parts[i:])
+            summary = self.modules.get(candidate)
+            if summary is None or not summary.path:
+                continue
+            folders = PurePath(summary.path).parents
+            # the folder holding the top package, then the ones above it
+            start = len(parts) - i - (0 if summary.is_package else 1)
+            above = [folders[start + k].name for k in range(i) if start + k < len(folders)]
+            if above == list(reversed(parts[:i])):
+                return candidate
+        return None
 
     def _installed(self, module: str) -> Optional[ModuleSummary]:
         """An installed package's module (`installed.py`), when the run has

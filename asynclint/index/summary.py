@@ -141,6 +141,11 @@ class SymbolBuilder:
         if isinstance(node, ast.Subscript) and isinstance(node.value, (ast.Name, ast.Attribute)):
             base = self.expr(node.value, depth + 1)  # `Store[dict]`: the class, if it is one
             return ("generic", base) if base is not None else None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            # `base / "x"` calls the left operand's `__truediv__`: a `Path`
+            # joined with `/` is still a `Path` (knowledge.blocking.RETURNS)
+            left = self.expr(node.left, depth + 1)
+            return ("call", ("attr", left, "__truediv__")) if left is not None else None
         return None
 
     def annotation(self, node: Optional[ast.AST]) -> Sym:
@@ -171,6 +176,8 @@ class SymbolBuilder:
                 return self.annotation(node.slice.elts[0])
             if name in ("Coroutine", "CoroutineType"):
                 return ("inst", outer)  # a coroutine object
+            if name in ("IO", "BinaryIO", "TextIO"):
+                return ("inst", outer)  # `IO[str]`: a file object
             if name == "Callable" and isinstance(node.slice, ast.Tuple) and len(node.slice.elts) == 2:
                 returned = self.annotation(node.slice.elts[1])
                 return ("callable", returned) if returned is not None else None

@@ -99,6 +99,8 @@ FILES = {
     **{f"shutil.{f}": _FILE for f in ("copy", "copy2", "copyfile", "copyfileobj", "copytree", "move", "rmtree",
                                       "make_archive", "unpack_archive")},
     **{f"os.{f}": _FILE for f in ("listdir", "scandir", "truncate")},
+    # directory reads, like `os.listdir`; reported where iterated (LAZY_LISTINGS)
+    **_methods("pathlib.Path", ("glob", "rglob", "iterdir", "walk"), _FILE),
     "json.load": _FILE,
     "json.dump": _FILE,
     "pickle.load": _FILE,
@@ -114,6 +116,18 @@ FILES = {
                "certificates loaded once at start-up, or `await asyncio.to_thread(...)`"),
     **_methods("zipfile.ZipFile", ("extractall", "extract", "read", "write", "writestr"), _FILE),
 }
+
+# Listings that may return a lazy iterator (a generator on Python 3.12):
+# the directory is read where the result is iterated. Reported (and counted
+# in a helper's chain) only when iterated in place: `for p in d.glob(...)`,
+# a comprehension, `list(d.iterdir())`; `return d.iterdir()` hands the
+# reading to whoever iterates.
+LAZY_LISTINGS = frozenset({"pathlib.Path.glob", "pathlib.Path.rglob", "pathlib.Path.iterdir", "pathlib.Path.walk"})
+# Builtins that iterate their argument at once.
+CONSUMERS = frozenset({"list", "tuple", "set", "frozenset", "sorted", "next", "any", "all", "sum", "min", "max",
+                       "dict"})
+# Builtins that wrap an iterator lazily: consumed when they are.
+LAZY_WRAPPERS = frozenset({"enumerate", "zip", "map", "filter", "reversed", "iter"})
 
 # -- AIO210: cheap local file-system metadata (opt-in) -------------------------------
 # One inode operation on a local path: microseconds, bounded. Reported only
@@ -361,9 +375,6 @@ ALIASES = {
     "socket.SocketType": "socket.socket",
     "argon2.PasswordHasher": "argon2.PasswordHasher",
     "passlib.context.CryptContext": "passlib.context.CryptContext",
-    # Only `io.FileIO` names a disk file for sure: `IO`, `BinaryIO`,
-    # `TextIOWrapper` and the io base classes are just as often in-memory
-    # buffers (`BytesIO`, a `SpooledTemporaryFile`), so they are not mapped.
     "io.FileIO": "io.IOBase",
     # The buffered and text wrappers are what `open()` returns; in-memory
     # buffers are `BytesIO`/`StringIO`, not these, so they name real I/O
@@ -384,6 +395,15 @@ ALIASES = {
     "urllib3.poolmanager.ProxyManager": "urllib3.PoolManager",
 }
 
+# File-like annotations (and `isinstance` classes): in-memory buffers are
+# annotated so as often as files (`BytesIO` is a `BufferedIOBase`). They name
+# a file (`io.IOBase`) only for a function's own parameter, or a name an
+# `isinstance` test narrows there: that function's author says "a file".
+# Never for an attribute or a return value, whose holder may keep a buffer
+# (starlette's `UploadFile.file`, written in memory behind a flag).
+FILE_LIKE = frozenset({"typing.IO", "typing.BinaryIO", "typing.TextIO", "typing_extensions.IO",
+                       "io.RawIOBase", "io.BufferedIOBase", "io.TextIOBase"})
+
 # What a call returns when it is not a class being instantiated:
 # callable (canonical) -> class (canonical).
 RETURNS = {
@@ -400,7 +420,7 @@ RETURNS = {
     "ssl.create_default_context": "ssl.SSLContext",
     "tarfile.open": "tarfile.TarFile",
     **{f"pathlib.Path.{m}": "pathlib.Path" for m in ("absolute", "resolve", "expanduser", "with_name", "with_suffix",
-                                                    "with_stem", "joinpath", "relative_to")},
+                                                    "with_stem", "joinpath", "relative_to", "__truediv__")},
     "urllib.request.build_opener": "urllib.request.OpenerDirector",
     "urllib3.PoolManager.connection_from_url": "urllib3.HTTPConnectionPool",
     "urllib3.connection_from_url": "urllib3.HTTPConnectionPool",
@@ -461,6 +481,11 @@ ATTRIBUTE_TYPES = {
     "sys.stdin": None,
 }
 ATTRIBUTE_TYPES = {k: v for k, v in ATTRIBUTE_TYPES.items() if v is not None}
+# One named attribute of an instance: `Class.attr` -> the attribute's class
+# (`Path(__file__).parent / "static"` is a `Path`).
+NAMED_ATTRIBUTE_TYPES = {
+    "pathlib.Path.parent": "pathlib.Path",
+}
 
 # Network logging handlers (AIO209). SysLogHandler only with a TCP socket.
 BLOCKING_LOG_HANDLERS = frozenset({

@@ -91,6 +91,14 @@ STATE_READER_BUILTINS = frozenset({"builtins.len", "builtins.bool", "builtins.an
 # A loop sleeping on them busy-waits for the process (`await proc.wait()` on
 # an `asyncio.create_subprocess_exec` process wakes exactly at exit).
 PROCESS_POLLERS = {"subprocess.Popen": frozenset({"poll"})}
+# Methods that poll a thread or a process for its end: class -> methods. A
+# loop sleeping on them waits for what `await asyncio.to_thread(t.join)` (or
+# a `call_soon_threadsafe(event.set)` from the thread) delivers at once.
+JOIN_POLLERS = {
+    "threading.Thread": frozenset({"is_alive"}),
+    "multiprocessing.Process": frozenset({"is_alive"}),
+    "multiprocessing.context.Process": frozenset({"is_alive"}),
+}
 
 # Path parts and file names where hard-coded debug mode is expected.
 DEBUG_OK_PARTS = frozenset({"tests", "test", "testing", "examples", "example", "docs", "doc", "benchmarks"})

@@ -85,11 +85,12 @@ def analyse(ctx, call: ast.Call) -> tuple:
             by_type = hit[1] != B.canonical(env.name(sym))
             if not ((awaited and by_type) or B.nonblocking_by_args(hit[1], call)
                     or _already_reported_file(ctx, call, hit[1]) or _receiver_reported(ctx, call)
-                    or _harmless_receiver(ctx, call, hit[1])
+                    or _harmless_receiver(ctx, call, hit[1]) or B.lazy_listing_unconsumed(ctx, call, hit[1])
                     or (_last(call.func) in B.NONBLOCKING_MODE_ATTRS and B.expects_nonblocking(ctx))):
                 result = ("hit", *hit)
         elif not awaited and B.needs_index(sym) and not (_last(call.func) in B.NONBLOCKING_MODE_ATTRS
-                                                         and B.expects_nonblocking(ctx)):
+                                                         and B.expects_nonblocking(ctx)) \
+                and not B.lazy_listing_unconsumed(ctx, call):
             result = ("defer", sym)
     setattr(call, _CACHE_ATTR, result)
     return result
@@ -227,9 +228,15 @@ def _already_reported_file(ctx, call: ast.Call, api: str) -> bool:
     fn = ctx.function
     if not (isinstance(target, ast.Name) and fn is not None and target.id in fn.bindings):
         return False
-    # ... unless an annotation names a concrete file class (`f: io.TextIOWrapper`):
-    # the catalogue maps only those, never `IO`/`BinaryIO`, to a file
-    return not _annotated_file(fn.node, target.id)
+    # ... unless an annotation (`f: io.TextIOWrapper`, `f: BinaryIO`) or an
+    # `isinstance(f, io.BufferedIOBase)` test around a parameter says "a file"
+    return not (_annotated_file(fn.node, target.id)
+                or (_is_parameter(fn.node, target.id) and B.isinstance_narrowed(ctx, target.id) is not None))
+
+
+def _is_parameter(fn_node: ast.AST, name: str) -> bool:
+    args = getattr(fn_node, "args", None)
+    return args is not None and any(a.arg == name for a in (*args.posonlyargs, *args.args, *args.kwonlyargs))
 
 
 def _annotated_file(fn_node: ast.AST, name: str) -> bool:
@@ -323,15 +330,18 @@ class BlockingCallRule(Rule):
             return
         result = analyse(ctx, node)
         kind = result[0]
+        # no `to_thread` fix for a listing that may be lazy: the loop
+        # around it would still read the directory
+        lazy = B.lazy_listing_attr(node)
         if kind == "hit":
             if result[1] == self.code:
-                ctx.report(node, fix=fix_if_possible(ctx, self.fix), call=source(node.func), api=api_note(node, result[2]),
-                           alternative=result[3])
+                ctx.report(node, fix=None if lazy else fix_if_possible(ctx, self.fix), call=source(node.func),
+                           api=api_note(node, result[2]), alternative=result[3])
         elif kind == "defer":
             sym = result[1]
             if self._may_match(sym, node):
-                ctx.report_if(("aio2-direct", self.code, sym, knobs(ctx)), node, fix=fix_if_possible(ctx, self.fix),
-                              call=source(node.func))
+                ctx.report_if(("aio2-direct", self.code, sym, knobs(ctx)), node,
+                              fix=None if lazy else fix_if_possible(ctx, self.fix), call=source(node.func))
 
     def _may_match(self, sym, call: ast.Call) -> bool:
         last = sym[2] if sym[0] == "attr" else sym[2] if sym[0] == "global" else None

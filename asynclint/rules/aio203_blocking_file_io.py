@@ -11,13 +11,24 @@ class BlockingFileIO(BlockingCallRule):
     why = """
         Disk and network file systems can take milliseconds to seconds to
         answer, and the loop waits for each call: `open()`, `io.open()`,
-        `pathlib.Path` I/O methods (`open`, `read_text`, `write_bytes`,
-        `exists`, `stat`, `iterdir`, ...), `os.path` metadata functions,
-        methods of a file object whose opening is known (`with open(p) as
-        f: f.read()`, `self.log = open(...)` in `__init__`), `shutil`
-        copies and tree removal, `json`/`pickle` `load`/`dump` on files, and
-        `tarfile`/`zipfile` extraction. `aiofiles`, `anyio.Path` and
-        awaited calls are not flagged.
+        `os.fdopen()`, `pathlib.Path` I/O methods (`open`, `read_text`,
+        `write_bytes`, ...; also on paths joined with `/`), directory
+        listings (`os.listdir`, `os.scandir`, and `Path.glob`, `rglob`,
+        `iterdir` where they are iterated: `for p in d.glob("*")`,
+        `list(d.iterdir())`; a listing returned uniterated may be lazy and
+        is not reported), methods of a file object whose opening is known
+        (`with open(p) as f: f.read()`, `self.log = open(...)` in
+        `__init__`), annotated as a file (`io.TextIOWrapper`,
+        `io.BufferedReader`; the file-like `typing.IO`, `BinaryIO`, `TextIO`
+        only on the function's own parameters, since a holder's attribute may
+        keep an in-memory buffer) or a parameter narrowed by
+        `isinstance(f, io.BufferedIOBase)`, `shutil` copies and tree
+        removal, `json`/`pickle` `load`/`dump` on files, `tarfile`/`zipfile`
+        extraction, and `ssl.create_default_context()` /
+        `load_verify_locations()` (they read the CA certificates from disk).
+        In-memory buffers (`io.BytesIO`, `io.StringIO`), `aiofiles`,
+        `anyio.Path` and awaited calls are not flagged. Cheap metadata
+        (`exists`, `stat`, `mkdir`, ...) is the opt-in AIO210.
     """
     bad_example = """
         async def load(path):

@@ -213,7 +213,8 @@ class BlockingProjectCall(Rule):
             if sym is None:
                 return
             info.calls.append((sym, node.lineno, node.col_offset))
-        if _last(node.func) in B.NONBLOCKING_MODE_ATTRS and B.expects_nonblocking(ctx):
+        if (_last(node.func) in B.NONBLOCKING_MODE_ATTRS and B.expects_nonblocking(ctx)) \
+                or B.lazy_listing_unconsumed(ctx, node):
             info.quiet_calls.append((node.lineno, node.col_offset))
         elif B.may_be_nonblocking(node):
             hit = B.LocalEnv(knobs(ctx)).classify(info.calls[-1][0])

@@ -7,6 +7,8 @@ from ..diagnostics import Applicability, Fix, Fixability
 from ._lifecycle import is_task_call, source
 from .base import Rule
 
+_LOST = " and its exception is never retrieved"
+
 # Names whose call reads every local of the frame: a bound task may be used.
 _FRAME_READERS = frozenset({"locals", "vars", "eval", "exec"})
 
@@ -17,7 +19,7 @@ class UnusedTaskName(Rule):
     summary = "Task bound to a local name that is never used again: the reference dies with the frame"
     message = (
         "task from `{call}(...)` is bound to `{var}` but `{var}` {fate}: the reference dies "
-        "{when}, the task can be garbage-collected mid-flight and its exception is never retrieved"
+        "{when}, the task can be garbage-collected mid-flight{lost}"
     )
     fixable = Fixability.ALWAYS
     fix_applicability = Applicability.UNSAFE
@@ -37,6 +39,11 @@ class UnusedTaskName(Rule):
         A task name rebound later in the same block before any use of it
         (`t = create_task(a()); t = create_task(b()); await t`) loses the
         first task at the rebinding.
+
+        A done-callback is stored on the task itself and keeps nothing
+        alive: in a sync function (a callback the loop or a library calls,
+        often a closure) a task only given `add_done_callback(...)` is
+        dropped when the function returns, which is at once.
 
         Otherwise a use anywhere in the function counts, before or after the binding
         (loops), in a nested function or lambda, through `del`, augmented
@@ -86,6 +93,9 @@ class UnusedTaskName(Rule):
         if t is ast.Name:
             kind = type(node.ctx)
             if kind is ast.Load:
+                if scope.kind == "function" and not scope.is_async and _done_callback_receiver(ctx, node):
+                    state.setdefault("callback_only", set()).add(node.id)
+                    return
                 state["used"].add(node.id)
                 if node.id in _FRAME_READERS:
                     state["opaque"] = True
@@ -110,7 +120,7 @@ class UnusedTaskName(Rule):
                               Applicability.UNSAFE, data=("keep-task-reference",))
                     ctx.report(node.value, fix=fix, call=source(node.value.func), var=target.id,
                                fate=f"is rebound on line {rebind} before it is used",
-                               when="at the rebinding")
+                               when="at the rebinding", lost=_LOST)
                     return
                 state["binds"].append((target.id, node.value))
 
@@ -123,19 +133,38 @@ class UnusedTaskName(Rule):
                 if var not in state["used"]:
                     fix = Fix("keep a reference to the task in a module-level set of background tasks",
                               Applicability.UNSAFE, data=("keep-task-reference",))
-                    ctx.report(call, fix=fix, call=source(call.func), var=var,
-                               fate="is never used again", when="with the frame")
+                    if var in state.get("callback_only", ()):
+                        ctx.report(call, fix=fix, call=source(call.func), var=var,
+                                   fate="is only given a done-callback (which does not keep it alive)",
+                                   when="when the function returns", lost="")
+                    else:
+                        ctx.report(call, fix=fix, call=source(call.func), var=var, fate="is never used again",
+                                   when="with the frame", lost=_LOST)
         # a nested function or lambda that uses a free name uses the enclosing one
         if len(ctx.scopes) >= 2:
             outer = ctx.scopes[-2]
             if outer.kind != "module":
-                free = {n for n in state["used"] if n not in scope.bindings} | state.get("declared", set())
+                free = {n for n in state["used"] | state.get("callback_only", set()) if n not in scope.bindings} \
+                    | state.get("declared", set())
                 outer_state = outer.state.get(self.code)
                 if outer_state is None:
                     outer.state[self.code] = {"binds": [], "used": free, "opaque": state["opaque"]}
                 else:
                     outer_state["used"] |= free
                     outer_state["opaque"] = outer_state["opaque"] or state["opaque"]
+
+
+def _done_callback_receiver(ctx, node: ast.Name) -> bool:
+    """`task.add_done_callback(cb)`: the callback is stored on the task
+    itself, so it keeps nothing alive; in a sync function (a callback run
+    by the loop, a closure handed to a library) the frame and its
+    reference end as soon as it returns."""
+    parent = ctx.parent
+    if not (isinstance(parent, ast.Attribute) and parent.value is node and parent.attr == "add_done_callback"):
+        return False
+    parents = ctx.parents
+    return len(parents) > 2 and isinstance(parents[-2], ast.Call) and parents[-2].func is parent \
+        and isinstance(parents[-3], ast.Expr)
 
 
 def _rebound_before_use(ctx, stmt: ast.stmt, var: str):

@@ -31,8 +31,11 @@ class GetEventLoop(Rule):
         level (import time: no loop runs), and in a sync function that
         itself goes on to run the loop it got (`run_until_complete`,
         `run_forever`): there no loop is running. Not reported when the code
-        sets the loop first with `asyncio.set_event_loop()`, nor in other
-        sync functions (they may be callbacks running inside the loop).
+        sets the loop first with `asyncio.set_event_loop()`, when a `try`
+        around the call alone catches `RuntimeError` or falls back to a new
+        loop in its handler (a broad `except Exception` that only logs or
+        exits does not), nor in other sync functions (they may be callbacks
+        running inside the loop).
     """
     bad_example = """
         import asyncio
@@ -131,8 +134,9 @@ _BROAD_ERRORS = frozenset({"builtins.Exception", "builtins.BaseException"})
 
 def _handles_runtime_error(ctx, node: ast.AST) -> bool:
     """The call sits in a `try` whose handler catches the no-loop RuntimeError:
-    by name, or with a broad handler around the call alone (a probe). A broad
-    `except Exception` around a whole `main()` is error reporting, not a probe."""
+    by name, or with a broad handler around the call alone that makes a loop
+    of its own (a probe). A broad `except Exception` around a whole `main()`
+    is error reporting, not a probe."""
     parents = ctx.parents
     for i in range(len(parents) - 1, -1, -1):
         p = parents[i]
@@ -144,6 +148,18 @@ def _handles_runtime_error(ctx, node: ast.AST) -> bool:
                 names = {dotted(ctx.symbol(t)) for t in types} if handler.type is not None else set()
                 if names & _NO_LOOP_ERRORS:
                     return True
-                if (handler.type is None or names & _BROAD_ERRORS) and len(p.body) == 1:
+                if (handler.type is None or names & _BROAD_ERRORS) and len(p.body) == 1 \
+                        and _makes_loop(ctx, handler):
                     return True
     return False
+
+
+_LOOP_MAKERS = frozenset({"asyncio.new_event_loop", "asyncio.events.new_event_loop", "asyncio.run",
+                          "asyncio.runners.run", "uvloop.new_event_loop", "uvloop.install"}) | SET_EVENT_LOOP
+
+
+def _makes_loop(ctx, handler: ast.ExceptHandler) -> bool:
+    """The handler falls back to a loop of its own: a probe. One that only
+    logs, exits or re-raises leaves the program without a loop on 3.14."""
+    return any(isinstance(n, ast.Call) and dotted(ctx.symbol(n.func)) in _LOOP_MAKERS
+               for stmt in handler.body for n in ast.walk(stmt))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import ast
 
 from ..context import dotted
-from ..knowledge.futures import PROCESS_POLLERS, SLEEPS, STATE_READER_BUILTINS, STATE_READERS
+from ..knowledge.futures import JOIN_POLLERS, PROCESS_POLLERS, SLEEPS, STATE_READER_BUILTINS, STATE_READERS
 from .base import Rule
 
 _PURE = (ast.Name, ast.Attribute, ast.Constant, ast.Compare, ast.BoolOp, ast.UnaryOp, ast.Subscript,
@@ -35,7 +35,10 @@ class BusyWait(Rule):
         check. A child process is the exception: `proc.returncode` of an
         asyncio process, or `popen.poll()` of a `subprocess.Popen`, polled
         with sleep waits for what `await proc.wait()` (on a process from
-        `asyncio.create_subprocess_exec`) delivers at once.
+        `asyncio.create_subprocess_exec`) delivers at once; so is a thread or
+        `multiprocessing.Process` polled with `is_alive()` (`await
+        asyncio.to_thread(t.join)`, or a `call_soon_threadsafe` from the
+        thread when it ends).
     """
     bad_example = """
         import asyncio
@@ -81,11 +84,13 @@ class BusyWait(Rule):
                 test = guard[0].test
         if test is None:
             return
-        polls = _polls_process(ctx, test)
-        if not polls and not _reads_state(ctx, test):
+        polls = _polls_process(ctx, test, PROCESS_POLLERS)
+        joins = not polls and _polls_process(ctx, test, JOIN_POLLERS)
+        if not polls and not joins and not _reads_state(ctx, test):
             return
         text = ast.unparse(test)
-        advice = _POPEN_ADVICE if polls else _WAIT_ADVICE if "returncode" in text else _ADVICE
+        advice = _POPEN_ADVICE if polls else _JOIN_ADVICE if joins else _WAIT_ADVICE if "returncode" in text \
+            else _ADVICE
         ctx.report(node, test=text if len(text) <= 50 else text[:47] + "...", advice=advice)
 
 
@@ -96,9 +101,15 @@ _POPEN_ADVICE = ("start the process with `asyncio.create_subprocess_exec(...)` a
                    "which returns when it exits")
 
 
-def _polls_process(ctx, test: ast.AST) -> bool:
-    """The test calls `poll()` on a `subprocess.Popen` (known from the call
-    that made it), and otherwise only compares."""
+_JOIN_ADVICE = ("wait with `await asyncio.to_thread(t.join)` instead, or have the thread signal the loop "
+                "when it ends (`loop.call_soon_threadsafe(event.set)`)")
+
+
+def _polls_process(ctx, test: ast.AST, pollers: dict) -> bool:
+    """The test calls a polling method of `pollers` (`poll()` on a
+    `subprocess.Popen`, `is_alive()` on a `threading.Thread`; the class known
+    from the call that made it or an annotation), and otherwise only
+    compares."""
     found = False
     for n in ast.walk(test):
         if isinstance(n, ast.Call):
@@ -107,7 +118,7 @@ def _polls_process(ctx, test: ast.AST) -> bool:
                 return False
             sym = ctx.symbol(func.value)
             cls = dotted(sym[1]) if sym is not None and sym[0] in ("call", "inst") else None
-            if func.attr not in PROCESS_POLLERS.get(cls, ()):
+            if func.attr not in pollers.get(cls, ()):
                 return False
             found = True
         elif not isinstance(n, _PURE):
