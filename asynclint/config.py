@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Dict, FrozenSet, Iterable, List, Optional
 
 from .diagnostics import FAMILIES
+from .knowledge.startup import STARTUP_FUNCTIONS, STARTUP_HOOKS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -56,6 +57,11 @@ class Config:
     foreign_noqa: bool = True
     # AIO2xx in test code (test_*.py, *_test.py, conftest.py, tests/).
     blocking_in_tests: bool = False
+    # AIO2xx in start-up/shutdown code (index/startup.py): function-name
+    # patterns and hook decorators/registrations that mark it.
+    blocking_at_startup: bool = False
+    startup_functions: List[str] = field(default_factory=lambda: list(STARTUP_FUNCTIONS))
+    startup_hooks: List[str] = field(default_factory=lambda: list(STARTUP_HOOKS))
     # Environment whose installed packages the index may read (--python).
     python: Optional[str] = None
     # Where the file values came from, for messages.
@@ -104,7 +110,8 @@ class Config:
             "knowledge": [self.extra_blocking_calls, self.allowed_blocking_calls,
                           self.extra_coroutine_functions, self.preserving_decorators,
                           self.thread_entry_points],
-            "views": [self.report_each_caller, self.foreign_noqa, self.blocking_in_tests],
+            "views": [self.report_each_caller, self.foreign_noqa, self.blocking_in_tests,
+                      self.blocking_at_startup, self.startup_functions, self.startup_hooks],
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -130,9 +137,9 @@ def _path_matches(path: str, pattern: str) -> bool:
 _LIST_KEYS = {
     "select", "ignore", "extend-select", "extend-ignore", "exclude", "extend-exclude",
     "extra-blocking-calls", "allowed-blocking-calls", "extra-coroutine-functions",
-    "preserving-decorators", "thread-entry-points",
+    "preserving-decorators", "thread-entry-points", "startup-functions", "startup-hooks",
 }
-_BOOL_KEYS = {"respect-gitignore", "report-each-caller", "foreign-noqa", "blocking-in-tests"}
+_BOOL_KEYS = {"respect-gitignore", "report-each-caller", "foreign-noqa", "blocking-in-tests", "blocking-at-startup"}
 _TABLE_KEYS = {"per-file-ignores"}
 KNOWN_KEYS = _LIST_KEYS | _BOOL_KEYS | _TABLE_KEYS
 _CODE_KEYS = {"select", "ignore", "extend-select", "extend-ignore"}

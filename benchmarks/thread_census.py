@@ -7,7 +7,8 @@ A door is the kind of entry point (`knowledge.threads.CONTEXT_WORDS`):
 `thread` (Thread/Timer targets, `Thread.run` overrides), `worker`
 (executors, `to_thread`, ...), `signal`, `handler` (threading socketserver),
 the library doors of `knowledge.threads.LIBRARY_THREAD_DOORS`, and so on.
-"seeds" counts the functions an entry point names directly, "reached" those
+Callables put on a `queue.Queue` that a thread takes out and calls are the
+`queue` door. "seeds" counts the functions an entry point names directly, "reached" those
 plus every sync function they call (the propagation), each counted once, by
 the door of the entry that reached it first; "own loop" the reached ones
 that run a loop of their own (the AIO3 rules keep quiet there).
@@ -65,7 +66,9 @@ def main() -> None:
     seeds: Counter = Counter()
     seen = set()
     index_fn = index.function
-    for key, _text, kind, _cls in _Builder(index, patterns).seeds():
+    builder = _Builder(index, patterns)
+    drained = builder._drained_seeds(found, builder._drains())
+    for key, _text, kind, _cls in (*builder.seeds(), *drained):
         fn = index_fn(*key)
         if fn is None or fn.is_async or key in seen:
             continue
@@ -78,6 +81,26 @@ def main() -> None:
     for kind in sorted(set(seeds) | set(reached)):
         print(f"{kind:12s} {seeds[kind]:7d} {reached[kind]:8d} {own[kind]:9d}")
     print(f"{'total':12s} {sum(seeds.values()):7d} {len(found):8d} {sum(own.values()):9d}")
+    # Site-level doors: asyncio objects that travel to threads through
+    # carriers (decided where the object is used, not per function).
+    carriers: Counter = Counter()
+    for summary in summaries:
+        for entry in summary.thread_entries:
+            if entry[0] == "put" and any(t for t in entry[3] if isinstance(t, str)):
+                carriers[_carrier_name(summary, entry[1])] += 1
+            elif entry[0] in ("drain", "putfn"):
+                carriers[{"drain": "callable taken out of a carrier and called", "putfn": "callable stored in a carrier"}[entry[0]]] += 1
+    print()
+    print(f"{'carrier stores of asyncio objects / queued callables':52s} {'count':>6s}")
+    for name in sorted(carriers):
+        print(f"{name:52s} {carriers[name]:6d}")
+
+
+def _carrier_name(summary, key) -> str:
+    """Which kind of carrier a store entry's key is (for the census)."""
+    if key[0] == "objattr":
+        return "object attribute (`self.x = loop.create_future()`)"
+    return "queue / dict / ContextVar item"
 
 
 if __name__ == "__main__":

@@ -251,6 +251,8 @@ def test_show_settings(project):
     assert f"config: {project / 'pyproject.toml'} [tool.asynclint]" in text
     assert "extend-ignore = ['AIO5']" in text and "extend-exclude = ['gen/']" in text
     assert "AIO500" not in text.split("enabled")[1] and "AIO400" in text.split("enabled")[1]
+    # the settings that decide where blocking counts are shown too, with their defaults
+    assert "blocking-at-startup = False" in text and "startup-functions = ['lifespan'," in text
 
 
 def test_exclude_patterns_like_ruff(project):

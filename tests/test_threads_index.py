@@ -107,3 +107,67 @@ def test_old_summaries_without_the_field_are_tolerated():
     summary = ModuleSummary(name="m", path="m.py", is_package=False)
     del summary.__dict__["thread_entries"]
     assert thread_context(ProjectIndex([summary])) == {}
+
+
+def test_documented_entry_point_examples_work(tmp_path):
+    """The second `thread-entry-points` example of docs/configuration.md, on
+    the code it describes, through the real command."""
+    doc = (__import__("pathlib").Path(__file__).parent.parent / "docs" / "configuration.md").read_text()
+    block = doc.split("thread-entry-points = [\n    \"websocket.WebSocketApp\"", 1)[1].split("```", 1)[0]
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.asynclint]\nthread-entry-points = [\n    \"websocket.WebSocketApp\"" + block)
+    (tmp_path / "app.py").write_text(textwrap.dedent("""
+        import asyncio
+        import tkinter as tk
+
+        import socketio
+        import websocket
+
+        inbox: asyncio.Queue = asyncio.Queue()
+
+        def on_message(ws, message):
+            inbox.put_nowait(message)
+
+        def on_chat(data):
+            inbox.put_nowait(data)
+
+        def tick():
+            inbox.put_nowait("tick")
+
+        def main():
+            app = websocket.WebSocketApp("wss://example.org", on_message=on_message)
+            sio = socketio.Client()
+            sio.on("chat", on_chat)
+            root = tk.Tk()
+            root.after(100, tick)
+            return app
+    """))
+    found = json.loads(run_cli(["--format", "json", "--select", "AIO3", "app.py"], tmp_path).stdout)
+    assert sorted(d["line"] for d in found) == [11, 14, 17]
+    assert all("thread-entry-points" in d["message"] for d in found)
+    (tmp_path / "pyproject.toml").write_text("[tool.asynclint]\n")
+    assert json.loads(run_cli(["--format", "json", "--select", "AIO3", "app.py"], tmp_path).stdout) == []
+
+
+def test_queued_callables_and_carriers_are_recorded_as_data(tmp_path):
+    """Summaries hold only plain data for the new entries (they are cached)."""
+    text = textwrap.dedent("""
+        import asyncio, queue, threading
+        work = queue.Queue()
+        pending = {}
+        def job():
+            pass
+        def drain():
+            fn = work.get()
+            fn()
+        async def main():
+            pending[1] = asyncio.get_running_loop().create_future()
+            work.put(job)
+            threading.Thread(target=drain).start()
+    """)
+    result = _index(tmp_path, {"app.py": text})
+    tags = sorted({e[0] for s in result.index.modules.values() for e in s.thread_entries})
+    assert tags == ["call", "drain", "put", "putfn"]
+    ctx = thread_context(result.index)
+    assert ctx[("app", "job")].kind == "queue"
+    assert "queued by `work.put(job)`" in ctx[("app", "job")].text

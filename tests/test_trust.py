@@ -226,3 +226,71 @@ def test_messages_fit_the_place(tmp_path):
     assert "asyncio.run()" in found[(19, "AIO100")]  # no loop runs in main()
     assert "when the script starts" in found[(23, "AIO500")]
     assert "import time" not in found[(23, "AIO500")]
+
+
+STARTUP_APP = '''
+import asyncio
+import json
+
+from traitlets.config import Application
+
+
+def write_pid_file():
+    with open("app.pid", "w") as fh:
+        fh.write("1")
+
+
+class App(Application):
+    async def initialize(self):
+        write_pid_file()
+        with open("app.json") as fh:
+            self.settings = json.load(fh)
+
+    async def setup_routes(self):
+        with open("routes.json") as fh:
+            self.routes = json.load(fh)
+
+    async def handle(self, request):
+        async def stream():
+            with open(request.path) as fh:
+                return fh.read()
+        return await stream()
+
+
+async def main():
+    app = App()
+    await app.initialize()
+    with open("banner.txt") as fh:
+        print(fh.read())
+    while True:
+        with open("heartbeat", "w") as fh:
+            fh.write("1")
+        await asyncio.sleep(10)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
+'''
+
+
+def test_startup_code_is_left_alone_by_default_and_the_settings_change_it(tmp_path):
+    (tmp_path / "server.py").write_text(STARTUP_APP)
+
+    def findings(config):
+        (tmp_path / "pyproject.toml").write_text("[tool.asynclint]\n" + config)
+        proc = run_cli(["--no-cache", "--format", "json", "."], tmp_path)
+        assert proc.returncode in (0, 1), proc.stderr
+        return sorted((d["line"], d["code"]) for d in json.loads(proc.stdout))
+
+    # initialize() (and the pid file it writes) and the main coroutine before
+    # its loop run once; the nested request callback and the loop do not
+    assert findings("") == [(20, "AIO203"), (25, "AIO203"), (36, "AIO203")]
+    everything = [(9, "AIO208"), (16, "AIO203"), (20, "AIO203"), (25, "AIO203"), (33, "AIO203"), (36, "AIO203")]
+    assert findings("blocking-at-startup = true\n") == everything
+    # the name patterns are a setting: `setup_*` is start-up code, `Application.initialize` no longer is
+    assert findings('startup-functions = ["setup_*"]\n') == [(9, "AIO208"), (16, "AIO203"), (25, "AIO203"),
+                                                              (36, "AIO203")]
+    (tmp_path / "pyproject.toml").write_text("[tool.asynclint]\nblocking-at-startup = \"yes\"\n")
+    proc = run_cli(["--no-cache", "."], tmp_path)
+    assert proc.returncode == 2
+    assert b"blocking-at-startup" in proc.stderr and b"Traceback" not in proc.stderr

@@ -64,6 +64,8 @@ def asyncio_class(ctx: Context, node: ast.AST) -> "str | None":
         values = local_assignments(ctx, node.id)
     elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
         values = self_attr_assignments(ctx, node.value.id, node.attr)
+        if values is None or not values:
+            values = instance_attr_assignments(ctx, node.value.id, node.attr)
     if not values:
         return None
     kinds = {_classify_value(ctx, v) for v in values
@@ -215,6 +217,55 @@ def self_attr_assignments(ctx: Context, base: str, attr: str):
                               for v in found)
         cache[attr] = values if ok else None
     return cache[attr]
+
+
+def instance_attr_assignments(ctx: Context, name: str, attr: str):
+    """Values of `name.attr` when `name` is a parameter annotated with a
+    class of this module (`state: _StreamState`, a dataclass whose field is
+    `queue: asyncio.Queue`): the class body's annotation of `attr` and every
+    `self.attr = ...` of its methods; None when the class is not this
+    module's top-level class or a method binds the attribute another way."""
+    annotation = _param_annotation(ctx, name)
+    if annotation is None:
+        return None
+    sym = ctx.annotation_symbol(annotation)
+    if sym is not None and sym[0] == "inst":
+        sym = sym[1]
+    if sym is None or sym[0] != "global" or sym[1] != ctx.module.name:
+        return None
+    klass = _top_level_class(ctx.scopes[0].node, sym[2])
+    if klass is None:
+        return None
+    values = []
+    for stmt in klass.body:
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == attr:
+            values.append(_Annotation(stmt.annotation))
+            if stmt.value is not None:
+                values.append(stmt.value)
+        elif isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == attr for t in stmt.targets):
+            values.append(stmt.value)
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            pos = [*stmt.args.posonlyargs, *stmt.args.args]
+            if not pos:
+                continue
+            found = _assignments_in(stmt, ("attr", pos[0].arg, attr))
+            if found is None:
+                return None
+            # `self.q = q` from a parameter: only its annotation says what it is
+            annotated = {p.arg: p.annotation for p in (*pos, *stmt.args.kwonlyargs)}
+            for v in found:
+                if isinstance(v, ast.Name) and v.id in annotated:
+                    if annotated[v.id] is None:
+                        return None
+                    values.append(_Annotation(annotated[v.id]))
+                else:
+                    values.append(v)
+    return values or None
+
+
+def _top_level_class(tree: ast.AST, name: str):
+    found = [n for n in getattr(tree, "body", ()) if isinstance(n, ast.ClassDef) and n.name == name]
+    return found[0] if len(found) == 1 else None
 
 
 def _assignments_in(fn_node: ast.AST, key: tuple):

@@ -58,6 +58,7 @@ _CALL_NAMES = frozenset(
     | {start for _kind, _attrs, start in K.THREAD_CALLBACK_ATTRS.values()}
 )
 _DRIVEN_NAMES = K.LOOP_DRIVEN_CLIENT_CALLS | K.LOOP_DRIVER_CALLS
+_LIST_DOORS = frozenset({"zeroconf"})
 _CALLBACK_ATTRS = frozenset(a for _k, attrs, _s in K.THREAD_CALLBACK_ATTRS.values() for a in attrs)
 _LAST_NAMES_CACHE: Dict[tuple, frozenset] = {}
 
@@ -110,7 +111,12 @@ def _callee_names(ctx, call: ast.Call) -> List[str]:
     if qn:
         names.append(qn)
     if isinstance(call.func, ast.Attribute):
-        owner = _type_name(ctx, call.func.value)
+        recv = call.func.value
+        owner = _type_name(ctx, recv)
+        if owner is None and isinstance(recv, ast.Name):
+            bound = _with_bound(ctx, recv.id)  # `with ThreadPool(4) as pool:`
+            if isinstance(bound, ast.Call):
+                owner = dotted(ctx.symbol(bound.func))
         if owner:
             names.append(f"{owner}.{call.func.attr}")
     return names
@@ -227,11 +233,14 @@ def classify_entry_call(ctx, call: ast.Call) -> Optional[Tuple[str, List[ast.AST
     for name in names:
         spec = _SPAWN_CALLS.get(name)
         if spec is not None:
-            kind, pos, kw = spec
+            kind, pos, kw = spec[:3]
             if kind == "scheduler-decorator":
                 return _decorated(call, "scheduler")
-            arg = _arg(call, pos, kw)
-            return (kind, [arg]) if arg is not None else None
+            extras = spec[3] if len(spec) > 3 else ()
+            args = [a for a in [_arg(call, pos, kw), *(_arg(call, None, x) for x in extras)] if a is not None]
+            if len(spec) > 3 or kind in _LIST_DOORS:  # a list of handlers counts element by element
+                args = [e for a in args for e in (a.elts if isinstance(a, (ast.List, ast.Tuple)) else [a])]
+            return (kind, args) if args else None
     if isinstance(func, ast.Attribute):
         spec = K.EXECUTOR_METHOD_NAMES.get(last)
         if spec is not None:
@@ -355,6 +364,11 @@ def _targets(ctx, node: Optional[ast.AST], depth: int = 0) -> List[tuple]:
     if isinstance(node, ast.Call):
         if dotted(ctx.symbol(node.func)) in _PARTIALS and node.args:
             return _targets(ctx, node.args[0], depth + 1)
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "get" and node.args:
+            # `HANDLERS.get(name)` of a literal dict of handlers
+            elements = _literal_elements(ctx, ast.Call(func=ast.Attribute(value=node.func.value, attr="values"),
+                                                       args=[], keywords=[]))
+            return [t for e in elements or () for t in _targets(ctx, e, depth + 1)]
         return []
     if isinstance(node, (ast.Name, ast.Attribute)):
         stored = _stored_callable(ctx, node, depth) if isinstance(node, ast.Attribute) else []
@@ -594,18 +608,113 @@ def _queue_key(ctx, node: ast.AST):
         if fn is not None and fn.kind == "function":
             idx = ctx.scopes.index(fn)
             if idx > 0 and ctx.scopes[idx - 1].kind == "class":
-                return ("selfattr", ctx.scopes[idx - 1].qualname, node.attr)
+                # the module too: two modules' `Client._waiters` are not one
+                return ("selfattr", f"{ctx.module.name}:{ctx.scopes[idx - 1].qualname}", node.attr)
     return None
 
 
-def queue_item_origin(ctx, node: ast.AST) -> Optional[tuple]:
-    """(queue symbol, position or -1) when `node` is a local bound once, in
-    this function, from `q.get()` of a thread-safe queue (`fut, args =
-    q.get()` gives position 0 for `fut`)."""
-    fn = ctx.function
-    if fn is None or fn.kind != "function" or not isinstance(node, ast.Name):
+def carrier_kind(ctx, node: ast.AST) -> Optional[str]:
+    """"queue", "dict" or "contextvar" when `node` holds a carrier an asyncio
+    object can travel through to a thread (known from its constructor, a
+    literal or an annotation), else None."""
+    from .local_types import local_assignments, self_attr_assignments
+
+    name = _type_name(ctx, node)
+    if name in K.THREAD_QUEUE_CLASSES:
+        return "queue"
+    if name in K.DICT_CLASSES:
+        return "dict"
+    if name in K.CONTEXTVAR_CLASSES:
+        return "contextvar"
+    values = None
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        values = self_attr_assignments(ctx, node.value.id, node.attr)
+    elif isinstance(node, ast.Name):
+        values = local_assignments(ctx, node.id)
+        if values is None and ctx.binding_scope(node.id) is None:
+            values = _module_values(ctx, node.id)
+    if not values:
         return None
-    found = None
+    kinds = set()
+    for value in values:
+        if isinstance(value, ast.Dict):
+            kinds.add("dict")
+            continue
+        value = getattr(value, "node", value)  # a class-body annotation
+        if isinstance(value, ast.Subscript):
+            value = value.value
+        target = dotted(ctx.symbol(value.func if isinstance(value, ast.Call) else value))
+        kinds.add("queue" if target in K.THREAD_QUEUE_CLASSES else "dict" if target in K.DICT_CLASSES
+                  else "contextvar" if target in K.CONTEXTVAR_CLASSES else None)
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def _module_values(ctx, name: str) -> Optional[List[ast.AST]]:
+    """Values (or annotations) a module-level name is bound to by plain
+    assignments; None when the module binds it no other way it can see."""
+    tree = ctx.parents[0] if ctx.parents else None
+    if not isinstance(tree, ast.Module):
+        return None
+    table = getattr(tree, "_al_module_values", None)
+    if table is None:  # built once per file: modules can hold thousands of `d[k] = v`
+        table = {}
+        for stmt in tree.body:
+            if isinstance(stmt, ast.Assign):
+                for t in stmt.targets:
+                    if isinstance(t, ast.Name):
+                        table.setdefault(t.id, []).append(stmt.value)
+            elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                table.setdefault(stmt.target.id, []).append(
+                    stmt.value if stmt.value is not None else stmt.annotation)
+        tree._al_module_values = table
+    return table.get(name)
+
+
+def carrier_read(ctx, node: ast.AST) -> Optional[tuple]:
+    """The carrier's key when `node` takes an item out of one: `q.get()`,
+    `pending[rid]`, `pending.pop(rid)` / `.get(rid)`, `var.get()`."""
+    if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
+        return _queue_key(ctx, node.value) if carrier_kind(ctx, node.value) == "dict" else None
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+        return None
+    attr, recv = node.func.attr, node.func.value
+    if attr in K.THREAD_QUEUE_GETS or attr in K.DICT_READS or attr in K.CONTEXTVAR_READS:
+        kind = carrier_kind(ctx, recv)
+        if (kind == "queue" and attr in K.THREAD_QUEUE_GETS) or (kind == "dict" and attr in K.DICT_READS) \
+                or (kind == "contextvar" and attr in K.CONTEXTVAR_READS and not node.args):
+            return _queue_key(ctx, recv)
+    return None
+
+
+def _carrier_store(ctx, call: ast.Call) -> Optional[Tuple[tuple, ast.AST]]:
+    """(carrier key, stored value) for `q.put(v)`, `d.setdefault(k, v)`,
+    `var.set(v)` on a known carrier."""
+    func = call.func
+    attr = func.attr
+    if attr in K.THREAD_QUEUE_PUTS:
+        wanted, pos = "queue", 0
+    elif attr in K.DICT_STORES:
+        wanted, pos = "dict", 1
+    elif attr in K.CONTEXTVAR_STORES:
+        wanted, pos = "contextvar", 0
+    else:
+        return None
+    if len(call.args) <= pos or isinstance(call.args[pos], ast.Starred):
+        return None
+    if carrier_kind(ctx, func.value) != wanted:
+        return None
+    key = _queue_key(ctx, func.value)
+    return (key, call.args[pos]) if key is not None else None
+
+
+def _carrier_origins(ctx, fn) -> Dict[str, Optional[tuple]]:
+    """name -> (carrier key, position or -1) for the locals of the function
+    bound once, by a plain assignment, from a carrier read (`fut, args =
+    q.get()` gives position 0 for `fut`); None for the other locals."""
+    cache = getattr(fn.node, "_al_carrier_origins", None)
+    if cache is not None:
+        return cache
+    bindings: Dict[str, list] = {}
     for sub in ast.walk(fn.node):
         if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) and sub is not fn.node:
             continue
@@ -613,17 +722,33 @@ def queue_item_origin(ctx, node: ast.AST) -> Optional[tuple]:
             sub, (ast.AugAssign, ast.AnnAssign, ast.For, ast.NamedExpr, ast.comprehension)) else []
         for target in targets:
             for i, name in _bound_names(target):
-                if name != node.id:
-                    continue
-                value = getattr(sub, "value", None)
-                if found is not None or not isinstance(sub, ast.Assign) or not isinstance(value, ast.Call) \
-                        or not isinstance(value.func, ast.Attribute) or value.func.attr not in K.THREAD_QUEUE_GETS:
-                    return None
-                qsym = thread_queue_symbol(ctx, value.func.value)
-                if qsym is None:
-                    return None
-                found = (qsym, i)
-    return found
+                value = getattr(sub, "value", None) if isinstance(sub, ast.Assign) else None
+                bindings.setdefault(name, []).append((i, value))
+    cache = {}
+    for name, binds in bindings.items():
+        cache[name] = None
+        if len(binds) == 1 and binds[0][1] is not None:
+            key = carrier_read(ctx, binds[0][1])
+            if key is not None:
+                cache[name] = (key, binds[0][0])
+    fn.node._al_carrier_origins = cache
+    return cache
+
+
+def queue_item_origin(ctx, node: ast.AST) -> Optional[tuple]:
+    """(carrier key, position or -1) when `node` is an item taken out of a
+    carrier: a local bound once, in this function, from `q.get()` of a
+    thread-safe queue, a dict read or `ContextVar.get()` (`fut, args =
+    q.get()` gives position 0 for `fut`), or such a read itself."""
+    fn = ctx.function
+    if fn is None or fn.kind != "function":
+        return None
+    if isinstance(node, (ast.Subscript, ast.Call)):
+        key = carrier_read(ctx, node)
+        return (key, -1) if key is not None else None
+    if not isinstance(node, ast.Name) or ctx.binding_scope(node.id) is not fn:
+        return None
+    return _carrier_origins(ctx, fn).get(node.id)
 
 
 def _bound_names(target: ast.AST):
@@ -696,23 +821,28 @@ def note_call(node: ast.Call, ctx) -> None:
                 entries.append(("server", hsym, server, _short(node), node.lineno, node.col_offset))
         if not _patterns(ctx):
             return
-    if last in K.THREAD_QUEUE_PUTS and isinstance(func, ast.Attribute) and node.args:
-        qsym = thread_queue_symbol(ctx, func.value)
-        if qsym is not None:
-            item = node.args[0]
-            from .local_types import asyncio_class
-
-            if isinstance(item, ast.Tuple):
-                types = tuple(asyncio_class(ctx, e) for e in item.elts)
-            else:
-                types = (asyncio_class(ctx, item),)
-            if any(types):
-                entries.append(("put", qsym, isinstance(item, ast.Tuple), types))
+    if last in _STORE_NAMES and isinstance(func, ast.Attribute) and node.args:
+        stored = _carrier_store(ctx, node)
+        if stored is not None:
+            _note_store(ctx, node, stored[0], stored[1], always=last not in K.THREAD_QUEUE_PUTS)
         return
+    if isinstance(func, ast.Name) and ctx.function is not None and ctx.function.kind == "function" \
+            and ctx.binding_scope(last) is ctx.function:
+        origin = _carrier_origins(ctx, ctx.function).get(last)
+        if origin is not None and origin[0][0] != "local":
+            # `fn = work.get(); fn()`: whatever is put on `work` runs here
+            entries.append(("drain", origin[0], origin[1], ctx.function.qualname))
     if last in _DRIVEN_NAMES and isinstance(func, ast.Attribute):
         if last in K.LOOP_DRIVEN_CLIENT_CALLS or any(
                 isinstance(a, ast.Attribute) and a.attr in K.LOOP_DRIVEN_CLIENT_CALLS for a in node.args):
             entries.append(("driven", last, node.lineno))
+        return
+    if last == "connect" and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Attribute) \
+            and func.value.attr == K.QT_THREAD_STARTED_SIGNAL and node.args:
+        _note_qt_started(ctx, node)
+        return
+    if last in _CALLBACK_METHOD_NAMES and isinstance(func, ast.Attribute):
+        _note_callback_method(ctx, node)
         return
     if last not in _CALL_NAMES:
         patterns = _patterns(ctx)
@@ -733,6 +863,37 @@ def note_call(node: ast.Call, ctx) -> None:
         owner = _param_owner(ctx, arg)
         if owner is not None:
             entries.append(("param", owner, kind, label, node.lineno, node.col_offset))
+
+
+_STORE_NAMES = K.THREAD_QUEUE_PUTS | K.DICT_STORES | K.CONTEXTVAR_STORES
+
+
+def _value_class(ctx, node: ast.AST) -> Optional[str]:
+    """`asyncio_class` of a stored value, a `loop.create_future()` call too."""
+    from .local_types import _classify_value, asyncio_class
+
+    return asyncio_class(ctx, node) or (_classify_value(ctx, node) if isinstance(node, ast.Call) else None)
+
+
+def _note_store(ctx, node: ast.AST, key: tuple, item: ast.AST, always: bool) -> None:
+    """Record what a store puts into a carrier: the asyncio object kinds (by
+    tuple position) and the callables (`work.put(fn)`, `work.put((fn, args))`:
+    a thread draining `work` and calling the item runs them). `always`
+    records a store of nothing known too, so that mixed carriers stay quiet."""
+    entries = ctx.module.thread_entries
+    elts = item.elts if isinstance(item, ast.Tuple) else [item]
+    types = tuple(_value_class(ctx, e) for e in elts)
+    if always or any(types):
+        entries.append(("put", key, isinstance(item, ast.Tuple), types))
+    if key[0] == "local":
+        return
+    for i, elt in enumerate(elts):
+        if not isinstance(elt, (ast.Name, ast.Attribute, ast.Lambda, ast.Call)):
+            continue
+        for sym in _targets(ctx, elt):
+            if sym[0] not in ("call", "inst"):
+                entries.append(("putfn", key, i if isinstance(item, ast.Tuple) else -1, sym, _short(node),
+                                node.lineno))
 
 
 def _param_owner(ctx, arg: ast.AST) -> Optional[str]:
@@ -796,18 +957,31 @@ def _passed_types(ctx, call: ast.Call, target: ast.AST) -> tuple:
     for node in passed:
         if isinstance(node, ast.Starred):
             break
-        types.append(asyncio_class(ctx, node))
+        kind = asyncio_class(ctx, node)
+        if kind is None:
+            sym = ctx.symbol(node)
+            if sym is not None and sym[0] in ("call", "inst") and sym[1] is not None:
+                kind = ("obj", sym[1])  # an instance, if sym[1] is a project class (phase 2)
+        types.append(kind)
     return tuple(types)
 
 
 @_best_effort
 def note_assign(node: ast.Assign, ctx) -> None:
     """Engine hook: `client.on_message = handler` for libraries that call
-    such attributes from their own thread."""
+    such attributes from their own thread; stores into carriers
+    (`pending[rid] = fut`, `self.done = loop.create_future()`)."""
     patterns = _patterns(ctx)
     for target in node.targets:
+        if isinstance(target, ast.Subscript):
+            if carrier_kind(ctx, target.value) == "dict":
+                key = _queue_key(ctx, target.value)
+                if key is not None:
+                    _note_store(ctx, node, key, node.value, always=True)
+            continue
         if not isinstance(target, ast.Attribute):
             continue
+        _note_attr_store(ctx, node, target)
         attr = target.attr
         if attr not in _CALLBACK_ATTRS and not patterns:
             continue
@@ -826,6 +1000,61 @@ def note_assign(node: ast.Assign, ctx) -> None:
         label = _short(node, 70)
         for sym in _targets(ctx, node.value):
             ctx.module.thread_entries.append(("attr", sym, spec[0], label, node.lineno, node.col_offset, spec[1]))
+
+
+def _note_attr_store(ctx, node: ast.Assign, target: ast.Attribute) -> None:
+    """`self.done = loop.create_future()` in a method: the attribute carries
+    that asyncio object kind to whoever gets the instance (a thread handed
+    the object reads `job.done`). Recorded with the kind all of the class's
+    assignments to it agree on (None when they do not)."""
+    from .local_types import asyncio_class, method_class
+
+    if not isinstance(target.value, ast.Name) or _value_class(ctx, node.value) is None:
+        return
+    klass = method_class(ctx, ctx.function, target.value.id)
+    if klass is None:
+        return
+    key = ("objattr", ctx.module.name, klass.qualname, target.attr)
+    ctx.module.thread_entries.append(("put", key, False, (asyncio_class(ctx, target),)))
+
+
+_CALLBACK_METHOD_NAMES = frozenset(name.rsplit(".", 1)[1] for name in K.THREAD_CALLBACK_METHODS)
+
+
+def _note_callback_method(ctx, node: ast.Call) -> None:
+    """`client.message_callback_add(topic, cb)`: like `client.on_message =
+    cb` (an "attr" entry, live once the client's thread is started)."""
+    owner = _type_name(ctx, node.func.value)
+    for name, (kind, pos, kw, start) in K.THREAD_CALLBACK_METHODS.items():
+        cls, _, method = name.rpartition(".")
+        if method != node.func.attr or not (owner == cls or (owner is None and _imports(ctx, cls.split(".", 1)[0]))):
+            continue
+        arg = _arg(node, pos, kw)
+        label = _short(node, 70)
+        for sym in _targets(ctx, arg):
+            ctx.module.thread_entries.append(("attr", sym, kind, label, node.lineno, node.col_offset, start))
+        return
+
+
+def _note_qt_started(ctx, node: ast.Call) -> None:
+    """`thread.started.connect(worker.run)` after `worker.moveToThread(thread)`
+    in the same function: `worker.run` runs in that QThread."""
+    slot, thread = node.args[0], node.func.value.value
+    if not isinstance(slot, ast.Attribute) or not any(_imports(ctx, p) for p in K.QT_PACKAGES):
+        return
+    fn = ctx.function
+    body = fn.node if fn is not None else (ctx.parents[0] if ctx.parents else None)
+    if body is None:
+        return
+    receiver, where = ast.dump(slot.value), ast.dump(thread)
+    for sub in ast.walk(body):
+        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) \
+                and sub.func.attr == K.QT_MOVE_TO_THREAD and len(sub.args) == 1 \
+                and ast.dump(sub.func.value) == receiver and ast.dump(sub.args[0]) == where:
+            label = _short(node)
+            for sym in _targets(ctx, slot):
+                ctx.module.thread_entries.append(("call", sym, "qt", label, node.lineno, node.col_offset, ()))
+            return
 
 
 def _imports(ctx, top: str) -> bool:
@@ -901,6 +1130,20 @@ def _where(index, module: str, line: int) -> str:
 def _describe(kind: str, how: str, where: str) -> str:
     what, verb = K.CONTEXT_WORDS.get(kind, K.CONTEXT_WORDS["thread"])
     return f"runs in {what}: {verb} `{how}` at {where}"
+
+
+_BASES_CALLING: Dict[str, tuple] = {}
+
+
+def _bases_calling(method: str) -> tuple:
+    """(base pattern, kind) of the THREAD_BASE_METHODS entries whose method
+    patterns match this method name (memoised: names repeat across classes)."""
+    found = _BASES_CALLING.get(method)
+    if found is None:
+        found = tuple((base, kind) for base, (kind, methods) in K.THREAD_BASE_METHODS.items()
+                      if any(fnmatchcase(method, p) for p in methods))
+        _BASES_CALLING[method] = found
+    return found
 
 
 class _Builder:
@@ -1178,22 +1421,24 @@ class _Builder:
         if info is None or not info.bases:
             return
         bases = None
+        matches: Dict[str, Optional[str]] = {}  # base pattern -> the base it matches, per class
         for name, method in info.methods.items():
-            for base_name, (kind, methods) in K.THREAD_BASE_METHODS.items():
-                if any(fnmatchcase(name, p) for p in methods):
-                    if bases is None:
-                        bases = self.external_bases(module, qualname)
-                    matched = base_name if base_name in bases else next(
+            for base_name, kind in _bases_calling(name):
+                if bases is None:
+                    bases = self.external_bases(module, qualname)
+                if base_name not in matches:
+                    matches[base_name] = base_name if base_name in bases else next(
                         (b for b in sorted(bases) if "*" in base_name and fnmatchcase(b, base_name)), None)
-                    if matched is not None:
-                        fn = self.index.function(module, method)
-                        where = _where(self.index, module, fn.lineno if fn else info.lineno)
-                        what, _verb = K.CONTEXT_WORDS.get(kind, K.CONTEXT_WORDS["thread"])
-                        short = matched.rsplit(".", 1)[-1]
-                        text = f"runs in {what}: `{qualname}.{name}` of a `{short}` subclass at {where}"
-                        yield ((module, method), text,
-                               kind, (module, qualname))
-                        break
+                matched = matches[base_name]
+                if matched is not None:
+                    fn = self.index.function(module, method)
+                    where = _where(self.index, module, fn.lineno if fn else info.lineno)
+                    what, _verb = K.CONTEXT_WORDS.get(kind, K.CONTEXT_WORDS["thread"])
+                    short = matched.rsplit(".", 1)[-1]
+                    text = f"runs in {what}: `{qualname}.{name}` of a `{short}` subclass at {where}"
+                    yield ((module, method), text,
+                           kind, (module, qualname))
+                    break
             else:
                 for pattern in self.patterns:
                     cls_pat, _, meth_pat = pattern.rpartition(".")
@@ -1213,8 +1458,46 @@ class _Builder:
     # -- propagation --
     def build(self) -> Dict[Tuple[str, str], ThreadInfo]:
         out: Dict[Tuple[str, str], ThreadInfo] = {}
+        self._propagate(out, self.seeds())
+        drains = self._drains()
+        for _round in range(3):  # a drained callable may drain another queue
+            before = len(out)
+            self._propagate(out, self._drained_seeds(out, drains))
+            if len(out) == before:
+                break
+        return out
+
+    def _drains(self):
+        """(carrier key, position, module, qualname of the draining function)
+        and the callables put on each carrier: (key, position) -> [(sym,
+        label, module, line)]."""
+        drains, puts = [], {}
+        for module in sorted(self.index.modules):
+            for entry in getattr(self.index.modules[module], "thread_entries", None) or ():
+                if entry[0] == "drain":
+                    drains.append((_resolved(self.index, entry[1]), entry[2], module, entry[3]))
+                elif entry[0] == "putfn":
+                    puts.setdefault((_resolved(self.index, entry[1]), entry[2]), []).append(
+                        (entry[3], entry[4], module, entry[5]))
+        return [(d, puts.get((d[0], d[1]), ())) for d in drains if (d[0], d[1]) in puts]
+
+    def _drained_seeds(self, out, drains):
+        """Callables put on a `queue.Queue` that a thread takes them out of
+        and calls (`fn = work.get(); fn()`): they run in that thread."""
+        for (_key, _pos, module, qualname), puts in drains:
+            info = out.get((module, qualname))
+            if info is None or info.own_loop:
+                continue
+            short = qualname.replace(".<locals>.", ".")
+            for sym, label, put_module, line in puts:
+                text = (f"runs in a thread: queued by `{label}` at {_where(self.index, put_module, line)} "
+                        f"and called by `{short}` ({info.text})")
+                for target, self_cls in self.functions_of(sym, construct=False):
+                    yield target, text, "queue", self_cls
+
+    def _propagate(self, out, seeds) -> None:
         queue: deque = deque()
-        for key, text, kind, self_cls in self.seeds():
+        for key, text, kind, self_cls in seeds:
             fn = self.index.function(*key)
             if fn is None or fn.is_async:
                 continue
@@ -1244,7 +1527,6 @@ class _Builder:
                     current.setup = current.setup or new_setup
                     current.run_above = current.run_above or new_above
                     queue.append(callee)
-        return out
 
     def _callees(self, fn, self_cls) -> List[tuple]:
         out: List[tuple] = []
@@ -1337,6 +1619,41 @@ def _thread_queue_item_query(index, module: str, qualname: str, qsym, position: 
                 kinds.add(types[0] if not is_tuple else None)
             else:
                 kinds.add(types[position] if is_tuple and position < len(types) else None)
+    if len(kinds) != 1:
+        return None
+    return _unsafe_use(info, next(iter(kinds)), method, wanted)
+
+
+@query("thread_obj_attr")
+def _thread_obj_attr_query(index, module: str, qualname: str, cls_sym, position, attr: str, method: str,
+                           wanted: str, patterns: tuple = ()):
+    """A method called on `p.attr` in a function that runs in a thread, where
+    `p` is an instance of a project class (its annotation `cls_sym`, or what
+    every thread entry passes at `position`) whose methods only ever assign
+    one asyncio object kind to `self.attr`: the object travelled to the
+    thread inside the instance."""
+    info = thread_context(index, tuple(patterns)).get((module, qualname))
+    if info is None or info.own_loop:
+        return None
+    if cls_sym is None:
+        kinds = param_types(index).get((module, qualname), {}).get(position)
+        if not kinds or len(kinds) != 1:
+            return None
+        kind = next(iter(kinds))
+        if not (isinstance(kind, tuple) and kind[0] == "obj"):
+            return None
+        cls_sym = kind[1]
+    target = index.resolve(cls_sym)
+    if target.kind != "class":
+        return None
+    kinds = set()
+    for mod, qual in index.mro(target.module, target.qualname):
+        key = ("objattr", mod, qual, attr)
+        for entry in getattr(index.modules.get(mod), "thread_entries", None) or ():
+            if entry[0] == "put" and entry[1] == key:
+                kinds.add(entry[3][0])
+        if kinds:
+            break  # the nearest class assigning it
     if len(kinds) != 1:
         return None
     return _unsafe_use(info, next(iter(kinds)), method, wanted)

@@ -195,7 +195,14 @@ PEERS: Dict[str, Tuple[str, str, str, str, str]] = {
         '',
     ),
     'AIO404': (
-        'cancellation swallowed: bare `except`, `except BaseException` or `except CancelledError` in async code that does not re-raise',
+        'cancellation swallowed: bare `except`, `except BaseException` or `except CancelledError` in async code that does not re-raise, in a loop that goes on or a task someone waits for',
+        '',
+        '`ASYNC103`, `ASYNC104`',
+        '',
+        '',
+    ),
+    'AIO405': (
+        'cancellation swallowed once in a task nobody in the module waits for (fire-and-forget, request handler, cleanup), opt-in',
         '',
         '`ASYNC103`, `ASYNC104`',
         '',

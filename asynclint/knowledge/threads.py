@@ -39,10 +39,51 @@ THREAD_SPAWN_CALLS = {
 
 # Library doors: calls handing a callable to a library that calls it from a
 # thread of its own (same shape as THREAD_SPAWN_CALLS; a position of None
-# means keyword only). Methods are matched when the receiver's type is known
+# means keyword only; an optional fourth item names more keyword arguments
+# that are callbacks too, and a list or tuple given for any of them counts
+# element by element). Methods are matched when the receiver's type is known
 # (`client = pubsub_v1.SubscriberClient()`, an annotation). Extend freely;
 # for your own libraries use `thread-entry-points` in the configuration.
 LIBRARY_THREAD_CALLS = {
+    # multiprocessing's thread pool: the function runs in a worker thread,
+    # `callback`/`error_callback` in the pool's result-handler thread
+    "multiprocessing.pool.ThreadPool.apply_async": ("worker", 0, "func", ("callback", "error_callback")),
+    "multiprocessing.pool.ThreadPool.map_async": ("worker", 0, "func", ("callback", "error_callback")),
+    "multiprocessing.pool.ThreadPool.starmap_async": ("worker", 0, "func", ("callback", "error_callback")),
+    "multiprocessing.pool.ThreadPool.apply": ("worker", 0, "func"),
+    "multiprocessing.pool.ThreadPool.map": ("worker", 0, "func"),
+    "multiprocessing.pool.ThreadPool.starmap": ("worker", 0, "func"),
+    "multiprocessing.pool.ThreadPool.imap": ("worker", 0, "func"),
+    "multiprocessing.pool.ThreadPool.imap_unordered": ("worker", 0, "func"),
+    "multiprocessing.dummy.Pool.apply_async": ("worker", 0, "func", ("callback", "error_callback")),
+    "multiprocessing.dummy.Pool.map_async": ("worker", 0, "func", ("callback", "error_callback")),
+    "multiprocessing.dummy.Pool.apply": ("worker", 0, "func"),
+    "multiprocessing.dummy.Pool.map": ("worker", 0, "func"),
+    "multiprocessing.dummy.Pool.imap": ("worker", 0, "func"),
+    "multiprocessing.dummy.Pool.imap_unordered": ("worker", 0, "func"),
+    # process pools run the function in another process, but the callbacks
+    # in the pool's result-handler thread of this one
+    "multiprocessing.Pool.apply_async": ("worker", None, "callback", ("error_callback",)),
+    "multiprocessing.Pool.map_async": ("worker", None, "callback", ("error_callback",)),
+    "multiprocessing.Pool.starmap_async": ("worker", None, "callback", ("error_callback",)),
+    "multiprocessing.pool.Pool.apply_async": ("worker", None, "callback", ("error_callback",)),
+    "multiprocessing.pool.Pool.map_async": ("worker", None, "callback", ("error_callback",)),
+    "multiprocessing.pool.Pool.starmap_async": ("worker", None, "callback", ("error_callback",)),
+    # pynput listeners call back from their listener thread
+    "pynput.keyboard.Listener": ("listener", 0, "on_press", ("on_release",)),
+    "pynput.mouse.Listener": ("listener", 0, "on_move", ("on_click", "on_scroll")),
+    # the `keyboard` and `mouse` packages run hooks in their listener thread
+    "keyboard.add_hotkey": ("listener", 1, "callback"),
+    "keyboard.on_press": ("listener", 0, "callback"),
+    "keyboard.on_release": ("listener", 0, "callback"),
+    "keyboard.on_press_key": ("listener", 1, "callback"),
+    "keyboard.on_release_key": ("listener", 1, "callback"),
+    "keyboard.hook": ("listener", 0, "callback"),
+    "mouse.on_click": ("listener", 0, "callback"),
+    "mouse.hook": ("listener", 0, "callback"),
+    # zeroconf's (sync) ServiceBrowser calls handlers from its own thread
+    "zeroconf.ServiceBrowser": ("zeroconf", None, "handlers"),
+    "zeroconf._services.browser.ServiceBrowser": ("zeroconf", None, "handlers"),
     # Google Pub/Sub streaming pull: callbacks run in the subscriber's pool
     "google.cloud.pubsub_v1.SubscriberClient.subscribe": ("pubsub", 1, "callback"),
     "google.cloud.pubsub_v1.subscriber.client.Client.subscribe": ("pubsub", 1, "callback"),
@@ -136,6 +177,14 @@ THREAD_BASE_METHODS = {
     "PySide2.QtCore.QRunnable": ("qt", ("run",)),
     "PySide6.QtCore.QRunnable": ("qt", ("run",)),
     "qtpy.QtCore.QRunnable": ("qt", ("run",)),
+    # pyserial's ReaderThread calls its protocol from the reader thread
+    "serial.threaded.Protocol": ("serial", ("connection_made", "data_received", "connection_lost")),
+    "serial.threaded.LineReader": ("serial", ("connection_made", "data_received", "connection_lost",
+                                              "handle_line", "handle_packet")),
+    "serial.threaded.Packetizer": ("serial", ("connection_made", "data_received", "connection_lost",
+                                              "handle_packet")),
+    "serial.threaded.FramedPacket": ("serial", ("connection_made", "data_received", "connection_lost",
+                                                "handle_packet", "handle_out_of_packet_data")),
     "watchdog.events.FileSystemEventHandler": ("watchdog", ("on_*", "dispatch")),
     "watchdog.events.PatternMatchingEventHandler": ("watchdog", ("on_*", "dispatch")),
     "watchdog.events.RegexMatchingEventHandler": ("watchdog", ("on_*", "dispatch")),
@@ -166,6 +215,19 @@ THREAD_CALLBACK_ATTRS = {
     }), "loop_start"),
 }
 
+# Methods of those clients that register a callback the same thread calls:
+#   dotted method -> (kind, positional index, keyword, the starting call)
+THREAD_CALLBACK_METHODS = {
+    "paho.mqtt.client.Client.message_callback_add": ("mqtt", 1, "callback", "loop_start"),
+}
+
+# Qt's worker-object pattern: `worker.moveToThread(thread)` then
+# `thread.started.connect(worker.run)`: the slot runs in the QThread (the
+# object lives there). Without the move it would run on the object's thread.
+QT_PACKAGES = ("PyQt5", "PyQt6", "PySide2", "PySide6", "qtpy")
+QT_THREAD_STARTED_SIGNAL = "started"
+QT_MOVE_TO_THREAD = "moveToThread"
+
 # Evidence that a module drives such a client from the event loop itself
 # (paho's asyncio example: `loop.add_reader(sock, client.loop_read)`, then
 # `client.loop_misc()`): its callbacks run on the loop thread, whatever
@@ -190,6 +252,10 @@ CONTEXT_WORDS = {
     "logging": ("whichever thread logs (a logging handler)", "installed by"),
     "grpc": ("the gRPC server's worker threads", "served by"),
     "decorator": ("a thread", "moved there by the decorator"),
+    "listener": ("an input listener's thread", "registered by"),
+    "zeroconf": ("the zeroconf browser thread", "browsed by"),
+    "serial": ("the pyserial reader thread", "read by"),
+    "queue": ("a thread", "queued by"),
     "branch": ("a thread other than the loop's", "per the test"),
 }
 
@@ -367,3 +433,19 @@ THREAD_QUEUE_CLASSES = frozenset({
 })
 THREAD_QUEUE_PUTS = frozenset({"put", "put_nowait"})
 THREAD_QUEUE_GETS = frozenset({"get", "get_nowait"})
+
+# Other carriers an asyncio object travels through to a thread, read there
+# by the same identity: a dict (`pending[rid] = fut` on the loop, `fut =
+# pending.pop(rid)` in the thread) and a `ContextVar` (`asyncio.to_thread`
+# copies the context into the worker). Stores must all put the same kind of
+# asyncio object for a read to count as one.
+DICT_CLASSES = frozenset({
+    "builtins.dict", "collections.defaultdict", "collections.OrderedDict",
+    "typing.Dict", "typing.DefaultDict", "typing.OrderedDict", "typing.MutableMapping",
+    "weakref.WeakValueDictionary",
+})
+DICT_READS = frozenset({"get", "pop"})
+DICT_STORES = frozenset({"setdefault"})
+CONTEXTVAR_CLASSES = frozenset({"contextvars.ContextVar"})
+CONTEXTVAR_READS = frozenset({"get"})
+CONTEXTVAR_STORES = frozenset({"set"})

@@ -197,6 +197,41 @@ def report_queue_item_in_thread(ctx, node: ast.AST, receiver: ast.AST, method: s
     return True
 
 
+def report_travelled_in_thread(ctx, node: ast.AST, receiver: ast.AST, method: str, wanted: str,
+                               fix: Optional[Fix] = None, **fields) -> bool:
+    """Report (phase 2) a receiver whose asyncio object travelled to this
+    thread: read straight out of a carrier (`pending.pop(rid)`,
+    `var.get()`), or `p.attr` of a project object `p` whose class assigns
+    `self.attr` one asyncio object kind. True when the question was asked."""
+    fn = ctx.function
+    if fn is None or fn.kind != "function" or fn.is_async:
+        return False
+    if isinstance(receiver, (ast.Subscript, ast.Call)):
+        return report_queue_item_in_thread(ctx, node, receiver, method, wanted, fix=fix, **fields)
+    if not (isinstance(receiver, ast.Attribute) and isinstance(receiver.value, ast.Name)):
+        return False
+    base = receiver.value
+    if _binding_scope(ctx, base.id) is not fn or base.id not in _params(fn.node):
+        return False
+    args = fn.node.args
+    positional = [*args.posonlyargs, *args.args]
+    idx = ctx.scopes.index(fn)
+    if positional and positional[0].arg == base.id and idx > 0 and ctx.scopes[idx - 1].kind == "class":
+        return False  # `self.attr`: the class's own assignments answer (asyncio_class)
+    if local_assignments(ctx, base.id):
+        return False
+    sym = ctx.symbol(base)
+    cls_sym = sym[1] if sym is not None and sym[0] == "inst" else None
+    position = next((i for i, a in enumerate(positional) if a.arg == base.id), None)
+    if cls_sym is None and (position is None or any(a.arg == base.id and a.annotation is not None
+                                                    for a in positional)):
+        return False
+    patterns = tuple(getattr(ctx.options, "thread_entry_points", None) or ())
+    ctx.report_if(("thread_obj_attr", fn.qualname, cls_sym, position, receiver.attr, method, wanted, patterns),
+                  node, fix=fix, **fields)
+    return True
+
+
 def created_here(ctx, node: ast.AST) -> bool:
     """A local of the current function that is not a parameter: an object the
     thread made for itself (its own loop binds it on first use)."""

@@ -10,6 +10,7 @@ from typing import Optional
 from ..diagnostics import Applicability, Fix, Fixability
 from ..index import blocking as B
 from ..index.blocking import LocalEnv, knobs_of
+from ..index.startup import Startup
 from .base import Rule
 
 _CACHE_ATTR = "_asynclint_aio2"
@@ -49,6 +50,26 @@ def in_test_code(ctx) -> bool:
         found = state["AIO2-test"] = (name.startswith("test_") or name.endswith("_test")
                                       or name == "conftest" or any(p in _TEST_DIRS for p in parts[:-1]))
     return found
+
+
+def in_startup_code(ctx) -> bool:
+    """The call runs once while the program or a component starts or stops
+    (index/startup.py: `lifespan`, `Application.init_*` methods, framework
+    start-up hooks, the main coroutine outside its loops), when blocking
+    there is not reported (`blocking-at-startup = false`, the default):
+    nothing is served yet, or any more."""
+    options = ctx.options
+    if getattr(options, "blocking_at_startup", True):
+        return False
+    fn = ctx.function
+    if fn is None:
+        return False
+    state = ctx.scopes[0].state
+    startup = state.get("AIO2-startup")
+    if startup is None:
+        startup = state["AIO2-startup"] = Startup(ctx.scopes[0].node, options.startup_functions,
+                                                  options.startup_hooks)
+    return startup.covers(fn.node, ctx.parents)
 
 
 def _project_parts(ctx) -> list:
@@ -329,6 +350,8 @@ class BlockingCallRule(Rule):
         if not ctx.in_async or in_test_code(ctx):
             return
         result = analyse(ctx, node)
+        if result[0] != "none" and in_startup_code(ctx):
+            return
         kind = result[0]
         # no `to_thread` fix for a listing that may be lazy: the loop
         # around it would still read the directory

@@ -28,7 +28,11 @@ class BlockingFileIO(BlockingCallRule):
         `load_verify_locations()` (they read the CA certificates from disk).
         In-memory buffers (`io.BytesIO`, `io.StringIO`), `aiofiles`,
         `anyio.Path` and awaited calls are not flagged. Cheap metadata
-        (`exists`, `stat`, `mkdir`, ...) is the opt-in AIO210.
+        (`exists`, `stat`, `mkdir`, ...) is the opt-in AIO210. Like every
+        AIO2 rule, it leaves test code and start-up code alone (a
+        configuration file read once in an `Application.initialize()`, a
+        `lifespan` or the main coroutine before its loop) unless
+        `blocking-in-tests` / `blocking-at-startup` is true.
     """
     bad_example = """
         async def load(path):

@@ -11,7 +11,7 @@ from ..knowledge.threads import THREAD_IDENTITY_CALLS
 from ..positions import char_col
 from ..diagnostics import Applicability, Diagnostic, Fixability, Related
 from ..index import blocking as B
-from ._blocking import TO_THREAD, analyse, fix_if_possible, in_test_code, knobs, note_self_attribute, source
+from ._blocking import TO_THREAD, analyse, fix_if_possible, in_startup_code, in_test_code, knobs, note_self_attribute, source
 from .base import Rule
 
 
@@ -116,7 +116,12 @@ class BlockingProjectCall(Rule):
         that run only off the loop (under a thread-identity or running-loop
         test, or in the `RuntimeError` handler of `get_running_loop()`).
         Blocking calls in test code are left alone unless
-        `blocking-in-tests = true`. Calls to names listed in
+        `blocking-in-tests = true`, and so are call sites in start-up code
+        (`lifespan`, a traitlets `Application`'s `initialize`/`init_*`,
+        framework start-up hooks, the main
+        coroutine outside its loops: they run once, before anything is
+        served) unless `blocking-at-startup = true`; a helper also reached
+        from anywhere else is still reported. Calls to names listed in
         `extra-blocking-calls` are reported here too; names listed in
         `allowed-blocking-calls` (APIs or project functions) are never
         reported or followed.
@@ -158,7 +163,7 @@ class BlockingProjectCall(Rule):
         t = type(node)
         if t is ast.Call:
             if ctx.in_async:
-                if not in_test_code(ctx):
+                if not in_test_code(ctx) and analyse(ctx, node)[0] != "none" and not in_startup_code(ctx):
                     self._check_async_call(node, ctx)
             else:
                 self._note_sync_call(node, ctx)

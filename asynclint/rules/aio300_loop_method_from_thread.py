@@ -35,9 +35,13 @@ class LoopMethodFromThread(Rule):
         a `signal.signal` handler, a `logging.Handler.emit` override, a
         callback of a library that calls it from its own thread (paho-mqtt
         after `loop_start()`, Pub/Sub subscribers, audio stream callbacks,
-        APScheduler jobs, gRPC sync servicers, Qt `QThread.run`, watchdog
-        handlers, threading socketserver handlers, `thread-entry-points` in
-        the configuration), a function a project decorator hands to a thread,
+        APScheduler jobs, gRPC sync servicers, Qt `QThread.run` and slots
+        of workers moved to a `QThread`, watchdog handlers, threading
+        socketserver handlers, `multiprocessing` thread pools, pynput and
+        `keyboard` listeners, zeroconf browsers, pyserial reader threads,
+        `thread-entry-points` in the configuration), a function a project
+        decorator hands to a thread, a callable put on a `queue.Queue` that
+        a thread takes out and calls (`fn = work.get(); fn()`),
         the arm of an `if` that runs only off the loop thread
         (`threading.current_thread() is not threading.main_thread()`), or a
         sync function called from one of those, across modules. Targets are

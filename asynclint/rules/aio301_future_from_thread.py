@@ -7,6 +7,7 @@ from ..diagnostics import Applicability, Fixability
 from ..index.local_types import is_asyncio_future
 from ..knowledge.threads import UNSAFE_FUTURE_METHODS
 from ._aio3 import (created_here, report_in_thread, report_param_in_thread, report_queue_item_in_thread,
+                    report_travelled_in_thread,
                     source, threadsafe_fix,
                     untyped_param_position)
 from .base import Rule
@@ -36,8 +37,13 @@ class FutureFromThread(Rule):
         `ensure_future()`, `run_in_executor()` or an annotation, as a local,
         a captured variable or a `self` attribute, or when every thread entry
         that starts the function passes one as that (unannotated) parameter
-        (`Thread(target=f, args=(fut,))`, `executor.submit(f, fut)`). See
-        AIO300 for how the thread is found.
+        (`Thread(target=f, args=(fut,))`, `executor.submit(f, fut)`). It is
+        also followed where it travels: taken out of a `queue.Queue`, a dict
+        (`pending[rid] = fut` on the loop, `pending.pop(rid).set_result(v)`
+        in the thread) or a `ContextVar` whose stores all hold asyncio
+        futures, or read as `job.done` from an object handed to the thread
+        whose class assigns `self.done = loop.create_future()`. See AIO300
+        for how the thread is found.
     """
     bad_example = """
         import asyncio
@@ -97,6 +103,11 @@ class FutureFromThread(Rule):
             return
         known = is_asyncio_future(ctx, func.value)
         if not known and untyped_param_position(ctx, func.value) is None:
+            if isinstance(func.value, (ast.Subscript, ast.Call, ast.Attribute)):
+                fix = threadsafe_fix(ctx, source(func))
+                loop = fix.data[1] if fix else "loop"
+                report_travelled_in_thread(ctx, node, func.value, func.attr, "future", fix=fix, call=source(func),
+                                           advice=f"use `{loop}.call_soon_threadsafe({source(func)}, ...)`")
             return
         fix = threadsafe_fix(ctx, source(func))
         loop = fix.data[1] if fix else "loop"

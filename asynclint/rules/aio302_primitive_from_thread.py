@@ -7,6 +7,7 @@ from ..diagnostics import Applicability, Fixability
 from ..index.local_types import asyncio_class
 from ..knowledge.threads import PRIMITIVE_METHODS
 from ._aio3 import (created_here, report_in_thread, report_param_in_thread, report_queue_item_in_thread,
+                    report_travelled_in_thread,
                     source, threadsafe_fix,
                     untyped_param_position)
 from .base import Rule
@@ -35,8 +36,10 @@ class PrimitiveFromThread(Rule):
         fine and not flagged; so are the same method names on objects not
         known to be asyncio ones. The object is known from its constructor
         or annotation (locals, captured variables, `self` attributes, the
-        transport an `asyncio.Protocol` gets in `connection_made`), or from
-        the arguments the thread entry passes. See AIO300 for how the thread
+        transport an `asyncio.Protocol` gets in `connection_made`), from
+        the arguments the thread entry passes, or where it travels (a
+        `queue.Queue`, a dict, a `ContextVar`, an attribute of an object
+        handed to the thread), as for AIO301. See AIO300 for how the thread
         is found.
     """
     bad_example = """
@@ -91,6 +94,12 @@ class PrimitiveFromThread(Rule):
         kind = asyncio_class(ctx, func.value)
         if kind is None:
             if untyped_param_position(ctx, func.value) is None:
+                if isinstance(func.value, (ast.Subscript, ast.Call, ast.Attribute)):
+                    fix = threadsafe_fix(ctx, source(func))
+                    loop = fix.data[1] if fix else "loop"
+                    report_travelled_in_thread(ctx, node, func.value, func.attr, "primitive", fix=fix,
+                                               call=source(func),
+                                               advice=f"use `{loop}.call_soon_threadsafe({source(func)}, ...)`")
                 return
             fix = threadsafe_fix(ctx, source(func))
             loop = fix.data[1] if fix else "loop"

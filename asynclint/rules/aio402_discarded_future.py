@@ -35,7 +35,9 @@ class DiscardedFuture(Rule):
         Not reported inside `with pytest.raises(...)` or
         `self.assertRaises(...)`, where the call is expected to fail, nor
         when nothing can be lost: the work is `asyncio.Queue.put()` (it
-        waits, it does not raise), or a function of the same module whose
+        waits, it does not raise; the queue known from a factory call, an
+        annotation, or the annotated field of a class of this module that a
+        parameter is annotated with, such as a dataclass `state.queue`), or a function of the same module whose
         body is empty or entirely guarded by `try: ... except Exception:`
         that does not re-raise (it reports its own errors). A dropped task
         (AIO400) is still reported: that is about garbage collection.

@@ -5,6 +5,7 @@ import ast
 
 from ..context import dotted
 from ..knowledge.futures import CANCELLED_ERRORS, LOOP_RUNNERS, PROCESS_EXITS
+from ..knowledge.loops import TASK_SPAWNERS
 from ._lifecycle import has_await, walk_local
 from .base import Rule
 
@@ -20,7 +21,7 @@ class SwallowedCancellation(Rule):
         "{what} in async code catches `asyncio.CancelledError` and carries on: `task.cancel()` and "
         "timeouts stop working; re-raise it after cleanup (or catch `Exception`)"
     )
-    node_types = (*_TRY_TYPES, ast.Call)
+    node_types = (*_TRY_TYPES, ast.Call, ast.Await)
     why = """
         Cancelling a task (`task.cancel()`, `asyncio.timeout()`,
         `wait_for()`, a `TaskGroup` shutting down) raises
@@ -44,6 +45,18 @@ class SwallowedCancellation(Rule):
         loop or a flag the function re-raises on later (`if cancelled:
         raise`), and the program's main coroutine (the one given to
         `asyncio.run()` in the module) ending quietly on Ctrl-C.
+
+        Reported by default where the swallowed cancellation matters: the
+        handler is in a `while` or `async for` loop that goes on (the task
+        may never stop,
+        and `asyncio.run()` hangs at exit waiting for it), or someone in the
+        module observes the coroutine's cancellation: its task is awaited,
+        gathered or waited for (`t = asyncio.create_task(f()); ...; await
+        t`, `asyncio.gather(f())`, `asyncio.wait_for(f(), 5)`), it runs in
+        an `asyncio.TaskGroup`, or it is awaited under `asyncio.timeout()`.
+        The other shapes (a fire-and-forget task or a request handler that
+        swallows its cancellation once and then finishes its cleanup) stop
+        anyway and nobody waits for them: they are the opt-in AIO405.
     """
     bad_example = """
         async def worker(queue):
@@ -86,6 +99,11 @@ class SwallowedCancellation(Rule):
     def check(self, node: ast.AST, ctx) -> None:
         if isinstance(node, ast.Call):
             self._note_main(node, ctx)
+            _note_observer(node, ctx, self._state(ctx))
+            return
+        if isinstance(node, ast.Await):
+            if isinstance(node.value, (ast.Name, ast.Attribute)):
+                self._state(ctx)["awaited"].add(ast.unparse(node.value))
             return
         if not ctx.in_async or not has_await(node.body):
             return
@@ -98,8 +116,14 @@ class SwallowedCancellation(Rule):
                 continue
             if not _carries_on(ctx, node):
                 continue
-            state = ctx.scopes[0].state.setdefault(self.code, {"mains": set(), "found": []})
-            state["found"].append((handler, what, ctx.function.qualname))
+            self._state(ctx)["found"].append((handler, what, ctx.function.qualname, _loops_on(ctx)))
+
+    def _state(self, ctx) -> dict:
+        state = ctx.scopes[0].state.get(self.code)
+        if state is None:
+            state = ctx.scopes[0].state[self.code] = {
+                "mains": set(), "found": [], "observed": set(), "tasks": [], "awaited": set()}
+        return state
 
     def _note_main(self, node: ast.Call, ctx) -> None:
         """`asyncio.run(main())`: `main` is the program's main coroutine."""
@@ -112,7 +136,7 @@ class SwallowedCancellation(Rule):
         inner = node.args[0].func
         name = inner.id if isinstance(inner, ast.Name) else None
         if name:
-            ctx.scopes[0].state.setdefault(self.code, {"mains": set(), "found": []})["mains"].add(name)
+            self._state(ctx)["mains"].add(name)
 
     def leave_scope(self, scope, ctx) -> None:
         if scope.kind != "module":
@@ -120,10 +144,115 @@ class SwallowedCancellation(Rule):
         state = scope.state.get(self.code)
         if not state:
             return
-        for handler, what, qualname in state["found"]:
+        observed = state["observed"] | {name for name, target in state["tasks"] if target in state["awaited"]}
+        for handler, what, qualname, loops in state["found"]:
             if qualname in state["mains"]:
                 continue  # the main coroutine ending quietly on Ctrl-C
-            ctx.report(handler, what=what)
+            if self.reports(loops, qualname.rsplit(".", 1)[-1] in observed):
+                ctx.report(handler, what=what)
+
+    def reports(self, loops: bool, observed: bool) -> bool:
+        """AIO404: the swallowed cancellation matters (see `why`)."""
+        return loops or observed
+
+
+_GATHERING = frozenset({"asyncio.gather", "asyncio.tasks.gather"})
+_WAIT_FOR = frozenset({"asyncio.wait_for", "asyncio.tasks.wait_for"})
+_WAIT = frozenset({"asyncio.wait", "asyncio.tasks.wait"})
+_TASK_GROUPS = frozenset({"asyncio.TaskGroup", "asyncio.taskgroups.TaskGroup"})
+_OBSERVER_NAMES = frozenset({"gather", "wait_for", "wait", "create_task", "ensure_future"})
+_TIMEOUTS = frozenset({"asyncio.timeout", "asyncio.timeouts.timeout", "asyncio.timeout_at",
+                       "asyncio.timeouts.timeout_at"})
+
+
+def _called_name(node: ast.AST):
+    """`f` of a call `f(...)`, `self.f(...)`, `obj.f(...)`."""
+    if not isinstance(node, ast.Call):
+        return None
+    func = node.func
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+
+
+def _note_observer(node: ast.Call, ctx, state: dict) -> None:
+    """Evidence that someone waits for a coroutine's task, and so sees
+    whether it was cancelled: `gather(f())`, `wait_for(f(), t)`,
+    `tg.create_task(f())` in a TaskGroup, `await f()` under
+    `asyncio.timeout()`, or a task `t = create_task(f())` whose name is
+    awaited, gathered or waited for in the module."""
+    func = node.func
+    last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    parent = ctx.parent
+    if last not in _OBSERVER_NAMES and not isinstance(parent, ast.Await):
+        return  # cheap test first: most calls are none of these
+    name = dotted(ctx.symbol(func))
+    if name in _GATHERING or name in _WAIT_FOR or name in _WAIT:
+        args = node.args[:1] if name not in _GATHERING else node.args
+        for arg in args:
+            if isinstance(arg, ast.Starred):
+                arg = arg.value
+            items = arg.elts if isinstance(arg, (ast.List, ast.Tuple, ast.Set)) else [arg]
+            for item in items:
+                called = _called_name(item)
+                if called is not None and name not in _WAIT:
+                    state["observed"].add(called)
+                elif isinstance(item, (ast.Name, ast.Attribute)):
+                    state["awaited"].add(ast.unparse(item))
+        return
+    spawns = name in TASK_SPAWNERS or (isinstance(func, ast.Attribute) and func.attr == "create_task")
+    if spawns and node.args:
+        coro = _called_name(node.args[0])
+        if coro is None:
+            return
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
+                and _bound_by_async_with(ctx, func.value.id, _TASK_GROUPS):
+            state["observed"].add(coro)
+            return
+        if isinstance(parent, (ast.Assign, ast.AnnAssign)):
+            targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
+            for target in targets:
+                if isinstance(target, (ast.Name, ast.Attribute)):
+                    state["tasks"].append((coro, ast.unparse(target)))
+        return
+    if isinstance(parent, ast.Await) and parent.value is node and _under_async_with(ctx, _TIMEOUTS):
+        called = _called_name(node)
+        if called is not None:
+            state["observed"].add(called)
+
+
+def _bound_by_async_with(ctx, name: str, factories) -> bool:
+    for parent in reversed(ctx.parents):
+        if isinstance(parent, ast.AsyncWith):
+            for item in parent.items:
+                var = item.optional_vars
+                if isinstance(var, ast.Name) and var.id == name and isinstance(item.context_expr, ast.Call) \
+                        and dotted(ctx.symbol(item.context_expr.func)) in factories:
+                    return True
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            return False
+    return False
+
+
+def _under_async_with(ctx, factories) -> bool:
+    for parent in reversed(ctx.parents):
+        if isinstance(parent, ast.AsyncWith) and any(
+                isinstance(i.context_expr, ast.Call) and dotted(ctx.symbol(i.context_expr.func)) in factories
+                for i in parent.items):
+            return True
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            return False
+    return False
+
+
+def _loops_on(ctx) -> bool:
+    """The try statement sits in a `while` or `async for` loop of its
+    function: after the handler the loop goes round again, as long as it
+    likes. (A `for` over a collection, closing each client in turn, ends.)"""
+    for parent in reversed(ctx.parents):
+        if isinstance(parent, (ast.While, ast.AsyncFor)):
+            return True
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            return False
+    return False
 
 
 def _catches_cancel(ctx, type_node):

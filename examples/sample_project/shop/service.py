@@ -39,6 +39,7 @@ class OrderService:
 async def main() -> None:
     service = OrderService()
     await service.handle(1)
+    await asyncio.wait_for(service.audit({}), timeout=5)
 
 
 if __name__ == "__main__":

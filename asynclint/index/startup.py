@@ -1,0 +1,178 @@
+"""Start-up code of one module (phase 1, from its syntax tree alone).
+
+A blocking call is harmless where it runs once while the program or a
+component starts or stops, before anything is served (triage rule 1 of
+benchmarks/triage/apps.md). What counts, with evidence in the module:
+  - a function whose name matches a `startup-functions` pattern
+    (`lifespan`), or a method matching `Base.pattern` in a class deriving
+    from `Base` (`Application.initialize`, `Application.init_*`: the
+    traitlets application convention, run once by `launch_instance()`;
+    a bare `initialize` would also match a client's reconnect step);
+  - a function registered as a framework start-up/shutdown hook, by
+    decorator (`@app.on_event("startup")`, `@app.before_serving`) or by a
+    registration call (`app.on_startup.append(f)`, `Starlette(on_startup=[f])`,
+    `FastAPI(lifespan=f)`, `app.add_event_handler("shutdown", f)`);
+  - the program's main coroutine, the one given to `asyncio.run()` or
+    `run_until_complete()` in this module, and the coroutines it awaits
+    by name (`await run()`, `await self._run()`) outside any loop.
+Only their statements outside loops count (a loop in start-up code may be
+the serving loop); callbacks and nested functions they define run later,
+while serving, and are not start-up code.
+"""
+from __future__ import annotations
+
+import ast
+import fnmatch
+from typing import FrozenSet, Iterable, Tuple
+
+from ..knowledge.startup import EVENT_HOOKS, STARTUP_EVENTS
+
+_FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_LOOPS = (ast.For, ast.AsyncFor, ast.While)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+class Startup:
+    """The start-up functions of a module: `whole` (named or registered) and
+    `mains` (main coroutines and what they await); their statements outside
+    loops run once."""
+
+    def __init__(self, tree: ast.AST, patterns: Iterable[str], hooks: Iterable[str]):
+        self.patterns = tuple(patterns)
+        self.hooks = frozenset(hooks)
+        registered, mains = self._scan(tree)
+        defs = [n for n in ast.walk(tree) if isinstance(n, _FUNCS)]
+        whole = {id(n) for n in defs if self._named(n.name, ()) or n.name in registered or self._decorated(n)}
+        for klass in ast.walk(tree):
+            if isinstance(klass, ast.ClassDef):
+                bases = [b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", None) for b in klass.bases]
+                whole.update(id(n) for n in klass.body if isinstance(n, _FUNCS) and self._named(n.name, bases))
+        self.whole: FrozenSet[int] = frozenset(whole)
+        self.mains: FrozenSet[int] = self._main_closure(defs, mains)
+
+    def _named(self, name: str, bases) -> bool:
+        """`pattern` matches any function; `Base.pattern` a method of a
+        class deriving directly from a class named `Base`."""
+        for p in self.patterns:
+            base, dot, pattern = p.rpartition(".")
+            if (not dot or base in bases) and fnmatch.fnmatchcase(name, pattern):
+                return True
+        return False
+
+    def _hook_name(self, node: ast.AST):
+        """`on_startup` of `app.on_startup`, `app.on_startup.append`."""
+        if isinstance(node, ast.Attribute):
+            if node.attr in self.hooks:
+                return node.attr
+            if node.attr == "append" and isinstance(node.value, ast.Attribute) and node.value.attr in self.hooks:
+                return node.value.attr
+        if isinstance(node, ast.Name) and node.id in self.hooks:
+            return node.id
+        return None
+
+    def _decorated(self, fn: ast.AST) -> bool:
+        for deco in fn.decorator_list:
+            target = deco.func if isinstance(deco, ast.Call) else deco
+            if self._hook_name(target) is not None:
+                return True
+            if isinstance(deco, ast.Call) and _event_call(deco):
+                return True
+        return False
+
+    def _scan(self, tree: ast.AST) -> Tuple[set, set]:
+        registered, mains = set(), set()
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if self._hook_name(func) is not None:
+                registered.update(_names(node.args))
+            elif _event_call(node) and len(node.args) > 1:
+                registered.update(_names(node.args[1:2]))
+            for kw in node.keywords:
+                if kw.arg in self.hooks:
+                    value = kw.value
+                    registered.update(_names(value.elts if isinstance(value, (ast.List, ast.Tuple)) else [value]))
+            if _runs_loop(func) and node.args:
+                name = _called(node.args[0])
+                if name is not None:
+                    mains.add(name)
+        return registered, mains
+
+    def _main_closure(self, defs, names: set) -> FrozenSet[int]:
+        by_name = {}
+        for fn in defs:
+            if isinstance(fn, ast.AsyncFunctionDef):
+                by_name.setdefault(fn.name, []).append(fn)
+        seen, todo = set(), [n for n in names if n in by_name]
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            for fn in by_name[name]:
+                for node in _once(fn.body):
+                    if isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
+                        func = node.value.func
+                        own = isinstance(func, ast.Name) or (isinstance(func, ast.Attribute) and isinstance(
+                            func.value, ast.Name) and func.value.id in ("self", "cls"))
+                        callee = _called(node.value)
+                        if own and callee in by_name and callee not in seen:
+                            todo.append(callee)
+        return frozenset(id(fn) for name in seen for fn in by_name[name])
+
+    def covers(self, fn_node: ast.AST, parents: Iterable[ast.AST]) -> bool:
+        """Is a call inside `fn_node` (its ancestors `parents`, outermost
+        first) start-up code?"""
+        if id(fn_node) not in self.whole and id(fn_node) not in self.mains:
+            return False
+        inside = False
+        for parent in parents:
+            if parent is fn_node:
+                inside = True
+            elif inside and isinstance(parent, _LOOPS):
+                return False
+        return inside
+
+
+def _once(body):
+    """The nodes of a body that run at most once: not in loops, nested
+    functions or classes."""
+    stack = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _LOOPS) or isinstance(node, _SCOPES):
+            continue
+        yield node
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def _event_call(call: ast.Call) -> bool:
+    """`app.on_event("startup")`, `app.add_event_handler("shutdown", f)`."""
+    func = call.func
+    return isinstance(func, ast.Attribute) and func.attr in EVENT_HOOKS and bool(call.args) \
+        and isinstance(call.args[0], ast.Constant) and call.args[0].value in STARTUP_EVENTS
+
+
+def _runs_loop(func: ast.AST) -> bool:
+    """`asyncio.run(...)`, `loop.run_until_complete(...)`."""
+    if isinstance(func, ast.Attribute):
+        if func.attr == "run_until_complete":
+            return True
+        return func.attr == "run" and isinstance(func.value, ast.Name) and func.value.id == "asyncio"
+    return False
+
+
+def _called(node: ast.AST):
+    if isinstance(node, ast.Call):
+        func = node.func
+        return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    return None
+
+
+def _names(nodes):
+    for node in nodes:
+        if isinstance(node, ast.Name):
+            yield node.id
+        elif isinstance(node, ast.Attribute):
+            yield node.attr

@@ -1,0 +1,45 @@
+"""Start-up and shutdown code: where a blocking call runs once, before
+anything is served or after serving ended (the AIO2 rules leave it alone
+unless `blocking-at-startup = true`). Defaults of the `startup-functions`
+and `startup-hooks` settings, from the triage of real applications
+(benchmarks/triage/apps.md)."""
+
+# Function names (shell-style patterns) of start-up code by convention:
+# ASGI `lifespan` context managers; `Base.pattern` names methods of classes
+# deriving from `Base`: the `initialize()` and `init_*` steps and `start()`
+# of a traitlets `Application`, which `launch_instance()` runs once, in
+# that order (a serving loop inside `start()` is still checked: loops never
+# count as start-up code). A bare `initialize`
+# is not start-up code: redis' cluster `NodesManager.initialize()` runs
+# again on every topology change.
+STARTUP_FUNCTIONS = (
+    "lifespan",
+    "*_lifespan",
+    "Application.initialize",
+    "Application.init_*",
+    "Application.start",
+)
+
+# Decorators and registration calls of framework start-up/shutdown hooks
+# (last name): aiohttp `app.on_startup.append(f)` / `on_cleanup` /
+# `on_shutdown`, Starlette/FastAPI `on_startup=[f]`, `lifespan=f` and
+# `@app.on_event("startup")`, Quart `@app.before_serving` /
+# `after_serving`, Sanic `@app.before_server_start` and friends, NiceGUI
+# `app.on_startup(f)`.
+STARTUP_HOOKS = (
+    "on_startup",
+    "on_shutdown",
+    "on_cleanup",
+    "lifespan",
+    "before_serving",
+    "after_serving",
+    "before_server_start",
+    "after_server_start",
+    "before_server_stop",
+    "after_server_stop",
+)
+
+# `@app.on_event(...)` / `app.add_event_handler(...)` with one of these
+# event names.
+STARTUP_EVENTS = frozenset({"startup", "shutdown"})
+EVENT_HOOKS = frozenset({"on_event", "add_event_handler"})
