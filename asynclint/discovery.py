@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,53 @@ class DiscoveryError(Exception):
 class SourceFile:
     path: Path  # absolute
     display: str  # as the user should see it
+
+
+class _Excludes:
+    """The exclude patterns compiled once: one regular expression for files
+    and one for folders (trailing-slash patterns match folders only), with
+    `fnmatch`'s meaning (case-insensitive where the platform's paths are)."""
+
+    def __init__(self, patterns: Iterable[str]):
+        files, dirs = [], []
+        for pattern in patterns:
+            folder_only = pattern.endswith("/")
+            pattern = pattern.rstrip("/") if folder_only else pattern
+            pattern = pattern[2:] if pattern.startswith("./") else pattern
+            regex = fnmatch.translate(os.path.normcase(pattern))
+            dirs.append(regex)
+            if not folder_only:
+                files.append(regex)
+        self._file = re.compile("|".join(files)).match if files else None
+        self._dir = re.compile("|".join(dirs)).match if dirs else None
+
+    def __call__(self, name: str, rels: Iterable[str], is_dir: bool = False) -> bool:
+        match = self._dir if is_dir else self._file
+        if match is None:
+            return False
+        norm = os.path.normcase
+        return bool(match(norm(name))) or any(match(norm(rel)) for rel in rels)
+
+
+def _rel(path: str, base: str) -> Optional[str]:
+    """`path` relative to `base` as a posix string (lexically, as
+    `Path.relative_to`), "." for the base itself, None when not under it."""
+    if path == base:
+        return "."
+    head = base if base.endswith(os.sep) else base + os.sep
+    if not path.startswith(head):
+        return None
+    rel = path[len(head):]
+    return rel.replace(os.sep, "/") if os.sep != "/" else rel
+
+
+def _rels_of(path: str, *bases: str) -> List[str]:
+    out = []
+    for base in bases:
+        rel = _rel(path, base)
+        if rel is not None and rel != "." and rel not in out:
+            out.append(rel)
+    return out
 
 
 def _excluded(name: str, rels: Iterable[str], patterns: Iterable[str], is_dir: bool = False) -> bool:
@@ -91,13 +139,15 @@ class _GitIgnores:
 
     def __init__(self, root: Path):
         self.root = root
+        self._root = str(root)
         self._specs: Dict[Path, Optional[pathspec.PathSpec]] = {}
+        self._chains: Dict[str, tuple] = {}  # folder -> ((base folder, spec), ...) from the root down
 
     def _spec(self, folder: Path) -> Optional[pathspec.PathSpec]:
         if folder not in self._specs:
             spec = None
             ignore = folder / ".gitignore"
-            if ignore.is_file():
+            if os.path.isfile(ignore):
                 try:
                     lines = ignore.read_text(encoding="utf-8", errors="replace").splitlines()
                 except OSError as exc:
@@ -106,6 +156,27 @@ class _GitIgnores:
                 spec = _gitignore_spec(ignore, lines)
             self._specs[folder] = spec
         return self._specs[folder]
+
+    def _chain(self, folder: str) -> tuple:
+        """The (folder, spec) pairs with patterns that apply in `folder`
+        (which is under the root), from the root down."""
+        chain = self._chains.get(folder)
+        if chain is None:
+            parent = os.path.dirname(folder)
+            above = () if folder == self._root or parent == folder else self._chain(parent)
+            spec = self._spec(Path(folder))
+            chain = self._chains[folder] = above + ((folder, spec),) if spec is not None else above
+        return chain
+
+    def ignored_in(self, folder: str, name: str, is_dir: bool) -> bool:
+        """`ignored` for `name` in `folder` (a walked folder under the root,
+        as a string): the chain of specs is kept per folder."""
+        path = os.path.join(folder, name)
+        suffix = "/" if is_dir else ""
+        for base, spec in self._chain(folder):
+            if spec.match_file(_rel(path, base) + suffix):
+                return True
+        return False
 
     def ignored(self, path: Path, is_dir: bool) -> bool:
         try:
@@ -162,6 +233,7 @@ def discover(paths: List[str], root: Path, exclude: Iterable[str], respect_gitig
     """The Python files under `paths`. A folder that cannot be read is added
     to `problems` as (display path, reason) when a list is given."""
     exclude = list(exclude)
+    excludes = _Excludes(exclude)
     gitignores = _GitIgnores(root) if respect_gitignore else None
     found: Dict[Path, SourceFile] = {}
     for given in paths:
@@ -182,27 +254,64 @@ def discover(paths: List[str], root: Path, exclude: Iterable[str], respect_gitig
                 problems.append((display_path(folder, given, p),
                                  f"cannot read folder: {exc.strerror}; the files in it were not checked"))
 
-        for dirpath, dirnames, filenames in os.walk(absolute, followlinks=False, onerror=unreadable):
-            folder = Path(dirpath)
-            keep = []
-            for d in sorted(dirnames):
-                sub = folder / d
-                if _excluded(d, _rels(sub, absolute, root), exclude, is_dir=True) or sub.is_symlink():
-                    continue
-                if gitignores is not None and gitignores.ignored(sub, True):
-                    continue
-                keep.append(d)
-            dirnames[:] = keep
-            for f in sorted(filenames):
-                if not f.endswith(".py"):
-                    continue
-                file = folder / f
-                if _excluded(f, _rels(file, absolute, root), exclude):
-                    continue
-                if gitignores is not None and gitignores.ignored(file, False):
-                    continue
-                if not file.is_file():
-                    continue
-                resolved = file.resolve() if file.is_symlink() else file
-                found.setdefault(resolved, SourceFile(resolved, display_path(file, given, p)))
+        _walk(str(absolute), str(root), given, p, excludes, gitignores, found, unreadable)
     return sorted(found.values(), key=lambda s: s.display)
+
+
+def _walk(top: str, root: str, given: str, given_path: Path, excluded: _Excludes, gitignores: Optional[_GitIgnores],
+          found: Dict[Path, SourceFile], unreadable) -> None:
+    """The Python files under the folder `top`, depth first in name order
+    (symlinked folders are not entered; a symlinked file counts once, under
+    its real path). Works on strings and directory entries: a large tree
+    costs one `scandir` per folder and no `stat` per file."""
+    under_root = _rel(top, root) is not None
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = list(it)
+        except OSError as exc:
+            unreadable(exc)
+            continue
+        dirs, files = [], []
+        for entry in entries:
+            try:
+                (dirs if entry.is_dir() else files).append(entry)
+            except OSError:
+                files.append(entry)
+        shown = display_path(Path(folder), given, given_path)
+        ignores = gitignores if gitignores is not None and under_root else None
+        keep = []
+        for entry in sorted(dirs, key=lambda e: e.name):
+            name = entry.name
+            sub = entry.path
+            if excluded(name, _rels_of(sub, top, root), is_dir=True) or entry.is_symlink():
+                continue
+            if ignores is not None and ignores.ignored_in(folder, name, True):
+                continue
+            keep.append(sub)
+        stack.extend(reversed(keep))
+        for entry in sorted(files, key=lambda e: e.name):
+            name = entry.name
+            if not name.endswith(".py"):
+                continue
+            file = entry.path
+            if excluded(name, _rels_of(file, top, root)):
+                continue
+            if ignores is not None and ignores.ignored_in(folder, name, False):
+                continue
+            try:
+                if not entry.is_file():
+                    continue
+                link = entry.is_symlink()
+            except OSError:
+                continue
+            if link:
+                path = Path(file)
+                resolved = path.resolve()
+                found.setdefault(resolved, SourceFile(resolved, display_path(path, given, given_path)))
+            else:
+                display = file if os.path.isabs(given) else (name if shown == "." else os.path.join(shown, name))
+                path = Path(file)
+                found.setdefault(path, SourceFile(path, display))

@@ -35,7 +35,7 @@ from .config import Config
 from .diagnostics import Diagnostic
 from .index import installed
 from .index.modules import module_name
-from .index.project import Knowledge, ProjectIndex
+from .index.project import ALL, Knowledge, ProjectIndex
 from .phase1 import FileResult, Settings, analyse_path, analyse_text
 # The names callers import from here (the flake8 adapter, the fixer, tools).
 from .phase1 import INTERNAL_ERROR, SYNTAX_ERROR, analyse_bytes, analyse_tree, source_lines
@@ -77,6 +77,9 @@ class _Seen:
     summary: Optional[str]  # digest of the summary; None when not analysed
     findings: List[Diagnostic]  # final (after per-file ignores)
     not_analysed: Optional[str]
+    # The module names the findings' phase-2 answers looked up (`ALL`: every
+    # module); None when not known (then any change answers the file again).
+    deps: Optional[frozenset] = None
 
 
 # Racily clean: a file changed within this many ns of the recording run may
@@ -134,7 +137,7 @@ class _Store:
         disk.store(self.record_file, "run", {
             "key": self.key, "started": started, "installed": installed_reads,
             "files": {path: (s.display, s.report, s.stat, s.digest, s.module, s.is_package, s.summary,
-                             s.findings, s.not_analysed) for path, s in files.items()},
+                             s.findings, s.not_analysed, s.deps) for path, s in files.items()},
         })
 
     def _entry(self, path: str) -> Path:
@@ -216,7 +219,7 @@ class _Run:
             same = (prev is not None and prev[3] == digest and prev[4] == module and prev[5] == is_package)
             if same:
                 seen[path] = _Seen(job.display, job.report, stat, digest, module, is_package, prev[6],
-                                   prev[7], prev[8])
+                                   prev[7], prev[8], prev[9] if len(prev) > 9 else None)
             else:
                 seen[path] = _Seen(job.display, job.report, stat, digest, module, is_package, None, [], None)
                 changed.append(job)
@@ -231,18 +234,20 @@ class _Run:
 
         with _collector_for_phase1():
             self._analyse(changed, modules, seen)
-        incremental = same_files and all(
-            seen[str(j.path)].summary is not None and seen[str(j.path)].summary == old[str(j.path)][6]
-            for j in changed if str(j.path) in seen)
         index = self._index(modules, seen)
-        redo = [j for j in (changed if incremental else jobs) if j.report]
+        redo = self._to_answer(changed, seen, old, record is not None)
+        incremental = len(redo) < sum(1 for j in jobs if j.report)
         for job in redo:
             path = str(job.path)
             result = self.results.get(path) or self._result_of(job, modules, seen)
-            found = self._findings(job, result, index)
+            deps: set = set()
+            found = self._findings(job, result, index, deps)
             if path in seen:
                 seen[path].findings = found
                 seen[path].not_analysed = result.not_analysed
+                # A run keeps no index for the next: a whole-project join
+                # (a tuple token) counts as every module.
+                seen[path].deps = frozenset(deps) if all(type(d) is str for d in deps) else frozenset({ALL})
             else:  # unreadable file: reported this run, not recorded
                 seen[path] = _Seen(job.display, job.report, (), "", modules[path][0], modules[path][1], None, found,
                                    result.not_analysed)
@@ -319,6 +324,38 @@ class _Run:
         return result
 
     # -- phase 2 ----------------------------------------------------------
+    def _to_answer(self, changed: List[FileJob], seen: Dict[str, _Seen], old: Dict[str, tuple],
+                   recorded: bool) -> List[FileJob]:
+        """The reported files whose phase-2 answers can differ from the
+        recorded ones: the changed files, and those whose answers looked up
+        a module that is now provided differently (its summary changed, its
+        file was added, removed or shadowed), or looked at every module."""
+        jobs = self.jobs
+        if not recorded:
+            return [j for j in jobs if j.report]
+        before: Dict[str, tuple] = {}
+        for path, prev in old.items():  # in the recording run's (sorted) order
+            if prev[6] is not None:
+                before.setdefault(prev[4], (path, prev[6]))
+        now: Dict[str, tuple] = {}
+        for job in jobs:
+            s = seen.get(str(job.path))
+            if s is not None and s.summary is not None:  # (an unreadable file provides nothing)
+                now.setdefault(s.module, (str(job.path), s.summary))
+        moved = frozenset(name for name in before.keys() | now.keys() if before.get(name) != now.get(name))
+        redo_paths = {str(j.path) for j in changed}
+        out = []
+        for job in jobs:
+            if not job.report:
+                continue
+            path = str(job.path)
+            s = seen.get(path)
+            prev = old.get(path)
+            if (path in redo_paths or s is None or prev is None or not prev[1] or prev[0] != job.display
+                    or s.deps is None or (moved and (ALL in s.deps or not s.deps.isdisjoint(moved)))):
+                out.append(job)
+        return out
+
     def _index(self, modules, seen: Dict[str, _Seen]) -> ProjectIndex:
         sources: Dict[str, Callable] = {}
         for job in self.jobs:
@@ -338,12 +375,13 @@ class _Run:
         index.modules = LazyModules(sources)
         return index
 
-    def _findings(self, job: FileJob, result: FileResult, index: ProjectIndex) -> List[Diagnostic]:
+    def _findings(self, job: FileJob, result: FileResult, index: ProjectIndex,
+                  deps: Optional[set] = None) -> List[Diagnostic]:
         enabled = self.settings.enabled
         ignored = self.settings.config.ignored_for(job.display, job.path)
         ignored_codes = frozenset(ignored) if ignored else None
         out = []
-        for d in findings_of(result, index, job.display):
+        for d in findings_of(result, index, job.display, deps):
             if d.code not in enabled:
                 continue
             if ignored_codes and noqa.suppresses(ignored_codes, d.code):

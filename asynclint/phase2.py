@@ -14,7 +14,7 @@ from typing import Callable, Dict, List, Optional
 
 from .diagnostics import Diagnostic, Severity
 from .index import queries
-from .index.project import ProjectIndex
+from .index.project import ModuleTable, ProjectIndex
 from .index.summary import ModuleSummary
 from .phase1 import INTERNAL_ERROR, FileResult
 from .rules import all_rules
@@ -22,12 +22,22 @@ from .rules import all_rules
 _MISSING = object()
 
 
-def findings_of(result: FileResult, index: ProjectIndex, display: str) -> List[Diagnostic]:
+def findings_of(result: FileResult, index: ProjectIndex, display: str,
+                deps: Optional[set] = None) -> List[Diagnostic]:
     """Phase 2 for one file: its local findings plus the pending ones the
-    index confirms."""
+    index confirms. `deps`, when given, receives the module names the
+    answers depended on (`index.project.ALL`: every module)."""
     found = [d.with_path(display) for d in result.diagnostics]
     if not result.pendings:
         return found
+    with index.tracking() as used:
+        _answer_pendings(result, index, display, found)
+    if deps is not None:
+        deps.update(used)
+    return found
+
+
+def _answer_pendings(result: FileResult, index: ProjectIndex, display: str, found: List[Diagnostic]) -> None:
     rules = all_rules()
     module = result.summary.name if result.summary else ""
     answers: Dict[tuple, object] = {}
@@ -64,80 +74,11 @@ def findings_of(result: FileResult, index: ProjectIndex, display: str) -> List[D
             severity=rule.severity, fix=pending.fix,
             extra=tuple((k, v) for k, v in answer.items() if k.startswith("_")),  # data for post-passes
         ))
-    return found
 
 
-class LazyModules(dict):
+def LazyModules(sources: Dict[str, Callable[[], Optional[ModuleSummary]]]) -> ModuleTable:
     """`ProjectIndex.modules` whose summaries are read on first use.
 
     `sources` maps each module name to a function returning its summary;
     membership needs no read, iteration reads everything."""
-
-    def __init__(self, sources: Dict[str, Callable[[], Optional[ModuleSummary]]]):
-        super().__init__()
-        self._sources = dict(sources)
-
-    def _load(self, name) -> None:
-        source = self._sources.pop(name, None)
-        if source is not None:
-            summary = source()
-            if summary is not None:
-                dict.setdefault(self, name, summary)
-
-    def _load_all(self) -> None:
-        for name in list(self._sources):
-            self._load(name)
-
-    def get(self, name, default=None):
-        if name in self._sources:
-            self._load(name)
-        return dict.get(self, name, default)
-
-    def __getitem__(self, name):
-        if name in self._sources:
-            self._load(name)
-        return dict.__getitem__(self, name)
-
-    def __contains__(self, name) -> bool:
-        return dict.__contains__(self, name) or name in self._sources
-
-    def setdefault(self, name, default=None):
-        if name in self._sources:
-            self._load(name)
-        return dict.setdefault(self, name, default)
-
-    def __setitem__(self, name, value) -> None:
-        self._sources.pop(name, None)
-        dict.__setitem__(self, name, value)
-
-    def pop(self, name, *default):
-        self._sources.pop(name, None)
-        return dict.pop(self, name, *default)
-
-    def __delitem__(self, name) -> None:
-        self._sources.pop(name, None)
-        dict.__delitem__(self, name)
-
-    def __iter__(self):
-        self._load_all()
-        return dict.__iter__(self)
-
-    def __len__(self) -> int:
-        self._load_all()
-        return dict.__len__(self)
-
-    def keys(self):
-        self._load_all()
-        return dict.keys(self)
-
-    def values(self):
-        self._load_all()
-        return dict.values(self)
-
-    def items(self):
-        self._load_all()
-        return dict.items(self)
-
-    def __reduce__(self):  # pickled as the plain dict it stands for
-        self._load_all()
-        return (dict, (dict(self.items()),))
+    return ModuleTable(sources=sources)

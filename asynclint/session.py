@@ -11,12 +11,13 @@ analysis plus the phase-2 answers that can have changed:
   edited file's own queries are answered again, against the same index, whose
   derived facts stay valid;
 - an edit that changes the summary (a `def` became `async def`, an import
-  was added, lines were inserted) gets a fresh index: every file's phase-2
-  answers are stale and are re-answered when asked for (`findings`), and the
-  index's whole-project facts (thread context, blocking summaries) are built
-  again on first use, which is what this path costs on a large project. The
-  server asks only for the files open in the editor; `--watch` asks for every
-  file, the edited ones first.
+  was added, lines were inserted) gets an updated index
+  (`ProjectIndex.updated`) that keeps the derived facts which did not look
+  at the changed module; a file's phase-2 answers are kept with the module
+  names they looked up, and only those that looked at the changed module
+  (or at every module) are answered again, when asked for (`findings`).
+  The server asks only for the files open in the editor; `--watch` asks for
+  every file, the edited ones first.
 
 Engine names used here (the batch engine may change around them):
 `analyse_text`, `analyse_bytes`, `findings_of`, `FileResult`, `Walker`,
@@ -41,7 +42,7 @@ from .diagnostics import Diagnostic
 from .engine import FileResult, Settings, Walker, analyse_bytes, analyse_text, findings_of
 from .index import installed
 from .index.modules import find_project_root, module_name
-from .index.project import Knowledge, ProjectIndex
+from .index.project import ALL, Knowledge, ModuleTable, ProjectIndex
 from .rules import all_rules
 
 
@@ -56,8 +57,8 @@ class _File:
     result: FileResult
     stat: Optional[Tuple[int, int]] = None  # (size, mtime_ns) of the disk file read
     overlay: bool = False  # the content came from an editor buffer, not the disk
-    findings: Optional[List[Diagnostic]] = None  # phase 2, valid at `answered_at`
-    answered_at: int = -1
+    findings: Optional[List[Diagnostic]] = None  # phase 2; None: to be answered
+    deps: frozenset = frozenset()  # the module names `findings` looked up (ALL: every module)
 
 
 @dataclass
@@ -103,7 +104,7 @@ class Session:
         # session, so what it has loaded survives index rebuilds.
         self.installed = installed.view(self.python, root)
         self.files: Dict[Path, _File] = {}
-        self.generation = 0  # bumped whenever the index is rebuilt
+        self.generation = 0  # bumped whenever the index changes
         self.index = self._new_index()
         self.lock = threading.RLock()
 
@@ -130,6 +131,7 @@ class Session:
                     continue
                 self.files[job.path] = _File(job.path, job.display, module, is_package, job.report,
                                              digest_of(data), result, stat)
+            self._order = None
             self._rebuild()
         # What was loaded lives as long as the session: keep the cyclic
         # garbage collector from re-scanning it (millions of objects on a
@@ -140,16 +142,43 @@ class Session:
         module, is_package = module_name(path, self.root)
         return module, is_package, analyse_bytes(data, module, is_package, str(path), self.walker, self.settings)
 
-    def _new_index(self) -> ProjectIndex:
+    def _table(self) -> ModuleTable:
         # Sorted by path, as the batch engine's discovery order: when two
         # files claim one module name, the same one wins.
-        files = sorted(getattr(self, "files", {}).values(), key=lambda f: str(f.path))
-        return ProjectIndex((f.result.summary for f in files if f.result.summary is not None),
-                            Knowledge.from_config(self.settings.config), self.installed)
+        files = getattr(self, "files", {})
+        if getattr(self, "_order", None) is None or len(self._order) != len(files):
+            self._order = sorted(files, key=str)
+        table = ModuleTable()
+        for path in self._order:
+            f = files.get(path)
+            if f is not None and f.result.summary is not None:
+                dict.setdefault(table, f.result.summary.name, f.result.summary)
+        return table
+
+    def _new_index(self) -> ProjectIndex:
+        index = ProjectIndex((), Knowledge.from_config(self.settings.config), self.installed)
+        index.modules = self._table()
+        return index
 
     def _rebuild(self) -> None:
         self.index = self._new_index()
         self.generation += 1
+        for f in self.files.values():
+            f.findings = None
+
+    def _update_index(self, names: Iterable[str]) -> None:
+        """The modules `names` changed (or appeared, or went): a new index
+        keeping the facts that did not look at them, and the answers of the
+        files that did not look at them either."""
+        old = self.index
+        table = self._table()
+        changed = frozenset(names)
+        self.index = old.updated(table, changed)
+        changed = changed | self.index.changed_joins
+        self.generation += 1
+        for f in self.files.values():
+            if f.findings is not None and (ALL in f.deps or not f.deps.isdisjoint(changed)):
+                f.findings = None
 
     # -- updates ------------------------------------------------------------
     def update(self, path: Path, text: Optional[str] = None, display: Optional[str] = None,
@@ -183,10 +212,15 @@ class Session:
                         old.report if old else report, digest, result, stat, overlay=text is not None)
             if old is not None and text is not None:
                 new.stat = old.stat
+            if old is None:
+                self._order = None
             self.files[path] = new
             summary_changed = old is None or old.result.summary != result.summary
             if summary_changed:
-                self._rebuild()
+                names = {module}
+                if old is not None:
+                    names.add(old.module)
+                self._update_index(names)
             return Change(path, True, summary_changed)
 
     def remove(self, path: Path) -> Change:
@@ -194,8 +228,9 @@ class Session:
             old = self.files.pop(Path(path), None)
             if old is None:
                 return Change(Path(path), False, False)
+            self._order = None
             if old.result.summary is not None:
-                self._rebuild()
+                self._update_index({old.module})
             return Change(Path(path), True, old.result.summary is not None)
 
     def display_of(self, path: Path) -> str:
@@ -228,16 +263,17 @@ class Session:
             f = self.files.get(Path(path))
             if f is None:
                 return []
-            if f.findings is None or f.answered_at != self.generation:
-                f.findings = self._answer(f)
-                f.answered_at = self.generation
+            if f.findings is None:
+                deps: set = set()
+                f.findings = self._answer(f, deps)
+                f.deps = frozenset(deps)
             return f.findings
 
-    def _answer(self, f: _File) -> List[Diagnostic]:
+    def _answer(self, f: _File, deps: set) -> List[Diagnostic]:
         enabled = self.settings.enabled
         ignored = self.settings.config.ignored_for(f.display, f.path)
         out = []
-        for d in findings_of(f.result, self.index, f.display):
+        for d in findings_of(f.result, self.index, f.display, deps):
             if d.code not in enabled:
                 continue
             if ignored and noqa.suppresses(frozenset(ignored), d.code):

@@ -14,8 +14,13 @@ unsaved buffer changes) and prints wall times from the client's side:
   - edit, same summary: `didChange` (a comment appended at the end: the
     module's summary is unchanged) until the diagnostics for that version;
   - edit, new summary: `didChange` adding an `async def` at the end (the
-    summary changes, the index is rebuilt and every open file re-answered)
-    until the diagnostics for that version; median and max of N edits each;
+    summary changes: the index is updated, keeping the facts and answers
+    that did not look at the file) until the diagnostics for that version;
+  - edit, callee made async: a second file opened, the one whose top-level
+    `def f` another file imports and calls (`run.py`'s async-def victim;
+    that caller is opened too), edited to `async def f` and back: the time
+    until the edited file's diagnostics for that version, and until the
+    caller's diagnostics are published again; median and max of N edits each;
   - the server's peak RSS (its main process; the indexing workers are gone).
 
 Default projects: examples/sample_project, the small and the full benchmark
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import time
@@ -34,6 +40,9 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 from pygls.uris import from_fs_path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import async_def_victim_and_caller  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULTS = [
@@ -75,6 +84,16 @@ class Probe:
             await asyncio.wait_for(self.event.wait(), max(0.01, deadline - time.perf_counter()))
 
 
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) the server process has used: on a
+    shared, loaded machine a steadier figure than wall time (10 ms ticks)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+
+
 def _rss_mib(pid: int) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -113,17 +132,52 @@ async def measure(project: Path, rel: str, edits: int, timeout: float) -> dict:
 
     version = 1
     for label, suffix in (("same_summary", "\n# edited {n}\n"), ("new_summary", "\n\nasync def _asynclint_probe_{n}():\n    pass\n")):
-        times = []
+        times, cpu = [], []
         for n in range(edits):
             version += 1
             v = version
+            cpu0 = _cpu_s(client._server.pid)
             sent = time.perf_counter()
             client.text_document_did_change(types.DidChangeTextDocumentParams(
                 text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=v),
                 content_changes=[types.TextDocumentContentChangeWholeDocument(text=text + suffix.format(n=n))]))
             await probe.wait(lambda: probe.published[uri][0] == v, timeout)
             times.append(probe.published[uri][2] - sent)
-        out[label] = (statistics.median(times), max(times))
+            cpu.append(_cpu_s(client._server.pid) - cpu0)
+        out[label] = (statistics.median(times), max(times), statistics.median(cpu))
+    victim, fn, caller = async_def_victim_and_caller(project)
+    if victim is not None:
+        out["victim"] = f"{victim.relative_to(project)} `{fn}` (called from {caller.relative_to(project)})"
+        vuri, curi = from_fs_path(str(victim)), from_fs_path(str(caller))
+        vtext = victim.read_text(encoding="utf-8")
+        for u, t in ((curi, caller.read_text(encoding="utf-8")), (vuri, vtext)):
+            if u != uri:
+                client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+                    uri=u, language_id="python", version=1, text=t)))
+                await probe.wait(lambda u=u: u in probe.published, timeout)
+        edited = vtext.replace(f"\ndef {fn}(", f"\nasync def {fn}(", 1)
+        own, others, cpu = [], [], []
+        vversion = 1
+        for n in range(edits):
+            for text in (edited + f"\n# edit {n}\n", vtext + f"\n# undo {n}\n"):
+                vversion += 1
+                v = vversion
+                cpu0 = _cpu_s(client._server.pid)
+                sent = time.perf_counter()
+                client.text_document_did_change(types.DidChangeTextDocumentParams(
+                    text_document=types.VersionedTextDocumentIdentifier(uri=vuri, version=v),
+                    content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+                await probe.wait(lambda: probe.published[vuri][0] == v, timeout)
+                own.append(probe.published[vuri][2] - sent)
+                try:
+                    await probe.wait(lambda: probe.published[curi][2] > sent, 30)
+                    others.append(probe.published[curi][2] - sent)
+                except asyncio.TimeoutError:
+                    pass  # the caller's findings were not published again
+                cpu.append(_cpu_s(client._server.pid) - cpu0)
+        out["callee_async"] = (statistics.median(own), max(own), statistics.median(cpu))
+        if others:
+            out["caller_again"] = (statistics.median(others), max(others), statistics.median(cpu))
     out["rss_mib"] = _rss_mib(client._server.pid)
     await client.shutdown_async(None)
     client.exit(None)
@@ -151,8 +205,17 @@ def main() -> int:
         print(f"  first diagnostics after didOpen     {r['first'] * 1000:8.0f} ms")
         print(f"  project indexed, diagnostics again  {r['indexed'] * 1000:8.0f} ms  ({r['findings']} findings)")
         for label in ("same_summary", "new_summary"):
-            median, worst = r[label]
-            print(f"  edit, {label.replace('_', ' '):<12} -> diagnostics  {median * 1000:8.1f} ms median, {worst * 1000:.1f} ms max")
+            median, worst, cpu = r[label]
+            print(f"  edit, {label.replace('_', ' '):<12} -> diagnostics  {median * 1000:8.1f} ms median, "
+                  f"{worst * 1000:.1f} ms max, server CPU {cpu * 1000:.0f} ms median")
+        if "victim" in r:
+            print(f"  callee made async and back: {r['victim']}")
+            for label, what in (("callee_async", "  edited file's diagnostics     "),
+                                ("caller_again", "  caller's diagnostics again    ")):
+                if label in r:
+                    median, worst, cpu = r[label]
+                    print(f"  {what}    {median * 1000:8.1f} ms median, {worst * 1000:.1f} ms max, "
+                          f"server CPU {cpu * 1000:.0f} ms median (both files)")
         print(f"  server peak RSS                     {r['rss_mib']:8.0f} MiB")
         sys.stdout.flush()
     return 0

@@ -12,7 +12,9 @@ times, on the same files in one run:
     changed), one file changed by a comment (`one-changed`), and one file
     whose top-level `def` another module imports and calls made `async def`
     (`async-def`), each edit undone and re-recorded between repeats,
-and prints the median wall time of the repeats with its ratio to the floor
+checks after the first edit of each kind and after its undo that the cached
+run's findings equal a cold `--no-cache` run's (`--check`; it stops with the
+difference otherwise), and prints the median wall time of the repeats with its ratio to the floor
 of the same run (cold -j1 to the 1-process floor), the ratio to ruff and the
 peak RSS. On a shared machine the absolute times are noise: compare ratios
 taken in one run, and repeat the run.
@@ -85,6 +87,11 @@ def asynclint_command():
 
 
 def async_def_victim(folder: Path):
+    victim, name, _caller = async_def_victim_and_caller(folder)
+    return victim, name
+
+
+def async_def_victim_and_caller(folder: Path):
     """A file with a top-level sync `def name(` that another file imports
     and calls: making it `async def` changes another module's findings."""
     import re
@@ -105,11 +112,89 @@ def async_def_victim(folder: Path):
             for name in (n.strip() for n in names.split(",")):
                 victim = defs.get((module, name))
                 if victim is not None and victim != path and re.search(rf"\b{name}\(", text.split("import", 1)[-1]):
-                    return victim, name
-    return None, None
+                    return victim, name, path
+    return None, None, None
 
 
-def bench_set(name: str, folder: Path, repeat: int, cores: int, ruff, lint, only, work: Path) -> dict:
+def findings_json(cmd, cwd=None, env=None) -> list:
+    """The findings of one run (`--format json`), as comparable tuples."""
+    import json
+    proc = subprocess.run(cmd + ["--format", "json"], cwd=cwd, env=env, capture_output=True)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"command failed ({proc.returncode}): {' '.join(map(str, cmd))}\n{proc.stderr.decode()}")
+    return sorted((d["path"], d["line"], d["column"], d["code"], d["message"]) for d in json.loads(proc.stdout))
+
+
+def check_same(label: str, lint, copy: Path, env, cold: list = None) -> None:
+    """Findings of a cached (incremental) run must equal a cold --no-cache
+    run's on the same files (`cold`: known already): fail loudly otherwise."""
+    cached = findings_json(lint + ["-q", str(copy)], env=env)
+    if cold is None:
+        cold = findings_json(lint + ["--no-cache", "-q", str(copy)], env=env)
+    if cached != cold:
+        extra = [f for f in cached if f not in cold]
+        missing = [f for f in cold if f not in cached]
+        raise SystemExit(f"FINDINGS DIFFER after {label}: the cached run has {len(extra)} extra and "
+                         f"{len(missing)} missing findings\n  extra: {extra[:10]}\n  missing: {missing[:10]}")
+    print(f"  {label}: cached findings equal a --no-cache run ({len(cold)} findings)", flush=True)
+
+
+
+def bench_cached(name: str, folder: Path, repeat: int, lint, want, work: Path, check: str) -> dict:
+    """Cached runs on a private copy: warm, and each edit kind timed on
+    the run after the edit, the edit undone and re-recorded between
+    repeats. `check`: after which edited runs the findings are compared
+    with a cold run ("first" repeat of each edit and its undo, "all", "none")."""
+    out: dict = {}
+    # The corpus is shared and read-only: cached runs and edits use a private copy.
+    copy = work / name
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(folder, copy, ignore=shutil.ignore_patterns(".asynclint_cache"))
+    env = {**os.environ, "XDG_CACHE_HOME": str(work / "xdg")}
+    # Fill the cache; with an empty cache every file is analysed and answered
+    # afresh, so these are the cold findings of the unedited copy.
+    baseline = findings_json(lint + ["-q", str(copy)], env=env)
+    if want("warm"):
+        out["warm"] = best_of(repeat, lint + ["-q", str(copy)], env=env)
+        print(f"  warm: {out['warm'][2]:.2f} s median, {out['warm'][3]:.2f} s CPU, {out['warm'][1]:.0f} MiB", flush=True)
+    py_files = sorted(copy.rglob("*.py"))
+    edits = []
+    if want("one-changed"):
+        victim = py_files[len(py_files) // 2]
+        edits.append(("one-changed", victim, lambda text, i: text + f"\n# touched {i}\n"))
+    if want("async-def"):
+        victim, fn = async_def_victim(copy)
+        if victim is None:
+            print("  async-def: no suitable file in this set")
+        else:
+            print(f"  async-def: `{fn}` in {victim.relative_to(copy)}")
+            edits.append(("async-def", victim,
+                          lambda text, i, fn=fn: text.replace(f"\ndef {fn}(", f"\nasync def {fn}(", 1)
+                          + f"\n# touched {i}\n"))
+    for key, victim, edit in edits:
+        original = victim.read_text(encoding="utf-8")
+        changed = []
+        try:
+            for i in range(repeat):
+                victim.write_text(edit(original, i), encoding="utf-8")
+                changed.append(run_timed(lint + ["-q", str(copy)], env=env))
+                if check == "all" or (check == "first" and i == 0):
+                    check_same(f"{key} edit", lint, copy, env)
+                victim.write_text(original, encoding="utf-8")
+                run_timed(lint + ["-q", str(copy)], env=env)  # back to the recorded state
+                if check == "all" or (check == "first" and i == 0):
+                    check_same(f"{key} undone", lint, copy, env, baseline)
+        finally:
+            victim.write_text(original, encoding="utf-8")
+        out[key] = (min(c[0] for c in changed), max(c[1] for c in changed), statistics.median(c[0] for c in changed),
+                    statistics.median(c[2] for c in changed))
+        print(f"  {key}: {out[key][2]:.2f} s median, {out[key][3]:.2f} s CPU, {out[key][1]:.0f} MiB", flush=True)
+    shutil.rmtree(copy, ignore_errors=True)
+    return out
+
+
+def bench_set(name: str, folder: Path, repeat: int, cores: int, ruff, lint, only, work: Path,
+              check: str = "first") -> dict:
     files, lines = count_lines(folder)
     print(f"\n## {name}: {files} files, {lines:,} lines ({folder})", flush=True)
     parse = [sys.executable, str(SHARED_BENCH / "parse_bench.py"), "ast"]
@@ -123,42 +208,7 @@ def bench_set(name: str, folder: Path, repeat: int, cores: int, ruff, lint, only
             out[key] = best_of(repeat, cmd)
             print(f"  {key}: {out[key][2]:.2f} s median, {out[key][3]:.2f} s CPU, {out[key][1]:.0f} MiB", flush=True)
     if any(want(k) for k in ("warm", "one-changed", "async-def")):
-        # The corpus is shared and read-only: cached runs and edits use a private copy.
-        copy = work / name
-        shutil.rmtree(copy, ignore_errors=True)
-        shutil.copytree(folder, copy, ignore=shutil.ignore_patterns(".asynclint_cache"))
-        env = {**os.environ, "XDG_CACHE_HOME": str(work / "xdg")}
-        run_timed(lint + ["-q", str(copy)], env=env)  # fill the cache
-        if want("warm"):
-            out["warm"] = best_of(repeat, lint + ["-q", str(copy)], env=env)
-        py_files = sorted(copy.rglob("*.py"))
-        edits = []
-        if want("one-changed"):
-            victim = py_files[len(py_files) // 2]
-            edits.append(("one-changed", victim, lambda text, i: text + f"\n# touched {i}\n"))
-        if want("async-def"):
-            victim, fn = async_def_victim(copy)
-            if victim is None:
-                print("  async-def: no suitable file in this set")
-            else:
-                print(f"  async-def: `{fn}` in {victim.relative_to(copy)}")
-                edits.append(("async-def", victim,
-                              lambda text, i, fn=fn: text.replace(f"\ndef {fn}(", f"\nasync def {fn}(", 1)
-                              + f"\n# touched {i}\n"))
-        for key, victim, edit in edits:
-            original = victim.read_text(encoding="utf-8")
-            changed = []
-            try:
-                for i in range(repeat):
-                    victim.write_text(edit(original, i), encoding="utf-8")
-                    changed.append(run_timed(lint + ["-q", str(copy)], env=env))
-                    victim.write_text(original, encoding="utf-8")
-                    run_timed(lint + ["-q", str(copy)], env=env)  # back to the recorded state
-            finally:
-                victim.write_text(original, encoding="utf-8")
-            out[key] = (min(c[0] for c in changed), max(c[1] for c in changed), statistics.median(c[0] for c in changed),
-                        statistics.median(c[2] for c in changed))
-        shutil.rmtree(copy, ignore_errors=True)
+        out.update(bench_cached(name, folder, repeat, lint, want, work, check))
 
     floor_n = out.get("floor-jN", (None,))[0]
     floor_1 = out.get("floor-j1", (None,))[0]
@@ -193,6 +243,9 @@ def main() -> int:
     ap.add_argument("--sets", default="small,full")
     ap.add_argument("--only", default="", help="comma-separated runs: floor-j1,floor-jN,ruff,cold-j1,cold-jN,"
                                               "warm,one-changed,async-def (default: all)")
+    ap.add_argument("--check", default="first", choices=("first", "all", "none"),
+                    help="compare the findings of edited cached runs with a --no-cache run after the first "
+                         "repeat of each edit and its undo (default), after every one, or never")
     ap.add_argument("--work", default=None, help="folder for the private copy the cached runs edit")
     ap.add_argument("--lint", default=None, help="the asynclint command to time, as one shell-quoted string "
                                                  "(default: the one beside this interpreter); e.g. another build")
@@ -210,7 +263,7 @@ def main() -> int:
     print(f"# asynclint benchmark: {cores} cores, Python {sys.version.split()[0]}")
     results = {}
     for name in args.sets.split(","):
-        results[name] = bench_set(name, corpus / name, args.repeat, cores, ruff, lint, only, work)
+        results[name] = bench_set(name, corpus / name, args.repeat, cores, ruff, lint, only, work, args.check)
     if "small" in results and "full" in results and "cold-jN" in results["small"]:
         s, f = results["small"], results["full"]
         line_ratio = f["lines"] / s["lines"]

@@ -244,3 +244,72 @@ def test_a_killed_run_leaves_no_workers(tmp_path, keyhome):
     for w in left:  # do not leave them to the next test either
         os.kill(w, signal.SIGKILL)
     assert not left
+
+
+# -- phase-2 answers kept with their dependencies --------------------------------
+MID = "from pkg.lib import helper as run_helper\n"
+CALLER = (
+    "from pkg.mid import run_helper\n\n\n"
+    "async def main():\n"
+    "    run_helper()\n"
+)
+
+
+def _aio100(found: list) -> list:
+    return [f for f in found if f[3] == "AIO100"]
+
+
+def test_an_answer_is_asked_again_when_a_module_it_looked_through_changes(project, keyhome):
+    """caller.py calls lib.helper through a re-export in mid.py. Making
+    helper `async def` changes only lib.py, whose summary caller.py's
+    answer looked up while resolving: the next cached run must report the
+    never-awaited coroutine (and drop it when the edit is undone), as a
+    fresh run does; a run that kept caller.py's recorded answers would not."""
+    write(project, "pkg/mid.py", MID)
+    write(project, "pkg/caller.py", CALLER)
+    first = findings(check(project, keyhome))
+    assert not [f for f in _aio100(first) if f[0].endswith("caller.py")]
+    write(project, "pkg/lib.py", LIB.replace("def helper", "async def helper"))
+    edited = findings(check(project, keyhome))
+    assert ("pkg/caller.py", 5, 5, "AIO100") in edited
+    assert edited == fresh(project, keyhome)
+    write(project, "pkg/lib.py", LIB)
+    reverted = findings(check(project, keyhome))
+    assert not [f for f in _aio100(reverted) if f[0].endswith("caller.py")]
+    assert reverted == fresh(project, keyhome) == first
+
+
+def test_a_new_module_that_shadows_a_lookup_is_seen(project, keyhome):
+    """An answer that looked up a module that did not exist (`pkg.mid`
+    missing: the import names nothing known) depends on that name: adding
+    the module makes the next cached run answer it again."""
+    write(project, "pkg/caller.py", CALLER)
+    first = findings(check(project, keyhome))
+    assert not [f for f in _aio100(first) if f[0].endswith("caller.py")]
+    write(project, "pkg/lib.py", LIB.replace("def helper", "async def helper"))
+    write(project, "pkg/mid.py", MID)
+    found = findings(check(project, keyhome))
+    assert ("pkg/caller.py", 5, 5, "AIO100") in found
+    assert found == fresh(project, keyhome)
+    (project / "pkg" / "mid.py").unlink()
+    gone = findings(check(project, keyhome))
+    assert not [f for f in _aio100(gone) if f[0].endswith("caller.py")]
+    assert gone == fresh(project, keyhome)
+
+
+def test_a_damaged_run_record_with_dependencies_is_rebuilt(project, keyhome):
+    """The record now holds each file's dependencies: a damaged one is
+    ignored with one warning and the run answers everything afresh."""
+    write(project, "pkg/mid.py", MID)
+    write(project, "pkg/caller.py", CALLER)
+    first = findings(check(project, keyhome))
+    records = list((project / ".asynclint_cache").rglob("run-*"))
+    assert records
+    for record in records:
+        data = bytearray(record.read_bytes())
+        data[-20:] = b"\xff" * 20
+        record.write_bytes(bytes(data))
+    write(project, "pkg/lib.py", LIB.replace("def helper", "async def helper"))
+    proc = check(project, keyhome)
+    assert "damaged" in proc.stderr.decode()
+    assert findings(proc) == fresh(project, keyhome) != first

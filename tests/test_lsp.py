@@ -414,3 +414,61 @@ def test_a_project_large_enough_for_worker_processes_is_indexed(tmp_path):
         assert any("indexed 73 files" in m for m in editor.logs), editor.logs
 
     run(tmp_path, files, scenario)
+
+
+def test_an_edit_reaches_the_answers_that_looked_through_a_re_export(tmp_path):
+    """app.py calls lib.fetch through a re-export in mid.py and never
+    imports lib itself. The server keeps each file's answers with the
+    modules they looked up: making `fetch` async in lib.py's buffer must
+    re-answer app.py (AIO100 appears) and undoing it must drop the finding;
+    an open file that looked at none of them keeps its findings."""
+    mid = "from pkg.lib import fetch as get\n"
+    app = "from pkg.mid import get\n\n\nasync def main():\n    get('x')\n"
+    other = "import time\n\n\nasync def tick():\n    time.sleep(1)\n"
+
+    async def scenario(editor: Editor):
+        app_uri = editor.open("pkg/app.py")
+        other_uri = editor.open("pkg/other.py")
+        await editor.wait_for(other_uri, lambda ds: codes(ds) == ["AIO200"])
+        await editor.wait_for(app_uri, lambda ds: codes(ds) == [])
+        editor.open("pkg/lib.py")
+        for step in range(2):
+            editor.replace("pkg/lib.py", LIB.replace("def fetch", "async def fetch"))
+            found = await editor.wait_for(app_uri, lambda ds: "AIO100" in codes(ds))
+            assert [(d.range.start.line, d.range.start.character) for d in found] == [(4, 4)]
+            editor.replace("pkg/lib.py", LIB)
+            await editor.wait_for(app_uri, lambda ds: codes(ds) == [])
+        assert codes(editor.published[other_uri]) == ["AIO200"]
+
+    run(tmp_path, {"pkg/__init__.py": "", "pkg/lib.py": LIB, "pkg/mid.py": mid, "pkg/app.py": app,
+                   "pkg/other.py": other}, scenario)
+
+
+def test_an_edit_that_changes_the_thread_context_re_answers_the_files_that_used_it(tmp_path):
+    """work.py's AIO300 depends on start.py only through the project's
+    thread context (a whole-project fact the server builds again after each
+    summary change and, when it comes out the same, keeps the answers that
+    used it). Handing `worker` to a thread or not, in start.py's buffer,
+    must add and drop the finding in work.py; an edit of start.py that
+    leaves the thread context as it was keeps it."""
+    work = "def worker(loop, value):\n    loop.call_soon(print, value)\n"
+    start = ("import threading\n\nfrom pkg.work import worker\n\n\n"
+             "def go(loop):\n    threading.Thread(target=worker, args=(loop, 1)).start()\n")
+
+    async def scenario(editor: Editor):
+        work_uri = editor.open("pkg/work.py")
+        await editor.wait_for(work_uri, lambda ds: codes(ds) == ["AIO300"])
+        editor.open("pkg/start.py")
+        for step in range(2):
+            editor.replace("pkg/start.py", start.replace("target=worker", "target=print"))
+            await editor.wait_for(work_uri, lambda ds: codes(ds) == [])
+            editor.replace("pkg/start.py", start)
+            await editor.wait_for(work_uri, lambda ds: codes(ds) == ["AIO300"])
+        # A new function at the end: start.py's summary changes, the thread
+        # context does not.
+        editor.replace("pkg/start.py", start + "\n\ndef unrelated():\n    return 1\n")
+        editor.replace("pkg/work.py", work + "# edited\n")
+        found = await editor.wait_for(work_uri, lambda ds: editor.versions[work_uri] == 2 and codes(ds) == ["AIO300"])
+        assert "pkg/start.py:7" in found[0].message
+
+    run(tmp_path, {"pkg/__init__.py": "", "pkg/work.py": work, "pkg/start.py": start}, scenario)

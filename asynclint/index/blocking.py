@@ -189,16 +189,29 @@ class IndexEnv(Env):
         # col, api) of the blocking call itself (AIO208's root cause)
         self.roots: Dict[Tuple[str, str], tuple] = {}
         self._meta: Dict[Tuple[str, str], object] = {}
+        # What each memoised answer above looked at (module names), added to
+        # the dependencies of every query that reuses it (`ProjectIndex.fact`).
+        self._deps: Dict[tuple, frozenset] = {}
+
+    def _reuse(self, table: str, key):
+        deps = self._deps.get((table, key))
+        if deps:
+            self.index.depend(deps)
 
     def _resolve(self, sym: Sym):
         try:
-            return self._resolved[sym]
+            hit = self._resolved[sym]
         except KeyError:
             pass
         except TypeError:  # unhashable: never with well-formed symbols
             return self.index.resolve(sym)
-        target = self.index.resolve(sym)
+        else:
+            self._reuse("r", sym)
+            return hit
+        with self.index.tracking() as deps:
+            target = self.index.resolve(sym)
         self._resolved[sym] = target
+        self._deps[("r", sym)] = frozenset(deps)
         return target
 
     def name(self, sym: Sym) -> Optional[str]:
@@ -221,16 +234,21 @@ class IndexEnv(Env):
 
     def type_of(self, sym: Sym, depth: int = 0) -> TypeRef:
         try:
-            return self._types[sym]
+            hit = self._types[sym]
         except KeyError:
             pass
         except TypeError:
             return None
+        else:
+            self._reuse("t", sym)
+            return hit
         if depth > MAX_DEPTH:
             return None
         self._types[sym] = None  # a self-referencing attribute ends here
-        found = super().type_of(sym, depth)
+        with self.index.tracking() as deps:
+            found = super().type_of(sym, depth)
         self._types[sym] = found
+        self._deps[("t", sym)] = frozenset(deps)
         return found
 
     def project_function(self, sym: Sym, depth: int = 0):
@@ -319,6 +337,7 @@ class IndexEnv(Env):
             self._tainted = True
             return None
         if found is not _UNSEEN:
+            self._reuse("b", key)
             return found
         self._budget -= 1
         if depth > 40 or self._budget <= 0:
@@ -327,6 +346,17 @@ class IndexEnv(Env):
         outer_taint = self._tainted
         self._tainted = False
         self._blocks[key] = _ON_PATH
+        with self.index.tracking() as deps:
+            result = self._blocks_of(key, module, qualname, info, depth)
+        if result is None and self._tainted:
+            del self._blocks[key]
+        else:
+            self._blocks[key] = result
+            self._deps[("b", key)] = frozenset(deps)
+        self._tainted = outer_taint or (self._tainted and result is None)
+        return result
+
+    def _blocks_of(self, key, module: str, qualname: str, info: FunctionInfo, depth: int):
         result = None
         quiet = set(info.quiet_calls)
         dead = info.uncounted_lines
@@ -359,11 +389,6 @@ class IndexEnv(Env):
         if result is not None:
             self._costs[key] = best_cost
             self.roots[key] = root
-        if result is None and self._tainted:
-            del self._blocks[key]
-        else:
-            self._blocks[key] = result
-        self._tainted = outer_taint or (self._tainted and result is None)
         return result
 
 
@@ -376,8 +401,16 @@ class IndexEnv(Env):
         if found is _ON_PATH or depth > 40:
             return None
         if found is not _UNSEEN:
+            self._reuse("m", key)
             return found
         self._meta[key] = _ON_PATH
+        with self.index.tracking() as deps:
+            result = self._metadata_of(key, module, qualname, info, depth)
+        self._meta[key] = result
+        self._deps[("m", key)] = frozenset(deps)
+        return result
+
+    def _metadata_of(self, key, module: str, qualname: str, info: FunctionInfo, depth: int):
         quiet = set(info.quiet_calls)
         calls = [c for c in info.calls
                  if (c[1], c[2]) not in quiet and not any(a <= c[1] <= b for a, b in info.uncounted_lines)]
@@ -396,7 +429,6 @@ class IndexEnv(Env):
                 if sub is not None:
                     result = ([display_function(fn[1])] + sub[0], sub[1])
                     break
-        self._meta[key] = result
         return result
 
 
@@ -410,7 +442,9 @@ def display_function(qualname: str) -> str:
 
 
 def env_for(index, knobs: tuple) -> IndexEnv:
-    return index.fact("blocking-env", knobs, lambda: IndexEnv(index, knobs))
+    # Never carried to an updated index (it holds this one); its memoised
+    # answers keep their own dependencies.
+    return index.fact("blocking-env", knobs, lambda: IndexEnv(index, knobs), carry=False)
 
 
 # -- phase 1 helpers (used by the rules) ------------------------------------------

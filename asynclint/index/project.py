@@ -22,6 +22,13 @@ RESOLVE_DEPTH = 60
 
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
+# The dependency that stands for "every module": a fact that iterated over
+# the whole table (a module is never named "*").
+ALL = "*"
+# Dependencies on a whole-project join are ("join", name, key) tokens.
+_JOIN = "join"
+_JOIN_TABLE = "<joins>"
+_JOIN_TABLES = frozenset({_JOIN_TABLE})
 # Symbols that denote values rather than names (answered by `values.py`).
 _VALUE_KINDS = frozenset({"call", "inst", "await", "item", "enter", "super", "union", "typevar", "generic", "callable", "optional", "unknown"})
 
@@ -40,27 +47,137 @@ class Knowledge:
                    frozenset(getattr(config, "preserving_decorators", None) or ()))
 
 
+class ModuleTable(dict):
+    """`ProjectIndex.modules`: module name -> summary, optionally read on
+    first use (`sources`: name -> function returning the summary; membership
+    needs no read, iteration reads everything).
+
+    Every lookup, hit or miss, is recorded as a dependency of what the index
+    is computing (`ProjectIndex.tracking`); iterating records `ALL`."""
+
+    def __init__(self, items=(), sources: Optional[Dict[str, Callable[[], Optional[ModuleSummary]]]] = None):
+        super().__init__(items)
+        self._sources = dict(sources) if sources else {}
+        self.frames: Optional[list] = None  # the owning index's dependency frames
+
+    def _read(self, name) -> None:
+        frames = self.frames
+        if frames:
+            frames[-1].add(name)
+
+    def _load(self, name) -> None:
+        source = self._sources.pop(name, None)
+        if source is not None:
+            summary = source()
+            if summary is not None:
+                dict.setdefault(self, name, summary)
+
+    def _load_all(self) -> None:
+        self._read(ALL)
+        for name in list(self._sources):
+            self._load(name)
+
+    def get(self, name, default=None):
+        self._read(name)
+        if name in self._sources:
+            self._load(name)
+        return dict.get(self, name, default)
+
+    def __getitem__(self, name):
+        self._read(name)
+        if name in self._sources:
+            self._load(name)
+        return dict.__getitem__(self, name)
+
+    def __contains__(self, name) -> bool:
+        self._read(name)
+        return dict.__contains__(self, name) or name in self._sources
+
+    def setdefault(self, name, default=None):
+        self._read(name)
+        if name in self._sources:
+            self._load(name)
+        return dict.setdefault(self, name, default)
+
+    def __setitem__(self, name, value) -> None:
+        self._sources.pop(name, None)
+        dict.__setitem__(self, name, value)
+
+    def pop(self, name, *default):
+        self._sources.pop(name, None)
+        return dict.pop(self, name, *default)
+
+    def __delitem__(self, name) -> None:
+        self._sources.pop(name, None)
+        dict.__delitem__(self, name)
+
+    def __iter__(self):
+        self._load_all()
+        return dict.__iter__(self)
+
+    def __len__(self) -> int:
+        self._load_all()
+        return dict.__len__(self)
+
+    def keys(self):
+        self._load_all()
+        return dict.keys(self)
+
+    def values(self):
+        self._load_all()
+        return dict.values(self)
+
+    def items(self):
+        self._load_all()
+        return dict.items(self)
+
+    def __reduce__(self):  # pickled as the plain dict it stands for
+        self._load_all()
+        return (dict, (dict(self.items()),))
+
+
 class ProjectIndex:
     """Every module's summary, the configured knowledge, the installed
     packages it may read, and the facts derived from them.
 
     Derived facts (light types, thread context, blocking summaries, callers)
     live in one place, `fact()`: each is computed once per index and key and
-    never changes, since an index never changes after it is built; a changed
-    module makes a new index (`with_module`).
+    kept with its dependencies, the module names it looked up (`ALL` when
+    it went through every module). An index never changes after it is built;
+    a changed module makes a new index (`with_module`, `updated`), which
+    keeps the facts that did not look at a changed module.
     """
 
     def __init__(self, summaries: Iterable[ModuleSummary], knowledge: Optional[Knowledge] = None,
                  installed=None):
-        self.modules: Dict[str, ModuleSummary] = {}
+        self._frames: list = []  # dependency sets of the computations under way, innermost last
+        table = ModuleTable()
         for summary in summaries:
             # Two files may claim one module name (scripts in different
             # folders): keep the first, deterministic because input is sorted.
-            self.modules.setdefault(summary.name, summary)
+            dict.setdefault(table, summary.name, summary)
+        self.modules = table
         self.knowledge = knowledge or Knowledge()
         self.installed = installed  # installed.InstalledPackages, or None
         self._facts: Dict[str, dict] = {}
+        self._uncarried: set = set()  # fact names never carried (`fact(carry=False)`)
+        # Whole-project joins (`join()`): (name, key) -> build(index), in the
+        # order they were completed; `changed_joins`: those an update found
+        # different from the previous index's.
+        self._joins: Dict[tuple, Callable] = {}
+        self.changed_joins: FrozenSet[tuple] = frozenset()
         self._resolving: set = set()
+
+    @property
+    def modules(self) -> ModuleTable:
+        return self._modules
+
+    @modules.setter
+    def modules(self, table) -> None:
+        if not isinstance(table, ModuleTable):
+            table = ModuleTable(table)
+        table.frames = self._frames
+        self._modules = table
 
     def with_module(self, summary: ModuleSummary) -> "ProjectIndex":
         """The same project with one module as it is now (an unsaved buffer,
@@ -68,19 +185,100 @@ class ProjectIndex:
         others = (s for name, s in self.modules.items() if name != summary.name)
         return ProjectIndex([summary, *others], self.knowledge, self.installed)
 
+    def updated(self, modules: ModuleTable, changed: FrozenSet[str]) -> "ProjectIndex":
+        """A new index over `modules` in which the modules named in `changed`
+        differ from this one (changed, added or removed): the derived facts
+        that looked at none of them, nor at every module, carry over."""
+        new = ProjectIndex([], self.knowledge, self.installed)
+        new.modules = modules
+        for name, table in self._facts.items():
+            if name in self._uncarried or name in _JOIN_TABLES:
+                continue
+            kept = new._facts[name] = Memo(new._frames) if isinstance(table, Memo) else {}
+            for key, entry in dict.items(table):
+                deps = entry[1]
+                if ALL not in deps and deps.isdisjoint(changed):
+                    dict.__setitem__(kept, key, entry)
+        # Each whole-project join is built again at once, in the order the
+        # joins were first completed (one may use another), after dropping
+        # what depended on a join already found changed; a join that comes
+        # out equal keeps everything that depended on it (early cut-off).
+        moved: set = set()
+        for (name, key), build in self._joins.items():
+            if moved:
+                new._drop(moved)
+            before = self._facts[_JOIN_TABLE][(name, key)][0]
+            if new.join(name, key, build) != before:
+                moved.add((_JOIN, name, key))
+        if moved:
+            new._drop(moved)
+        new.changed_joins = frozenset(moved)
+        return new
+
+    def _drop(self, tokens: set) -> None:
+        for name, table in self._facts.items():
+            if name == _JOIN_TABLE:
+                continue
+            for key in [k for k, entry in dict.items(table) if not entry[1].isdisjoint(tokens)]:
+                dict.__delitem__(table, key)
+
+    # -- dependencies -----------------------------------------------------
+    def tracking(self) -> "_Frame":
+        """`with index.tracking() as deps:` collects the module names the
+        body looks up, directly or through facts it uses (nested frames add
+        theirs to the enclosing one)."""
+        return _Frame(self._frames)
+
+    def depend(self, deps) -> None:
+        """What is being computed depends on `deps` too (a cached result
+        reused: its own dependencies)."""
+        if self._frames and deps:
+            self._frames[-1].update(deps)
+
     # -- derived facts ----------------------------------------------------
-    def fact(self, name: str, key: Hashable, build: Callable[[], T]) -> T:
-        """The fact `name` for `key`, built on first use."""
+    def fact(self, name: str, key: Hashable, build: Callable[[], T], carry: bool = True) -> T:
+        """The fact `name` for `key`, built on first use. `carry=False`: a
+        fact that holds this index (an object answering lazily) is never
+        carried to an updated index."""
         table = self._facts.setdefault(name, {})
         try:
-            return table[key]
+            value, deps = table[key]
         except KeyError:
-            value = table[key] = build()
+            with _Frame(self._frames) as deps:
+                value = build()
+            table[key] = (value, _frozen(deps))
+            if not carry:
+                self._uncarried.add(name)
             return value
+        if self._frames and deps:
+            self._frames[-1].update(deps)
+        return value
 
-    def memo(self, name: str) -> dict:
+    def join(self, name: str, key: Hashable, build: Callable[["ProjectIndex"], T]) -> T:
+        """A whole-project fact (it looks at every module) that is cheap to
+        build from per-module facts: `build(index)`. Whoever uses it depends
+        on the join itself, not on every module; an updated index builds it
+        again at once and, when the value is the same, keeps the facts and
+        answers that used it."""
+        table = self._facts.setdefault(_JOIN_TABLE, {})
+        token = (_JOIN, name, key)
+        try:
+            value = table[(name, key)][0]
+        except KeyError:
+            with _Frame(self._frames, merge=False) as deps:
+                value = build(self)
+            table[(name, key)] = (value, _frozen(deps))
+            self._joins[(name, key)] = build
+        if self._frames:
+            self._frames[-1].add(token)
+        return value
+
+    def memo(self, name: str) -> "Memo":
         """The table of fact `name`, for facts filled in piece by piece."""
-        return self._facts.setdefault(name, {})
+        table = self._facts.get(name)
+        if table is None:
+            table = self._facts[name] = Memo(self._frames)
+        return table
 
     # -- names ------------------------------------------------------------
     def function(self, module: str, qualname: str) -> Optional[FunctionInfo]:
@@ -247,3 +445,54 @@ class ProjectIndex:
             if info is not None and name in info.methods:
                 return mod, info.methods[name]
         return None
+
+
+class _Frame:
+    """One computation's dependency set on the index's stack; on exit its
+    dependencies are added to the enclosing computation's."""
+
+    __slots__ = ("frames", "deps", "merge")
+
+    def __init__(self, frames: list, merge: bool = True):
+        self.frames = frames
+        self.deps: set = set()
+        self.merge = merge  # False: a join, whose users depend on it, not on what it read
+
+    def __enter__(self) -> set:
+        self.frames.append(self.deps)
+        return self.deps
+
+    def __exit__(self, *exc) -> None:
+        frames = self.frames
+        frames.pop()
+        if frames and self.merge:
+            frames[-1].update(self.deps)
+
+
+_ALL_ONLY = frozenset({ALL})
+
+
+def _frozen(deps: set) -> frozenset:
+    """A dependency set as kept: `ALL` alone stands for everything."""
+    return _ALL_ONLY if ALL in deps else frozenset(deps)
+
+
+class Memo(dict):
+    """A fact table filled piece by piece by a recursive computation (with
+    its own cycle guard): key -> (value, dependencies). `lookup` adds an
+    entry's dependencies to the current computation; `put` stores them."""
+
+    def __init__(self, frames: list):
+        super().__init__()
+        self._frames = frames
+
+    def lookup(self, key, default=None):
+        entry = dict.get(self, key)
+        if entry is None:
+            return default
+        if self._frames and entry[1]:
+            self._frames[-1].update(entry[1])
+        return entry[0]
+
+    def put(self, key, value, deps=frozenset()) -> None:
+        dict.__setitem__(self, key, (value, _frozen(deps)))

@@ -1150,23 +1150,20 @@ class _Builder:
     def __init__(self, index, patterns: tuple):
         self.index = index
         self.patterns = patterns
-        self._resolved: Dict[tuple, Optional[Tuple[str, str]]] = {}
-        self._ext_bases: Dict[Tuple[str, str], frozenset] = {}
-        self._own: Dict[tuple, Tuple[bool, bool]] = {}
-        self._child_map: Optional[Dict[Tuple[str, str], List[Tuple[str, str]]]] = None
 
     # -- resolution --
+    # The memoised answers below are index facts (with their dependencies),
+    # not the builder's own tables: the per-module seed facts that use them
+    # then know every module they looked at, and carry over to an updated
+    # index when none of those changed.
     def function_of(self, sym, construct: bool = True) -> Optional[Tuple[str, str]]:
-        key = (sym, construct)
-        if key in self._resolved:
-            return self._resolved[key]
-        out = None
+        return self.index.fact("thread-function-of", (sym, construct), lambda: self._function_of_guarded(sym, construct))
+
+    def _function_of_guarded(self, sym, construct: bool) -> Optional[Tuple[str, str]]:
         try:
-            out = self._function_of(sym, construct)
+            return self._function_of(sym, construct)
         except RecursionError:  # pragma: no cover - pathological symbol chains
-            out = None
-        self._resolved[key] = out
-        return out
+            return None
 
     def _function_of(self, sym, construct: bool) -> Optional[Tuple[str, str]]:
         index = self.index
@@ -1190,10 +1187,10 @@ class _Builder:
         overrides in project subclasses (virtual dispatch). `self_cls` is
         the class `self` is known to be where the call is made: a call on
         `self` then dispatches from that class, not from the declaring one."""
-        key = ("all", sym, construct, self_cls)
-        found = self._resolved.get(key)
-        if found is not None:
-            return found
+        return self.index.fact("thread-functions-of", (sym, construct, self_cls),
+                               lambda: self._functions_of(sym, construct, self_cls))
+
+    def _functions_of(self, sym, construct: bool, self_cls) -> List[tuple]:
         found = []
         if sym is not None and sym[0] == "attr" and sym[1] is not None and sym[1][0] == "inst":
             owner = self.index.resolve(sym[1][1])
@@ -1213,7 +1210,6 @@ class _Builder:
             first = self.function_of(sym, construct)
             if first is not None:
                 found.append((first, None))
-        self._resolved[key] = found
         return found
 
     def subclasses(self, module: str, qualname: str, limit: int = 200) -> List[Tuple[str, str]]:
@@ -1229,123 +1225,166 @@ class _Builder:
         return out
 
     def _children(self) -> Dict[Tuple[str, str], List[Tuple[str, str]]]:
-        if self._child_map is None:
-            self._child_map = {}
-            for mod in sorted(self.index.modules):
-                for qual, info in self.index.modules[mod].classes.items():
-                    for base in info.bases:
-                        if base is None:
-                            continue
-                        target = self.index.resolve(base)
-                        if target.kind == "class":
-                            self._child_map.setdefault((target.module, target.qualname), []).append((mod, qual))
-        return self._child_map
+        return self.index.join("class-children", None, lambda index: _Builder(index, ())._child_classes())
+
+    def _child_classes(self) -> Dict[Tuple[str, str], List[Tuple[str, str]]]:
+        children: Dict[Tuple[str, str], List[Tuple[str, str]]] = {}
+        for mod in sorted(self.index.modules):
+            for child, parent in self.index.fact("class-bases-of", mod, lambda m=mod: self._class_bases(m)):
+                children.setdefault(parent, []).append(child)
+        return children
+
+    def _class_bases(self, mod: str) -> tuple:
+        """((class, project base class), ...) of one module, in order."""
+        out = []
+        summary = self.index.modules.get(mod)
+        for qual, info in summary.classes.items() if summary is not None else ():
+            for base in info.bases:
+                if base is None:
+                    continue
+                target = self.index.resolve(base)
+                if target.kind == "class":
+                    out.append(((mod, qual), (target.module, target.qualname)))
+        return tuple(out)
 
     def class_of(self, sym) -> Optional[Tuple[str, str]]:
         target = self.index.resolve(sym)
         return (target.module, target.qualname) if target.kind == "class" else None
 
     def external_bases(self, module: str, qualname: str) -> frozenset:
-        key = (module, qualname)
-        found = self._ext_bases.get(key)
-        if found is None:
-            names = set()
-            for mod, qual in self.index.mro(module, qualname):
-                info = self.index.klass(mod, qual)
-                names.add(f"{mod}.{qual}")
-                for base in info.bases if info else ():
-                    target = self.index.resolve(base)
-                    if target.kind == "external":
-                        names.add(target.qualname)
-            found = frozenset(names)
-            self._ext_bases[key] = found
-        return found
+        return self.index.fact("thread-external-bases", (module, qualname),
+                               lambda: self._external_bases(module, qualname))
+
+    def _external_bases(self, module: str, qualname: str) -> frozenset:
+        names = set()
+        for mod, qual in self.index.mro(module, qualname):
+            info = self.index.klass(mod, qual)
+            names.add(f"{mod}.{qual}")
+            for base in info.bases if info else ():
+                target = self.index.resolve(base)
+                if target.kind == "external":
+                    names.add(target.qualname)
+        return frozenset(names)
 
     def own_loop(self, module: str, qualname: str, depth: int = 0) -> Tuple[bool, bool]:
         """(sets up a loop, runs a loop) from the function's own calls, or
         the calls of the sync project functions it calls (two levels: a
         `_make_loop()` helper)."""
         key = (module, qualname)
+        table = self.index.memo("thread-own-loop")
         memo = (module, qualname, depth)
-        found = self._own.get(memo)
-        if found is None:
-            self._own[memo] = (False, False)  # cycles
-            setup = runs = False
-            info = self.index.function(module, qualname)
-            if depth < 2:
-                for sym, _line, _col in info.calls if info else ():
-                    callee = self.function_of(sym)
-                    if callee is not None and callee != key:
-                        cfn = self.index.function(*callee)
-                        if cfn is not None and not cfn.is_async:
-                            sub_setup, sub_runs = self.own_loop(*callee, depth=depth + 1)
-                            setup = setup or sub_setup
-                            runs = runs or sub_runs
-            for sym, _line, _col in info.calls if info else ():
-                name = dotted(sym)
-                if name is None and sym[0] == "global":
-                    target = self.index.resolve(sym)
-                    name = target.qualname if target.kind == "external" else None
-                if name in K.OWN_LOOP_CALLS:
-                    setup = True
-                elif sym[0] == "attr" and sym[2] in K.OWN_LOOP_METHODS | K.LOOP_RUN_METHODS:
-                    runs = True
-            found = (setup, runs)
-            self._own[memo] = found
+        if memo in table:
+            return table.lookup(memo)
+        table.put(memo, (False, False))  # cycles
+        with self.index.tracking() as deps:
+            found = self._own_loop(key, module, qualname, depth)
+        table.put(memo, found, deps)
         return found
+
+    def _own_loop(self, key, module: str, qualname: str, depth: int) -> Tuple[bool, bool]:
+        setup = runs = False
+        info = self.index.function(module, qualname)
+        if depth < 2:
+            for sym, _line, _col in info.calls if info else ():
+                callee = self.function_of(sym)
+                if callee is not None and callee != key:
+                    cfn = self.index.function(*callee)
+                    if cfn is not None and not cfn.is_async:
+                        sub_setup, sub_runs = self.own_loop(*callee, depth=depth + 1)
+                        setup = setup or sub_setup
+                        runs = runs or sub_runs
+        for sym, _line, _col in info.calls if info else ():
+            name = dotted(sym)
+            if name is None and sym[0] == "global":
+                target = self.index.resolve(sym)
+                name = target.qualname if target.kind == "external" else None
+            if name in K.OWN_LOOP_CALLS:
+                setup = True
+            elif sym[0] == "attr" and sym[2] in K.OWN_LOOP_METHODS | K.LOOP_RUN_METHODS:
+                runs = True
+        return setup, runs
 
     # -- seeds --
     def seeds(self):
+        # One fact per module (carried to an updated index while nothing it
+        # looked at changed), joined in module order.
         index = self.index
-        # a library's thread started anywhere in the project (`loop_start()`
-        # in another module than the one setting the callbacks)
-        started = {e[1] for summary in index.modules.values()
-                   for e in getattr(summary, "thread_entries", None) or () if e[0] == "started"}
         movers: Dict[Tuple[str, str], tuple] = {}
-        for module in sorted(index.modules):
-            summary = index.modules[module]
-            entries = getattr(summary, "thread_entries", None) or ()
-            if any(e[0] == "driven" for e in entries):  # this module drives it from the loop
-                here = {e[1] for e in entries if e[0] == "started"}
-            else:
-                here = started
-            for entry in entries:
-                tag = entry[0]
-                if tag == "call" or (tag == "attr" and (entry[6] is None or entry[6] in here)):
-                    for target, self_cls in self.functions_of(entry[1], construct=False):
-                        yield target, _describe(entry[2], entry[3], _where(index, module, entry[4])), entry[2], self_cls
-                elif tag == "server":
-                    yield from self._server_seeds(module, entry)
-                elif tag == "param":
+        modules = sorted(index.modules)
+        for module in modules:
+            yield from index.fact("thread-seeds", (module, self.patterns), lambda m=module: tuple(self._module_seeds(m)))
+            for entry in getattr(index.modules[module], "thread_entries", None) or ():
+                if entry[0] == "param":
                     movers.setdefault((module, entry[1]), (entry, module))
-            for qualname in summary.classes:
-                yield from self._class_seeds(module, qualname)
         if movers:
-            yield from self._decorated_seeds(movers)
+            yield from self._decorated_seeds(movers, sorted(index.modules))
 
-    def _decorated_seeds(self, movers):
+    def _started(self) -> frozenset:
+        """A library's thread started anywhere in the project (`loop_start()`
+        in another module than the one setting the callbacks)."""
+        return self.index.join("thread-started", None, lambda index: frozenset(
+            e[1] for summary in index.modules.values()
+            for e in getattr(summary, "thread_entries", None) or () if e[0] == "started"))
+
+    def _module_seeds(self, module: str):
+        index = self.index
+        summary = index.modules[module]
+        entries = getattr(summary, "thread_entries", None) or ()
+        if any(e[0] == "driven" for e in entries):  # this module drives it from the loop
+            here = {e[1] for e in entries if e[0] == "started"}
+        else:
+            here = None  # the project's, looked up when needed
+        for entry in entries:
+            tag = entry[0]
+            if tag == "attr" and entry[6] is not None and here is None:
+                here = self._started()
+            if tag == "call" or (tag == "attr" and (entry[6] is None or entry[6] in here)):
+                for target, self_cls in self.functions_of(entry[1], construct=False):
+                    yield target, _describe(entry[2], entry[3], _where(index, module, entry[4])), entry[2], self_cls
+            elif tag == "server":
+                yield from self._server_seeds(module, entry)
+        for qualname in summary.classes:
+            yield from self._class_seeds(module, qualname)
+
+    def _decorators(self, module: str) -> tuple:
+        """((function qualname, (what each project decorator of it names, ...)), ...)
+        of one module: ("function", key) or ("factory", (module, prefix))."""
+        index = self.index
+        out = []
+        for qualname, fn in index.modules[module].functions.items():
+            found = []
+            for deco in fn.decorators or ():
+                if deco is None:
+                    continue
+                target = index.resolve(deco)
+                if target.kind == "function":
+                    found.append(("function", (target.module, target.qualname)))
+                elif deco[0] == "call":
+                    outer = index.resolve(deco[1])
+                    if outer.kind == "function":
+                        found.append(("factory", (outer.module, outer.qualname + ".<locals>.")))
+            if found:
+                out.append((qualname, tuple(found)))
+        return tuple(out)
+
+    def _decorated_seeds(self, movers, modules):
         """Functions decorated by a project decorator whose wrapper hands the
         decorated function to a thread (`@run_in_thread`), also through a
         decorator factory (`@in_thread(daemon=True)`)."""
         index = self.index
-        for module in sorted(index.modules):
-            for qualname, fn in index.modules[module].functions.items():
-                for deco in fn.decorators or ():
-                    if deco is None:
-                        continue
+        for module in modules:
+            for qualname, decorators in index.fact("thread-decorators", module, lambda m=module: self._decorators(m)):
+                for kind, key in decorators:
                     hit = None
-                    target = index.resolve(deco)
-                    if target.kind == "function":
-                        hit = movers.get((target.module, target.qualname))
-                    elif deco is not None and deco[0] == "call":
-                        outer = index.resolve(deco[1])
-                        if outer.kind == "function":
-                            prefix = outer.qualname + ".<locals>."
-                            for (mod, owner), value in movers.items():
-                                if mod == outer.module and owner.startswith(prefix) \
-                                        and ".<locals>." not in owner[len(prefix):]:
-                                    hit = value
-                                    break
+                    if kind == "function":
+                        hit = movers.get(key)
+                    else:
+                        outer_module, prefix = key
+                        for (mod, owner), value in movers.items():
+                            if mod == outer_module and owner.startswith(prefix) \
+                                    and ".<locals>." not in owner[len(prefix):]:
+                                hit = value
+                                break
                     if hit is None:
                         continue
                     entry, where_mod = hit
@@ -1506,7 +1545,7 @@ class _Builder:
 def param_types(index) -> Dict[Tuple[str, str], Dict[int, set]]:
     """(module, qualname) -> {parameter position: asyncio classes passed
     there by the thread entry points that start the function}."""
-    return index.fact("thread-param-types", None, lambda: _param_types(index))
+    return index.join("thread-param-types", None, _param_types)
 
 
 def _param_types(index) -> Dict[Tuple[str, str], Dict[int, set]]:
@@ -1643,7 +1682,7 @@ def _through(text: str, entry: str) -> str:
 def thread_context(index, patterns: tuple = ()) -> Dict[Tuple[str, str], ThreadInfo]:
     """(module, qualname) -> ThreadInfo for every project function that runs
     off the loop thread; computed once per index and set of config patterns."""
-    return index.fact("thread-context", patterns, lambda: _Builder(index, patterns).build())
+    return index.join("thread-context", patterns, lambda ix: _Builder(ix, patterns).build())
 
 
 @query("thread_context")

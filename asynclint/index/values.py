@@ -41,15 +41,11 @@ _HARMLESS_BASES = frozenset({
 def evaluate(index, sym) -> Target:
     """Value of a rich symbol (call, inst, await, item, enter, unknown);
     `index.resolve()` guards against cycles, this memoises."""
-    memo = index.memo("values")
     try:
-        hit = memo.get(sym)
+        hash(sym)
     except TypeError:
         return UNKNOWN
-    if hit is not None:
-        return hit
-    result = memo[sym] = _evaluate(index, sym)
-    return result
+    return index.fact("values", sym, lambda: _evaluate(index, sym))
 
 
 def _evaluate(index, sym) -> Target:
@@ -240,11 +236,20 @@ def _linearised(index, module: str, qualname: str):
     base we cannot see into stops the search where Python would look into
     it. Falls back to depth-first order when C3 fails (broken hierarchies)."""
     memo = index.memo("c3")
-    key = (module, qualname)
-    if key not in memo:
-        memo[key] = None  # cycle guard
-        memo[key] = _c3(index, ("class", module, qualname), memo, 0)
-    return memo[key] or [("class", module, qualname)]
+    return _linearisation(index, ("class", module, qualname), memo, 0) or [("class", module, qualname)]
+
+
+def _linearisation(index, entry, memo, depth):
+    """The memoised C3 of a project class; None while it is being computed
+    (a cycle). Each entry keeps the modules it looked at."""
+    key = (entry[1], entry[2])
+    if key in memo:
+        return memo.lookup(key)
+    memo.put(key, None)  # cycle guard
+    with index.tracking() as deps:
+        value = _c3(index, entry, memo, depth)
+    memo.put(key, value, deps)
+    return value
 
 
 def _bases_of(index, entry):
@@ -270,11 +275,7 @@ def _c3(index, entry, memo, depth):
     seqs = []
     for base in bases:
         if base[0] == "class":
-            key = (base[1], base[2])
-            if key not in memo:
-                memo[key] = None
-                memo[key] = _c3(index, base, memo, depth + 1)
-            lin = memo[key]
+            lin = _linearisation(index, base, memo, depth + 1)
             if lin is None:  # a cycle: give up on this base
                 lin = [("external", None)]
             seqs.append(list(lin))

@@ -30,17 +30,28 @@ def callee(index: ProjectIndex, sym) -> Optional[Key]:
 
 
 def async_callers(index: ProjectIndex) -> Dict[Key, List[Key]]:
-    return index.fact("async-callers", None, lambda: _async_callers(index))
+    return index.join("async-callers", None, _async_callers)
 
 
 def _async_callers(index: ProjectIndex) -> Dict[Key, List[Key]]:
+    # Joined from one fact per module, so that a changed module re-resolves
+    # only the calls of the modules whose resolution looked at it.
     out: Dict[Key, List[Key]] = {}
-    for module, summary in index.modules.items():
-        for qual, info in summary.functions.items():
-            if not info.is_async:
-                continue
-            for sym, _line, _col in info.calls:
-                key = callee(index, sym)
-                if key is not None:
-                    out.setdefault(key, []).append((module, qual))
+    for module in list(index.modules):
+        for key, caller in index.fact("async-calls-of", module, lambda m=module: _module_async_calls(index, m)):
+            out.setdefault(key, []).append(caller)
     return out
+
+
+def _module_async_calls(index: ProjectIndex, module: str) -> Tuple[Tuple[Key, Key], ...]:
+    """(callee, caller) for every call made in an async function of `module`."""
+    summary = index.modules.get(module)
+    out = []
+    for qual, info in summary.functions.items() if summary is not None else ():
+        if not info.is_async:
+            continue
+        for sym, _line, _col in info.calls:
+            key = callee(index, sym)
+            if key is not None:
+                out.append((key, (module, qual)))
+    return tuple(out)

@@ -10,8 +10,8 @@ from .base import Rule
 
 @query("aio2-asyncio-program")
 def _asyncio_program(index, module: str):
-    has_async = index.fact("has-async-def", None, lambda: any(
-        info.is_async for summary in index.modules.values() for info in summary.functions.values()))
+    has_async = index.join("has-async-def", None, lambda ix: any(
+        info.is_async for summary in ix.modules.values() for info in summary.functions.values()))
     return {} if has_async else None
 
 
