@@ -33,22 +33,40 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 class Startup:
-    """The start-up functions of a module: `whole` (named or registered) and
-    `mains` (main coroutines and what they await); their statements outside
-    loops run once."""
+    """The start-up functions of a module: named, decorated or registered
+    ones (`_whole`) and `mains` (main coroutines and what they await);
+    their statements outside loops run once.
 
-    def __init__(self, tree: ast.AST, patterns: Iterable[str], hooks: Iterable[str]):
+    Built for every module with a blocking call, so it walks the tree only
+    when the source names a hook or a loop runner (`text`), and decides
+    named and decorated functions one at a time, when asked."""
+
+    def __init__(self, tree: ast.AST, patterns: Iterable[str], hooks: Iterable[str], text: str = None):
         self.patterns = tuple(patterns)
         self.hooks = frozenset(hooks)
-        registered, mains = self._scan(tree)
-        defs = [n for n in ast.walk(tree) if isinstance(n, _FUNCS)]
-        whole = {id(n) for n in defs if self._named(n.name, ()) or n.name in registered or self._decorated(n)}
-        for klass in ast.walk(tree):
-            if isinstance(klass, ast.ClassDef):
+        self._whole: dict = {}
+        if text is None or any(word in text for word in (*self.hooks, *EVENT_HOOKS, "run_until_complete",
+                                                           "asyncio")):
+            self.registered, mains = self._scan(tree)
+        else:
+            self.registered, mains = frozenset(), set()
+        if mains:
+            defs = [n for n in ast.walk(tree) if isinstance(n, ast.AsyncFunctionDef)]
+            self.mains: FrozenSet[int] = self._main_closure(defs, mains)
+        else:
+            self.mains = frozenset()
+
+    def _is_whole(self, fn: ast.AST, klass) -> bool:
+        """Named, registered or decorated as start-up code; `klass` is the
+        class whose body defines `fn` (None for a function)."""
+        found = self._whole.get(id(fn))
+        if found is None:
+            found = self._named(fn.name, ()) or fn.name in self.registered or self._decorated(fn)
+            if not found and klass is not None:
                 bases = [b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", None) for b in klass.bases]
-                whole.update(id(n) for n in klass.body if isinstance(n, _FUNCS) and self._named(n.name, bases))
-        self.whole: FrozenSet[int] = frozenset(whole)
-        self.mains: FrozenSet[int] = self._main_closure(defs, mains)
+                found = self._named(fn.name, bases)
+            self._whole[id(fn)] = found
+        return found
 
     def _named(self, name: str, bases) -> bool:
         """`pattern` matches any function; `Base.pattern` a method of a
@@ -124,8 +142,15 @@ class Startup:
     def covers(self, fn_node: ast.AST, parents: Iterable[ast.AST]) -> bool:
         """Is a call inside `fn_node` (its ancestors `parents`, outermost
         first) start-up code?"""
-        if id(fn_node) not in self.whole and id(fn_node) not in self.mains:
-            return False
+        parents = list(parents)
+        if id(fn_node) not in self.mains:
+            at = next((i for i, p in enumerate(parents) if p is fn_node), None)
+            if at is None:
+                return False
+            owner = parents[at - 1] if at else None
+            klass = owner if isinstance(owner, ast.ClassDef) and fn_node in owner.body else None
+            if not self._is_whole(fn_node, klass):
+                return False
         inside = False
         for parent in parents:
             if parent is fn_node:

@@ -69,7 +69,7 @@ def in_startup_code(ctx) -> bool:
     startup = state.get("AIO2-startup")
     if startup is None:
         startup = state["AIO2-startup"] = Startup(ctx.scopes[0].node, options.startup_functions,
-                                                  options.startup_hooks)
+                                                  options.startup_hooks, "\n".join(ctx.lines))
     return startup.covers(fn.node, ctx.parents)
 
 
