@@ -20,6 +20,11 @@ import shutil
 from pathlib import Path
 
 
+def sampled(key: bytes, rate: float) -> bool:
+    """A deterministic sample: the same key is in or out on every run."""
+    return int(hashlib.sha1(key).hexdigest()[:8], 16) / 0xFFFFFFFF < rate
+
+
 def mutate(path: Path, rate: float) -> list:
     try:
         data = path.read_bytes()
@@ -36,7 +41,7 @@ def mutate(path: Path, rate: float) -> list:
         if aw.lineno != aw.value.lineno:
             continue
         key = f"{path}:{aw.lineno}".encode()
-        if int(hashlib.sha1(key).hexdigest()[:8], 16) / 0xFFFFFFFF >= rate:
+        if not sampled(key, rate):
             continue
         line = lines[aw.lineno - 1]
         col = aw.col_offset

@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import argparse
 import ast
-import hashlib
 import json
 import shutil
 import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
+
+from make_mutants import sampled  # the same sample rule as the AIO100 mutants
 
 _VALUE_PARENTS = (ast.If, ast.While, ast.IfExp, ast.Assert, ast.Compare, ast.BinOp, ast.UnaryOp, ast.For,
                   ast.comprehension, ast.Subscript, ast.FormattedValue, ast.BoolOp)
@@ -95,7 +96,7 @@ def mutate(path: Path, rate: float, work: Path) -> list:
             if aw.lineno != aw.value.lineno or _owner(node) is not fn:
                 continue
             key = f"{path.relative_to(work)}:{aw.lineno}".encode()  # the same sample in any WORK
-            if int(hashlib.sha1(key).hexdigest()[:8], 16) / 0xFFFFFFFF >= rate:
+            if not sampled(key, rate):
                 continue
             line = lines[aw.lineno - 1]
             col = aw.col_offset
