@@ -5,6 +5,7 @@ unchanged (`BlockingFamily`), not once per rule."""
 from __future__ import annotations
 
 import ast
+import fnmatch
 from pathlib import Path
 from typing import Optional
 
@@ -12,6 +13,7 @@ from ..diagnostics import Applicability, Fix, Fixability
 from ..index import blocking as B
 from ..index.blocking import LocalEnv, knobs_of
 from ..index.startup import Startup
+from ..knowledge.file_kinds import TEST_DIRS
 from .base import Rule
 
 _CACHE_ATTR = "_asynclint_aio2"
@@ -32,25 +34,60 @@ def knobs(ctx) -> tuple:
     return ctx.scopes[0].state["AIO2-knobs"]
 
 
-_TEST_DIRS = frozenset({"tests", "test", "testing"})
-
-
-def in_test_code(ctx) -> bool:
-    """A pytest test module or helper (`test_*.py`, `*_test.py`,
-    `conftest.py`, or under a `tests/` folder), when blocking there is not
-    reported (`blocking-in-tests = false`, the default): a test's own loop
-    serves nobody, and the triage of real applications found no blocking
-    call in tests that a maintainer would change."""
-    if getattr(ctx.options, "blocking_in_tests", False):
-        return False
+def file_kind(ctx) -> str:
+    """What the file is, from its path within the project: "test" (a pytest
+    test module or helper: `test_*.py`, `*_test.py`, `conftest.py`, or under
+    a `tests/`, `test/` or `testing/` folder), "tooling" (developer tooling
+    shipped in the project: a folder or file matching `tooling-paths`,
+    by default `evals/`, `benchmarks/`, `scripts/`) or "code". Tests win over
+    tooling (a `scripts/tests/` file is a test). The one owner of this
+    question; computed once per file."""
     state = ctx.scopes[0].state
-    found = state.get("AIO2-test")
+    found = state.get("AIO2-kind")
     if found is None:
         parts = _project_parts(ctx)
         name = parts[-1].removesuffix(".py")
-        found = state["AIO2-test"] = (name.startswith("test_") or name.endswith("_test")
-                                      or name == "conftest" or any(p in _TEST_DIRS for p in parts[:-1]))
+        if (name.startswith("test_") or name.endswith("_test")
+                or name == "conftest" or any(p in TEST_DIRS for p in parts[:-1])):
+            found = "test"
+        elif _matches_tooling(parts, getattr(ctx.options, "tooling_paths", ())):
+            found = "tooling"
+        else:
+            found = "code"
+        state["AIO2-kind"] = found
     return found
+
+
+def _matches_tooling(parts: list, patterns) -> bool:
+    """A pattern without `/` names a folder (or file) at any depth; one with
+    `/` a path from the project root (`tools/*`, `src/app/devtools`)."""
+    path = "/".join(parts)
+    for pattern in patterns:
+        pattern = pattern.strip("/")
+        if not pattern:
+            continue
+        if "/" in pattern:
+            if fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(path, pattern + "/*"):
+                return True
+        elif any(fnmatch.fnmatchcase(part, pattern) for part in parts):
+            return True
+    return False
+
+
+def in_quiet_file(ctx) -> bool:
+    """Blocking calls in this file are left alone: test code (unless
+    `blocking-in-tests = true`), because a test's own loop serves nobody and
+    the triage of real applications found no blocking call in tests that a
+    maintainer would change; developer tooling (unless `blocking-in-tooling
+    = true`), because an eval harness or a benchmark writing its logs serves
+    nobody either. Only the AIO2 rules ask: a coroutine never awaited or a
+    task dropped is a bug there too."""
+    kind = file_kind(ctx)
+    if kind == "test":
+        return not getattr(ctx.options, "blocking_in_tests", False)
+    if kind == "tooling":
+        return not getattr(ctx.options, "blocking_in_tooling", False)
+    return False
 
 
 def in_startup_code(ctx) -> bool:
@@ -390,7 +427,7 @@ def check_blocking(node: ast.AST, ctx, rules) -> None:
     if type(node) is not ast.Call:
         note_self_attribute(node, ctx)
         return
-    if not ctx.in_async or in_test_code(ctx):
+    if not ctx.in_async or in_quiet_file(ctx):
         return
     result = analyse(ctx, node)
     kind = result[0]

@@ -11,7 +11,7 @@ from ..knowledge.threads import THREAD_IDENTITY_CALLS
 from ..positions import char_col
 from ..diagnostics import Applicability, Diagnostic, Fixability, Related
 from ..index import blocking as B
-from ._blocking import TO_THREAD, analyse, fix_if_possible, in_startup_code, in_test_code, knobs, note_self_attribute, source
+from ._blocking import TO_THREAD, analyse, fix_if_possible, in_startup_code, in_quiet_file, knobs, note_self_attribute, source
 from .base import Rule
 
 
@@ -116,7 +116,9 @@ class BlockingProjectCall(Rule):
         that run only off the loop (under a thread-identity or running-loop
         test, or in the `RuntimeError` handler of `get_running_loop()`).
         Blocking calls in test code are left alone unless
-        `blocking-in-tests = true`, and so are call sites in start-up code
+        `blocking-in-tests = true`, call sites in developer tooling
+        (`tooling-paths`: `evals/`, `benchmarks/`, `scripts/`) unless
+        `blocking-in-tooling = true`, and so are call sites in start-up code
         (`lifespan`, a traitlets `Application`'s `initialize`/`init_*`,
         framework start-up hooks, the main
         coroutine outside its loops: they run once, before anything is
@@ -163,7 +165,7 @@ class BlockingProjectCall(Rule):
         t = type(node)
         if t is ast.Call:
             if ctx.in_async:
-                if not in_test_code(ctx) and analyse(ctx, node)[0] != "none" and not in_startup_code(ctx):
+                if not in_quiet_file(ctx) and analyse(ctx, node)[0] != "none" and not in_startup_code(ctx):
                     self._check_async_call(node, ctx)
             else:
                 self._note_sync_call(node, ctx)
