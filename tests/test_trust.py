@@ -243,6 +243,27 @@ def test_developer_tooling_paths_default_setting_and_opt_in(tmp_path):
     assert proc.stderr.decode().strip().splitlines()[-1].endswith("`tooling-paths` must be a list of strings, got 'evals'")
 
 
+def test_memoised_one_time_work_is_start_up_code_and_its_setting_brings_it_back(tmp_path):
+    fixtures = Path(__file__).parent / "fixtures"
+    good = (fixtures / "AIO208" / "good_memoised.py").read_text()
+    (tmp_path / "once.py").write_text(good)
+    (tmp_path / "lazy.py").write_text((fixtures / "AIO203" / "good_lazy_init.py").read_text())
+
+    def found(config):
+        (tmp_path / "pyproject.toml").write_text("[tool.asynclint]\n" + config)
+        proc = run_cli(["--no-cache", "--format", "json", "."], tmp_path)
+        assert proc.returncode in (0, 1), proc.stderr
+        return sorted((d["path"].removeprefix("./"), d["line"], d["code"]) for d in json.loads(proc.stdout))
+
+    assert found("") == []
+    lines = good.splitlines()
+    reads = [n for n, text in enumerate(lines, 1) if "with open(" in text or "create_default_context()" in text]
+    lazy = (tmp_path / "lazy.py").read_text().splitlines()
+    assert found("blocking-at-startup = true\n") == sorted(
+        [("lazy.py", n, "AIO203") for n, text in enumerate(lazy, 1) if "with open(" in text]
+        + [("once.py", n, "AIO208") for n in reads])
+
+
 def test_messages_fit_the_place(tmp_path):
     (tmp_path / "script.py").write_text(textwrap.dedent('''
         import asyncio

@@ -12,6 +12,7 @@ from typing import Optional
 from ..diagnostics import Applicability, Fix, Fixability
 from ..index import blocking as B
 from ..index.blocking import LocalEnv, knobs_of
+from ..index import once
 from ..index.startup import Startup
 from ..knowledge.file_kinds import TEST_DIRS
 from .base import Rule
@@ -91,11 +92,13 @@ def in_quiet_file(ctx) -> bool:
 
 
 def in_startup_code(ctx) -> bool:
-    """The call runs once while the program or a component starts or stops
-    (index/startup.py: `lifespan`, `Application.init_*` methods, framework
-    start-up hooks, the main coroutine outside its loops), when blocking
-    there is not reported (`blocking-at-startup = false`, the default):
-    nothing is served yet, or any more."""
+    """The call runs once, when blocking there is not reported
+    (`blocking-at-startup = false`, the default): while the program or a
+    component starts or stops (index/startup.py: `lifespan`,
+    `Application.init_*` methods, framework start-up hooks, the main
+    coroutine outside its loops), nothing is served yet, or any more; or in
+    memoised one-time work (index/once.py: a lazy initialisation), whose
+    cost is paid on the first call only."""
     options = ctx.options
     if getattr(options, "blocking_at_startup", True):
         return False
@@ -107,7 +110,44 @@ def in_startup_code(ctx) -> bool:
     if startup is None:
         startup = state["AIO2-startup"] = Startup(ctx.scopes[0].node, options.startup_functions,
                                                   options.startup_hooks, "\n".join(ctx.lines))
-    return startup.covers(fn.node, ctx.parents)
+    return startup.covers(fn.node, ctx.parents) or in_once_block(ctx)
+
+
+def in_once_block(ctx) -> bool:
+    """The current node lies in the body of a lazy initialisation of the
+    current function (index/once.py)."""
+    fn = ctx.function
+    parents = ctx.parents
+    at = next((i for i, p in enumerate(parents) if p is fn.node), None)
+    if at is None:
+        return False
+    # a call is never a statement of a body: the child on the path is the
+    # next ancestor (a call in the `if` test itself is not in its body)
+    for i in range(at + 1, len(parents) - 1):
+        parent = parents[i]
+        if type(parent) is ast.If:
+            child = parents[i + 1]
+            if any(child is stmt for stmt in parent.body) and once_if(ctx, parent):
+                return True
+    return False
+
+
+def once_if(ctx, node: ast.If) -> bool:
+    """`node`, an `if` of the current function, guards one-time work
+    (index/once.py); decided once per `if`."""
+    cache = ctx.scopes[0].state.setdefault("AIO2-once", {})
+    found = cache.get(id(node))
+    if found is None:
+        fn = ctx.function
+        klass = None
+        scopes = ctx.scopes
+        for i in range(len(scopes) - 1, 0, -1):
+            if scopes[i] is fn:
+                if scopes[i - 1].kind == "class":
+                    klass = scopes[i - 1].node
+                break
+        found = cache[id(node)] = once.once_block(node, fn.node, klass, scopes[0].node)
+    return found
 
 
 def _project_parts(ctx) -> list:

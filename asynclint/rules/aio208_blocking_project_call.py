@@ -11,7 +11,9 @@ from ..knowledge.threads import THREAD_IDENTITY_CALLS
 from ..positions import char_col
 from ..diagnostics import Applicability, Diagnostic, Fixability, Related
 from ..index import blocking as B
-from ._blocking import TO_THREAD, analyse, fix_if_possible, in_startup_code, in_quiet_file, knobs, note_self_attribute, source
+from ..index import once
+from ._blocking import (TO_THREAD, analyse, fix_if_possible, in_quiet_file, in_startup_code, knobs, note_self_attribute,
+                        once_if, source)
 from .base import Rule
 
 
@@ -175,6 +177,9 @@ class BlockingProjectCall(Rule):
                 return
             if _is_type_checking(node.test):
                 fn.info.uncounted_lines.append((node.body[0].lineno, node.body[-1].end_lineno or node.lineno))
+            elif not fn.is_async and once.guarded_target(node.test) is not None and once_if(ctx, node):
+                # a lazy initialisation: counted only with `blocking-at-startup = true`
+                fn.info.once_lines.append(once.line_range(node))
             elif not fn.is_async and (_tests_parameter_type(node.test, fn, _is_method(ctx, fn))
                                       or _tests_thread_or_loop(ctx, node.test)):
                 # `if isinstance(fp, io.IOBase): ... else: open(fp)`: whether
