@@ -61,6 +61,9 @@ class Config:
     # AIO2xx in developer tooling shipped in the project (`tooling-paths`).
     blocking_in_tooling: bool = False
     tooling_paths: List[str] = field(default_factory=lambda: list(TOOLING_PATHS))
+    # AIO2xx in code that runs only while a debug flag from the environment
+    # is on (index/debug_flags.py).
+    blocking_in_debug_code: bool = False
     # AIO2xx in start-up/shutdown code (index/startup.py): function-name
     # patterns and hook decorators/registrations that mark it.
     blocking_at_startup: bool = False
@@ -116,7 +119,7 @@ class Config:
                           self.thread_entry_points],
             "views": [self.report_each_caller, self.foreign_noqa, self.blocking_in_tests,
                       self.blocking_at_startup, self.startup_functions, self.startup_hooks,
-                      self.blocking_in_tooling, self.tooling_paths],
+                      self.blocking_in_tooling, self.tooling_paths, self.blocking_in_debug_code],
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -145,7 +148,7 @@ _LIST_KEYS = {
     "preserving-decorators", "thread-entry-points", "startup-functions", "startup-hooks", "tooling-paths",
 }
 _BOOL_KEYS = {"respect-gitignore", "report-each-caller", "foreign-noqa", "blocking-in-tests", "blocking-at-startup",
-              "blocking-in-tooling"}
+              "blocking-in-tooling", "blocking-in-debug-code"}
 _TABLE_KEYS = {"per-file-ignores"}
 KNOWN_KEYS = _LIST_KEYS | _BOOL_KEYS | _TABLE_KEYS
 _CODE_KEYS = {"select", "ignore", "extend-select", "extend-ignore"}

@@ -264,6 +264,25 @@ def test_memoised_one_time_work_is_start_up_code_and_its_setting_brings_it_back(
         + [("once.py", n, "AIO208") for n in reads])
 
 
+def test_debug_only_code_is_left_alone_by_default_and_its_setting_brings_it_back(tmp_path):
+    fixtures = Path(__file__).parent / "fixtures"
+    for code in ("AIO203", "AIO208"):
+        (tmp_path / f"{code.lower()}.py").write_text((fixtures / code / "good_debug_dump.py").read_text())
+
+    def found(config):
+        (tmp_path / "pyproject.toml").write_text("[tool.asynclint]\n" + config)
+        proc = run_cli(["--no-cache", "--format", "json", "."], tmp_path)
+        assert proc.returncode in (0, 1), proc.stderr
+        return sorted((d["path"].removeprefix("./"), d["line"], d["code"]) for d in json.loads(proc.stdout))
+
+    assert found("") == []
+    expected = []
+    for code in ("AIO203", "AIO208"):
+        lines = (tmp_path / f"{code.lower()}.py").read_text().splitlines()
+        expected += [(f"{code.lower()}.py", n, code) for n, text in enumerate(lines, 1) if "with open(" in text]
+    assert found("blocking-in-debug-code = true\n") == sorted(expected)
+
+
 def test_messages_fit_the_place(tmp_path):
     (tmp_path / "script.py").write_text(textwrap.dedent('''
         import asyncio

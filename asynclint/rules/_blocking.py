@@ -12,7 +12,7 @@ from typing import Optional
 from ..diagnostics import Applicability, Fix, Fixability
 from ..index import blocking as B
 from ..index.blocking import LocalEnv, knobs_of
-from ..index import once
+from ..index import debug_flags, once
 from ..index.startup import Startup
 from ..knowledge.file_kinds import TEST_DIRS
 from .base import Rule
@@ -111,6 +111,52 @@ def in_startup_code(ctx) -> bool:
         startup = state["AIO2-startup"] = Startup(ctx.scopes[0].node, options.startup_functions,
                                                   options.startup_hooks, "\n".join(ctx.lines))
     return startup.covers(fn.node, ctx.parents) or in_once_block(ctx)
+
+
+def left_alone_here(ctx) -> bool:
+    """A blocking call at the current node is not reported: start-up or
+    one-time work (`blocking-at-startup`), or debug-only code
+    (`blocking-in-debug-code`). Asked only once a call is known to block."""
+    return in_startup_code(ctx) or in_debug_code(ctx)
+
+
+def module_debug_flags(ctx) -> frozenset:
+    state = ctx.scopes[0].state
+    flags = state.get("AIO2-debug-flags")
+    if flags is None:
+        flags = state["AIO2-debug-flags"] = debug_flags.module_flags(ctx.scopes[0].node)
+    return flags
+
+
+def in_debug_code(ctx) -> bool:
+    """The current node runs only while a debug flag from the environment is
+    on (index/debug_flags.py), when blocking there is not reported
+    (`blocking-in-debug-code = false`, the default)."""
+    if getattr(ctx.options, "blocking_in_debug_code", True):
+        return False
+    fn = ctx.function
+    if fn is None:
+        return False
+    parents = ctx.parents
+    at = next((i for i, p in enumerate(parents) if p is fn.node), None)
+    if at is None:
+        return False
+    flags = module_debug_flags(ctx)
+    for i in range(at, len(parents) - 1):
+        parent, child = parents[i], parents[i + 1]
+        block = debug_flags.block_of(child, parent)
+        if block is None:
+            continue
+        if type(parent) is ast.If and block is parent.body:
+            if any(a <= child.lineno <= b for a, b in debug_flags.debug_ranges(parent, None, flags)):
+                return True
+        for stmt in block:
+            if stmt is child:
+                break
+            if type(stmt) is ast.If and any(a <= child.lineno <= b
+                                            for a, b in debug_flags.debug_ranges(stmt, block, flags)):
+                return True
+    return False
 
 
 def in_once_block(ctx) -> bool:
@@ -471,7 +517,7 @@ def check_blocking(node: ast.AST, ctx, rules) -> None:
         return
     result = analyse(ctx, node)
     kind = result[0]
-    if kind != "none" and in_startup_code(ctx):
+    if kind != "none" and left_alone_here(ctx):
         return
     # no `to_thread` fix for a listing that may be lazy: the loop
     # around it would still read the directory

@@ -32,7 +32,8 @@ class BlockingFileIO(BlockingCallRule):
         AIO2 rule, it leaves test code, developer tooling (`evals/`,
         `benchmarks/`, `scripts/` folders) and start-up code alone (a
         configuration file read once in an `Application.initialize()`, a
-        `lifespan` or the main coroutine before its loop) unless
+        `lifespan` or the main coroutine before its loop, or once in a lazy
+        `if self._x is None:` initialisation) unless
         `blocking-in-tests` / `blocking-in-tooling` / `blocking-at-startup`
         is true.
     """
