@@ -223,11 +223,11 @@ def test_developer_tooling_paths_default_setting_and_opt_in(tmp_path):
         return out
 
     everywhere = {"AIO203", "AIO400"}
-    # default: evals/, scripts/, benchmarks/ folders keep only the bugs that
-    # are bugs anywhere (a dropped task); a module named evals.py, a tools/
-    # folder and any other folder are application code
+    # default: evals/ and benchmarks/ folders keep only the bugs that are
+    # bugs anywhere (a dropped task); a module named evals.py, a scripts/ or
+    # tools/ folder and any other folder are application code
     assert found("") == {
-        "pkg/evals/suite.py": {"AIO400"}, "pkg/scripts/pack.py": {"AIO400"}, "benchmarks/bench_io.py": {"AIO400"},
+        "pkg/evals/suite.py": {"AIO400"}, "pkg/scripts/pack.py": everywhere, "benchmarks/bench_io.py": {"AIO400"},
         "tools/release.py": everywhere, "pkg/devtools/profile.py": everywhere, "pkg/evals.py": everywhere,
         "pkg/server.py": everywhere}
     # the project's own list replaces the default: a folder at any depth,

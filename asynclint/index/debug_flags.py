@@ -78,8 +78,11 @@ def module_flags(module: ast.Module) -> frozenset:
         if len(targets) == 1 and isinstance(targets[0], ast.Name) and _debug_word(targets[0].id) \
                 and _from_env(stmt.value):
             from_env.add(targets[0].id)
+    candidates = {n for n in from_env if assigned.get(n) == 1}
+    if not candidates:  # most modules: no walk of the whole tree
+        return frozenset()
     declared = {n for node in ast.walk(module) if isinstance(node, (ast.Global, ast.Nonlocal)) for n in node.names}
-    return frozenset(n for n in from_env if assigned.get(n) == 1 and n not in declared)
+    return frozenset(candidates - declared)
 
 
 def _from_env(value: ast.AST) -> bool:

@@ -40,7 +40,7 @@ def file_kind(ctx) -> str:
     test module or helper: `test_*.py`, `*_test.py`, `conftest.py`, or under
     a `tests/`, `test/` or `testing/` folder), "tooling" (developer tooling
     shipped in the project: a folder or file matching `tooling-paths`,
-    by default `evals/`, `benchmarks/`, `scripts/`) or "code". Tests win over
+    by default `evals/`, `benchmarks/`) or "code". Tests win over
     tooling (a `scripts/tests/` file is a test). The one owner of this
     question; computed once per file."""
     state = ctx.scopes[0].state

@@ -30,7 +30,7 @@ class BlockingFileIO(BlockingCallRule):
         `anyio.Path` and awaited calls are not flagged. Cheap metadata
         (`exists`, `stat`, `mkdir`, ...) is the opt-in AIO210. Like every
         AIO2 rule, it leaves test code, developer tooling (`evals/`,
-        `benchmarks/`, `scripts/` folders) and start-up code alone (a
+        `benchmarks/` folders) and start-up code alone (a
         configuration file read once in an `Application.initialize()`, a
         `lifespan` or the main coroutine before its loop, or once in a lazy
         `if self._x is None:` initialisation) unless

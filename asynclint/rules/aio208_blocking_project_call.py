@@ -119,7 +119,7 @@ class BlockingProjectCall(Rule):
         test, or in the `RuntimeError` handler of `get_running_loop()`).
         Blocking calls in test code are left alone unless
         `blocking-in-tests = true`, call sites in developer tooling
-        (`tooling-paths`: `evals/`, `benchmarks/`, `scripts/`) unless
+        (`tooling-paths`: `evals/`, `benchmarks/`) unless
         `blocking-in-tooling = true`, and so are call sites in start-up code
         (`lifespan`, a traitlets `Application`'s `initialize`/`init_*`,
         framework start-up hooks, the main
