@@ -41,6 +41,14 @@ fields in ``'...'``                   parsed in place) is spliced in.  Layout
                                       ``compile()`` cannot take them).
 =============================  =====  =========================================
 
+On 3.11 a fast path (``_Fast``) comes first: it finds type aliases and
+type parameter lists with regular expressions instead of the tokenizer,
+accepts its tree only when each match turns out to be a statement at its
+exact position, and rebuilds f-strings from the tree's ``JoinedStr`` nodes.
+The tree it returns is the one the full rewrite below gives; when it cannot
+vouch for that it returns None and the full rewrite runs
+(``benchmarks/newsyntax_corpus.py --check`` compares the two over a corpus).
+
 Every rewrite replaces characters by characters with the same UTF-8 length
 and never adds or removes a line break, so all untouched nodes keep their
 ``lineno/col_offset/end_lineno/end_col_offset``.  Constructs the running
