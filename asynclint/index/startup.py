@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import re
 from typing import FrozenSet, Iterable, Tuple
 
 from ..knowledge.startup import EVENT_HOOKS, STARTUP_EVENTS
@@ -30,6 +31,8 @@ from ..knowledge.startup import EVENT_HOOKS, STARTUP_EVENTS
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+# `asyncio.run(...)` needs the identifier `run` (not `run_x`, `rerun`) in the text
+_RUN = re.compile(r"\brun\b")
 
 
 class Startup:
@@ -45,8 +48,8 @@ class Startup:
         self.patterns = tuple(patterns)
         self.hooks = frozenset(hooks)
         self._whole: dict = {}
-        if text is None or any(word in text for word in (*self.hooks, *EVENT_HOOKS, "run_until_complete",
-                                                           "asyncio")):
+        if text is None or any(word in text for word in (*self.hooks, *EVENT_HOOKS, "run_until_complete")) \
+                or ("asyncio" in text and _RUN.search(text)):
             self.registered, mains = self._scan(tree)
         else:
             self.registered, mains = frozenset(), set()
