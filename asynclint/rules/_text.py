@@ -4,6 +4,7 @@ alias and import of it spells the word too: phase 1 resolves nothing that is
 not written in the file) does nothing in a file whose text lacks them."""
 from __future__ import annotations
 
+import ast
 import keyword
 from typing import Iterable
 
@@ -34,3 +35,17 @@ def mentions(ctx, words: tuple) -> bool:
     return found
 
 
+
+
+def unparse(node) -> str:
+    """`ast.unparse(node)`, without its machinery for the usual callee and
+    receiver shapes (`name`, `a.b.c`): the same text."""
+    parts = []
+    inner = node
+    while type(inner) is ast.Attribute:
+        parts.append(inner.attr)
+        inner = inner.value
+    if type(inner) is not ast.Name:
+        return ast.unparse(node)
+    parts.append(inner.id)
+    return ".".join(reversed(parts))
