@@ -305,12 +305,33 @@ def method_call(node: ast.AST, receiver_key, self_name_: Optional[str], names) -
 
 
 # -- which locks does a coroutine acquire (AIO601) ----------------------------
-def note_function(ctx: Context, scope) -> None:
+def notes_function(scope) -> bool:
+    """`note_function` records facts for this scope."""
+    return scope.kind == "function" and scope.is_async and ".<locals>." not in scope.qualname
+
+
+def in_own_body(node: ast.AST, fn_node: ast.AST) -> bool:
+    """`node`, visited by the walk inside the function scope of `fn_node`,
+    is one `own_nodes(fn_node.body)` yields: in a statement of the body (not
+    in a decorator, default or annotation), not in a generator expression."""
+    child = node
+    parent = getattr(node, "_al_parent", None)
+    while parent is not None and parent is not fn_node:
+        if isinstance(parent, ast.GeneratorExp):
+            return False
+        child, parent = parent, getattr(parent, "_al_parent", None)
+    return parent is fn_node and isinstance(child, ast.stmt)
+
+
+def note_function(ctx: Context, scope, nodes=None) -> None:
     """Record the lock facts of an async method or module-level coroutine
     function (called as its scope ends): `self` attributes and module
     globals it acquires, `self` coroutines and project functions it awaits,
-    and locks it inspects or releases by hand (`locked()`, `release()`)."""
-    if scope.kind != "function" or not scope.is_async or ".<locals>." in scope.qualname:
+    and locks it inspects or releases by hand (`locked()`, `release()`).
+    `nodes`: its `AsyncWith`, `Await` and `.locked()`/`.release()` nodes of
+    `own_nodes(body)`, when the walk collected them (else the body is
+    walked again here)."""
+    if not notes_function(scope):
         return
     me = self_name(ctx)
     if me is not None and method_owner(ctx, me)[1] is not scope:
@@ -327,7 +348,7 @@ def note_function(ctx: Context, scope) -> None:
             return gacquires, global_identity(ctx, key[1])
         return None, None
 
-    for node in own_nodes(scope.node.body):
+    for node in own_nodes(scope.node.body) if nodes is None else nodes:
         if isinstance(node, ast.AsyncWith):
             for item in node.items:
                 into, lock = lock_of(item.context_expr)

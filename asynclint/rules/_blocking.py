@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import functools
 from pathlib import Path
 from typing import Optional
 
@@ -15,6 +16,7 @@ from ..index.blocking import LocalEnv, knobs_of
 from ..index import debug_flags, once
 from ..index.startup import Startup
 from ..knowledge.file_kinds import TEST_DIRS
+from ._text import text_of, unparse
 from .base import Rule
 
 _CACHE_ATTR = "_asynclint_aio2"
@@ -109,7 +111,7 @@ def in_startup_code(ctx) -> bool:
     startup = state.get("AIO2-startup")
     if startup is None:
         startup = state["AIO2-startup"] = Startup(ctx.scopes[0].node, options.startup_functions,
-                                                  options.startup_hooks, "\n".join(ctx.lines))
+                                                  options.startup_hooks, text_of(ctx))
     return startup.covers(fn.node, ctx.parents) or in_once_block(ctx)
 
 
@@ -205,10 +207,16 @@ def _project_parts(ctx) -> list:
         if base is None:
             continue
         try:
-            return list(path.resolve().relative_to(Path(base).resolve()).parts) or [path.name]
+            return list(path.resolve().relative_to(_resolved(str(base))).parts) or [path.name]
         except (ValueError, OSError):
             continue
     return ctx.module.name.split(".")[:-1] + [path.name]
+
+
+@functools.lru_cache(maxsize=8)
+def _resolved(folder: str) -> Path:
+    """The root or working directory, resolved once per process, not per file."""
+    return Path(folder).resolve()
 
 
 def analyse(ctx, call: ast.Call) -> tuple:
@@ -432,7 +440,7 @@ def note_self_attribute(node: ast.AST, ctx) -> None:
 
 
 def source(node: ast.AST) -> str:
-    text = ast.unparse(node)
+    text = unparse(node)
     return text if len(text) <= 60 else text[:57] + "..."
 
 

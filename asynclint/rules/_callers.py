@@ -47,11 +47,21 @@ def _module_async_calls(index: ProjectIndex, module: str) -> Tuple[Tuple[Key, Ke
     """(callee, caller) for every call made in an async function of `module`."""
     summary = index.modules.get(module)
     out = []
+    # A module calls the same few callees over and over (`_LOGGER.debug`,
+    # `self.hass.async_create_task`): each symbol is resolved once here (one
+    # fact, one dependency frame: the answers and what they looked at are
+    # those of resolving every call).
+    seen: dict = {}
     for qual, info in summary.functions.items() if summary is not None else ():
         if not info.is_async:
             continue
         for sym, _line, _col in info.calls:
-            key = callee(index, sym)
+            try:
+                key = seen[sym]
+            except KeyError:
+                key = seen[sym] = callee(index, sym)
+            except TypeError:  # unhashable: never with well-formed symbols
+                key = callee(index, sym)
             if key is not None:
                 out.append((key, (module, qual)))
     return tuple(out)
