@@ -15,6 +15,7 @@ from .context import Context, Scope
 from .index.summary import dotted
 from .diagnostics import Diagnostic, Severity
 from .index import facts
+from .index import nodes as _nodes
 from .index import threads as thread_index
 from .index.local_types import is_event_loop
 from .index.summary import child_prefix
@@ -31,25 +32,7 @@ _SCOPE_TYPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast
 _TRACKED = frozenset({ast.Call, ast.Name, ast.Assign, ast.AnnAssign, ast.Import, ast.ImportFrom,
                       ast.withitem, ast.Return, ast.Yield, ast.YieldFrom, ast.Global, ast.Nonlocal,
                       ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.NamedExpr})
-# Leaf nodes no rule needs: `Load`/`Store` contexts and operators.
-_SKIP = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
-_SKIP_TYPES = frozenset(c for base in _SKIP for c in base.__subclasses__()) | frozenset({type(None), str, int})
 _LEAVE = "leave"
-# Fields that never hold a node (names, numbers, contexts, operators):
-# skipped without reading them. `name` is a string everywhere but in
-# `TypeAlias` (3.12+), where it is a `Name`.
-_SCALAR_FIELDS = frozenset({"ctx", "op", "ops", "id", "attr", "arg", "asname", "module", "level", "kind",
-                            "conversion", "type_comment", "is_async", "simple", "tag", "rest", "kwd_attrs"})
-_CHILD_FIELDS: Dict[type, tuple] = {}
-
-
-def _child_fields(t: type) -> tuple:
-    if t is ast.Constant or t.__name__ == "MatchSingleton":  # `value` is a Python constant
-        return ()
-    skip = _SCALAR_FIELDS if t.__name__ == "TypeAlias" else _SCALAR_FIELDS | {"name"}
-    if t is ast.Global or t is ast.Nonlocal:  # lists of strings
-        skip = skip | {"names"}
-    return tuple(f for f in getattr(t, "_fields", ()) if f not in skip)
 
 
 class Walker:
@@ -94,12 +77,11 @@ class Walker:
         disabled: set = set()
         ctx.push_scope(Scope("module", tree, ""))
         stack: list = [tree]
-        skip = _SKIP_TYPES
         AST = ast.AST
         scope_types = _SCOPE_TYPES
         enter = self._enter
         leave_marker = _LEAVE
-        child_fields = _CHILD_FIELDS
+        child_fields = _nodes._CHILD_FIELDS
         call_type = ast.Call
         while stack:
             node = stack.pop()
@@ -126,7 +108,7 @@ class Walker:
                 stack.append((leave_marker, node))
             fields = child_fields.get(t)
             if fields is None:
-                fields = child_fields[t] = _child_fields(t)
+                fields = _nodes.child_fields(t)
             if not fields:  # a leaf: Name, Constant, alias, pass, ...
                 continue
             children = []
@@ -134,10 +116,10 @@ class Walker:
                 value = getattr(node, name, None)
                 if type(value) is list:
                     for item in value:
-                        if type(item) not in skip and isinstance(item, AST):
+                        if isinstance(item, AST):
                             item._al_parent = node
                             children.append(item)
-                elif type(value) not in skip and isinstance(value, AST):
+                elif isinstance(value, AST):
                     value._al_parent = node
                     children.append(value)
             if children:

@@ -22,6 +22,7 @@ import ast
 import sys
 from typing import Dict, List, Optional, Tuple, Union
 
+from . import nodes
 from .summary import dotted
 from ..knowledge import blocking as K
 from .queries import query
@@ -468,8 +469,8 @@ def nonblocking_by_args(name: str, call: ast.Call) -> bool:
         if isinstance(arg, ast.Constant) and not isinstance(arg.value, str) and any(
                 arg.value == v and type(arg.value) in (bool, int, float) for v in values if not isinstance(v, str)):
             return True
-        names = {n.id for n in ast.walk(arg) if isinstance(n, ast.Name)} | {
-            n.attr for n in ast.walk(arg) if isinstance(n, ast.Attribute)}
+        names = {n.id for n in nodes.walk(arg) if isinstance(n, ast.Name)} | {
+            n.attr for n in nodes.walk(arg) if isinstance(n, ast.Attribute)}
         if names & {v for v in values if isinstance(v, str)}:
             return True
     return False
@@ -647,7 +648,7 @@ def unpacked_symbol(ctx, name: str) -> Sym:
                         if isinstance(t, ast.Name):
                             seen[t.id] = seen.get(t.id, 0) + 1
                             table[t.id] = v
-            stack.extend(ast.iter_child_nodes(node))
+            stack.extend(nodes.children(node))
         for key, count in seen.items():
             if count > 1:
                 table[key] = None
@@ -716,8 +717,8 @@ def expects_nonblocking(ctx) -> bool:
             for handler in node.handlers:
                 if handler.type is None:
                     continue
-                names = {n.id for n in ast.walk(handler.type) if isinstance(n, ast.Name)} | {
-                    n.attr for n in ast.walk(handler.type) if isinstance(n, ast.Attribute)}
+                names = {n.id for n in nodes.walk(handler.type) if isinstance(n, ast.Name)} | {
+                    n.attr for n in nodes.walk(handler.type) if isinstance(n, ast.Attribute)}
                 if names & _NONBLOCKING_ERRORS:
                     return True
     return False

@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Dict, List, Optional, Tuple
 
+from . import nodes
 from .summary import dotted
 from ..knowledge import threads as K
 from .queries import query
@@ -352,7 +353,7 @@ def _targets(ctx, node: Optional[ast.AST], depth: int = 0) -> List[tuple]:
     if isinstance(node, ast.Lambda):
         params = {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
         out = []
-        for sub in ast.walk(node.body):
+        for sub in nodes.walk(node.body):
             if isinstance(sub, ast.Call):
                 root = sub.func
                 while isinstance(root, ast.Attribute):
@@ -423,7 +424,7 @@ def in_thread_checked_branch(ctx, node: ast.AST) -> bool:
     child, parent = node, getattr(node, "_al_parent", None)
     while parent is not None and not isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
         if isinstance(parent, ast.If) and child is not parent.test:
-            for sub in ast.walk(parent.test):
+            for sub in nodes.walk(parent.test):
                 if isinstance(sub, ast.Call) and dotted(ctx.symbol(sub.func)) in K.THREAD_IDENTITY_CALLS:
                     return True
             if _in_stopped_loop_arm(ctx, parent, child):
@@ -515,14 +516,14 @@ def bridge_context(ctx, node: ast.AST) -> Optional[str]:
     for sibling in cls.body:
         if not isinstance(sibling, (ast.FunctionDef, ast.AsyncFunctionDef)) or sibling is fn.node:
             continue
-        for sub in ast.walk(sibling):
+        for sub in nodes.walk(sibling):
             if not isinstance(sub, ast.Call):
                 continue
             last = sub.func.attr if isinstance(sub.func, ast.Attribute) else None
             name = dotted(ctx.symbol(sub.func)) if last is None or last not in K.THREADSAFE_LOOP_METHODS else None
             if last not in K.THREADSAFE_LOOP_METHODS and name not in K.THREADSAFE_CALLS:
                 continue
-            for part in ast.walk(sub):
+            for part in nodes.walk(sub):
                 if isinstance(part, ast.Attribute) and part.attr == attr and isinstance(part.value, ast.Name) \
                         and part.value.id == receiver.value.id:
                     how = last or (name or "").rsplit(".", 1)[-1]
@@ -715,7 +716,7 @@ def _carrier_origins(ctx, fn) -> Dict[str, Optional[tuple]]:
     if cache is not None:
         return cache
     bindings: Dict[str, list] = {}
-    for sub in ast.walk(fn.node):
+    for sub in nodes.walk(fn.node):
         if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) and sub is not fn.node:
             continue
         targets = sub.targets if isinstance(sub, ast.Assign) else [sub.target] if isinstance(
@@ -921,7 +922,7 @@ def _param_names(fn_node: ast.AST) -> set:
 
 def local_assignments_in(scope, name: str) -> bool:
     """The function rebinds `name` somewhere in its body."""
-    for sub in ast.walk(scope.node):
+    for sub in nodes.walk(scope.node):
         if isinstance(sub, ast.Name) and sub.id == name and isinstance(sub.ctx, ast.Store):
             return True
     return False
@@ -1047,7 +1048,7 @@ def _note_qt_started(ctx, node: ast.Call) -> None:
     if body is None:
         return
     receiver, where = ast.dump(slot.value), ast.dump(thread)
-    for sub in ast.walk(body):
+    for sub in nodes.walk(body):
         if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) \
                 and sub.func.attr == K.QT_MOVE_TO_THREAD and len(sub.args) == 1 \
                 and ast.dump(sub.func.value) == receiver and ast.dump(sub.args[0]) == where:
