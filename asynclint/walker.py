@@ -33,6 +33,7 @@ _TRACKED = frozenset({ast.Call, ast.Name, ast.Assign, ast.AnnAssign, ast.Import,
                       ast.withitem, ast.Return, ast.Yield, ast.YieldFrom, ast.Global, ast.Nonlocal,
                       ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.NamedExpr})
 _LEAVE = "leave"
+_REVERSED_FIELDS: Dict[type, tuple] = {}  # a node type's child fields, last first
 
 
 class Walker:
@@ -73,29 +74,34 @@ class Walker:
                     node.__dict__.pop("_al_parent", None)
 
     def _walk(self, tree: ast.Module, ctx: Context, linked: list) -> None:
+        # Locals for everything the loop touches per node: it runs once per
+        # node of every file, so attribute and global look-ups add up.
         dispatch = self.dispatch
         disabled: set = set()
         ctx.push_scope(Scope("module", tree, ""))
         stack: list = [tree]
+        pop, push, link = stack.pop, stack.append, linked.append
         AST = ast.AST
         scope_types = _SCOPE_TYPES
+        tracked = _TRACKED
         enter = self._enter
+        rules_for_call = self._rules_for_call
         leave_marker = _LEAVE
-        child_fields = _nodes._CHILD_FIELDS
+        reversed_fields = _REVERSED_FIELDS
         call_type = ast.Call
         while stack:
-            node = stack.pop()
-            if type(node) is tuple:  # (_LEAVE, scope node)
+            node = pop()
+            t = type(node)
+            if t is tuple:  # (_LEAVE, scope node)
                 self._leave_scope(ctx, disabled)
                 continue
             ctx.node = node
-            t = type(node)
-            if t in _TRACKED:
+            if t in tracked:
                 enter(node, t, ctx)
-            rules = dispatch.get(t) if t is not call_type else self._rules_for_call(node, ctx)
+            rules = dispatch.get(t) if t is not call_type else rules_for_call(node, ctx)
             if rules:
                 for rule in rules:
-                    if rule.code in disabled:
+                    if disabled and rule.code in disabled:
                         continue
                     ctx.current_rule = rule
                     try:
@@ -105,27 +111,24 @@ class Walker:
                 ctx.current_rule = None
             if t in scope_types:
                 self._push_scope(node, ctx)
-                stack.append((leave_marker, node))
-            fields = child_fields.get(t)
+                push((leave_marker, node))
+            fields = reversed_fields.get(t)
             if fields is None:
-                fields = _nodes.child_fields(t)
-            if not fields:  # a leaf: Name, Constant, alias, pass, ...
-                continue
-            children = []
+                fields = reversed_fields[t] = _nodes.child_fields(t)[::-1]
+            # Children pushed last field first, last item first: popped in
+            # source order. Each gets its parent link.
             for name in fields:
                 value = getattr(node, name, None)
                 if type(value) is list:
-                    for item in value:
+                    for item in reversed(value):
                         if isinstance(item, AST):
                             item._al_parent = node
-                            children.append(item)
+                            link(item)
+                            push(item)
                 elif isinstance(value, AST):
                     value._al_parent = node
-                    children.append(value)
-            if children:
-                linked.extend(children)
-                children.reverse()
-                stack.extend(children)
+                    link(value)
+                    push(value)
         ctx.node = tree
         self._leave_scope(ctx, disabled)
 

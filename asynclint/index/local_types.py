@@ -12,6 +12,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from ..knowledge.loops import LOOP_FACTORIES, LOOP_NAMES
+from ..knowledge.threads import FUTURE_CLASSES, FUTURE_FACTORIES, LOOP_BOUND_COROUTINE_METHODS, PRIMITIVE_METHODS
 from . import nodes
 from .summary import dotted, parse_string_annotation
 
@@ -74,9 +75,11 @@ def asyncio_class(ctx: Context, node: ast.AST) -> "str | None":
     return kinds.pop() if len(kinds) == 1 else None
 
 
+_KNOWN_CLASSES = (FUTURE_CLASSES, FUTURE_FACTORIES, frozenset(PRIMITIVE_METHODS) | frozenset(LOOP_BOUND_COROUTINE_METHODS))
+
+
 def _known_classes():
-    from ..knowledge.threads import FUTURE_CLASSES, FUTURE_FACTORIES, LOOP_BOUND_COROUTINE_METHODS, PRIMITIVE_METHODS
-    return FUTURE_CLASSES, FUTURE_FACTORIES, set(PRIMITIVE_METHODS) | set(LOOP_BOUND_COROUTINE_METHODS)
+    return _KNOWN_CLASSES
 
 
 def _classify_sym(sym) -> "str | None":

@@ -47,6 +47,8 @@ from fnmatch import fnmatchcase
 from typing import Dict, List, Optional, Tuple
 
 from . import nodes
+from .local_types import (_classify_value, asyncio_class, is_event_loop, local_assignments, method_class,
+                          self_attr_assignments)
 from .summary import dotted
 from ..knowledge import threads as K
 from .queries import query
@@ -137,8 +139,6 @@ def _with_bound(ctx, name: str) -> Optional[ast.AST]:
 
 def _executor_kind(ctx, node: ast.AST) -> Optional[str]:
     """"thread" for a thread pool, "process" for a process pool, else None."""
-    from .local_types import local_assignments, self_attr_assignments
-
     candidates = [node]
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
         values = self_attr_assignments(ctx, node.value.id, node.attr)
@@ -175,8 +175,6 @@ def _executor_kind(ctx, node: ast.AST) -> Optional[str]:
 def _is_executor_future(ctx, node: ast.AST) -> bool:
     """A `concurrent.futures.Future` a thread pool's `submit` returned: bound
     to a local or an attribute, or walked from a list of them."""
-    from .local_types import local_assignments, self_attr_assignments
-
     values = [node]
     if isinstance(node, ast.Name):
         values = local_assignments(ctx, node.id) or []
@@ -199,8 +197,6 @@ def _is_executor_future(ctx, node: ast.AST) -> bool:
 def _comprehension_futures(ctx, name: ast.Name) -> Optional[List[ast.AST]]:
     """`for fut in futures:` where `futures = [executor.submit(...) for ...]`:
     the element expression of that comprehension."""
-    from .local_types import local_assignments
-
     for parent in reversed(ctx.parents):
         if isinstance(parent, (ast.For, ast.AsyncFor)) and isinstance(parent.target, ast.Name) \
                 and parent.target.id == name.id:
@@ -251,7 +247,6 @@ def classify_entry_call(ctx, call: ast.Call) -> Optional[Tuple[str, List[ast.AST
             arg = _arg(call, K.EXECUTOR_METHODS[last], None)
             return ("worker", [arg]) if arg is not None else None
         if last == K.RUN_IN_EXECUTOR[0]:
-            from .local_types import is_event_loop
 
             if is_event_loop(ctx, func.value) and call.args and _executor_kind(ctx, call.args[0]) != "process":
                 arg = _arg(call, K.RUN_IN_EXECUTOR[1], None)
@@ -297,8 +292,6 @@ def _loop_values(ctx, name: ast.Name) -> Optional[List[ast.AST]]:
 def _literal_elements(ctx, node: ast.AST, depth: int = 0) -> Optional[List[ast.AST]]:
     """Elements of a literal list/tuple/set (values of a literal dict, for
     `.values()`), directly or through a name bound once to one."""
-    from .local_types import local_assignments, self_attr_assignments
-
     if depth > 2:
         return None
     if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
@@ -385,8 +378,6 @@ def _targets(ctx, node: Optional[ast.AST], depth: int = 0) -> List[tuple]:
 def _stored_callable(ctx, node: ast.AST, depth: int) -> List[tuple]:
     """`self._job` assigned `self._run` (or another callable) in the class,
     a local bound once to a callable."""
-    from .local_types import local_assignments, self_attr_assignments
-
     values = None
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
         values = self_attr_assignments(ctx, node.value.id, node.attr)
@@ -576,8 +567,6 @@ def _names_a_loop(node: ast.AST) -> bool:
 def thread_queue_symbol(ctx, node: ast.AST):
     """The symbol of a `queue.Queue` (known from its constructor or an
     annotation), else None."""
-    from .local_types import local_assignments, self_attr_assignments
-
     name = _type_name(ctx, node)
     if name is None:
         values = None
@@ -618,8 +607,6 @@ def carrier_kind(ctx, node: ast.AST) -> Optional[str]:
     """"queue", "dict" or "contextvar" when `node` holds a carrier an asyncio
     object can travel through to a thread (known from its constructor, a
     literal or an annotation), else None."""
-    from .local_types import local_assignments, self_attr_assignments
-
     name = _type_name(ctx, node)
     if name in K.THREAD_QUEUE_CLASSES:
         return "queue"
@@ -769,8 +756,6 @@ def _loop_state_check(ctx, call: ast.Call) -> bool:
     func = call.func
     if not (isinstance(func, ast.Attribute) and func.attr in K.LOOP_STATE_CHECKS):
         return False
-    from .local_types import is_event_loop
-
     recv = func.value
     text = recv.attr if isinstance(recv, ast.Attribute) else recv.id if isinstance(recv, ast.Name) else ""
     return "loop" in text.lower() or is_event_loop(ctx, recv)
@@ -871,8 +856,6 @@ _STORE_NAMES = K.THREAD_QUEUE_PUTS | K.DICT_STORES | K.CONTEXTVAR_STORES
 
 def _value_class(ctx, node: ast.AST) -> Optional[str]:
     """`asyncio_class` of a stored value, a `loop.create_future()` call too."""
-    from .local_types import _classify_value, asyncio_class
-
     return asyncio_class(ctx, node) or (_classify_value(ctx, node) if isinstance(node, ast.Call) else None)
 
 
@@ -932,8 +915,6 @@ def _passed_types(ctx, call: ast.Call, target: ast.AST) -> tuple:
     """What asyncio objects the spawning call passes to the callable, by
     position (`Thread(target=f, args=(fut,))`, `executor.submit(f, q)`,
     `partial(f, ev)`): a tuple of `asyncio_class` answers, () when none."""
-    from .local_types import asyncio_class
-
     passed: List[ast.AST] = []
     if isinstance(target, ast.Call) and dotted(ctx.symbol(target.func)) in _PARTIALS:
         passed.extend(target.args[1:])
@@ -1008,8 +989,6 @@ def _note_attr_store(ctx, node: ast.Assign, target: ast.Attribute) -> None:
     that asyncio object kind to whoever gets the instance (a thread handed
     the object reads `job.done`). Recorded with the kind all of the class's
     assignments to it agree on (None when they do not)."""
-    from .local_types import asyncio_class, method_class
-
     if not isinstance(target.value, ast.Name) or _value_class(ctx, node.value) is None:
         return
     klass = method_class(ctx, ctx.function, target.value.id)
