@@ -35,6 +35,11 @@ class Scope:
     # in the scopes nested in it, complete when the scope is left.
     loads: set = field(default_factory=set)
     class_sym: Sym = None  # for a class scope: the class itself
+    # For an `async def`: its `async with`, `await` and `.locked()` /
+    # `.release()` call nodes in the walk's order, those of nested defs,
+    # lambdas and classes left out (`index/locks.note_function` reads them
+    # instead of walking the body again).
+    lock_nodes: Optional[list] = None
 
 
 @dataclass

@@ -31,7 +31,9 @@ _SCOPE_TYPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast
 # Node types the engine itself tracks (bindings, call graph).
 _TRACKED = frozenset({ast.Call, ast.Name, ast.Assign, ast.AnnAssign, ast.Import, ast.ImportFrom,
                       ast.withitem, ast.Return, ast.Yield, ast.YieldFrom, ast.Global, ast.Nonlocal,
-                      ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.NamedExpr})
+                      ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.NamedExpr,
+                      ast.Await, ast.AsyncWith})
+_LOCK_CALLS = frozenset({"locked", "release"})  # calls `locks.note_function` looks at
 _LEAVE = "leave"
 _REVERSED_FIELDS: Dict[type, tuple] = {}  # a node type's child fields, last first
 
@@ -194,6 +196,11 @@ class Walker:
                         pass
                     fn.info.calls.append((sym, node.lineno, node.col_offset))
             thread_index.note_call(node, ctx)
+            func = node.func
+            if type(func) is ast.Attribute and func.attr in _LOCK_CALLS:
+                own = ctx.scopes[-1].lock_nodes
+                if own is not None:
+                    own.append(node)
             if not ctx.module.runs_loop and _runs_loop(ctx, node):
                 ctx.module.runs_loop = True
         elif t is ast.Name:
@@ -234,6 +241,10 @@ class Walker:
         elif t is ast.Import or t is ast.ImportFrom:
             if ctx.scope.kind != "module":
                 ctx.bind_import(node)
+        elif t is ast.Await or t is ast.AsyncWith:
+            own = ctx.scopes[-1].lock_nodes
+            if own is not None:
+                own.append(node)
         else:  # def or class: the name is bound in the enclosing scope
             scope = ctx.scope
             if scope.kind != "module":
@@ -251,8 +262,9 @@ class Walker:
             scope = Scope("class", node, qual, class_sym=("global", ctx.module.name, qual))
         else:
             qual = prefix + node.name
-            scope = Scope("function", node, qual, is_async=isinstance(node, ast.AsyncFunctionDef),
-                          info=ctx.module.functions.get(qual))
+            is_async = type(node) is ast.AsyncFunctionDef
+            scope = Scope("function", node, qual, is_async=is_async, info=ctx.module.functions.get(qual),
+                          lock_nodes=[] if is_async else None)
             for arg in _all_args(node.args):
                 scope.bindings[arg.arg] = ctx.annotation_symbol(arg.annotation)
             positional = [*node.args.posonlyargs, *node.args.args]

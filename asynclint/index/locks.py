@@ -304,6 +304,26 @@ def own_nodes(body) -> Iterator[ast.AST]:
         stack.extend(below)
 
 
+def _own_lock_nodes(scope) -> Iterator[ast.AST]:
+    """The nodes of an `async def`'s body `note_function` looks at, in
+    source order: those the walk recorded (`Scope.lock_nodes`) that sit in
+    its body (not in its decorators, defaults or annotations) and not in a
+    generator expression, as `own_nodes` would yield them; `own_nodes`
+    itself when the walk recorded nothing."""
+    recorded = scope.lock_nodes
+    fn = scope.node
+    if recorded is None:
+        yield from own_nodes(fn.body)
+        return
+    nested = _NESTED_TYPES
+    for node in recorded:
+        child, parent = node, node._al_parent
+        while parent is not fn and type(parent) not in nested:
+            child, parent = parent, parent._al_parent
+        if parent is fn and isinstance(child, ast.stmt):
+            yield node
+
+
 def method_call(node: ast.AST, receiver_key, self_name_: Optional[str], names) -> bool:
     """`<receiver>.name(...)` for one of `names`, on the receiver with that key."""
     return (receiver_key is not None and isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
@@ -333,7 +353,7 @@ def note_function(ctx: Context, scope) -> None:
             return gacquires, global_identity(ctx, key[1])
         return None, None
 
-    for node in own_nodes(scope.node.body):
+    for node in _own_lock_nodes(scope):
         if isinstance(node, ast.AsyncWith):
             for item in node.items:
                 into, lock = lock_of(item.context_expr)
