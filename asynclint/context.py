@@ -20,6 +20,7 @@ from .index.summary import dotted  # noqa: F401  re-exported: rules read it from
 from .positions import char_col
 
 _BUILTINS = frozenset(dir(builtins))
+_UNSET = object()
 
 
 @dataclass
@@ -71,6 +72,10 @@ class Context:
         self.honour_noqa = True  # False when flake8 applies `# noqa` itself
         self.noqa_used: set = set()  # (line of the noqa, code) it silenced: for AIO003
         self._symbols = SymbolBuilder(self.lookup)
+        # `symbol(node)` answers since the bindings or the scope stack last
+        # changed: a call's callee is asked for by the walk and by several
+        # rules in turn. Emptied by every bind, push and pop.
+        self._symbol_memo: Dict[ast.AST, Sym] = {}
         self._functions: List[Scope] = []  # the def and lambda scopes among `scopes`
         self._queries: Dict[tuple, tuple] = {}
         self.interned: Dict[tuple, tuple] = {}  # one object per distinct symbol the summary records
@@ -82,6 +87,7 @@ class Context:
         builder calls back into `lookup`) and what points into the tree, so
         the file's data is freed by reference counting when the walk is done."""
         self._symbols = None
+        self._symbol_memo = {}
         self.scopes = []
         self._functions = []
         self.function = None
@@ -99,6 +105,7 @@ class Context:
     # every node, so they are not re-derived from the scope stack each time.
 
     def push_scope(self, scope: Scope) -> None:
+        self._symbol_memo.clear()
         self.scopes.append(scope)
         if scope.kind == "function" or scope.kind == "lambda":
             self._functions.append(scope)
@@ -106,6 +113,7 @@ class Context:
             self.in_async = scope.is_async
 
     def pop_scope(self) -> Scope:
+        self._symbol_memo.clear()
         scope = self.scopes.pop()
         if scope is self.function:
             functions = self._functions
@@ -143,14 +151,20 @@ class Context:
         """The function, lambda or class scope that binds `name` as seen from
         here, following Python's scoping (class bodies only for code directly
         in them); None when the name is the module's or unknown."""
-        innermost = True
-        for scope in reversed(self.scopes):
-            if scope.kind == "module":
+        scopes = self.scopes
+        if not scopes:
+            return None
+        scope = scopes[-1]
+        if scope.kind == "module":
+            return None
+        if name in scope.bindings:
+            return scope
+        for i in range(len(scopes) - 2, -1, -1):
+            scope = scopes[i]
+            kind = scope.kind
+            if kind == "module":
                 return None
-            if scope.kind == "class" and not innermost:
-                continue
-            innermost = False
-            if name in scope.bindings:
+            if kind != "class" and name in scope.bindings:
                 return scope
         return None
 
@@ -168,13 +182,18 @@ class Context:
         return ("global", self.module.name, name)
 
     def symbol(self, node: ast.AST) -> Sym:
-        return self._symbols.expr(node)
+        memo = self._symbol_memo
+        sym = memo.get(node, _UNSET)
+        if sym is _UNSET:
+            sym = memo[node] = self._symbols.expr(node)
+        return sym
 
     def annotation_symbol(self, node: Optional[ast.AST]) -> Sym:
         return self._symbols.annotation(node)
 
     def bind(self, name: str, sym: Sym) -> None:
-        self.scope.bindings[name] = sym
+        self._symbol_memo.clear()
+        self.scopes[-1].bindings[name] = sym
 
     def bind_import(self, node: ast.AST) -> None:
         for name, sym in import_bindings(node, self.module.name, self.module.is_package):
