@@ -71,6 +71,7 @@ class Context:
         self.current_rule = None
         self.honour_noqa = True  # False when flake8 applies `# noqa` itself
         self.noqa_used: set = set()  # (line of the noqa, code) it silenced: for AIO003
+        self._noqa_lines: Optional[frozenset] = None  # lines that mention "noqa", found on first use
         self._symbols = SymbolBuilder(self.lookup)
         # `symbol(node)` answers since the bindings or the scope stack last
         # changed: a call's callee is asked for by the walk and by several
@@ -217,12 +218,17 @@ class Context:
     def suppressed(self, code: str, line: int) -> bool:
         if not self.honour_noqa:
             return False
+        noqa_lines = self._noqa_lines
+        if noqa_lines is None:
+            noqa_lines = self._noqa_lines = _noqa_lines(self.lines)
+        if not noqa_lines:  # most files: no line to look at
+            return False
         candidates = {line}
         statement = self.statement
         if statement is not None and getattr(statement, "lineno", line) <= line:
             candidates.add(statement.lineno)
         for ln in candidates:
-            if 1 <= ln <= len(self.lines) and noqa.line_suppresses(
+            if ln in noqa_lines and 1 <= ln <= len(self.lines) and noqa.line_suppresses(
                     self.lines[ln - 1], code, foreign=getattr(self.options, "foreign_noqa", True)):
                 self.noqa_used.add((ln, code))
                 return True
@@ -251,6 +257,19 @@ class Context:
         except TypeError:  # a query holding a list
             pass
         self.pendings.append(Pending(rule.code, line, col, end_line, end_col, fields, query, fix))
+
+
+def _noqa_lines(lines: List[str]) -> frozenset:
+    """The 1-based numbers of the lines holding "noqa" in any case (only
+    they can silence a finding: `noqa.parse`): one search of the whole
+    text instead of one per finding and line."""
+    text = "\n".join(lines).lower()
+    out = set()
+    at = text.find("noqa")
+    while at != -1:
+        out.add(text.count("\n", 0, at) + 1)
+        at = text.find("noqa", at + 4)
+    return frozenset(out)
 
 
 def parent_of(node: ast.AST) -> Optional[ast.AST]:

@@ -634,12 +634,14 @@ def unpacked_symbol(ctx, name: str) -> Sym:
     if table is None:
         table = fn.state["AIO2-unpacked"] = {}
         seen: Dict[str, int] = {}
+        # Statements only: an assignment is never inside an expression, so
+        # the walk goes down through bodies, handlers and match cases alone.
         stack = list(fn.node.body)
         while stack:
             node = stack.pop()
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            if type(node) in _NESTED_DEFS:
                 continue
-            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            if type(node) is ast.Assign and len(node.targets) == 1:
                 target, value = node.targets[0], node.value
                 if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) \
                         and len(target.elts) == len(value.elts) \
@@ -648,7 +650,7 @@ def unpacked_symbol(ctx, name: str) -> Sym:
                         if isinstance(t, ast.Name):
                             seen[t.id] = seen.get(t.id, 0) + 1
                             table[t.id] = v
-            stack.extend(nodes.children(node))
+            stack.extend(c for c in nodes.children(node) if isinstance(c, _STATEMENT_PARTS))
         for key, count in seen.items():
             if count > 1:
                 table[key] = None
@@ -657,6 +659,12 @@ def unpacked_symbol(ctx, name: str) -> Sym:
         return None
     sym = ctx.symbol(value)
     return sym if sym is not None and sym[0] in ("call", "inst") else None
+
+
+_NESTED_DEFS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef})
+# What holds statements below a statement: its bodies, `except` handlers and
+# `case` blocks.
+_STATEMENT_PARTS = (ast.stmt, ast.excepthandler, ast.match_case)
 
 
 def call_symbol(ctx, call: ast.Call) -> Sym:
