@@ -379,6 +379,8 @@ def summarise(tree: ast.Module, module: str, path: str, is_package: bool) -> Mod
                     if star:
                         summary.star_imports.append(star)
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            if not top and class_info is None:
+                return  # in a function body: nothing to record
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             value = stmt.value
             for target in targets:

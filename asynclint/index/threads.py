@@ -989,10 +989,10 @@ def _note_attr_store(ctx, node: ast.Assign, target: ast.Attribute) -> None:
     that asyncio object kind to whoever gets the instance (a thread handed
     the object reads `job.done`). Recorded with the kind all of the class's
     assignments to it agree on (None when they do not)."""
-    if not isinstance(target.value, ast.Name) or _value_class(ctx, node.value) is None:
+    if not isinstance(target.value, ast.Name):
         return
-    klass = method_class(ctx, ctx.function, target.value.id)
-    if klass is None:
+    klass = method_class(ctx, ctx.function, target.value.id)  # the cheaper test first
+    if klass is None or _value_class(ctx, node.value) is None:
         return
     key = ("objattr", ctx.module.name, klass.qualname, target.attr)
     ctx.module.thread_entries.append(("put", key, False, (asyncio_class(ctx, target),)))
