@@ -703,14 +703,16 @@ def _carrier_origins(ctx, fn) -> Dict[str, Optional[tuple]]:
     if cache is not None:
         return cache
     bindings: Dict[str, list] = {}
-    for sub in nodes.walk(fn.node):
-        if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) and sub is not fn.node:
+    for sub in nodes.walk(fn.node):  # nested defs' bodies count too, as they always did
+        t = type(sub)
+        if t is ast.Assign:
+            targets, value = sub.targets, sub.value
+        elif t in _ONE_TARGET:
+            targets, value = (sub.target,), None
+        else:
             continue
-        targets = sub.targets if isinstance(sub, ast.Assign) else [sub.target] if isinstance(
-            sub, (ast.AugAssign, ast.AnnAssign, ast.For, ast.NamedExpr, ast.comprehension)) else []
         for target in targets:
             for i, name in _bound_names(target):
-                value = getattr(sub, "value", None) if isinstance(sub, ast.Assign) else None
                 bindings.setdefault(name, []).append((i, value))
     cache = {}
     for name, binds in bindings.items():
@@ -721,6 +723,9 @@ def _carrier_origins(ctx, fn) -> Dict[str, Optional[tuple]]:
                 cache[name] = (key, binds[0][0])
     fn.node._al_carrier_origins = cache
     return cache
+
+
+_ONE_TARGET = frozenset({ast.AugAssign, ast.AnnAssign, ast.For, ast.NamedExpr, ast.comprehension})
 
 
 def queue_item_origin(ctx, node: ast.AST) -> Optional[tuple]:
