@@ -23,6 +23,7 @@ import sys
 from typing import Dict, List, Optional, Tuple, Union
 
 from . import nodes
+from . import once
 from .summary import dotted
 from ..knowledge import blocking as K
 from .queries import query
@@ -69,10 +70,15 @@ def short(name: str) -> str:
 
 
 def knobs_of(config) -> tuple:
-    """(extra, allowed) names from config: plain data, carried by queries."""
+    """(extra, allowed, quiet_once, quiet_debug) from config: plain data,
+    carried by queries. quiet_once: one-time work (index/once.py) does not
+    make a helper blocking (`blocking-at-startup = false`, the default);
+    quiet_debug: nor does debug-only code (index/debug_flags.py,
+    `blocking-in-debug-code = false`)."""
     extra = tuple(sorted(getattr(config, "extra_blocking_calls", None) or ()))
     allowed = tuple(sorted(getattr(config, "allowed_blocking_calls", None) or ()))
-    return (extra, allowed)
+    return (extra, allowed, not getattr(config, "blocking_at_startup", True),
+            not getattr(config, "blocking_in_debug_code", True))
 
 
 class Env:
@@ -82,6 +88,8 @@ class Env:
     def __init__(self, knobs: tuple):
         self.extra = frozenset(knobs[0])
         self.allowed = frozenset(knobs[1])
+        self.quiet_once = len(knobs) > 2 and knobs[2]
+        self.quiet_debug = len(knobs) > 3 and knobs[3]
 
     # -- to override --
     def name(self, sym: Sym) -> Optional[str]:
@@ -357,12 +365,28 @@ class IndexEnv(Env):
         self._tainted = outer_taint or (self._tainted and result is None)
         return result
 
-    def _blocks_of(self, key, module: str, qualname: str, info: FunctionInfo, depth: int):
-        result = None
+    def counted_calls(self, info: FunctionInfo) -> list:
+        """The calls of a function that count for the transitive summary:
+        not quiet by their arguments, not in uncounted lines, and, unless
+        `blocking-at-startup = true`, not one-time work (index/once.py): a
+        memoised function's whole body, a lazy initialisation's block;
+        unless `blocking-in-debug-code = true`, not debug-only code."""
+        if self.quiet_once and info.decorators and once.memoised(
+                (canonical(self.name(d[1] if d[0] == "call" else d)) for d in info.decorators if d is not None),
+                bool(info.params)):
+            return []
         quiet = set(info.quiet_calls)
         dead = info.uncounted_lines
-        calls = [c for c in info.calls
-                 if (c[1], c[2]) not in quiet and not any(a <= c[1] <= b for a, b in dead)]
+        if self.quiet_once:
+            dead = dead + info.once_lines
+        if self.quiet_debug:
+            dead = dead + info.debug_lines
+        return [c for c in info.calls
+                if (c[1], c[2]) not in quiet and not any(a <= c[1] <= b for a, b in dead)]
+
+    def _blocks_of(self, key, module: str, qualname: str, info: FunctionInfo, depth: int):
+        result = None
+        calls = self.counted_calls(info)
         # The chain names the costliest call the function reaches (a YAML
         # parse or a download, not the `os.path.exists` before it); among
         # equals, a direct call, then the first found. Cheap metadata
@@ -412,9 +436,7 @@ class IndexEnv(Env):
         return result
 
     def _metadata_of(self, key, module: str, qualname: str, info: FunctionInfo, depth: int):
-        quiet = set(info.quiet_calls)
-        calls = [c for c in info.calls
-                 if (c[1], c[2]) not in quiet and not any(a <= c[1] <= b for a, b in info.uncounted_lines)]
+        calls = self.counted_calls(info)
         result = None
         for sym, line, col in calls:
             hit = self.classify(sym)

@@ -74,6 +74,12 @@ class FunctionInfo(_Compact):
     # (`if TYPE_CHECKING:` bodies; branches on a parameter's type).
     quiet_calls: List[Tuple[int, int]] = field(default_factory=list)
     uncounted_lines: List[Tuple[int, int]] = field(default_factory=list)
+    # Line ranges of one-time work (index/once.py: the body of a lazy
+    # initialisation), uncounted unless `blocking-at-startup = true`.
+    once_lines: List[Tuple[int, int]] = field(default_factory=list)
+    # Line ranges that run only while a debug flag is on (index/debug_flags.py),
+    # uncounted unless `blocking-in-debug-code = true`.
+    debug_lines: List[Tuple[int, int]] = field(default_factory=list)
     # Line ranges of `if` statements whose test checks which thread runs
     # (`threading.get_ident()`, `current_thread()`, ...): code that already
     # tells threads apart, which thread-context propagation does not enter.
