@@ -22,6 +22,7 @@ import ast
 import sys
 from typing import Dict, List, Optional, Tuple, Union
 
+from . import nodes
 from . import once
 from .summary import dotted
 from ..knowledge import blocking as K
@@ -490,8 +491,8 @@ def nonblocking_by_args(name: str, call: ast.Call) -> bool:
         if isinstance(arg, ast.Constant) and not isinstance(arg.value, str) and any(
                 arg.value == v and type(arg.value) in (bool, int, float) for v in values if not isinstance(v, str)):
             return True
-        names = {n.id for n in ast.walk(arg) if isinstance(n, ast.Name)} | {
-            n.attr for n in ast.walk(arg) if isinstance(n, ast.Attribute)}
+        names = {n.id for n in nodes.walk(arg) if isinstance(n, ast.Name)} | {
+            n.attr for n in nodes.walk(arg) if isinstance(n, ast.Attribute)}
         if names & {v for v in values if isinstance(v, str)}:
             return True
     return False
@@ -655,12 +656,14 @@ def unpacked_symbol(ctx, name: str) -> Sym:
     if table is None:
         table = fn.state["AIO2-unpacked"] = {}
         seen: Dict[str, int] = {}
+        # Statements only: an assignment is never inside an expression, so
+        # the walk goes down through bodies, handlers and match cases alone.
         stack = list(fn.node.body)
         while stack:
             node = stack.pop()
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            if type(node) in _NESTED_DEFS:
                 continue
-            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            if type(node) is ast.Assign and len(node.targets) == 1:
                 target, value = node.targets[0], node.value
                 if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) \
                         and len(target.elts) == len(value.elts) \
@@ -669,7 +672,7 @@ def unpacked_symbol(ctx, name: str) -> Sym:
                         if isinstance(t, ast.Name):
                             seen[t.id] = seen.get(t.id, 0) + 1
                             table[t.id] = v
-            stack.extend(ast.iter_child_nodes(node))
+            stack.extend(c for c in nodes.children(node) if isinstance(c, _STATEMENT_PARTS))
         for key, count in seen.items():
             if count > 1:
                 table[key] = None
@@ -678,6 +681,12 @@ def unpacked_symbol(ctx, name: str) -> Sym:
         return None
     sym = ctx.symbol(value)
     return sym if sym is not None and sym[0] in ("call", "inst") else None
+
+
+_NESTED_DEFS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef})
+# What holds statements below a statement: its bodies, `except` handlers and
+# `case` blocks.
+_STATEMENT_PARTS = (ast.stmt, ast.excepthandler, ast.match_case)
 
 
 def call_symbol(ctx, call: ast.Call) -> Sym:
@@ -738,8 +747,8 @@ def expects_nonblocking(ctx) -> bool:
             for handler in node.handlers:
                 if handler.type is None:
                     continue
-                names = {n.id for n in ast.walk(handler.type) if isinstance(n, ast.Name)} | {
-                    n.attr for n in ast.walk(handler.type) if isinstance(n, ast.Attribute)}
+                names = {n.id for n in nodes.walk(handler.type) if isinstance(n, ast.Name)} | {
+                    n.attr for n in nodes.walk(handler.type) if isinstance(n, ast.Attribute)}
                 if names & _NONBLOCKING_ERRORS:
                     return True
     return False

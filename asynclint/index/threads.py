@@ -46,6 +46,9 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Dict, List, Optional, Tuple
 
+from . import nodes
+from .local_types import (_classify_value, asyncio_class, is_event_loop, local_assignments, method_class,
+                          self_attr_assignments)
 from .summary import dotted
 from ..knowledge import threads as K
 from .queries import query
@@ -136,8 +139,6 @@ def _with_bound(ctx, name: str) -> Optional[ast.AST]:
 
 def _executor_kind(ctx, node: ast.AST) -> Optional[str]:
     """"thread" for a thread pool, "process" for a process pool, else None."""
-    from .local_types import local_assignments, self_attr_assignments
-
     candidates = [node]
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
         values = self_attr_assignments(ctx, node.value.id, node.attr)
@@ -174,8 +175,6 @@ def _executor_kind(ctx, node: ast.AST) -> Optional[str]:
 def _is_executor_future(ctx, node: ast.AST) -> bool:
     """A `concurrent.futures.Future` a thread pool's `submit` returned: bound
     to a local or an attribute, or walked from a list of them."""
-    from .local_types import local_assignments, self_attr_assignments
-
     values = [node]
     if isinstance(node, ast.Name):
         values = local_assignments(ctx, node.id) or []
@@ -198,8 +197,6 @@ def _is_executor_future(ctx, node: ast.AST) -> bool:
 def _comprehension_futures(ctx, name: ast.Name) -> Optional[List[ast.AST]]:
     """`for fut in futures:` where `futures = [executor.submit(...) for ...]`:
     the element expression of that comprehension."""
-    from .local_types import local_assignments
-
     for parent in reversed(ctx.parents):
         if isinstance(parent, (ast.For, ast.AsyncFor)) and isinstance(parent.target, ast.Name) \
                 and parent.target.id == name.id:
@@ -250,7 +247,6 @@ def classify_entry_call(ctx, call: ast.Call) -> Optional[Tuple[str, List[ast.AST
             arg = _arg(call, K.EXECUTOR_METHODS[last], None)
             return ("worker", [arg]) if arg is not None else None
         if last == K.RUN_IN_EXECUTOR[0]:
-            from .local_types import is_event_loop
 
             if is_event_loop(ctx, func.value) and call.args and _executor_kind(ctx, call.args[0]) != "process":
                 arg = _arg(call, K.RUN_IN_EXECUTOR[1], None)
@@ -296,8 +292,6 @@ def _loop_values(ctx, name: ast.Name) -> Optional[List[ast.AST]]:
 def _literal_elements(ctx, node: ast.AST, depth: int = 0) -> Optional[List[ast.AST]]:
     """Elements of a literal list/tuple/set (values of a literal dict, for
     `.values()`), directly or through a name bound once to one."""
-    from .local_types import local_assignments, self_attr_assignments
-
     if depth > 2:
         return None
     if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
@@ -352,7 +346,7 @@ def _targets(ctx, node: Optional[ast.AST], depth: int = 0) -> List[tuple]:
     if isinstance(node, ast.Lambda):
         params = {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
         out = []
-        for sub in ast.walk(node.body):
+        for sub in nodes.walk(node.body):
             if isinstance(sub, ast.Call):
                 root = sub.func
                 while isinstance(root, ast.Attribute):
@@ -384,8 +378,6 @@ def _targets(ctx, node: Optional[ast.AST], depth: int = 0) -> List[tuple]:
 def _stored_callable(ctx, node: ast.AST, depth: int) -> List[tuple]:
     """`self._job` assigned `self._run` (or another callable) in the class,
     a local bound once to a callable."""
-    from .local_types import local_assignments, self_attr_assignments
-
     values = None
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
         values = self_attr_assignments(ctx, node.value.id, node.attr)
@@ -423,7 +415,7 @@ def in_thread_checked_branch(ctx, node: ast.AST) -> bool:
     child, parent = node, getattr(node, "_al_parent", None)
     while parent is not None and not isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
         if isinstance(parent, ast.If) and child is not parent.test:
-            for sub in ast.walk(parent.test):
+            for sub in nodes.walk(parent.test):
                 if isinstance(sub, ast.Call) and dotted(ctx.symbol(sub.func)) in K.THREAD_IDENTITY_CALLS:
                     return True
             if _in_stopped_loop_arm(ctx, parent, child):
@@ -515,14 +507,14 @@ def bridge_context(ctx, node: ast.AST) -> Optional[str]:
     for sibling in cls.body:
         if not isinstance(sibling, (ast.FunctionDef, ast.AsyncFunctionDef)) or sibling is fn.node:
             continue
-        for sub in ast.walk(sibling):
+        for sub in nodes.walk(sibling):
             if not isinstance(sub, ast.Call):
                 continue
             last = sub.func.attr if isinstance(sub.func, ast.Attribute) else None
             name = dotted(ctx.symbol(sub.func)) if last is None or last not in K.THREADSAFE_LOOP_METHODS else None
             if last not in K.THREADSAFE_LOOP_METHODS and name not in K.THREADSAFE_CALLS:
                 continue
-            for part in ast.walk(sub):
+            for part in nodes.walk(sub):
                 if isinstance(part, ast.Attribute) and part.attr == attr and isinstance(part.value, ast.Name) \
                         and part.value.id == receiver.value.id:
                     how = last or (name or "").rsplit(".", 1)[-1]
@@ -575,8 +567,6 @@ def _names_a_loop(node: ast.AST) -> bool:
 def thread_queue_symbol(ctx, node: ast.AST):
     """The symbol of a `queue.Queue` (known from its constructor or an
     annotation), else None."""
-    from .local_types import local_assignments, self_attr_assignments
-
     name = _type_name(ctx, node)
     if name is None:
         values = None
@@ -617,8 +607,6 @@ def carrier_kind(ctx, node: ast.AST) -> Optional[str]:
     """"queue", "dict" or "contextvar" when `node` holds a carrier an asyncio
     object can travel through to a thread (known from its constructor, a
     literal or an annotation), else None."""
-    from .local_types import local_assignments, self_attr_assignments
-
     name = _type_name(ctx, node)
     if name in K.THREAD_QUEUE_CLASSES:
         return "queue"
@@ -715,14 +703,16 @@ def _carrier_origins(ctx, fn) -> Dict[str, Optional[tuple]]:
     if cache is not None:
         return cache
     bindings: Dict[str, list] = {}
-    for sub in ast.walk(fn.node):
-        if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) and sub is not fn.node:
+    for sub in nodes.walk(fn.node):  # nested defs' bodies count too, as they always did
+        t = type(sub)
+        if t is ast.Assign:
+            targets, value = sub.targets, sub.value
+        elif t in _ONE_TARGET:
+            targets, value = (sub.target,), None
+        else:
             continue
-        targets = sub.targets if isinstance(sub, ast.Assign) else [sub.target] if isinstance(
-            sub, (ast.AugAssign, ast.AnnAssign, ast.For, ast.NamedExpr, ast.comprehension)) else []
         for target in targets:
             for i, name in _bound_names(target):
-                value = getattr(sub, "value", None) if isinstance(sub, ast.Assign) else None
                 bindings.setdefault(name, []).append((i, value))
     cache = {}
     for name, binds in bindings.items():
@@ -733,6 +723,9 @@ def _carrier_origins(ctx, fn) -> Dict[str, Optional[tuple]]:
                 cache[name] = (key, binds[0][0])
     fn.node._al_carrier_origins = cache
     return cache
+
+
+_ONE_TARGET = frozenset({ast.AugAssign, ast.AnnAssign, ast.For, ast.NamedExpr, ast.comprehension})
 
 
 def queue_item_origin(ctx, node: ast.AST) -> Optional[tuple]:
@@ -768,8 +761,6 @@ def _loop_state_check(ctx, call: ast.Call) -> bool:
     func = call.func
     if not (isinstance(func, ast.Attribute) and func.attr in K.LOOP_STATE_CHECKS):
         return False
-    from .local_types import is_event_loop
-
     recv = func.value
     text = recv.attr if isinstance(recv, ast.Attribute) else recv.id if isinstance(recv, ast.Name) else ""
     return "loop" in text.lower() or is_event_loop(ctx, recv)
@@ -870,8 +861,6 @@ _STORE_NAMES = K.THREAD_QUEUE_PUTS | K.DICT_STORES | K.CONTEXTVAR_STORES
 
 def _value_class(ctx, node: ast.AST) -> Optional[str]:
     """`asyncio_class` of a stored value, a `loop.create_future()` call too."""
-    from .local_types import _classify_value, asyncio_class
-
     return asyncio_class(ctx, node) or (_classify_value(ctx, node) if isinstance(node, ast.Call) else None)
 
 
@@ -921,7 +910,7 @@ def _param_names(fn_node: ast.AST) -> set:
 
 def local_assignments_in(scope, name: str) -> bool:
     """The function rebinds `name` somewhere in its body."""
-    for sub in ast.walk(scope.node):
+    for sub in nodes.walk(scope.node):
         if isinstance(sub, ast.Name) and sub.id == name and isinstance(sub.ctx, ast.Store):
             return True
     return False
@@ -931,8 +920,6 @@ def _passed_types(ctx, call: ast.Call, target: ast.AST) -> tuple:
     """What asyncio objects the spawning call passes to the callable, by
     position (`Thread(target=f, args=(fut,))`, `executor.submit(f, q)`,
     `partial(f, ev)`): a tuple of `asyncio_class` answers, () when none."""
-    from .local_types import asyncio_class
-
     passed: List[ast.AST] = []
     if isinstance(target, ast.Call) and dotted(ctx.symbol(target.func)) in _PARTIALS:
         passed.extend(target.args[1:])
@@ -1007,12 +994,10 @@ def _note_attr_store(ctx, node: ast.Assign, target: ast.Attribute) -> None:
     that asyncio object kind to whoever gets the instance (a thread handed
     the object reads `job.done`). Recorded with the kind all of the class's
     assignments to it agree on (None when they do not)."""
-    from .local_types import asyncio_class, method_class
-
-    if not isinstance(target.value, ast.Name) or _value_class(ctx, node.value) is None:
+    if not isinstance(target.value, ast.Name):
         return
-    klass = method_class(ctx, ctx.function, target.value.id)
-    if klass is None:
+    klass = method_class(ctx, ctx.function, target.value.id)  # the cheaper test first
+    if klass is None or _value_class(ctx, node.value) is None:
         return
     key = ("objattr", ctx.module.name, klass.qualname, target.attr)
     ctx.module.thread_entries.append(("put", key, False, (asyncio_class(ctx, target),)))
@@ -1047,7 +1032,7 @@ def _note_qt_started(ctx, node: ast.Call) -> None:
     if body is None:
         return
     receiver, where = ast.dump(slot.value), ast.dump(thread)
-    for sub in ast.walk(body):
+    for sub in nodes.walk(body):
         if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) \
                 and sub.func.attr == K.QT_MOVE_TO_THREAD and len(sub.args) == 1 \
                 and ast.dump(sub.func.value) == receiver and ast.dump(sub.args[0]) == where:
