@@ -166,12 +166,14 @@ class Session:
         for f in self.files.values():
             f.findings = None
 
-    def _update_index(self, names: Iterable[str]) -> None:
+    def _update_index(self, names: Iterable[str], table: Optional[ModuleTable] = None) -> None:
         """The modules `names` changed (or appeared, or went): a new index
         keeping the facts that did not look at them, and the answers of the
-        files that did not look at them either."""
+        files that did not look at them either. `table`: the new module
+        table when the caller could patch it (else rebuilt from the files)."""
         old = self.index
-        table = self._table()
+        if table is None:
+            table = self._table()
         changed = frozenset(names)
         self.index = old.updated(table, changed)
         changed = changed | self.index.changed_joins
@@ -220,8 +222,23 @@ class Session:
                 names = {module}
                 if old is not None:
                     names.add(old.module)
-                self._update_index(names)
+                self._update_index(names, self._patched_table(old, new))
             return Change(path, True, summary_changed)
+
+    def _patched_table(self, old: Optional[_File], new: _File) -> Optional[ModuleTable]:
+        """The module table with `new`'s summary in place of `old`'s, when
+        that is all that changed (same module name, `old` was the file that
+        provided it, `new` has a summary): a copy, in the same order, without
+        going through every file. None: rebuild it."""
+        current = self.index.modules
+        summary = new.result.summary
+        if (old is None or summary is None or old.result.summary is None or old.result.summary.name != summary.name
+                or dict.get(current, summary.name) is not old.result.summary):
+            return None
+        table = ModuleTable()
+        dict.update(table, current)
+        dict.__setitem__(table, summary.name, summary)
+        return table
 
     def remove(self, path: Path) -> Change:
         with self.lock:

@@ -29,6 +29,9 @@ ALL = "*"
 _JOIN = "join"
 _JOIN_TABLE = "<joins>"
 _JOIN_TABLES = frozenset({_JOIN_TABLE})
+# The per-module parts of the joins built by `join_modules`: (name, key,
+# module) -> part, ordinary facts (carried while they looked at no changed module).
+_PARTS = "<join-parts>"
 # Symbols that denote values rather than names (answered by `values.py`).
 _VALUE_KINDS = frozenset({"call", "inst", "await", "item", "enter", "super", "union", "typevar", "generic", "callable", "optional", "unknown"})
 
@@ -165,6 +168,8 @@ class ProjectIndex:
         # order they were completed; `changed_joins`: those an update found
         # different from the previous index's.
         self._joins: Dict[tuple, Callable] = {}
+        # The joins of `join_modules`: (name, key) -> part(index, module).
+        self._parts: Dict[tuple, Callable] = {}
         self.changed_joins: FrozenSet[tuple] = frozenset()
         self._resolving: set = set()
 
@@ -203,17 +208,58 @@ class ProjectIndex:
         # joins were first completed (one may use another), after dropping
         # what depended on a join already found changed; a join that comes
         # out equal keeps everything that depended on it (early cut-off).
+        # A join of per-module parts (`join_modules`) over the same modules
+        # in the same order is built again only when a part it used is not
+        # carried and comes out different: usually the changed module's own.
+        same_modules = self._same_modules(new.modules, changed)
         moved: set = set()
         for (name, key), build in self._joins.items():
             if moved:
                 new._drop(moved)
-            before = self._facts[_JOIN_TABLE][(name, key)][0]
-            if new.join(name, key, build) != before:
+            entry = self._facts[_JOIN_TABLE][(name, key)]
+            part = self._parts.get((name, key))
+            deps = entry[1]
+            if (ALL not in deps and deps.isdisjoint(changed) and deps.isdisjoint(moved)) if part is None \
+                    else (same_modules and self._parts_unchanged(new, name, key, part)):
+                # Nothing the join looked at changed (a join that goes through
+                # every module does so through `join_modules`): kept as is.
+                new._facts.setdefault(_JOIN_TABLE, {})[(name, key)] = entry
+                new._joins[(name, key)] = build
+                if part is not None:
+                    new._parts[(name, key)] = part
+                continue
+            if new.join(name, key, build) != entry[0]:
                 moved.add((_JOIN, name, key))
+            if part is not None:
+                new._parts[(name, key)] = part
         if moved:
             new._drop(moved)
         new.changed_joins = frozenset(moved)
         return new
+
+    def _same_modules(self, modules: ModuleTable, changed: FrozenSet[str]) -> bool:
+        """`modules` names the same modules as this index's table, in the
+        same order (what a `join_modules` join iterated)."""
+        old = self._modules
+        if any(dict.__contains__(old, name) != dict.__contains__(modules, name) for name in changed):
+            return False
+        return old._sources == modules._sources and list(dict.keys(old)) == list(dict.keys(modules))
+
+    def _parts_unchanged(self, new: "ProjectIndex", name: str, key: Hashable, part: Callable) -> bool:
+        """Every part of the join is carried to `new` or, built again there,
+        equal to this index's."""
+        old_parts = self._facts.get(_PARTS, {})
+        new_parts = new._facts.setdefault(_PARTS, {})
+        for module in dict.keys(self._modules):
+            k = (name, key, module)
+            if k in new_parts:
+                continue
+            entry = dict.get(old_parts, k)
+            if entry is None:  # the join did not build this part (a module loaded later)
+                return False
+            if new.fact(_PARTS, k, lambda m=module: part(new, m)) != entry[0]:
+                return False
+        return True
 
     def _drop(self, tokens: set) -> None:
         for name, table in self._facts.items():
@@ -271,6 +317,21 @@ class ProjectIndex:
             self._joins[(name, key)] = build
         if self._frames:
             self._frames[-1].add(token)
+        return value
+
+    def join_modules(self, name: str, key: Hashable, part: Callable[["ProjectIndex", str], T],
+                     combine: Callable[[list], object]):
+        """A join made of one part per module: `combine([(module, part(index,
+        module)), ...])`, the modules in table order. Each part is a fact
+        (it must not go through every module); `combine` sees only the parts.
+        An updated index builds again only the parts that looked at a changed
+        module and, when they come out equal (and no module came or went),
+        keeps the join as it was without combining again."""
+        def build(index: "ProjectIndex"):
+            return combine([(m, index.fact(_PARTS, (name, key, m), lambda m=m: part(index, m)))
+                            for m in list(index.modules)])
+        value = self.join(name, key, build)
+        self._parts.setdefault((name, key), part)
         return value
 
     def memo(self, name: str) -> "Memo":
