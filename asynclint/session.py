@@ -236,7 +236,7 @@ class Session:
                 or dict.get(current, summary.name) is not old.result.summary):
             return None
         table = ModuleTable()
-        dict.update(table, current)
+        dict.update(table, dict.items(current))  # not `current` itself: its keys() records a dependency on every module
         dict.__setitem__(table, summary.name, summary)
         return table
 
