@@ -32,7 +32,7 @@ import multiprocessing
 import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -59,6 +59,10 @@ class _File:
     overlay: bool = False  # the content came from an editor buffer, not the disk
     findings: Optional[List[Diagnostic]] = None  # phase 2; None: to be answered
     deps: frozenset = frozenset()  # the module names `findings` looked up (ALL: every module)
+    # (module, query) -> (answer, the module names it looked up): answers
+    # kept while what they looked up is unchanged, also across edits of the
+    # file itself (the same query asked again is not answered again).
+    answered: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -165,6 +169,7 @@ class Session:
         self.generation += 1
         for f in self.files.values():
             f.findings = None
+            f.answered = {}
 
     def _update_index(self, names: Iterable[str], table: Optional[ModuleTable] = None) -> None:
         """The modules `names` changed (or appeared, or went): a new index
@@ -179,8 +184,11 @@ class Session:
         changed = changed | self.index.changed_joins
         self.generation += 1
         for f in self.files.values():
-            if f.findings is not None and (ALL in f.deps or not f.deps.isdisjoint(changed)):
+            if f.findings is None or ALL in f.deps or not f.deps.isdisjoint(changed):
                 f.findings = None
+                if f.answered:
+                    f.answered = {q: kept for q, kept in f.answered.items()
+                                  if ALL not in kept[1] and kept[1].isdisjoint(changed)}
 
     # -- updates ------------------------------------------------------------
     def update(self, path: Path, text: Optional[str] = None, display: Optional[str] = None,
@@ -214,6 +222,8 @@ class Session:
                         old.report if old else report, digest, result, stat, overlay=text is not None)
             if old is not None and text is not None:
                 new.stat = old.stat
+            if old is not None:
+                new.answered = old.answered  # valid against the index until it changes (below)
             if old is None:
                 self._order = None
             self.files[path] = new
@@ -290,7 +300,7 @@ class Session:
         enabled = self.settings.enabled
         ignored = self.settings.config.ignored_for(f.display, f.path)
         out = []
-        for d in findings_of(f.result, self.index, f.display, deps):
+        for d in findings_of(f.result, self.index, f.display, deps, f.answered):
             if d.code not in enabled:
                 continue
             if ignored and noqa.suppresses(frozenset(ignored), d.code):
@@ -310,6 +320,7 @@ class Session:
             f = self.files.get(Path(path))
             if f is not None:
                 f.findings = None
+                f.answered = {}
 
     def __contains__(self, path: object) -> bool:
         return path in self.files
