@@ -19,6 +19,11 @@ analysis plus the phase-2 answers that can have changed:
   The server asks only for the files open in the editor; `--watch` asks for
   every file, the edited ones first.
 
+A file answered again re-asks only the queries that looked at a changed
+module: its answers are kept per query with what each looked up
+(`_File.answered`). The module table is patched when one file's summary
+changes (`_patched_table`), not rebuilt from every file.
+
 Engine names used here (the batch engine may change around them):
 `analyse_text`, `analyse_bytes`, `findings_of`, `FileResult`, `Walker`,
 `Settings`, `ProjectIndex` and `Knowledge`, plus `index.installed.view` and
