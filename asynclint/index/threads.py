@@ -1583,21 +1583,28 @@ def _union_parts(parts) -> frozenset:
 def param_types(index) -> Dict[Tuple[str, str], Dict[int, set]]:
     """(module, qualname) -> {parameter position: asyncio classes passed
     there by the thread entry points that start the function}."""
-    return index.join("thread-param-types", None, _param_types)
+    return index.join_modules("thread-param-types", None, _param_types_part, _join_param_types)
 
 
-def _param_types(index) -> Dict[Tuple[str, str], Dict[int, set]]:
+def _param_types_part(index, module: str) -> tuple:
+    """(target function, parameter position, asyncio class) for what the
+    thread entries of `module` pass to the functions they start."""
     builder = _Builder(index, ())
+    out = []
+    for entry in getattr(index.modules[module], "thread_entries", None) or ():
+        if entry[0] != "call" or len(entry) < 7 or not entry[6]:
+            continue
+        for target, _cls in builder.functions_of(entry[1], construct=False):
+            offset = 1 if entry[1][0] == "attr" and _is_method(index, target) else 0
+            out.extend((target, i + offset, kind) for i, kind in enumerate(entry[6]))
+    return tuple(out)
+
+
+def _join_param_types(parts) -> Dict[Tuple[str, str], Dict[int, set]]:
     out: Dict[Tuple[str, str], Dict[int, set]] = {}
-    for module in sorted(index.modules):
-        for entry in getattr(index.modules[module], "thread_entries", None) or ():
-            if entry[0] != "call" or len(entry) < 7 or not entry[6]:
-                continue
-            for target, _cls in builder.functions_of(entry[1], construct=False):
-                offset = 1 if entry[1][0] == "attr" and _is_method(index, target) else 0
-                slots = out.setdefault(target, {})
-                for i, kind in enumerate(entry[6]):
-                    slots.setdefault(i + offset, set()).add(kind)
+    for _module, passed in sorted(parts, key=lambda part: part[0]):
+        for target, position, kind in passed:
+            out.setdefault(target, {}).setdefault(position, set()).add(kind)
     return out
 
 
