@@ -39,6 +39,7 @@ it), else absolute; within one file, that is the file the finding is in.
 from __future__ import annotations
 
 import ast
+import functools
 import os
 import re
 from collections import deque
@@ -1210,14 +1211,7 @@ class _Builder:
         return out
 
     def _children(self) -> Dict[Tuple[str, str], List[Tuple[str, str]]]:
-        return self.index.join("class-children", None, lambda index: _Builder(index, ())._child_classes())
-
-    def _child_classes(self) -> Dict[Tuple[str, str], List[Tuple[str, str]]]:
-        children: Dict[Tuple[str, str], List[Tuple[str, str]]] = {}
-        for mod in sorted(self.index.modules):
-            for child, parent in self.index.fact("class-bases-of", mod, lambda m=mod: self._class_bases(m)):
-                children.setdefault(parent, []).append(child)
-        return children
+        return self.index.join_modules("class-children", None, _class_bases_part, _child_classes)
 
     def _class_bases(self, mod: str) -> tuple:
         """((class, project base class), ...) of one module, in order."""
@@ -1291,25 +1285,33 @@ class _Builder:
 
     # -- seeds --
     def seeds(self):
-        # One fact per module (carried to an updated index while nothing it
-        # looked at changed), joined in module order.
-        index = self.index
-        movers: Dict[Tuple[str, str], tuple] = {}
-        modules = sorted(index.modules)
-        for module in modules:
-            yield from index.fact("thread-seeds", (module, self.patterns), lambda m=module: tuple(self._module_seeds(m)))
-            for entry in getattr(index.modules[module], "thread_entries", None) or ():
-                if entry[0] == "param":
-                    movers.setdefault((module, entry[1]), (entry, module))
+        seeds, movers, _drains = self._inputs()
+        yield from seeds
         if movers:
-            yield from self._decorated_seeds(movers, sorted(index.modules))
+            yield from self._decorated_seeds(movers)
+
+    def _inputs(self):
+        """(seeds, functions handing a parameter to a thread, queue drains
+        with what is put on them) of the whole project: a join of one part
+        per module (`_module_inputs`), so that an edit builds again only the
+        parts that looked at the edited module, and the thread context that
+        used the join keeps its value while the join comes out the same."""
+        return self.index.join_modules("thread-inputs", self.patterns, functools.partial(_inputs_part, self.patterns),
+                                       _join_inputs)
+
+    def _module_inputs(self, module: str) -> tuple:
+        index = self.index
+        entries = getattr(index.modules[module], "thread_entries", None) or ()
+        seeds = tuple(self._module_seeds(module))
+        movers = tuple(((module, e[1]), (e, module)) for e in entries if e[0] == "param")
+        drains = tuple((_resolved(index, e[1]), e[2], module, e[3]) for e in entries if e[0] == "drain")
+        puts = tuple(((_resolved(index, e[1]), e[2]), (e[3], e[4], module, e[5])) for e in entries if e[0] == "putfn")
+        return seeds, movers, drains, puts
 
     def _started(self) -> frozenset:
         """A library's thread started anywhere in the project (`loop_start()`
         in another module than the one setting the callbacks)."""
-        return self.index.join("thread-started", None, lambda index: frozenset(
-            e[1] for summary in index.modules.values()
-            for e in getattr(summary, "thread_entries", None) or () if e[0] == "started"))
+        return self.index.join_modules("thread-started", None, _started_part, _union_parts)
 
     def _module_seeds(self, module: str):
         index = self.index
@@ -1352,13 +1354,13 @@ class _Builder:
                 out.append((qualname, tuple(found)))
         return tuple(out)
 
-    def _decorated_seeds(self, movers, modules):
+    def _decorated_seeds(self, movers):
         """Functions decorated by a project decorator whose wrapper hands the
         decorated function to a thread (`@run_in_thread`), also through a
         decorator factory (`@in_thread(daemon=True)`)."""
         index = self.index
-        for module in modules:
-            for qualname, decorators in index.fact("thread-decorators", module, lambda m=module: self._decorators(m)):
+        for module, decorated in index.join_modules("thread-decorators", None, _decorators_part, _sorted_parts):
+            for qualname, decorators in decorated:
                 for kind, key in decorators:
                     hit = None
                     if kind == "function":
@@ -1443,28 +1445,14 @@ class _Builder:
     # -- propagation --
     def build(self) -> Dict[Tuple[str, str], ThreadInfo]:
         out: Dict[Tuple[str, str], ThreadInfo] = {}
+        drains = self._inputs()[2]
         self._propagate(out, self.seeds())
-        drains = self._drains()
         for _round in range(3):  # a drained callable may drain another queue
             before = len(out)
             self._propagate(out, self._drained_seeds(out, drains))
             if len(out) == before:
                 break
         return out
-
-    def _drains(self):
-        """(carrier key, position, module, qualname of the draining function)
-        and the callables put on each carrier: (key, position) -> [(sym,
-        label, module, line)]."""
-        drains, puts = [], {}
-        for module in sorted(self.index.modules):
-            for entry in getattr(self.index.modules[module], "thread_entries", None) or ():
-                if entry[0] == "drain":
-                    drains.append((_resolved(self.index, entry[1]), entry[2], module, entry[3]))
-                elif entry[0] == "putfn":
-                    puts.setdefault((_resolved(self.index, entry[1]), entry[2]), []).append(
-                        (entry[3], entry[4], module, entry[5]))
-        return [(d, puts.get((d[0], d[1]), ())) for d in drains if (d[0], d[1]) in puts]
 
     def _drained_seeds(self, out, drains):
         """Callables put on a `queue.Queue` that a thread takes them out of
@@ -1527,24 +1515,81 @@ class _Builder:
         return out
 
 
+def _inputs_part(patterns: tuple, index, module: str) -> tuple:
+    return _Builder(index, patterns)._module_inputs(module)
+
+
+def _join_inputs(parts) -> tuple:
+    seeds: list = []
+    movers: dict = {}
+    drains: list = []
+    puts: dict = {}
+    for _module, (found, moved, drained, put) in sorted(parts, key=lambda part: part[0]):
+        seeds.extend(found)
+        for key, value in moved:
+            movers.setdefault(key, value)
+        drains.extend(drained)
+        for key, value in put:
+            puts.setdefault(key, []).append(value)
+    return tuple(seeds), movers, [(d, puts[(d[0], d[1])]) for d in drains if (d[0], d[1]) in puts]
+
+
+def _decorators_part(index, module: str) -> tuple:
+    return _Builder(index, ())._decorators(module)
+
+
+def _sorted_parts(parts) -> tuple:
+    """The parts that are not empty, by module name."""
+    return tuple(sorted(((module, value) for module, value in parts if value), key=lambda part: part[0]))
+
+
+def _class_bases_part(index, module: str) -> tuple:
+    return _Builder(index, ())._class_bases(module)
+
+
+def _child_classes(parts) -> Dict[Tuple[str, str], List[Tuple[str, str]]]:
+    children: Dict[Tuple[str, str], List[Tuple[str, str]]] = {}
+    for _module, bases in sorted(parts, key=lambda part: part[0]):
+        for child, parent in bases:
+            children.setdefault(parent, []).append(child)
+    return children
+
+
+def _started_part(index, module: str) -> frozenset:
+    summary = index.modules.get(module)
+    entries = getattr(summary, "thread_entries", None) or ()
+    return frozenset(e[1] for e in entries if e[0] == "started")
+
+
+def _union_parts(parts) -> frozenset:
+    return frozenset().union(*(value for _module, value in parts))
+
+
 def param_types(index) -> Dict[Tuple[str, str], Dict[int, set]]:
     """(module, qualname) -> {parameter position: asyncio classes passed
     there by the thread entry points that start the function}."""
-    return index.join("thread-param-types", None, _param_types)
+    return index.join_modules("thread-param-types", None, _param_types_part, _join_param_types)
 
 
-def _param_types(index) -> Dict[Tuple[str, str], Dict[int, set]]:
+def _param_types_part(index, module: str) -> tuple:
+    """(target function, parameter position, asyncio class) for what the
+    thread entries of `module` pass to the functions they start."""
     builder = _Builder(index, ())
+    out = []
+    for entry in getattr(index.modules[module], "thread_entries", None) or ():
+        if entry[0] != "call" or len(entry) < 7 or not entry[6]:
+            continue
+        for target, _cls in builder.functions_of(entry[1], construct=False):
+            offset = 1 if entry[1][0] == "attr" and _is_method(index, target) else 0
+            out.extend((target, i + offset, kind) for i, kind in enumerate(entry[6]))
+    return tuple(out)
+
+
+def _join_param_types(parts) -> Dict[Tuple[str, str], Dict[int, set]]:
     out: Dict[Tuple[str, str], Dict[int, set]] = {}
-    for module in sorted(index.modules):
-        for entry in getattr(index.modules[module], "thread_entries", None) or ():
-            if entry[0] != "call" or len(entry) < 7 or not entry[6]:
-                continue
-            for target, _cls in builder.functions_of(entry[1], construct=False):
-                offset = 1 if entry[1][0] == "attr" and _is_method(index, target) else 0
-                slots = out.setdefault(target, {})
-                for i, kind in enumerate(entry[6]):
-                    slots.setdefault(i + offset, set()).add(kind)
+    for _module, passed in sorted(parts, key=lambda part: part[0]):
+        for target, position, kind in passed:
+            out.setdefault(target, {}).setdefault(position, set()).add(kind)
     return out
 
 

@@ -30,15 +30,16 @@ def callee(index: ProjectIndex, sym) -> Optional[Key]:
 
 
 def async_callers(index: ProjectIndex) -> Dict[Key, List[Key]]:
-    return index.join("async-callers", None, _async_callers)
+    # Joined from one part per module, so that a changed module re-resolves
+    # only the calls of the modules whose resolution looked at it, and the
+    # join is combined again only when one of those parts changed.
+    return index.join_modules("async-callers", None, _module_async_calls, _join_callers)
 
 
-def _async_callers(index: ProjectIndex) -> Dict[Key, List[Key]]:
-    # Joined from one fact per module, so that a changed module re-resolves
-    # only the calls of the modules whose resolution looked at it.
+def _join_callers(parts) -> Dict[Key, List[Key]]:
     out: Dict[Key, List[Key]] = {}
-    for module in list(index.modules):
-        for key, caller in index.fact("async-calls-of", module, lambda m=module: _module_async_calls(index, m)):
+    for _module, calls in parts:
+        for key, caller in calls:
             out.setdefault(key, []).append(caller)
     return out
 

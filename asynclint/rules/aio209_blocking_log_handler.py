@@ -10,9 +10,17 @@ from .base import Rule
 
 @query("aio2-asyncio-program")
 def _asyncio_program(index, module: str):
-    has_async = index.join("has-async-def", None, lambda ix: any(
-        info.is_async for summary in ix.modules.values() for info in summary.functions.values()))
+    has_async = index.join_modules("has-async-def", None, _has_async_def, _any_part)
     return {} if has_async else None
+
+
+def _has_async_def(index, module: str) -> bool:
+    summary = index.modules.get(module)
+    return summary is not None and any(info.is_async for info in summary.functions.values())
+
+
+def _any_part(parts) -> bool:
+    return any(value for _module, value in parts)
 
 
 def _is_stream(node: ast.AST) -> bool:
