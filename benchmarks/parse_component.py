@@ -25,13 +25,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from asynclint import newsyntax, parsing  # noqa: E402
 from asynclint.phase1 import source_lines  # noqa: E402
 from asynclint.source import SourceError, decode  # noqa: E402
-
-
-def _files(root: str) -> list:
-    out = []
-    for d, _, names in os.walk(root):
-        out.extend(os.path.join(d, n) for n in names if n.endswith(".py"))
-    return sorted(out)
+from newsyntax_corpus import _files  # noqa: E402  (this script's folder is on sys.path)
 
 
 def main() -> int:
