@@ -33,6 +33,17 @@ _JOIN_TABLES = frozenset({_JOIN_TABLE})
 _VALUE_KINDS = frozenset({"call", "inst", "await", "item", "enter", "super", "union", "typevar", "generic", "callable", "optional", "unknown"})
 
 
+# Joins another process can build again (`ProjectIndex.restore`): join name
+# -> factory(key) -> build(index). A join not registered is never saved.
+_JOIN_BUILDERS: Dict[str, Callable[[Hashable], Callable]] = {}
+
+
+def rebuildable(name: str, factory: Callable[[Hashable], Callable]) -> None:
+    """Register how to build join `name` for a key, so that a saved index
+    can be brought up to date in the next run (`ProjectIndex.restore`)."""
+    _JOIN_BUILDERS[name] = factory
+
+
 @dataclass(frozen=True)
 class Knowledge:
     """What the configuration tells the index that the code cannot
@@ -112,16 +123,18 @@ class ModuleTable(dict):
         dict.__delitem__(self, name)
 
     def __iter__(self):
-        self._load_all()
-        return dict.__iter__(self)
+        # The names alone (the loaded ones, then the others in source order:
+        # the order loading them all would give): a join built from
+        # per-module facts that carry over reads no summary.
+        self._read(ALL)
+        return iter([*dict.keys(self), *self._sources])
 
     def __len__(self) -> int:
-        self._load_all()
-        return dict.__len__(self)
+        self._read(ALL)
+        return dict.__len__(self) + len(self._sources)
 
     def keys(self):
-        self._load_all()
-        return dict.keys(self)
+        return list(self)
 
     def values(self):
         self._load_all()
@@ -221,6 +234,53 @@ class ProjectIndex:
                 continue
             for key in [k for k, entry in dict.items(table) if not entry[1].isdisjoint(tokens)]:
                 dict.__delitem__(table, key)
+
+    # -- saved between runs -----------------------------------------------
+    def saved(self) -> dict:
+        """The derived facts and joins as plain data, for an index of the
+        next run to start from (`restore`): the facts that hold this index
+        are left out, and so are joins nobody registered a builder for
+        (with every fact that used one)."""
+        joins = self._facts.get(_JOIN_TABLE, {})
+        kept = [(name, key) for (name, key) in self._joins if name in _JOIN_BUILDERS]
+        lost = {(_JOIN, name, key) for (name, key) in self._joins if name not in _JOIN_BUILDERS}
+        facts = {}
+        for name, table in self._facts.items():
+            if name in self._uncarried or name in _JOIN_TABLES:
+                continue
+            entries = dict(dict.items(table))
+            if lost:
+                entries = {k: e for k, e in entries.items() if e[1].isdisjoint(lost)}
+            facts[name] = (isinstance(table, Memo), entries)
+        return {"facts": facts, "joins": [(name, key, *joins[(name, key)]) for name, key in kept]}
+
+    def saved_tables(self) -> list:
+        """The fact tables `saved()` keeps (to tell whether a run added any)."""
+        return [table for name, table in self._facts.items() if name not in self._uncarried]
+
+    @classmethod
+    def restore(cls, saved: dict, modules: ModuleTable, moved: FrozenSet[str], knowledge: Optional[Knowledge] = None,
+                installed=None) -> "ProjectIndex":
+        """The index over `modules` that a saved index (`saved()`) of the
+        previous run becomes when the modules named in `moved` differ
+        (changed, added or removed): as `updated()` would make it in one
+        process. With nothing moved the saved joins are taken as they are;
+        otherwise each is built again and compared (`changed_joins`)."""
+        old = cls([], knowledge, installed)
+        for name, (is_memo, entries) in saved["facts"].items():
+            table = old._facts[name] = Memo(old._frames) if is_memo else {}
+            dict.update(table, entries)
+        joins = old._facts[_JOIN_TABLE] = {}
+        for name, key, value, deps in saved["joins"]:
+            factory = _JOIN_BUILDERS.get(name)
+            if factory is None:
+                continue
+            joins[(name, key)] = (value, deps)
+            old._joins[(name, key)] = factory(key)
+        if not moved:
+            old.modules = modules
+            return old
+        return old.updated(modules, moved)
 
     # -- dependencies -----------------------------------------------------
     def tracking(self) -> "_Frame":

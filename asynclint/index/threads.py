@@ -48,6 +48,7 @@ from typing import Dict, List, Optional, Tuple
 
 from .summary import dotted
 from ..knowledge import threads as K
+from .project import rebuildable
 from .queries import query
 
 _PARTIALS = frozenset({"functools.partial", "functools.partialmethod"})
@@ -1225,7 +1226,7 @@ class _Builder:
         return out
 
     def _children(self) -> Dict[Tuple[str, str], List[Tuple[str, str]]]:
-        return self.index.join("class-children", None, lambda index: _Builder(index, ())._child_classes())
+        return self.index.join("class-children", None, _class_children)
 
     def _child_classes(self) -> Dict[Tuple[str, str], List[Tuple[str, str]]]:
         children: Dict[Tuple[str, str], List[Tuple[str, str]]] = {}
@@ -1313,7 +1314,7 @@ class _Builder:
         modules = sorted(index.modules)
         for module in modules:
             yield from index.fact("thread-seeds", (module, self.patterns), lambda m=module: tuple(self._module_seeds(m)))
-            for entry in getattr(index.modules[module], "thread_entries", None) or ():
+            for entry in module_entries(index, module):
                 if entry[0] == "param":
                     movers.setdefault((module, entry[1]), (entry, module))
         if movers:
@@ -1322,9 +1323,7 @@ class _Builder:
     def _started(self) -> frozenset:
         """A library's thread started anywhere in the project (`loop_start()`
         in another module than the one setting the callbacks)."""
-        return self.index.join("thread-started", None, lambda index: frozenset(
-            e[1] for summary in index.modules.values()
-            for e in getattr(summary, "thread_entries", None) or () if e[0] == "started"))
+        return self.index.join("thread-started", None, _started_anywhere)
 
     def _module_seeds(self, module: str):
         index = self.index
@@ -1473,7 +1472,7 @@ class _Builder:
         label, module, line)]."""
         drains, puts = [], {}
         for module in sorted(self.index.modules):
-            for entry in getattr(self.index.modules[module], "thread_entries", None) or ():
+            for entry in module_entries(self.index, module):
                 if entry[0] == "drain":
                     drains.append((_resolved(self.index, entry[1]), entry[2], module, entry[3]))
                 elif entry[0] == "putfn":
@@ -1542,6 +1541,26 @@ class _Builder:
         return out
 
 
+def module_entries(index, module: str) -> tuple:
+    """A module's thread entries as a fact of its own: the joins that go
+    through every module's entries read no summary of a module unchanged
+    since the index they were saved from (`ProjectIndex.restore`)."""
+    return index.fact("thread-entries", module,
+                      lambda: tuple(getattr(index.modules.get(module), "thread_entries", None) or ()))
+
+
+def _started_anywhere(index) -> frozenset:
+    return frozenset(e[1] for module in index.modules for e in module_entries(index, module) if e[0] == "started")
+
+
+def _class_children(index):
+    return _Builder(index, ())._child_classes()
+
+
+def _context_builder(patterns: tuple):
+    return lambda index: _Builder(index, patterns).build()
+
+
 def param_types(index) -> Dict[Tuple[str, str], Dict[int, set]]:
     """(module, qualname) -> {parameter position: asyncio classes passed
     there by the thread entry points that start the function}."""
@@ -1552,7 +1571,7 @@ def _param_types(index) -> Dict[Tuple[str, str], Dict[int, set]]:
     builder = _Builder(index, ())
     out: Dict[Tuple[str, str], Dict[int, set]] = {}
     for module in sorted(index.modules):
-        for entry in getattr(index.modules[module], "thread_entries", None) or ():
+        for entry in module_entries(index, module):
             if entry[0] != "call" or len(entry) < 7 or not entry[6]:
                 continue
             for target, _cls in builder.functions_of(entry[1], construct=False):
@@ -1611,7 +1630,7 @@ def _thread_queue_item_query(index, module: str, qualname: str, qsym, position: 
     kinds = set()
     target = _resolved(index, qsym)
     for mod in sorted(index.modules):
-        for entry in getattr(index.modules[mod], "thread_entries", None) or ():
+        for entry in module_entries(index, mod):
             if entry[0] != "put" or _resolved(index, entry[1]) != target:
                 continue
             _tag, _sym, is_tuple, types = entry
@@ -1682,7 +1701,7 @@ def _through(text: str, entry: str) -> str:
 def thread_context(index, patterns: tuple = ()) -> Dict[Tuple[str, str], ThreadInfo]:
     """(module, qualname) -> ThreadInfo for every project function that runs
     off the loop thread; computed once per index and set of config patterns."""
-    return index.join("thread-context", patterns, lambda ix: _Builder(ix, patterns).build())
+    return index.join("thread-context", patterns, _context_builder(patterns))
 
 
 @query("thread_context")
@@ -1734,3 +1753,10 @@ def site_query(ctx, mode: str = "quiet-own") -> Optional[tuple]:
 
 __all__ = ["note_call", "note_assign", "classify_entry_call", "lambda_entry", "thread_context",
            "site_query", "ThreadInfo"]
+
+
+# The joins above, rebuildable from a saved index in the next run.
+rebuildable("class-children", lambda _key: _class_children)
+rebuildable("thread-started", lambda _key: _started_anywhere)
+rebuildable("thread-param-types", lambda _key: _param_types)
+rebuildable("thread-context", _context_builder)

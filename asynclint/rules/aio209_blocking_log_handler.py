@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 
+from ..index.project import rebuildable
 from ..index.queries import query
 from ..knowledge.blocking import BLOCKING_LOG_HANDLERS, SYSLOG_HANDLER
 from .base import Rule
@@ -10,9 +11,22 @@ from .base import Rule
 
 @query("aio2-asyncio-program")
 def _asyncio_program(index, module: str):
-    has_async = index.join("has-async-def", None, lambda ix: any(
-        info.is_async for summary in ix.modules.values() for info in summary.functions.values()))
-    return {} if has_async else None
+    return {} if index.join("has-async-def", None, _has_async_def) else None
+
+
+def _has_async_def(index) -> bool:
+    # one fact per module: rebuilt in the next run without reading the
+    # summaries of the modules that did not change
+    return any(index.fact("has-async-def-of", module, lambda m=module: _module_has_async(index, m))
+               for module in index.modules)
+
+
+def _module_has_async(index, module: str) -> bool:
+    summary = index.modules.get(module)
+    return summary is not None and any(info.is_async for info in summary.functions.values())
+
+
+rebuildable("has-async-def", lambda _key: _has_async_def)
 
 
 def _is_stream(node: ast.AST) -> bool:
