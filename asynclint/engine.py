@@ -135,10 +135,22 @@ class _Store:
         return record
 
     def save_record(self, started: int, files: Dict[str, _Seen], installed_reads, facts: Optional[str] = None) -> None:
+        # One object per distinct dependency set and name: pickle writes a
+        # repeated object once, so the record stays small and quick to load.
+        names: dict = {}
+        sets: dict = {}
+
+        def shared(deps):
+            if deps is None:
+                return None
+            deps = frozenset(names.setdefault(d, d) for d in deps)
+            return sets.setdefault(deps, deps)
+
         disk.store(self.record_file, "run", {
             "key": self.key, "started": started, "installed": installed_reads, "facts": facts,
-            "files": {path: (s.display, s.report, s.stat, s.digest, s.module, s.is_package, s.summary,
-                             s.findings, s.not_analysed, s.deps) for path, s in files.items()},
+            "files": {path: (s.display, s.report, s.stat, s.digest, names.setdefault(s.module, s.module),
+                             s.is_package, s.summary, s.findings, s.not_analysed, shared(s.deps))
+                      for path, s in files.items()},
         })
 
     def load_facts(self, record: dict) -> Optional[dict]:
@@ -217,7 +229,7 @@ class _Run:
                 changed.append(job)
                 continue
             try:
-                stat = _stat_key(job.path.stat())
+                stat = _stat_key(os.stat(path))
             except OSError:
                 stat = None
             prev = old.get(path)
