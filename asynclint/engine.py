@@ -6,15 +6,19 @@ findings, pending queries and summary), `pool` (worker processes),
 safe on-disk writer). This module runs them over a set of files.
 
 With the cache on, a run keeps a record (per settings) of every file's
-content digest, its summary digest and its final findings, and one entry per
-file holding its phase-1 result. A re-run then
+content digest, its summary digest, its final findings and what its phase-2
+answers depended on, one entry per file holding its phase-1 result, and the
+project index's derived facts and joins (`ProjectIndex.saved`). A re-run then
 - returns the recorded findings when no file changed (the digests are
   trusted while a file's size, mtime, ctime and inode are unchanged: an edit
   always moves the ctime);
 - re-checks only the changed files when none of their summaries changed (a
-  comment or body edit): the other files' answers cannot have changed, and the
-  changed file's queries read the summaries they need from their entries;
-- otherwise answers every file's queries again over the whole index.
+  comment or body edit), on the saved joins: the other files' answers cannot
+  have changed, and the changed file's queries read the summaries they need
+  from their entries;
+- otherwise starts the index from the saved facts (`ProjectIndex.restore`),
+  builds the saved joins again and answers the files whose answers looked at
+  a moved module, or used a join whose value changed.
 """
 from __future__ import annotations
 
@@ -124,6 +128,7 @@ class _Store:
         base = disk.folder(root) / f"{disk.build_id()[:12]}"
         self.record_file = base / f"run-{self.key}"
         self.facts_file = base / f"facts-{self.key}"
+        self.joins_file = base / f"joins-{self.key}"
         self.entries = base / f"files-{fingerprint}-{int(settings.honour_noqa)}"
 
     def load_record(self) -> Optional[dict]:
@@ -153,22 +158,32 @@ class _Store:
                       for path, s in files.items()},
         })
 
-    def load_facts(self, record: dict) -> Optional[dict]:
+    def load_facts(self, record: dict, joins_only: bool = False) -> Optional[dict]:
         """The derived facts and joins of the index that answered the
         recorded findings (`ProjectIndex.saved`), when they belong to this
         record and to this working folder (thread-context texts hold paths
-        relative to it)."""
+        relative to it). `joins_only`: the joins, without the (larger)
+        table of facts, for a run in which no module moved."""
         token = record.get("facts")
         if not token:
             return None
-        saved = disk.load(self.facts_file, "facts")
-        if not isinstance(saved, dict) or saved.get("token") != token or saved.get("cwd") != os.getcwd() \
-                or not isinstance(saved.get("index"), dict):
+        parts = {}
+        for kind, file in (("joins", self.joins_file), ("facts", self.facts_file)):
+            if kind == "facts" and joins_only:
+                parts[kind] = {}
+                continue
+            saved = disk.load(file, kind)
+            if not isinstance(saved, dict) or saved.get("token") != token or saved.get("cwd") != os.getcwd():
+                return None
+            parts[kind] = saved.get(kind)
+        if not isinstance(parts["joins"], list) or not isinstance(parts["facts"], dict):
             return None
-        return saved["index"]
+        return parts
 
     def save_facts(self, token: str, index: dict) -> bool:
-        return disk.store(self.facts_file, "facts", {"token": token, "cwd": os.getcwd(), "index": index})
+        cwd = os.getcwd()
+        return (disk.store(self.facts_file, "facts", {"token": token, "cwd": cwd, "facts": index["facts"]})
+                and disk.store(self.joins_file, "joins", {"token": token, "cwd": cwd, "joins": index["joins"]}))
 
     def _entry(self, path: str) -> Path:
         return self.entries / hashlib.blake2b(path.encode(), digest_size=16).hexdigest()
@@ -266,10 +281,11 @@ class _Run:
         with _collector_for_phase1():
             self._analyse(changed, modules, seen)
         moved = self._moved(seen, old) if record is not None else None
-        saved = store.load_facts(record) if record is not None else None
+        # With no module moved the saved joins stand and answer the changed
+        # files' queries; the saved facts are needed only to rebuild them.
+        saved = store.load_facts(record, joins_only=not moved) if record is not None else None
         index = self._index(modules, seen, saved, moved)
         restored = self.restored
-        facts_before = _fact_count(index) if restored else -1
         redo = self._to_answer(changed, seen, old, moved, index.changed_joins if restored else None)
         incremental = len(redo) < sum(1 for j in jobs if j.report)
         for job in redo:
@@ -290,8 +306,9 @@ class _Run:
             if incremental and record is not None:
                 reads = list({tuple(r): None for r in [*(record.get("installed") or ()), *reads]})
             facts = record.get("facts") if restored else None
-            if not (restored and not moved and _fact_count(index) == facts_before):
-                # the next run starts from this index's facts (nothing new: the saved ones stand)
+            if not (restored and not moved):
+                # the next run starts from this index's facts (nothing moved:
+                # the saved ones still hold)
                 facts = f"{started}-{os.getpid()}"
                 if not store.save_facts(facts, index.saved()):
                     facts = None
@@ -473,10 +490,6 @@ def _sees(deps: frozenset, moved: FrozenSet[str], changed_joins: Optional[Frozen
     if changed_joins is None:  # no saved joins to compare: any join may have changed
         return any(type(d) is tuple for d in deps)
     return not deps.isdisjoint(changed_joins)
-
-
-def _fact_count(index: ProjectIndex) -> int:
-    return sum(len(table) for table in index.saved_tables())
 
 
 _FROZEN = []

@@ -36,10 +36,7 @@ def module_name(path: Path, root: Optional[Path] = None, folders: Optional[dict]
         folder, name = os.path.split(str(path.resolve()))
     else:  # resolve each folder once (strings: a run names thousands of files)
         folder, name = os.path.split(str(path))
-        real = folders.get(folder)
-        if real is None:
-            real = folders[folder] = str(Path(folder).resolve())
-        folder = real
+        folder = _real_folder(folder, folders)
     is_package = name == "__init__.py"
     key = (folder, root)
     package = folders.get(key) if folders is not None else None
@@ -58,6 +55,20 @@ def module_name(path: Path, root: Optional[Path] = None, folders: Optional[dict]
     if not parts:  # an __init__.py whose folder is the root itself
         parts = [os.path.basename(folder)]
     return ".".join(parts), is_package
+
+
+def _real_folder(folder: str, folders: dict) -> str:
+    """`folder` with symlinks resolved, from its parent's (one `lstat` per
+    folder, not one per component of every folder)."""
+    real = folders.get(folder)
+    if real is None:
+        parent, name = os.path.split(folder)
+        if parent == folder or name in ("", ".", "..") or not os.path.isabs(folder) or os.path.islink(folder):
+            real = str(Path(folder).resolve())
+        else:
+            real = os.path.join(_real_folder(parent, folders), name)
+        folders[folder] = real
+    return real
 
 
 def _namespace_portion(folder: Path, root: Optional[Path]) -> bool:

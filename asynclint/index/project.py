@@ -254,10 +254,6 @@ class ProjectIndex:
             facts[name] = (isinstance(table, Memo), entries)
         return {"facts": facts, "joins": [(name, key, *joins[(name, key)]) for name, key in kept]}
 
-    def saved_tables(self) -> list:
-        """The fact tables `saved()` keeps (to tell whether a run added any)."""
-        return [table for name, table in self._facts.items() if name not in self._uncarried]
-
     @classmethod
     def restore(cls, saved: dict, modules: ModuleTable, moved: FrozenSet[str], knowledge: Optional[Knowledge] = None,
                 installed=None) -> "ProjectIndex":
