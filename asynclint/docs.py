@@ -74,16 +74,46 @@ def migration_with_table(text: str) -> str:
     return _between(text, PEERS_START, PEERS_END, peers_table(), "docs/migration.md")
 
 
-def main(root: Path) -> int:
-    readme = root / "README.md"
-    readme.write_text(readme_with_table(readme.read_text(encoding="utf-8")), encoding="utf-8")
-    docs = root / "docs"
-    docs.mkdir(exist_ok=True)
-    (docs / "rules.md").write_text(rules_markdown(), encoding="utf-8")
+def generated(root: Path) -> dict:
+    """Each generated file's path and the text it should hold."""
+    readme, docs = root / "README.md", root / "docs"
     migration = docs / "migration.md"
-    migration.write_text(migration_with_table(migration.read_text(encoding="utf-8")), encoding="utf-8")
+    return {
+        readme: readme_with_table(readme.read_text(encoding="utf-8")),
+        docs / "rules.md": rules_markdown(),
+        migration: migration_with_table(migration.read_text(encoding="utf-8")),
+    }
+
+
+def main(argv=None) -> int:
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m asynclint.docs",
+                                 description="Regenerate the README rule table, docs/rules.md and "
+                                             "docs/migration.md's table from the rule modules.")
+    ap.add_argument("root", nargs="?", type=Path, default=Path.cwd(),
+                    help="the repository's folder (default: the current one)")
+    ap.add_argument("--check", action="store_true",
+                    help="write nothing; exit 1 and name each stale file")
+    args = ap.parse_args(argv)
+    for name in ("README.md", "docs/migration.md"):
+        if not (args.root / name).is_file():
+            ap.error(f"{args.root / name} not found: run it from the repository's folder or pass that folder")
+    try:
+        texts = generated(args.root)
+    except ValueError as exc:
+        ap.error(str(exc))
+    stale = [path for path, text in texts.items()
+             if not path.is_file() or path.read_text(encoding="utf-8") != text]
+    if args.check:
+        for path in stale:
+            print(f"{path}: stale; run `python -m asynclint.docs` to regenerate it")
+        return 1 if stale else 0
+    for path in stale:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(texts[path], encoding="utf-8")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path.cwd()))
+    sys.exit(main())

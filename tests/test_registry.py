@@ -48,3 +48,28 @@ def test_migration_table_is_current_and_lists_only_rules_that_exist():
 
     table = text.split(docs.PEERS_START)[1].split(docs.PEERS_END)[0]
     assert set(_re.findall(r"^\| (AIO\d{3}) \|", table, _re.M)) == set(all_rules()) == set(PEERS)
+
+
+def test_docs_command_checks_and_regenerates_a_copy(tmp_path):
+    """The real `python -m asynclint.docs` on a copy of the generated files:
+    `--check` names a stale file and writes nothing; without it the file is
+    rewritten and `--check` then passes. A wrong folder is one usage line."""
+    import shutil
+    import subprocess
+    import sys
+
+    (tmp_path / "docs").mkdir()
+    for name in ("README.md", "docs/rules.md", "docs/migration.md"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    run = lambda *a: subprocess.run([sys.executable, "-m", "asynclint.docs", *a],  # noqa: E731
+                                    capture_output=True, text=True, cwd=tmp_path)
+    assert run("--check").returncode == 0
+    stale = (tmp_path / "docs" / "rules.md").read_text(encoding="utf-8") + "\nedited by hand\n"
+    (tmp_path / "docs" / "rules.md").write_text(stale, encoding="utf-8")
+    checked = run("--check")
+    assert checked.returncode == 1 and "rules.md: stale" in checked.stdout
+    assert (tmp_path / "docs" / "rules.md").read_text(encoding="utf-8") == stale
+    assert run().returncode == 0
+    assert run("--check").returncode == 0
+    missing = run(str(tmp_path / "nowhere"))
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr and "not found" in missing.stderr
