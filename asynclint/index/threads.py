@@ -1497,8 +1497,7 @@ class _Builder:
     def _propagate(self, out, seeds) -> None:
         queue: deque = deque()
         for key, text, kind, self_cls in seeds:
-            fn = self.index.function(*key)
-            if fn is None or fn.is_async:
+            if not self._sync_function(key):
                 continue
             setup, runs = self.own_loop(*key)
             if key not in out:
@@ -1507,12 +1506,8 @@ class _Builder:
         while queue:
             key = queue.popleft()
             info = out[key]
-            fn = self.index.function(*key)
-            for callee, self_cls in self._callees(fn, info.self_cls):
-                if callee == key:
-                    continue
-                cfn = self.index.function(*callee)
-                if cfn is None or cfn.is_async:
+            for callee, self_cls in self._callees_of(key, info.self_cls):
+                if callee == key or not self._sync_function(callee):
                     continue
                 setup, runs = self.own_loop(*callee)
                 new_setup = info.setup or setup
@@ -1527,6 +1522,15 @@ class _Builder:
                     current.run_above = current.run_above or new_above
                     queue.append(callee)
 
+    # Facts, not summary reads: the thread context is rebuilt after an edit
+    # (in the next CLI run too) without reading every module on its paths.
+    def _sync_function(self, key: Tuple[str, str]) -> bool:
+        return self.index.fact("thread-sync-function", key, lambda: _is_sync(self.index.function(*key)))
+
+    def _callees_of(self, key: Tuple[str, str], self_cls) -> tuple:
+        return self.index.fact("thread-callees", (key, self_cls),
+                               lambda: tuple(self._callees(self.index.function(*key), self_cls)))
+
     def _callees(self, fn, self_cls) -> List[tuple]:
         out: List[tuple] = []
         seen = set()
@@ -1539,6 +1543,10 @@ class _Builder:
                     seen.add(callee)
                     out.append((callee, cls))
         return out
+
+
+def _is_sync(fn) -> bool:
+    return fn is not None and not fn.is_async
 
 
 def module_entries(index, module: str) -> tuple:
