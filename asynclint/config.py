@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Dict, FrozenSet, Iterable, List, Optional
 
 from .diagnostics import FAMILIES
+from .knowledge.file_kinds import TOOLING_PATHS
 from .knowledge.startup import STARTUP_FUNCTIONS, STARTUP_HOOKS
 
 if sys.version_info >= (3, 11):
@@ -57,6 +58,12 @@ class Config:
     foreign_noqa: bool = True
     # AIO2xx in test code (test_*.py, *_test.py, conftest.py, tests/).
     blocking_in_tests: bool = False
+    # AIO2xx in developer tooling shipped in the project (`tooling-paths`).
+    blocking_in_tooling: bool = False
+    tooling_paths: List[str] = field(default_factory=lambda: list(TOOLING_PATHS))
+    # AIO2xx in code that runs only while a debug flag from the environment
+    # is on (index/debug_flags.py).
+    blocking_in_debug_code: bool = False
     # AIO2xx in start-up/shutdown code (index/startup.py): function-name
     # patterns and hook decorators/registrations that mark it.
     blocking_at_startup: bool = False
@@ -111,7 +118,8 @@ class Config:
                           self.extra_coroutine_functions, self.preserving_decorators,
                           self.thread_entry_points],
             "views": [self.report_each_caller, self.foreign_noqa, self.blocking_in_tests,
-                      self.blocking_at_startup, self.startup_functions, self.startup_hooks],
+                      self.blocking_at_startup, self.startup_functions, self.startup_hooks,
+                      self.blocking_in_tooling, self.tooling_paths, self.blocking_in_debug_code],
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -137,9 +145,10 @@ def _path_matches(path: str, pattern: str) -> bool:
 _LIST_KEYS = {
     "select", "ignore", "extend-select", "extend-ignore", "exclude", "extend-exclude",
     "extra-blocking-calls", "allowed-blocking-calls", "extra-coroutine-functions",
-    "preserving-decorators", "thread-entry-points", "startup-functions", "startup-hooks",
+    "preserving-decorators", "thread-entry-points", "startup-functions", "startup-hooks", "tooling-paths",
 }
-_BOOL_KEYS = {"respect-gitignore", "report-each-caller", "foreign-noqa", "blocking-in-tests", "blocking-at-startup"}
+_BOOL_KEYS = {"respect-gitignore", "report-each-caller", "foreign-noqa", "blocking-in-tests", "blocking-at-startup",
+              "blocking-in-tooling", "blocking-in-debug-code"}
 _TABLE_KEYS = {"per-file-ignores"}
 KNOWN_KEYS = _LIST_KEYS | _BOOL_KEYS | _TABLE_KEYS
 _CODE_KEYS = {"select", "ignore", "extend-select", "extend-ignore"}

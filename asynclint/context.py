@@ -20,6 +20,7 @@ from .index.summary import dotted  # noqa: F401  re-exported: rules read it from
 from .positions import char_col
 
 _BUILTINS = frozenset(dir(builtins))
+_UNSET = object()
 
 
 @dataclass
@@ -65,7 +66,12 @@ class Context:
         self.current_rule = None
         self.honour_noqa = True  # False when flake8 applies `# noqa` itself
         self.noqa_used: set = set()  # (line of the noqa, code) it silenced: for AIO003
+        self._noqa_lines: Optional[frozenset] = None  # lines that mention "noqa", found on first use
         self._symbols = SymbolBuilder(self.lookup)
+        # `symbol(node)` answers since the bindings or the scope stack last
+        # changed: a call's callee is asked for by the walk and by several
+        # rules in turn. Emptied by every bind, push and pop.
+        self._symbol_memo: Dict[ast.AST, Sym] = {}
         self._functions: List[Scope] = []  # the def and lambda scopes among `scopes`
         self._queries: Dict[tuple, tuple] = {}
         self.interned: Dict[tuple, tuple] = {}  # one object per distinct symbol the summary records
@@ -77,6 +83,7 @@ class Context:
         builder calls back into `lookup`) and what points into the tree, so
         the file's data is freed by reference counting when the walk is done."""
         self._symbols = None
+        self._symbol_memo = {}
         self.scopes = []
         self._functions = []
         self.function = None
@@ -94,6 +101,7 @@ class Context:
     # every node, so they are not re-derived from the scope stack each time.
 
     def push_scope(self, scope: Scope) -> None:
+        self._symbol_memo.clear()
         self.scopes.append(scope)
         if scope.kind == "function" or scope.kind == "lambda":
             self._functions.append(scope)
@@ -101,6 +109,7 @@ class Context:
             self.in_async = scope.is_async
 
     def pop_scope(self) -> Scope:
+        self._symbol_memo.clear()
         scope = self.scopes.pop()
         if scope is self.function:
             functions = self._functions
@@ -138,14 +147,20 @@ class Context:
         """The function, lambda or class scope that binds `name` as seen from
         here, following Python's scoping (class bodies only for code directly
         in them); None when the name is the module's or unknown."""
-        innermost = True
-        for scope in reversed(self.scopes):
-            if scope.kind == "module":
+        scopes = self.scopes
+        if not scopes:
+            return None
+        scope = scopes[-1]
+        if scope.kind == "module":
+            return None
+        if name in scope.bindings:
+            return scope
+        for i in range(len(scopes) - 2, -1, -1):
+            scope = scopes[i]
+            kind = scope.kind
+            if kind == "module":
                 return None
-            if scope.kind == "class" and not innermost:
-                continue
-            innermost = False
-            if name in scope.bindings:
+            if kind != "class" and name in scope.bindings:
                 return scope
         return None
 
@@ -163,13 +178,18 @@ class Context:
         return ("global", self.module.name, name)
 
     def symbol(self, node: ast.AST) -> Sym:
-        return self._symbols.expr(node)
+        memo = self._symbol_memo
+        sym = memo.get(node, _UNSET)
+        if sym is _UNSET:
+            sym = memo[node] = self._symbols.expr(node)
+        return sym
 
     def annotation_symbol(self, node: Optional[ast.AST]) -> Sym:
         return self._symbols.annotation(node)
 
     def bind(self, name: str, sym: Sym) -> None:
-        self.scope.bindings[name] = sym
+        self._symbol_memo.clear()
+        self.scopes[-1].bindings[name] = sym
 
     def bind_import(self, node: ast.AST) -> None:
         for name, sym in import_bindings(node, self.module.name, self.module.is_package):
@@ -193,12 +213,17 @@ class Context:
     def suppressed(self, code: str, line: int) -> bool:
         if not self.honour_noqa:
             return False
+        noqa_lines = self._noqa_lines
+        if noqa_lines is None:
+            noqa_lines = self._noqa_lines = _noqa_lines(self.lines)
+        if not noqa_lines:  # most files: no line to look at
+            return False
         candidates = {line}
         statement = self.statement
         if statement is not None and getattr(statement, "lineno", line) <= line:
             candidates.add(statement.lineno)
         for ln in candidates:
-            if 1 <= ln <= len(self.lines) and noqa.line_suppresses(
+            if ln in noqa_lines and 1 <= ln <= len(self.lines) and noqa.line_suppresses(
                     self.lines[ln - 1], code, foreign=getattr(self.options, "foreign_noqa", True)):
                 self.noqa_used.add((ln, code))
                 return True
@@ -227,6 +252,19 @@ class Context:
         except TypeError:  # a query holding a list
             pass
         self.pendings.append(Pending(rule.code, line, col, end_line, end_col, fields, query, fix))
+
+
+def _noqa_lines(lines: List[str]) -> frozenset:
+    """The 1-based numbers of the lines holding "noqa" in any case (only
+    they can silence a finding: `noqa.parse`): one search of the whole
+    text instead of one per finding and line."""
+    text = "\n".join(lines).lower()
+    out = set()
+    at = text.find("noqa")
+    while at != -1:
+        out.add(text.count("\n", 0, at) + 1)
+        at = text.find("noqa", at + 4)
+    return frozenset(out)
 
 
 def parent_of(node: ast.AST) -> Optional[ast.AST]:

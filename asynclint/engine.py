@@ -286,7 +286,8 @@ class _Run:
         saved = store.load_facts(record, joins_only=not moved) if record is not None else None
         index = self._index(modules, seen, saved, moved)
         restored = self.restored
-        redo = self._to_answer(changed, seen, old, moved, index.changed_joins if restored else None)
+        redo = self._to_answer(changed, seen, old, moved, index.changed_joins if restored else None,
+                               index.restored_joins if restored else None)
         incremental = len(redo) < sum(1 for j in jobs if j.report)
         for job in redo:
             path = str(job.path)
@@ -396,7 +397,8 @@ class _Run:
         return frozenset(name for name in before.keys() | now.keys() if before.get(name) != now.get(name))
 
     def _to_answer(self, changed: List[FileJob], seen: Dict[str, _Seen], old: Dict[str, tuple],
-                   moved: Optional[FrozenSet[str]], changed_joins: Optional[FrozenSet[tuple]]) -> List[FileJob]:
+                   moved: Optional[FrozenSet[str]], changed_joins: Optional[FrozenSet[tuple]],
+                   known_joins: Optional[FrozenSet[tuple]] = None) -> List[FileJob]:
         """The reported files whose phase-2 answers can differ from the
         recorded ones: the changed files, those whose answers looked up a
         module in `moved` or went through every module, and those that used
@@ -414,7 +416,7 @@ class _Run:
             s = seen.get(path)
             prev = old.get(path)
             if path in redo_paths or s is None or prev is None or not prev[1] or prev[0] != job.display \
-                    or s.deps is None or (moved and _sees(s.deps, moved, changed_joins)):
+                    or s.deps is None or (moved and _sees(s.deps, moved, changed_joins, known_joins)):
                 out.append(job)
         return out
 
@@ -482,14 +484,19 @@ class _Run:
         return RunResult(diagnostics, files, not_analysed, from_cache, index)
 
 
-def _sees(deps: frozenset, moved: FrozenSet[str], changed_joins: Optional[FrozenSet[tuple]]) -> bool:
+def _sees(deps: frozenset, moved: FrozenSet[str], changed_joins: Optional[FrozenSet[tuple]],
+          known_joins: Optional[FrozenSet[tuple]] = None) -> bool:
     """Whether answers with these dependencies can differ now that the
-    modules in `moved` are provided differently (not empty)."""
+    modules in `moved` are provided differently (not empty). A join the
+    restored index did not hold (`known_joins`: built in a run that kept
+    the saved facts) was not compared: it counts as changed."""
     if ALL in deps or not deps.isdisjoint(moved):
         return True
     if changed_joins is None:  # no saved joins to compare: any join may have changed
         return any(type(d) is tuple for d in deps)
-    return not deps.isdisjoint(changed_joins)
+    if not deps.isdisjoint(changed_joins):
+        return True
+    return known_joins is not None and any(type(d) is tuple and d not in known_joins for d in deps)
 
 
 _FROZEN = []

@@ -241,10 +241,13 @@ class AsynclintServer(LanguageServer):
                 except Exception as exc:  # never let a crash stop the server
                     self.log(f"asynclint: internal error: {type(exc).__name__}: {exc}")
                     continue
+                edited = {s[0] for s in snapshots}
                 for uri, version, text, found in results:
                     doc = self.workspace.text_documents.get(uri)
                     if doc is None:
                         continue
+                    if uri not in edited and self.published.get(uri) == (text, found):
+                        continue  # re-answered after another file's edit, and the same: nothing to send
                     self.published[uri] = (text, found)
                     lines = _lines(text)
                     self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(

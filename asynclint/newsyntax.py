@@ -41,6 +41,14 @@ fields in ``'...'``                   parsed in place) is spliced in.  Layout
                                       ``compile()`` cannot take them).
 =============================  =====  =========================================
 
+On 3.11 a fast path (``_Fast``) comes first: it finds type aliases and
+type parameter lists with regular expressions instead of the tokenizer,
+accepts its tree only when each match turns out to be a statement at its
+exact position, and rebuilds f-strings from the tree's ``JoinedStr`` nodes.
+The tree it returns is the one the full rewrite below gives; when it cannot
+vouch for that it returns None and the full rewrite runs
+(``benchmarks/newsyntax_corpus.py --check`` compares the two over a corpus).
+
 Every rewrite replaces characters by characters with the same UTF-8 length
 and never adds or removes a line break, so all untouched nodes keep their
 ``lineno/col_offset/end_lineno/end_col_offset``.  Constructs the running
@@ -928,7 +936,7 @@ class _Rewriter:
             frag, shift = "_=(" + " " * (col - 3) + text + "\n)", line - 1
         else:
             frag, shift = "_=(\n" + " " * col + text + "\n)", line - 2
-        tree = _parse_rewritten(frag, self.filename)
+        tree = self.parse_fragment(frag)
         value = tree.body[0].value
         if shift:
             ast.increment_lineno(value, shift)
@@ -942,6 +950,9 @@ class _Rewriter:
                 e -= 1
             _set_pos(value, self.pos(s), self.pos(e))
         return value
+
+    def parse_fragment(self, frag: str) -> ast.Module:
+        return _parse_rewritten(frag, self.filename)
 
     # -- t-strings ----------------------------------------------------------
     def _to_template(self, node: ast.JoinedStr, group: List[_Tok]) -> ast.expr:
@@ -1047,6 +1058,263 @@ def _parse_rewritten(source: str, filename: str) -> ast.Module:
 
 
 # --------------------------------------------------------------------------
+# fast path (3.11): rewrites found by pattern, confirmed by the tree
+#
+# The scan above tokenizes the whole file in Python (about 8 ms a file).  On
+# 3.11 nearly every rejected file uses only `type X = ...` and `def f[T]` /
+# `class C[T]`, which regular expressions find in C.  A match may sit in a
+# string or a comment, so a rewrite counts only when the re-parsed tree has
+# the expected statement at exactly its position (a string or comment cannot
+# hold a statement); then the rewritten text is the one `_Rewriter.scan`
+# produces, and the tree is the same.  f-strings are left in the text (3.11
+# parsed them: none uses newer syntax) and rebuilt from the tree's JoinedStr
+# nodes, visiting only subtrees whose span holds an f-string prefix.
+# Anything unexpected returns None and the full rewrite runs instead.
+
+_ALIAS_RE = re.compile(r"^[ \t\f]*(type)[ \t\f]+([^\W\d]\w*)[ \t\f]*([=\[])", re.M)
+# (no `\b`, which makes the search several times slower: the start is checked instead)
+_GENERIC_RE = re.compile(r"(?:def|class)[ \t\f]+([^\W\d]\w*)[ \t\f]*(\[)")
+# the opening quote of a string with an `f` in its prefix (quotes first: fast)
+_FQUOTE_RE = re.compile(r"['\"](?<=[fF]['\"])|['\"](?<=[fF][rR]['\"])|['\"](?<=[rR][fF]['\"])")
+_STRING_START_RE = re.compile(r"([^\W\d]\w*)?(['\"])")
+_ASYNC_DEF_RE = re.compile(r"async[ \t\f]+def")
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+class _Fast:
+    """One file (or f-string field fragment) through the fast path."""
+
+    def __init__(self, src: str, filename: str) -> None:
+        self.src = src
+        self.filename = filename
+        self._rw: Optional[_Rewriter] = None
+
+    @property
+    def rw(self) -> "_Rewriter":
+        if self._rw is None:
+            self._rw = _FastRewriter(self.src, self.filename)
+        return self._rw
+
+    def offset(self, line: int, col: int) -> int:
+        """Character offset of (1-based line, UTF-8 byte column)."""
+        ls = self.rw.line_starts[line - 1]
+        head = self.src[ls : ls + col]
+        if head.isascii():
+            return ls + col
+        line_end = self.rw.line_starts[line] if line < len(self.rw.line_starts) else len(self.src)
+        raw = self.src[ls:line_end].encode("utf-8", "surrogatepass")[:col]
+        return ls + len(raw.decode("utf-8", "surrogatepass"))
+
+    def close_bracket(self, lb: int) -> int:
+        """Offset just past the `]` closing the `[` at lb; -1 when the list
+        holds a string (an f-string there would need the full rewrite)."""
+        src, n = self.src, len(self.src)
+        depth, i = 0, lb
+        while i < n:
+            c = src[i]
+            if c == "#":
+                while i < n and src[i] not in "\r\n":
+                    i += 1
+                continue
+            if c in "'\"":
+                return -1
+            if c in "([{":
+                depth += 1
+            elif c in ")]}":
+                depth -= 1
+                if depth == 0:
+                    return i + 1 if c == "]" else -1
+            i += 1
+        return -1
+
+    # -- module -------------------------------------------------------------
+    def module(self) -> Optional[ast.Module]:
+        src = self.src
+        if "\r" in src:  # line numbering by "\n" (as the scan records it) must match ast's
+            return None
+        aliases = list(_ALIAS_RE.finditer(src))
+        generics = list(_GENERIC_RE.finditer(src))
+        if not aliases and not generics:
+            return None
+        rw = self.rw
+        alias_want = {}  # name position -> `type` keyword position
+        def_want = {}  # `def`/`class` keyword offset -> name
+        for m in generics:
+            if m.start() and (src[m.start() - 1].isalnum() or src[m.start() - 1] == "_"):
+                continue  # inside a longer name: not the keyword (the parse decides)
+            lb = m.start(2)
+            rb = self.close_bracket(lb)
+            if rb < 0 or not rw.blank(lb, rb):
+                return None
+            line = rw.pos(m.start())[0]  # no "\r" here: as the scan counts lines
+            rw.generics.append((line, m.group(1), src[lb + 1 : rb - 1]))
+            def_want[m.start()] = m.group(1)
+        for m in aliases:
+            kw = m.start(1)
+            if m.group(3) == "[":
+                rb = self.close_bracket(m.start(3))
+                if rb < 0 or not rw.blank(m.start(3), rb):
+                    return None
+            rw.buf[kw : kw + 5] = list("if 1:")
+            alias_want[rw.pos(m.start(2))] = rw.pos(kw)
+        tree = ast.parse(rw.text(), self.filename)
+        wanted = {(line, name): text for line, name, text in rw.generics}
+        unwrapped: set = set()
+        defs_found: set = set()
+        self.lines = sorted({line for line, _ in alias_want.values()} | {line for line, _, _ in rw.generics})
+        self.fix_body(tree.body, alias_want, unwrapped, wanted, def_want, defs_found)
+        if len(unwrapped) != len(aliases) or len(defs_found) != len(def_want):
+            return None  # a match that was no statement: in a string
+        return self.splice_fstrings(tree)
+
+    def fix_body(self, body: list, alias_want: dict, unwrapped: set, wanted: dict,
+                 def_want: dict, defs_found: set) -> None:
+        """`_Rewriter._aliases` and `_attach_type_params`, over statements only
+        (no statement sits inside an expression) and only those whose lines
+        hold a rewrite, counting what matched."""
+        lines, bisect_left = self.lines, bisect.bisect_left
+
+        def alias_of(stmt):
+            if type(stmt) is ast.Assign and len(stmt.targets) == 1 and type(stmt.targets[0]) is ast.Name:
+                tgt = stmt.targets[0]
+                return alias_want.get((tgt.lineno, tgt.col_offset))
+            return None
+
+        if alias_want:
+            out = None
+            for k, stmt in enumerate(body):
+                if (type(stmt) is ast.If and not stmt.orelse and type(stmt.test) is ast.Constant
+                        and stmt.test.value == 1 and stmt.body
+                        and alias_of(stmt.body[0]) == (stmt.lineno, stmt.col_offset)):
+                    if out is None:
+                        out = body[:k]
+                    out.extend(stmt.body)
+                    unwrapped.add((stmt.lineno, stmt.col_offset))
+                elif out is not None:
+                    out.append(stmt)
+            if out is not None:
+                body[:] = out
+        for stmt in body:
+            k = bisect_left(lines, stmt.lineno)
+            if k == len(lines) or lines[k] > stmt.end_lineno:
+                continue  # no rewrite inside
+            if alias_want:
+                start = alias_of(stmt)
+                if start is not None:
+                    stmt.lineno, stmt.col_offset = start
+            if isinstance(stmt, _SCOPES):
+                text = wanted.get((stmt.lineno, stmt.name))
+                if text is not None:
+                    stmt.type_params = _type_params_of(text)
+                    at = self.offset(stmt.lineno, stmt.col_offset)
+                    if type(stmt) is ast.AsyncFunctionDef:
+                        m = _ASYNC_DEF_RE.match(self.src, at)
+                        at = m.end() - 3 if m else -1
+                    if def_want.get(at) == stmt.name:
+                        defs_found.add(at)
+            for name in stmt._fields:
+                value = getattr(stmt, name)
+                if type(value) is list and value:
+                    first = value[0]
+                    if isinstance(first, ast.stmt):
+                        self.fix_body(value, alias_want, unwrapped, wanted, def_want, defs_found)
+                    elif isinstance(first, (ast.excepthandler, ast.match_case)):
+                        for item in value:
+                            self.fix_body(item.body, alias_want, unwrapped, wanted, def_want, defs_found)
+
+    # -- f-strings ------------------------------------------------------------
+    def splice_fstrings(self, tree: ast.AST) -> ast.AST:
+        """Replace every outermost JoinedStr by the 3.13-layout one that
+        `_Rewriter.build_joined` makes of its tokens."""
+        pos = self.rw.pos
+        marks = [pos(m.start()) for m in _FQUOTE_RE.finditer(self.src)]
+        if not marks:
+            return tree
+        AST, JoinedStr, bisect_left = ast.AST, ast.JoinedStr, bisect.bisect_left
+
+        def holds_mark(node) -> bool:
+            end = getattr(node, "end_lineno", None)
+            if end is None:
+                return True
+            start = (node.lineno, node.col_offset)
+            if isinstance(node, _SCOPES) and node.decorator_list:  # decorators lie before a def
+                first = node.decorator_list[0]
+                start = min(start, (first.lineno, first.col_offset))
+            k = bisect_left(marks, start)
+            return k < len(marks) and marks[k] < (end, node.end_col_offset)
+
+        todo = [tree]
+        while todo:
+            node = todo.pop()
+            for name in node._fields:
+                value = getattr(node, name, None)
+                if type(value) is list:
+                    for k, item in enumerate(value):
+                        if isinstance(item, AST) and item._fields and holds_mark(item):
+                            if type(item) is JoinedStr:
+                                value[k] = self.rebuild(item)
+                            else:
+                                todo.append(item)
+                elif isinstance(value, AST) and value._fields and holds_mark(value):
+                    if type(value) is JoinedStr:
+                        setattr(node, name, self.rebuild(value))
+                    else:
+                        todo.append(value)
+        return tree
+
+    def rebuild(self, node: ast.JoinedStr) -> ast.JoinedStr:
+        src = self.src
+        lo = self.offset(node.lineno, node.col_offset)
+        hi = self.offset(node.end_lineno, node.end_col_offset)
+        scanner = _Scanner(src)
+        group = []
+        i = lo
+        while i < hi:
+            c = src[i]
+            if c in " \t\f\r\n":
+                i += 1
+            elif c == "#":
+                while i < hi and src[i] not in "\r\n":
+                    i += 1
+            elif c == "\\" and src[i + 1 : i + 2] in ("\n", "\r"):
+                i += 2
+            else:
+                m = _STRING_START_RE.match(src, i)
+                if m is None or (m.group(1) or "").lower() not in _STR_PREFIXES:
+                    raise _ScanError("not a string")
+                end, fs = scanner.string(i, m.start(2))
+                group.append(_Tok("STRING", i, end, src[i:end], fs))
+                i = end
+        if i != hi or not group or all(t.fstr is None for t in group):
+            raise _ScanError("string group does not match the tree")
+        return ast.copy_location(self.rw.build_joined(group), node)
+
+
+class _FastRewriter(_Rewriter):
+    """`_Rewriter` whose f-string fields are parsed through the fast path."""
+
+    def parse_fragment(self, frag: str) -> ast.Module:
+        try:
+            tree = ast.parse(frag, self.filename)
+        except (SyntaxError, ValueError):
+            return _parse_rewritten(frag, self.filename)
+        if "'" in frag or '"' in frag:  # nested strings: f-strings get the newer layout
+            return _Fast(frag, self.filename).splice_fstrings(tree)
+        return tree
+
+
+def _fast_parse(source: str, filename: str) -> Optional[ast.Module]:
+    """The tree `parse` returns for ``source``, through the fast path, or
+    None when that path cannot vouch for it."""
+    if _RUNNING >= (3, 12):
+        return None
+    try:
+        return _Fast(source, filename).module()
+    except Exception:  # anything unexpected: the full rewrite decides
+        return None
+
+
+# --------------------------------------------------------------------------
 # public API
 
 
@@ -1106,6 +1374,9 @@ def parse(source: str, filename: str = "<unknown>", rejected: Optional[SyntaxErr
             return ast.parse(source, filename)
         except SyntaxError as err:
             original = err
+    tree = _fast_parse(source, filename)
+    if tree is not None:
+        return tree
     rw = _Rewriter(source, filename)
     try:
         rw.scan()

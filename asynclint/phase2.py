@@ -23,21 +23,25 @@ _MISSING = object()
 
 
 def findings_of(result: FileResult, index: ProjectIndex, display: str,
-                deps: Optional[set] = None) -> List[Diagnostic]:
+                deps: Optional[set] = None, answered: Optional[dict] = None) -> List[Diagnostic]:
     """Phase 2 for one file: its local findings plus the pending ones the
     index confirms. `deps`, when given, receives the module names the
-    answers depended on (`index.project.ALL`: every module)."""
+    answers depended on (`index.project.ALL`: every module). `answered`
+    (the language server's, kept between edits): query -> (answer, the
+    dependencies of that answer); its answers are reused, new ones added,
+    so the caller must drop those whose dependencies changed."""
     found = [d.with_path(display) for d in result.diagnostics]
     if not result.pendings:
         return found
     with index.tracking() as used:
-        _answer_pendings(result, index, display, found)
+        _answer_pendings(result, index, display, found, answered)
     if deps is not None:
         deps.update(used)
     return found
 
 
-def _answer_pendings(result: FileResult, index: ProjectIndex, display: str, found: List[Diagnostic]) -> None:
+def _answer_pendings(result: FileResult, index: ProjectIndex, display: str, found: List[Diagnostic],
+                     answered: Optional[dict] = None) -> None:
     rules = all_rules()
     module = result.summary.name if result.summary else ""
     answers: Dict[tuple, object] = {}
@@ -50,9 +54,19 @@ def _answer_pendings(result: FileResult, index: ProjectIndex, display: str, foun
             answer = answers.get(q, _MISSING)
         except TypeError:  # a query holding a list: not memoisable, still answerable
             answer, q = _MISSING, None
+        if answer is _MISSING and q is not None and answered is not None:
+            kept = answered.get((module, q))
+            if kept is not None:
+                answer = answers[q] = kept[0]
+                index.depend(kept[1])
         if answer is _MISSING:
             try:
-                answer = queries.answer(index, module, pending.query)
+                if answered is None or q is None:
+                    answer = queries.answer(index, module, pending.query)
+                else:
+                    with index.tracking() as looked:
+                        answer = queries.answer(index, module, pending.query)
+                    answered[(module, q)] = (answer, frozenset(looked))
             except Exception as exc:  # a bug in the index must not cost the other files
                 failed.add(pending.code)
                 found.append(Diagnostic(

@@ -19,6 +19,11 @@ analysis plus the phase-2 answers that can have changed:
   The server asks only for the files open in the editor; `--watch` asks for
   every file, the edited ones first.
 
+A file answered again re-asks only the queries that looked at a changed
+module: its answers are kept per query with what each looked up
+(`_File.answered`). The module table is patched when one file's summary
+changes (`_patched_table`), not rebuilt from every file.
+
 Engine names used here (the batch engine may change around them):
 `analyse_text`, `analyse_bytes`, `findings_of`, `FileResult`, `Walker`,
 `Settings`, `ProjectIndex` and `Knowledge`, plus `index.installed.view` and
@@ -32,7 +37,7 @@ import multiprocessing
 import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -59,6 +64,10 @@ class _File:
     overlay: bool = False  # the content came from an editor buffer, not the disk
     findings: Optional[List[Diagnostic]] = None  # phase 2; None: to be answered
     deps: frozenset = frozenset()  # the module names `findings` looked up (ALL: every module)
+    # (module, query) -> (answer, the module names it looked up): answers
+    # kept while what they looked up is unchanged, also across edits of the
+    # file itself (the same query asked again is not answered again).
+    answered: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -165,20 +174,26 @@ class Session:
         self.generation += 1
         for f in self.files.values():
             f.findings = None
+            f.answered = {}
 
-    def _update_index(self, names: Iterable[str]) -> None:
+    def _update_index(self, names: Iterable[str], table: Optional[ModuleTable] = None) -> None:
         """The modules `names` changed (or appeared, or went): a new index
         keeping the facts that did not look at them, and the answers of the
-        files that did not look at them either."""
+        files that did not look at them either. `table`: the new module
+        table when the caller could patch it (else rebuilt from the files)."""
         old = self.index
-        table = self._table()
+        if table is None:
+            table = self._table()
         changed = frozenset(names)
         self.index = old.updated(table, changed)
         changed = changed | self.index.changed_joins
         self.generation += 1
         for f in self.files.values():
-            if f.findings is not None and (ALL in f.deps or not f.deps.isdisjoint(changed)):
+            if f.findings is None or ALL in f.deps or not f.deps.isdisjoint(changed):
                 f.findings = None
+                if f.answered:
+                    f.answered = {q: kept for q, kept in f.answered.items()
+                                  if ALL not in kept[1] and kept[1].isdisjoint(changed)}
 
     # -- updates ------------------------------------------------------------
     def update(self, path: Path, text: Optional[str] = None, display: Optional[str] = None,
@@ -212,6 +227,8 @@ class Session:
                         old.report if old else report, digest, result, stat, overlay=text is not None)
             if old is not None and text is not None:
                 new.stat = old.stat
+            if old is not None:
+                new.answered = old.answered  # valid against the index until it changes (below)
             if old is None:
                 self._order = None
             self.files[path] = new
@@ -220,8 +237,23 @@ class Session:
                 names = {module}
                 if old is not None:
                     names.add(old.module)
-                self._update_index(names)
+                self._update_index(names, self._patched_table(old, new))
             return Change(path, True, summary_changed)
+
+    def _patched_table(self, old: Optional[_File], new: _File) -> Optional[ModuleTable]:
+        """The module table with `new`'s summary in place of `old`'s, when
+        that is all that changed (same module name, `old` was the file that
+        provided it, `new` has a summary): a copy, in the same order, without
+        going through every file. None: rebuild it."""
+        current = self.index.modules
+        summary = new.result.summary
+        if (old is None or summary is None or old.result.summary is None or old.result.summary.name != summary.name
+                or dict.get(current, summary.name) is not old.result.summary):
+            return None
+        table = ModuleTable()
+        dict.update(table, dict.items(current))  # not `current` itself: its keys() records a dependency on every module
+        dict.__setitem__(table, summary.name, summary)
+        return table
 
     def remove(self, path: Path) -> Change:
         with self.lock:
@@ -273,7 +305,7 @@ class Session:
         enabled = self.settings.enabled
         ignored = self.settings.config.ignored_for(f.display, f.path)
         out = []
-        for d in findings_of(f.result, self.index, f.display, deps):
+        for d in findings_of(f.result, self.index, f.display, deps, f.answered):
             if d.code not in enabled:
                 continue
             if ignored and noqa.suppresses(frozenset(ignored), d.code):
@@ -293,6 +325,7 @@ class Session:
             f = self.files.get(Path(path))
             if f is not None:
                 f.findings = None
+                f.answered = {}
 
     def __contains__(self, path: object) -> bool:
         return path in self.files

@@ -15,6 +15,7 @@ from .context import Context, Scope
 from .index.summary import dotted
 from .diagnostics import Diagnostic, Severity
 from .index import facts
+from .index import nodes as _nodes
 from .index import threads as thread_index
 from .index.local_types import is_event_loop
 from .index.summary import child_prefix
@@ -31,25 +32,8 @@ _SCOPE_TYPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast
 _TRACKED = frozenset({ast.Call, ast.Name, ast.Assign, ast.AnnAssign, ast.Import, ast.ImportFrom,
                       ast.withitem, ast.Return, ast.Yield, ast.YieldFrom, ast.Global, ast.Nonlocal,
                       ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.NamedExpr})
-# Leaf nodes no rule needs: `Load`/`Store` contexts and operators.
-_SKIP = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
-_SKIP_TYPES = frozenset(c for base in _SKIP for c in base.__subclasses__()) | frozenset({type(None), str, int})
 _LEAVE = "leave"
-# Fields that never hold a node (names, numbers, contexts, operators):
-# skipped without reading them. `name` is a string everywhere but in
-# `TypeAlias` (3.12+), where it is a `Name`.
-_SCALAR_FIELDS = frozenset({"ctx", "op", "ops", "id", "attr", "arg", "asname", "module", "level", "kind",
-                            "conversion", "type_comment", "is_async", "simple", "tag", "rest", "kwd_attrs"})
-_CHILD_FIELDS: Dict[type, tuple] = {}
-
-
-def _child_fields(t: type) -> tuple:
-    if t is ast.Constant or t.__name__ == "MatchSingleton":  # `value` is a Python constant
-        return ()
-    skip = _SCALAR_FIELDS if t.__name__ == "TypeAlias" else _SCALAR_FIELDS | {"name"}
-    if t is ast.Global or t is ast.Nonlocal:  # lists of strings
-        skip = skip | {"names"}
-    return tuple(f for f in getattr(t, "_fields", ()) if f not in skip)
+_REVERSED_FIELDS: Dict[type, tuple] = {}  # a node type's child fields, last first
 
 
 class Walker:
@@ -90,30 +74,34 @@ class Walker:
                     node.__dict__.pop("_al_parent", None)
 
     def _walk(self, tree: ast.Module, ctx: Context, linked: list) -> None:
+        # Locals for everything the loop touches per node: it runs once per
+        # node of every file, so attribute and global look-ups add up.
         dispatch = self.dispatch
         disabled: set = set()
         ctx.push_scope(Scope("module", tree, ""))
         stack: list = [tree]
-        skip = _SKIP_TYPES
+        pop, push, link = stack.pop, stack.append, linked.append
         AST = ast.AST
         scope_types = _SCOPE_TYPES
+        tracked = _TRACKED
         enter = self._enter
+        rules_for_call = self._rules_for_call
         leave_marker = _LEAVE
-        child_fields = _CHILD_FIELDS
+        reversed_fields = _REVERSED_FIELDS
         call_type = ast.Call
         while stack:
-            node = stack.pop()
-            if type(node) is tuple:  # (_LEAVE, scope node)
+            node = pop()
+            t = type(node)
+            if t is tuple:  # (_LEAVE, scope node)
                 self._leave_scope(ctx, disabled)
                 continue
             ctx.node = node
-            t = type(node)
-            if t in _TRACKED:
+            if t in tracked:
                 enter(node, t, ctx)
-            rules = dispatch.get(t) if t is not call_type else self._rules_for_call(node, ctx)
+            rules = dispatch.get(t) if t is not call_type else rules_for_call(node, ctx)
             if rules:
                 for rule in rules:
-                    if rule.code in disabled:
+                    if disabled and rule.code in disabled:
                         continue
                     ctx.current_rule = rule
                     try:
@@ -123,27 +111,24 @@ class Walker:
                 ctx.current_rule = None
             if t in scope_types:
                 self._push_scope(node, ctx)
-                stack.append((leave_marker, node))
-            fields = child_fields.get(t)
+                push((leave_marker, node))
+            fields = reversed_fields.get(t)
             if fields is None:
-                fields = child_fields[t] = _child_fields(t)
-            if not fields:  # a leaf: Name, Constant, alias, pass, ...
-                continue
-            children = []
+                fields = reversed_fields[t] = _nodes.child_fields(t)[::-1]
+            # Children pushed last field first, last item first: popped in
+            # source order. Each gets its parent link.
             for name in fields:
                 value = getattr(node, name, None)
                 if type(value) is list:
-                    for item in value:
-                        if type(item) not in skip and isinstance(item, AST):
+                    for item in reversed(value):
+                        if isinstance(item, AST):
                             item._al_parent = node
-                            children.append(item)
-                elif type(value) not in skip and isinstance(value, AST):
+                            link(item)
+                            push(item)
+                elif isinstance(value, AST):
                     value._al_parent = node
-                    children.append(value)
-            if children:
-                linked.extend(children)
-                children.reverse()
-                stack.extend(children)
+                    link(value)
+                    push(value)
         ctx.node = tree
         self._leave_scope(ctx, disabled)
 
@@ -266,8 +251,8 @@ class Walker:
             scope = Scope("class", node, qual, class_sym=("global", ctx.module.name, qual))
         else:
             qual = prefix + node.name
-            scope = Scope("function", node, qual, is_async=isinstance(node, ast.AsyncFunctionDef),
-                          info=ctx.module.functions.get(qual))
+            is_async = type(node) is ast.AsyncFunctionDef
+            scope = Scope("function", node, qual, is_async=is_async, info=ctx.module.functions.get(qual))
             for arg in _all_args(node.args):
                 scope.bindings[arg.arg] = ctx.annotation_symbol(arg.annotation)
             positional = [*node.args.posonlyargs, *node.args.args]

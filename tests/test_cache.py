@@ -391,3 +391,44 @@ def test_a_damaged_saved_index_is_rebuilt(project, keyhome):
     assert "damaged" in proc.stderr.decode()
     assert findings(proc) == fresh(project, keyhome)
     assert not _in(findings(proc), "work.py", "AIO300")
+
+
+def test_a_restored_index_rebuilds_the_joins_of_parts(tmp_path):
+    """`ProjectIndex.saved()` keeps the per-module parts of the
+    `join_modules` joins (plain data, through pickle as the cache does), and
+    `restore` after an edit gives the joins a fresh index over the edited
+    modules has: the dropped parts built again with the registered part
+    functions, the others carried."""
+    from asynclint.config import Config
+    from asynclint.engine import FileJob, Settings, lint_files
+    from asynclint.index.project import _PARTS, ModuleTable, ProjectIndex
+    from asynclint.rules import all_rules
+    from asynclint.rules._callers import async_callers
+
+    root = tmp_path / "proj"
+    write(root, "pkg/__init__.py", "")
+    write(root, "pkg/work.py", WORK)
+    write(root, "pkg/start.py", START)
+    write(root, "pkg/lib.py", LIB)
+    write(root, "pkg/user.py", USER)
+    cfg = Config()
+    settings = Settings(cfg, cfg.enabled_codes(all_rules()))
+    names = ["pkg/__init__.py", "pkg/lib.py", "pkg/start.py", "pkg/user.py", "pkg/work.py"]
+
+    def run():
+        return lint_files([FileJob(root / n, n) for n in names], settings, root, use_cache=False).index
+
+    before = run()
+    async_callers(before)  # built here if no query of the run needed it
+    saved = pickle.loads(pickle.dumps(before.saved()))
+    parts = saved["facts"][_PARTS][1]
+    assert {key[0] for key in parts} >= {"async-callers", "thread-inputs"}
+    write(root, "pkg/lib.py", "def other():\n    return 1\n")  # user.main no longer calls a project function
+    after = run()
+    modules = ModuleTable(dict(after.modules.items()))
+    restored = ProjectIndex.restore(saved, modules, frozenset({"pkg.lib"}), before.knowledge, before.installed)
+    assert ("join", "async-callers", None) in restored.changed_joins
+    assert ("join", "thread-inputs", ()) not in restored.changed_joins
+    assert async_callers(restored) == async_callers(after)
+    for (name, key), build in restored._joins.items():
+        assert restored._facts["<joins>"][(name, key)][0] == build(after), name

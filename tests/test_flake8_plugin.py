@@ -40,7 +40,7 @@ _SAME = {"--select", "--extend-select", "--ignore", "--extend-ignore"}
 # which the flake8 adapter does not take: flake8 checks one file at a time, so
 # it reports AIO208/AIO210 at every async call site (`report-each-caller`)
 # and runs the AIO2 rules on the files it is given.
-_VIEWS = {"report-each-caller", "blocking-in-tests"}
+_VIEWS = {"report-each-caller", "blocking-in-tests", "blocking-in-tooling"}
 _PER_CALLER = "[tool.asynclint]\nreport-each-caller = true\n"
 
 
@@ -89,7 +89,7 @@ def test_flake8_output_equals_asynclint_per_rule(code, tmp_path):
     seen = 0
     for extra, entries in groups(folder).items():
         if "--config" in extra and set(configmod.load_file(folder / extra[extra.index("--config") + 1])) \
-                & {"blocking-in-tests"}:
+                & {"blocking-in-tests", "blocking-in-tooling"}:
             marked = {f for f in marked if not any(f[0] == e or f[0].startswith(e + "/") for e in entries)}
             continue  # a setting flake8 does not take (see _VIEWS)
         if code in ("AIO208", "AIO210") and "--config" not in extra:

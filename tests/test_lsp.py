@@ -472,3 +472,32 @@ def test_an_edit_that_changes_the_thread_context_re_answers_the_files_that_used_
         assert "pkg/start.py:7" in found[0].message
 
     run(tmp_path, {"pkg/__init__.py": "", "pkg/work.py": work, "pkg/start.py": start}, scenario)
+
+
+def test_the_first_async_def_of_the_project_reaches_a_file_that_did_not_change(tmp_path):
+    """AIO209 holds only in an asyncio program: "the project has an `async
+    def`" is a join of one part per module, which the server keeps after an
+    edit unless the edited module's part changed. Making `helper` async in
+    util.py's buffer must add the finding in log.py (never edited), undoing
+    it must drop it, and an edit of util.py that keeps its part (a new sync
+    function) must leave log.py as the command line sees it."""
+    log = ("from logging.handlers import SMTPHandler\n\n"
+           "mail = SMTPHandler('mail.example.com', 'app@example.com', ['ops@example.com'], 'error')\n")
+    util = "def helper():\n    return 1\n"
+
+    async def scenario(editor: Editor):
+        log_uri = editor.open("pkg/log.py")
+        await editor.wait_for(log_uri, lambda ds: codes(ds) == [])
+        editor.open("pkg/util.py")
+        for step in range(2):
+            editor.replace("pkg/util.py", util.replace("def helper", "async def helper"))
+            await editor.wait_for(log_uri, lambda ds: codes(ds) == ["AIO209"])
+            editor.replace("pkg/util.py", util)
+            await editor.wait_for(log_uri, lambda ds: codes(ds) == [])
+        edited = util.replace("def helper", "async def helper") + "\n\ndef more():\n    return 2\n"
+        editor.replace("pkg/util.py", edited)
+        (editor.root / "pkg" / "util.py").write_text(edited)
+        found = await editor.wait_for(log_uri, lambda ds: codes(ds) == ["AIO209"])
+        assert _as_set(found) == _cli_findings(editor.root)["pkg/log.py"]
+
+    run(tmp_path, {"pkg/__init__.py": "", "pkg/log.py": log, "pkg/util.py": util}, scenario)

@@ -193,6 +193,96 @@ def test_blocking_in_test_code_is_left_alone_by_default_but_aio1_stays(tmp_path)
     assert {c for _, c in codes()} == {"AIO102", "AIO200", "AIO202"}
 
 
+TOOLING_MODULE = '''
+import asyncio
+
+
+async def write_log(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+
+
+async def run_all(jobs):
+    asyncio.create_task(jobs.run())
+'''
+
+
+def test_developer_tooling_paths_default_setting_and_opt_in(tmp_path):
+    for rel in ("pkg/evals/suite.py", "pkg/scripts/pack.py", "benchmarks/bench_io.py", "tools/release.py",
+                "pkg/devtools/profile.py", "pkg/evals.py", "pkg/server.py"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(TOOLING_MODULE)
+
+    def found(config):
+        (tmp_path / "pyproject.toml").write_text("[tool.asynclint]\n" + config)
+        proc = run_cli(["--no-cache", "--format", "json", "."], tmp_path)
+        assert proc.returncode in (0, 1), proc.stderr
+        out = {}
+        for d in json.loads(proc.stdout):
+            out.setdefault(d["path"].removeprefix("./"), set()).add(d["code"])
+        return out
+
+    everywhere = {"AIO203", "AIO400"}
+    # default: evals/ and benchmarks/ folders keep only the bugs that are
+    # bugs anywhere (a dropped task); a module named evals.py, a scripts/ or
+    # tools/ folder and any other folder are application code
+    assert found("") == {
+        "pkg/evals/suite.py": {"AIO400"}, "pkg/scripts/pack.py": everywhere, "benchmarks/bench_io.py": {"AIO400"},
+        "tools/release.py": everywhere, "pkg/devtools/profile.py": everywhere, "pkg/evals.py": everywhere,
+        "pkg/server.py": everywhere}
+    # the project's own list replaces the default: a folder at any depth,
+    # or a path from the project root
+    assert found('tooling-paths = ["devtools", "tools/*"]\n') == {
+        "pkg/evals/suite.py": everywhere, "pkg/scripts/pack.py": everywhere, "benchmarks/bench_io.py": everywhere,
+        "tools/release.py": {"AIO400"}, "pkg/devtools/profile.py": {"AIO400"}, "pkg/evals.py": everywhere,
+        "pkg/server.py": everywhere}
+    assert all(codes == everywhere for codes in found("blocking-in-tooling = true\n").values())
+    (tmp_path / "pyproject.toml").write_text('[tool.asynclint]\ntooling-paths = "evals"\n')
+    proc = run_cli(["--no-cache", "."], tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.decode().strip().splitlines()[-1].endswith("`tooling-paths` must be a list of strings, got 'evals'")
+
+
+def test_memoised_one_time_work_is_start_up_code_and_its_setting_brings_it_back(tmp_path):
+    fixtures = Path(__file__).parent / "fixtures"
+    good = (fixtures / "AIO208" / "good_memoised.py").read_text()
+    (tmp_path / "once.py").write_text(good)
+    (tmp_path / "lazy.py").write_text((fixtures / "AIO203" / "good_lazy_init.py").read_text())
+
+    def found(config):
+        (tmp_path / "pyproject.toml").write_text("[tool.asynclint]\n" + config)
+        proc = run_cli(["--no-cache", "--format", "json", "."], tmp_path)
+        assert proc.returncode in (0, 1), proc.stderr
+        return sorted((d["path"].removeprefix("./"), d["line"], d["code"]) for d in json.loads(proc.stdout))
+
+    assert found("") == []
+    lines = good.splitlines()
+    reads = [n for n, text in enumerate(lines, 1) if "with open(" in text or "create_default_context()" in text]
+    lazy = (tmp_path / "lazy.py").read_text().splitlines()
+    assert found("blocking-at-startup = true\n") == sorted(
+        [("lazy.py", n, "AIO203") for n, text in enumerate(lazy, 1) if "with open(" in text]
+        + [("once.py", n, "AIO208") for n in reads])
+
+
+def test_debug_only_code_is_left_alone_by_default_and_its_setting_brings_it_back(tmp_path):
+    fixtures = Path(__file__).parent / "fixtures"
+    for code in ("AIO203", "AIO208"):
+        (tmp_path / f"{code.lower()}.py").write_text((fixtures / code / "good_debug_dump.py").read_text())
+
+    def found(config):
+        (tmp_path / "pyproject.toml").write_text("[tool.asynclint]\n" + config)
+        proc = run_cli(["--no-cache", "--format", "json", "."], tmp_path)
+        assert proc.returncode in (0, 1), proc.stderr
+        return sorted((d["path"].removeprefix("./"), d["line"], d["code"]) for d in json.loads(proc.stdout))
+
+    assert found("") == []
+    expected = []
+    for code in ("AIO203", "AIO208"):
+        lines = (tmp_path / f"{code.lower()}.py").read_text().splitlines()
+        expected += [(f"{code.lower()}.py", n, code) for n, text in enumerate(lines, 1) if "with open(" in text]
+    assert found("blocking-in-debug-code = true\n") == sorted(expected)
+
+
 def test_messages_fit_the_place(tmp_path):
     (tmp_path / "script.py").write_text(textwrap.dedent('''
         import asyncio

@@ -22,6 +22,8 @@ import ast
 import sys
 from typing import Dict, List, Optional, Tuple, Union
 
+from . import nodes
+from . import once
 from .summary import dotted
 from ..knowledge import blocking as K
 from .queries import query
@@ -68,10 +70,15 @@ def short(name: str) -> str:
 
 
 def knobs_of(config) -> tuple:
-    """(extra, allowed) names from config: plain data, carried by queries."""
+    """(extra, allowed, quiet_once, quiet_debug) from config: plain data,
+    carried by queries. quiet_once: one-time work (index/once.py) does not
+    make a helper blocking (`blocking-at-startup = false`, the default);
+    quiet_debug: nor does debug-only code (index/debug_flags.py,
+    `blocking-in-debug-code = false`)."""
     extra = tuple(sorted(getattr(config, "extra_blocking_calls", None) or ()))
     allowed = tuple(sorted(getattr(config, "allowed_blocking_calls", None) or ()))
-    return (extra, allowed)
+    return (extra, allowed, not getattr(config, "blocking_at_startup", True),
+            not getattr(config, "blocking_in_debug_code", True))
 
 
 class Env:
@@ -81,6 +88,8 @@ class Env:
     def __init__(self, knobs: tuple):
         self.extra = frozenset(knobs[0])
         self.allowed = frozenset(knobs[1])
+        self.quiet_once = len(knobs) > 2 and knobs[2]
+        self.quiet_debug = len(knobs) > 3 and knobs[3]
 
     # -- to override --
     def name(self, sym: Sym) -> Optional[str]:
@@ -356,12 +365,28 @@ class IndexEnv(Env):
         self._tainted = outer_taint or (self._tainted and result is None)
         return result
 
-    def _blocks_of(self, key, module: str, qualname: str, info: FunctionInfo, depth: int):
-        result = None
+    def counted_calls(self, info: FunctionInfo) -> list:
+        """The calls of a function that count for the transitive summary:
+        not quiet by their arguments, not in uncounted lines, and, unless
+        `blocking-at-startup = true`, not one-time work (index/once.py): a
+        memoised function's whole body, a lazy initialisation's block;
+        unless `blocking-in-debug-code = true`, not debug-only code."""
+        if self.quiet_once and info.decorators and once.memoised(
+                (canonical(self.name(d[1] if d[0] == "call" else d)) for d in info.decorators if d is not None),
+                bool(info.params)):
+            return []
         quiet = set(info.quiet_calls)
         dead = info.uncounted_lines
-        calls = [c for c in info.calls
-                 if (c[1], c[2]) not in quiet and not any(a <= c[1] <= b for a, b in dead)]
+        if self.quiet_once:
+            dead = dead + info.once_lines
+        if self.quiet_debug:
+            dead = dead + info.debug_lines
+        return [c for c in info.calls
+                if (c[1], c[2]) not in quiet and not any(a <= c[1] <= b for a, b in dead)]
+
+    def _blocks_of(self, key, module: str, qualname: str, info: FunctionInfo, depth: int):
+        result = None
+        calls = self.counted_calls(info)
         # The chain names the costliest call the function reaches (a YAML
         # parse or a download, not the `os.path.exists` before it); among
         # equals, a direct call, then the first found. Cheap metadata
@@ -411,9 +436,7 @@ class IndexEnv(Env):
         return result
 
     def _metadata_of(self, key, module: str, qualname: str, info: FunctionInfo, depth: int):
-        quiet = set(info.quiet_calls)
-        calls = [c for c in info.calls
-                 if (c[1], c[2]) not in quiet and not any(a <= c[1] <= b for a, b in info.uncounted_lines)]
+        calls = self.counted_calls(info)
         result = None
         for sym, line, col in calls:
             hit = self.classify(sym)
@@ -468,8 +491,8 @@ def nonblocking_by_args(name: str, call: ast.Call) -> bool:
         if isinstance(arg, ast.Constant) and not isinstance(arg.value, str) and any(
                 arg.value == v and type(arg.value) in (bool, int, float) for v in values if not isinstance(v, str)):
             return True
-        names = {n.id for n in ast.walk(arg) if isinstance(n, ast.Name)} | {
-            n.attr for n in ast.walk(arg) if isinstance(n, ast.Attribute)}
+        names = {n.id for n in nodes.walk(arg) if isinstance(n, ast.Name)} | {
+            n.attr for n in nodes.walk(arg) if isinstance(n, ast.Attribute)}
         if names & {v for v in values if isinstance(v, str)}:
             return True
     return False
@@ -633,12 +656,14 @@ def unpacked_symbol(ctx, name: str) -> Sym:
     if table is None:
         table = fn.state["AIO2-unpacked"] = {}
         seen: Dict[str, int] = {}
+        # Statements only: an assignment is never inside an expression, so
+        # the walk goes down through bodies, handlers and match cases alone.
         stack = list(fn.node.body)
         while stack:
             node = stack.pop()
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            if type(node) in _NESTED_DEFS:
                 continue
-            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            if type(node) is ast.Assign and len(node.targets) == 1:
                 target, value = node.targets[0], node.value
                 if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) \
                         and len(target.elts) == len(value.elts) \
@@ -647,7 +672,7 @@ def unpacked_symbol(ctx, name: str) -> Sym:
                         if isinstance(t, ast.Name):
                             seen[t.id] = seen.get(t.id, 0) + 1
                             table[t.id] = v
-            stack.extend(ast.iter_child_nodes(node))
+            stack.extend(c for c in nodes.children(node) if isinstance(c, _STATEMENT_PARTS))
         for key, count in seen.items():
             if count > 1:
                 table[key] = None
@@ -656,6 +681,12 @@ def unpacked_symbol(ctx, name: str) -> Sym:
         return None
     sym = ctx.symbol(value)
     return sym if sym is not None and sym[0] in ("call", "inst") else None
+
+
+_NESTED_DEFS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef})
+# What holds statements below a statement: its bodies, `except` handlers and
+# `case` blocks.
+_STATEMENT_PARTS = (ast.stmt, ast.excepthandler, ast.match_case)
 
 
 def call_symbol(ctx, call: ast.Call) -> Sym:
@@ -716,8 +747,8 @@ def expects_nonblocking(ctx) -> bool:
             for handler in node.handlers:
                 if handler.type is None:
                     continue
-                names = {n.id for n in ast.walk(handler.type) if isinstance(n, ast.Name)} | {
-                    n.attr for n in ast.walk(handler.type) if isinstance(n, ast.Attribute)}
+                names = {n.id for n in nodes.walk(handler.type) if isinstance(n, ast.Name)} | {
+                    n.attr for n in nodes.walk(handler.type) if isinstance(n, ast.Attribute)}
                 if names & _NONBLOCKING_ERRORS:
                     return True
     return False

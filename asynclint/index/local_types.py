@@ -12,6 +12,8 @@ import ast
 from typing import TYPE_CHECKING
 
 from ..knowledge.loops import LOOP_FACTORIES, LOOP_NAMES
+from ..knowledge.threads import FUTURE_CLASSES, FUTURE_FACTORIES, LOOP_BOUND_COROUTINE_METHODS, PRIMITIVE_METHODS
+from . import nodes
 from .summary import dotted, parse_string_annotation
 
 if TYPE_CHECKING:  # the walk's context; index modules do not import it at run time
@@ -73,9 +75,11 @@ def asyncio_class(ctx: Context, node: ast.AST) -> "str | None":
     return kinds.pop() if len(kinds) == 1 else None
 
 
+_KNOWN_CLASSES = (FUTURE_CLASSES, FUTURE_FACTORIES, frozenset(PRIMITIVE_METHODS) | frozenset(LOOP_BOUND_COROUTINE_METHODS))
+
+
 def _known_classes():
-    from ..knowledge.threads import FUTURE_CLASSES, FUTURE_FACTORIES, LOOP_BOUND_COROUTINE_METHODS, PRIMITIVE_METHODS
-    return FUTURE_CLASSES, FUTURE_FACTORIES, set(PRIMITIVE_METHODS) | set(LOOP_BOUND_COROUTINE_METHODS)
+    return _KNOWN_CLASSES
 
 
 def _classify_sym(sym) -> "str | None":
@@ -281,7 +285,7 @@ def _assignments_in(fn_node: ast.AST, key: tuple):
 
 
 def _target_keys(target: ast.AST):
-    for node in ast.walk(target):
+    for node in nodes.walk(target):
         if isinstance(node, ast.Name):
             yield ("name", node.id)
         elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
@@ -309,12 +313,15 @@ def _assignment_table(fn_node: ast.AST) -> dict:
             poisoned.add(key)
             table[key] = None
 
-    stack = list(ast.iter_child_nodes(fn_node))
+    stack = nodes.children(fn_node)
+    children = nodes.children
+    skipped, poisoning = _NESTED_DEFS, _POISONING
     while stack:
         node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+        t = type(node)
+        if t in skipped:
             continue
-        if isinstance(node, ast.Assign):
+        if t is ast.Assign:
             for target in node.targets:
                 if isinstance(target, (ast.Tuple, ast.List)):
                     poison(_target_keys(target))
@@ -322,17 +329,21 @@ def _assignment_table(fn_node: ast.AST) -> dict:
                     key = _direct_key(target)
                     if key is not None:
                         add(key, node.value)
-        elif isinstance(node, ast.AnnAssign):
+        elif t is ast.AnnAssign:
             key = _direct_key(node.target)
             if key is not None:
                 if node.value is not None:
                     add(key, node.value)
                 add(key, _Annotation(node.annotation))
-        elif isinstance(node, (ast.AugAssign, ast.For, ast.AsyncFor, ast.withitem, ast.NamedExpr, ast.comprehension)):
+        elif t in poisoning:
             target = getattr(node, "target", None) or getattr(node, "optional_vars", None)
             if target is not None:
                 poison(_target_keys(target))
-        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+        elif t is ast.Global or t is ast.Nonlocal:
             poison(("name", n) for n in node.names)
-        stack.extend(ast.iter_child_nodes(node))
+        stack.extend(children(node))
     return table
+
+
+_NESTED_DEFS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda})
+_POISONING = frozenset({ast.AugAssign, ast.For, ast.AsyncFor, ast.withitem, ast.NamedExpr, ast.comprehension})

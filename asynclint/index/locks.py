@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Iterator, Optional, Tuple
 from ..knowledge.locks import ASYNCIO_LOCKS, THREAD_LOCKS
 from .local_types import _assignments_in, local_assignments, method_class, self_attr_assignments
 from .queries import query
+from . import nodes
 from .summary import dotted
 
 if TYPE_CHECKING:  # the walk's context; index modules do not import it at run time
@@ -31,6 +32,7 @@ if TYPE_CHECKING:  # the walk's context; index modules do not import it at run t
 # Subtrees whose code does not run where they are written (or runs as a
 # lazily evaluated generator): never part of a function's own flow.
 NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.GeneratorExp)
+_NESTED_TYPES = frozenset(NESTED_SCOPES)
 
 
 @dataclass(frozen=True)
@@ -197,7 +199,7 @@ def _module_values(ctx: Context, name: str) -> list:
                 for target in stmt.targets:
                     if isinstance(target, ast.Name) and target.id == name:
                         values.append(stmt.value)
-                    elif any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(target)):
+                    elif any(isinstance(n, ast.Name) and n.id == name for n in nodes.walk(target)):
                         rebound = True
             elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == name:
                 values.append(_Annotation(stmt.annotation))
@@ -209,10 +211,11 @@ def _module_values(ctx: Context, name: str) -> list:
                 for handler in getattr(stmt, "handlers", ()):
                     stack.extend(handler.body)
         if not rebound:
-            for node in ast.walk(tree):
-                if isinstance(node, ast.Global) and name in node.names:
-                    rebound = True
-                    break
+            declared = ctx.scopes[0].state.get("_lock_global_decls")
+            if declared is None:  # once per file, not one walk of the tree per name
+                declared = ctx.scopes[0].state["_lock_global_decls"] = {
+                    n for node in nodes.walk(tree) if isinstance(node, ast.Global) for n in node.names}
+            rebound = name in declared
         cache[name] = None if rebound else values
     return cache[name] or []
 
@@ -290,12 +293,15 @@ def self_name(ctx: Context) -> Optional[str]:
 def own_nodes(body) -> Iterator[ast.AST]:
     """Nodes of a statement list in source order, not entering nested
     functions, classes, lambdas or generator expressions."""
-    stack = [n for n in reversed(body) if not isinstance(n, NESTED_SCOPES)]
+    nested = _NESTED_TYPES
+    stack = [n for n in reversed(body) if type(n) not in nested]
+    children = nodes.children
     while stack:
         node = stack.pop()
         yield node
-        children = [c for c in ast.iter_child_nodes(node) if not isinstance(c, NESTED_SCOPES)]
-        stack.extend(reversed(children))
+        below = [c for c in children(node) if type(c) not in nested]
+        below.reverse()
+        stack.extend(below)
 
 
 def method_call(node: ast.AST, receiver_key, self_name_: Optional[str], names) -> bool:
@@ -305,12 +311,33 @@ def method_call(node: ast.AST, receiver_key, self_name_: Optional[str], names) -
 
 
 # -- which locks does a coroutine acquire (AIO601) ----------------------------
-def note_function(ctx: Context, scope) -> None:
+def notes_function(scope) -> bool:
+    """`note_function` records facts for this scope."""
+    return scope.kind == "function" and scope.is_async and ".<locals>." not in scope.qualname
+
+
+def in_own_body(node: ast.AST, fn_node: ast.AST) -> bool:
+    """`node`, visited by the walk inside the function scope of `fn_node`,
+    is one `own_nodes(fn_node.body)` yields: in a statement of the body (not
+    in a decorator, default or annotation), not in a generator expression."""
+    child = node
+    parent = getattr(node, "_al_parent", None)
+    while parent is not None and parent is not fn_node:
+        if isinstance(parent, ast.GeneratorExp):
+            return False
+        child, parent = parent, getattr(parent, "_al_parent", None)
+    return parent is fn_node and isinstance(child, ast.stmt)
+
+
+def note_function(ctx: Context, scope, nodes=None) -> None:
     """Record the lock facts of an async method or module-level coroutine
     function (called as its scope ends): `self` attributes and module
     globals it acquires, `self` coroutines and project functions it awaits,
-    and locks it inspects or releases by hand (`locked()`, `release()`)."""
-    if scope.kind != "function" or not scope.is_async or ".<locals>." in scope.qualname:
+    and locks it inspects or releases by hand (`locked()`, `release()`).
+    `nodes`: its `AsyncWith`, `Await` and `.locked()`/`.release()` nodes of
+    `own_nodes(body)`, when the walk collected them (else the body is
+    walked again here)."""
+    if not notes_function(scope):
         return
     me = self_name(ctx)
     if me is not None and method_owner(ctx, me)[1] is not scope:
@@ -327,7 +354,7 @@ def note_function(ctx: Context, scope) -> None:
             return gacquires, global_identity(ctx, key[1])
         return None, None
 
-    for node in own_nodes(scope.node.body):
+    for node in own_nodes(scope.node.body) if nodes is None else nodes:
         if isinstance(node, ast.AsyncWith):
             for item in node.items:
                 into, lock = lock_of(item.context_expr)

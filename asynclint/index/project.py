@@ -29,18 +29,26 @@ ALL = "*"
 _JOIN = "join"
 _JOIN_TABLE = "<joins>"
 _JOIN_TABLES = frozenset({_JOIN_TABLE})
+# The per-module parts of the joins built by `join_modules`: (name, key,
+# module) -> part, ordinary facts (carried while they looked at no changed module).
+_PARTS = "<join-parts>"
 # Symbols that denote values rather than names (answered by `values.py`).
 _VALUE_KINDS = frozenset({"call", "inst", "await", "item", "enter", "super", "union", "typevar", "generic", "callable", "optional", "unknown"})
 
 
 # Joins another process can build again (`ProjectIndex.restore`): join name
-# -> factory(key) -> build(index). A join not registered is never saved.
-_JOIN_BUILDERS: Dict[str, Callable[[Hashable], Callable]] = {}
+# -> factory(key), giving build(index) for a plain join (`join`) or (part,
+# combine) for a join of per-module parts (`join_modules`). A join not
+# registered is never saved.
+_JOIN_BUILDERS: Dict[str, Callable[[Hashable], object]] = {}
 
 
-def rebuildable(name: str, factory: Callable[[Hashable], Callable]) -> None:
+def rebuildable(name: str, factory: Callable[[Hashable], object]) -> None:
     """Register how to build join `name` for a key, so that a saved index
-    can be brought up to date in the next run (`ProjectIndex.restore`)."""
+    can be brought up to date in the next run (`ProjectIndex.restore`):
+    `factory(key)` is the join's build(index), or its (part, combine) when
+    the join is made by `join_modules`. Whatever the build depends on
+    besides the index (config patterns) must be in the key."""
     _JOIN_BUILDERS[name] = factory
 
 
@@ -69,6 +77,11 @@ class ModuleTable(dict):
     def __init__(self, items=(), sources: Optional[Dict[str, Callable[[], Optional[ModuleSummary]]]] = None):
         super().__init__(items)
         self._sources = dict(sources) if sources else {}
+        # The names in the order the table was made with (the items, then
+        # the sources): iteration keeps it whatever was read first, so a join
+        # combined in another run (`ProjectIndex.restore`) sees its parts in
+        # the order a run without the cache does.
+        self._order: Optional[list] = list(dict.fromkeys([*dict.keys(self), *self._sources])) if self._sources else None
         self.frames: Optional[list] = None  # the owning index's dependency frames
 
     def _read(self, name) -> None:
@@ -127,7 +140,15 @@ class ModuleTable(dict):
         # the order loading them all would give): a join built from
         # per-module facts that carry over reads no summary.
         self._read(ALL)
-        return iter([*dict.keys(self), *self._sources])
+        order = self._order
+        if order is None:
+            return iter([*dict.keys(self), *self._sources])
+        sources = self._sources
+        names = [n for n in order if n in sources or dict.__contains__(self, n)]
+        if len(names) != dict.__len__(self) + len(sources):  # names set after the table was made
+            known = set(order)
+            names += [n for n in dict.keys(self) if n not in known]
+        return iter(names)
 
     def __len__(self) -> int:
         self._read(ALL)
@@ -174,11 +195,23 @@ class ProjectIndex:
         self.installed = installed  # installed.InstalledPackages, or None
         self._facts: Dict[str, dict] = {}
         self._uncarried: set = set()  # fact names never carried (`fact(carry=False)`)
+        # dependency -> [(fact name, key), ...] of the facts that had it when
+        # stored: what an update must drop, found without going through every
+        # fact. Shared with the indexes updated from this one (each entry is
+        # checked against the fact's own dependencies before it is used).
+        self._rev: Dict[object, list] = {}
+        self._dropped_parts: Dict[tuple, list] = {}  # (join name, key) -> modules whose part an update dropped
+        self._part_counts: Dict[tuple, int] = {}  # (join name, key) -> how many parts the join combined
         # Whole-project joins (`join()`): (name, key) -> build(index), in the
         # order they were completed; `changed_joins`: those an update found
         # different from the previous index's.
         self._joins: Dict[tuple, Callable] = {}
+        # The joins of `join_modules`: (name, key) -> part(index, module).
+        self._parts: Dict[tuple, Callable] = {}
         self.changed_joins: FrozenSet[tuple] = frozenset()
+        # The join tokens restored from a saved index and compared by the
+        # update that followed (`restore`); None: not restored.
+        self.restored_joins: Optional[FrozenSet[tuple]] = None
         self._resolving: set = set()
 
     @property
@@ -204,36 +237,100 @@ class ProjectIndex:
         that looked at none of them, nor at every module, carry over."""
         new = ProjectIndex([], self.knowledge, self.installed)
         new.modules = modules
+        new._rev = dict(self._rev)
         for name, table in self._facts.items():
             if name in self._uncarried or name in _JOIN_TABLES:
                 continue
-            kept = new._facts[name] = Memo(new._frames) if isinstance(table, Memo) else {}
-            for key, entry in dict.items(table):
-                deps = entry[1]
-                if ALL not in deps and deps.isdisjoint(changed):
-                    dict.__setitem__(kept, key, entry)
+            kept = new._facts[name] = Memo(new._frames, new._rev, name) if isinstance(table, Memo) else {}
+            dict.update(kept, table)  # a copy at C speed; what went stale is removed below
+        new._remove(frozenset(changed) | _ALL_ONLY, lambda deps: ALL in deps or not deps.isdisjoint(changed))
         # Each whole-project join is built again at once, in the order the
         # joins were first completed (one may use another), after dropping
         # what depended on a join already found changed; a join that comes
         # out equal keeps everything that depended on it (early cut-off).
+        # A join of per-module parts (`join_modules`) over the same modules
+        # in the same order is built again only when a part it used is not
+        # carried and comes out different: usually the changed module's own.
+        same_modules = self._same_modules(new.modules, changed)
         moved: set = set()
         for (name, key), build in self._joins.items():
             if moved:
                 new._drop(moved)
-            before = self._facts[_JOIN_TABLE][(name, key)][0]
-            if new.join(name, key, build) != before:
+            entry = self._facts[_JOIN_TABLE][(name, key)]
+            part = self._parts.get((name, key))
+            deps = entry[1]
+            if (ALL not in deps and deps.isdisjoint(changed) and deps.isdisjoint(moved)) if part is None \
+                    else (same_modules and self._parts_unchanged(new, name, key, part)):
+                # Nothing the join looked at changed (a join that goes through
+                # every module does so through `join_modules`): kept as is.
+                new._facts.setdefault(_JOIN_TABLE, {})[(name, key)] = entry
+                new._joins[(name, key)] = build
+                if part is not None:
+                    new._parts[(name, key)] = part
+                    new._part_counts[(name, key)] = self._part_counts[(name, key)]
+                continue
+            if new.join(name, key, build) != entry[0]:
                 moved.add((_JOIN, name, key))
+            if part is not None:
+                new._parts[(name, key)] = part
         if moved:
             new._drop(moved)
         new.changed_joins = frozenset(moved)
         return new
 
+    def _same_modules(self, modules: ModuleTable, changed: FrozenSet[str]) -> bool:
+        """`modules` names the same modules as this index's table, in the
+        same order (what a `join_modules` join iterated)."""
+        old = self._modules
+        if not dict.__len__(old) and not old._sources:
+            return False  # a restored index (`restore`) keeps no table: nothing to compare with
+        if any(dict.__contains__(old, name) != dict.__contains__(modules, name) for name in changed):
+            return False
+        return old._sources == modules._sources and list(dict.keys(old)) == list(dict.keys(modules))
+
+    def _parts_unchanged(self, new: "ProjectIndex", name: str, key: Hashable, part: Callable) -> bool:
+        """The join combined a part of every module, and each part `new` did
+        not carry comes out equal when built again there."""
+        if self._part_counts.get((name, key)) != dict.__len__(self._modules):
+            return False  # a module was added to the table after the join was built
+        old_parts = self._facts.get(_PARTS, {})
+        for module in new._dropped_parts.pop((name, key), ()):
+            k = (name, key, module)
+            entry = dict.get(old_parts, k)
+            if entry is None or new.fact(_PARTS, k, lambda m=module: part(new, m)) != entry[0]:
+                return False
+        return True
+
     def _drop(self, tokens: set) -> None:
-        for name, table in self._facts.items():
-            if name == _JOIN_TABLE:
+        self._remove(tokens, lambda deps: not deps.isdisjoint(tokens))
+
+    def _remove(self, names, stale: Callable[[frozenset], bool]) -> None:
+        """Drop the facts that depended on any of `names` (`stale(deps)`
+        confirms it: the map may list a fact computed again since)."""
+        rev, facts, dropped = self._rev, self._facts, self._dropped_parts
+        for dep in names:
+            listed = rev.get(dep)
+            if not listed:
                 continue
-            for key in [k for k, entry in dict.items(table) if not entry[1].isdisjoint(tokens)]:
-                dict.__delitem__(table, key)
+            for name, key in listed:
+                table = facts.get(name)
+                entry = dict.get(table, key) if table is not None and name != _JOIN_TABLE else None
+                if entry is not None and stale(entry[1]):
+                    dict.__delitem__(table, key)
+                    if name == _PARTS:
+                        dropped.setdefault(key[:2], []).append(key[2])
+            # What is left is listed again as it is computed anew.
+            rev[dep] = [item for item in listed if item[1] in facts.get(item[0], ())]
+
+    def _note(self, name: str, key: Hashable, deps: frozenset) -> None:
+        rev = self._rev
+        item = (name, key)
+        for dep in deps:
+            listed = rev.get(dep)
+            if listed is None:
+                rev[dep] = [item]
+            else:
+                listed.append(item)
 
     # -- saved between runs -----------------------------------------------
     def saved(self) -> dict:
@@ -252,7 +349,10 @@ class ProjectIndex:
             if lost:
                 entries = {k: e for k, e in entries.items() if e[1].isdisjoint(lost)}
             facts[name] = (isinstance(table, Memo), entries)
-        return {"facts": facts, "joins": [(name, key, *joins[(name, key)]) for name, key in kept]}
+        # The per-module parts of the `join_modules` joins are among the
+        # facts (`_PARTS`); their part counts go with the joins.
+        return {"facts": facts, "joins": [(name, key, *joins[(name, key)]) for name, key in kept],
+                "part_counts": {k: n for k, n in self._part_counts.items() if k[0] in _JOIN_BUILDERS}}
 
     @classmethod
     def restore(cls, saved: dict, modules: ModuleTable, moved: FrozenSet[str], knowledge: Optional[Knowledge] = None,
@@ -264,19 +364,39 @@ class ProjectIndex:
         otherwise each is built again and compared (`changed_joins`)."""
         old = cls([], knowledge, installed)
         for name, (is_memo, entries) in saved["facts"].items():
-            table = old._facts[name] = Memo(old._frames) if is_memo else {}
+            table = old._facts[name] = Memo(old._frames, old._rev, name) if is_memo else {}
             dict.update(table, entries)
+            # the dependency map `updated` finds the stale facts through
+            note = old._note
+            for key, entry in entries.items():
+                note(name, key, entry[1])
         joins = old._facts[_JOIN_TABLE] = {}
+        counts = saved.get("part_counts") or {}
         for name, key, value, deps in saved["joins"]:
             factory = _JOIN_BUILDERS.get(name)
             if factory is None:
                 continue
+            made = factory(key)
+            if isinstance(made, tuple):  # a join of per-module parts
+                part, combine = made
+                old._joins[(name, key)] = _modules_build(name, key, part, combine)
+                old._parts[(name, key)] = part
+                if (name, key) in counts:
+                    old._part_counts[(name, key)] = counts[(name, key)]
+            else:
+                old._joins[(name, key)] = made
             joins[(name, key)] = (value, deps)
-            old._joins[(name, key)] = factory(key)
+        restored = frozenset((_JOIN, name, key) for name, key in old._joins)
         if not moved:
             old.modules = modules
+            old.restored_joins = restored
             return old
-        return old.updated(modules, moved)
+        # The saved index has no module table: `updated` finds the modules
+        # not the same (`_same_modules`), so each join of parts is combined
+        # again from its carried parts and the parts it dropped, and compared.
+        new = old.updated(modules, moved)
+        new.restored_joins = restored
+        return new
 
     # -- dependencies -----------------------------------------------------
     def tracking(self) -> "_Frame":
@@ -302,9 +422,11 @@ class ProjectIndex:
         except KeyError:
             with _Frame(self._frames) as deps:
                 value = build()
-            table[key] = (value, _frozen(deps))
+            frozen = table[key] = (value, _frozen(deps))
             if not carry:
                 self._uncarried.add(name)
+            else:
+                self._note(name, key, frozen[1])
             return value
         if self._frames and deps:
             self._frames[-1].update(deps)
@@ -329,11 +451,23 @@ class ProjectIndex:
             self._frames[-1].add(token)
         return value
 
+    def join_modules(self, name: str, key: Hashable, part: Callable[["ProjectIndex", str], T],
+                     combine: Callable[[list], object]):
+        """A join made of one part per module: `combine([(module, part(index,
+        module)), ...])`, the modules in table order. Each part is a fact
+        (it must not go through every module); `combine` sees only the parts.
+        An updated index builds again only the parts that looked at a changed
+        module and, when they come out equal (and no module came or went),
+        keeps the join as it was without combining again."""
+        value = self.join(name, key, _modules_build(name, key, part, combine))
+        self._parts.setdefault((name, key), part)
+        return value
+
     def memo(self, name: str) -> "Memo":
         """The table of fact `name`, for facts filled in piece by piece."""
         table = self._facts.get(name)
         if table is None:
-            table = self._facts[name] = Memo(self._frames)
+            table = self._facts[name] = Memo(self._frames, self._rev, name)
         return table
 
     # -- names ------------------------------------------------------------
@@ -533,14 +667,26 @@ def _frozen(deps: set) -> frozenset:
     return _ALL_ONLY if ALL in deps else frozenset(deps)
 
 
+def _modules_build(name: str, key: Hashable, part: Callable, combine: Callable) -> Callable[["ProjectIndex"], object]:
+    """The build of a `join_modules` join (also for one restored in another
+    process from its registered part and combine)."""
+    def build(index: "ProjectIndex"):
+        parts = [(m, index.fact(_PARTS, (name, key, m), lambda m=m: part(index, m))) for m in list(index.modules)]
+        index._part_counts[(name, key)] = len(parts)
+        return combine(parts)
+    return build
+
+
 class Memo(dict):
     """A fact table filled piece by piece by a recursive computation (with
     its own cycle guard): key -> (value, dependencies). `lookup` adds an
     entry's dependencies to the current computation; `put` stores them."""
 
-    def __init__(self, frames: list):
+    def __init__(self, frames: list, rev: Optional[dict] = None, name: str = ""):
         super().__init__()
         self._frames = frames
+        self._rev = rev  # the index's dependency map
+        self._name = name
 
     def lookup(self, key, default=None):
         entry = dict.get(self, key)
@@ -551,4 +697,10 @@ class Memo(dict):
         return entry[0]
 
     def put(self, key, value, deps=frozenset()) -> None:
-        dict.__setitem__(self, key, (value, _frozen(deps)))
+        frozen = _frozen(deps)
+        dict.__setitem__(self, key, (value, frozen))
+        rev = self._rev
+        if rev is not None:
+            item = (self._name, key)
+            for dep in frozen:
+                rev.setdefault(dep, []).append(item)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import re
 from typing import FrozenSet, Iterable, Tuple
 
 from ..knowledge.startup import EVENT_HOOKS, STARTUP_EVENTS
@@ -30,6 +31,10 @@ from ..knowledge.startup import EVENT_HOOKS, STARTUP_EVENTS
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+# `asyncio.run(...)` as the text can spell it: only spaces, line
+# continuations and comments may stand between the name, the dot and `run`
+_GAP = r"(?:[\s\\]|#[^\n]*\n)*"  # one way to match: no backtracking blow-up
+_RUN = re.compile(r"\basyncio" + _GAP + r"\." + _GAP + r"run\b")
 
 
 class Startup:
@@ -45,8 +50,8 @@ class Startup:
         self.patterns = tuple(patterns)
         self.hooks = frozenset(hooks)
         self._whole: dict = {}
-        if text is None or any(word in text for word in (*self.hooks, *EVENT_HOOKS, "run_until_complete",
-                                                           "asyncio")):
+        if text is None or any(word in text for word in (*self.hooks, *EVENT_HOOKS, "run_until_complete")) \
+                or ("asyncio" in text and _RUN.search(text) is not None):
             self.registered, mains = self._scan(tree)
         else:
             self.registered, mains = frozenset(), set()

@@ -74,6 +74,12 @@ class FunctionInfo(_Compact):
     # (`if TYPE_CHECKING:` bodies; branches on a parameter's type).
     quiet_calls: List[Tuple[int, int]] = field(default_factory=list)
     uncounted_lines: List[Tuple[int, int]] = field(default_factory=list)
+    # Line ranges of one-time work (index/once.py: the body of a lazy
+    # initialisation), uncounted unless `blocking-at-startup = true`.
+    once_lines: List[Tuple[int, int]] = field(default_factory=list)
+    # Line ranges that run only while a debug flag is on (index/debug_flags.py),
+    # uncounted unless `blocking-in-debug-code = true`.
+    debug_lines: List[Tuple[int, int]] = field(default_factory=list)
     # Line ranges of `if` statements whose test checks which thread runs
     # (`threading.get_ident()`, `current_thread()`, ...): code that already
     # tells threads apart, which thread-context propagation does not enter.
@@ -160,6 +166,10 @@ def star_target(node: ast.ImportFrom, module: str, is_package: bool) -> Optional
     return None
 
 
+_Name, _Attribute, _Call = ast.Name, ast.Attribute, ast.Call
+_NAME_OR_ATTRIBUTE = frozenset({ast.Name, ast.Attribute})
+
+
 class SymbolBuilder:
     """Turns expressions into symbols given a name lookup."""
 
@@ -169,21 +179,22 @@ class SymbolBuilder:
     def expr(self, node: ast.AST, depth: int = 0) -> Sym:
         if depth > 50:  # pathological attribute chains: give up quietly
             return None
-        if isinstance(node, ast.Name):
+        t = type(node)
+        if t is _Name:
             return self.lookup(node.id)
-        if isinstance(node, ast.Attribute):
+        if t is _Attribute:
             base = self.expr(node.value, depth + 1)
             return ("attr", base, node.attr) if base is not None else None
-        if isinstance(node, ast.Call):
+        if t is _Call:
             func = self.expr(node.func, depth + 1)
             return ("call", func) if func is not None else None
-        if isinstance(node, ast.Await):
+        if t is ast.Await:
             inner = self.expr(node.value, depth + 1)
             return ("await", inner) if inner is not None else None
-        if isinstance(node, ast.Subscript) and isinstance(node.value, (ast.Name, ast.Attribute)):
+        if t is ast.Subscript and type(node.value) in _NAME_OR_ATTRIBUTE:
             base = self.expr(node.value, depth + 1)  # `Store[dict]`: the class, if it is one
             return ("generic", base) if base is not None else None
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        if t is ast.BinOp and type(node.op) is ast.Div:
             # `base / "x"` calls the left operand's `__truediv__`: a `Path`
             # joined with `/` is still a `Path` (knowledge.blocking.RETURNS)
             left = self.expr(node.left, depth + 1)
@@ -374,6 +385,8 @@ def summarise(tree: ast.Module, module: str, path: str, is_package: bool) -> Mod
                     if star:
                         summary.star_imports.append(star)
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            if not top and class_info is None:
+                return  # in a function body: nothing to record
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             value = stmt.value
             for target in targets:

@@ -39,6 +39,7 @@ it), else absolute; within one file, that is the file the finding is in.
 from __future__ import annotations
 
 import ast
+import functools
 import os
 import re
 from collections import deque
@@ -46,6 +47,9 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Dict, List, Optional, Tuple
 
+from . import nodes
+from .local_types import (_classify_value, asyncio_class, is_event_loop, local_assignments, method_class,
+                          self_attr_assignments)
 from .summary import dotted
 from ..knowledge import threads as K
 from .project import rebuildable
@@ -137,8 +141,6 @@ def _with_bound(ctx, name: str) -> Optional[ast.AST]:
 
 def _executor_kind(ctx, node: ast.AST) -> Optional[str]:
     """"thread" for a thread pool, "process" for a process pool, else None."""
-    from .local_types import local_assignments, self_attr_assignments
-
     candidates = [node]
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
         values = self_attr_assignments(ctx, node.value.id, node.attr)
@@ -175,8 +177,6 @@ def _executor_kind(ctx, node: ast.AST) -> Optional[str]:
 def _is_executor_future(ctx, node: ast.AST) -> bool:
     """A `concurrent.futures.Future` a thread pool's `submit` returned: bound
     to a local or an attribute, or walked from a list of them."""
-    from .local_types import local_assignments, self_attr_assignments
-
     values = [node]
     if isinstance(node, ast.Name):
         values = local_assignments(ctx, node.id) or []
@@ -199,8 +199,6 @@ def _is_executor_future(ctx, node: ast.AST) -> bool:
 def _comprehension_futures(ctx, name: ast.Name) -> Optional[List[ast.AST]]:
     """`for fut in futures:` where `futures = [executor.submit(...) for ...]`:
     the element expression of that comprehension."""
-    from .local_types import local_assignments
-
     for parent in reversed(ctx.parents):
         if isinstance(parent, (ast.For, ast.AsyncFor)) and isinstance(parent.target, ast.Name) \
                 and parent.target.id == name.id:
@@ -251,7 +249,6 @@ def classify_entry_call(ctx, call: ast.Call) -> Optional[Tuple[str, List[ast.AST
             arg = _arg(call, K.EXECUTOR_METHODS[last], None)
             return ("worker", [arg]) if arg is not None else None
         if last == K.RUN_IN_EXECUTOR[0]:
-            from .local_types import is_event_loop
 
             if is_event_loop(ctx, func.value) and call.args and _executor_kind(ctx, call.args[0]) != "process":
                 arg = _arg(call, K.RUN_IN_EXECUTOR[1], None)
@@ -297,8 +294,6 @@ def _loop_values(ctx, name: ast.Name) -> Optional[List[ast.AST]]:
 def _literal_elements(ctx, node: ast.AST, depth: int = 0) -> Optional[List[ast.AST]]:
     """Elements of a literal list/tuple/set (values of a literal dict, for
     `.values()`), directly or through a name bound once to one."""
-    from .local_types import local_assignments, self_attr_assignments
-
     if depth > 2:
         return None
     if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
@@ -353,7 +348,7 @@ def _targets(ctx, node: Optional[ast.AST], depth: int = 0) -> List[tuple]:
     if isinstance(node, ast.Lambda):
         params = {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
         out = []
-        for sub in ast.walk(node.body):
+        for sub in nodes.walk(node.body):
             if isinstance(sub, ast.Call):
                 root = sub.func
                 while isinstance(root, ast.Attribute):
@@ -385,8 +380,6 @@ def _targets(ctx, node: Optional[ast.AST], depth: int = 0) -> List[tuple]:
 def _stored_callable(ctx, node: ast.AST, depth: int) -> List[tuple]:
     """`self._job` assigned `self._run` (or another callable) in the class,
     a local bound once to a callable."""
-    from .local_types import local_assignments, self_attr_assignments
-
     values = None
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
         values = self_attr_assignments(ctx, node.value.id, node.attr)
@@ -424,7 +417,7 @@ def in_thread_checked_branch(ctx, node: ast.AST) -> bool:
     child, parent = node, getattr(node, "_al_parent", None)
     while parent is not None and not isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
         if isinstance(parent, ast.If) and child is not parent.test:
-            for sub in ast.walk(parent.test):
+            for sub in nodes.walk(parent.test):
                 if isinstance(sub, ast.Call) and dotted(ctx.symbol(sub.func)) in K.THREAD_IDENTITY_CALLS:
                     return True
             if _in_stopped_loop_arm(ctx, parent, child):
@@ -516,14 +509,14 @@ def bridge_context(ctx, node: ast.AST) -> Optional[str]:
     for sibling in cls.body:
         if not isinstance(sibling, (ast.FunctionDef, ast.AsyncFunctionDef)) or sibling is fn.node:
             continue
-        for sub in ast.walk(sibling):
+        for sub in nodes.walk(sibling):
             if not isinstance(sub, ast.Call):
                 continue
             last = sub.func.attr if isinstance(sub.func, ast.Attribute) else None
             name = dotted(ctx.symbol(sub.func)) if last is None or last not in K.THREADSAFE_LOOP_METHODS else None
             if last not in K.THREADSAFE_LOOP_METHODS and name not in K.THREADSAFE_CALLS:
                 continue
-            for part in ast.walk(sub):
+            for part in nodes.walk(sub):
                 if isinstance(part, ast.Attribute) and part.attr == attr and isinstance(part.value, ast.Name) \
                         and part.value.id == receiver.value.id:
                     how = last or (name or "").rsplit(".", 1)[-1]
@@ -576,8 +569,6 @@ def _names_a_loop(node: ast.AST) -> bool:
 def thread_queue_symbol(ctx, node: ast.AST):
     """The symbol of a `queue.Queue` (known from its constructor or an
     annotation), else None."""
-    from .local_types import local_assignments, self_attr_assignments
-
     name = _type_name(ctx, node)
     if name is None:
         values = None
@@ -618,8 +609,6 @@ def carrier_kind(ctx, node: ast.AST) -> Optional[str]:
     """"queue", "dict" or "contextvar" when `node` holds a carrier an asyncio
     object can travel through to a thread (known from its constructor, a
     literal or an annotation), else None."""
-    from .local_types import local_assignments, self_attr_assignments
-
     name = _type_name(ctx, node)
     if name in K.THREAD_QUEUE_CLASSES:
         return "queue"
@@ -716,14 +705,16 @@ def _carrier_origins(ctx, fn) -> Dict[str, Optional[tuple]]:
     if cache is not None:
         return cache
     bindings: Dict[str, list] = {}
-    for sub in ast.walk(fn.node):
-        if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) and sub is not fn.node:
+    for sub in nodes.walk(fn.node):  # nested defs' bodies count too, as they always did
+        t = type(sub)
+        if t is ast.Assign:
+            targets, value = sub.targets, sub.value
+        elif t in _ONE_TARGET:
+            targets, value = (sub.target,), None
+        else:
             continue
-        targets = sub.targets if isinstance(sub, ast.Assign) else [sub.target] if isinstance(
-            sub, (ast.AugAssign, ast.AnnAssign, ast.For, ast.NamedExpr, ast.comprehension)) else []
         for target in targets:
             for i, name in _bound_names(target):
-                value = getattr(sub, "value", None) if isinstance(sub, ast.Assign) else None
                 bindings.setdefault(name, []).append((i, value))
     cache = {}
     for name, binds in bindings.items():
@@ -734,6 +725,9 @@ def _carrier_origins(ctx, fn) -> Dict[str, Optional[tuple]]:
                 cache[name] = (key, binds[0][0])
     fn.node._al_carrier_origins = cache
     return cache
+
+
+_ONE_TARGET = frozenset({ast.AugAssign, ast.AnnAssign, ast.For, ast.NamedExpr, ast.comprehension})
 
 
 def queue_item_origin(ctx, node: ast.AST) -> Optional[tuple]:
@@ -769,8 +763,6 @@ def _loop_state_check(ctx, call: ast.Call) -> bool:
     func = call.func
     if not (isinstance(func, ast.Attribute) and func.attr in K.LOOP_STATE_CHECKS):
         return False
-    from .local_types import is_event_loop
-
     recv = func.value
     text = recv.attr if isinstance(recv, ast.Attribute) else recv.id if isinstance(recv, ast.Name) else ""
     return "loop" in text.lower() or is_event_loop(ctx, recv)
@@ -871,8 +863,6 @@ _STORE_NAMES = K.THREAD_QUEUE_PUTS | K.DICT_STORES | K.CONTEXTVAR_STORES
 
 def _value_class(ctx, node: ast.AST) -> Optional[str]:
     """`asyncio_class` of a stored value, a `loop.create_future()` call too."""
-    from .local_types import _classify_value, asyncio_class
-
     return asyncio_class(ctx, node) or (_classify_value(ctx, node) if isinstance(node, ast.Call) else None)
 
 
@@ -922,7 +912,7 @@ def _param_names(fn_node: ast.AST) -> set:
 
 def local_assignments_in(scope, name: str) -> bool:
     """The function rebinds `name` somewhere in its body."""
-    for sub in ast.walk(scope.node):
+    for sub in nodes.walk(scope.node):
         if isinstance(sub, ast.Name) and sub.id == name and isinstance(sub.ctx, ast.Store):
             return True
     return False
@@ -932,8 +922,6 @@ def _passed_types(ctx, call: ast.Call, target: ast.AST) -> tuple:
     """What asyncio objects the spawning call passes to the callable, by
     position (`Thread(target=f, args=(fut,))`, `executor.submit(f, q)`,
     `partial(f, ev)`): a tuple of `asyncio_class` answers, () when none."""
-    from .local_types import asyncio_class
-
     passed: List[ast.AST] = []
     if isinstance(target, ast.Call) and dotted(ctx.symbol(target.func)) in _PARTIALS:
         passed.extend(target.args[1:])
@@ -1008,12 +996,10 @@ def _note_attr_store(ctx, node: ast.Assign, target: ast.Attribute) -> None:
     that asyncio object kind to whoever gets the instance (a thread handed
     the object reads `job.done`). Recorded with the kind all of the class's
     assignments to it agree on (None when they do not)."""
-    from .local_types import asyncio_class, method_class
-
-    if not isinstance(target.value, ast.Name) or _value_class(ctx, node.value) is None:
+    if not isinstance(target.value, ast.Name):
         return
-    klass = method_class(ctx, ctx.function, target.value.id)
-    if klass is None:
+    klass = method_class(ctx, ctx.function, target.value.id)  # the cheaper test first
+    if klass is None or _value_class(ctx, node.value) is None:
         return
     key = ("objattr", ctx.module.name, klass.qualname, target.attr)
     ctx.module.thread_entries.append(("put", key, False, (asyncio_class(ctx, target),)))
@@ -1048,7 +1034,7 @@ def _note_qt_started(ctx, node: ast.Call) -> None:
     if body is None:
         return
     receiver, where = ast.dump(slot.value), ast.dump(thread)
-    for sub in ast.walk(body):
+    for sub in nodes.walk(body):
         if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) \
                 and sub.func.attr == K.QT_MOVE_TO_THREAD and len(sub.args) == 1 \
                 and ast.dump(sub.func.value) == receiver and ast.dump(sub.args[0]) == where:
@@ -1226,14 +1212,7 @@ class _Builder:
         return out
 
     def _children(self) -> Dict[Tuple[str, str], List[Tuple[str, str]]]:
-        return self.index.join("class-children", None, _class_children)
-
-    def _child_classes(self) -> Dict[Tuple[str, str], List[Tuple[str, str]]]:
-        children: Dict[Tuple[str, str], List[Tuple[str, str]]] = {}
-        for mod in sorted(self.index.modules):
-            for child, parent in self.index.fact("class-bases-of", mod, lambda m=mod: self._class_bases(m)):
-                children.setdefault(parent, []).append(child)
-        return children
+        return self.index.join_modules("class-children", None, _class_bases_part, _child_classes)
 
     def _class_bases(self, mod: str) -> tuple:
         """((class, project base class), ...) of one module, in order."""
@@ -1307,23 +1286,33 @@ class _Builder:
 
     # -- seeds --
     def seeds(self):
-        # One fact per module (carried to an updated index while nothing it
-        # looked at changed), joined in module order.
-        index = self.index
-        movers: Dict[Tuple[str, str], tuple] = {}
-        modules = sorted(index.modules)
-        for module in modules:
-            yield from index.fact("thread-seeds", (module, self.patterns), lambda m=module: tuple(self._module_seeds(m)))
-            for entry in module_entries(index, module):
-                if entry[0] == "param":
-                    movers.setdefault((module, entry[1]), (entry, module))
+        seeds, movers, _drains = self._inputs()
+        yield from seeds
         if movers:
-            yield from self._decorated_seeds(movers, sorted(index.modules))
+            yield from self._decorated_seeds(movers)
+
+    def _inputs(self):
+        """(seeds, functions handing a parameter to a thread, queue drains
+        with what is put on them) of the whole project: a join of one part
+        per module (`_module_inputs`), so that an edit builds again only the
+        parts that looked at the edited module, and the thread context that
+        used the join keeps its value while the join comes out the same."""
+        return self.index.join_modules("thread-inputs", self.patterns, functools.partial(_inputs_part, self.patterns),
+                                       _join_inputs)
+
+    def _module_inputs(self, module: str) -> tuple:
+        index = self.index
+        entries = getattr(index.modules[module], "thread_entries", None) or ()
+        seeds = tuple(self._module_seeds(module))
+        movers = tuple(((module, e[1]), (e, module)) for e in entries if e[0] == "param")
+        drains = tuple((_resolved(index, e[1]), e[2], module, e[3]) for e in entries if e[0] == "drain")
+        puts = tuple(((_resolved(index, e[1]), e[2]), (e[3], e[4], module, e[5])) for e in entries if e[0] == "putfn")
+        return seeds, movers, drains, puts
 
     def _started(self) -> frozenset:
         """A library's thread started anywhere in the project (`loop_start()`
         in another module than the one setting the callbacks)."""
-        return self.index.join("thread-started", None, _started_anywhere)
+        return self.index.join_modules("thread-started", None, _started_part, _union_parts)
 
     def _module_seeds(self, module: str):
         index = self.index
@@ -1366,13 +1355,13 @@ class _Builder:
                 out.append((qualname, tuple(found)))
         return tuple(out)
 
-    def _decorated_seeds(self, movers, modules):
+    def _decorated_seeds(self, movers):
         """Functions decorated by a project decorator whose wrapper hands the
         decorated function to a thread (`@run_in_thread`), also through a
         decorator factory (`@in_thread(daemon=True)`)."""
         index = self.index
-        for module in modules:
-            for qualname, decorators in index.fact("thread-decorators", module, lambda m=module: self._decorators(m)):
+        for module, decorated in index.join_modules("thread-decorators", None, _decorators_part, _sorted_parts):
+            for qualname, decorators in decorated:
                 for kind, key in decorators:
                     hit = None
                     if kind == "function":
@@ -1457,28 +1446,14 @@ class _Builder:
     # -- propagation --
     def build(self) -> Dict[Tuple[str, str], ThreadInfo]:
         out: Dict[Tuple[str, str], ThreadInfo] = {}
+        drains = self._inputs()[2]
         self._propagate(out, self.seeds())
-        drains = self._drains()
         for _round in range(3):  # a drained callable may drain another queue
             before = len(out)
             self._propagate(out, self._drained_seeds(out, drains))
             if len(out) == before:
                 break
         return out
-
-    def _drains(self):
-        """(carrier key, position, module, qualname of the draining function)
-        and the callables put on each carrier: (key, position) -> [(sym,
-        label, module, line)]."""
-        drains, puts = [], {}
-        for module in sorted(self.index.modules):
-            for entry in module_entries(self.index, module):
-                if entry[0] == "drain":
-                    drains.append((_resolved(self.index, entry[1]), entry[2], module, entry[3]))
-                elif entry[0] == "putfn":
-                    puts.setdefault((_resolved(self.index, entry[1]), entry[2]), []).append(
-                        (entry[3], entry[4], module, entry[5]))
-        return [(d, puts.get((d[0], d[1]), ())) for d in drains if (d[0], d[1]) in puts]
 
     def _drained_seeds(self, out, drains):
         """Callables put on a `queue.Queue` that a thread takes them out of
@@ -1550,43 +1525,93 @@ def _is_sync(fn) -> bool:
 
 
 def module_entries(index, module: str) -> tuple:
-    """A module's thread entries as a fact of its own: the joins that go
-    through every module's entries read no summary of a module unchanged
-    since the index they were saved from (`ProjectIndex.restore`)."""
+    """A module's thread entries as a fact of its own: a query that goes
+    through every module's entries (`_thread_queue_item_query`) reads no
+    summary of a module unchanged since the index it was saved from
+    (`ProjectIndex.restore`). The joins read them through their parts."""
     return index.fact("thread-entries", module,
                       lambda: tuple(getattr(index.modules.get(module), "thread_entries", None) or ()))
-
-
-def _started_anywhere(index) -> frozenset:
-    return frozenset(e[1] for module in index.modules for e in module_entries(index, module) if e[0] == "started")
-
-
-def _class_children(index):
-    return _Builder(index, ())._child_classes()
 
 
 def _context_builder(patterns: tuple):
     return lambda index: _Builder(index, patterns).build()
 
 
+def _inputs_part(patterns: tuple, index, module: str) -> tuple:
+    return _Builder(index, patterns)._module_inputs(module)
+
+
+def _join_inputs(parts) -> tuple:
+    seeds: list = []
+    movers: dict = {}
+    drains: list = []
+    puts: dict = {}
+    for _module, (found, moved, drained, put) in sorted(parts, key=lambda part: part[0]):
+        seeds.extend(found)
+        for key, value in moved:
+            movers.setdefault(key, value)
+        drains.extend(drained)
+        for key, value in put:
+            puts.setdefault(key, []).append(value)
+    return tuple(seeds), movers, [(d, puts[(d[0], d[1])]) for d in drains if (d[0], d[1]) in puts]
+
+
+def _decorators_part(index, module: str) -> tuple:
+    return _Builder(index, ())._decorators(module)
+
+
+def _sorted_parts(parts) -> tuple:
+    """The parts that are not empty, by module name."""
+    return tuple(sorted(((module, value) for module, value in parts if value), key=lambda part: part[0]))
+
+
+def _class_bases_part(index, module: str) -> tuple:
+    return _Builder(index, ())._class_bases(module)
+
+
+def _child_classes(parts) -> Dict[Tuple[str, str], List[Tuple[str, str]]]:
+    children: Dict[Tuple[str, str], List[Tuple[str, str]]] = {}
+    for _module, bases in sorted(parts, key=lambda part: part[0]):
+        for child, parent in bases:
+            children.setdefault(parent, []).append(child)
+    return children
+
+
+def _started_part(index, module: str) -> frozenset:
+    summary = index.modules.get(module)
+    entries = getattr(summary, "thread_entries", None) or ()
+    return frozenset(e[1] for e in entries if e[0] == "started")
+
+
+def _union_parts(parts) -> frozenset:
+    return frozenset().union(*(value for _module, value in parts))
+
+
 def param_types(index) -> Dict[Tuple[str, str], Dict[int, set]]:
     """(module, qualname) -> {parameter position: asyncio classes passed
     there by the thread entry points that start the function}."""
-    return index.join("thread-param-types", None, _param_types)
+    return index.join_modules("thread-param-types", None, _param_types_part, _join_param_types)
 
 
-def _param_types(index) -> Dict[Tuple[str, str], Dict[int, set]]:
+def _param_types_part(index, module: str) -> tuple:
+    """(target function, parameter position, asyncio class) for what the
+    thread entries of `module` pass to the functions they start."""
     builder = _Builder(index, ())
+    out = []
+    for entry in getattr(index.modules[module], "thread_entries", None) or ():
+        if entry[0] != "call" or len(entry) < 7 or not entry[6]:
+            continue
+        for target, _cls in builder.functions_of(entry[1], construct=False):
+            offset = 1 if entry[1][0] == "attr" and _is_method(index, target) else 0
+            out.extend((target, i + offset, kind) for i, kind in enumerate(entry[6]))
+    return tuple(out)
+
+
+def _join_param_types(parts) -> Dict[Tuple[str, str], Dict[int, set]]:
     out: Dict[Tuple[str, str], Dict[int, set]] = {}
-    for module in sorted(index.modules):
-        for entry in module_entries(index, module):
-            if entry[0] != "call" or len(entry) < 7 or not entry[6]:
-                continue
-            for target, _cls in builder.functions_of(entry[1], construct=False):
-                offset = 1 if entry[1][0] == "attr" and _is_method(index, target) else 0
-                slots = out.setdefault(target, {})
-                for i, kind in enumerate(entry[6]):
-                    slots.setdefault(i + offset, set()).add(kind)
+    for _module, passed in sorted(parts, key=lambda part: part[0]):
+        for target, position, kind in passed:
+            out.setdefault(target, {}).setdefault(position, set()).add(kind)
     return out
 
 
@@ -1763,8 +1788,13 @@ __all__ = ["note_call", "note_assign", "classify_entry_call", "lambda_entry", "t
            "site_query", "ThreadInfo"]
 
 
-# The joins above, rebuildable from a saved index in the next run.
-rebuildable("class-children", lambda _key: _class_children)
-rebuildable("thread-started", lambda _key: _started_anywhere)
-rebuildable("thread-param-types", lambda _key: _param_types)
+# The joins above, rebuildable from a saved index in the next run: a plain
+# join's factory gives its build, a `join_modules` join's its (part, combine);
+# the key is the join's key (the config patterns of the thread context and
+# of its inputs).
+rebuildable("class-children", lambda _key: (_class_bases_part, _child_classes))
+rebuildable("thread-started", lambda _key: (_started_part, _union_parts))
+rebuildable("thread-inputs", lambda key: (functools.partial(_inputs_part, key), _join_inputs))
+rebuildable("thread-decorators", lambda _key: (_decorators_part, _sorted_parts))
+rebuildable("thread-param-types", lambda _key: (_param_types_part, _join_param_types))
 rebuildable("thread-context", _context_builder)

@@ -516,3 +516,8 @@ TRANSPARENT_DECORATORS = frozenset({
     "functools.wraps", "typing.final", "typing.override", "typing_extensions.override",
     "typing_extensions.final", "abc.abstractmethod",
 })
+
+# Decorators that keep a function's result: on a function that takes no
+# argument, its body runs once (index/once.py). `cached_property` is not
+# here: reading a property is not a call the index follows.
+MEMOISING_DECORATORS = frozenset({"functools.lru_cache", "functools.cache"})

@@ -5,13 +5,18 @@ unchanged (`BlockingFamily`), not once per rule."""
 from __future__ import annotations
 
 import ast
+import fnmatch
+import functools
 from pathlib import Path
 from typing import Optional
 
 from ..diagnostics import Applicability, Fix, Fixability
 from ..index import blocking as B
 from ..index.blocking import LocalEnv, knobs_of
+from ..index import debug_flags, once
 from ..index.startup import Startup
+from ..knowledge.file_kinds import TEST_DIRS
+from ._text import text_of, unparse
 from .base import Rule
 
 _CACHE_ATTR = "_asynclint_aio2"
@@ -32,33 +37,70 @@ def knobs(ctx) -> tuple:
     return ctx.scopes[0].state["AIO2-knobs"]
 
 
-_TEST_DIRS = frozenset({"tests", "test", "testing"})
-
-
-def in_test_code(ctx) -> bool:
-    """A pytest test module or helper (`test_*.py`, `*_test.py`,
-    `conftest.py`, or under a `tests/` folder), when blocking there is not
-    reported (`blocking-in-tests = false`, the default): a test's own loop
-    serves nobody, and the triage of real applications found no blocking
-    call in tests that a maintainer would change."""
-    if getattr(ctx.options, "blocking_in_tests", False):
-        return False
+def file_kind(ctx) -> str:
+    """What the file is, from its path within the project: "test" (a pytest
+    test module or helper: `test_*.py`, `*_test.py`, `conftest.py`, or under
+    a `tests/`, `test/` or `testing/` folder), "tooling" (developer tooling
+    shipped in the project: a folder or file matching `tooling-paths`,
+    by default `evals/`, `benchmarks/`) or "code". Tests win over
+    tooling (a `scripts/tests/` file is a test). The one owner of this
+    question; computed once per file."""
     state = ctx.scopes[0].state
-    found = state.get("AIO2-test")
+    found = state.get("AIO2-kind")
     if found is None:
         parts = _project_parts(ctx)
         name = parts[-1].removesuffix(".py")
-        found = state["AIO2-test"] = (name.startswith("test_") or name.endswith("_test")
-                                      or name == "conftest" or any(p in _TEST_DIRS for p in parts[:-1]))
+        if (name.startswith("test_") or name.endswith("_test")
+                or name == "conftest" or any(p in TEST_DIRS for p in parts[:-1])):
+            found = "test"
+        elif _matches_tooling(parts, getattr(ctx.options, "tooling_paths", ())):
+            found = "tooling"
+        else:
+            found = "code"
+        state["AIO2-kind"] = found
     return found
 
 
+def _matches_tooling(parts: list, patterns) -> bool:
+    """A pattern without `/` names a folder (or file) at any depth; one with
+    `/` a path from the project root (`tools/*`, `src/app/devtools`)."""
+    path = "/".join(parts)
+    for pattern in patterns:
+        pattern = pattern.strip("/")
+        if not pattern:
+            continue
+        if "/" in pattern:
+            if fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(path, pattern + "/*"):
+                return True
+        elif any(fnmatch.fnmatchcase(part, pattern) for part in parts):
+            return True
+    return False
+
+
+def in_quiet_file(ctx) -> bool:
+    """Blocking calls in this file are left alone: test code (unless
+    `blocking-in-tests = true`), because a test's own loop serves nobody and
+    the triage of real applications found no blocking call in tests that a
+    maintainer would change; developer tooling (unless `blocking-in-tooling
+    = true`), because an eval harness or a benchmark writing its logs serves
+    nobody either. Only the AIO2 rules ask: a coroutine never awaited or a
+    task dropped is a bug there too."""
+    kind = file_kind(ctx)
+    if kind == "test":
+        return not getattr(ctx.options, "blocking_in_tests", False)
+    if kind == "tooling":
+        return not getattr(ctx.options, "blocking_in_tooling", False)
+    return False
+
+
 def in_startup_code(ctx) -> bool:
-    """The call runs once while the program or a component starts or stops
-    (index/startup.py: `lifespan`, `Application.init_*` methods, framework
-    start-up hooks, the main coroutine outside its loops), when blocking
-    there is not reported (`blocking-at-startup = false`, the default):
-    nothing is served yet, or any more."""
+    """The call runs once, when blocking there is not reported
+    (`blocking-at-startup = false`, the default): while the program or a
+    component starts or stops (index/startup.py: `lifespan`,
+    `Application.init_*` methods, framework start-up hooks, the main
+    coroutine outside its loops), nothing is served yet, or any more; or in
+    memoised one-time work (index/once.py: a lazy initialisation), whose
+    cost is paid on the first call only."""
     options = ctx.options
     if getattr(options, "blocking_at_startup", True):
         return False
@@ -69,8 +111,91 @@ def in_startup_code(ctx) -> bool:
     startup = state.get("AIO2-startup")
     if startup is None:
         startup = state["AIO2-startup"] = Startup(ctx.scopes[0].node, options.startup_functions,
-                                                  options.startup_hooks, "\n".join(ctx.lines))
-    return startup.covers(fn.node, ctx.parents)
+                                                  options.startup_hooks, text_of(ctx))
+    return startup.covers(fn.node, ctx.parents) or in_once_block(ctx)
+
+
+def left_alone_here(ctx) -> bool:
+    """A blocking call at the current node is not reported: start-up or
+    one-time work (`blocking-at-startup`), or debug-only code
+    (`blocking-in-debug-code`). Asked only once a call is known to block."""
+    return in_startup_code(ctx) or in_debug_code(ctx)
+
+
+def module_debug_flags(ctx) -> frozenset:
+    state = ctx.scopes[0].state
+    flags = state.get("AIO2-debug-flags")
+    if flags is None:
+        flags = state["AIO2-debug-flags"] = debug_flags.module_flags(ctx.scopes[0].node)
+    return flags
+
+
+def in_debug_code(ctx) -> bool:
+    """The current node runs only while a debug flag from the environment is
+    on (index/debug_flags.py), when blocking there is not reported
+    (`blocking-in-debug-code = false`, the default)."""
+    if getattr(ctx.options, "blocking_in_debug_code", True):
+        return False
+    fn = ctx.function
+    if fn is None:
+        return False
+    parents = ctx.parents
+    at = next((i for i, p in enumerate(parents) if p is fn.node), None)
+    if at is None:
+        return False
+    flags = module_debug_flags(ctx)
+    for i in range(at, len(parents) - 1):
+        parent, child = parents[i], parents[i + 1]
+        block = debug_flags.block_of(child, parent)
+        if block is None:
+            continue
+        if type(parent) is ast.If and block is parent.body:
+            if any(a <= child.lineno <= b for a, b in debug_flags.debug_ranges(parent, None, flags)):
+                return True
+        for stmt in block:
+            if stmt is child:
+                break
+            if type(stmt) is ast.If and any(a <= child.lineno <= b
+                                            for a, b in debug_flags.debug_ranges(stmt, block, flags)):
+                return True
+    return False
+
+
+def in_once_block(ctx) -> bool:
+    """The current node lies in the body of a lazy initialisation of the
+    current function (index/once.py)."""
+    fn = ctx.function
+    parents = ctx.parents
+    at = next((i for i, p in enumerate(parents) if p is fn.node), None)
+    if at is None:
+        return False
+    # a call is never a statement of a body: the child on the path is the
+    # next ancestor (a call in the `if` test itself is not in its body)
+    for i in range(at + 1, len(parents) - 1):
+        parent = parents[i]
+        if type(parent) is ast.If:
+            child = parents[i + 1]
+            if any(child is stmt for stmt in parent.body) and once_if(ctx, parent):
+                return True
+    return False
+
+
+def once_if(ctx, node: ast.If) -> bool:
+    """`node`, an `if` of the current function, guards one-time work
+    (index/once.py); decided once per `if`."""
+    cache = ctx.scopes[0].state.setdefault("AIO2-once", {})
+    found = cache.get(id(node))
+    if found is None:
+        fn = ctx.function
+        klass = None
+        scopes = ctx.scopes
+        for i in range(len(scopes) - 1, 0, -1):
+            if scopes[i] is fn:
+                if scopes[i - 1].kind == "class":
+                    klass = scopes[i - 1].node
+                break
+        found = cache[id(node)] = once.once_block(node, fn.node, klass, scopes[0].node)
+    return found
 
 
 def _project_parts(ctx) -> list:
@@ -82,10 +207,16 @@ def _project_parts(ctx) -> list:
         if base is None:
             continue
         try:
-            return list(path.resolve().relative_to(Path(base).resolve()).parts) or [path.name]
+            return list(path.resolve().relative_to(_resolved(str(base))).parts) or [path.name]
         except (ValueError, OSError):
             continue
     return ctx.module.name.split(".")[:-1] + [path.name]
+
+
+@functools.lru_cache(maxsize=8)
+def _resolved(folder: str) -> Path:
+    """The root or working directory, resolved once per process, not per file."""
+    return Path(folder).resolve()
 
 
 def analyse(ctx, call: ast.Call) -> tuple:
@@ -309,7 +440,7 @@ def note_self_attribute(node: ast.AST, ctx) -> None:
 
 
 def source(node: ast.AST) -> str:
-    text = ast.unparse(node)
+    text = unparse(node)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -390,11 +521,11 @@ def check_blocking(node: ast.AST, ctx, rules) -> None:
     if type(node) is not ast.Call:
         note_self_attribute(node, ctx)
         return
-    if not ctx.in_async or in_test_code(ctx):
+    if not ctx.in_async or in_quiet_file(ctx):
         return
     result = analyse(ctx, node)
     kind = result[0]
-    if kind != "none" and in_startup_code(ctx):
+    if kind != "none" and left_alone_here(ctx):
         return
     # no `to_thread` fix for a listing that may be lazy: the loop
     # around it would still read the directory

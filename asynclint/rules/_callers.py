@@ -30,15 +30,16 @@ def callee(index: ProjectIndex, sym) -> Optional[Key]:
 
 
 def async_callers(index: ProjectIndex) -> Dict[Key, List[Key]]:
-    return index.join("async-callers", None, _async_callers)
+    # Joined from one part per module, so that a changed module re-resolves
+    # only the calls of the modules whose resolution looked at it, and the
+    # join is combined again only when one of those parts changed.
+    return index.join_modules("async-callers", None, _module_async_calls, _join_callers)
 
 
-def _async_callers(index: ProjectIndex) -> Dict[Key, List[Key]]:
-    # Joined from one fact per module, so that a changed module re-resolves
-    # only the calls of the modules whose resolution looked at it.
+def _join_callers(parts) -> Dict[Key, List[Key]]:
     out: Dict[Key, List[Key]] = {}
-    for module in list(index.modules):
-        for key, caller in index.fact("async-calls-of", module, lambda m=module: _module_async_calls(index, m)):
+    for _module, calls in parts:
+        for key, caller in calls:
             out.setdefault(key, []).append(caller)
     return out
 
@@ -47,14 +48,24 @@ def _module_async_calls(index: ProjectIndex, module: str) -> Tuple[Tuple[Key, Ke
     """(callee, caller) for every call made in an async function of `module`."""
     summary = index.modules.get(module)
     out = []
+    # A module calls the same few callees over and over (`_LOGGER.debug`,
+    # `self.hass.async_create_task`): each symbol is resolved once here (one
+    # fact, one dependency frame: the answers and what they looked at are
+    # those of resolving every call).
+    seen: dict = {}
     for qual, info in summary.functions.items() if summary is not None else ():
         if not info.is_async:
             continue
         for sym, _line, _col in info.calls:
-            key = callee(index, sym)
+            try:
+                key = seen[sym]
+            except KeyError:
+                key = seen[sym] = callee(index, sym)
+            except TypeError:  # unhashable: never with well-formed symbols
+                key = callee(index, sym)
             if key is not None:
                 out.append((key, (module, qual)))
     return tuple(out)
 
 
-rebuildable("async-callers", lambda _key: _async_callers)  # from a saved index, next run
+rebuildable("async-callers", lambda _key: (_module_async_calls, _join_callers))  # from a saved index, next run

@@ -8,6 +8,7 @@ import sys
 from ..index import local_types, values
 from ..index.summary import dotted
 from ..index.queries import query
+from ._text import unparse
 
 # Top-level stdlib modules with no coroutine functions: calls into them are
 # never coroutines, so no query is deferred for them.
@@ -44,7 +45,8 @@ def callee_symbol(ctx, func):
     if sym is not None and sym[0] == "call" and dotted(sym[1]) in _PARTIALS:
         made = _partial_call(ctx, func)
         return ctx.symbol(made.args[0]) if made is not None and made.args else None
-    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self" \
+            and _names_partial(ctx):
         made = _partial_call(ctx, func)  # `self._refresh = partial(self.refresh, ...)` in a method
         # only `self.name` means the same here as where the partial was made
         if made is not None and made.args and isinstance(made.args[0], ast.Attribute) \
@@ -54,6 +56,18 @@ def callee_symbol(ctx, func):
 
 
 _PARTIALS = frozenset({"functools.partial"})
+
+
+def _names_partial(ctx) -> bool:
+    """The file's text says `partial`: without it no name or attribute in
+    it can be bound to `functools.partial(...)` (phase 1 resolves only this
+    file's own imports and assignments), so no class method's assignments
+    need scanning for one (once per file)."""
+    state = ctx.scopes[0].state
+    found = state.get("AIO1-partial")
+    if found is None:
+        found = state["AIO1-partial"] = any("partial" in line for line in ctx.lines)
+    return found
 
 
 def _partial_call(ctx, func):
@@ -123,5 +137,5 @@ def _coroutine_function(index, module, func_sym):
 
 
 def source_text(node) -> str:
-    text = ast.unparse(node)
+    text = unparse(node)
     return text if len(text) <= 60 else text[:57] + "..."

@@ -8,6 +8,7 @@ from typing import Iterator
 from ..context import dotted
 from ..index.local_types import is_event_loop
 from ..knowledge.loops import LOOP_TASK_METHODS, TASK_SPAWNERS
+from ._text import unparse
 
 
 def is_task_call(ctx, node: ast.AST) -> bool:
@@ -21,7 +22,7 @@ def is_task_call(ctx, node: ast.AST) -> bool:
 
 
 def source(node: ast.AST, limit: int = 60) -> str:
-    text = ast.unparse(node)
+    text = unparse(node)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

@@ -8,6 +8,7 @@ from ..diagnostics import Applicability, Fix, Fixability
 from ..index.queries import query
 from ._callers import async_callers
 from ._coroutine_common import _coroutine_call, callee_symbol, source_text, worth_asking
+from ._text import mentions
 from .base import Rule
 
 _AWAIT_FIX = Fix("Add `await`", Applicability.SAFE, data=("insert-await",))
@@ -141,6 +142,8 @@ def _silenced_for_type_checkers(ctx, call: ast.Call) -> bool:
     """The line already says the coroutine is dropped on purpose, for mypy
     (`# type: ignore[unused-coroutine]`) or pyright
     (`# pyright: ignore[reportUnusedCoroutine]`)."""
+    if not mentions(ctx, _IGNORE_WORDS):
+        return False
     for line in range(call.lineno, (call.end_lineno or call.lineno) + 1):
         if 1 <= line <= len(ctx.lines):
             text = ctx.lines[line - 1]
@@ -153,6 +156,7 @@ def _silenced_for_type_checkers(ctx, call: ast.Call) -> bool:
 # The exact comment forms, not any text that contains the word.
 _MYPY_IGNORE = re.compile(r"#\s*type:\s*ignore\[([^\]]*)\]")
 _PYRIGHT_IGNORE = re.compile(r"#\s*pyright:\s*ignore\[([^\]]*)\]")
+_IGNORE_WORDS = ("ignore[",)  # what both forms spell
 
 
 def _ignores(pattern, text: str, code: str) -> bool:

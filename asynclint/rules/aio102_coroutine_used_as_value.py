@@ -144,8 +144,12 @@ class CoroutineUsedAsValue(Rule):
             if use is not None:
                 uses.append((node, use))
         cands[name] = [call, sym, 0, False, uses]
+        ctx.scopes[0].state.setdefault(_NAMES, set()).add(name)
 
     def _name(self, node: ast.Name, ctx) -> None:
+        names = ctx.scopes[0].state.get(_NAMES)
+        if names is None or node.id not in names:
+            return  # no candidate of that name in any scope of the file (most names)
         scope = ctx.binding_scope(node.id)
         if scope is None:
             return
@@ -184,6 +188,8 @@ class CoroutineUsedAsValue(Rule):
 
 
 _DYNAMIC = frozenset({"locals", "vars", "eval", "exec"})
+# per file (module scope state): every name that has had a candidate entry
+_NAMES = "AIO102-names"
 
 # Plain classes a coroutine never is (a parameter annotated so takes a value).
 _PLAIN_BUILTINS = frozenset(f"builtins.{n}" for n in (

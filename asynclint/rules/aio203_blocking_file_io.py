@@ -29,10 +29,13 @@ class BlockingFileIO(BlockingCallRule):
         In-memory buffers (`io.BytesIO`, `io.StringIO`), `aiofiles`,
         `anyio.Path` and awaited calls are not flagged. Cheap metadata
         (`exists`, `stat`, `mkdir`, ...) is the opt-in AIO210. Like every
-        AIO2 rule, it leaves test code and start-up code alone (a
+        AIO2 rule, it leaves test code, developer tooling (`evals/`,
+        `benchmarks/` folders) and start-up code alone (a
         configuration file read once in an `Application.initialize()`, a
-        `lifespan` or the main coroutine before its loop) unless
-        `blocking-in-tests` / `blocking-at-startup` is true.
+        `lifespan` or the main coroutine before its loop, or once in a lazy
+        `if self._x is None:` initialisation) unless
+        `blocking-in-tests` / `blocking-in-tooling` / `blocking-at-startup`
+        is true.
     """
     bad_example = """
         async def load(path):

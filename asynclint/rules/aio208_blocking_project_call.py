@@ -11,7 +11,9 @@ from ..knowledge.threads import THREAD_IDENTITY_CALLS
 from ..positions import char_col
 from ..diagnostics import Applicability, Diagnostic, Fixability, Related
 from ..index import blocking as B
-from ._blocking import TO_THREAD, analyse, fix_if_possible, in_startup_code, in_test_code, knobs, note_self_attribute, source
+from ..index import debug_flags, once
+from ._blocking import (TO_THREAD, analyse, fix_if_possible, in_quiet_file, knobs, left_alone_here, module_debug_flags,
+                        note_self_attribute, once_if, source)
 from .base import Rule
 
 
@@ -116,12 +118,20 @@ class BlockingProjectCall(Rule):
         that run only off the loop (under a thread-identity or running-loop
         test, or in the `RuntimeError` handler of `get_running_loop()`).
         Blocking calls in test code are left alone unless
-        `blocking-in-tests = true`, and so are call sites in start-up code
+        `blocking-in-tests = true`, call sites in developer tooling
+        (`tooling-paths`: `evals/`, `benchmarks/`) unless
+        `blocking-in-tooling = true`, and so are call sites in start-up code
         (`lifespan`, a traitlets `Application`'s `initialize`/`init_*`,
         framework start-up hooks, the main
         coroutine outside its loops: they run once, before anything is
         served) unless `blocking-at-startup = true`; a helper also reached
-        from anywhere else is still reported. Calls to names listed in
+        from anywhere else is still reported. So is memoised one-time work
+        (a `functools.cache` function without parameters, the block of a
+        lazy `if self._x is None: self._x = ...` whose value is the same for
+        every caller): its cost is paid on the first call only. Code that
+        runs only while a debug flag from the environment is on (`if not
+        DUMP_AUDIO: return`, with `DUMP_AUDIO = os.getenv(...)`) is left
+        alone unless `blocking-in-debug-code = true`. Calls to names listed in
         `extra-blocking-calls` are reported here too; names listed in
         `allowed-blocking-calls` (APIs or project functions) are never
         reported or followed.
@@ -163,7 +173,7 @@ class BlockingProjectCall(Rule):
         t = type(node)
         if t is ast.Call:
             if ctx.in_async:
-                if not in_test_code(ctx) and analyse(ctx, node)[0] != "none" and not in_startup_code(ctx):
+                if not in_quiet_file(ctx) and analyse(ctx, node)[0] != "none" and not left_alone_here(ctx):
                     self._check_async_call(node, ctx)
             else:
                 self._note_sync_call(node, ctx)
@@ -173,6 +183,9 @@ class BlockingProjectCall(Rule):
                 return
             if _is_type_checking(node.test):
                 fn.info.uncounted_lines.append((node.body[0].lineno, node.body[-1].end_lineno or node.lineno))
+            elif not fn.is_async and once.guarded_target(node.test) is not None and once_if(ctx, node):
+                # a lazy initialisation: counted only with `blocking-at-startup = true`
+                fn.info.once_lines.append(once.line_range(node))
             elif not fn.is_async and (_tests_parameter_type(node.test, fn, _is_method(ctx, fn))
                                       or _tests_thread_or_loop(ctx, node.test)):
                 # `if isinstance(fp, io.IOBase): ... else: open(fp)`: whether
@@ -182,6 +195,10 @@ class BlockingProjectCall(Rule):
                 # loop thread from the others, one branch is off the loop.
                 last = (node.orelse or node.body)[-1]
                 fn.info.uncounted_lines.append((node.body[0].lineno, last.end_lineno or node.lineno))
+            if not fn.is_async and ctx.parents:
+                # debug-only code: counted only with `blocking-in-debug-code = true`
+                fn.info.debug_lines.extend(debug_flags.debug_ranges(
+                    node, debug_flags.block_of(node, ctx.parents[-1]), module_debug_flags(ctx)))
         elif t is ast.Try:
             fn = ctx.function
             if fn is None or fn.info is None or fn.is_async or not _asks_running_loop(ctx, node.body):

@@ -11,22 +11,20 @@ from .base import Rule
 
 @query("aio2-asyncio-program")
 def _asyncio_program(index, module: str):
-    return {} if index.join("has-async-def", None, _has_async_def) else None
+    has_async = index.join_modules("has-async-def", None, _has_async_def, _any_part)
+    return {} if has_async else None
 
 
-def _has_async_def(index) -> bool:
-    # one fact per module: rebuilt in the next run without reading the
-    # summaries of the modules that did not change
-    return any(index.fact("has-async-def-of", module, lambda m=module: _module_has_async(index, m))
-               for module in index.modules)
-
-
-def _module_has_async(index, module: str) -> bool:
+def _has_async_def(index, module: str) -> bool:
     summary = index.modules.get(module)
     return summary is not None and any(info.is_async for info in summary.functions.values())
 
 
-rebuildable("has-async-def", lambda _key: _has_async_def)
+def _any_part(parts) -> bool:
+    return any(value for _module, value in parts)
+
+
+rebuildable("has-async-def", lambda _key: (_has_async_def, _any_part))  # from a saved index, next run
 
 
 def _is_stream(node: ast.AST) -> bool:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import ast
 
-from ._blocking import BlockingCallRule, analyse, fix_if_possible, in_startup_code, in_test_code, knobs, source
+from ._blocking import BlockingCallRule, analyse, fix_if_possible, in_quiet_file, left_alone_here, knobs, source
 
 
 class BlockingFileMetadata(BlockingCallRule):
@@ -46,8 +46,8 @@ class BlockingFileMetadata(BlockingCallRule):
 
     def check(self, node, ctx) -> None:
         super().check(node, ctx)
-        if type(node) is ast.Call and ctx.in_async and not in_test_code(ctx):
+        if type(node) is ast.Call and ctx.in_async and not in_quiet_file(ctx):
             result = analyse(ctx, node)
-            if result[0] == "defer" and not in_startup_code(ctx):
+            if result[0] == "defer" and not left_alone_here(ctx):
                 ctx.report_if(("aio210-transitive", result[1], knobs(ctx)), node,
                               fix=fix_if_possible(ctx, self.fix), call=source(node.func))

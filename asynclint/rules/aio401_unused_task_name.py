@@ -4,13 +4,18 @@ from __future__ import annotations
 import ast
 
 from ..diagnostics import Applicability, Fix, Fixability
+from ..knowledge.loops import LOOP_TASK_METHODS, TASK_SPAWNERS
 from ._lifecycle import is_task_call, source
+from ._text import mentions, spellings
 from .base import Rule
 
 _LOST = " and its exception is never retrieved"
 
 # Names whose call reads every local of the frame: a bound task may be used.
 _FRAME_READERS = frozenset({"locals", "vars", "eval", "exec"})
+# A task is bound only from a call spelled with one of these (`is_task_call`):
+# a file without them binds none, and its names need no bookkeeping.
+_SPAWNER_WORDS = spellings(TASK_SPAWNERS, LOOP_TASK_METHODS)
 
 
 class UnusedTaskName(Rule):
@@ -84,7 +89,7 @@ class UnusedTaskName(Rule):
 
     def check(self, node: ast.AST, ctx) -> None:
         scope = ctx.scope
-        if scope.kind == "module":
+        if scope.kind == "module" or not mentions(ctx, _SPAWNER_WORDS):
             return
         state = scope.state.get(self.code)
         if state is None:

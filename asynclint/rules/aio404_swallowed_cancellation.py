@@ -7,6 +7,7 @@ from ..context import dotted
 from ..knowledge.futures import CANCELLED_ERRORS, LOOP_RUNNERS, PROCESS_EXITS
 from ..knowledge.loops import TASK_SPAWNERS
 from ._lifecycle import has_await, walk_local
+from ._text import unparse
 from .base import Rule
 
 _LOOPS = (ast.For, ast.While, ast.AsyncFor)
@@ -103,7 +104,7 @@ class SwallowedCancellation(Rule):
             return
         if isinstance(node, ast.Await):
             if isinstance(node.value, (ast.Name, ast.Attribute)):
-                self._state(ctx)["awaited"].add(ast.unparse(node.value))
+                self._state(ctx)["awaited"].add(unparse(node.value))
             return
         if not ctx.in_async or not has_await(node.body):
             return
@@ -196,7 +197,7 @@ def _note_observer(node: ast.Call, ctx, state: dict) -> None:
                 if called is not None and name not in _WAIT:
                     state["observed"].add(called)
                 elif isinstance(item, (ast.Name, ast.Attribute)):
-                    state["awaited"].add(ast.unparse(item))
+                    state["awaited"].add(unparse(item))
         return
     spawns = name in TASK_SPAWNERS or (isinstance(func, ast.Attribute) and func.attr == "create_task")
     if spawns and node.args:
@@ -211,7 +212,7 @@ def _note_observer(node: ast.Call, ctx, state: dict) -> None:
             targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
             for target in targets:
                 if isinstance(target, (ast.Name, ast.Attribute)):
-                    state["tasks"].append((coro, ast.unparse(target)))
+                    state["tasks"].append((coro, unparse(target)))
         return
     if isinstance(parent, ast.Await) and parent.value is node and _under_async_with(ctx, _TIMEOUTS):
         called = _called_name(node)
@@ -263,7 +264,7 @@ def _catches_cancel(ctx, type_node):
         name = dotted(ctx.symbol(n))
         if name in CANCELLED_ERRORS:
             short = "BaseException" if name == "builtins.BaseException" else "asyncio.CancelledError"
-            return f"`except {ast.unparse(type_node)}`" if len(ast.unparse(type_node)) < 60 else f"`except {short}`"
+            return f"`except {unparse(type_node)}`" if len(unparse(type_node)) < 60 else f"`except {short}`"
     return None
 
 
@@ -310,13 +311,13 @@ def _awaits_cancelled_task(ctx, try_node: ast.AST) -> bool:
     if isinstance(awaited, ast.Call) and awaited.args and dotted(ctx.symbol(awaited.func)) in (
             "asyncio.wait_for", "asyncio.shield", "asyncio.gather", "asyncio.wait"):
         awaited = awaited.args[0]
-    target = ast.unparse(awaited)
+    target = unparse(awaited)
     fn = ctx.function
     if fn is None:
         return False
     for n in walk_local(fn.node.body):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "cancel" \
-                and ast.unparse(n.func.value) == target and n.lineno <= try_node.lineno:
+                and unparse(n.func.value) == target and n.lineno <= try_node.lineno:
             return True
     return False
 
@@ -367,9 +368,9 @@ def _ends_loop(ctx, handler: ast.ExceptHandler) -> bool:
     loop = next((p for p in reversed(ctx.parents) if isinstance(p, _LOOPS)), None)
     if not isinstance(loop, ast.While):
         return False
-    tested = {ast.unparse(n) for n in ast.walk(loop.test) if isinstance(n, (ast.Name, ast.Attribute))}
+    tested = {unparse(n) for n in ast.walk(loop.test) if isinstance(n, (ast.Name, ast.Attribute))}
     for n in walk_local(handler.body):
-        if isinstance(n, ast.Assign) and any(ast.unparse(t) in tested for t in n.targets):
+        if isinstance(n, ast.Assign) and any(unparse(t) in tested for t in n.targets):
             return True
     return False
 

@@ -13,7 +13,9 @@ class AsyncioLockReacquired(Rule):
     summary = "asyncio lock acquired again by the task that holds it: the task waits for itself forever"
     message = ("`{lock}` (an `{kind}`) is acquired again {how} while this task holds it "
                "(taken on line {line}): the task waits for itself forever")
-    node_types = (ast.AsyncWith,)
+    # Awaits and `.locked()`/`.release()` calls only feed `locks.note_function`
+    node_types = (ast.AsyncWith, ast.Await, ast.Call)
+    callee_names = frozenset({"locked", "release"})
     why = """
         `asyncio.Lock` is not reentrant: a task that holds it and reaches
         `async with lock:` (or `await lock.acquire()`) again waits for the
@@ -67,7 +69,14 @@ class AsyncioLockReacquired(Rule):
     """
     fix_notes = "Splitting a locked and an unlocked variant of the helper is a design choice."
 
-    def check(self, node: ast.AsyncWith, ctx) -> None:
+    def check(self, node: ast.AST, ctx) -> None:
+        t = type(node)
+        if t is not ast.AsyncWith:
+            if (type(node.value) is ast.Call) if t is ast.Await else \
+                    (type(node.func) is ast.Attribute and node.func.attr in self.callee_names):
+                _collect(node, ctx)
+            return
+        _collect(node, ctx)
         me = locks.self_name(ctx)
         for item in node.items:
             expr = item.context_expr
@@ -85,7 +94,8 @@ class AsyncioLockReacquired(Rule):
             self._scan(ctx, node, expr, key, me, info)
 
     def leave_scope(self, scope, ctx) -> None:
-        locks.note_function(ctx, scope)  # what this coroutine acquires, for phase 2
+        # what this coroutine acquires, for phase 2
+        locks.note_function(ctx, scope, scope.state.get(_NODES, ()))
 
     def _scan(self, ctx, node: ast.AsyncWith, expr, key, me, info) -> None:
         body = list(locks.own_nodes(node.body))
@@ -129,6 +139,17 @@ class AsyncioLockReacquired(Rule):
                 ctx.report(target, how="directly", **fields)
             else:
                 ctx.report_if(("aio601-reacquire", cls[1], cls[2], method, key[1], inherited), target, **fields)
+
+
+_NODES = "AIO601-nodes"
+
+
+def _collect(node: ast.AST, ctx) -> None:
+    """Keep the nodes `locks.note_function` reads as the walk passes them
+    (one pass over the tree instead of a second walk of every coroutine)."""
+    scope = ctx.scope
+    if locks.notes_function(scope) and locks.in_own_body(node, scope.node):
+        scope.state.setdefault(_NODES, []).append(node)
 
 
 def _rebound(nodes, name: str) -> bool:

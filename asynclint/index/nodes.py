@@ -1,0 +1,65 @@
+"""Fast child iteration over `ast` trees, for the walk and the helpers that
+look again at one function's body.
+
+`ast.iter_child_nodes` goes through two generators per node and yields the
+`Load`/`Store` contexts and operators too; these read, per node type, only
+the fields that can hold a node (cached), so a `Name` or a `Constant` costs
+one dictionary look-up. The order is `ast.iter_child_nodes`' order without
+the contexts and operators, which no caller looks at.
+"""
+from __future__ import annotations
+
+import ast
+from collections import deque
+from typing import Dict, Iterator, List
+
+# Fields that never hold a node (names, numbers, contexts, operators).
+# `name` is a string everywhere but in `TypeAlias` (3.12+), where it is a
+# `Name`; `names` is a list of strings in `Global`/`Nonlocal`, of `alias`
+# nodes in imports.
+SCALAR_FIELDS = frozenset({"ctx", "op", "ops", "id", "attr", "arg", "asname", "module", "level", "kind",
+                           "conversion", "type_comment", "is_async", "simple", "tag", "rest", "kwd_attrs"})
+_SKIP = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
+_CHILD_FIELDS: Dict[type, tuple] = {}
+_AST = ast.AST
+
+
+def child_fields(t: type) -> tuple:
+    """The fields of node type `t` that may hold child nodes, in `_fields` order."""
+    fields = _CHILD_FIELDS.get(t)
+    if fields is None:
+        if t is ast.Constant or t.__name__ == "MatchSingleton" or issubclass(t, _SKIP):
+            fields = ()  # `value` is a Python constant
+        else:
+            skip = SCALAR_FIELDS if t.__name__ == "TypeAlias" else SCALAR_FIELDS | {"name"}
+            if t is ast.Global or t is ast.Nonlocal:  # lists of strings
+                skip = skip | {"names"}
+            fields = tuple(f for f in getattr(t, "_fields", ()) if f not in skip)
+        _CHILD_FIELDS[t] = fields
+    return fields
+
+
+def children(node: ast.AST) -> List[ast.AST]:
+    """The child nodes of `node`, in source order (without contexts and operators)."""
+    fields = _CHILD_FIELDS.get(type(node))
+    if fields is None:
+        fields = child_fields(type(node))
+    out: List[ast.AST] = []
+    for name in fields:
+        value = getattr(node, name, None)
+        if type(value) is list:
+            for item in value:
+                if isinstance(item, _AST):
+                    out.append(item)
+        elif isinstance(value, _AST):
+            out.append(value)
+    return out
+
+
+def walk(node: ast.AST) -> Iterator[ast.AST]:
+    """`ast.walk` (breadth first, `node` itself first) without contexts and operators."""
+    todo = deque((node,))
+    while todo:
+        node = todo.popleft()
+        todo.extend(children(node))
+        yield node

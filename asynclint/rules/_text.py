@@ -1,0 +1,51 @@
+"""Per-file text tests that let a rule skip a whole file: a rule whose
+findings all need a call or a name spelled with one of a few words (every
+alias and import of it spells the word too: phase 1 resolves nothing that is
+not written in the file) does nothing in a file whose text lacks them."""
+from __future__ import annotations
+
+import ast
+import keyword
+from typing import Iterable
+
+
+def spellings(*groups: Iterable[str]) -> tuple:
+    """The last parts of dotted names that source text can spell (a keyword,
+    `asyncio.async`, cannot be written as a name or attribute any more)."""
+    return tuple(sorted({name.rsplit(".", 1)[-1] for group in groups for name in group}
+                        - set(keyword.kwlist)))
+
+
+def text_of(ctx) -> str:
+    state = ctx.scopes[0].state
+    text = state.get("text")
+    if text is None:
+        text = state["text"] = "\n".join(ctx.lines)
+    return text
+
+
+def mentions(ctx, words: tuple) -> bool:
+    """Any of `words` occurs in the file's text (answered once per file)."""
+    state = ctx.scopes[0].state
+    key = ("mentions", words)
+    found = state.get(key)
+    if found is None:
+        text = text_of(ctx)
+        found = state[key] = any(word in text for word in words)
+    return found
+
+
+
+
+def unparse(node) -> str:
+    """`ast.unparse(node)`, without its machinery for the usual callee and
+    receiver shapes (`name`, `a.b.c`): the same text."""
+    parts = []
+    inner = node
+    while type(inner) is ast.Attribute:
+        parts.append(inner.attr)
+        inner = inner.value
+    if type(inner) is not ast.Name:
+        return ast.unparse(node)
+    parts.append(inner.id)
+    return ".".join(reversed(parts))
