@@ -323,7 +323,7 @@ def cmd_check(argv: Sequence[str]) -> int:
     diagnostics = result.diagnostics
     if args.baseline:
         from . import baseline as baselinemod
-        prints = baselinemod.base_fingerprints(diagnostics, sources, _root_relative(jobs, root))
+        prints = baselinemod.base_fingerprints(diagnostics, sources, _root_relative(jobs, root, diagnostics))
         if args.update_baseline:
             baselinemod.write(Path(args.baseline), diagnostics, prints)
             if not args.quiet:
@@ -340,7 +340,7 @@ def cmd_check(argv: Sequence[str]) -> int:
 
     from .reporters import render, statistics
     output = render(args.format, diagnostics, show_source=args.show_source, sources=sources,
-                    root=root, display_to_rel=_root_relative(jobs, root))
+                    root=root, display_to_rel=_root_relative(jobs, root, diagnostics))
     if args.statistics:
         stats = statistics(diagnostics)
         if result.not_analysed:
@@ -370,12 +370,14 @@ def _finish_empty(args) -> int:
     return 0
 
 
-def _root_relative(jobs, root: Path) -> Dict[str, str]:
+def _root_relative(jobs, root: Path, diagnostics) -> Dict[str, str]:
     """display path -> path relative to the project root (posix), for output
-    that must not depend on the folder asynclint was run from."""
+    that must not depend on the folder asynclint was run from; only for the
+    files with findings (a warm run of a large tree reports few)."""
     out = {}
+    shown = {d.path for d in diagnostics}
     for j in jobs:
-        if j.report:
+        if j.report and j.display in shown:
             try:
                 out[j.display] = j.path.relative_to(root).as_posix()
             except ValueError:

@@ -6,15 +6,19 @@ findings, pending queries and summary), `pool` (worker processes),
 safe on-disk writer). This module runs them over a set of files.
 
 With the cache on, a run keeps a record (per settings) of every file's
-content digest, its summary digest and its final findings, and one entry per
-file holding its phase-1 result. A re-run then
+content digest, its summary digest, its final findings and what its phase-2
+answers depended on, one entry per file holding its phase-1 result, and the
+project index's derived facts and joins (`ProjectIndex.saved`). A re-run then
 - returns the recorded findings when no file changed (the digests are
   trusted while a file's size, mtime, ctime and inode are unchanged: an edit
   always moves the ctime);
 - re-checks only the changed files when none of their summaries changed (a
-  comment or body edit): the other files' answers cannot have changed, and the
-  changed file's queries read the summaries they need from their entries;
-- otherwise answers every file's queries again over the whole index.
+  comment or body edit), on the saved joins: the other files' answers cannot
+  have changed, and the changed file's queries read the summaries they need
+  from their entries;
+- otherwise starts the index from the saved facts (`ProjectIndex.restore`),
+  builds the saved joins again and answers the files whose answers looked at
+  a moved module, or used a join whose value changed.
 """
 from __future__ import annotations
 
@@ -27,7 +31,7 @@ import sys
 import time
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from . import cache as disk
 from . import noqa
@@ -123,6 +127,8 @@ class _Store:
         fingerprint = settings.config.fingerprint(settings.enabled)
         base = disk.folder(root) / f"{disk.build_id()[:12]}"
         self.record_file = base / f"run-{self.key}"
+        self.facts_file = base / f"facts-{self.key}"
+        self.joins_file = base / f"joins-{self.key}"
         self.entries = base / f"files-{fingerprint}-{int(settings.honour_noqa)}"
 
     def load_record(self) -> Optional[dict]:
@@ -133,12 +139,51 @@ class _Store:
             return None
         return record
 
-    def save_record(self, started: int, files: Dict[str, _Seen], installed_reads) -> None:
+    def save_record(self, started: int, files: Dict[str, _Seen], installed_reads, facts: Optional[str] = None) -> None:
+        # One object per distinct dependency set and name: pickle writes a
+        # repeated object once, so the record stays small and quick to load.
+        names: dict = {}
+        sets: dict = {}
+
+        def shared(deps):
+            if deps is None:
+                return None
+            deps = frozenset(names.setdefault(d, d) for d in deps)
+            return sets.setdefault(deps, deps)
+
         disk.store(self.record_file, "run", {
-            "key": self.key, "started": started, "installed": installed_reads,
-            "files": {path: (s.display, s.report, s.stat, s.digest, s.module, s.is_package, s.summary,
-                             s.findings, s.not_analysed, s.deps) for path, s in files.items()},
+            "key": self.key, "started": started, "installed": installed_reads, "facts": facts,
+            "files": {path: (s.display, s.report, s.stat, s.digest, names.setdefault(s.module, s.module),
+                             s.is_package, s.summary, s.findings, s.not_analysed, shared(s.deps))
+                      for path, s in files.items()},
         })
+
+    def load_facts(self, record: dict, joins_only: bool = False) -> Optional[dict]:
+        """The derived facts and joins of the index that answered the
+        recorded findings (`ProjectIndex.saved`), when they belong to this
+        record and to this working folder (thread-context texts hold paths
+        relative to it). `joins_only`: the joins, without the (larger)
+        table of facts, for a run in which no module moved."""
+        token = record.get("facts")
+        if not token:
+            return None
+        parts = {}
+        for kind, file in (("joins", self.joins_file), ("facts", self.facts_file)):
+            if kind == "facts" and joins_only:
+                parts[kind] = {}
+                continue
+            saved = disk.load(file, kind)
+            if not isinstance(saved, dict) or saved.get("token") != token or saved.get("cwd") != os.getcwd():
+                return None
+            parts[kind] = saved.get(kind)
+        if not isinstance(parts["joins"], list) or not isinstance(parts["facts"], dict):
+            return None
+        return parts
+
+    def save_facts(self, token: str, index: dict) -> bool:
+        cwd = os.getcwd()
+        return (disk.store(self.facts_file, "facts", {"token": token, "cwd": cwd, "facts": index["facts"]})
+                and disk.store(self.joins_file, "joins", {"token": token, "cwd": cwd, "joins": index["joins"]}))
 
     def _entry(self, path: str) -> Path:
         return self.entries / hashlib.blake2b(path.encode(), digest_size=16).hexdigest()
@@ -177,6 +222,7 @@ class _Run:
         self.results: Dict[str, FileResult] = {}  # phase-1 results at hand
         self.data: Dict[str, bytes] = {}  # content read while hashing
         self.walker: Optional[Walker] = None
+        self.restored = False  # the index started from the previous run's facts
 
     def run(self, need_index: bool) -> RunResult:
         started = time.time_ns()
@@ -198,7 +244,7 @@ class _Run:
                 changed.append(job)
                 continue
             try:
-                stat = _stat_key(job.path.stat())
+                stat = _stat_key(os.stat(path))
             except OSError:
                 stat = None
             prev = old.get(path)
@@ -234,8 +280,14 @@ class _Run:
 
         with _collector_for_phase1():
             self._analyse(changed, modules, seen)
-        index = self._index(modules, seen)
-        redo = self._to_answer(changed, seen, old, record is not None)
+        moved = self._moved(seen, old) if record is not None else None
+        # With no module moved the saved joins stand and answer the changed
+        # files' queries; the saved facts are needed only to rebuild them.
+        saved = store.load_facts(record, joins_only=not moved) if record is not None else None
+        index = self._index(modules, seen, saved, moved)
+        restored = self.restored
+        redo = self._to_answer(changed, seen, old, moved, index.changed_joins if restored else None,
+                               index.restored_joins if restored else None)
         incremental = len(redo) < sum(1 for j in jobs if j.report)
         for job in redo:
             path = str(job.path)
@@ -245,9 +297,8 @@ class _Run:
             if path in seen:
                 seen[path].findings = found
                 seen[path].not_analysed = result.not_analysed
-                # A run keeps no index for the next: a whole-project join
-                # (a tuple token) counts as every module.
-                seen[path].deps = frozenset(deps) if all(type(d) is str for d in deps) else frozenset({ALL})
+                # module names, `ALL`, and ("join", name, key) tokens
+                seen[path].deps = frozenset(deps)
             else:  # unreadable file: reported this run, not recorded
                 seen[path] = _Seen(job.display, job.report, (), "", modules[path][0], modules[path][1], None, found,
                                    result.not_analysed)
@@ -255,7 +306,14 @@ class _Run:
             reads = installed.reads_of(index)
             if incremental and record is not None:
                 reads = list({tuple(r): None for r in [*(record.get("installed") or ()), *reads]})
-            store.save_record(started, {p: s for p, s in seen.items() if s.digest}, reads)
+            facts = record.get("facts") if restored else None
+            if not (restored and not moved):
+                # the next run starts from this index's facts (nothing moved:
+                # the saved ones still hold)
+                facts = f"{started}-{os.getpid()}"
+                if not store.save_facts(facts, index.saved()):
+                    facts = None
+            store.save_record(started, {p: s for p, s in seen.items() if s.digest}, reads, facts)
         from_cache = len(jobs) - len(changed)
         return self._result(seen, from_cache, index)
 
@@ -324,25 +382,31 @@ class _Run:
         return result
 
     # -- phase 2 ----------------------------------------------------------
-    def _to_answer(self, changed: List[FileJob], seen: Dict[str, _Seen], old: Dict[str, tuple],
-                   recorded: bool) -> List[FileJob]:
-        """The reported files whose phase-2 answers can differ from the
-        recorded ones: the changed files, and those whose answers looked up
-        a module that is now provided differently (its summary changed, its
-        file was added, removed or shadowed), or looked at every module."""
-        jobs = self.jobs
-        if not recorded:
-            return [j for j in jobs if j.report]
+    def _moved(self, seen: Dict[str, _Seen], old: Dict[str, tuple]) -> FrozenSet[str]:
+        """The module names provided differently from the recording run:
+        a summary changed, a file added, removed or shadowed by another."""
         before: Dict[str, tuple] = {}
         for path, prev in old.items():  # in the recording run's (sorted) order
             if prev[6] is not None:
                 before.setdefault(prev[4], (path, prev[6]))
         now: Dict[str, tuple] = {}
-        for job in jobs:
+        for job in self.jobs:
             s = seen.get(str(job.path))
             if s is not None and s.summary is not None:  # (an unreadable file provides nothing)
                 now.setdefault(s.module, (str(job.path), s.summary))
-        moved = frozenset(name for name in before.keys() | now.keys() if before.get(name) != now.get(name))
+        return frozenset(name for name in before.keys() | now.keys() if before.get(name) != now.get(name))
+
+    def _to_answer(self, changed: List[FileJob], seen: Dict[str, _Seen], old: Dict[str, tuple],
+                   moved: Optional[FrozenSet[str]], changed_joins: Optional[FrozenSet[tuple]],
+                   known_joins: Optional[FrozenSet[tuple]] = None) -> List[FileJob]:
+        """The reported files whose phase-2 answers can differ from the
+        recorded ones: the changed files, those whose answers looked up a
+        module in `moved` or went through every module, and those that used
+        a whole-project join whose value changed (`changed_joins`; None: the
+        joins were not restored, so any join counts as changed)."""
+        jobs = self.jobs
+        if moved is None:
+            return [j for j in jobs if j.report]
         redo_paths = {str(j.path) for j in changed}
         out = []
         for job in jobs:
@@ -351,12 +415,13 @@ class _Run:
             path = str(job.path)
             s = seen.get(path)
             prev = old.get(path)
-            if (path in redo_paths or s is None or prev is None or not prev[1] or prev[0] != job.display
-                    or s.deps is None or (moved and (ALL in s.deps or not s.deps.isdisjoint(moved)))):
+            if path in redo_paths or s is None or prev is None or not prev[1] or prev[0] != job.display \
+                    or s.deps is None or (moved and _sees(s.deps, moved, changed_joins, known_joins)):
                 out.append(job)
         return out
 
-    def _index(self, modules, seen: Dict[str, _Seen]) -> ProjectIndex:
+    def _index(self, modules, seen: Dict[str, _Seen], saved: Optional[dict] = None,
+               moved: Optional[FrozenSet[str]] = None) -> ProjectIndex:
         sources: Dict[str, Callable] = {}
         for job in self.jobs:
             path = str(job.path)
@@ -370,8 +435,17 @@ class _Run:
             elif path in seen and seen[path].summary is not None:
                 sources[name] = (lambda j=job: self._result_of(j, modules, seen).summary)
         config = self.settings.config
-        index = ProjectIndex([], Knowledge.from_config(config),
-                             installed.view(getattr(config, "python", None), self.root if self.store else None))
+        knowledge = Knowledge.from_config(config)
+        view = installed.view(getattr(config, "python", None), self.root if self.store else None)
+        if saved is not None:
+            try:
+                index = ProjectIndex.restore(saved, LazyModules(sources), moved or frozenset(), knowledge, view)
+            except Exception:  # a saved index this build cannot use: start afresh
+                pass
+            else:
+                self.restored = True
+                return index
+        index = ProjectIndex([], knowledge, view)
         index.modules = LazyModules(sources)
         return index
 
@@ -408,6 +482,21 @@ class _Run:
             diagnostics = group(diagnostics, reported, self.settings.config.ignored_for)
         diagnostics.sort(key=Diagnostic.sort_key)
         return RunResult(diagnostics, files, not_analysed, from_cache, index)
+
+
+def _sees(deps: frozenset, moved: FrozenSet[str], changed_joins: Optional[FrozenSet[tuple]],
+          known_joins: Optional[FrozenSet[tuple]] = None) -> bool:
+    """Whether answers with these dependencies can differ now that the
+    modules in `moved` are provided differently (not empty). A join the
+    restored index did not hold (`known_joins`: built in a run that kept
+    the saved facts) was not compared: it counts as changed."""
+    if ALL in deps or not deps.isdisjoint(moved):
+        return True
+    if changed_joins is None:  # no saved joins to compare: any join may have changed
+        return any(type(d) is tuple for d in deps)
+    if not deps.isdisjoint(changed_joins):
+        return True
+    return known_joins is not None and any(type(d) is tuple and d not in known_joins for d in deps)
 
 
 _FROZEN = []

@@ -313,3 +313,122 @@ def test_a_damaged_run_record_with_dependencies_is_rebuilt(project, keyhome):
     proc = check(project, keyhome)
     assert "damaged" in proc.stderr.decode()
     assert findings(proc) == fresh(project, keyhome) != first
+
+
+# -- whole-project joins kept between runs ---------------------------------------
+WORK = (
+    "def deliver(value):\n"
+    "    print(value)\n\n\n"
+    "def worker(loop, value):\n"
+    "    loop.call_soon(deliver, value)\n"
+)
+START = (
+    "import threading\n\n"
+    "from pkg.work import worker\n\n\n"
+    "def begin(loop):\n"
+    "    threading.Thread(target=worker, args=(loop, 1)).start()\n"
+)
+
+
+def _in(found: list, name: str, code: str) -> list:
+    return [f for f in found if f[0].endswith(name) and f[3] == code]
+
+
+def test_an_edit_that_changes_a_join_changes_another_files_findings(project, keyhome):
+    """work.py's finding rests on the thread context, a whole-project join
+    built from every module: start.py runs `worker` in a thread. Editing
+    start.py so that it calls `worker` directly changes the join, and the
+    next cached run must drop work.py's finding (and bring it back when the
+    edit is undone), as a fresh run does."""
+    write(project, "pkg/work.py", WORK)
+    write(project, "pkg/start.py", START)
+    first = findings(check(project, keyhome))
+    assert _in(first, "work.py", "AIO300") == [("pkg/work.py", 6, 5, "AIO300")]
+    assert first == fresh(project, keyhome)
+    write(project, "pkg/start.py", START.replace("threading.Thread(target=worker, args=(loop, 1)).start()",
+                                                 "worker(loop, 1)"))
+    edited = findings(check(project, keyhome))
+    assert not _in(edited, "work.py", "AIO300")
+    assert edited == fresh(project, keyhome)
+    write(project, "pkg/start.py", START)
+    undone = findings(check(project, keyhome))
+    assert undone == first == fresh(project, keyhome)
+
+
+def test_an_edit_that_keeps_a_join_keeps_the_findings_that_used_it(project, keyhome):
+    """A summary change that leaves the thread context as it was (a new
+    function in start.py, a new async function elsewhere) must leave
+    work.py's finding in place, run after run, equal to a fresh run's."""
+    write(project, "pkg/work.py", WORK)
+    write(project, "pkg/start.py", START)
+    first = findings(check(project, keyhome))
+    write(project, "pkg/start.py", START + "\n\ndef unrelated():\n    return 2\n")
+    edited = findings(check(project, keyhome))
+    assert _in(edited, "work.py", "AIO300") == _in(first, "work.py", "AIO300") != []
+    assert edited == fresh(project, keyhome)
+    write(project, "pkg/other0.py", "import asyncio\n\n\nasync def g():\n    await asyncio.sleep(1)\n")
+    again = findings(check(project, keyhome))
+    assert _in(again, "work.py", "AIO300") == _in(first, "work.py", "AIO300")
+    assert again == fresh(project, keyhome)
+
+
+def test_a_damaged_saved_index_is_rebuilt(project, keyhome):
+    """The facts and joins saved for the next run are cache files like the
+    others: damaged, they are ignored with one warning, and the run's
+    findings are a fresh run's."""
+    write(project, "pkg/work.py", WORK)
+    write(project, "pkg/start.py", START)
+    check(project, keyhome)
+    saved = list((project / ".asynclint_cache").rglob("facts-*"))
+    assert saved
+    for path in saved:
+        data = bytearray(path.read_bytes())
+        data[-20:] = b"\xff" * 20
+        path.write_bytes(bytes(data))
+    write(project, "pkg/start.py", START.replace("threading.Thread(target=worker, args=(loop, 1)).start()",
+                                                 "worker(loop, 1)"))
+    proc = check(project, keyhome)
+    assert "damaged" in proc.stderr.decode()
+    assert findings(proc) == fresh(project, keyhome)
+    assert not _in(findings(proc), "work.py", "AIO300")
+
+
+def test_a_restored_index_rebuilds_the_joins_of_parts(tmp_path):
+    """`ProjectIndex.saved()` keeps the per-module parts of the
+    `join_modules` joins (plain data, through pickle as the cache does), and
+    `restore` after an edit gives the joins a fresh index over the edited
+    modules has: the dropped parts built again with the registered part
+    functions, the others carried."""
+    from asynclint.config import Config
+    from asynclint.engine import FileJob, Settings, lint_files
+    from asynclint.index.project import _PARTS, ModuleTable, ProjectIndex
+    from asynclint.rules import all_rules
+    from asynclint.rules._callers import async_callers
+
+    root = tmp_path / "proj"
+    write(root, "pkg/__init__.py", "")
+    write(root, "pkg/work.py", WORK)
+    write(root, "pkg/start.py", START)
+    write(root, "pkg/lib.py", LIB)
+    write(root, "pkg/user.py", USER)
+    cfg = Config()
+    settings = Settings(cfg, cfg.enabled_codes(all_rules()))
+    names = ["pkg/__init__.py", "pkg/lib.py", "pkg/start.py", "pkg/user.py", "pkg/work.py"]
+
+    def run():
+        return lint_files([FileJob(root / n, n) for n in names], settings, root, use_cache=False).index
+
+    before = run()
+    async_callers(before)  # built here if no query of the run needed it
+    saved = pickle.loads(pickle.dumps(before.saved()))
+    parts = saved["facts"][_PARTS][1]
+    assert {key[0] for key in parts} >= {"async-callers", "thread-inputs"}
+    write(root, "pkg/lib.py", "def other():\n    return 1\n")  # user.main no longer calls a project function
+    after = run()
+    modules = ModuleTable(dict(after.modules.items()))
+    restored = ProjectIndex.restore(saved, modules, frozenset({"pkg.lib"}), before.knowledge, before.installed)
+    assert ("join", "async-callers", None) in restored.changed_joins
+    assert ("join", "thread-inputs", ()) not in restored.changed_joins
+    assert async_callers(restored) == async_callers(after)
+    for (name, key), build in restored._joins.items():
+        assert restored._facts["<joins>"][(name, key)][0] == build(after), name

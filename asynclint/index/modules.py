@@ -33,30 +33,42 @@ def module_name(path: Path, root: Optional[Path] = None, folders: Optional[dict]
     path, so many files in one folder cost one walk.
     """
     if folders is None or path.is_symlink():
-        path = path.resolve()
-    else:  # resolve each folder once
-        parent = folders.get(path.parent)
-        if parent is None:
-            parent = folders[path.parent] = path.parent.resolve()
-        path = parent / path.name
-    is_package = path.name == "__init__.py"
-    key = (path.parent, root)
+        folder, name = os.path.split(str(path.resolve()))
+    else:  # resolve each folder once (strings: a run names thousands of files)
+        folder, name = os.path.split(str(path))
+        folder = _real_folder(folder, folders)
+    is_package = name == "__init__.py"
+    key = (folder, root)
     package = folders.get(key) if folders is not None else None
     if package is None:
         package = []
-        folder = path.parent
-        while (folder / "__init__.py").exists() or _namespace_portion(folder, root):
-            package.append(folder.name)
-            if root is not None and folder == root:
+        here = Path(folder)
+        while (here / "__init__.py").exists() or _namespace_portion(here, root):
+            package.append(here.name)
+            if root is not None and here == root:
                 break
-            folder = folder.parent
+            here = here.parent
         package = tuple(reversed(package))
         if folders is not None:
             folders[key] = package
-    parts = list(package) if is_package else [*package, path.stem]
+    parts = list(package) if is_package else [*package, os.path.splitext(name)[0]]
     if not parts:  # an __init__.py whose folder is the root itself
-        parts = [path.parent.name]
+        parts = [os.path.basename(folder)]
     return ".".join(parts), is_package
+
+
+def _real_folder(folder: str, folders: dict) -> str:
+    """`folder` with symlinks resolved, from its parent's (one `lstat` per
+    folder, not one per component of every folder)."""
+    real = folders.get(folder)
+    if real is None:
+        parent, name = os.path.split(folder)
+        if parent == folder or name in ("", ".", "..") or not os.path.isabs(folder) or os.path.islink(folder):
+            real = str(Path(folder).resolve())
+        else:
+            real = os.path.join(_real_folder(parent, folders), name)
+        folders[folder] = real
+    return real
 
 
 def _namespace_portion(folder: Path, root: Optional[Path]) -> bool:

@@ -36,6 +36,22 @@ _PARTS = "<join-parts>"
 _VALUE_KINDS = frozenset({"call", "inst", "await", "item", "enter", "super", "union", "typevar", "generic", "callable", "optional", "unknown"})
 
 
+# Joins another process can build again (`ProjectIndex.restore`): join name
+# -> factory(key), giving build(index) for a plain join (`join`) or (part,
+# combine) for a join of per-module parts (`join_modules`). A join not
+# registered is never saved.
+_JOIN_BUILDERS: Dict[str, Callable[[Hashable], object]] = {}
+
+
+def rebuildable(name: str, factory: Callable[[Hashable], object]) -> None:
+    """Register how to build join `name` for a key, so that a saved index
+    can be brought up to date in the next run (`ProjectIndex.restore`):
+    `factory(key)` is the join's build(index), or its (part, combine) when
+    the join is made by `join_modules`. Whatever the build depends on
+    besides the index (config patterns) must be in the key."""
+    _JOIN_BUILDERS[name] = factory
+
+
 @dataclass(frozen=True)
 class Knowledge:
     """What the configuration tells the index that the code cannot
@@ -61,6 +77,11 @@ class ModuleTable(dict):
     def __init__(self, items=(), sources: Optional[Dict[str, Callable[[], Optional[ModuleSummary]]]] = None):
         super().__init__(items)
         self._sources = dict(sources) if sources else {}
+        # The names in the order the table was made with (the items, then
+        # the sources): iteration keeps it whatever was read first, so a join
+        # combined in another run (`ProjectIndex.restore`) sees its parts in
+        # the order a run without the cache does.
+        self._order: Optional[list] = list(dict.fromkeys([*dict.keys(self), *self._sources])) if self._sources else None
         self.frames: Optional[list] = None  # the owning index's dependency frames
 
     def _read(self, name) -> None:
@@ -115,16 +136,26 @@ class ModuleTable(dict):
         dict.__delitem__(self, name)
 
     def __iter__(self):
-        self._load_all()
-        return dict.__iter__(self)
+        # The names alone (the loaded ones, then the others in source order:
+        # the order loading them all would give): a join built from
+        # per-module facts that carry over reads no summary.
+        self._read(ALL)
+        order = self._order
+        if order is None:
+            return iter([*dict.keys(self), *self._sources])
+        sources = self._sources
+        names = [n for n in order if n in sources or dict.__contains__(self, n)]
+        if len(names) != dict.__len__(self) + len(sources):  # names set after the table was made
+            known = set(order)
+            names += [n for n in dict.keys(self) if n not in known]
+        return iter(names)
 
     def __len__(self) -> int:
-        self._load_all()
-        return dict.__len__(self)
+        self._read(ALL)
+        return dict.__len__(self) + len(self._sources)
 
     def keys(self):
-        self._load_all()
-        return dict.keys(self)
+        return list(self)
 
     def values(self):
         self._load_all()
@@ -178,6 +209,9 @@ class ProjectIndex:
         # The joins of `join_modules`: (name, key) -> part(index, module).
         self._parts: Dict[tuple, Callable] = {}
         self.changed_joins: FrozenSet[tuple] = frozenset()
+        # The join tokens restored from a saved index and compared by the
+        # update that followed (`restore`); None: not restored.
+        self.restored_joins: Optional[FrozenSet[tuple]] = None
         self._resolving: set = set()
 
     @property
@@ -248,6 +282,8 @@ class ProjectIndex:
         """`modules` names the same modules as this index's table, in the
         same order (what a `join_modules` join iterated)."""
         old = self._modules
+        if not dict.__len__(old) and not old._sources:
+            return False  # a restored index (`restore`) keeps no table: nothing to compare with
         if any(dict.__contains__(old, name) != dict.__contains__(modules, name) for name in changed):
             return False
         return old._sources == modules._sources and list(dict.keys(old)) == list(dict.keys(modules))
@@ -295,6 +331,72 @@ class ProjectIndex:
                 rev[dep] = [item]
             else:
                 listed.append(item)
+
+    # -- saved between runs -----------------------------------------------
+    def saved(self) -> dict:
+        """The derived facts and joins as plain data, for an index of the
+        next run to start from (`restore`): the facts that hold this index
+        are left out, and so are joins nobody registered a builder for
+        (with every fact that used one)."""
+        joins = self._facts.get(_JOIN_TABLE, {})
+        kept = [(name, key) for (name, key) in self._joins if name in _JOIN_BUILDERS]
+        lost = {(_JOIN, name, key) for (name, key) in self._joins if name not in _JOIN_BUILDERS}
+        facts = {}
+        for name, table in self._facts.items():
+            if name in self._uncarried or name in _JOIN_TABLES:
+                continue
+            entries = dict(dict.items(table))
+            if lost:
+                entries = {k: e for k, e in entries.items() if e[1].isdisjoint(lost)}
+            facts[name] = (isinstance(table, Memo), entries)
+        # The per-module parts of the `join_modules` joins are among the
+        # facts (`_PARTS`); their part counts go with the joins.
+        return {"facts": facts, "joins": [(name, key, *joins[(name, key)]) for name, key in kept],
+                "part_counts": {k: n for k, n in self._part_counts.items() if k[0] in _JOIN_BUILDERS}}
+
+    @classmethod
+    def restore(cls, saved: dict, modules: ModuleTable, moved: FrozenSet[str], knowledge: Optional[Knowledge] = None,
+                installed=None) -> "ProjectIndex":
+        """The index over `modules` that a saved index (`saved()`) of the
+        previous run becomes when the modules named in `moved` differ
+        (changed, added or removed): as `updated()` would make it in one
+        process. With nothing moved the saved joins are taken as they are;
+        otherwise each is built again and compared (`changed_joins`)."""
+        old = cls([], knowledge, installed)
+        for name, (is_memo, entries) in saved["facts"].items():
+            table = old._facts[name] = Memo(old._frames, old._rev, name) if is_memo else {}
+            dict.update(table, entries)
+            # the dependency map `updated` finds the stale facts through
+            note = old._note
+            for key, entry in entries.items():
+                note(name, key, entry[1])
+        joins = old._facts[_JOIN_TABLE] = {}
+        counts = saved.get("part_counts") or {}
+        for name, key, value, deps in saved["joins"]:
+            factory = _JOIN_BUILDERS.get(name)
+            if factory is None:
+                continue
+            made = factory(key)
+            if isinstance(made, tuple):  # a join of per-module parts
+                part, combine = made
+                old._joins[(name, key)] = _modules_build(name, key, part, combine)
+                old._parts[(name, key)] = part
+                if (name, key) in counts:
+                    old._part_counts[(name, key)] = counts[(name, key)]
+            else:
+                old._joins[(name, key)] = made
+            joins[(name, key)] = (value, deps)
+        restored = frozenset((_JOIN, name, key) for name, key in old._joins)
+        if not moved:
+            old.modules = modules
+            old.restored_joins = restored
+            return old
+        # The saved index has no module table: `updated` finds the modules
+        # not the same (`_same_modules`), so each join of parts is combined
+        # again from its carried parts and the parts it dropped, and compared.
+        new = old.updated(modules, moved)
+        new.restored_joins = restored
+        return new
 
     # -- dependencies -----------------------------------------------------
     def tracking(self) -> "_Frame":
@@ -357,11 +459,7 @@ class ProjectIndex:
         An updated index builds again only the parts that looked at a changed
         module and, when they come out equal (and no module came or went),
         keeps the join as it was without combining again."""
-        def build(index: "ProjectIndex"):
-            parts = [(m, index.fact(_PARTS, (name, key, m), lambda m=m: part(index, m))) for m in list(index.modules)]
-            index._part_counts[(name, key)] = len(parts)
-            return combine(parts)
-        value = self.join(name, key, build)
+        value = self.join(name, key, _modules_build(name, key, part, combine))
         self._parts.setdefault((name, key), part)
         return value
 
@@ -567,6 +665,16 @@ _ALL_ONLY = frozenset({ALL})
 def _frozen(deps: set) -> frozenset:
     """A dependency set as kept: `ALL` alone stands for everything."""
     return _ALL_ONLY if ALL in deps else frozenset(deps)
+
+
+def _modules_build(name: str, key: Hashable, part: Callable, combine: Callable) -> Callable[["ProjectIndex"], object]:
+    """The build of a `join_modules` join (also for one restored in another
+    process from its registered part and combine)."""
+    def build(index: "ProjectIndex"):
+        parts = [(m, index.fact(_PARTS, (name, key, m), lambda m=m: part(index, m))) for m in list(index.modules)]
+        index._part_counts[(name, key)] = len(parts)
+        return combine(parts)
+    return build
 
 
 class Memo(dict):

@@ -52,6 +52,7 @@ from .local_types import (_classify_value, asyncio_class, is_event_loop, local_a
                           self_attr_assignments)
 from .summary import dotted
 from ..knowledge import threads as K
+from .project import rebuildable
 from .queries import query
 
 _PARTIALS = frozenset({"functools.partial", "functools.partialmethod"})
@@ -1471,8 +1472,7 @@ class _Builder:
     def _propagate(self, out, seeds) -> None:
         queue: deque = deque()
         for key, text, kind, self_cls in seeds:
-            fn = self.index.function(*key)
-            if fn is None or fn.is_async:
+            if not self._sync_function(key):
                 continue
             setup, runs = self.own_loop(*key)
             if key not in out:
@@ -1481,12 +1481,8 @@ class _Builder:
         while queue:
             key = queue.popleft()
             info = out[key]
-            fn = self.index.function(*key)
-            for callee, self_cls in self._callees(fn, info.self_cls):
-                if callee == key:
-                    continue
-                cfn = self.index.function(*callee)
-                if cfn is None or cfn.is_async:
+            for callee, self_cls in self._callees_of(key, info.self_cls):
+                if callee == key or not self._sync_function(callee):
                     continue
                 setup, runs = self.own_loop(*callee)
                 new_setup = info.setup or setup
@@ -1501,6 +1497,15 @@ class _Builder:
                     current.run_above = current.run_above or new_above
                     queue.append(callee)
 
+    # Facts, not summary reads: the thread context is rebuilt after an edit
+    # (in the next CLI run too) without reading every module on its paths.
+    def _sync_function(self, key: Tuple[str, str]) -> bool:
+        return self.index.fact("thread-sync-function", key, lambda: _is_sync(self.index.function(*key)))
+
+    def _callees_of(self, key: Tuple[str, str], self_cls) -> tuple:
+        return self.index.fact("thread-callees", (key, self_cls),
+                               lambda: tuple(self._callees(self.index.function(*key), self_cls)))
+
     def _callees(self, fn, self_cls) -> List[tuple]:
         out: List[tuple] = []
         seen = set()
@@ -1513,6 +1518,23 @@ class _Builder:
                     seen.add(callee)
                     out.append((callee, cls))
         return out
+
+
+def _is_sync(fn) -> bool:
+    return fn is not None and not fn.is_async
+
+
+def module_entries(index, module: str) -> tuple:
+    """A module's thread entries as a fact of its own: a query that goes
+    through every module's entries (`_thread_queue_item_query`) reads no
+    summary of a module unchanged since the index it was saved from
+    (`ProjectIndex.restore`). The joins read them through their parts."""
+    return index.fact("thread-entries", module,
+                      lambda: tuple(getattr(index.modules.get(module), "thread_entries", None) or ()))
+
+
+def _context_builder(patterns: tuple):
+    return lambda index: _Builder(index, patterns).build()
 
 
 def _inputs_part(patterns: tuple, index, module: str) -> tuple:
@@ -1641,7 +1663,7 @@ def _thread_queue_item_query(index, module: str, qualname: str, qsym, position: 
     kinds = set()
     target = _resolved(index, qsym)
     for mod in sorted(index.modules):
-        for entry in getattr(index.modules[mod], "thread_entries", None) or ():
+        for entry in module_entries(index, mod):
             if entry[0] != "put" or _resolved(index, entry[1]) != target:
                 continue
             _tag, _sym, is_tuple, types = entry
@@ -1712,7 +1734,7 @@ def _through(text: str, entry: str) -> str:
 def thread_context(index, patterns: tuple = ()) -> Dict[Tuple[str, str], ThreadInfo]:
     """(module, qualname) -> ThreadInfo for every project function that runs
     off the loop thread; computed once per index and set of config patterns."""
-    return index.join("thread-context", patterns, lambda ix: _Builder(ix, patterns).build())
+    return index.join("thread-context", patterns, _context_builder(patterns))
 
 
 @query("thread_context")
@@ -1764,3 +1786,15 @@ def site_query(ctx, mode: str = "quiet-own") -> Optional[tuple]:
 
 __all__ = ["note_call", "note_assign", "classify_entry_call", "lambda_entry", "thread_context",
            "site_query", "ThreadInfo"]
+
+
+# The joins above, rebuildable from a saved index in the next run: a plain
+# join's factory gives its build, a `join_modules` join's its (part, combine);
+# the key is the join's key (the config patterns of the thread context and
+# of its inputs).
+rebuildable("class-children", lambda _key: (_class_bases_part, _child_classes))
+rebuildable("thread-started", lambda _key: (_started_part, _union_parts))
+rebuildable("thread-inputs", lambda key: (functools.partial(_inputs_part, key), _join_inputs))
+rebuildable("thread-decorators", lambda _key: (_decorators_part, _sorted_parts))
+rebuildable("thread-param-types", lambda _key: (_param_types_part, _join_param_types))
+rebuildable("thread-context", _context_builder)

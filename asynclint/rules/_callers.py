@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Tuple
 
-from ..index.project import ProjectIndex
+from ..index.project import ProjectIndex, rebuildable
 
 Key = Tuple[str, str]  # (module, function qualname)
 
@@ -66,3 +66,6 @@ def _module_async_calls(index: ProjectIndex, module: str) -> Tuple[Tuple[Key, Ke
             if key is not None:
                 out.append((key, (module, qual)))
     return tuple(out)
+
+
+rebuildable("async-callers", lambda _key: (_module_async_calls, _join_callers))  # from a saved index, next run

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 
+from ..index.project import rebuildable
 from ..index.queries import query
 from ..knowledge.blocking import BLOCKING_LOG_HANDLERS, SYSLOG_HANDLER
 from .base import Rule
@@ -21,6 +22,9 @@ def _has_async_def(index, module: str) -> bool:
 
 def _any_part(parts) -> bool:
     return any(value for _module, value in parts)
+
+
+rebuildable("has-async-def", lambda _key: (_has_async_def, _any_part))  # from a saved index, next run
 
 
 def _is_stream(node: ast.AST) -> bool:
