@@ -124,6 +124,16 @@ def _rss_mib(pid: int) -> float:
     return float("nan")
 
 
+def _send_whole_text(client, uri: str, version: int, text: str) -> tuple:
+    """Send the document's new text; (server CPU before, wall time sent)."""
+    cpu0 = _cpu_s(client._server.pid)
+    sent = time.perf_counter()
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+    return cpu0, sent
+
+
 async def measure(project: Path, rel: str, edits: int, timeout: float) -> dict:
     probe = Probe()
     client = probe.client
@@ -158,11 +168,7 @@ async def measure(project: Path, rel: str, edits: int, timeout: float) -> dict:
         for n in range(edits):
             version += 1
             v = version
-            cpu0 = _cpu_s(client._server.pid)
-            sent = time.perf_counter()
-            client.text_document_did_change(types.DidChangeTextDocumentParams(
-                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=v),
-                content_changes=[types.TextDocumentContentChangeWholeDocument(text=text + suffix.format(n=n))]))
+            cpu0, sent = _send_whole_text(client, uri, v, text + suffix.format(n=n))
             await probe.wait(lambda: probe.published[uri][0] == v, timeout)
             times.append(probe.published[uri][2] - sent)
             cpu.append(_cpu_s(client._server.pid) - cpu0)
@@ -184,11 +190,7 @@ async def measure(project: Path, rel: str, edits: int, timeout: float) -> dict:
             for text in (edited + f"\n# edit {n}\n", vtext + f"\n# undo {n}\n"):
                 vversion += 1
                 v = vversion
-                cpu0 = _cpu_s(client._server.pid)
-                sent = time.perf_counter()
-                client.text_document_did_change(types.DidChangeTextDocumentParams(
-                    text_document=types.VersionedTextDocumentIdentifier(uri=vuri, version=v),
-                    content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+                cpu0, sent = _send_whole_text(client, vuri, v, text)
                 await probe.wait(lambda: probe.published[vuri][0] == v, timeout)
                 own.append(probe.published[vuri][2] - sent)
                 try:  # sent in the same batch as the edited file's, if at all
