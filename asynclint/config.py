@@ -69,6 +69,9 @@ class Config:
     blocking_at_startup: bool = False
     startup_functions: List[str] = field(default_factory=lambda: list(STARTUP_FUNCTIONS))
     startup_hooks: List[str] = field(default_factory=lambda: list(STARTUP_HOOKS))
+    # AIO2xx in the own work of one-shot command-line programs that serve
+    # nothing (index/one_shot.py).
+    blocking_in_commands: bool = False
     # Environment whose installed packages the index may read (--python).
     python: Optional[str] = None
     # Where the file values came from, for messages.
@@ -119,7 +122,8 @@ class Config:
                           self.thread_entry_points],
             "views": [self.report_each_caller, self.foreign_noqa, self.blocking_in_tests,
                       self.blocking_at_startup, self.startup_functions, self.startup_hooks,
-                      self.blocking_in_tooling, self.tooling_paths, self.blocking_in_debug_code],
+                      self.blocking_in_tooling, self.tooling_paths, self.blocking_in_debug_code,
+                      self.blocking_in_commands],
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -148,7 +152,7 @@ _LIST_KEYS = {
     "preserving-decorators", "thread-entry-points", "startup-functions", "startup-hooks", "tooling-paths",
 }
 _BOOL_KEYS = {"respect-gitignore", "report-each-caller", "foreign-noqa", "blocking-in-tests", "blocking-at-startup",
-              "blocking-in-tooling", "blocking-in-debug-code"}
+              "blocking-in-tooling", "blocking-in-debug-code", "blocking-in-commands"}
 _TABLE_KEYS = {"per-file-ignores"}
 KNOWN_KEYS = _LIST_KEYS | _BOOL_KEYS | _TABLE_KEYS
 _CODE_KEYS = {"select", "ignore", "extend-select", "extend-ignore"}

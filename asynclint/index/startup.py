@@ -50,8 +50,7 @@ class Startup:
         self.patterns = tuple(patterns)
         self.hooks = frozenset(hooks)
         self._whole: dict = {}
-        if text is None or any(word in text for word in (*self.hooks, *EVENT_HOOKS, "run_until_complete")) \
-                or ("asyncio" in text and _RUN.search(text) is not None):
+        if text is None or any(word in text for word in (*self.hooks, *EVENT_HOOKS)) or names_loop_runner(text):
             self.registered, mains = self._scan(tree)
         else:
             self.registered, mains = frozenset(), set()
@@ -163,6 +162,11 @@ class Startup:
             elif inside and isinstance(parent, _LOOPS):
                 return False
         return inside
+
+
+def names_loop_runner(text: str) -> bool:
+    """The source may call `asyncio.run()` or `run_until_complete()`."""
+    return "run_until_complete" in text or ("asyncio" in text and _RUN.search(text) is not None)
 
 
 def _once(body):

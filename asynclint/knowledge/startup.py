@@ -43,3 +43,33 @@ STARTUP_HOOKS = (
 # event names.
 STARTUP_EVENTS = frozenset({"startup", "shutdown"})
 EVENT_HOOKS = frozenset({"on_event", "add_event_handler"})
+
+# -- One-shot command-line programs (index/one_shot.py; the AIO2 rules leave
+# their own work alone unless `blocking-in-commands = true`).
+
+# Decorators (last name) that make a sync function a command-line command:
+# click's `@click.command()`, `@cli.command()`, `@click.group()`, typer's
+# `@app.command("run")`. An async function decorated so (a chat bot's
+# `@bot.command()`) is a handler, not an entry point: only sync ones count.
+COMMAND_DECORATORS = frozenset({"command", "group"})
+
+# Calls (last name) by which a sync function parses its own command line.
+COMMAND_LINE_PARSERS = frozenset({"parse_args", "parse_known_args"})
+
+# Calls that make a program serve others on its loop: servers and listeners,
+# loops that run until stopped, framework and UI application runners (a
+# dotted entry matches the call's dotted text, others its last name).
+SERVING_CALLS = frozenset({
+    "start_server", "start_unix_server", "create_server", "create_unix_server", "create_datagram_endpoint",
+    "serve", "serve_forever", "run_forever", "run_app", "listen", "add_reader",
+    "AppRunner", "TCPSite", "UnixSite", "SockSite",
+    "start_polling", "run_polling", "run_webhook", "run_async",
+    "uvicorn.run", "uvicorn.Server",
+})
+
+# Calls that start work beside the command's own sequential steps: a task
+# or callback that others may be waiting on while a blocking call runs.
+BESIDE_CALLS = frozenset({
+    "create_task", "ensure_future", "start_soon", "call_soon", "call_later", "call_at",
+    "run_coroutine_threadsafe", "add_done_callback",
+})

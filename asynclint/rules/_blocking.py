@@ -14,6 +14,7 @@ from ..diagnostics import Applicability, Fix, Fixability
 from ..index import blocking as B
 from ..index.blocking import LocalEnv, knobs_of
 from ..index import debug_flags, once
+from ..index.one_shot import OneShot
 from ..index.startup import Startup
 from ..knowledge.file_kinds import TEST_DIRS
 from ._text import text_of, unparse
@@ -118,8 +119,26 @@ def in_startup_code(ctx) -> bool:
 def left_alone_here(ctx) -> bool:
     """A blocking call at the current node is not reported: start-up or
     one-time work (`blocking-at-startup`), or debug-only code
-    (`blocking-in-debug-code`). Asked only once a call is known to block."""
-    return in_startup_code(ctx) or in_debug_code(ctx)
+    (`blocking-in-debug-code`), or a one-shot command's own work
+    (`blocking-in-commands`). Asked only once a call is known to block."""
+    return in_startup_code(ctx) or in_debug_code(ctx) or in_one_shot_command(ctx)
+
+
+def in_one_shot_command(ctx) -> bool:
+    """The call is the own work of a one-shot command-line program that
+    serves nothing (index/one_shot.py), when blocking there is not reported
+    (`blocking-in-commands = false`, the default): it delays only the
+    command itself."""
+    if getattr(ctx.options, "blocking_in_commands", True):
+        return False
+    fn = ctx.function
+    if fn is None:
+        return False
+    state = ctx.scopes[0].state
+    commands = state.get("AIO2-one-shot")
+    if commands is None:
+        commands = state["AIO2-one-shot"] = OneShot(ctx.scopes[0].node, text_of(ctx))
+    return commands.covers(fn.node, ctx.parents)
 
 
 def module_debug_flags(ctx) -> frozenset:
