@@ -33,9 +33,11 @@ class BlockingFileIO(BlockingCallRule):
         `benchmarks/` folders) and start-up code alone (a
         configuration file read once in an `Application.initialize()`, a
         `lifespan` or the main coroutine before its loop, or once in a lazy
-        `if self._x is None:` initialisation) unless
-        `blocking-in-tests` / `blocking-in-tooling` / `blocking-at-startup`
-        is true.
+        `if self._x is None:` initialisation), and the own work of a
+        one-shot command that serves nothing (a click/typer command or
+        `__main__` running its coroutine with `asyncio.run()`, loops
+        included) unless `blocking-in-tests` / `blocking-in-tooling` /
+        `blocking-at-startup` / `blocking-in-commands` is true.
     """
     bad_example = """
         async def load(path):

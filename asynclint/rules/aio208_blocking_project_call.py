@@ -124,7 +124,10 @@ class BlockingProjectCall(Rule):
         (`lifespan`, a traitlets `Application`'s `initialize`/`init_*`,
         framework start-up hooks, the main
         coroutine outside its loops: they run once, before anything is
-        served) unless `blocking-at-startup = true`; a helper also reached
+        served) unless `blocking-at-startup = true`, and call sites in the
+        own work of a one-shot command that serves nothing (a click/typer
+        command or `__main__` running its coroutine with `asyncio.run()`,
+        loops included) unless `blocking-in-commands = true`; a helper also reached
         from anywhere else is still reported. So is memoised one-time work
         (a `functools.cache` function without parameters, the block of a
         lazy `if self._x is None: self._x = ...` whose value is the same for
