@@ -56,12 +56,14 @@ COMMAND_DECORATORS = frozenset({"command", "group"})
 # Calls (last name) by which a sync function parses its own command line.
 COMMAND_LINE_PARSERS = frozenset({"parse_args", "parse_known_args"})
 
-# Calls that make a program serve others on its loop: servers and listeners,
-# loops that run until stopped, framework and UI application runners (a
-# dotted entry matches the call's dotted text, others its last name).
+# Calls that make a program serve others on its loop: servers and listeners
+# (`grpc.aio.server()`, `Server.start_serving()`), loops that run until
+# stopped, framework and UI application runners (a dotted entry matches the
+# call's dotted text, others its last name).
 SERVING_CALLS = frozenset({
     "start_server", "start_unix_server", "create_server", "create_unix_server", "create_datagram_endpoint",
-    "serve", "serve_forever", "run_forever", "run_app", "listen", "add_reader",
+    "serve", "serve_forever", "start_serving", "run_forever", "run_app", "listen", "add_reader",
+    "server", "wait_for_termination",
     "AppRunner", "TCPSite", "UnixSite", "SockSite",
     "start_polling", "run_polling", "run_webhook", "run_async",
     "uvicorn.run", "uvicorn.Server",
