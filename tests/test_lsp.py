@@ -79,10 +79,19 @@ class Editor:
             workspace_folders=[types.WorkspaceFolder(uri=uri, name="demo")])), TIMEOUT)
         self.client.initialized(types.InitializedParams())
 
-    async def stop(self) -> None:
-        await asyncio.wait_for(self.client.shutdown_async(None), TIMEOUT)
+    async def stop(self, shutdown: bool = True) -> int:
+        """`shutdown` then `exit`, as editors end a session; the server must
+        then leave at once, quietly, with the exit code the protocol asks for
+        (0 after `shutdown`, 1 without it)."""
+        if shutdown:
+            await asyncio.wait_for(self.client.shutdown_async(None), TIMEOUT)
         self.client.exit(None)
         await asyncio.wait_for(self.client.stop(), TIMEOUT)
+        process = self.client._server  # pygls keeps the server's process here
+        errors = (await process.stderr.read()).decode(errors="replace")
+        assert "internal error" not in errors and "Traceback" not in errors, errors
+        assert process.returncode == (0 if shutdown else 1), (process.returncode, errors)
+        return process.returncode
 
     def uri(self, name: str) -> str:
         return from_fs_path(str(self.root / name))
@@ -219,6 +228,16 @@ def test_hover_shows_the_rule_docs_with_a_link(tmp_path):
         assert nothing is None
 
     run(tmp_path, {"pkg/__init__.py": "", "pkg/lib.py": LIB, "pkg/app.py": APP}, scenario)
+
+
+def test_exit_without_shutdown_leaves_with_code_1(tmp_path):
+    async def main():
+        editor = Editor(_project(tmp_path, {"pkg/__init__.py": "", "pkg/lib.py": LIB, "pkg/app.py": APP}))
+        await editor.start()
+        app = editor.open("pkg/app.py")
+        await editor.wait_for(app, lambda ds: "AIO200" in codes(ds))
+        await editor.stop(shutdown=False)  # asserts the code and a quiet standard error
+    asyncio.run(main())
 
 
 def test_settings_come_from_pyproject(tmp_path):
