@@ -25,9 +25,11 @@ module:
     calls a serving API (`start_server`, `serve_forever`, `run_forever`,
     `web.run_app`, `uvicorn.run`, ...) or starts work beside its own steps
     (`create_task`, `ensure_future`, `call_later`, ...): then others wait
-    on the loop, and the blocking call is a real delay.
-A call inside a `while` or `async for` loop of the command's work is not
-per-item work (an interactive or streaming loop) and stays checked.
+    on the loop, and the blocking call is a real delay;
+  - and it ends: the command's work has no `while` or `async for` loop (a
+    daemon's heartbeat, a tail, a REPL, a stream: it runs until stopped,
+    and someone may be waiting on each turn). `for` loops over items are
+    the command's per-item work.
 """
 from __future__ import annotations
 
@@ -66,22 +68,13 @@ class OneShot:
             if not mains:
                 continue
             members = _closure(tree, coroutines, mains, entry)
-            if members and not any(_serves(fn) for fn in members):
+            if members and not any(_serves(fn) or _runs_until_stopped(fn) for fn in members):
                 work.update(id(fn) for fn in members)
         self.work = frozenset(work)
 
-    def covers(self, fn_node: ast.AST, parents: Iterable[ast.AST]) -> bool:
-        """Is a call inside `fn_node` (its ancestors `parents`, outermost
-        first) a one-shot command's own work, outside streaming loops?"""
-        if id(fn_node) not in self.work:
-            return False
-        inside = False
-        for parent in parents:
-            if parent is fn_node:
-                inside = True
-            elif inside and isinstance(parent, _STREAMING_LOOPS):
-                return False
-        return inside
+    def covers(self, fn_node: ast.AST) -> bool:
+        """Is a call directly inside `fn_node` a one-shot command's own work?"""
+        return id(fn_node) in self.work
 
 
 def _body_nodes(nodes) -> Iterable[ast.AST]:
@@ -260,6 +253,11 @@ def _names_outside(tree: ast.AST, members: Set[int], entry: ast.AST, names: Set[
         for child in ast.iter_child_nodes(node):
             stack.append((child, inside))
     return found
+
+
+def _runs_until_stopped(fn: ast.AST) -> bool:
+    """A `while` or `async for` loop in the function's own body."""
+    return any(isinstance(n, _STREAMING_LOOPS) for n in _body_nodes(fn.body))
 
 
 def _serves(fn: ast.AST) -> bool:

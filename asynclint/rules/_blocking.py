@@ -138,7 +138,7 @@ def in_one_shot_command(ctx) -> bool:
     commands = state.get("AIO2-one-shot")
     if commands is None:
         commands = state["AIO2-one-shot"] = OneShot(ctx.scopes[0].node, text_of(ctx))
-    return commands.covers(fn.node, ctx.parents)
+    return commands.covers(fn.node)
 
 
 def module_debug_flags(ctx) -> frozenset:

@@ -35,8 +35,8 @@ class BlockingFileIO(BlockingCallRule):
         `lifespan` or the main coroutine before its loop, or once in a lazy
         `if self._x is None:` initialisation), and the own work of a
         one-shot command that serves nothing (a click/typer command or
-        `__main__` running its coroutine with `asyncio.run()`, loops
-        included) unless `blocking-in-tests` / `blocking-in-tooling` /
+        `__main__` running its coroutine with `asyncio.run()`, its
+        `for` loops included) unless `blocking-in-tests` / `blocking-in-tooling` /
         `blocking-at-startup` / `blocking-in-commands` is true.
     """
     bad_example = """

@@ -127,7 +127,7 @@ class BlockingProjectCall(Rule):
         served) unless `blocking-at-startup = true`, and call sites in the
         own work of a one-shot command that serves nothing (a click/typer
         command or `__main__` running its coroutine with `asyncio.run()`,
-        loops included) unless `blocking-in-commands = true`; a helper also reached
+        its `for` loops included) unless `blocking-in-commands = true`; a helper also reached
         from anywhere else is still reported. So is memoised one-time work
         (a `functools.cache` function without parameters, the block of a
         lazy `if self._x is None: self._x = ...` whose value is the same for
