@@ -39,7 +39,6 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Set
 from ..knowledge.startup import BESIDE_CALLS, COMMAND_DECORATORS, COMMAND_LINE_PARSERS, SERVING_CALLS
 from .startup import names_loop_runner
 
-_FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _STREAMING_LOOPS = (ast.While, ast.AsyncFor)
 
