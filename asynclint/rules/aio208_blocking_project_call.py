@@ -12,7 +12,7 @@ from ..positions import char_col
 from ..diagnostics import Applicability, Diagnostic, Fixability, Related
 from ..index import blocking as B
 from ..index import debug_flags, once
-from ._blocking import (TO_THREAD, analyse, fix_if_possible, in_quiet_file, knobs, left_alone_here, module_debug_flags,
+from ._blocking import (TO_THREAD, analyse, fix_if_possible, in_quiet_file, in_setup_code, knobs, left_alone_here, module_debug_flags,
                         note_self_attribute, once_if, source)
 from .base import Rule
 
@@ -222,7 +222,10 @@ class BlockingProjectCall(Rule):
                 ctx.report(node, fix=fix_if_possible(ctx, TO_THREAD), call=source(node.func),
                            chain=f"`{B.short(result[2])}` is listed in `extra-blocking-calls`")
         elif result[0] == "defer":
-            ctx.report_if(("aio2-transitive", result[1], knobs(ctx)), node, fix=fix_if_possible(ctx, TO_THREAD), call=source(node.func))
+            q = ("aio2-transitive", result[1], knobs(ctx))
+            if in_setup_code(ctx):
+                q += ("setup",)  # a resource's set-up: file I/O alone is left alone
+            ctx.report_if(q, node, fix=fix_if_possible(ctx, TO_THREAD), call=source(node.func))
 
     def _note_sync_call(self, node: ast.Call, ctx) -> None:
         fn = ctx.function
