@@ -149,7 +149,10 @@ def in_setup_code(ctx) -> bool:
 def _used_in_loop(ctx, call: ast.Call) -> bool:
     """The file a set-up call opens (`with open(p) as f`, `f = open(p)`) is
     used inside a loop of the same function: it streams there, chunk by
-    chunk, and the opening call is the finding that stands for it."""
+    chunk, and the opening call is the finding that stands for it (the
+    reads on `f` are not reported apart)."""
+    if _last(call.func) not in ("open", "fdopen"):
+        return False  # data read at once (`read_bytes()`): a loop over it reads memory
     parents = ctx.parents
     holder = parents[-1] if parents else None
     if isinstance(holder, ast.withitem) and holder.context_expr is call:
