@@ -35,7 +35,11 @@ class BlockingFileIO(BlockingCallRule):
         `lifespan` or the main coroutine before its loop, or once in a lazy
         `if self._x is None:` initialisation) unless
         `blocking-in-tests` / `blocking-in-tooling` / `blocking-at-startup`
-        is true.
+        is true. It also leaves alone a file opened or read once while a
+        resource is set up (in a `setup()`, `init_*()` or `on_mount()`
+        method, or an async factory such as `open_*_transport()` that
+        returns a new object), unless `blocking-at-setup = true`: an opened
+        file used in a loop there still is reported.
     """
     bad_example = """
         async def load(path):

@@ -128,7 +128,11 @@ class BlockingProjectCall(Rule):
         from anywhere else is still reported. So is memoised one-time work
         (a `functools.cache` function without parameters, the block of a
         lazy `if self._x is None: self._x = ...` whose value is the same for
-        every caller): its cost is paid on the first call only. Code that
+        every caller): its cost is paid on the first call only. A call site
+        in the set-up code of a resource (a `setup()`, `init_*()` or
+        `on_mount()` method, an async factory `open_*()`/`create_*()` that
+        returns a new object) is left alone when the helper reaches nothing
+        costlier than file I/O, unless `blocking-at-setup = true`. Code that
         runs only while a debug flag from the environment is on (`if not
         DUMP_AUDIO: return`, with `DUMP_AUDIO = os.getenv(...)`) is left
         alone unless `blocking-in-debug-code = true`. Calls to names listed in
