@@ -150,14 +150,16 @@ def _targets(node: ast.AST) -> list:
 
 
 def _bound_otherwise(fn: ast.AST, name: str) -> bool:
-    """`name` is a parameter of `fn`, or bound by a loop, a `with` or an
-    import in it: not only by the assignments looked at."""
+    """`name` is a parameter of `fn`, or bound by unpacking, a loop, a
+    `with` or an import in it: not only by the assignments looked at."""
     args = fn.args
     if any(a.arg == name for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg)
            if a is not None):
         return True
     for node in _own_nodes(fn.body):
-        if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+        if isinstance(node, ast.Assign):
+            targets = [t for t in node.targets if not isinstance(t, ast.Name)]  # `a, b = ...`
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
             targets = [node.target]
         elif isinstance(node, ast.withitem):
             targets = [node.optional_vars] if node.optional_vars is not None else []
