@@ -413,7 +413,7 @@ def _settings_text(cfg: configmod.Config, args, paths) -> str:
                  "extra_coroutine_functions", "preserving_decorators", "thread_entry_points",
                  "report_each_caller", "foreign_noqa", "blocking_in_tests", "blocking_in_tooling",
                  "tooling_paths", "blocking_in_debug_code", "blocking_at_startup", "startup_functions", "startup_hooks",
-                 "blocking_in_commands", "python"):
+                 "blocking_in_commands", "blocking_at_setup", "setup_functions", "setup_factories", "python"):
         lines.append(f"{name.replace('_', '-')} = {getattr(cfg, name)!r}")
     lines.append(f"enabled ({len(enabled)}): {', '.join(enabled)}")
     lines.append(f"cache: {'off' if args.no_cache else 'on (.asynclint_cache in the project root)'}")

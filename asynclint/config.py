@@ -16,6 +16,7 @@ from typing import Dict, FrozenSet, Iterable, List, Optional
 
 from .diagnostics import FAMILIES
 from .knowledge.file_kinds import TOOLING_PATHS
+from .knowledge.setup import SETUP_FACTORIES, SETUP_FUNCTIONS
 from .knowledge.startup import STARTUP_FUNCTIONS, STARTUP_HOOKS
 
 if sys.version_info >= (3, 11):
@@ -72,6 +73,11 @@ class Config:
     # AIO2xx in the own work of one-shot command-line programs that serve
     # nothing (index/one_shot.py).
     blocking_in_commands: bool = False
+    # AIO203 / file-only AIO208 in the set-up code of a resource
+    # (index/setup.py): set-up method names and async factory names.
+    blocking_at_setup: bool = False
+    setup_functions: List[str] = field(default_factory=lambda: list(SETUP_FUNCTIONS))
+    setup_factories: List[str] = field(default_factory=lambda: list(SETUP_FACTORIES))
     # Environment whose installed packages the index may read (--python).
     python: Optional[str] = None
     # Where the file values came from, for messages.
@@ -123,7 +129,8 @@ class Config:
             "views": [self.report_each_caller, self.foreign_noqa, self.blocking_in_tests,
                       self.blocking_at_startup, self.startup_functions, self.startup_hooks,
                       self.blocking_in_tooling, self.tooling_paths, self.blocking_in_debug_code,
-                      self.blocking_in_commands],
+                      self.blocking_in_commands, self.blocking_at_setup, self.setup_functions,
+                      self.setup_factories],
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -150,9 +157,10 @@ _LIST_KEYS = {
     "select", "ignore", "extend-select", "extend-ignore", "exclude", "extend-exclude",
     "extra-blocking-calls", "allowed-blocking-calls", "extra-coroutine-functions",
     "preserving-decorators", "thread-entry-points", "startup-functions", "startup-hooks", "tooling-paths",
+    "setup-functions", "setup-factories",
 }
 _BOOL_KEYS = {"respect-gitignore", "report-each-caller", "foreign-noqa", "blocking-in-tests", "blocking-at-startup",
-              "blocking-in-tooling", "blocking-in-debug-code", "blocking-in-commands"}
+              "blocking-in-tooling", "blocking-in-debug-code", "blocking-in-commands", "blocking-at-setup"}
 _TABLE_KEYS = {"per-file-ignores"}
 KNOWN_KEYS = _LIST_KEYS | _BOOL_KEYS | _TABLE_KEYS
 _CODE_KEYS = {"select", "ignore", "extend-select", "extend-ignore"}

@@ -417,6 +417,16 @@ class IndexEnv(Env):
         return result
 
 
+    def file_io_only(self, module: str, qualname: str) -> bool:
+        """A blocking function (after `blocks`) whose costliest call reads
+        or writes file data (AIO203): nothing costlier on any path."""
+        key = (module, qualname)
+        root = self.roots.get(key)
+        if root is None or self._costs.get(key) != K.COST["AIO203"]:
+            return False
+        hit = catalogue_hit(root[4]) or catalogue_hit("builtins." + root[4])
+        return hit is not None and hit[0] == "AIO203"
+
     def metadata_chain(self, module: str, qualname: str, info: FunctionInfo, depth: int = 0):
         """(chain, root) by which a function reaches a cheap-metadata call
         (AIO210, opt-in), first found; None when it reaches none. Asked only
@@ -779,7 +789,10 @@ def _direct(index, module: str, code: str, func: Sym, knobs: tuple):
 
 @query("aio2-transitive")
 @_guarded
-def _transitive(index, module: str, func: Sym, knobs: tuple):
+def _transitive(index, module: str, func: Sym, knobs: tuple, site: str = ""):
+    """`site` is "setup" for a call site in a resource's set-up code
+    (index/setup.py): a helper that reaches nothing costlier than file I/O
+    is not reported from there (`blocking-at-setup = false`)."""
     env = env_for(index, knobs)
     if env.classify(func) is not None:
         return None  # a catalogued API: the family's own rule reports it
@@ -788,6 +801,8 @@ def _transitive(index, module: str, func: Sym, knobs: tuple):
         return None
     chain = env.blocks(fn[0], fn[1], fn[2])
     if chain is None:
+        return None
+    if site == "setup" and env.file_io_only(fn[0], fn[1]):
         return None
     # `_root`: where the chain ends, so that every caller reaching the same
     # blocking call is reported once, there (rules/aio208 `group`).

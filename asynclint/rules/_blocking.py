@@ -15,12 +15,15 @@ from ..index import blocking as B
 from ..index.blocking import LocalEnv, knobs_of
 from ..index import debug_flags, once
 from ..index.one_shot import OneShot
+from ..index.setup import ResourceSetup
 from ..index.startup import Startup
 from ..knowledge.file_kinds import TEST_DIRS
 from ._text import text_of, unparse
 from .base import Rule
 
 _CACHE_ATTR = "_asynclint_aio2"
+# Reading or writing file data: the one family left alone in set-up code.
+FILE_IO_CODE = "AIO203"
 _MISS = ("none",)
 
 
@@ -139,6 +142,66 @@ def in_one_shot_command(ctx) -> bool:
     if commands is None:
         commands = state["AIO2-one-shot"] = OneShot(ctx.scopes[0].node, text_of(ctx))
     return commands.covers(fn.node)
+
+
+def in_setup_code(ctx) -> bool:
+    """The current node runs once while a resource is set up
+    (index/setup.py: a `setup`/`init_*`/`on_mount` method and what it
+    awaits of its own, an async factory `open_*`/`create_*` or classmethod
+    building a project object), outside loops: file I/O there is not
+    reported (`blocking-at-setup = false`, the default). The caller asks
+    only for file I/O: a download or a subprocess there is still reported."""
+    options = ctx.options
+    if getattr(options, "blocking_at_setup", True):
+        return False
+    fn = ctx.function
+    if fn is None or not fn.is_async:
+        return False
+    state = ctx.scopes[0].state
+    setup = state.get("AIO2-setup")
+    if setup is None:
+        setup = state["AIO2-setup"] = ResourceSetup(options.setup_functions, options.setup_factories,
+                                                    lambda func: _project_class(ctx, func))
+    return setup.covers(fn.node, ctx.parents)
+
+
+def _used_in_loop(ctx, call: ast.Call) -> bool:
+    """The file a set-up call opens (`with open(p) as f`, `f = open(p)`) is
+    used inside a loop of the same function: it streams there, chunk by
+    chunk, and the opening call is the finding that stands for it (the
+    reads on `f` are not reported apart)."""
+    if _last(call.func) not in ("open", "fdopen"):
+        return False  # data read at once (`read_bytes()`): a loop over it reads memory
+    parents = ctx.parents
+    holder = parents[-1] if parents else None
+    if isinstance(holder, ast.withitem) and holder.context_expr is call:
+        target = holder.optional_vars
+    elif isinstance(holder, ast.Assign) and holder.value is call and len(holder.targets) == 1:
+        target = holder.targets[0]
+    else:
+        return False
+    if not isinstance(target, ast.Name):
+        return False
+    for node in walk_function(ctx.function.node):
+        if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
+            if any(isinstance(n, ast.Name) and n.id == target.id for n in ast.walk(node)):
+                return True
+    return False
+
+
+def _project_class(ctx, func: ast.AST) -> bool:
+    """`func` names a class of the project: of this module, or (by the
+    capitalised last name) imported from the package this module is in."""
+    name = ctx.qualified_name(func)
+    if not name:
+        return False
+    last = name.rpartition(".")[2]
+    if not last[:1].isupper():
+        return False
+    if name.rpartition(".")[0] == ctx.module.name and last in ctx.module.classes:
+        return True
+    top = ctx.module.name.partition(".")[0]
+    return "." in ctx.module.name and name.startswith(top + ".")
 
 
 def module_debug_flags(ctx) -> frozenset:
@@ -546,18 +609,27 @@ def check_blocking(node: ast.AST, ctx, rules) -> None:
     kind = result[0]
     if kind != "none" and left_alone_here(ctx):
         return
+    # file I/O while a resource is set up (index/setup.py): decided once
+    setup = None
     # no `to_thread` fix for a listing that may be lazy: the loop
     # around it would still read the directory
     lazy = B.lazy_listing_attr(node)
     if kind == "hit":
         for rule in rules:
             if result[1] == rule.code:
+                if rule.code == FILE_IO_CODE and in_setup_code(ctx) and not _used_in_loop(ctx, node):
+                    return
                 ctx.report(node, fix=None if lazy else fix_if_possible(ctx, rule.fix), rule=rule,
                            call=source(node.func), api=api_note(node, result[2]), alternative=result[3])
     elif kind == "defer":
         sym = result[1]
         for rule in rules:
             if rule._may_match(sym, node):
+                if rule.code == FILE_IO_CODE:
+                    if setup is None:
+                        setup = in_setup_code(ctx) and not _used_in_loop(ctx, node)
+                    if setup:
+                        continue
                 ctx.report_if(("aio2-direct", rule.code, sym, knobs(ctx)), node,
                               fix=None if lazy else fix_if_possible(ctx, rule.fix), rule=rule,
                               call=source(node.func))

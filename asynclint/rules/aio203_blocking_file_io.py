@@ -37,7 +37,12 @@ class BlockingFileIO(BlockingCallRule):
         one-shot command that serves nothing (a click/typer command or
         `__main__` running its coroutine with `asyncio.run()`, its
         `for` loops included) unless `blocking-in-tests` / `blocking-in-tooling` /
-        `blocking-at-startup` / `blocking-in-commands` is true.
+        `blocking-at-startup` / `blocking-in-commands` is true. It also leaves
+        alone a file opened or read once while a resource is set up (in a
+        `setup()`, `init_*()` or `on_mount()` method, or an async factory such
+        as `open_*_transport()` that returns a new object), unless
+        `blocking-at-setup = true`: an opened file used in a loop there still
+        is reported.
     """
     bad_example = """
         async def load(path):

@@ -12,7 +12,7 @@ from ..positions import char_col
 from ..diagnostics import Applicability, Diagnostic, Fixability, Related
 from ..index import blocking as B
 from ..index import debug_flags, once
-from ._blocking import (TO_THREAD, analyse, fix_if_possible, in_quiet_file, knobs, left_alone_here, module_debug_flags,
+from ._blocking import (TO_THREAD, analyse, fix_if_possible, in_quiet_file, in_setup_code, knobs, left_alone_here, module_debug_flags,
                         note_self_attribute, once_if, source)
 from .base import Rule
 
@@ -131,7 +131,11 @@ class BlockingProjectCall(Rule):
         from anywhere else is still reported. So is memoised one-time work
         (a `functools.cache` function without parameters, the block of a
         lazy `if self._x is None: self._x = ...` whose value is the same for
-        every caller): its cost is paid on the first call only. Code that
+        every caller): its cost is paid on the first call only. A call site
+        in the set-up code of a resource (a `setup()`, `init_*()` or
+        `on_mount()` method, an async factory `open_*()`/`create_*()` that
+        returns a new object) is left alone when the helper reaches nothing
+        costlier than file I/O, unless `blocking-at-setup = true`. Code that
         runs only while a debug flag from the environment is on (`if not
         DUMP_AUDIO: return`, with `DUMP_AUDIO = os.getenv(...)`) is left
         alone unless `blocking-in-debug-code = true`. Calls to names listed in
@@ -225,7 +229,10 @@ class BlockingProjectCall(Rule):
                 ctx.report(node, fix=fix_if_possible(ctx, TO_THREAD), call=source(node.func),
                            chain=f"`{B.short(result[2])}` is listed in `extra-blocking-calls`")
         elif result[0] == "defer":
-            ctx.report_if(("aio2-transitive", result[1], knobs(ctx)), node, fix=fix_if_possible(ctx, TO_THREAD), call=source(node.func))
+            q = ("aio2-transitive", result[1], knobs(ctx))
+            if in_setup_code(ctx):
+                q += ("setup",)  # a resource's set-up: file I/O alone is left alone
+            ctx.report_if(q, node, fix=fix_if_possible(ctx, TO_THREAD), call=source(node.func))
 
     def _note_sync_call(self, node: ast.Call, ctx) -> None:
         fn = ctx.function
