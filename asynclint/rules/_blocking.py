@@ -241,8 +241,6 @@ def analyse(ctx, call: ast.Call) -> tuple:
                     or _harmless_receiver(ctx, call, hit[1]) or B.lazy_listing_unconsumed(ctx, call, hit[1])
                     or (_last(call.func) in B.NONBLOCKING_MODE_ATTRS and B.expects_nonblocking(ctx))):
                 result = ("hit", *hit)
-                if hit[0] == "AIO203" and _opened_for_offloaded_reads(ctx, call, hit[1]):
-                    result = ("hit", "AIO210", *hit[1:])  # one `open` system call: metadata's cost
         elif not awaited and B.needs_index(sym) and not (_last(call.func) in B.NONBLOCKING_MODE_ATTRS
                                                          and B.expects_nonblocking(ctx)) \
                 and not B.lazy_listing_unconsumed(ctx, call):
@@ -281,52 +279,6 @@ def _harmless_receiver(ctx, call: ast.Call, api: str) -> bool:
     if api == "socket.socket.connect":
         return _all_bound_to(ctx, func.value.id, lambda v: _datagram_socket(ctx, v))
     return False
-
-
-# Opening calls -> where their mode argument goes (position, keyword).
-_OPENERS = {"builtins.open": (1, "mode"), "io.open": (1, "mode"), "pathlib.Path.open": (0, "mode")}
-
-
-def _opened_for_offloaded_reads(ctx, call: ast.Call, api: str) -> bool:
-    """`with open(p, "rb") as f:` whose file `f` is only ever handed to a
-    worker thread (`await asyncio.to_thread(f.read, n)`, `to_thread(json.load,
-    f)`, `loop.run_in_executor(None, f.read)`): the loop itself pays one
-    `open` system call and the `close` of a file it never read or wrote,
-    which costs what a `stat` does (AIO210). Read modes only: closing a file
-    opened for writing flushes its buffer on the loop."""
-    if api not in _OPENERS or not isinstance(ctx.parent, ast.withitem) or len(ctx.parents) < 2 \
-            or not isinstance(ctx.parents[-2], ast.With) or not isinstance(ctx.parent.optional_vars, ast.Name):
-        return False
-    position, keyword = _OPENERS[api]
-    mode = _argument(call, position, keyword)
-    if mode is not None and not (isinstance(mode, ast.Constant) and isinstance(mode.value, str)
-                                 and not set(mode.value) & set("wax+")):
-        return False
-    fn = ctx.function
-    if fn is None:
-        return False
-    name = ctx.parent.optional_vars.id
-    handed_over = set()
-    for node in walk_function(fn.node):
-        if not isinstance(node, ast.Call):
-            continue
-        if isinstance(node.func, ast.Attribute) and node.func.attr == "run_in_executor":
-            first = 1
-        elif B.dotted(ctx.symbol(node.func)) in B.K.OFFLOADERS:
-            first = 0
-        else:
-            continue
-        for i, arg in enumerate(node.args[first:]):
-            if i == 0 and isinstance(arg, ast.Attribute) and isinstance(arg.value, ast.Name):
-                handed_over.add(id(arg.value))  # `f.read` runs in the thread
-            elif i > 0 and isinstance(arg, ast.Name):
-                handed_over.add(id(arg))  # `json.load(f)` runs in the thread
-    # every use, nested functions and lambdas included (one may run on the loop)
-    uses = [n for n in ast.walk(fn.node) if isinstance(n, ast.Name) and n.id == name]
-    if any(not isinstance(n.ctx, ast.Load) and n is not ctx.parent.optional_vars for n in uses):
-        return False  # bound again: another object
-    uses = [n for n in uses if n is not ctx.parent.optional_vars]
-    return bool(uses) and all(id(n) in handed_over for n in uses)
 
 
 def _bindings(ctx, name: str):

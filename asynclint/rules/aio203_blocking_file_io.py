@@ -28,11 +28,7 @@ class BlockingFileIO(BlockingCallRule):
         `load_verify_locations()` (they read the CA certificates from disk).
         In-memory buffers (`io.BytesIO`, `io.StringIO`), `aiofiles`,
         `anyio.Path` and awaited calls are not flagged. Cheap metadata
-        (`exists`, `stat`, `mkdir`, ...) is the opt-in AIO210, and so is an
-        `open()` for reading whose file only goes to worker threads (`with
-        open(p, "rb") as f: data = await asyncio.to_thread(f.read, n)`: the
-        loop pays one `open` and one `close`; opened for writing, its
-        `close` writes the buffer on the loop and it stays here). Like every
+        (`exists`, `stat`, `mkdir`, ...) is the opt-in AIO210. Like every
         AIO2 rule, it leaves test code, developer tooling (`evals/`,
         `benchmarks/` folders) and start-up code alone (a
         configuration file read once in an `Application.initialize()`, a

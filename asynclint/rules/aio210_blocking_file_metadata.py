@@ -19,15 +19,7 @@ class BlockingFileMetadata(BlockingCallRule):
         (AIO203 reports reading and writing file data, and walking
         directories). On a network file system, or in a hot path, even these
         wait on I/O: enable this rule with `--extend-select AIO210` to see
-        them. The same holds for an `open()` in a read mode used as `with
-        open(p) as f:` when every use of `f` hands it to a worker thread
-        (`asyncio.to_thread(f.read, n)`, `to_thread(json.load, f)`,
-        `loop.run_in_executor(None, f.readline)`, `run_in_threadpool`):
-        the loop itself only opens and closes the file, so it is reported
-        here rather than as AIO203; any read, write or other use of `f` on
-        the loop (a lambda included), a write or append mode (closing
-        flushes the buffer on the loop), or a file kept open outside a
-        `with` leaves it with AIO203. They never make a project helper count as blocking for AIO208
+        them. They never make a project helper count as blocking for AIO208
         either, so a chain names the call that costs (`open()`, a
         subprocess), not an `exists()` before it; a helper that does nothing
         but metadata calls is reported here instead, once, at its call
