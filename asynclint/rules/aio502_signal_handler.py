@@ -57,8 +57,9 @@ class SignalHandler(Rule):
         module derived from one), which asyncio lets out of tasks and
         callbacks so that `run_until_complete()` ends with it, and the raise
         runs only once a flag kept across signals is set (`if FLAG:`, or the
-        `else` of `if not FLAG:`, with FLAG declared `nonlocal`/`global` and
-        False, None or 0 where the handler is defined). Raising on the first
+        `else` of `if not FLAG:`, with FLAG declared `nonlocal`/`global`,
+        False, None or 0 where the handler is defined, and not set by the
+        handler before that test). Raising on the first
         signal is still reported: the asyncio docs warn that it can interrupt
         asyncio's internals and keep the program from exiting; so is raising
         any other exception (it is stored on whatever task was running).
@@ -271,19 +272,30 @@ def _escalating_raises(ctx, fn: ast.AST, home) -> set:
     one, and the raise runs only once a flag kept across signals is set: in
     the body of `if FLAG:` (or `if FLAG and ...:`), or the `else` of `if not
     FLAG:`, where the handler declares FLAG `nonlocal`/`global` and every
-    assignment to it where the handler is defined is False, None or 0. A
-    raise on the first signal is what the asyncio docs warn about: it can
-    interrupt asyncio's internals and hang the program."""
+    assignment to it where the handler is defined is False, None or 0 (and
+    the handler sets it only after that test). A raise on the first signal
+    is what the asyncio docs warn about: it can interrupt asyncio's
+    internals and hang the program."""
     if home is None:
         return set()
-    declared = {name for n in walk_local(_own_statements(fn)) if isinstance(n, (ast.Nonlocal, ast.Global)) for name in n.names}
+    declared = {name for n in walk_local(_own_statements(fn)) if isinstance(n, (ast.Nonlocal, ast.Global))
+                for name in n.names}
     flags = {name for name in declared if _starts_false(home, name)}
     if not flags:
         return set()
+    # where the handler itself sets each flag: a test after that line no
+    # longer tells a later signal from this one
+    first_set = {}
+    for n in walk_local(_own_statements(fn)):
+        for target in n.targets if isinstance(n, ast.Assign) else \
+                [n.target] if isinstance(n, (ast.AugAssign, ast.AnnAssign)) else []:
+            if isinstance(target, ast.Name) and target.id in flags:
+                first_set[target.id] = min(first_set.get(target.id, n.lineno), n.lineno)
     out = set()
     for node, guards in _raises_under(fn.body, ()):
-        if _stops_the_loop(ctx, node.exc) and any(_set_after_first_signal(test, in_body, flags)
-                                                  for test, in_body in guards):
+        if _stops_the_loop(ctx, node.exc) and any(
+                flag is not None and test.lineno < first_set.get(flag, test.lineno + 1)
+                for test, in_body in guards for flag in [_flag_set_after_first_signal(test, in_body, flags)]):
             out.add(node)
     return out
 
@@ -303,12 +315,16 @@ def _raises_under(stmts, guards):
                 yield from _raises_under(block, guards)
 
 
-def _set_after_first_signal(test: ast.AST, in_body: bool, flags: set) -> bool:
+def _flag_set_after_first_signal(test: ast.AST, in_body: bool, flags: set):
+    """The flag whose being set sends the code into this arm of `if test:`
+    (the body when `in_body`, else the `else`), or None."""
     if in_body:
         tests = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]
-        return any(isinstance(t, ast.Name) and t.id in flags for t in tests)
-    return isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and isinstance(test.operand, ast.Name) \
-        and test.operand.id in flags
+        return next((t.id for t in tests if isinstance(t, ast.Name) and t.id in flags), None)
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and isinstance(test.operand, ast.Name) \
+            and test.operand.id in flags:
+        return test.operand.id
+    return None
 
 
 def _starts_false(home: ast.AST, name: str) -> bool:
