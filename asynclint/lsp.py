@@ -15,13 +15,11 @@ file is read again when it is saved in the editor.
 from __future__ import annotations
 
 import asyncio
-import io
 import os
 import re
 import sys
 import threading
 import time
-import tokenize
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -32,7 +30,7 @@ from pygls.uris import to_fs_path
 
 from . import __version__
 from . import config as configmod
-from . import noqa
+from . import noqa_writer
 from .diagnostics import Applicability, Diagnostic, Severity
 from .engine import Settings
 from .rules import all_rules
@@ -104,34 +102,17 @@ def _text_edit(old: str, new: str) -> types.TextEdit:
 # -- `# noqa` ---------------------------------------------------------------------
 def add_noqa(text: str, line: int, code: str) -> Optional[str]:
     """`text` with `code` added to the `# noqa` comment of `line` (1-based),
-    or a new comment at its end; None when the line ends inside a string
-    (no comment can go there) or the source does not tokenize."""
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
-    except (tokenize.TokenError, SyntaxError):
-        return None
-    comment = None
-    for tok in tokens:
-        if tok.start[0] <= line < tok.end[0] and tok.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.DEDENT):
-            return None  # a string or an f-string spans the line's end
-        if tok.type == tokenize.COMMENT and tok.start[0] == line:
-            comment = tok
+    or a new comment at its end (`noqa_writer`, as `--add-noqa` writes it);
+    None when no comment can end that line (inside a string, after a
+    backslash), the source does not tokenize, or nothing changes."""
     lines = text.splitlines(keepends=True)
-    if not 1 <= line <= len(lines):
+    if not 1 <= line <= len(lines) or line in noqa_writer.uncommentable_lines(text):
         return None
-    raw = lines[line - 1]
-    body = raw.rstrip("\r\n")
-    ending = raw[len(body):]
-    if comment is not None:
-        m = noqa._NOQA.search(comment.string)
-        codes = noqa.parse(comment.string)
-        if m is not None and codes is not None and codes is not noqa.ALL:
-            merged = ", ".join(sorted({*codes, code}))
-            new_comment = comment.string[:m.start()] + f"# noqa: {merged}" + comment.string[m.end():]
-            body = body[:comment.start[1]] + new_comment + body[comment.end[1]:]
-            lines[line - 1] = body + ending
-            return "".join(lines)
-    lines[line - 1] = body.rstrip() + f"  # noqa: {code}" + ending
+    body = lines[line - 1].rstrip("\r\n")
+    new = noqa_writer.add_to_line(body, [code])
+    if new == body:
+        return None
+    lines[line - 1] = new + lines[line - 1][len(body):]
     return "".join(lines)
 
 

@@ -1,4 +1,5 @@
-"""`--add-noqa`: write `# noqa: CODE` for every current finding, like ruff's.
+"""`# noqa` comments written into source: `--add-noqa` (every current finding,
+like ruff's) and the language server's quick fix (one finding) share it.
 
 Codes are merged into a `# noqa: ...` already on the line (its spacing and
 the codes it has are kept); a bare `# noqa` already silences everything and
@@ -25,7 +26,7 @@ _NOQA_CODES = re.compile(r"(?P<head>#\s*noqa\s*:\s*)(?P<codes>[A-Z][0-9A-Z]*(?:(
                          re.IGNORECASE)
 
 
-def _unsafe_lines(text: str) -> Set[int]:
+def uncommentable_lines(text: str) -> Set[int]:
     """Lines whose end lies inside a multi-line token (a triple-quoted string
     or an f-string part), or that continue with a backslash."""
     bad: Set[int] = set()
@@ -84,7 +85,7 @@ def add_noqa(jobs, diagnostics: List[Diagnostic], reason: str = "") -> Tuple[int
         except (OSError, SourceError):
             continue
         lines = src.text.splitlines(keepends=True)
-        unsafe = _unsafe_lines(src.text)
+        unsafe = uncommentable_lines(src.text)
         changed = 0
         for n, codes in sorted(by_display[job.display].items()):
             if not (1 <= n <= len(lines)) or n in unsafe:

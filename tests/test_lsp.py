@@ -371,6 +371,29 @@ def test_no_noqa_action_where_a_comment_cannot_go(tmp_path):
     run(tmp_path, {"pkg/__init__.py": "", "pkg/app.py": app}, scenario)
 
 
+def test_noqa_action_writes_what_add_noqa_writes(tmp_path):
+    # one writer for both: the codes already there keep their order and
+    # spacing, and a line continued with a backslash gets no comment
+    merged = "import time\n\n\nasync def main():\n    time.sleep(1)  # noqa:AIO5 AIO1\n"
+    continued = "import time\n\n\nasync def main():\n    x = time.sleep(1) or \\\n        0\n    return x\n"
+
+    async def scenario(editor: Editor):
+        for name, text, expected in (("pkg/merged.py", merged, "    time.sleep(1)  # noqa:AIO5 AIO1 AIO200\n"),
+                                     ("pkg/continued.py", continued, None)):
+            uri = editor.open(name)
+            found = await editor.wait_for(uri, lambda ds: "AIO200" in codes(ds))
+            actions = await asyncio.wait_for(editor.client.text_document_code_action_async(types.CodeActionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri), range=found[0].range,
+                context=types.CodeActionContext(diagnostics=found))), TIMEOUT)
+            noqa = [a for a in actions if "noqa" in a.title]
+            if expected is None:
+                assert noqa == []
+            else:
+                assert expected in _apply(text, noqa[0].edit.changes[uri][0])
+
+    run(tmp_path, {"pkg/__init__.py": "", "pkg/merged.py": merged, "pkg/continued.py": continued}, scenario)
+
+
 def test_saving_after_pyproject_changed_reloads_the_settings(tmp_path):
     async def scenario(editor: Editor):
         app = editor.open("pkg/app.py")

@@ -232,6 +232,35 @@ def report_travelled_in_thread(ctx, node: ast.AST, receiver: ast.AST, method: st
     return True
 
 
+def report_unsafe_method(ctx, node: ast.Call, wanted: str, known) -> None:
+    """Report `node`, `obj.method(...)` that is not thread-safe on an asyncio
+    object of the `wanted` kind ("future", "primitive"), where this code runs
+    in a thread, by how `obj` is known: a local the thread took out of a
+    carrier, its own type (`known(obj)`: a dict of extra message fields,
+    None when unknown, False when it is a kind without this method), an
+    untyped parameter the thread entries fill, or an object that travelled
+    here. The advice and fix move the call onto the loop thread."""
+    func = node.func
+
+    def fields() -> dict:
+        fix = threadsafe_fix(ctx, source(func))
+        loop = fix.data[1] if fix else "loop"
+        return dict(fix=fix, call=source(func), advice=f"use `{loop}.call_soon_threadsafe({source(func)}, ...)`")
+
+    if created_here(ctx, func.value):
+        report_queue_item_in_thread(ctx, node, func.value, func.attr, wanted, **fields())
+        return
+    extra = known(func.value)
+    if extra is False:
+        return
+    if extra is not None:
+        report_in_thread(ctx, node, **fields(), **extra)
+    elif untyped_param_position(ctx, func.value) is not None:
+        report_param_in_thread(ctx, node, func.value, func.attr, wanted, **fields())
+    elif isinstance(func.value, (ast.Subscript, ast.Call, ast.Attribute)):
+        report_travelled_in_thread(ctx, node, func.value, func.attr, wanted, **fields())
+
+
 def created_here(ctx, node: ast.AST) -> bool:
     """A local of the current function that is not a parameter: an object the
     thread made for itself (its own loop binds it on first use)."""

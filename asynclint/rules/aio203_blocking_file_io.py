@@ -28,7 +28,11 @@ class BlockingFileIO(BlockingCallRule):
         `load_verify_locations()` (they read the CA certificates from disk).
         In-memory buffers (`io.BytesIO`, `io.StringIO`), `aiofiles`,
         `anyio.Path` and awaited calls are not flagged. Cheap metadata
-        (`exists`, `stat`, `mkdir`, ...) is the opt-in AIO210. Like every
+        (`exists`, `stat`, `mkdir`, ...) is the opt-in AIO210; an `open()`
+        is not metadata, even when every read of the file runs in a worker
+        thread (`with open(p, "rb") as f: await asyncio.to_thread(f.read)`):
+        opening waits on the file system as a read does, and closing a
+        written file flushes it on the loop. Like every
         AIO2 rule, it leaves test code, developer tooling (`evals/`,
         `benchmarks/` folders) and start-up code alone (a
         configuration file read once in an `Application.initialize()`, a

@@ -6,10 +6,7 @@ import ast
 from ..diagnostics import Applicability, Fixability
 from ..index.local_types import is_asyncio_future
 from ..knowledge.threads import UNSAFE_FUTURE_METHODS
-from ._aio3 import (created_here, report_in_thread, report_param_in_thread, report_queue_item_in_thread,
-                    report_travelled_in_thread,
-                    source, threadsafe_fix,
-                    untyped_param_position)
+from ._aio3 import report_unsafe_method
 from .base import Rule
 
 
@@ -96,24 +93,4 @@ class FutureFromThread(Rule):
         fn = ctx.function
         if fn is None or fn.is_async:
             return
-        if created_here(ctx, func.value):
-            fix = threadsafe_fix(ctx, source(func))
-            loop = fix.data[1] if fix else "loop"
-            report_queue_item_in_thread(ctx, node, func.value, func.attr, "future", fix=fix, call=source(func),
-                                        advice=f"use `{loop}.call_soon_threadsafe({source(func)}, ...)`")
-            return
-        known = is_asyncio_future(ctx, func.value)
-        if not known and untyped_param_position(ctx, func.value) is None:
-            if isinstance(func.value, (ast.Subscript, ast.Call, ast.Attribute)):
-                fix = threadsafe_fix(ctx, source(func))
-                loop = fix.data[1] if fix else "loop"
-                report_travelled_in_thread(ctx, node, func.value, func.attr, "future", fix=fix, call=source(func),
-                                           advice=f"use `{loop}.call_soon_threadsafe({source(func)}, ...)`")
-            return
-        fix = threadsafe_fix(ctx, source(func))
-        loop = fix.data[1] if fix else "loop"
-        fields = dict(call=source(func), advice=f"use `{loop}.call_soon_threadsafe({source(func)}, ...)`")
-        if known:
-            report_in_thread(ctx, node, fix=fix, **fields)
-        else:
-            report_param_in_thread(ctx, node, func.value, func.attr, "future", fix=fix, **fields)
+        report_unsafe_method(ctx, node, "future", lambda obj: {} if is_asyncio_future(ctx, obj) else None)

@@ -6,10 +6,7 @@ import ast
 from ..diagnostics import Applicability, Fixability
 from ..index.local_types import asyncio_class
 from ..knowledge.threads import PRIMITIVE_METHODS
-from ._aio3 import (created_here, report_in_thread, report_param_in_thread, report_queue_item_in_thread,
-                    report_travelled_in_thread,
-                    source, threadsafe_fix,
-                    untyped_param_position)
+from ._aio3 import report_unsafe_method
 from .base import Rule
 
 _METHODS = frozenset(m for ms in PRIMITIVE_METHODS.values() for m in ms)
@@ -86,30 +83,13 @@ class PrimitiveFromThread(Rule):
         fn = ctx.function
         if fn is None or fn.is_async:
             return
-        if created_here(ctx, func.value):
-            fix = threadsafe_fix(ctx, source(func))
-            loop = fix.data[1] if fix else "loop"
-            report_queue_item_in_thread(ctx, node, func.value, func.attr, "primitive", fix=fix, call=source(func),
-                                        advice=f"use `{loop}.call_soon_threadsafe({source(func)}, ...)`")
-            return
-        kind = asyncio_class(ctx, func.value)
-        if kind is None:
-            if untyped_param_position(ctx, func.value) is None:
-                if isinstance(func.value, (ast.Subscript, ast.Call, ast.Attribute)):
-                    fix = threadsafe_fix(ctx, source(func))
-                    loop = fix.data[1] if fix else "loop"
-                    report_travelled_in_thread(ctx, node, func.value, func.attr, "primitive", fix=fix,
-                                               call=source(func),
-                                               advice=f"use `{loop}.call_soon_threadsafe({source(func)}, ...)`")
-                return
-            fix = threadsafe_fix(ctx, source(func))
-            loop = fix.data[1] if fix else "loop"
-            report_param_in_thread(ctx, node, func.value, func.attr, "primitive", fix=fix, call=source(func),
-                                   advice=f"use `{loop}.call_soon_threadsafe({source(func)}, ...)`")
-            return
-        if func.attr not in PRIMITIVE_METHODS.get(kind, ()):
-            return
-        fix = threadsafe_fix(ctx, source(func))
-        loop = fix.data[1] if fix else "loop"
-        report_in_thread(ctx, node, fix=fix, call=source(func), kind=kind,
-                         advice=f"use `{loop}.call_soon_threadsafe({source(func)}, ...)`")
+        report_unsafe_method(ctx, node, "primitive", lambda obj: _known_kind(ctx, obj, func.attr))
+
+
+def _known_kind(ctx, obj: ast.AST, method: str):
+    """{"kind": class} when `obj` is a known asyncio primitive that has
+    `method`, False when it is one without it, None when unknown."""
+    kind = asyncio_class(ctx, obj)
+    if kind is None:
+        return None
+    return {"kind": kind} if method in PRIMITIVE_METHODS.get(kind, ()) else False

@@ -40,7 +40,11 @@ class DiscardedFuture(Rule):
         parameter is annotated with, such as a dataclass `state.queue`), or a function of the same module whose
         body is empty or entirely guarded by `try: ... except Exception:`
         that does not re-raise (it reports its own errors). A dropped task
-        (AIO400) is still reported: that is about garbage collection.
+        (AIO400) is still reported: that is about garbage collection. So is
+        a shutdown coroutine dropped in a signal or exit handler: "the
+        process is going away" is the plan, but if the shutdown fails the
+        loop keeps running and nothing says why; keep the future and log
+        its exception, or let the coroutine report its own errors.
     """
     bad_example = """
         async def save(loop, record):

@@ -47,7 +47,23 @@ class SignalHandler(Rule):
         directly, when the handler is a function (restoring `SIG_DFL`,
         `SIG_IGN` or a saved handler is fine, and so is a handler that only
         sets flags or records the signal, or `signal.signal()` as the fallback
-        where `add_signal_handler()` is not available). `add_signal_handler()` is
+        where `add_signal_handler()` is not available). A handler is also left
+        alone when it reaches the loop only through `call_soon_threadsafe()` /
+        `run_coroutine_threadsafe()` (with logging, `os._exit()`, `os.kill()`
+        or a watchdog thread beside) and raises only to escalate, the way
+        asyncio's own SIGINT handler does (it cancels the main task on the
+        first Ctrl+C and raises `KeyboardInterrupt` on a later one): the
+        exception is `SystemExit` or `KeyboardInterrupt` (or a class of the
+        module derived from one), which asyncio lets out of tasks and
+        callbacks so that `run_until_complete()` ends with it, and the raise
+        runs only once a flag kept across signals is set (`if FLAG:`, or the
+        `else` of `if not FLAG:`, with FLAG declared `nonlocal`/`global`,
+        False, None or 0 where the handler is defined, and not set by the
+        handler before that test). Raising on the first
+        signal is still reported: the asyncio docs warn that it can interrupt
+        asyncio's internals and keep the program from exiting; so is raising
+        any other exception (it is stored on whatever task was running).
+        `add_signal_handler()` is
         reported in a function this module starts as a thread
         (`threading.Thread(target=...)`, `asyncio.to_thread(...)`,
         `loop.run_in_executor(...)`).
@@ -115,7 +131,8 @@ class SignalHandler(Rule):
         if handler_qual is None:
             return
         handler_node = _handler_node(ctx, handler)
-        if handler_node is not None and (_only_sets_flags(handler_node) or _leaves_asyncio_alone(ctx, handler_node)):
+        if handler_node is not None and (_only_sets_flags(handler_node)
+                                         or _leaves_asyncio_alone(ctx, handler_node, _handler_home(ctx, handler))):
             return  # records the signal, exits, or reaches the loop only through thread-safe calls
         fn = ctx.function
         if fn is not None and _also_adds_signal_handler(fn.node):
@@ -219,14 +236,16 @@ def _handler_node(ctx, handler: ast.AST):
     return None
 
 
-def _leaves_asyncio_alone(ctx, fn: ast.AST) -> bool:
-    """The handler never raises into the loop and never changes an asyncio
-    object except through `call_soon_threadsafe` / `run_coroutine_threadsafe`
-    (what `os._exit`, logging, `os.kill` or a watchdog thread do is not the
-    loop's business)."""
+def _leaves_asyncio_alone(ctx, fn: ast.AST, home: ast.AST = None) -> bool:
+    """The handler never changes an asyncio object except through
+    `call_soon_threadsafe` / `run_coroutine_threadsafe` (what `os._exit`,
+    logging, `os.kill` or a watchdog thread do is not the loop's business),
+    and raises only to escalate (`_escalating_raise`). `home`: the function
+    or module the handler is defined in, where its flags start out."""
     body = [fn.body] if isinstance(fn, ast.Lambda) else fn.body
+    escalations = set() if isinstance(fn, ast.Lambda) else _escalating_raises(ctx, fn, home)
     for n in walk_local(body):
-        if isinstance(n, (ast.Raise, ast.Await)):
+        if isinstance(n, ast.Await) or (isinstance(n, ast.Raise) and n not in escalations):
             return False
         if isinstance(n, ast.Call):
             func = n.func
@@ -236,6 +255,134 @@ def _leaves_asyncio_alone(ctx, fn: ast.AST) -> bool:
             if name.startswith("asyncio.") and name not in _THREADSAFE:
                 return False
     return True
+
+
+# The two exceptions asyncio lets out of a task or callback (`Task.__step`
+# and `Handle._run` re-raise them), so that `run_until_complete()` and
+# `asyncio.run()` end with them; any other one is stored on whatever task was
+# running when the signal came.
+_STOPPING_EXCEPTIONS = frozenset({"builtins.SystemExit", "builtins.KeyboardInterrupt"})
+
+
+def _escalating_raises(ctx, fn: ast.AST, home) -> set:
+    """The `raise` statements of handler `fn` that escalate, as asyncio's own
+    SIGINT handler does (it cancels the main task on the first Ctrl+C and
+    raises `KeyboardInterrupt` only on a later one): the exception is
+    `SystemExit`/`KeyboardInterrupt` or a class of this module derived from
+    one, and the raise runs only once a flag kept across signals is set: in
+    the body of `if FLAG:` (or `if FLAG and ...:`), or the `else` of `if not
+    FLAG:`, where the handler declares FLAG `nonlocal`/`global` and every
+    assignment to it where the handler is defined is False, None or 0 (and
+    the handler sets it only after that test). A raise on the first signal
+    is what the asyncio docs warn about: it can interrupt asyncio's
+    internals and hang the program."""
+    if home is None:
+        return set()
+    declared = {name for n in walk_local(_own_statements(fn)) if isinstance(n, (ast.Nonlocal, ast.Global))
+                for name in n.names}
+    flags = {name for name in declared if _starts_false(home, name)}
+    if not flags:
+        return set()
+    # where the handler itself sets each flag: a test after that line no
+    # longer tells a later signal from this one
+    first_set = {}
+    for n in walk_local(_own_statements(fn)):
+        for target in n.targets if isinstance(n, ast.Assign) else \
+                [n.target] if isinstance(n, (ast.AugAssign, ast.AnnAssign)) else []:
+            if isinstance(target, ast.Name) and target.id in flags:
+                first_set[target.id] = min(first_set.get(target.id, n.lineno), n.lineno)
+    out = set()
+    for node, guards in _raises_under(fn.body, ()):
+        if _stops_the_loop(ctx, node.exc) and any(
+                flag is not None and test.lineno < first_set.get(flag, test.lineno + 1)
+                for test, in_body in guards for flag in [_flag_set_after_first_signal(test, in_body, flags)]):
+            out.add(node)
+    return out
+
+
+def _raises_under(stmts, guards):
+    """Each `raise` in `stmts` (not in nested defs) with the `if` tests it
+    sits under: (test, True) in the body, (test, False) in the `else`."""
+    for stmt in stmts:
+        if isinstance(stmt, ast.Raise):
+            yield stmt, guards
+        elif isinstance(stmt, ast.If):
+            yield from _raises_under(stmt.body, guards + ((stmt.test, True),))
+            yield from _raises_under(stmt.orelse, guards + ((stmt.test, False),))
+        elif isinstance(stmt, (ast.For, ast.While, ast.With, ast.Try)):
+            for block in (stmt.body, getattr(stmt, "orelse", []), getattr(stmt, "finalbody", []),
+                          *(h.body for h in getattr(stmt, "handlers", []))):
+                yield from _raises_under(block, guards)
+
+
+def _flag_set_after_first_signal(test: ast.AST, in_body: bool, flags: set):
+    """The flag whose being set sends the code into this arm of `if test:`
+    (the body when `in_body`, else the `else`), or None."""
+    if in_body:
+        tests = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]
+        return next((t.id for t in tests if isinstance(t, ast.Name) and t.id in flags), None)
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and isinstance(test.operand, ast.Name) \
+            and test.operand.id in flags:
+        return test.operand.id
+    return None
+
+
+def _starts_false(home: ast.AST, name: str) -> bool:
+    """Every assignment to `name` in `home`'s own body (not in nested defs)
+    is `name = False` / `None` / `0`, and there is one."""
+    values = []
+    for n in walk_local(_own_statements(home)):
+        if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name) and n.target.id == name:
+            if n.value is not None:  # a bare annotation binds nothing
+                values.append(n.value)
+        elif isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in n.targets):
+            values.append(n.value)
+        elif isinstance(n, (ast.Assign, ast.AugAssign, ast.For, ast.comprehension, ast.withitem, ast.NamedExpr)):
+            targets = n.targets if isinstance(n, ast.Assign) else [getattr(n, "target", None) or n.optional_vars]
+            if any(isinstance(x, ast.Name) and x.id == name for t in targets if t is not None for x in ast.walk(t)):
+                values.append(None)  # bound some other way: its value is unknown
+    return bool(values) and all(isinstance(v, ast.Constant) and v.value in (False, None, 0)
+                                and not isinstance(v.value, str) for v in values)
+
+
+def _own_statements(fn: ast.AST) -> list:
+    """The statements of `fn`'s body that are not defs or classes
+    (`walk_local` enters the nodes it is given)."""
+    return [s for s in fn.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+
+
+def _stops_the_loop(ctx, exc) -> bool:
+    """`exc` (what a `raise` raises) is SystemExit/KeyboardInterrupt, called
+    or not, or a class of this module derived from one."""
+    if isinstance(exc, ast.Call):
+        exc = exc.func
+    classes = {s.name: s for s in ctx.scopes[0].node.body if isinstance(s, ast.ClassDef)}
+    seen = set()
+    todo = [exc] if exc is not None else []
+    while todo:
+        node = todo.pop()
+        if dotted(ctx.symbol(node)) in _STOPPING_EXCEPTIONS:
+            return True
+        if isinstance(node, ast.Name) and node.id in classes and node.id not in seen:
+            seen.add(node.id)
+            todo.extend(classes[node.id].bases)
+    return False
+
+
+def _handler_home(ctx, handler: ast.AST):
+    """Where the handler's def sits: the enclosing function for a nested
+    def, the module for a module-level one; None otherwise (a lambda, a
+    method: its flags are attributes)."""
+    if isinstance(handler, ast.Call) and dotted(ctx.symbol(handler.func)) == "functools.partial" and handler.args:
+        return _handler_home(ctx, handler.args[0])
+    if not isinstance(handler, ast.Name):
+        return None
+    fn = ctx.function
+    if fn is not None and any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == handler.id
+                              and n is not fn.node for n in ast.walk(fn.node)):
+        return fn.node
+    module = ctx.scopes[0].node
+    return module if any(isinstance(s, ast.FunctionDef) and s.name == handler.id for s in module.body) else None
 
 
 def _only_sets_flags(fn: ast.AST) -> bool:
