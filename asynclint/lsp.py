@@ -183,7 +183,7 @@ class AsynclintServer(LanguageServer):
         took = time.perf_counter() - started
         self.timings["index"] = took
         self.log(f"asynclint: indexed {len(session.files)} files in {took:.2f} s")
-        self.event_loop.call_soon_threadsafe(self._indexed, generation, session, {j.path for j in jobs})
+        self.from_thread(self._indexed, generation, session, {j.path for j in jobs})
 
     def _indexed(self, generation: int, session: Session, discovered: set) -> None:
         if generation != self.loading:
@@ -308,7 +308,7 @@ class AsynclintServer(LanguageServer):
             if path not in open_paths:
                 changed |= session.update(path).summary_changed
         if changed:
-            self.event_loop.call_soon_threadsafe(self._relint_open)
+            self.from_thread(self._relint_open)
 
     def _relint_open(self) -> None:
         for uri in self.workspace.text_documents:
@@ -316,10 +316,20 @@ class AsynclintServer(LanguageServer):
         self.drain()
 
     # -- messages --
+    def from_thread(self, callback, *args) -> None:
+        """Run `callback` on the event loop, from a worker or indexing thread.
+        Once the client has said `exit` the loop is closed and the process is
+        leaving: the result has nobody to go to, so it is dropped quietly."""
+        if self.event_loop is None:
+            return
+        try:
+            self.event_loop.call_soon_threadsafe(callback, *args)
+        except RuntimeError:  # the loop is closed
+            pass
+
     def log(self, message: str) -> None:
         """Thread-safe: the message is written from the event loop."""
-        if self.event_loop is not None:
-            self.event_loop.call_soon_threadsafe(self._log_now, message)
+        self.from_thread(self._log_now, message)
 
     def _log_now(self, message: str) -> None:
         try:
