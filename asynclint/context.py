@@ -77,6 +77,10 @@ class Context:
         self.interned: Dict[tuple, tuple] = {}  # one object per distinct symbol the summary records
         self.function: Optional[Scope] = None
         self.in_async = False
+        # The tree was not compiled (`parsing.parse_unchecked`): the walk
+        # notes whether the compiler may reject it (`compiler_errors`).
+        self.compile_pending = False
+        self.compile_suspect = False
 
     def close(self) -> None:
         """Drop what ties the context into reference cycles (the symbol

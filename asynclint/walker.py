@@ -11,6 +11,7 @@ from collections import defaultdict, deque
 from itertools import repeat
 from typing import Dict, Iterable
 
+from . import compiler_errors
 from .context import Context, Scope
 from .index.summary import dotted
 from .diagnostics import Diagnostic, Severity
@@ -89,6 +90,10 @@ class Walker:
         leave_marker = _LEAVE
         reversed_fields = _REVERSED_FIELDS
         call_type = ast.Call
+        # Until one is seen, every node of a type the compiler may reject
+        # is looked at (`compiler_errors`): a tree phase 1 did not compile.
+        suspects = compiler_errors.NODE_TYPES if ctx.compile_pending else ()
+        suspect = compiler_errors.suspect
         while stack:
             node = pop()
             t = type(node)
@@ -98,6 +103,9 @@ class Walker:
             ctx.node = node
             if t in tracked:
                 enter(node, t, ctx)
+            if t in suspects and suspect(node, t, ctx):
+                ctx.compile_suspect = True
+                suspects = ()
             rules = dispatch.get(t) if t is not call_type else rules_for_call(node, ctx)
             if rules:
                 for rule in rules:
