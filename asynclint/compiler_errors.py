@@ -14,12 +14,13 @@ file of a corpus and fails when a file that does not compile had no
 suspect); other versions compile every tree (`GATED`). Errors of nesting
 depth (the compiler's recursion limit) are left to `parsing`, which parses
 under a lower recursion limit. `__debug__` as a name is looked for in the
-text (`text_suspect`).
+text, normalised as the parser normalises identifiers (`text_suspect`).
 """
 from __future__ import annotations
 
 import ast
 import sys
+import unicodedata
 
 # The tests below were established against CPython 3.11's compiler.
 GATED = sys.version_info[:2] == (3, 11)
@@ -43,9 +44,14 @@ _FUTURE_FEATURES = frozenset(__import__("__future__").all_feature_names)
 
 def text_suspect(text: str) -> bool:
     """`__debug__` can be assigned, deleted, imported as, used as a
-    parameter or a keyword only where the text spells it (identifiers are
-    NFKC-normalised: text that is not ASCII is compiled)."""
-    return "__debug__" in text or not text.isascii()
+    parameter or a keyword only where the text spells it. The parser
+    NFKC-normalises identifiers (`__ｄｅｂｕｇ__` is `__debug__`): an
+    identifier that normalises to it leaves `__debug__` in the normalised
+    text too (its ASCII characters are starters that compose with nothing
+    around them), so text that is not ASCII is normalised and searched."""
+    if "__debug__" in text:
+        return True
+    return not text.isascii() and "__debug__" in unicodedata.normalize("NFKC", text)
 
 
 def _parent(node):
