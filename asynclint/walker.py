@@ -62,6 +62,9 @@ class Walker:
         # rules that declared it (`Rule.callee_names`), merged in code order.
         self._call_rules = self.dispatch.pop(ast.Call, [])
         self._every_call = [r for r in self._call_rules if getattr(r, "callee_names", None) is None]
+        # outside an `async def`'s own body, without the rules that act on
+        # calls only there (`Rule.calls_in_async_only`: the blocking checks)
+        self._every_sync_call = [r for r in self._every_call if not getattr(r, "calls_in_async_only", False)]
         self._by_callee: Dict[str, set] = defaultdict(set)
         for rule in self._call_rules:
             for name in getattr(rule, "callee_names", None) or ():
@@ -175,22 +178,26 @@ class Walker:
         """The rules a call reaches: those that look at every call, plus
         those that declared the callee's name as written (`x.name(...)`,
         `name(...)`) or as the last part of the dotted name a called name
-        resolves to (`from asyncio import get_event_loop as gel`)."""
+        resolves to (`from asyncio import get_event_loop as gel`); outside
+        async code, not those that act on calls only there."""
         func = call.func
         tf = type(func)
+        in_async = ctx.in_async
         if tf is ast.Attribute:
-            key = (func.attr, None)
+            key = (func.attr, None, in_async)
         elif tf is ast.Name:
             resolved = dotted(ctx.lookup(func.id))
-            key = (func.id, resolved.rsplit(".", 1)[-1] if resolved else None)
+            key = (func.id, resolved.rsplit(".", 1)[-1] if resolved else None, in_async)
         else:
-            return self._every_call
+            return self._every_call if in_async else self._every_sync_call
         rules = self._call_dispatch.get(key)
         if rules is None:
             by_callee = self._by_callee
             chosen = by_callee.get(key[0], set()) | by_callee.get(key[1], set())
-            rules = self._call_dispatch[key] = [r for r in self._call_rules
-                                                if r in chosen or getattr(r, "callee_names", None) is None]
+            rules = self._call_dispatch[key] = [
+                r for r in self._call_rules
+                if (r in chosen or getattr(r, "callee_names", None) is None)
+                and (in_async or not getattr(r, "calls_in_async_only", False))]
         return rules
 
     def _call(self, rule, fn, arg, ctx: Context, disabled: set) -> None:

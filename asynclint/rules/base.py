@@ -42,6 +42,9 @@ class Rule:
     # returns at once in such a file for every node type it names (not
     # calls: a rule with `ast.Call` among its node types is always run).
     file_words: ClassVar[Optional[Tuple[str, ...]]] = None
+    # True: the check returns at once for a call outside an `async def`'s
+    # own body (`not ctx.in_async`), so sync code's calls do not reach it.
+    calls_in_async_only: ClassVar[bool] = False
     # `ast.Name` nodes reach the rule only for the identifiers it asked for
     # in this file (`ctx.watch_name(rule, name)`), not every name: for a
     # check that looks at a name only once something earlier in the file
