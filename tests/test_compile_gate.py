@@ -13,8 +13,6 @@ import warnings
 
 import pytest
 
-from asynclint import compiler_errors
-
 # Each only the compiler rejects (`ast.parse` accepts it).
 REJECTED = {
     "return_in_class": "class C:\n    return 1\n",
@@ -135,8 +133,3 @@ def test_the_same_shapes_that_compile_are_not_aio001(findings, name):
     assert _compiler_says(ACCEPTED[name]) is None, "the example must compile"
     assert name not in findings, findings[name]
 
-
-def test_the_gate_is_on_where_it_was_established():
-    """On 3.11 the walk decides; elsewhere every tree is compiled (the
-    tests above then pass through the plain path)."""
-    assert compiler_errors.GATED == (sys.version_info[:2] == (3, 11))
