@@ -52,6 +52,10 @@ class Pending:
     fix: Optional[Fix] = None
 
 
+def _code_of(rule) -> str:
+    return rule.code
+
+
 class Context:
     def __init__(self, path: str, lines: List[str], summary: ModuleSummary, options, rules_by_code):
         self.path = path
@@ -77,6 +81,13 @@ class Context:
         self.interned: Dict[tuple, tuple] = {}  # one object per distinct symbol the summary records
         self.function: Optional[Scope] = None
         self.in_async = False
+        # The tree was not compiled (`parsing.parse_unchecked`): the walk
+        # notes whether the compiler may reject it (`compiler_errors`).
+        self.compile_pending = False
+        self.compile_suspect = False
+        # identifier -> the rules (`Rule.watched_names_only`) its `Name`
+        # nodes reach, in code order
+        self.watched_names: Dict[str, list] = {}
 
     def close(self) -> None:
         """Drop what ties the context into reference cycles (the symbol
@@ -88,6 +99,16 @@ class Context:
         self._functions = []
         self.function = None
         self.node = None
+
+    def watch_name(self, rule, name: str) -> None:
+        """From now on, `Name` nodes spelling `name` reach `rule` (one that
+        sees only the names it asked for, `Rule.watched_names_only`)."""
+        rules = self.watched_names.get(name)
+        if rules is None:
+            self.watched_names[name] = [rule]
+        elif rule not in rules:
+            rules.append(rule)
+            rules.sort(key=_code_of)
 
     # -- scopes -----------------------------------------------------------
     @property

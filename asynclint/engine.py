@@ -225,6 +225,10 @@ class _Run:
         self.restored = False  # the index started from the previous run's facts
 
     def run(self, need_index: bool) -> RunResult:
+        with _collector_for_a_run():
+            return self._run(need_index)
+
+    def _run(self, need_index: bool) -> RunResult:
         started = time.time_ns()
         jobs = self.jobs
         store = self.store
@@ -278,8 +282,7 @@ class _Run:
                 store.save_record(started, seen, record.get("installed") or [])
             return self._result(seen, from_cache=len(jobs), index=None)
 
-        with _collector_for_phase1():
-            self._analyse(changed, modules, seen)
+        self._analyse(changed, modules, seen)
         moved = self._moved(seen, old) if record is not None else None
         # With no module moved the saved joins stand and answer the changed
         # files' queries; the saved facts are needed only to rebuild them.
@@ -503,11 +506,15 @@ _FROZEN = []
 
 
 @contextlib.contextmanager
-def _collector_for_phase1():
-    """Phase 1 allocates a tree per file and keeps small results: the cyclic
-    collector would re-scan the growing results and the imported modules
-    again and again. Freeze what exists (once per process), and collect the
-    young generation less often while files are analysed."""
+def _collector_for_a_run():
+    """Phase 1 allocates a tree per file and keeps small results, phase 2
+    builds the index's tables on top of them: the cyclic collector would
+    re-scan the growing results and the imported modules again and again
+    (a full collection over Home Assistant's results costs about 1 s, and
+    phase 2 at the default thresholds ran several). Freeze what exists
+    (once per process), and collect the young generation less often, for
+    the whole run: neither phase's data holds reference cycles, so little
+    waits for the collector."""
     if not _FROZEN:
         gc.freeze()
         _FROZEN.append(True)

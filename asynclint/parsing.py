@@ -8,8 +8,12 @@ the one running (see `asynclint.newsyntax`).
 from __future__ import annotations
 
 import ast
+import sys
+import threading
 import warnings
-from typing import Optional
+from typing import Optional, Tuple
+
+from . import compiler_errors
 
 try:  # position-preserving rewrites for syntax newer than this interpreter
     from . import newsyntax as _newsyntax
@@ -47,13 +51,93 @@ def _native(text: str, filename: str):
 
 
 def parse(text: str, filename: str) -> ast.Module:
-    try:
-        tree, rejected = _native(text, filename)
+    """The tree of text that this interpreter parses and compiles (or that
+    the newer-syntax layer rewrites), else `ParseFailure`."""
+    return _failing_clearly(_parse, text, filename)
+
+
+def parse_unchecked(text: str, filename: str) -> Tuple[ast.Module, bool]:
+    """(tree, compiled): like `parse`, except that a tree the native parser
+    built is not always compiled. `compiled` False: the caller compiles it
+    (`compile_check`) when its walk finds a shape the compiler may reject
+    (`compiler_errors.suspect`). That holds only for a tree shallow enough
+    for `compile()` (its conversion of the tree stops at the recursion
+    limit): it is parsed under a lower limit, and a tree too deep for that
+    is parsed and compiled again as `parse` does."""
+    return _failing_clearly(_parse_unchecked, text, filename)
+
+
+def compile_check(tree: ast.Module, filename: str) -> None:
+    """Raise `ParseFailure` when CPython's compiler rejects the tree."""
+    _failing_clearly(_compile, tree, filename)
+
+
+def _parse(text: str, filename: str) -> ast.Module:
+    tree, rejected = _native(text, filename)
+    if tree is not None:
+        return tree
+    if _newsyntax is not None:
+        return _newsyntax.parse(text, filename, rejected)
+    return ast.parse(text, filename)
+
+
+def _parse_unchecked(text: str, filename: str) -> Tuple[ast.Module, bool]:
+    if compiler_errors.GATED and not compiler_errors.text_suspect(text) and threading.active_count() == 1:
+        tree, rejected = _shallow(text, filename)
         if tree is not None:
-            return tree
-        if _newsyntax is not None:
-            return _newsyntax.parse(text, filename, rejected)
-        return ast.parse(text, filename)
+            return tree, False
+        if rejected is not None:  # newer syntax (or none): the parser's error is not the limit's
+            if _newsyntax is not None:
+                return _newsyntax.parse(text, filename, rejected), True
+            raise rejected
+    return _parse(text, filename), True
+
+
+# `compile()` of a tree converts it node by node under the interpreter's
+# recursion limit (one level per node of depth, on 3.11); `ast.parse` builds
+# the tree under three levels per unit of that limit. Parsing under a third
+# of the limit, less a margin for the frames between here and the caller's
+# compile, accepts only trees that compile() can convert.
+_DEPTH_MARGIN = 100
+
+
+def _shallow(text: str, filename: str) -> Tuple[Optional[ast.Module], Optional[SyntaxError]]:
+    """(the tree, None) when the text parses natively under a recursion
+    limit lowered so that `compile()` can convert the tree (threads: only
+    with one running, since the limit is the interpreter's); (None, the
+    parser's error) when it does not parse; (None, None) when it is too
+    deep for that or anything else went wrong (the caller then takes the
+    usual path)."""
+    limit = sys.getrecursionlimit()
+    frame, depth = sys._getframe(), 0
+    while frame is not None:
+        depth += 1
+        frame = frame.f_back
+    low = (limit + 2 * depth - _DEPTH_MARGIN) // 3
+    if low < depth + 50:
+        return None, None
+    with warnings.catch_warnings():  # SyntaxWarnings are not ours to print
+        warnings.simplefilter("ignore")
+        sys.setrecursionlimit(low)
+        try:
+            return ast.parse(text, filename), None
+        except SyntaxError as exc:
+            return None, exc
+        except (RecursionError, MemoryError, ValueError):
+            return None, None
+        finally:
+            sys.setrecursionlimit(limit)
+
+
+def _compile(tree: ast.Module, filename: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        compile(tree, filename, "exec", dont_inherit=True)
+
+
+def _failing_clearly(step, *args):
+    try:
+        return step(*args)
     except SyntaxError as exc:
         raise ParseFailure(f"syntax error: {exc.msg}", exc.lineno or 1, exc.offset or 1) from None
     except RecursionError:

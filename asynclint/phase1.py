@@ -17,7 +17,7 @@ from .config import Config
 from .context import Context, Pending
 from .diagnostics import Diagnostic, Severity
 from .index.summary import ModuleSummary, summarise
-from .parsing import ParseFailure, parse
+from .parsing import ParseFailure, compile_check, parse_unchecked
 from .rules import all_rules
 from .rules import aio003_unused_noqa as unused_noqa
 from .source import SourceError, decode
@@ -57,25 +57,47 @@ def _failure(code: str, message: str, line: int = 1, col: int = 1, name: str = "
 def analyse_text(text: str, module: str, is_package: bool, path_for_summary: str,
                  walker: Walker, settings: Settings) -> FileResult:
     try:
-        tree = parse(text, path_for_summary)
+        tree, compiled = parse_unchecked(text, path_for_summary)
+        if compiled:
+            return analyse_tree(tree, source_lines(text), module, is_package, path_for_summary, walker, settings)
+        # Compiled only when the walk saw a shape the compiler may reject
+        # (or when the walk itself failed: a tree that does not compile is
+        # AIO001 whatever else happens to it).
+        try:
+            return analyse_tree(tree, source_lines(text), module, is_package, path_for_summary, walker, settings,
+                                compile_pending=True)
+        except ParseFailure:
+            raise
+        except Exception:
+            compile_check(tree, path_for_summary)
+            raise
     except ParseFailure as failure:
         lines = source_lines(text)
         silenced = failure.line <= len(lines) and noqa.line_suppresses(lines[failure.line - 1], SYNTAX_ERROR)
         diagnostics = [] if silenced else [_failure(SYNTAX_ERROR, failure.message, failure.line, failure.col)]
         return FileResult(summary=None, diagnostics=diagnostics, not_analysed=failure.message)
-    return analyse_tree(tree, source_lines(text), module, is_package, path_for_summary, walker, settings)
 
 
 def analyse_tree(tree: ast.Module, lines: List[str], module: str, is_package: bool, path_for_summary: str,
-                 walker: Walker, settings: Settings) -> FileResult:
+                 walker: Walker, settings: Settings, compile_pending: bool = False) -> FileResult:
     """Phase 1 on a tree that is already parsed (the flake8 adapter passes
     flake8's own tree: one parse per file). `lines` are the source lines
-    without their line endings, numbered as `ast` numbers them."""
+    without their line endings, numbered as `ast` numbers them.
+    `compile_pending`: the tree was not compiled (`parsing.parse_unchecked`):
+    it is, when the walk saw a shape the compiler may reject, and a tree the
+    compiler rejects raises `ParseFailure`."""
     summary = summarise(tree, module, path_for_summary, is_package)
     ctx = Context("", lines, summary, settings.config, walker.rules)
     if not settings.honour_noqa:
         ctx.honour_noqa = False
+    ctx.compile_pending = compile_pending
     walker.run(tree, ctx)
+    if ctx.compile_suspect:
+        try:
+            compile_check(tree, path_for_summary)
+        except ParseFailure:
+            ctx.close()
+            raise
     if UNUSED_NOQA in settings.enabled and ctx.honour_noqa \
             and not any(d.code == INTERNAL_ERROR for d in ctx.diagnostics):
         ctx.diagnostics.extend(unused_noqa.findings(

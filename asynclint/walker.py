@@ -11,6 +11,7 @@ from collections import defaultdict, deque
 from itertools import repeat
 from typing import Dict, Iterable
 
+from . import compiler_errors
 from .context import Context, Scope
 from .index.summary import dotted
 from .diagnostics import Diagnostic, Severity
@@ -22,6 +23,7 @@ from .index.summary import child_prefix
 from .knowledge.futures import LOOP_RUN_METHODS, PROGRAM_LOOP_RUNNERS
 from .rules import all_rules
 from .rules._blocking import BlockingFamily
+from .rules._text import mentions
 from .rules.base import Rule
 
 INTERNAL_ERROR = "AIO002"
@@ -45,10 +47,24 @@ class Walker:
             for node_type in rule.node_types:
                 self.dispatch[node_type].append(rule)
         self.leavers = [r for r in self.rules if type(r).leave_scope is not Rule.leave_scope]
+        # `Name` nodes: rules that see every one stay in `dispatch`; those
+        # that see only the names they asked for are found per node in
+        # `ctx.watched_names`.
+        names = self.dispatch.get(ast.Name)
+        if names:
+            self.dispatch[ast.Name] = [r for r in names if not getattr(r, "watched_names_only", False)]
+        # Rules left out of the walk of a file whose text lacks their words
+        # (`Rule.file_words`), and the dispatch without them, per set left out.
+        self._worded = [r for r in self.rules if getattr(r, "file_words", None)
+                        and ast.Call not in r.node_types]
+        self._without: Dict[frozenset, tuple] = {}
         # Calls: the rules that look at every call, and per callee name the
         # rules that declared it (`Rule.callee_names`), merged in code order.
         self._call_rules = self.dispatch.pop(ast.Call, [])
         self._every_call = [r for r in self._call_rules if getattr(r, "callee_names", None) is None]
+        # outside an `async def`'s own body, without the rules that act on
+        # calls only there (`Rule.calls_in_async_only`: the blocking checks)
+        self._every_sync_call = [r for r in self._every_call if not getattr(r, "calls_in_async_only", False)]
         self._by_callee: Dict[str, set] = defaultdict(set)
         for rule in self._call_rules:
             for name in getattr(rule, "callee_names", None) or ():
@@ -77,8 +93,15 @@ class Walker:
         # Locals for everything the loop touches per node: it runs once per
         # node of every file, so attribute and global look-ups add up.
         dispatch = self.dispatch
+        leavers = self.leavers
         disabled: set = set()
         ctx.push_scope(Scope("module", tree, ""))
+        if self._worded:
+            left_out = frozenset(r for r in self._worded if not mentions(ctx, r.file_words))
+            if left_out:
+                dispatch, leavers = self._dispatch_without(left_out)
+        watched = ctx.watched_names  # filled by the rules as the walk goes
+        name_type = ast.Name
         stack: list = [tree]
         pop, push, link = stack.pop, stack.append, linked.append
         AST = ast.AST
@@ -89,16 +112,27 @@ class Walker:
         leave_marker = _LEAVE
         reversed_fields = _REVERSED_FIELDS
         call_type = ast.Call
+        # Until one is seen, every node of a type the compiler may reject
+        # is looked at (`compiler_errors`): a tree phase 1 did not compile.
+        suspects = compiler_errors.NODE_TYPES if ctx.compile_pending else ()
+        suspect = compiler_errors.suspect
         while stack:
             node = pop()
             t = type(node)
             if t is tuple:  # (_LEAVE, scope node)
-                self._leave_scope(ctx, disabled)
+                self._leave_scope(ctx, disabled, leavers)
                 continue
             ctx.node = node
             if t in tracked:
                 enter(node, t, ctx)
+            if t in suspects and suspect(node, t, ctx):
+                ctx.compile_suspect = True
+                suspects = ()
             rules = dispatch.get(t) if t is not call_type else rules_for_call(node, ctx)
+            if t is name_type and watched:
+                asked = watched.get(node.id)
+                if asked:
+                    rules = sorted([*rules, *asked], key=_code_of) if rules else asked
             if rules:
                 for rule in rules:
                     if disabled and rule.code in disabled:
@@ -130,28 +164,40 @@ class Walker:
                     link(value)
                     push(value)
         ctx.node = tree
-        self._leave_scope(ctx, disabled)
+        self._leave_scope(ctx, disabled, leavers)
+
+    def _dispatch_without(self, left_out: frozenset) -> tuple:
+        """(dispatch, leavers) without the rules in `left_out`."""
+        found = self._without.get(left_out)
+        if found is None:
+            dispatch = {t: [r for r in rules if r not in left_out] for t, rules in self.dispatch.items()}
+            found = self._without[left_out] = (dispatch, [r for r in self.leavers if r not in left_out])
+        return found
 
     def _rules_for_call(self, call: ast.Call, ctx: Context) -> list:
         """The rules a call reaches: those that look at every call, plus
         those that declared the callee's name as written (`x.name(...)`,
         `name(...)`) or as the last part of the dotted name a called name
-        resolves to (`from asyncio import get_event_loop as gel`)."""
+        resolves to (`from asyncio import get_event_loop as gel`); outside
+        async code, not those that act on calls only there."""
         func = call.func
         tf = type(func)
+        in_async = ctx.in_async
         if tf is ast.Attribute:
-            key = (func.attr, None)
+            key = (func.attr, None, in_async)
         elif tf is ast.Name:
             resolved = dotted(ctx.lookup(func.id))
-            key = (func.id, resolved.rsplit(".", 1)[-1] if resolved else None)
+            key = (func.id, resolved.rsplit(".", 1)[-1] if resolved else None, in_async)
         else:
-            return self._every_call
+            return self._every_call if in_async else self._every_sync_call
         rules = self._call_dispatch.get(key)
         if rules is None:
             by_callee = self._by_callee
             chosen = by_callee.get(key[0], set()) | by_callee.get(key[1], set())
-            rules = self._call_dispatch[key] = [r for r in self._call_rules
-                                                if r in chosen or getattr(r, "callee_names", None) is None]
+            rules = self._call_dispatch[key] = [
+                r for r in self._call_rules
+                if (r in chosen or getattr(r, "callee_names", None) is None)
+                and (in_async or not getattr(r, "calls_in_async_only", False))]
         return rules
 
     def _call(self, rule, fn, arg, ctx: Context, disabled: set) -> None:
@@ -263,14 +309,18 @@ class Walker:
                 scope.bindings[first] = outer.class_sym if "classmethod" in decorators else ("inst", outer.class_sym)
         ctx.push_scope(scope)
 
-    def _leave_scope(self, ctx: Context, disabled: set) -> None:
+    def _leave_scope(self, ctx: Context, disabled: set, leavers: list) -> None:
         scope = ctx.scope
-        for rule in self.leavers:
+        for rule in leavers:
             if rule.code not in disabled:
                 self._call(rule, lambda s, c, r=rule: r.leave_scope(s, c), scope, ctx, disabled)
         ctx.pop_scope()
         if ctx.scopes:  # a closure's reads count as reads of the enclosing scope
             ctx.scopes[-1].loads |= scope.loads
+
+
+def _code_of(rule) -> str:
+    return rule.code
 
 
 def _with_families(rules: list) -> list:

@@ -54,7 +54,11 @@ def main() -> int:
         setattr(owner, name, wrapper)
 
     timed(phase1, "decode", "decode")
-    timed(phase1, "parse", "parse (ast.parse + newer-syntax layer)")
+    if hasattr(phase1, "parse_unchecked"):  # compiled only when the walk sees a suspect
+        timed(phase1, "parse_unchecked", "parse (ast.parse + newer-syntax layer)")
+        timed(phase1, "compile_check", "compile() of trees with a suspect")
+    else:
+        timed(phase1, "parse", "parse (ast.parse + compile() + newer-syntax layer)")
     if hasattr(phase1, "summarise"):  # before the summary was built in the engine's walk
         timed(phase1, "summarise", "summary (its own walk)")
     from asynclint import parsing

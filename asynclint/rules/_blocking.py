@@ -557,6 +557,8 @@ class BlockingCallRule(Rule):
     node_types = (ast.Call, ast.Assign, ast.AnnAssign)
     fix: Optional[Fix] = TO_THREAD
 
+    calls_in_async_only = True  # check_blocking: `if not ctx.in_async ... return` for calls
+
     def check(self, node: ast.AST, ctx) -> None:
         check_blocking(node, ctx, (self,))
 
@@ -588,6 +590,7 @@ class BlockingFamily:
         self.code = "+".join(r.code for r in self.members)  # the walker's key when the family crashes
         self.name = "blocking-call-family"
         self.node_types = BlockingCallRule.node_types
+        self.calls_in_async_only = True  # check_blocking returns at once for other calls
 
     @staticmethod
     def joins(rule) -> bool:

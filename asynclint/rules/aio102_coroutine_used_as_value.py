@@ -74,6 +74,8 @@ class CoroutineUsedAsValue(Rule):
         (`(await f())["x"]`) and needs async code; do it by hand.
     """
 
+    watched_names_only = True  # `_name` looks only at names `_bound` recorded
+
     def check(self, node, ctx) -> None:
         t = type(node)
         if t is ast.Name:
@@ -145,6 +147,7 @@ class CoroutineUsedAsValue(Rule):
                 uses.append((node, use))
         cands[name] = [call, sym, 0, False, uses]
         ctx.scopes[0].state.setdefault(_NAMES, set()).add(name)
+        ctx.watch_name(self, name)  # from now on, `name` nodes reach `_name`
 
     def _name(self, node: ast.Name, ctx) -> None:
         names = ctx.scopes[0].state.get(_NAMES)

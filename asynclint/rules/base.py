@@ -36,6 +36,20 @@ class Rule:
     # None: every call. Declare it only when the check returns at once for
     # any other callee.
     callee_names: ClassVar[Optional[FrozenSet[str]]] = None
+    # Words the check needs in the file's text (`rules/_text.mentions`): in
+    # a file without any of them the engine leaves the rule out of its walk
+    # (no `check`, no `leave_scope`). Declare them only when the check
+    # returns at once in such a file for every node type it names (not
+    # calls: a rule with `ast.Call` among its node types is always run).
+    file_words: ClassVar[Optional[Tuple[str, ...]]] = None
+    # True: the check returns at once for a call outside an `async def`'s
+    # own body (`not ctx.in_async`), so sync code's calls do not reach it.
+    calls_in_async_only: ClassVar[bool] = False
+    # `ast.Name` nodes reach the rule only for the identifiers it asked for
+    # in this file (`ctx.watch_name(rule, name)`), not every name: for a
+    # check that looks at a name only once something earlier in the file
+    # (a binding it saw) made that name interesting.
+    watched_names_only: ClassVar[bool] = False
     # Documentation, shown by `asynclint rule CODE` and in docs/rules.md.
     why: ClassVar[str] = ""  # why it is bad
     bad_example: ClassVar[str] = ""
