@@ -432,3 +432,67 @@ def test_a_restored_index_rebuilds_the_joins_of_parts(tmp_path):
     assert async_callers(restored) == async_callers(after)
     for (name, key), build in restored._joins.items():
         assert restored._facts["<joins>"][(name, key)][0] == build(after), name
+
+
+# -- folder listings kept between runs ---------------------------------------------
+LATE = "import asyncio\n\n\nasync def late():\n    asyncio.ensure_future(late())\n"
+
+
+def _settle() -> None:
+    """A folder listed within two seconds of its last change is listed
+    again next time (coarse timestamps): let the project's changes age."""
+    time.sleep(2.2)
+
+
+def _paths(found: list) -> set:
+    return {f[0] for f in found}
+
+
+def test_a_folder_whose_listing_changes_is_listed_again(project, keyhome):
+    """Runs keep each folder's listing while the folder's stat says nothing
+    was added, removed or renamed in it: a file added to or removed from a
+    listed folder, a new folder, and a .gitignore edited in place (the
+    folder's stat unchanged) are all seen by the next run, as a --no-cache
+    run sees them."""
+    write(project, ".gitignore", "")
+    _settle()
+    check(project, keyhome)
+    assert list((project / ".asynclint_cache").rglob("listing-*"))
+    assert findings(check(project, keyhome)) == fresh(project, keyhome)  # from the kept listings
+    write(project, "pkg/late.py", LATE)
+    added = findings(check(project, keyhome))
+    assert "pkg/late.py" in _paths(added)
+    assert added == fresh(project, keyhome)
+    _settle()
+    write(project, "pkg/deeper/__init__.py", "")
+    write(project, "pkg/deeper/later.py", LATE)
+    (project / "pkg" / "late.py").unlink()
+    moved = findings(check(project, keyhome))
+    assert "pkg/deeper/later.py" in _paths(moved) and "pkg/late.py" not in _paths(moved)
+    assert moved == fresh(project, keyhome)
+    _settle()
+    check(project, keyhome)
+    ignore = project / ".gitignore"
+    before = project.stat().st_mtime_ns
+    ignore.write_text("pkg/deeper/\n")  # in place: the folder's own stat does not move
+    assert project.stat().st_mtime_ns == before
+    ignored = findings(check(project, keyhome))
+    assert "pkg/deeper/later.py" not in _paths(ignored)
+    assert ignored == fresh(project, keyhome)
+
+
+def test_a_damaged_folder_listing_is_rebuilt(project, keyhome):
+    _settle()
+    check(project, keyhome)
+    listings = list((project / ".asynclint_cache").rglob("listing-*"))
+    assert listings
+    for path in listings:
+        data = bytearray(path.read_bytes())
+        data[-20:] = b"\xff" * 20
+        path.write_bytes(bytes(data))
+    write(project, "pkg/late.py", LATE)
+    proc = check(project, keyhome)
+    assert "damaged" in proc.stderr.decode()
+    assert findings(proc) == fresh(project, keyhome)
+    assert "pkg/late.py" in _paths(findings(proc))
+    assert check(project, keyhome).stderr == b""
