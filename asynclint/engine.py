@@ -84,6 +84,7 @@ class _Seen:
     # The module names the findings' phase-2 answers looked up (`ALL`: every
     # module); None when not known (then any change answers the file again).
     deps: Optional[frozenset] = None
+    recorded: Optional[tuple] = None  # the run record's tuple this was read from
 
 
 # Racily clean: a file changed within this many ns of the recording run may
@@ -129,6 +130,8 @@ class _Store:
         self.record_file = base / f"run-{self.key}"
         self.facts_file = base / f"facts-{self.key}"
         self.joins_file = base / f"joins-{self.key}"
+        self.delta_file = base / f"delta-{self.key}"
+        self.base: Optional[tuple] = None  # (token, facts) of the saved base the run loaded
         self.entries = base / f"files-{fingerprint}-{int(settings.honour_noqa)}"
 
     def load_record(self) -> Optional[dict]:
@@ -151,11 +154,17 @@ class _Store:
             deps = frozenset(names.setdefault(d, d) for d in deps)
             return sets.setdefault(deps, deps)
 
+        def entry(s: _Seen) -> tuple:
+            r = s.recorded  # the recorded tuple this one was read from: kept when nothing in it moved
+            if r is not None and r[6] is s.summary and r[7] is s.findings and r[9] is s.deps and r[2] == s.stat \
+                    and r[0] == s.display and r[1] == s.report and r[8] == s.not_analysed:
+                return r
+            return (s.display, s.report, s.stat, s.digest, names.setdefault(s.module, s.module),
+                    s.is_package, s.summary, s.findings, s.not_analysed, shared(s.deps))
+
         disk.store(self.record_file, "run", {
             "key": self.key, "started": started, "installed": installed_reads, "facts": facts,
-            "files": {path: (s.display, s.report, s.stat, s.digest, names.setdefault(s.module, s.module),
-                             s.is_package, s.summary, s.findings, s.not_analysed, shared(s.deps))
-                      for path, s in files.items()},
+            "files": {path: entry(s) for path, s in files.items()},
         })
 
     def load_facts(self, record: dict, joins_only: bool = False) -> Optional[dict]:
@@ -163,27 +172,50 @@ class _Store:
         recorded findings (`ProjectIndex.saved`), when they belong to this
         record and to this working folder (thread-context texts hold paths
         relative to it). `joins_only`: the joins, without the (larger)
-        table of facts, for a run in which no module moved."""
+        table of facts, for a run in which no module moved.
+
+        The facts are a base (`facts-KEY`, written whole now and then) and
+        the changes made since (`delta-KEY`: the facts removed and added
+        by the runs after it), so that an edit writes what it changed, not
+        the whole table."""
         token = record.get("facts")
         if not token:
             return None
-        parts = {}
-        for kind, file in (("joins", self.joins_file), ("facts", self.facts_file)):
-            if kind == "facts" and joins_only:
-                parts[kind] = {}
-                continue
-            saved = disk.load(file, kind)
-            if not isinstance(saved, dict) or saved.get("token") != token or saved.get("cwd") != os.getcwd():
-                return None
-            parts[kind] = saved.get(kind)
-        if not isinstance(parts["joins"], list) or not isinstance(parts["facts"], dict):
+        cwd = os.getcwd()
+        joins = disk.load(self.joins_file, "joins")
+        if not isinstance(joins, dict) or joins.get("token") != token or joins.get("cwd") != cwd \
+                or not isinstance(joins.get("joins"), list):
             return None
-        return parts
+        if joins_only:
+            return {"joins": joins["joins"], "facts": {}}
+        base = disk.load(self.facts_file, "facts")
+        if not isinstance(base, dict) or base.get("cwd") != cwd or not isinstance(base.get("facts"), dict):
+            return None
+        facts = base["facts"]
+        if base.get("token") != token:
+            delta = disk.load(self.delta_file, "delta")
+            if not isinstance(delta, dict) or delta.get("token") != token or delta.get("base") != base.get("token") \
+                    or not isinstance(delta.get("removed"), dict) or not isinstance(delta.get("added"), dict):
+                return None
+            facts = _applied(facts, delta["removed"], delta["added"])
+        self.base = (base["token"], base["facts"])
+        return {"joins": joins["joins"], "facts": facts}
 
     def save_facts(self, token: str, index: dict) -> bool:
+        """Keep `index` (`ProjectIndex.saved()`) for the next run: as the
+        change from the base this run loaded when that is small, else whole."""
         cwd = os.getcwd()
-        return (disk.store(self.facts_file, "facts", {"token": token, "cwd": cwd, "facts": index["facts"]})
-                and disk.store(self.joins_file, "joins", {"token": token, "cwd": cwd, "joins": index["joins"]}))
+        facts = index["facts"]
+        written = False
+        if self.base is not None:
+            removed, added = _difference(self.base[1], facts)
+            size = sum(len(keys) for keys in removed.values()) + sum(len(e[1]) for e in added.values())
+            if size * 8 < sum(len(e[1]) for e in self.base[1].values()):
+                written = disk.store(self.delta_file, "delta", {"token": token, "base": self.base[0], "cwd": cwd,
+                                                                "removed": removed, "added": added})
+        if not written:
+            written = disk.store(self.facts_file, "facts", {"token": token, "cwd": cwd, "facts": facts})
+        return written and disk.store(self.joins_file, "joins", {"token": token, "cwd": cwd, "joins": index["joins"]})
 
     def _entry(self, path: str) -> Path:
         return self.entries / hashlib.blake2b(path.encode(), digest_size=16).hexdigest()
@@ -273,7 +305,8 @@ class _Run:
             same = (prev is not None and prev[3] == digest and prev[4] == module and prev[5] == is_package)
             if same:
                 seen[path] = _Seen(job.display, job.report, stat, digest, module, is_package, prev[6],
-                                   prev[7], prev[8], prev[9] if len(prev) > 9 else None)
+                                   prev[7], prev[8], prev[9] if len(prev) > 9 else None,
+                                   prev if len(prev) == 10 else None)
             else:
                 seen[path] = _Seen(job.display, job.report, stat, digest, module, is_package, None, [], None)
                 changed.append(job)
@@ -492,6 +525,46 @@ class _Run:
             diagnostics = group(diagnostics, reported, self.settings.config.ignored_for)
         diagnostics.sort(key=Diagnostic.sort_key)
         return RunResult(diagnostics, files, not_analysed, from_cache, index)
+
+
+def _applied(base: dict, removed: dict, added: dict) -> dict:
+    """The saved fact tables `base` ({name: (is_memo, {key: entry})}) with
+    the keys in `removed` taken out and the entries in `added` put in (new
+    tables: the base is left as it is)."""
+    out = {}
+    for name in base.keys() | added.keys():
+        is_memo, entries = base.get(name) or added[name]
+        gone = removed.get(name)
+        new = added.get(name)
+        if gone or new:
+            entries = dict(entries)
+            for key in gone or ():
+                entries.pop(key, None)
+            if new:
+                entries.update(new[1])
+        out[name] = (is_memo, entries)
+    return out
+
+
+def _difference(base: dict, now: dict) -> Tuple[dict, dict]:
+    """(removed, added): what turns the saved tables `base` into `now`
+    (`_applied(base, removed, added) == now`). An entry carried from the
+    base is the same object, so most of the comparison is by identity."""
+    removed: dict = {}
+    added: dict = {}
+    for name, (is_memo, entries) in now.items():
+        old = base.get(name, (is_memo, {}))[1]
+        new = {key: entry for key, entry in entries.items() if old.get(key) is not entry}
+        if new:
+            added[name] = (is_memo, new)
+        if len(old) + len(new) != len(entries):  # some of the base's keys are gone
+            gone = [key for key in old if key not in entries]
+            if gone:
+                removed[name] = gone
+    for name, (_, entries) in base.items():
+        if name not in now and entries:
+            removed[name] = list(entries)
+    return removed, added
 
 
 def _sees(deps: frozenset, moved: FrozenSet[str], changed_joins: Optional[FrozenSet[tuple]],

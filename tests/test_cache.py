@@ -496,3 +496,44 @@ def test_a_damaged_folder_listing_is_rebuilt(project, keyhome):
     assert findings(proc) == fresh(project, keyhome)
     assert "pkg/late.py" in _paths(findings(proc))
     assert check(project, keyhome).stderr == b""
+
+
+# -- the saved facts: a base, and the changes of the runs since ---------------------
+def _many_modules(root: Path, n: int = 24) -> None:
+    """Enough modules that one edit changes a small part of the saved facts
+    (each answers queries through the index: classes, threads, callers)."""
+    for i in range(n):
+        write(root, f"pkg/mod{i}.py",
+              "import threading\n\nfrom pkg.lib import helper\n\n\n"
+              f"class Base{i}:\n    def run(self):\n        return helper()\n\n\n"
+              f"class Child{i}(Base{i}):\n    async def go(self):\n        self.run()\n        helper()\n\n\n"
+              f"def start{i}():\n    threading.Thread(target=helper).start()\n")
+
+
+def test_an_edit_writes_only_the_changed_facts_and_a_damaged_change_file_is_rebuilt(project, keyhome):
+    """After an edit that changes a summary, the run keeps the facts it
+    changed beside the saved base (a `delta-*` file) instead of rewriting
+    the base; the runs after it start from the base plus those changes and
+    find what a fresh run finds. A damaged change file is ignored with one
+    warning, and the findings are still a fresh run's."""
+    _many_modules(project)
+    first = findings(check(project, keyhome))
+    base = list((project / ".asynclint_cache").rglob("facts-*"))
+    assert len(base) == 1
+    before = base[0].read_bytes()
+    for name in ("pkg/mod3.py", "pkg/mod5.py"):
+        write(project, name, (project / name).read_text() + "\n\ndef more():\n    return 3\n")
+        assert findings(check(project, keyhome)) == fresh(project, keyhome)
+        deltas = list((project / ".asynclint_cache").rglob("delta-*"))
+        assert len(deltas) == 1 and base[0].read_bytes() == before  # the base was not written again
+    for path in deltas:
+        data = bytearray(path.read_bytes())
+        data[-20:] = b"\xff" * 20
+        path.write_bytes(bytes(data))
+    write(project, "pkg/lib.py", LIB.replace("def helper", "async def helper"))
+    proc = check(project, keyhome)
+    assert "damaged" in proc.stderr.decode()
+    edited = findings(proc)
+    assert edited == fresh(project, keyhome) != first
+    write(project, "pkg/lib.py", LIB)
+    assert findings(check(project, keyhome)) == fresh(project, keyhome) == first
