@@ -127,8 +127,11 @@ _ALLOWED = frozenset({
 })
 
 
-def load(path: Path, kind: str) -> Optional[Any]:
-    """The object stored at `path` by `store(path, kind, ...)`, or None."""
+def load(path: Path, kind: str, keep: bool = False) -> Optional[Any]:
+    """The object stored at `path` by `store(path, kind, ...)`, or None.
+    `keep`: the caller keeps it to the end of the process (a CLI run):
+    frozen out of the cyclic collector's reach (it holds no cycles;
+    reference counting still frees it)."""
     try:
         with open(path, "rb") as fh:
             blob = fh.read()
@@ -160,13 +163,19 @@ def load(path: Path, kind: str) -> Optional[Any]:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _DataOnly(io.BytesIO(body[len(build):])).load()
+        loaded = _DataOnly(io.BytesIO(body[len(build):])).load()
     except Exception:
         warn(path)
         return None
     finally:
         if collecting:
+            # The allocations counted meanwhile would start a collection of
+            # everything just loaded at the next allocation: freezing resets
+            # the count (and keeps the collector off the kept data for good).
+            if keep:
+                gc.freeze()
             gc.enable()
+    return loaded
 
 
 def _mac(key: bytes, kind: str, body) -> bytes:

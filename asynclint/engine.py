@@ -135,7 +135,7 @@ class _Store:
         self.entries = base / f"files-{fingerprint}-{int(settings.honour_noqa)}"
 
     def load_record(self) -> Optional[dict]:
-        record = disk.load(self.record_file, "run")
+        record = disk.load(self.record_file, "run", keep=True)
         if not isinstance(record, dict) or record.get("key") != self.key:
             return None
         if not installed.unchanged(record.get("installed") or ()):
@@ -182,18 +182,18 @@ class _Store:
         if not token:
             return None
         cwd = os.getcwd()
-        joins = disk.load(self.joins_file, "joins")
+        joins = disk.load(self.joins_file, "joins", keep=True)
         if not isinstance(joins, dict) or joins.get("token") != token or joins.get("cwd") != cwd \
                 or not isinstance(joins.get("joins"), list):
             return None
         if joins_only:
             return {"joins": joins["joins"], "facts": {}}
-        base = disk.load(self.facts_file, "facts")
+        base = disk.load(self.facts_file, "facts", keep=True)
         if not isinstance(base, dict) or base.get("cwd") != cwd or not isinstance(base.get("facts"), dict):
             return None
         facts = base["facts"]
         if base.get("token") != token:
-            delta = disk.load(self.delta_file, "delta")
+            delta = disk.load(self.delta_file, "delta", keep=True)
             if not isinstance(delta, dict) or delta.get("token") != token or delta.get("base") != base.get("token") \
                     or not isinstance(delta.get("removed"), dict) or not isinstance(delta.get("added"), dict):
                 return None
@@ -221,7 +221,7 @@ class _Store:
         return self.entries / hashlib.blake2b(path.encode(), digest_size=16).hexdigest()
 
     def load_entry(self, path: str, digest: str) -> Optional[FileResult]:
-        entry = disk.load(self._entry(path), "file")
+        entry = disk.load(self._entry(path), "file", keep=True)
         if isinstance(entry, tuple) and len(entry) == 3 and entry[0] == path and entry[1] == digest \
                 and isinstance(entry[2], FileResult):
             return entry[2]
