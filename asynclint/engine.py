@@ -38,7 +38,7 @@ from . import noqa
 from .config import Config
 from .diagnostics import Diagnostic
 from .index import installed
-from .index.modules import module_name
+from .index.modules import module_names
 from .index.project import ALL, Knowledge, ProjectIndex
 from .phase1 import FileResult, Settings, analyse_path, analyse_text
 # The names callers import from here (the flake8 adapter, the fixer, tools).
@@ -67,6 +67,7 @@ class FileJob:
     display: str
     report: bool = True  # False: indexed for knowledge only
     data: Optional[bytes] = None  # stdin content
+    real: bool = False  # `path` is known to be a real file, not a symlink (from discovery)
 
 
 # A file as the run record remembers it.
@@ -276,10 +277,10 @@ class _Run:
         seen: Dict[str, _Seen] = {}
         changed: List[FileJob] = []
         modules: Dict[str, Tuple[str, bool]] = {}
-        folders: dict = {}
-        for job in jobs:
+        names = module_names([str(j.path) for j in jobs], self.root, real=all(j.real for j in jobs))
+        for job, name in zip(jobs, names):
             path = str(job.path)
-            module, is_package = modules[path] = module_name(job.path, self.root, folders)
+            module, is_package = modules[path] = name
             if store is None:
                 changed.append(job)
                 continue

@@ -46,6 +46,29 @@ def module_name(path: Path, root: Optional[Path] = None, folders: Optional[dict]
     return ".".join(parts), is_package
 
 
+def module_names(paths: Iterable[str], root: Optional[Path] = None, real: bool = False) -> list:
+    """`module_name` of each absolute path (strings), for a whole run: a
+    folder's package path is found once, and a file costs a split and a
+    symlink test (a symlinked file is named from its target). `real`: the
+    paths are known to be real files, not symlinks (discovery's): no test."""
+    folders: dict = {}
+    packages: dict = {}  # folder as given -> package path
+    out = []
+    for text in paths:
+        folder, name = os.path.split(text)
+        package = packages.get(folder)
+        if package is None or (not real and os.path.islink(text)):
+            out.append(module_name(Path(text), root, folders))
+            if package is None and (real or not os.path.islink(text)):
+                packages[folder] = _package(_real_folder(folder, folders), root, folders)
+            continue
+        if name == "__init__.py":
+            out.append((".".join(package) if package else os.path.basename(_real_folder(folder, folders)), True))
+        else:
+            out.append((".".join((*package, os.path.splitext(name)[0])), False))
+    return out
+
+
 def _package(folder: str, root: Optional[Path], folders: dict) -> tuple:
     """The dotted package path of `folder` (a real path): the folders from
     the top regular package (or namespace portion inside one) down to it,
