@@ -178,6 +178,24 @@ def load(path: Path, kind: str, keep: bool = False) -> Optional[Any]:
     return loaded
 
 
+def dumps(obj: Any) -> bytes:
+    """`obj` as a blob to store inside a cache file, decoded later (and only
+    if needed) with `loads`."""
+    return pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def loads(blob: bytes) -> Any:
+    """A blob made by `dumps`, read out of a file that `load` returned
+    (so authenticated), through the same data-only unpickler."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _DataOnly(io.BytesIO(blob)).load()
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def _mac(key: bytes, kind: str, body) -> bytes:
     h = hmac.new(key, kind.encode() + b"\0", hashlib.sha256)
     h.update(body)

@@ -188,7 +188,7 @@ class _Store:
                 or not isinstance(joins.get("joins"), list):
             return None
         if joins_only:
-            return {"joins": joins["joins"], "facts": {}}
+            return {"joins": joins["joins"], "facts": {}, "decode": disk.loads}
         base = disk.load(self.facts_file, "facts", keep=True)
         if not isinstance(base, dict) or base.get("cwd") != cwd or not isinstance(base.get("facts"), dict):
             return None
@@ -200,7 +200,7 @@ class _Store:
                 return None
             facts = _applied(facts, delta["removed"], delta["added"])
         self.base = (base["token"], base["facts"])
-        return {"joins": joins["joins"], "facts": facts}
+        return {"joins": joins["joins"], "facts": facts, "decode": disk.loads}
 
     def save_facts(self, token: str, index: dict) -> bool:
         """Keep `index` (`ProjectIndex.saved()`) for the next run: as the
@@ -216,7 +216,10 @@ class _Store:
                                                                 "removed": removed, "added": added})
         if not written:
             written = disk.store(self.facts_file, "facts", {"token": token, "cwd": cwd, "facts": facts})
-        return written and disk.store(self.joins_file, "joins", {"token": token, "cwd": cwd, "joins": index["joins"]})
+        # Each join's value as a blob of its own: a run decodes only the
+        # joins its queries use (a comment edit: few of them, if any).
+        joins = [(name, key, disk.dumps(value), deps) for name, key, value, deps in index["joins"]]
+        return written and disk.store(self.joins_file, "joins", {"token": token, "cwd": cwd, "joins": joins})
 
     def _entry(self, path: str) -> Path:
         return self.entries / hashlib.blake2b(path.encode(), digest_size=16).hexdigest()

@@ -537,3 +537,23 @@ def test_an_edit_writes_only_the_changed_facts_and_a_damaged_change_file_is_rebu
     assert edited == fresh(project, keyhome) != first
     write(project, "pkg/lib.py", LIB)
     assert findings(check(project, keyhome)) == fresh(project, keyhome) == first
+
+
+def test_damaged_saved_joins_are_rebuilt_on_a_comment_edit(project, keyhome):
+    """A comment edit reads only the saved joins (each decoded when a query
+    uses it), not the facts: damaged, they are ignored with one warning and
+    the findings are a fresh run's."""
+    write(project, "pkg/work.py", WORK)
+    write(project, "pkg/start.py", START)
+    first = findings(check(project, keyhome))
+    saved = list((project / ".asynclint_cache").rglob("joins-*"))
+    assert saved
+    for path in saved:
+        data = bytearray(path.read_bytes())
+        data[-20:] = b"\xff" * 20
+        path.write_bytes(bytes(data))
+    write(project, "pkg/work.py", WORK + "# a comment\n")
+    proc = check(project, keyhome)
+    assert "damaged" in proc.stderr.decode()
+    assert findings(proc) == fresh(project, keyhome) == first
+    assert _in(first, "work.py", "AIO300")

@@ -375,7 +375,9 @@ class ProjectIndex:
         previous run becomes when the modules named in `moved` differ
         (changed, added or removed): as `updated()` would make it in one
         process. With nothing moved the saved joins are taken as they are;
-        otherwise each is built again and compared (`changed_joins`)."""
+        otherwise each is built again and compared (`changed_joins`).
+        `saved["decode"]`, when given: the join values are blobs it decodes,
+        each on first use (a run that uses few joins decodes few)."""
         old = cls([], knowledge, installed)
         for name, (is_memo, entries) in saved["facts"].items():
             table = old._facts[name] = Memo(old._frames, old._rev, name) if is_memo else {}
@@ -384,7 +386,8 @@ class ProjectIndex:
             # the full corpus, more than the update itself costs): the
             # updates of this index go through these tables instead.
             old._unlisted.add(name)
-        joins = old._facts[_JOIN_TABLE] = {}
+        decode = saved.get("decode")
+        joins = old._facts[_JOIN_TABLE] = _Encoded(decode) if decode is not None else {}
         counts = saved.get("part_counts") or {}
         for name, key, value, deps in saved["joins"]:
             factory = _JOIN_BUILDERS.get(name)
@@ -399,7 +402,10 @@ class ProjectIndex:
                     old._part_counts[(name, key)] = counts[(name, key)]
             else:
                 old._joins[(name, key)] = made
-            joins[(name, key)] = (value, deps)
+            if decode is not None:
+                joins.put_encoded((name, key), value, deps)
+            else:
+                joins[(name, key)] = (value, deps)
         restored = frozenset((_JOIN, name, key) for name, key in old._joins)
         if not moved:
             old.modules = modules
@@ -689,6 +695,44 @@ def _modules_build(name: str, key: Hashable, part: Callable, combine: Callable) 
         index._part_counts[(name, key)] = len(parts)
         return combine(parts)
     return build
+
+
+class _Encoded(dict):
+    """The restored joins, their values still encoded (`restore(saved)` with
+    `saved["decode"]`): (name, key) -> (value, dependencies), each value
+    decoded the first time it is read. A value that cannot be decoded is
+    missing (the join is built again)."""
+
+    def __init__(self, decode: Callable[[bytes], object]):
+        super().__init__()
+        self._decode = decode
+        self._encoded: set = set()
+
+    def put_encoded(self, key, blob: bytes, deps: frozenset) -> None:
+        dict.__setitem__(self, key, (blob, deps))
+        self._encoded.add(key)
+
+    def __setitem__(self, key, entry) -> None:
+        self._encoded.discard(key)
+        dict.__setitem__(self, key, entry)
+
+    def __getitem__(self, key):
+        entry = dict.__getitem__(self, key)
+        if key in self._encoded:
+            self._encoded.discard(key)
+            try:
+                entry = (self._decode(entry[0]), entry[1])
+            except Exception:
+                dict.__delitem__(self, key)
+                raise KeyError(key) from None
+            dict.__setitem__(self, key, entry)
+        return entry
+
+    def get(self, key, default=None):
+        try:
+            return self[key]
+        except KeyError:
+            return default
 
 
 class Memo(dict):
