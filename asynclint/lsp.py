@@ -156,6 +156,7 @@ class AsynclintServer(LanguageServer):
         self.discovered: set = set()
         self.rediscovered_for: set = set()
         self.background: set = set()  # tasks and executor jobs in flight (kept, and their errors logged)
+        self.shutdown_requested = False  # the exit code says whether `shutdown` came before `exit`
 
     def in_background(self, future) -> None:
         """Keep `future` alive until it is done and log its error, if any:
@@ -449,6 +450,10 @@ def build_server() -> AsynclintServer:
     def initialized(ls: AsynclintServer, params: types.InitializedParams) -> None:
         ls.configure()
 
+    @server.feature(types.SHUTDOWN)
+    def shutdown(ls: AsynclintServer, params: None) -> None:
+        ls.shutdown_requested = True
+
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: AsynclintServer, params: types.DidOpenTextDocumentParams) -> None:
         ls.touch(params.text_document.uri)
@@ -499,8 +504,14 @@ def build_server() -> AsynclintServer:
 
 
 def serve() -> int:
-    build_server().start_io()
-    # The client said `exit`: leave now, without waiting for a project
-    # indexing still under way (its workers end when their pipes close).
-    sys.stdout.flush()
-    os._exit(0)
+    server = build_server()
+    server.start_io()
+    # The client said `exit` (or closed our input): leave now, without waiting
+    # for a lint or a project indexing still under way (its workers end when
+    # their pipes close). pygls has closed standard output already; exit 0
+    # only after `shutdown`, as the protocol asks.
+    try:
+        sys.stdout.flush()
+    except (ValueError, OSError):
+        pass
+    os._exit(0 if server.shutdown_requested else 1)

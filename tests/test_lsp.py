@@ -18,8 +18,11 @@ from pygls.uris import from_fs_path  # noqa: E402
 TIMEOUT = 60  # seconds; a loaded CI machine is slow to start Python
 
 
-def _project(tmp_path: Path, files: Dict[str, str]) -> Path:
-    (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\n\n[tool.asynclint]\n')
+PYPROJECT = '[project]\nname = "demo"\n\n[tool.asynclint]\n'
+
+
+def _project(tmp_path: Path, files: Dict[str, str], pyproject: str = PYPROJECT) -> Path:
+    (tmp_path / "pyproject.toml").write_text(pyproject)
     for name, text in files.items():
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -79,10 +82,19 @@ class Editor:
             workspace_folders=[types.WorkspaceFolder(uri=uri, name="demo")])), TIMEOUT)
         self.client.initialized(types.InitializedParams())
 
-    async def stop(self) -> None:
-        await asyncio.wait_for(self.client.shutdown_async(None), TIMEOUT)
+    async def stop(self, shutdown: bool = True) -> int:
+        """`shutdown` then `exit`, as editors end a session; the server must
+        then leave at once, quietly, with the exit code the protocol asks for
+        (0 after `shutdown`, 1 without it)."""
+        if shutdown:
+            await asyncio.wait_for(self.client.shutdown_async(None), TIMEOUT)
         self.client.exit(None)
         await asyncio.wait_for(self.client.stop(), TIMEOUT)
+        process = self.client._server  # pygls keeps the server's process here
+        errors = (await process.stderr.read()).decode(errors="replace")
+        assert "internal error" not in errors and "Traceback" not in errors, errors
+        assert process.returncode == (0 if shutdown else 1), (process.returncode, errors)
+        return process.returncode
 
     def uri(self, name: str) -> str:
         return from_fs_path(str(self.root / name))
@@ -118,15 +130,20 @@ def codes(diagnostics: List[types.Diagnostic]) -> List[str]:
     return sorted(str(d.code) for d in diagnostics)
 
 
-def run(tmp_path: Path, files: Dict[str, str], scenario) -> None:
+def session(root: Path, scenario) -> None:
+    """One editor session on `root`: start the server, play `scenario`, end it."""
     async def main():
-        editor = Editor(_project(tmp_path, files))
+        editor = Editor(root)
         await editor.start()
         try:
             await scenario(editor)
         finally:
             await editor.stop()
     asyncio.run(main())
+
+
+def run(tmp_path: Path, files: Dict[str, str], scenario, pyproject: str = PYPROJECT) -> None:
+    session(_project(tmp_path, files, pyproject), scenario)
 
 
 def test_editing_the_defining_module_updates_the_other_modules_diagnostics(tmp_path):
@@ -221,6 +238,16 @@ def test_hover_shows_the_rule_docs_with_a_link(tmp_path):
     run(tmp_path, {"pkg/__init__.py": "", "pkg/lib.py": LIB, "pkg/app.py": APP}, scenario)
 
 
+def test_exit_without_shutdown_leaves_with_code_1(tmp_path):
+    async def main():
+        editor = Editor(_project(tmp_path, {"pkg/__init__.py": "", "pkg/lib.py": LIB, "pkg/app.py": APP}))
+        await editor.start()
+        app = editor.open("pkg/app.py")
+        await editor.wait_for(app, lambda ds: "AIO200" in codes(ds))
+        await editor.stop(shutdown=False)  # asserts the code and a quiet standard error
+    asyncio.run(main())
+
+
 def test_settings_come_from_pyproject(tmp_path):
     async def scenario(editor: Editor):
         app = editor.open("pkg/app.py")
@@ -228,18 +255,8 @@ def test_settings_come_from_pyproject(tmp_path):
         assert codes(found) == ["AIO100"]  # AIO200 is ignored by the project's settings
 
     lib = LIB.replace("def fetch", "async def fetch")
-    root_files = {"pkg/__init__.py": "", "pkg/lib.py": lib, "pkg/app.py": APP}
-
-    async def main():
-        _project(tmp_path, root_files)
-        (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\n\n[tool.asynclint]\nignore = ["AIO200"]\n')
-        editor = Editor(tmp_path)
-        await editor.start()
-        try:
-            await scenario(editor)
-        finally:
-            await editor.stop()
-    asyncio.run(main())
+    run(tmp_path, {"pkg/__init__.py": "", "pkg/lib.py": lib, "pkg/app.py": APP}, scenario,
+        pyproject=PYPROJECT + 'ignore = ["AIO200"]\n')
 
 
 def test_a_bad_config_is_one_message_and_the_defaults(tmp_path):
@@ -250,16 +267,8 @@ def test_a_bad_config_is_one_message_and_the_defaults(tmp_path):
         assert any("unknown option `bogus`" in m and "using the default settings" in m for m in editor.logs)
         assert not any("Traceback" in m for m in editor.logs)
 
-    async def main():
-        _project(tmp_path, {"pkg/__init__.py": "", "pkg/lib.py": LIB, "pkg/app.py": APP})
-        (tmp_path / "pyproject.toml").write_text('[tool.asynclint]\nbogus = 1\n')
-        editor = Editor(tmp_path)
-        await editor.start()
-        try:
-            await scenario(editor)
-        finally:
-            await editor.stop()
-    asyncio.run(main())
+    run(tmp_path, {"pkg/__init__.py": "", "pkg/lib.py": LIB, "pkg/app.py": APP}, scenario,
+        pyproject='[tool.asynclint]\nbogus = 1\n')
 
 
 def test_a_syntax_error_while_typing_is_one_finding(tmp_path):
@@ -328,14 +337,7 @@ def test_the_server_finds_what_the_command_finds_before_and_after_edits(tmp_path
                 want = expected.get(name, set())
                 await editor.wait_for(uris[name], lambda ds, want=want: _as_set(ds) == want)
 
-    async def main():
-        editor = Editor(root)
-        await editor.start()
-        try:
-            await scenario(editor)
-        finally:
-            await editor.stop()
-    asyncio.run(main())
+    session(root, scenario)
 
 
 def test_noqa_action_merges_into_an_existing_noqa_comment(tmp_path):
