@@ -17,6 +17,7 @@ Writes are atomic (a temporary file in the same folder, then `os.replace`).
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import hmac
 import io
@@ -126,8 +127,11 @@ _ALLOWED = frozenset({
 })
 
 
-def load(path: Path, kind: str) -> Optional[Any]:
-    """The object stored at `path` by `store(path, kind, ...)`, or None."""
+def load(path: Path, kind: str, keep: bool = False) -> Optional[Any]:
+    """The object stored at `path` by `store(path, kind, ...)`, or None.
+    `keep`: the caller keeps it to the end of the process (a CLI run):
+    frozen out of the cyclic collector's reach (it holds no cycles;
+    reference counting still frees it)."""
     try:
         with open(path, "rb") as fh:
             blob = fh.read()
@@ -153,11 +157,43 @@ def load(path: Path, kind: str) -> Optional[Any]:
         return None
     if body[:len(build)] != build:  # ours, from another build: rebuilt silently
         return None
+    # Unpickling allocates only what it returns (no garbage, no cycles to
+    # find): the cyclic collector would re-scan the growing result many
+    # times over (two thirds of the load time of a large fact table).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        return _DataOnly(io.BytesIO(body[len(build):])).load()
+        loaded = _DataOnly(io.BytesIO(body[len(build):])).load()
     except Exception:
         warn(path)
         return None
+    finally:
+        if collecting:
+            # The allocations counted meanwhile would start a collection of
+            # everything just loaded at the next allocation: freezing resets
+            # the count (and keeps the collector off the kept data for good).
+            if keep:
+                gc.freeze()
+            gc.enable()
+    return loaded
+
+
+def dumps(obj: Any) -> bytes:
+    """`obj` as a blob to store inside a cache file, decoded later (and only
+    if needed) with `loads`."""
+    return pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def loads(blob: bytes) -> Any:
+    """A blob made by `dumps`, read out of a file that `load` returned
+    (so authenticated), through the same data-only unpickler."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _DataOnly(io.BytesIO(blob)).load()
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _mac(key: bytes, kind: str, body) -> bytes:

@@ -267,7 +267,7 @@ def cmd_check(argv: Sequence[str]) -> int:
         if args.force_exclude and args.stdin_filename and is_excluded(Path(name).resolve(), root, excludes):
             return _finish_empty(args)
         # the rest of the project is indexed, not reported, as for the file on disk
-        jobs = [job] + _context_jobs(root, [job], excludes, cfg.respect_gitignore)
+        jobs = [job] + _context_jobs(root, [job], excludes, cfg.respect_gitignore, remember=not args.no_cache)
     else:
         root = cfg.root or find_project_root([Path(p) for p in paths])
         walkable = []
@@ -278,12 +278,12 @@ def cmd_check(argv: Sequence[str]) -> int:
             else:
                 walkable.append(given)
         files = discover(walkable, root, excludes, cfg.respect_gitignore, force_exclude=args.force_exclude,
-                         problems=problems) if walkable else []
-        jobs = [FileJob(f.path, f.display) for f in files]
+                         problems=problems, remember=not args.no_cache) if walkable else []
+        jobs = [FileJob(f.path, f.display, real=True) for f in files]  # discovery resolves symlinked files
         if args.show_files:
             _emit("".join(f"{j.display}\n" for j in jobs), args.output_file)
             return 0
-        jobs += _context_jobs(root, jobs, excludes, cfg.respect_gitignore)
+        jobs += _context_jobs(root, jobs, excludes, cfg.respect_gitignore, remember=not args.no_cache)
 
     workers = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
     if workers < 1:
@@ -534,7 +534,7 @@ def _read(path: Path) -> Optional[bytes]:
         return None
 
 
-def _context_jobs(root: Path, jobs, excludes, respect_gitignore: bool):
+def _context_jobs(root: Path, jobs, excludes, respect_gitignore: bool, remember: bool = False):
     """Files of the project that were not named, indexed (not reported) so
     that cross-module questions see the whole project, as when pre-commit
     passes only the changed files. Only inside a real project root."""
@@ -546,12 +546,12 @@ def _context_jobs(root: Path, jobs, excludes, respect_gitignore: bool):
         return []
     named = {j.path for j in jobs}
     try:
-        everything = discover([str(root)], root, excludes, respect_gitignore)
+        everything = discover([str(root)], root, excludes, respect_gitignore, remember=remember)
     except DiscoveryError:
         return []
     if all(f.path in named for f in everything):
         return []
-    return [FileJob(f.path, f.display, report=False) for f in everything if f.path not in named]
+    return [FileJob(f.path, f.display, report=False, real=True) for f in everything if f.path not in named]
 
 
 # -- other commands -------------------------------------------------------------

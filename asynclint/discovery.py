@@ -17,6 +17,7 @@ import fnmatch
 import os
 import re
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
@@ -142,11 +143,14 @@ class _GitIgnores:
         self._root = str(root)
         self._specs: Dict[Path, Optional[pathspec.PathSpec]] = {}
         self._chains: Dict[str, tuple] = {}  # folder -> ((base folder, spec), ...) from the root down
+        self.read = None  # told of each .gitignore looked for (`_Listings`)
 
     def _spec(self, folder: Path) -> Optional[pathspec.PathSpec]:
         if folder not in self._specs:
             spec = None
             ignore = folder / ".gitignore"
+            if self.read is not None:
+                self.read(str(ignore))
             if os.path.isfile(ignore):
                 try:
                     lines = ignore.read_text(encoding="utf-8", errors="replace").splitlines()
@@ -229,13 +233,18 @@ def display_path(path: Path, given: str, given_path: Path) -> str:
 
 
 def discover(paths: List[str], root: Path, exclude: Iterable[str], respect_gitignore: bool,
-             force_exclude: bool = False, problems: Optional[List[Tuple[str, str]]] = None) -> List[SourceFile]:
+             force_exclude: bool = False, problems: Optional[List[Tuple[str, str]]] = None,
+             remember: bool = False) -> List[SourceFile]:
     """The Python files under `paths`. A folder that cannot be read is added
-    to `problems` as (display path, reason) when a list is given."""
+    to `problems` as (display path, reason) when a list is given.
+    `remember`: keep what each folder held in the cache (`_Listings`)."""
     exclude = list(exclude)
     excludes = _Excludes(exclude)
     gitignores = _GitIgnores(root) if respect_gitignore else None
-    found: Dict[Path, SourceFile] = {}
+    listings = _Listings.of(paths, root, exclude, respect_gitignore) if remember else None
+    if listings is not None and gitignores is not None:
+        gitignores.read = listings.gitignore_read
+    found: Dict[str, SourceFile] = {}  # by path (strings: cheaper to hash than Path)
     for given in paths:
         p = Path(given)
         if not p.exists():
@@ -245,7 +254,7 @@ def discover(paths: List[str], root: Path, exclude: Iterable[str], respect_gitig
             if force_exclude and (is_excluded(absolute, root, exclude)
                                   or (gitignores is not None and gitignores.ignored(absolute, False))):
                 continue
-            found.setdefault(absolute, SourceFile(absolute, display_path(absolute, given, p)))
+            found.setdefault(str(absolute), SourceFile(absolute, display_path(absolute, given, p)))
             continue
 
         def unreadable(exc: OSError, given=given, p=p) -> None:
@@ -254,20 +263,121 @@ def discover(paths: List[str], root: Path, exclude: Iterable[str], respect_gitig
                 problems.append((display_path(folder, given, p),
                                  f"cannot read folder: {exc.strerror}; the files in it were not checked"))
 
-        _walk(str(absolute), str(root), given, p, excludes, gitignores, found, unreadable)
+        _walk(str(absolute), str(root), given, p, excludes, gitignores, found, unreadable,
+              listings)
+    if listings is not None:
+        listings.save()
     return sorted(found.values(), key=lambda s: s.display)
 
 
+class _Listings:
+    """What each walked folder held, kept between runs: the Python files
+    and the sub-folders the walk kept (after the excludes and `.gitignore`
+    files), keyed on everything else the walk depends on (the paths as
+    given, the working folder, the root, the patterns).
+
+    A folder's entry is used while the folder's stat (mtime, ctime, inode,
+    device) is unchanged: POSIX updates a directory's mtime and ctime
+    whenever an entry is created, removed or renamed in it, which is all
+    that changes its listing (editing a file inside does not). A folder
+    changed within two seconds before its listing was taken is listed
+    again (coarse timestamps), and so is one holding a symlink (its
+    target may change without the folder) or an entry that could not be
+    read. The `.gitignore` files the walk read (or found missing) are
+    checked by stat too; any change there lists everything again. Runs
+    that warned (an invalid pattern, an unreadable folder) keep nothing,
+    so the warning is given again next time."""
+
+    def __init__(self, file: Path, saved: Optional[dict]):
+        self.file = file
+        self.started = time.time_ns()
+        self.old: Dict[str, tuple] = {}
+        self.gitignores: Dict[str, Optional[tuple]] = {}  # path -> stat key (None: missing) of every one read
+        if saved is not None and all(_stat_of(p) == st for p, st in saved["gitignores"].items()):
+            self.old = saved["folders"]
+            self.gitignores = dict(saved["gitignores"])
+        self.new: Dict[str, tuple] = {}
+        self.warnings = len(_WARNED)
+        self.changed = saved is None or not self.old
+
+    @classmethod
+    def of(cls, paths: List[str], root: Path, exclude: List[str], respect_gitignore: bool) -> Optional["_Listings"]:
+        from . import cache as disk
+        if disk.secret() is None:
+            return None
+        import hashlib
+        key = hashlib.blake2b(repr((paths, os.getcwd(), str(root), exclude, respect_gitignore,
+                                    os.path.normcase("A"))).encode(), digest_size=16).hexdigest()
+        file = disk.folder(root) / disk.build_id()[:12] / f"listing-{key}"
+        saved = disk.load(file, "listing")
+        if not (isinstance(saved, dict) and isinstance(saved.get("folders"), dict)
+                and isinstance(saved.get("gitignores"), dict)):
+            saved = None
+        return cls(file, saved)
+
+    def gitignore_read(self, path: str) -> None:
+        if path not in self.gitignores:
+            self.gitignores[path] = _stat_of(path)
+            self.changed = True
+
+    def get(self, given: str, folder: str) -> tuple:
+        """(kept sub-folders, [(file, display)]) of `folder` walked from the
+        path `given`, when still true (else None), and the folder's stat."""
+        try:
+            st = os.stat(folder)
+        except OSError:
+            return None, None
+        stat = (st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+        key = (given, folder)
+        entry = self.old.get(key)
+        if entry is not None and entry[0] == stat:
+            self.new[key] = entry
+            return entry[1:], stat
+        self.changed = True
+        return None, stat
+
+    def put(self, given: str, folder: str, stat: Optional[tuple], dirs: List[str], files: List[tuple]) -> None:
+        if stat is not None and max(stat[0], stat[1]) < self.started - 2_000_000_000:
+            self.new[(given, folder)] = (stat, dirs, files)
+
+    def save(self) -> None:
+        from . import cache as disk
+        if len(_WARNED) != self.warnings:
+            return
+        if self.changed or len(self.new) != len(self.old):
+            disk.store(self.file, "listing", {"folders": self.new, "gitignores": self.gitignores})
+
+
+def _stat_of(path: str) -> Optional[tuple]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+
+
 def _walk(top: str, root: str, given: str, given_path: Path, excluded: _Excludes, gitignores: Optional[_GitIgnores],
-          found: Dict[Path, SourceFile], unreadable) -> None:
+          found: Dict[str, SourceFile], unreadable, listings: Optional[_Listings] = None) -> None:
     """The Python files under the folder `top`, depth first in name order
     (symlinked folders are not entered; a symlinked file counts once, under
     its real path). Works on strings and directory entries: a large tree
-    costs one `scandir` per folder and no `stat` per file."""
+    costs one `scandir` per folder and no `stat` per file; with `listings`,
+    a folder whose stat is unchanged costs one `stat`."""
     under_root = _rel(top, root) is not None
     stack = [top]
     while stack:
         folder = stack.pop()
+        stat = None
+        if listings is not None:
+            kept, stat = listings.get(given, folder)
+            if kept is not None:
+                stack.extend(reversed(kept[0]))
+                if kept[1]:
+                    here = Path(folder)
+                    for file, display in kept[1]:
+                        if file not in found:
+                            found[file] = SourceFile(here / os.path.basename(file), display)
+                continue
         try:
             with os.scandir(folder) as it:
                 entries = list(it)
@@ -275,11 +385,15 @@ def _walk(top: str, root: str, given: str, given_path: Path, excluded: _Excludes
             unreadable(exc)
             continue
         dirs, files = [], []
+        plain = True  # no symlink, every entry readable: the listing can be kept
         for entry in entries:
             try:
                 (dirs if entry.is_dir() else files).append(entry)
+                if entry.is_symlink():
+                    plain = False
             except OSError:
                 files.append(entry)
+                plain = False
         shown = display_path(Path(folder), given, given_path)
         ignores = gitignores if gitignores is not None and under_root else None
         keep = []
@@ -292,6 +406,7 @@ def _walk(top: str, root: str, given: str, given_path: Path, excluded: _Excludes
                 continue
             keep.append(sub)
         stack.extend(reversed(keep))
+        kept_files: List[tuple] = []
         for entry in sorted(files, key=lambda e: e.name):
             name = entry.name
             if not name.endswith(".py"):
@@ -310,8 +425,11 @@ def _walk(top: str, root: str, given: str, given_path: Path, excluded: _Excludes
             if link:
                 path = Path(file)
                 resolved = path.resolve()
-                found.setdefault(resolved, SourceFile(resolved, display_path(path, given, given_path)))
+                found.setdefault(str(resolved), SourceFile(resolved, display_path(path, given, given_path)))
             else:
                 display = file if os.path.isabs(given) else (name if shown == "." else os.path.join(shown, name))
-                path = Path(file)
-                found.setdefault(path, SourceFile(path, display))
+                if file not in found:
+                    found[file] = SourceFile(Path(file), display)
+                kept_files.append((file, display))
+        if listings is not None and plain:
+            listings.put(given, folder, stat, keep, kept_files)

@@ -38,7 +38,7 @@ from . import noqa
 from .config import Config
 from .diagnostics import Diagnostic
 from .index import installed
-from .index.modules import module_name
+from .index.modules import module_names
 from .index.project import ALL, Knowledge, ProjectIndex
 from .phase1 import FileResult, Settings, analyse_path, analyse_text
 # The names callers import from here (the flake8 adapter, the fixer, tools).
@@ -67,6 +67,7 @@ class FileJob:
     display: str
     report: bool = True  # False: indexed for knowledge only
     data: Optional[bytes] = None  # stdin content
+    real: bool = False  # `path` is known to be a real file, not a symlink (from discovery)
 
 
 # A file as the run record remembers it.
@@ -84,6 +85,7 @@ class _Seen:
     # The module names the findings' phase-2 answers looked up (`ALL`: every
     # module); None when not known (then any change answers the file again).
     deps: Optional[frozenset] = None
+    recorded: Optional[tuple] = None  # the run record's tuple this was read from
 
 
 # Racily clean: a file changed within this many ns of the recording run may
@@ -129,10 +131,12 @@ class _Store:
         self.record_file = base / f"run-{self.key}"
         self.facts_file = base / f"facts-{self.key}"
         self.joins_file = base / f"joins-{self.key}"
+        self.delta_file = base / f"delta-{self.key}"
+        self.base: Optional[tuple] = None  # (token, facts) of the saved base the run loaded
         self.entries = base / f"files-{fingerprint}-{int(settings.honour_noqa)}"
 
     def load_record(self) -> Optional[dict]:
-        record = disk.load(self.record_file, "run")
+        record = disk.load(self.record_file, "run", keep=True)
         if not isinstance(record, dict) or record.get("key") != self.key:
             return None
         if not installed.unchanged(record.get("installed") or ()):
@@ -151,11 +155,17 @@ class _Store:
             deps = frozenset(names.setdefault(d, d) for d in deps)
             return sets.setdefault(deps, deps)
 
+        def entry(s: _Seen) -> tuple:
+            r = s.recorded  # the recorded tuple this one was read from: kept when nothing in it moved
+            if r is not None and r[6] is s.summary and r[7] is s.findings and r[9] is s.deps and r[2] == s.stat \
+                    and r[0] == s.display and r[1] == s.report and r[8] == s.not_analysed:
+                return r
+            return (s.display, s.report, s.stat, s.digest, names.setdefault(s.module, s.module),
+                    s.is_package, s.summary, s.findings, s.not_analysed, shared(s.deps))
+
         disk.store(self.record_file, "run", {
             "key": self.key, "started": started, "installed": installed_reads, "facts": facts,
-            "files": {path: (s.display, s.report, s.stat, s.digest, names.setdefault(s.module, s.module),
-                             s.is_package, s.summary, s.findings, s.not_analysed, shared(s.deps))
-                      for path, s in files.items()},
+            "files": {path: entry(s) for path, s in files.items()},
         })
 
     def load_facts(self, record: dict, joins_only: bool = False) -> Optional[dict]:
@@ -163,33 +173,59 @@ class _Store:
         recorded findings (`ProjectIndex.saved`), when they belong to this
         record and to this working folder (thread-context texts hold paths
         relative to it). `joins_only`: the joins, without the (larger)
-        table of facts, for a run in which no module moved."""
+        table of facts, for a run in which no module moved.
+
+        The facts are a base (`facts-KEY`, written whole now and then) and
+        the changes made since (`delta-KEY`: the facts removed and added
+        by the runs after it), so that an edit writes what it changed, not
+        the whole table."""
         token = record.get("facts")
         if not token:
             return None
-        parts = {}
-        for kind, file in (("joins", self.joins_file), ("facts", self.facts_file)):
-            if kind == "facts" and joins_only:
-                parts[kind] = {}
-                continue
-            saved = disk.load(file, kind)
-            if not isinstance(saved, dict) or saved.get("token") != token or saved.get("cwd") != os.getcwd():
-                return None
-            parts[kind] = saved.get(kind)
-        if not isinstance(parts["joins"], list) or not isinstance(parts["facts"], dict):
+        cwd = os.getcwd()
+        joins = disk.load(self.joins_file, "joins", keep=True)
+        if not isinstance(joins, dict) or joins.get("token") != token or joins.get("cwd") != cwd \
+                or not isinstance(joins.get("joins"), list):
             return None
-        return parts
+        if joins_only:
+            return {"joins": joins["joins"], "facts": {}, "decode": disk.loads}
+        base = disk.load(self.facts_file, "facts", keep=True)
+        if not isinstance(base, dict) or base.get("cwd") != cwd or not isinstance(base.get("facts"), dict):
+            return None
+        facts = base["facts"]
+        if base.get("token") != token:
+            delta = disk.load(self.delta_file, "delta", keep=True)
+            if not isinstance(delta, dict) or delta.get("token") != token or delta.get("base") != base.get("token") \
+                    or not isinstance(delta.get("removed"), dict) or not isinstance(delta.get("added"), dict):
+                return None
+            facts = _applied(facts, delta["removed"], delta["added"])
+        self.base = (base["token"], base["facts"])
+        return {"joins": joins["joins"], "facts": facts, "decode": disk.loads}
 
     def save_facts(self, token: str, index: dict) -> bool:
+        """Keep `index` (`ProjectIndex.saved()`) for the next run: as the
+        change from the base this run loaded when that is small, else whole."""
         cwd = os.getcwd()
-        return (disk.store(self.facts_file, "facts", {"token": token, "cwd": cwd, "facts": index["facts"]})
-                and disk.store(self.joins_file, "joins", {"token": token, "cwd": cwd, "joins": index["joins"]}))
+        facts = index["facts"]
+        written = False
+        if self.base is not None:
+            removed, added = _difference(self.base[1], facts)
+            size = sum(len(keys) for keys in removed.values()) + sum(len(e[1]) for e in added.values())
+            if size * 8 < sum(len(e[1]) for e in self.base[1].values()):
+                written = disk.store(self.delta_file, "delta", {"token": token, "base": self.base[0], "cwd": cwd,
+                                                                "removed": removed, "added": added})
+        if not written:
+            written = disk.store(self.facts_file, "facts", {"token": token, "cwd": cwd, "facts": facts})
+        # Each join's value as a blob of its own: a run decodes only the
+        # joins its queries use (a comment edit: few of them, if any).
+        joins = [(name, key, disk.dumps(value), deps) for name, key, value, deps in index["joins"]]
+        return written and disk.store(self.joins_file, "joins", {"token": token, "cwd": cwd, "joins": joins})
 
     def _entry(self, path: str) -> Path:
         return self.entries / hashlib.blake2b(path.encode(), digest_size=16).hexdigest()
 
     def load_entry(self, path: str, digest: str) -> Optional[FileResult]:
-        entry = disk.load(self._entry(path), "file")
+        entry = disk.load(self._entry(path), "file", keep=True)
         if isinstance(entry, tuple) and len(entry) == 3 and entry[0] == path and entry[1] == digest \
                 and isinstance(entry[2], FileResult):
             return entry[2]
@@ -233,6 +269,14 @@ class _Run:
         jobs = self.jobs
         store = self.store
         record = store.load_record() if store is not None else None
+        if record is None:
+            return self._update(need_index, started, record)
+        with _collector_for_update():
+            return self._update(need_index, started, record)
+
+    def _update(self, need_index: bool, started: int, record: Optional[dict]) -> RunResult:
+        jobs = self.jobs
+        store = self.store
         old: Dict[str, tuple] = record["files"] if record is not None else {}
         # A recorded digest is trusted while the stat is unchanged, unless the
         # file changed shortly before the recording run read it.
@@ -240,10 +284,10 @@ class _Run:
         seen: Dict[str, _Seen] = {}
         changed: List[FileJob] = []
         modules: Dict[str, Tuple[str, bool]] = {}
-        folders: dict = {}
-        for job in jobs:
+        names = module_names([str(j.path) for j in jobs], self.root, real=all(j.real for j in jobs))
+        for job, name in zip(jobs, names):
             path = str(job.path)
-            module, is_package = modules[path] = module_name(job.path, self.root, folders)
+            module, is_package = modules[path] = name
             if store is None:
                 changed.append(job)
                 continue
@@ -269,7 +313,8 @@ class _Run:
             same = (prev is not None and prev[3] == digest and prev[4] == module and prev[5] == is_package)
             if same:
                 seen[path] = _Seen(job.display, job.report, stat, digest, module, is_package, prev[6],
-                                   prev[7], prev[8], prev[9] if len(prev) > 9 else None)
+                                   prev[7], prev[8], prev[9] if len(prev) > 9 else None,
+                                   prev if len(prev) == 10 else None)
             else:
                 seen[path] = _Seen(job.display, job.report, stat, digest, module, is_package, None, [], None)
                 changed.append(job)
@@ -288,6 +333,8 @@ class _Run:
         # files' queries; the saved facts are needed only to rebuild them.
         saved = store.load_facts(record, joins_only=not moved) if record is not None else None
         index = self._index(modules, seen, saved, moved)
+        if record is not None:
+            gc.freeze()  # the saved facts: kept to the end of the run (see _collector_for_update)
         restored = self.restored
         redo = self._to_answer(changed, seen, old, moved, index.changed_joins if restored else None,
                                index.restored_joins if restored else None)
@@ -487,6 +534,46 @@ class _Run:
         return RunResult(diagnostics, files, not_analysed, from_cache, index)
 
 
+def _applied(base: dict, removed: dict, added: dict) -> dict:
+    """The saved fact tables `base` ({name: (is_memo, {key: entry})}) with
+    the keys in `removed` taken out and the entries in `added` put in (new
+    tables: the base is left as it is)."""
+    out = {}
+    for name in base.keys() | added.keys():
+        is_memo, entries = base.get(name) or added[name]
+        gone = removed.get(name)
+        new = added.get(name)
+        if gone or new:
+            entries = dict(entries)
+            for key in gone or ():
+                entries.pop(key, None)
+            if new:
+                entries.update(new[1])
+        out[name] = (is_memo, entries)
+    return out
+
+
+def _difference(base: dict, now: dict) -> Tuple[dict, dict]:
+    """(removed, added): what turns the saved tables `base` into `now`
+    (`_applied(base, removed, added) == now`). An entry carried from the
+    base is the same object, so most of the comparison is by identity."""
+    removed: dict = {}
+    added: dict = {}
+    for name, (is_memo, entries) in now.items():
+        old = base.get(name, (is_memo, {}))[1]
+        new = {key: entry for key, entry in entries.items() if old.get(key) is not entry}
+        if new:
+            added[name] = (is_memo, new)
+        if len(old) + len(new) != len(entries):  # some of the base's keys are gone
+            gone = [key for key in old if key not in entries]
+            if gone:
+                removed[name] = gone
+    for name, (_, entries) in base.items():
+        if name not in now and entries:
+            removed[name] = list(entries)
+    return removed, added
+
+
 def _sees(deps: frozenset, moved: FrozenSet[str], changed_joins: Optional[FrozenSet[tuple]],
           known_joins: Optional[FrozenSet[tuple]] = None) -> bool:
     """Whether answers with these dependencies can differ now that the
@@ -518,6 +605,23 @@ def _collector_for_a_run():
     if not _FROZEN:
         gc.freeze()
         _FROZEN.append(True)
+    before = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+@contextlib.contextmanager
+def _collector_for_update():
+    """A run that starts from a record keeps almost everything it loads
+    (the record, the saved facts and joins, the summaries its queries
+    reach) to its end, and allocates little else: a full collection
+    would re-scan tens of megabytes of them several times (about a third
+    of the CPU of an edit that changes a summary). What is loaded is
+    frozen as it arrives, and the collector runs seldom meanwhile."""
+    gc.freeze()
     before = gc.get_threshold()
     gc.set_threshold(100_000, 50, 100)
     try:

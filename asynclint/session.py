@@ -68,6 +68,7 @@ class _File:
     # kept while what they looked up is unchanged, also across edits of the
     # file itself (the same query asked again is not answered again).
     answered: dict = field(default_factory=dict)
+    text: Optional[str] = None  # the editor buffer analysed (overlays only): an edit is compared with it
 
 
 @dataclass
@@ -97,6 +98,50 @@ def load_settings(start: Path, isolated: bool = False) -> Tuple[Settings, Path]:
 
 def digest_of(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+# What a trailing comment must not hold to be left out of the comparison:
+# quotes (it could close a string that an earlier line opened), and the
+# words of comments that phase 1 reads (`# noqa`, `# type: ignore[...]`,
+# encoding declarations, asynclint's own).
+_TAIL_WORDS = ("noqa", "type:", "ignore", "coding", "asynclint")
+_TAIL_CHARS = frozenset("\'\"\r\x00\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def _code_end(text: str) -> Optional[int]:
+    """Where the trailing lines of `text` that are blank or only a comment
+    begin (len(text): none); None when a trailing line holds something the
+    comparison cannot leave out."""
+    end = len(text)
+    while True:
+        start = text.rfind("\n", 0, end) + 1 if end else 0
+        line = text[start:end]
+        if line.endswith("\r"):
+            line = line[:-1]
+        body = line.strip(" \t")
+        if body and not body.startswith("#"):
+            return end if end == len(text) else end + 1
+        if _TAIL_CHARS.intersection(line) or any(w in line.lower() for w in _TAIL_WORDS):
+            return None
+        if start == 0:
+            return 0
+        end = start - 1
+
+
+def same_code(old: str, new: str) -> bool:
+    """`new` differs from `old` (a text that parses) only in trailing lines
+    that are blank or hold only a comment, so both parse to the same tree
+    with the same positions: the lines before them are identical, and the
+    last of those neither continues (backslash) into the comments nor is a
+    comment line inside a string (a trailing line with a quote is not left
+    out). Proven on the text alone: no tokenizer pass."""
+    old_end, new_end = _code_end(old), _code_end(new)
+    if old_end is None or new_end is None or old_end != new_end or not old_end:
+        return False
+    code = old[:old_end]
+    if new[:new_end] != code:
+        return False
+    return not code.rstrip("\r\n").endswith("\\")
 
 
 class Session:
@@ -217,7 +262,17 @@ class Session:
             if old is not None and old.digest == digest:
                 old.stat = stat if stat is not None else old.stat
                 old.overlay = text is not None
+                old.text = text
                 return Change(path, False, False)
+            if old is not None and text is not None and old.text is not None \
+                    and old.result.not_analysed is None and same_code(old.text, text):
+                # Only trailing comments changed: the same tree, so the same
+                # phase-1 result, summary and answers (no parse, no walk).
+                new = _File(path, display or old.display, old.module, old.is_package, old.report, digest, old.result,
+                            old.stat, overlay=True, findings=old.findings, deps=old.deps, answered=old.answered,
+                            text=text)
+                self.files[path] = new
+                return Change(path, True, False)
             if text is None:
                 module, is_package, result = self._analyse_bytes(path, data)
             else:
@@ -227,6 +282,7 @@ class Session:
                         old.report if old else report, digest, result, stat, overlay=text is not None)
             if old is not None and text is not None:
                 new.stat = old.stat
+            new.text = text
             if old is not None:
                 new.answered = old.answered  # valid against the index until it changes (below)
             if old is None:

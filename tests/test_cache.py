@@ -432,3 +432,128 @@ def test_a_restored_index_rebuilds_the_joins_of_parts(tmp_path):
     assert async_callers(restored) == async_callers(after)
     for (name, key), build in restored._joins.items():
         assert restored._facts["<joins>"][(name, key)][0] == build(after), name
+
+
+# -- folder listings kept between runs ---------------------------------------------
+LATE = "import asyncio\n\n\nasync def late():\n    asyncio.ensure_future(late())\n"
+
+
+def _settle() -> None:
+    """A folder listed within two seconds of its last change is listed
+    again next time (coarse timestamps): let the project's changes age."""
+    time.sleep(2.2)
+
+
+def _paths(found: list) -> set:
+    return {f[0] for f in found}
+
+
+def test_a_folder_whose_listing_changes_is_listed_again(project, keyhome):
+    """Runs keep each folder's listing while the folder's stat says nothing
+    was added, removed or renamed in it: a file added to or removed from a
+    listed folder, a new folder, and a .gitignore edited in place (the
+    folder's stat unchanged) are all seen by the next run, as a --no-cache
+    run sees them."""
+    write(project, ".gitignore", "")
+    _settle()
+    check(project, keyhome)
+    assert list((project / ".asynclint_cache").rglob("listing-*"))
+    assert findings(check(project, keyhome)) == fresh(project, keyhome)  # from the kept listings
+    write(project, "pkg/late.py", LATE)
+    added = findings(check(project, keyhome))
+    assert "pkg/late.py" in _paths(added)
+    assert added == fresh(project, keyhome)
+    _settle()
+    write(project, "pkg/deeper/__init__.py", "")
+    write(project, "pkg/deeper/later.py", LATE)
+    (project / "pkg" / "late.py").unlink()
+    moved = findings(check(project, keyhome))
+    assert "pkg/deeper/later.py" in _paths(moved) and "pkg/late.py" not in _paths(moved)
+    assert moved == fresh(project, keyhome)
+    _settle()
+    check(project, keyhome)
+    ignore = project / ".gitignore"
+    before = project.stat().st_mtime_ns
+    ignore.write_text("pkg/deeper/\n")  # in place: the folder's own stat does not move
+    assert project.stat().st_mtime_ns == before
+    ignored = findings(check(project, keyhome))
+    assert "pkg/deeper/later.py" not in _paths(ignored)
+    assert ignored == fresh(project, keyhome)
+
+
+def test_a_damaged_folder_listing_is_rebuilt(project, keyhome):
+    _settle()
+    check(project, keyhome)
+    listings = list((project / ".asynclint_cache").rglob("listing-*"))
+    assert listings
+    for path in listings:
+        data = bytearray(path.read_bytes())
+        data[-20:] = b"\xff" * 20
+        path.write_bytes(bytes(data))
+    write(project, "pkg/late.py", LATE)
+    proc = check(project, keyhome)
+    assert "damaged" in proc.stderr.decode()
+    assert findings(proc) == fresh(project, keyhome)
+    assert "pkg/late.py" in _paths(findings(proc))
+    assert check(project, keyhome).stderr == b""
+
+
+# -- the saved facts: a base, and the changes of the runs since ---------------------
+def _many_modules(root: Path, n: int = 24) -> None:
+    """Enough modules that one edit changes a small part of the saved facts
+    (each answers queries through the index: classes, threads, callers)."""
+    for i in range(n):
+        write(root, f"pkg/mod{i}.py",
+              "import threading\n\nfrom pkg.lib import helper\n\n\n"
+              f"class Base{i}:\n    def run(self):\n        return helper()\n\n\n"
+              f"class Child{i}(Base{i}):\n    async def go(self):\n        self.run()\n        helper()\n\n\n"
+              f"def start{i}():\n    threading.Thread(target=helper).start()\n")
+
+
+def test_an_edit_writes_only_the_changed_facts_and_a_damaged_change_file_is_rebuilt(project, keyhome):
+    """After an edit that changes a summary, the run keeps the facts it
+    changed beside the saved base (a `delta-*` file) instead of rewriting
+    the base; the runs after it start from the base plus those changes and
+    find what a fresh run finds. A damaged change file is ignored with one
+    warning, and the findings are still a fresh run's."""
+    _many_modules(project)
+    first = findings(check(project, keyhome))
+    base = list((project / ".asynclint_cache").rglob("facts-*"))
+    assert len(base) == 1
+    before = base[0].read_bytes()
+    for name in ("pkg/mod3.py", "pkg/mod5.py"):
+        write(project, name, (project / name).read_text() + "\n\ndef more():\n    return 3\n")
+        assert findings(check(project, keyhome)) == fresh(project, keyhome)
+        deltas = list((project / ".asynclint_cache").rglob("delta-*"))
+        assert len(deltas) == 1 and base[0].read_bytes() == before  # the base was not written again
+    for path in deltas:
+        data = bytearray(path.read_bytes())
+        data[-20:] = b"\xff" * 20
+        path.write_bytes(bytes(data))
+    write(project, "pkg/lib.py", LIB.replace("def helper", "async def helper"))
+    proc = check(project, keyhome)
+    assert "damaged" in proc.stderr.decode()
+    edited = findings(proc)
+    assert edited == fresh(project, keyhome) != first
+    write(project, "pkg/lib.py", LIB)
+    assert findings(check(project, keyhome)) == fresh(project, keyhome) == first
+
+
+def test_damaged_saved_joins_are_rebuilt_on_a_comment_edit(project, keyhome):
+    """A comment edit reads only the saved joins (each decoded when a query
+    uses it), not the facts: damaged, they are ignored with one warning and
+    the findings are a fresh run's."""
+    write(project, "pkg/work.py", WORK)
+    write(project, "pkg/start.py", START)
+    first = findings(check(project, keyhome))
+    saved = list((project / ".asynclint_cache").rglob("joins-*"))
+    assert saved
+    for path in saved:
+        data = bytearray(path.read_bytes())
+        data[-20:] = b"\xff" * 20
+        path.write_bytes(bytes(data))
+    write(project, "pkg/work.py", WORK + "# a comment\n")
+    proc = check(project, keyhome)
+    assert "damaged" in proc.stderr.decode()
+    assert findings(proc) == fresh(project, keyhome) == first
+    assert _in(first, "work.py", "AIO300")

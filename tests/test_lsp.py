@@ -526,3 +526,42 @@ def test_the_first_async_def_of_the_project_reaches_a_file_that_did_not_change(t
         assert _as_set(found) == _cli_findings(editor.root)["pkg/log.py"]
 
     run(tmp_path, {"pkg/__init__.py": "", "pkg/log.py": log, "pkg/util.py": util}, scenario)
+
+
+TAIL = '''\
+import time
+
+
+async def main():
+    time.sleep(1)
+    note = """
+# inside the string """
+'''
+
+
+def test_edits_of_trailing_comments_keep_the_findings_and_the_rest_do_not(tmp_path):
+    """Comments added, changed or removed after the last statement leave
+    the findings as they were (the server keeps the file's analysis); a
+    trailing line that only looks like a comment but sits in a string, a
+    `# noqa`, or code after the comments is analysed again, and the
+    published findings equal the command's on the same text."""
+    async def scenario(editor: Editor):
+        name = "pkg/tail.py"
+        uri = editor.open(name)
+        first = await editor.wait_for(uri, lambda ds: codes(ds) == ["AIO200"])
+        for text in (TAIL + "# a comment\n\n# another\n", TAIL + "#\n", TAIL):
+            editor.published.pop(uri, None)  # wait for this version's diagnostics
+            editor.replace(name, text)
+            again = await editor.wait_for(uri, lambda ds: True)
+            assert _as_set(again) == _as_set(first)
+        for text, want in ((TAIL.replace('string """', 'string """; time.sleep(2)'), ["AIO200", "AIO200"]),
+                           (TAIL + "# noqa\n", ["AIO200"]),
+                           (TAIL + "# a comment\ntime.sleep(3)\n", ["AIO200"]),
+                           (TAIL + "# a comment\nasync def later():\n    time.sleep(4)\n", ["AIO200", "AIO200"])):
+            editor.published.pop(uri, None)
+            editor.replace(name, text)
+            found = await editor.wait_for(uri, lambda ds, want=want: codes(ds) == want)
+            (editor.root / name).write_text(text)
+            assert _as_set(found) == _cli_findings(editor.root).get(name, set())
+
+    run(tmp_path, {"pkg/__init__.py": "", "pkg/tail.py": TAIL}, scenario)

@@ -32,29 +32,68 @@ def module_name(path: Path, root: Optional[Path] = None, folders: Optional[dict]
     (a dict kept by the caller for one run) remembers each folder's package
     path, so many files in one folder cost one walk.
     """
-    if folders is None or path.is_symlink():
+    text = str(path)
+    if folders is None or os.path.islink(text):
         folder, name = os.path.split(str(path.resolve()))
     else:  # resolve each folder once (strings: a run names thousands of files)
-        folder, name = os.path.split(str(path))
+        folder, name = os.path.split(text)
         folder = _real_folder(folder, folders)
     is_package = name == "__init__.py"
-    key = (folder, root)
-    package = folders.get(key) if folders is not None else None
-    if package is None:
-        package = []
-        here = Path(folder)
-        while (here / "__init__.py").exists() or _namespace_portion(here, root):
-            package.append(here.name)
-            if root is not None and here == root:
-                break
-            here = here.parent
-        package = tuple(reversed(package))
-        if folders is not None:
-            folders[key] = package
+    package = _package(folder, root, {} if folders is None else folders)
     parts = list(package) if is_package else [*package, os.path.splitext(name)[0]]
     if not parts:  # an __init__.py whose folder is the root itself
         parts = [os.path.basename(folder)]
     return ".".join(parts), is_package
+
+
+def module_names(paths: Iterable[str], root: Optional[Path] = None, real: bool = False) -> list:
+    """`module_name` of each absolute path (strings), for a whole run: a
+    folder's package path is found once, and a file costs a split and a
+    symlink test (a symlinked file is named from its target). `real`: the
+    paths are known to be real files, not symlinks (discovery's): no test."""
+    folders: dict = {}
+    packages: dict = {}  # folder as given -> package path
+    out = []
+    for text in paths:
+        folder, name = os.path.split(text)
+        package = packages.get(folder)
+        if package is None or (not real and os.path.islink(text)):
+            out.append(module_name(Path(text), root, folders))
+            if package is None and (real or not os.path.islink(text)):
+                packages[folder] = _package(_real_folder(folder, folders), root, folders)
+            continue
+        if name == "__init__.py":
+            out.append((".".join(package) if package else os.path.basename(_real_folder(folder, folders)), True))
+        else:
+            out.append((".".join((*package, os.path.splitext(name)[0])), False))
+    return out
+
+
+def _package(folder: str, root: Optional[Path], folders: dict) -> tuple:
+    """The dotted package path of `folder` (a real path): the folders from
+    the top regular package (or namespace portion inside one) down to it,
+    stopping at `root`. Kept per folder, from its parent's: a run costs one
+    `__init__.py` look-up per folder, not one per folder above each file's."""
+    key = (folder, root)
+    package = folders.get(key)
+    if package is None:
+        here = Path(folder)
+        if not (_has_init(folder, folders) or _namespace_portion(here, root, folders)):
+            package = ()
+        elif (root is not None and here == root) or here.parent == here:
+            package = (here.name,)
+        else:
+            package = (*_package(os.path.dirname(folder), root, folders), here.name)
+        folders[key] = package
+    return package
+
+
+def _has_init(folder: str, folders: dict) -> bool:
+    key = ("init", folder)
+    found = folders.get(key)
+    if found is None:
+        found = folders[key] = os.path.exists(os.path.join(folder, "__init__.py"))
+    return found
 
 
 def _real_folder(folder: str, folders: dict) -> str:
@@ -71,13 +110,13 @@ def _real_folder(folder: str, folders: dict) -> str:
     return real
 
 
-def _namespace_portion(folder: Path, root: Optional[Path]) -> bool:
+def _namespace_portion(folder: Path, root: Optional[Path], folders: dict) -> bool:
     """A folder without `__init__.py` inside a regular package (`discord/ext/`
     between `discord/__init__.py` and `discord/ext/commands/__init__.py`) is
     a namespace package: it is part of the dotted name."""
     if root is not None and folder == root:
         return False
-    return folder.name.isidentifier() and (folder.parent / "__init__.py").exists()
+    return folder.name.isidentifier() and _has_init(str(folder.parent), folders)
 
 
 def resolve_relative(current: str, is_package: bool, level: int, target: Optional[str]) -> Optional[str]:

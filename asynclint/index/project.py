@@ -195,6 +195,9 @@ class ProjectIndex:
         self.installed = installed  # installed.InstalledPackages, or None
         self._facts: Dict[str, dict] = {}
         self._uncarried: set = set()  # fact names never carried (`fact(carry=False)`)
+        # Tables whose facts (restored ones) are not all in `_rev`: `_remove`
+        # goes through each of their facts.
+        self._unlisted: set = set()
         # dependency -> [(fact name, key), ...] of the facts that had it when
         # stored: what an update must drop, found without going through every
         # fact. Shared with the indexes updated from this one (each entry is
@@ -243,6 +246,8 @@ class ProjectIndex:
                 continue
             kept = new._facts[name] = Memo(new._frames, new._rev, name) if isinstance(table, Memo) else {}
             dict.update(kept, table)  # a copy at C speed; what went stale is removed below
+            if name in self._unlisted:
+                new._unlisted.add(name)
         new._remove(frozenset(changed) | _ALL_ONLY, lambda deps: ALL in deps or not deps.isdisjoint(changed))
         # Each whole-project join is built again at once, in the order the
         # joins were first completed (one may use another), after dropping
@@ -321,6 +326,15 @@ class ProjectIndex:
                         dropped.setdefault(key[:2], []).append(key[2])
             # What is left is listed again as it is computed anew.
             rev[dep] = [item for item in listed if item[1] in facts.get(item[0], ())]
+        for name in self._unlisted:  # one pass over each restored table, in place of the map
+            table = facts.get(name)
+            if not table:
+                continue
+            gone = [key for key, entry in dict.items(table) if stale(entry[1])]
+            for key in gone:
+                dict.__delitem__(table, key)
+                if name == _PARTS:
+                    dropped.setdefault(key[:2], []).append(key[2])
 
     def _note(self, name: str, key: Hashable, deps: frozenset) -> None:
         rev = self._rev
@@ -361,16 +375,19 @@ class ProjectIndex:
         previous run becomes when the modules named in `moved` differ
         (changed, added or removed): as `updated()` would make it in one
         process. With nothing moved the saved joins are taken as they are;
-        otherwise each is built again and compared (`changed_joins`)."""
+        otherwise each is built again and compared (`changed_joins`).
+        `saved["decode"]`, when given: the join values are blobs it decodes,
+        each on first use (a run that uses few joins decodes few)."""
         old = cls([], knowledge, installed)
         for name, (is_memo, entries) in saved["facts"].items():
             table = old._facts[name] = Memo(old._frames, old._rev, name) if is_memo else {}
             dict.update(table, entries)
-            # the dependency map `updated` finds the stale facts through
-            note = old._note
-            for key, entry in entries.items():
-                note(name, key, entry[1])
-        joins = old._facts[_JOIN_TABLE] = {}
+            # Not listed in the dependency map (about 600,000 references on
+            # the full corpus, more than the update itself costs): the
+            # updates of this index go through these tables instead.
+            old._unlisted.add(name)
+        decode = saved.get("decode")
+        joins = old._facts[_JOIN_TABLE] = _Encoded(decode) if decode is not None else {}
         counts = saved.get("part_counts") or {}
         for name, key, value, deps in saved["joins"]:
             factory = _JOIN_BUILDERS.get(name)
@@ -385,7 +402,10 @@ class ProjectIndex:
                     old._part_counts[(name, key)] = counts[(name, key)]
             else:
                 old._joins[(name, key)] = made
-            joins[(name, key)] = (value, deps)
+            if decode is not None:
+                joins.put_encoded((name, key), value, deps)
+            else:
+                joins[(name, key)] = (value, deps)
         restored = frozenset((_JOIN, name, key) for name, key in old._joins)
         if not moved:
             old.modules = modules
@@ -675,6 +695,44 @@ def _modules_build(name: str, key: Hashable, part: Callable, combine: Callable) 
         index._part_counts[(name, key)] = len(parts)
         return combine(parts)
     return build
+
+
+class _Encoded(dict):
+    """The restored joins, their values still encoded (`restore(saved)` with
+    `saved["decode"]`): (name, key) -> (value, dependencies), each value
+    decoded the first time it is read. A value that cannot be decoded is
+    missing (the join is built again)."""
+
+    def __init__(self, decode: Callable[[bytes], object]):
+        super().__init__()
+        self._decode = decode
+        self._encoded: set = set()
+
+    def put_encoded(self, key, blob: bytes, deps: frozenset) -> None:
+        dict.__setitem__(self, key, (blob, deps))
+        self._encoded.add(key)
+
+    def __setitem__(self, key, entry) -> None:
+        self._encoded.discard(key)
+        dict.__setitem__(self, key, entry)
+
+    def __getitem__(self, key):
+        entry = dict.__getitem__(self, key)
+        if key in self._encoded:
+            self._encoded.discard(key)
+            try:
+                entry = (self._decode(entry[0]), entry[1])
+            except Exception:
+                dict.__delitem__(self, key)
+                raise KeyError(key) from None
+            dict.__setitem__(self, key, entry)
+        return entry
+
+    def get(self, key, default=None):
+        try:
+            return self[key]
+        except KeyError:
+            return default
 
 
 class Memo(dict):
