@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 from collections import deque
-from typing import Dict, Iterator, List
+from typing import Dict, Iterator, List, Optional
 
 # Fields that never hold a node (names, numbers, contexts, operators).
 # `name` is a string everywhere but in `TypeAlias` (3.12+), where it is a
@@ -63,3 +63,13 @@ def walk(node: ast.AST) -> Iterator[ast.AST]:
         node = todo.popleft()
         todo.extend(children(node))
         yield node
+
+
+def called_name(func: ast.AST) -> Optional[str]:
+    """The last name of a called expression: `f` in `f()`, `m` in `x.y.m()`;
+    None for anything else (`f()()`, `fs[0]()`)."""
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, ast.Name):
+        return func.id
+    return None

@@ -37,7 +37,8 @@ import ast
 from typing import Dict, FrozenSet, Iterable, List, Optional, Set
 
 from ..knowledge.startup import BESIDE_CALLS, COMMAND_DECORATORS, COMMAND_LINE_PARSERS, SERVING_CALLS
-from .startup import names_loop_runner
+from .nodes import called_name
+from .startup import names_loop_runner, runs_loop
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _STREAMING_LOOPS = (ast.While, ast.AsyncFor)
@@ -88,14 +89,6 @@ def _body_nodes(nodes) -> Iterable[ast.AST]:
         stack.extend(ast.iter_child_nodes(node))
 
 
-def _last_name(func: ast.AST) -> Optional[str]:
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    if isinstance(func, ast.Name):
-        return func.id
-    return None
-
-
 def _dotted(func: ast.AST) -> Optional[str]:
     parts = []
     while isinstance(func, ast.Attribute):
@@ -123,10 +116,10 @@ def _entry_points(tree: ast.AST) -> List[ast.AST]:
     module_functions = {n.name: n for n in getattr(tree, "body", ()) if isinstance(n, ast.FunctionDef)}
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef):
-            if any(_last_name(d.func if isinstance(d, ast.Call) else d) in COMMAND_DECORATORS
+            if any(called_name(d.func if isinstance(d, ast.Call) else d) in COMMAND_DECORATORS
                    for d in node.decorator_list):
                 entries.append(node)
-            elif any(isinstance(n, ast.Call) and _last_name(n.func) in COMMAND_LINE_PARSERS
+            elif any(isinstance(n, ast.Call) and called_name(n.func) in COMMAND_LINE_PARSERS
                      for n in _body_nodes(node.body)):
                 entries.append(node)
     for stmt in getattr(tree, "body", ()):
@@ -140,15 +133,6 @@ def _entry_points(tree: ast.AST) -> List[ast.AST]:
     return entries
 
 
-def _runs_loop(func: ast.AST) -> bool:
-    """`asyncio.run`, `<loop>.run_until_complete`."""
-    if isinstance(func, ast.Attribute):
-        if func.attr == "run_until_complete":
-            return True
-        return func.attr == "run" and isinstance(func.value, ast.Name) and func.value.id == "asyncio"
-    return False
-
-
 def _runner_wrappers(tree: ast.AST) -> FrozenSet[str]:
     """Module functions that run their argument on a loop:
     `def run_sync(fn): return loop.run_until_complete(fn())`."""
@@ -158,7 +142,7 @@ def _runner_wrappers(tree: ast.AST) -> FrozenSet[str]:
             continue
         params = {a.arg for a in (*fn.args.posonlyargs, *fn.args.args)}
         for n in _body_nodes(fn.body):
-            if isinstance(n, ast.Call) and _runs_loop(n.func) and n.args:
+            if isinstance(n, ast.Call) and runs_loop(n.func) and n.args:
                 arg = n.args[0]
                 target = arg.func if isinstance(arg, ast.Call) else arg
                 if isinstance(target, ast.Name) and target.id in params:
@@ -173,14 +157,14 @@ def _target_name(arg: ast.AST) -> Optional[str]:
         arg = arg.body
     if isinstance(arg, ast.Call):
         arg = arg.func
-    return _last_name(arg)
+    return called_name(arg)
 
 
 def _runner_targets(entry: ast.AST, wrappers: FrozenSet[str]) -> Set[str]:
     names = set()
     for n in _body_nodes(entry.body):
         if isinstance(n, ast.Call) and n.args and (
-                _runs_loop(n.func) or (isinstance(n.func, ast.Name) and n.func.id in wrappers)):
+                runs_loop(n.func) or (isinstance(n.func, ast.Name) and n.func.id in wrappers)):
             name = _target_name(n.args[0])
             if name is not None:
                 names.add(name)
@@ -264,7 +248,7 @@ def _serves(fn: ast.AST) -> bool:
     own steps."""
     for n in _body_nodes(fn.body):
         if isinstance(n, ast.Call):
-            last = _last_name(n.func)
+            last = called_name(n.func)
             if last in BESIDE_CALLS or last in SERVING_CALLS:
                 return True
             dotted = _dotted(n.func)

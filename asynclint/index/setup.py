@@ -29,6 +29,8 @@ import ast
 import fnmatch
 from typing import Callable, Iterable, Optional
 
+from .nodes import called_name
+
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -125,7 +127,7 @@ class ResourceSetup:
                 and not _bound_otherwise(fn, value.id)
         if isinstance(value, ast.Await) and not classmethod_:
             call = value.value
-            return isinstance(call, ast.Call) and _matches(_last_name(call.func) or "", self.factories)
+            return isinstance(call, ast.Call) and _matches(called_name(call.func) or "", self.factories)
         if not isinstance(value, ast.Call):
             return False
         if classmethod_:
@@ -172,14 +174,6 @@ def _bound_otherwise(fn: ast.AST, name: str) -> bool:
         if any(isinstance(n, ast.Name) and n.id == name for t in targets for n in ast.walk(t)):
             return True
     return False
-
-
-def _last_name(func: ast.AST) -> Optional[str]:
-    if isinstance(func, ast.Name):
-        return func.id
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return None
 
 
 def _decorator_name(deco: ast.AST) -> Optional[str]:

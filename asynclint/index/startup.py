@@ -115,7 +115,7 @@ class Startup:
                 if kw.arg in self.hooks:
                     value = kw.value
                     registered.update(_names(value.elts if isinstance(value, (ast.List, ast.Tuple)) else [value]))
-            if _runs_loop(func) and node.args:
+            if runs_loop(func) and node.args:
                 name = _called(node.args[0])
                 if name is not None:
                     mains.add(name)
@@ -188,7 +188,7 @@ def _event_call(call: ast.Call) -> bool:
         and isinstance(call.args[0], ast.Constant) and call.args[0].value in STARTUP_EVENTS
 
 
-def _runs_loop(func: ast.AST) -> bool:
+def runs_loop(func: ast.AST) -> bool:
     """`asyncio.run(...)`, `loop.run_until_complete(...)`."""
     if isinstance(func, ast.Attribute):
         if func.attr == "run_until_complete":

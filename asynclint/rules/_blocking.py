@@ -14,6 +14,7 @@ from ..diagnostics import Applicability, Fix, Fixability
 from ..index import blocking as B
 from ..index.blocking import LocalEnv, knobs_of
 from ..index import debug_flags, once
+from ..index.nodes import called_name
 from ..index.one_shot import OneShot
 from ..index.setup import ResourceSetup
 from ..index.startup import Startup
@@ -170,7 +171,7 @@ def _used_in_loop(ctx, call: ast.Call) -> bool:
     used inside a loop of the same function: it streams there, chunk by
     chunk, and the opening call is the finding that stands for it (the
     reads on `f` are not reported apart)."""
-    if _last(call.func) not in ("open", "fdopen"):
+    if called_name(call.func) not in ("open", "fdopen"):
         return False  # data read at once (`read_bytes()`): a loop over it reads memory
     parents = ctx.parents
     holder = parents[-1] if parents else None
@@ -321,22 +322,14 @@ def analyse(ctx, call: ast.Call) -> tuple:
             if not ((awaited and by_type) or B.nonblocking_by_args(hit[1], call)
                     or _already_reported_file(ctx, call, hit[1]) or _receiver_reported(ctx, call)
                     or _harmless_receiver(ctx, call, hit[1]) or B.lazy_listing_unconsumed(ctx, call, hit[1])
-                    or (_last(call.func) in B.NONBLOCKING_MODE_ATTRS and B.expects_nonblocking(ctx))):
+                    or (called_name(call.func) in B.NONBLOCKING_MODE_ATTRS and B.expects_nonblocking(ctx))):
                 result = ("hit", *hit)
-        elif not awaited and B.needs_index(sym) and not (_last(call.func) in B.NONBLOCKING_MODE_ATTRS
+        elif not awaited and B.needs_index(sym) and not (called_name(call.func) in B.NONBLOCKING_MODE_ATTRS
                                                          and B.expects_nonblocking(ctx)) \
                 and not B.lazy_listing_unconsumed(ctx, call):
             result = ("defer", sym)
     setattr(call, _CACHE_ATTR, result)
     return result
-
-
-def _last(func: ast.AST) -> Optional[str]:
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    if isinstance(func, ast.Name):
-        return func.id
-    return None
 
 
 # Archives over an in-memory buffer do no disk I/O: class -> where the file

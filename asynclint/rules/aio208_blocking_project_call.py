@@ -12,6 +12,7 @@ from ..positions import char_col
 from ..diagnostics import Applicability, Diagnostic, Fixability, Related
 from ..index import blocking as B
 from ..index import debug_flags, once
+from ..index.nodes import called_name
 from ._blocking import (TO_THREAD, analyse, fix_if_possible, in_quiet_file, in_setup_code, knobs, left_alone_here, module_debug_flags,
                         note_self_attribute, once_if, source)
 from .base import Rule
@@ -245,23 +246,15 @@ class BlockingProjectCall(Rule):
             if sym is None:
                 return
             info.calls.append((sym, node.lineno, node.col_offset))
-        if (_last(node.func) in B.NONBLOCKING_MODE_ATTRS and B.expects_nonblocking(ctx)) \
+        if (called_name(node.func) in B.NONBLOCKING_MODE_ATTRS and B.expects_nonblocking(ctx)) \
                 or B.lazy_listing_unconsumed(ctx, node):
             info.quiet_calls.append((node.lineno, node.col_offset))
         elif B.may_be_nonblocking(node):
             hit = B.LocalEnv(knobs(ctx)).classify(info.calls[-1][0])
             names = [hit[1]] if hit else [n for n in B.K.NONBLOCKING_ARGS
-                                          if n.rsplit(".", 1)[1] == _last(node.func)]
+                                          if n.rsplit(".", 1)[1] == called_name(node.func)]
             if any(B.nonblocking_by_args(n, node) for n in names):
                 info.quiet_calls.append((node.lineno, node.col_offset))
-
-
-def _last(func: ast.AST):
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    if isinstance(func, ast.Name):
-        return func.id
-    return None
 
 
 def group(diagnostics: List[Diagnostic], files: Dict[str, Tuple[str, Path]], ignored_for) -> List[Diagnostic]:
