@@ -266,13 +266,17 @@ class _Run:
 
     def _run(self, need_index: bool) -> RunResult:
         started = time.time_ns()
-        jobs = self.jobs
         store = self.store
         record = store.load_record() if store is not None else None
-        if record is None:
-            return self._update(need_index, started, record)
-        with _collector_for_update():
-            return self._update(need_index, started, record)
+        if record is not None:
+            # A run that starts from a record keeps almost everything it
+            # loads (the record, the saved facts and joins, the summaries its
+            # queries reach) to its end: frozen as it arrives, so the
+            # collections `_collector_for_a_run` still allows do not re-scan
+            # tens of megabytes of them (about a third of the CPU of an edit
+            # that changes a summary).
+            gc.freeze()
+        return self._update(need_index, started, record)
 
     def _update(self, need_index: bool, started: int, record: Optional[dict]) -> RunResult:
         jobs = self.jobs
@@ -334,7 +338,7 @@ class _Run:
         saved = store.load_facts(record, joins_only=not moved) if record is not None else None
         index = self._index(modules, seen, saved, moved)
         if record is not None:
-            gc.freeze()  # the saved facts: kept to the end of the run (see _collector_for_update)
+            gc.freeze()  # the saved facts: kept to the end of the run (see _run)
         restored = self.restored
         redo = self._to_answer(changed, seen, old, moved, index.changed_joins if restored else None,
                                index.restored_joins if restored else None)
@@ -605,23 +609,6 @@ def _collector_for_a_run():
     if not _FROZEN:
         gc.freeze()
         _FROZEN.append(True)
-    before = gc.get_threshold()
-    gc.set_threshold(100_000, 50, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-
-
-@contextlib.contextmanager
-def _collector_for_update():
-    """A run that starts from a record keeps almost everything it loads
-    (the record, the saved facts and joins, the summaries its queries
-    reach) to its end, and allocates little else: a full collection
-    would re-scan tens of megabytes of them several times (about a third
-    of the CPU of an edit that changes a summary). What is loaded is
-    frozen as it arrives, and the collector runs seldom meanwhile."""
-    gc.freeze()
     before = gc.get_threshold()
     gc.set_threshold(100_000, 50, 100)
     try:
