@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 from collections import deque
-from typing import Dict, Iterator, List, Optional
+from typing import Dict, Iterable, Iterator, List, Optional
 
 # Fields that never hold a node (names, numbers, contexts, operators).
 # `name` is a string everywhere but in `TypeAlias` (3.12+), where it is a
@@ -73,3 +73,20 @@ def called_name(func: ast.AST) -> Optional[str]:
     if isinstance(func, ast.Name):
         return func.id
     return None
+
+
+# Nodes whose bodies run at another time than the code around them.
+SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def own_nodes(nodes: Iterable[ast.AST]) -> Iterator[ast.AST]:
+    """`nodes` and everything under them that runs as part of them: nested
+    functions, lambdas and classes are not entered (comprehensions and
+    generator expressions are)."""
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, SCOPES):
+            continue
+        yield node
+        stack.extend(ast.iter_child_nodes(node))

@@ -34,13 +34,12 @@ module:
 from __future__ import annotations
 
 import ast
-from typing import Dict, FrozenSet, Iterable, List, Optional, Set
+from typing import Dict, FrozenSet, List, Optional, Set
 
 from ..knowledge.startup import BESIDE_CALLS, COMMAND_DECORATORS, COMMAND_LINE_PARSERS, SERVING_CALLS
-from .nodes import called_name
+from .nodes import SCOPES, called_name, own_nodes
 from .startup import names_loop_runner, runs_loop
 
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _STREAMING_LOOPS = (ast.While, ast.AsyncFor)
 
 
@@ -77,18 +76,6 @@ class OneShot:
         return id(fn_node) in self.work
 
 
-def _body_nodes(nodes) -> Iterable[ast.AST]:
-    """Nodes that run as part of these statements: not in nested functions,
-    lambdas or classes (comprehensions and generator expressions are)."""
-    stack = list(nodes)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, _SCOPES):
-            continue
-        yield node
-        stack.extend(ast.iter_child_nodes(node))
-
-
 def _dotted(func: ast.AST) -> Optional[str]:
     parts = []
     while isinstance(func, ast.Attribute):
@@ -120,12 +107,12 @@ def _entry_points(tree: ast.AST) -> List[ast.AST]:
                    for d in node.decorator_list):
                 entries.append(node)
             elif any(isinstance(n, ast.Call) and called_name(n.func) in COMMAND_LINE_PARSERS
-                     for n in _body_nodes(node.body)):
+                     for n in own_nodes(node.body)):
                 entries.append(node)
     for stmt in getattr(tree, "body", ()):
         if isinstance(stmt, ast.If) and _is_main_test(stmt.test):
             entries.append(stmt)
-            for n in _body_nodes(stmt.body):
+            for n in own_nodes(stmt.body):
                 if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in module_functions:
                     fn = module_functions[n.func.id]
                     if fn not in entries:
@@ -141,7 +128,7 @@ def _runner_wrappers(tree: ast.AST) -> FrozenSet[str]:
         if not isinstance(fn, ast.FunctionDef):
             continue
         params = {a.arg for a in (*fn.args.posonlyargs, *fn.args.args)}
-        for n in _body_nodes(fn.body):
+        for n in own_nodes(fn.body):
             if isinstance(n, ast.Call) and runs_loop(n.func) and n.args:
                 arg = n.args[0]
                 target = arg.func if isinstance(arg, ast.Call) else arg
@@ -162,7 +149,7 @@ def _target_name(arg: ast.AST) -> Optional[str]:
 
 def _runner_targets(entry: ast.AST, wrappers: FrozenSet[str]) -> Set[str]:
     names = set()
-    for n in _body_nodes(entry.body):
+    for n in own_nodes(entry.body):
         if isinstance(n, ast.Call) and n.args and (
                 runs_loop(n.func) or (isinstance(n.func, ast.Name) and n.func.id in wrappers)):
             name = _target_name(n.args[0])
@@ -199,7 +186,7 @@ def _closure(tree: ast.AST, coroutines: Dict[str, List[ast.AST]], mains: Set[str
             seen.add(name)
             for fn in coroutines.get(name, ()):
                 members.append(fn)
-                for n in _body_nodes(fn.body):
+                for n in own_nodes(fn.body):
                     if isinstance(n, ast.Call):
                         callee = _own_callee(n)
                         if callee in coroutines and callee not in seen and callee not in blocked:
@@ -223,7 +210,7 @@ def _names_outside(tree: ast.AST, members: Set[int], entry: ast.AST, names: Set[
         node, inside = stack.pop()
         if node is entry:
             inside = "entry"
-        elif isinstance(node, _SCOPES):
+        elif isinstance(node, SCOPES):
             if id(node) in members:
                 inside = "member"
             elif not (inside == "entry" and isinstance(node, ast.Lambda)):
@@ -240,13 +227,13 @@ def _names_outside(tree: ast.AST, members: Set[int], entry: ast.AST, names: Set[
 
 def _runs_until_stopped(fn: ast.AST) -> bool:
     """A `while` or `async for` loop in the function's own body."""
-    return any(isinstance(n, _STREAMING_LOOPS) for n in _body_nodes(fn.body))
+    return any(isinstance(n, _STREAMING_LOOPS) for n in own_nodes(fn.body))
 
 
 def _serves(fn: ast.AST) -> bool:
     """The function's own body calls a serving API or starts work beside its
     own steps."""
-    for n in _body_nodes(fn.body):
+    for n in own_nodes(fn.body):
         if isinstance(n, ast.Call):
             last = called_name(n.func)
             if last in BESIDE_CALLS or last in SERVING_CALLS:

@@ -29,11 +29,10 @@ import ast
 import fnmatch
 from typing import Callable, Iterable, Optional
 
-from .nodes import called_name
+from .nodes import SCOPES, called_name, own_nodes
 
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _METHOD_KINDS = frozenset({"classmethod", "staticmethod"})
 
 
@@ -102,7 +101,7 @@ class ResourceSetup:
         if not (classmethod_ or (not is_method or "staticmethod" in kinds) and _matches(fn.name, self.factories)):
             return False
         builds = False
-        for node in _own_nodes(fn.body):
+        for node in own_nodes(fn.body):
             if not isinstance(node, ast.Return):
                 continue
             value = node.value
@@ -120,7 +119,7 @@ class ResourceSetup:
         directly or through a local name bound to nothing else, or the
         awaited result of another factory (`await open_x_transport(...)`)."""
         if isinstance(value, ast.Name) and not classmethod_:
-            bound = [node.value for node in _own_nodes(fn.body)
+            bound = [node.value for node in own_nodes(fn.body)
                      if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr))
                      and any(isinstance(t, ast.Name) and t.id == value.id for t in _targets(node))]
             return bool(bound) and all(isinstance(v, ast.Call) and self._builds(fn, v.func) for v in bound) \
@@ -158,7 +157,7 @@ def _bound_otherwise(fn: ast.AST, name: str) -> bool:
     if any(a.arg == name for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg)
            if a is not None):
         return True
-    for node in _own_nodes(fn.body):
+    for node in own_nodes(fn.body):
         if isinstance(node, ast.Assign):
             targets = [t for t in node.targets if not isinstance(t, ast.Name)]  # `a, b = ...`
         elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
@@ -197,21 +196,10 @@ def _awaited_own_methods(fn: ast.AsyncFunctionDef):
     stack = list(fn.body)
     while stack:
         node = stack.pop()
-        if isinstance(node, _LOOPS) or isinstance(node, _SCOPES):
+        if isinstance(node, _LOOPS) or isinstance(node, SCOPES):
             continue
         if isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
             func = node.value.func
             if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == self_name:
                 yield func.attr
-        stack.extend(ast.iter_child_nodes(node))
-
-
-def _own_nodes(body):
-    """Every node of a function body, not entering nested scopes."""
-    stack = list(body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, _SCOPES):
-            continue
-        yield node
         stack.extend(ast.iter_child_nodes(node))

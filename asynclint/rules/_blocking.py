@@ -14,7 +14,7 @@ from ..diagnostics import Applicability, Fix, Fixability
 from ..index import blocking as B
 from ..index.blocking import LocalEnv, knobs_of
 from ..index import debug_flags, once
-from ..index.nodes import called_name
+from ..index.nodes import called_name, own_nodes
 from ..index.one_shot import OneShot
 from ..index.setup import ResourceSetup
 from ..index.startup import Startup
@@ -386,14 +386,9 @@ def _bindings(ctx, name: str):
 
 
 def walk_function(fn_node: ast.AST):
-    """The nodes of a function body, not entering nested functions/classes."""
-    stack = list(ast.iter_child_nodes(fn_node))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            continue
-        yield node
-        stack.extend(ast.iter_child_nodes(node))
+    """The nodes of a function (its signature and body), not entering nested
+    functions/classes."""
+    return own_nodes(ast.iter_child_nodes(fn_node))
 
 
 def _all_bound_to(ctx, name: str, test) -> bool:
