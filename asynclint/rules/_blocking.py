@@ -112,12 +112,19 @@ def in_startup_code(ctx) -> bool:
     fn = ctx.function
     if fn is None:
         return False
-    state = ctx.scopes[0].state
-    startup = state.get("AIO2-startup")
-    if startup is None:
-        startup = state["AIO2-startup"] = Startup(ctx.scopes[0].node, options.startup_functions,
-                                                  options.startup_hooks, text_of(ctx))
+    startup = _per_module(ctx, "AIO2-startup", lambda: Startup(ctx.scopes[0].node, options.startup_functions,
+                                                                options.startup_hooks, text_of(ctx)))
     return startup.covers(fn.node, ctx.parents) or in_once_block(ctx)
+
+
+def _per_module(ctx, key: str, build):
+    """What `build()` derives once per module (a context scan), kept in the
+    module scope's state for the rest of the walk."""
+    state = ctx.scopes[0].state
+    found = state.get(key)
+    if found is None:
+        found = state[key] = build()
+    return found
 
 
 def left_alone_here(ctx) -> bool:
@@ -138,10 +145,7 @@ def in_one_shot_command(ctx) -> bool:
     fn = ctx.function
     if fn is None:
         return False
-    state = ctx.scopes[0].state
-    commands = state.get("AIO2-one-shot")
-    if commands is None:
-        commands = state["AIO2-one-shot"] = OneShot(ctx.scopes[0].node, text_of(ctx))
+    commands = _per_module(ctx, "AIO2-one-shot", lambda: OneShot(ctx.scopes[0].node, text_of(ctx)))
     return commands.covers(fn.node)
 
 
@@ -158,11 +162,8 @@ def in_setup_code(ctx) -> bool:
     fn = ctx.function
     if fn is None or not fn.is_async:
         return False
-    state = ctx.scopes[0].state
-    setup = state.get("AIO2-setup")
-    if setup is None:
-        setup = state["AIO2-setup"] = ResourceSetup(options.setup_functions, options.setup_factories,
-                                                    lambda func: _project_class(ctx, func))
+    setup = _per_module(ctx, "AIO2-setup", lambda: ResourceSetup(options.setup_functions, options.setup_factories,
+                                                                  lambda func: _project_class(ctx, func)))
     return setup.covers(fn.node, ctx.parents)
 
 
