@@ -238,16 +238,6 @@ def test_hover_shows_the_rule_docs_with_a_link(tmp_path):
     run(tmp_path, {"pkg/__init__.py": "", "pkg/lib.py": LIB, "pkg/app.py": APP}, scenario)
 
 
-def test_exit_without_shutdown_leaves_with_code_1(tmp_path):
-    async def main():
-        editor = Editor(_project(tmp_path, {"pkg/__init__.py": "", "pkg/lib.py": LIB, "pkg/app.py": APP}))
-        await editor.start()
-        app = editor.open("pkg/app.py")
-        await editor.wait_for(app, lambda ds: "AIO200" in codes(ds))
-        await editor.stop(shutdown=False)  # asserts the code and a quiet standard error
-    asyncio.run(main())
-
-
 def test_settings_come_from_pyproject(tmp_path):
     async def scenario(editor: Editor):
         app = editor.open("pkg/app.py")
