@@ -179,7 +179,22 @@ class Env:
 
 
 class LocalEnv(Env):
-    """Phase 1: dotted names only."""
+    """Phase 1: dotted names only. A file asks about the same callee again
+    and again (`self.hass.async_create_task`): its answers are kept, as
+    they depend on the symbol alone."""
+
+    def __init__(self, knobs: tuple):
+        super().__init__(knobs)
+        self._classified: Dict[Sym, Optional[Tuple[str, str, str]]] = {}
+
+    def classify(self, func: Sym) -> Optional[Tuple[str, str, str]]:
+        try:
+            return self._classified[func]
+        except KeyError:
+            found = self._classified[func] = super().classify(func)
+            return found
+        except TypeError:  # unhashable: never with well-formed symbols
+            return super().classify(func)
 
 
 class IndexEnv(Env):

@@ -98,14 +98,15 @@ def in_quiet_file(ctx) -> bool:
     return False
 
 
-def in_startup_code(ctx) -> bool:
+def in_startup_code(ctx, parents=None) -> bool:
     """The call runs once, when blocking there is not reported
     (`blocking-at-startup = false`, the default): while the program or a
     component starts or stops (index/startup.py: `lifespan`,
     `Application.init_*` methods, framework start-up hooks, the main
     coroutine outside its loops), nothing is served yet, or any more; or in
     memoised one-time work (index/once.py: a lazy initialisation), whose
-    cost is paid on the first call only."""
+    cost is paid on the first call only. `parents`: `ctx.parents`, when the
+    caller has it already."""
     options = ctx.options
     if getattr(options, "blocking_at_startup", True):
         return False
@@ -114,7 +115,9 @@ def in_startup_code(ctx) -> bool:
         return False
     startup = _per_module(ctx, "AIO2-startup", lambda: Startup(ctx.scopes[0].node, options.startup_functions,
                                                                 options.startup_hooks, text_of(ctx)))
-    return startup.covers(fn.node, ctx.parents) or in_once_block(ctx)
+    if parents is None:
+        parents = ctx.parents
+    return startup.covers(fn.node, parents) or in_once_block(ctx, parents)
 
 
 def _per_module(ctx, key: str, build):
@@ -131,8 +134,34 @@ def left_alone_here(ctx) -> bool:
     """A blocking call at the current node is not reported: start-up or
     one-time work (`blocking-at-startup`), or debug-only code
     (`blocking-in-debug-code`), or a one-shot command's own work
-    (`blocking-in-commands`). Asked only once a call is known to block."""
-    return in_startup_code(ctx) or in_debug_code(ctx) or in_one_shot_command(ctx)
+    (`blocking-in-commands`). Asked only once a call is known to block, by
+    up to three rules at the same node (the family, AIO208, AIO210): the
+    answer is kept for the node being visited, and the ancestors are listed
+    once for its two scans of them."""
+    return _for_node(ctx, "AIO2-alone", _left_alone_here)
+
+
+def _left_alone_here(ctx) -> bool:
+    if in_one_shot_command(ctx):
+        return True
+    options = ctx.options
+    parents = None if (getattr(options, "blocking_at_startup", True)
+                       and getattr(options, "blocking_in_debug_code", True)) else ctx.parents
+    return in_startup_code(ctx, parents) or in_debug_code(ctx, parents)
+
+
+def _for_node(ctx, key: str, decide):
+    """`decide(ctx)` for the node being visited, decided once however many
+    of the blocking rules ask at that node (the last node's answer is kept
+    in the module scope's state under `key`)."""
+    state = ctx.scopes[0].state
+    node = ctx.node
+    kept = state.get(key)
+    if kept is not None and kept[0] is node:
+        return kept[1]
+    found = decide(ctx)
+    state[key] = (node, found)
+    return found
 
 
 def in_one_shot_command(ctx) -> bool:
@@ -155,7 +184,12 @@ def in_setup_code(ctx) -> bool:
     awaits of its own, an async factory `open_*`/`create_*` or classmethod
     building a project object), outside loops: file I/O there is not
     reported (`blocking-at-setup = false`, the default). The caller asks
-    only for file I/O: a download or a subprocess there is still reported."""
+    only for file I/O: a download or a subprocess there is still reported.
+    Decided once per node (AIO203 and AIO208 both ask)."""
+    return _for_node(ctx, "AIO2-setup-here", _in_setup_code)
+
+
+def _in_setup_code(ctx) -> bool:
     options = ctx.options
     if getattr(options, "blocking_at_setup", True):
         return False
@@ -214,42 +248,56 @@ def module_debug_flags(ctx) -> frozenset:
     return flags
 
 
-def in_debug_code(ctx) -> bool:
+def in_debug_code(ctx, parents=None) -> bool:
     """The current node runs only while a debug flag from the environment is
     on (index/debug_flags.py), when blocking there is not reported
-    (`blocking-in-debug-code = false`, the default)."""
+    (`blocking-in-debug-code = false`, the default). `parents`: `ctx.parents`,
+    when the caller has it already."""
     if getattr(ctx.options, "blocking_in_debug_code", True):
         return False
     fn = ctx.function
     if fn is None:
         return False
-    parents = ctx.parents
+    if parents is None:
+        parents = ctx.parents
     at = next((i for i, p in enumerate(parents) if p is fn.node), None)
     if at is None:
         return False
     flags = module_debug_flags(ctx)
+    # the ranges an `if` decides, kept per `if` (as head of its own body, and
+    # as a statement of its block): every call below it asks again
+    ranges = _per_module(ctx, "AIO2-debug-ranges", dict)
     for i in range(at, len(parents) - 1):
         parent, child = parents[i], parents[i + 1]
         block = debug_flags.block_of(child, parent)
         if block is None:
             continue
         if type(parent) is ast.If and block is parent.body:
-            if any(a <= child.lineno <= b for a, b in debug_flags.debug_ranges(parent, None, flags)):
+            key = (id(parent), False)
+            found = ranges.get(key)
+            if found is None:
+                found = ranges[key] = debug_flags.debug_ranges(parent, None, flags)
+            if any(a <= child.lineno <= b for a, b in found):
                 return True
         for stmt in block:
             if stmt is child:
                 break
-            if type(stmt) is ast.If and any(a <= child.lineno <= b
-                                            for a, b in debug_flags.debug_ranges(stmt, block, flags)):
-                return True
+            if type(stmt) is ast.If:
+                key = (id(stmt), True)
+                found = ranges.get(key)
+                if found is None:
+                    found = ranges[key] = debug_flags.debug_ranges(stmt, block, flags)
+                if any(a <= child.lineno <= b for a, b in found):
+                    return True
     return False
 
 
-def in_once_block(ctx) -> bool:
+def in_once_block(ctx, parents=None) -> bool:
     """The current node lies in the body of a lazy initialisation of the
     current function (index/once.py)."""
     fn = ctx.function
-    parents = ctx.parents
+    if parents is None:
+        parents = ctx.parents
     at = next((i for i, p in enumerate(parents) if p is fn.node), None)
     if at is None:
         return False
@@ -526,12 +574,16 @@ def api_note(call: ast.Call, api: str) -> str:
 def fix_if_possible(ctx, fix):
     """No `await` can be added inside a generator expression (it would turn
     it into an async generator): no fix there."""
+    return None if _for_node(ctx, "AIO2-in-genexp", _in_generator_expression) else fix
+
+
+def _in_generator_expression(ctx) -> bool:
     for parent in reversed(ctx.parents):
         if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            break
+            return False
         if isinstance(parent, ast.GeneratorExp):
-            return None
-    return fix
+            return True
+    return False
 
 
 TO_THREAD = Fix("run it in a thread: `await asyncio.to_thread(...)`", Applicability.UNSAFE, ("to-thread",))
@@ -551,19 +603,6 @@ class BlockingCallRule(Rule):
     def check(self, node: ast.AST, ctx) -> None:
         check_blocking(node, ctx, (self,))
 
-    def _may_match(self, sym, call: ast.Call) -> bool:
-        last = sym[2] if sym[0] == "attr" else sym[2] if sym[0] == "global" else None
-        if last is None:
-            return False
-        if last in B.LAST_NAMES[self.code]:
-            pass
-        elif not (self.code in B.HAS_WILDCARD and sym[0] == "attr" and not last.startswith("_")):
-            return False
-        if last in B.K.NONBLOCKING_ARG_ATTRS:
-            for name in B.K.NONBLOCKING_ARGS:
-                if name.rsplit(".", 1)[1] == last and B.nonblocking_by_args(name, call):
-                    return False
-        return True
 
 
 class BlockingFamily:
@@ -615,13 +654,30 @@ def check_blocking(node: ast.AST, ctx, rules) -> None:
                            call=source(node.func), api=api_note(node, result[2]), alternative=result[3])
     elif kind == "defer":
         sym = result[1]
-        for rule in rules:
-            if rule._may_match(sym, node):
-                if rule.code == FILE_IO_CODE:
-                    if setup is None:
-                        setup = in_setup_code(ctx) and not _used_in_loop(ctx, node)
-                    if setup:
-                        continue
-                ctx.report_if(("aio2-direct", rule.code, sym, knobs(ctx)), node,
-                              fix=None if lazy else fix_if_possible(ctx, rule.fix), rule=rule,
-                              call=source(node.func))
+        for rule in _may_match(rules, sym, node):
+            if rule.code == FILE_IO_CODE:
+                if setup is None:
+                    setup = in_setup_code(ctx) and not _used_in_loop(ctx, node)
+                if setup:
+                    continue
+            ctx.report_if(("aio2-direct", rule.code, sym, knobs(ctx)), node,
+                          fix=None if lazy else fix_if_possible(ctx, rule.fix), rule=rule,
+                          call=source(node.func))
+
+
+def _may_match(rules, sym, call: ast.Call) -> list:
+    """The rules (of `rules`) whose catalogue the deferred callee `sym` may
+    be in, by its last name (or any public method, for a rule with `Class.*`
+    entries), unless its arguments make that name return at once."""
+    kind = sym[0]
+    if kind != "attr" and kind != "global":
+        return []
+    last = sym[2]
+    wildcard = kind == "attr" and not last.startswith("_")
+    found = [rule for rule in rules
+             if last in B.LAST_NAMES[rule.code] or (wildcard and rule.code in B.HAS_WILDCARD)]
+    if found and last in B.K.NONBLOCKING_ARG_ATTRS:
+        for name in B.K.NONBLOCKING_ARGS:
+            if name.rsplit(".", 1)[1] == last and B.nonblocking_by_args(name, call):
+                return []
+    return found

@@ -13,8 +13,8 @@ from ..diagnostics import Applicability, Diagnostic, Fixability, Related
 from ..index import blocking as B
 from ..index import debug_flags, once
 from ..index.nodes import called_name
-from ._blocking import (TO_THREAD, analyse, fix_if_possible, in_quiet_file, in_setup_code, knobs, left_alone_here, module_debug_flags,
-                        note_self_attribute, once_if, source)
+from ._blocking import (TO_THREAD, analyse, fix_if_possible, in_quiet_file, in_setup_code, knobs, left_alone_here,
+                        local_env, module_debug_flags, note_self_attribute, once_if, source)
 from .base import Rule
 
 
@@ -27,6 +27,13 @@ def _is_type_checking(test: ast.AST) -> bool:
 
 
 _TYPE_TESTS = frozenset({"isinstance", "hasattr", "callable"})
+
+
+def _has_call(test: ast.AST) -> bool:
+    """Both tests on an `if` of a sync function (a parameter's type, the
+    thread or loop) look for a call in it; most tests (`x is None`) have
+    none, and are not walked twice for nothing."""
+    return any(type(n) is ast.Call for n in ast.walk(test))
 
 
 def _is_method(ctx, fn) -> bool:
@@ -194,8 +201,8 @@ class BlockingProjectCall(Rule):
             elif not fn.is_async and once.guarded_target(node.test) is not None and once_if(ctx, node):
                 # a lazy initialisation: counted only with `blocking-at-startup = true`
                 fn.info.once_lines.append(once.line_range(node))
-            elif not fn.is_async and (_tests_parameter_type(node.test, fn, _is_method(ctx, fn))
-                                      or _tests_thread_or_loop(ctx, node.test)):
+            elif not fn.is_async and _has_call(node.test) and (_tests_parameter_type(node.test, fn, _is_method(ctx, fn))
+                                                                or _tests_thread_or_loop(ctx, node.test)):
                 # `if isinstance(fp, io.IOBase): ... else: open(fp)`: whether
                 # it blocks depends on what the caller passes; unproven.
                 # `if threading.current_thread() is main: ... else: wait()`,
@@ -203,10 +210,11 @@ class BlockingProjectCall(Rule):
                 # loop thread from the others, one branch is off the loop.
                 last = (node.orelse or node.body)[-1]
                 fn.info.uncounted_lines.append((node.body[0].lineno, last.end_lineno or node.lineno))
-            if not fn.is_async and ctx.parents:
+            parent = ctx.parent
+            if not fn.is_async and parent is not None:
                 # debug-only code: counted only with `blocking-in-debug-code = true`
                 fn.info.debug_lines.extend(debug_flags.debug_ranges(
-                    node, debug_flags.block_of(node, ctx.parents[-1]), module_debug_flags(ctx)))
+                    node, debug_flags.block_of(node, parent), module_debug_flags(ctx)))
         elif t is ast.Try:
             fn = ctx.function
             if fn is None or fn.info is None or fn.is_async or not _asks_running_loop(ctx, node.body):
@@ -250,7 +258,7 @@ class BlockingProjectCall(Rule):
                 or B.lazy_listing_unconsumed(ctx, node):
             info.quiet_calls.append((node.lineno, node.col_offset))
         elif B.may_be_nonblocking(node):
-            hit = B.LocalEnv(knobs(ctx)).classify(info.calls[-1][0])
+            hit = local_env(ctx).classify(info.calls[-1][0])
             names = [hit[1]] if hit else [n for n in B.K.NONBLOCKING_ARGS
                                           if n.rsplit(".", 1)[1] == called_name(node.func)]
             if any(B.nonblocking_by_args(n, node) for n in names):
