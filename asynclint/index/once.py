@@ -21,6 +21,7 @@ import ast
 from typing import Iterable, Optional
 
 from ..knowledge.blocking import MEMOISING_DECORATORS
+from .nodes import children, walk
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
@@ -65,7 +66,7 @@ def _walk(nodes):
     while stack:
         node = stack.pop()
         yield node
-        stack.extend(n for n in ast.iter_child_nodes(node) if not isinstance(n, _SCOPES))
+        stack.extend(n for n in children(node) if not isinstance(n, _SCOPES))
 
 
 def _params(fn: ast.AST) -> set:
@@ -77,8 +78,17 @@ def _params(fn: ast.AST) -> set:
     return names
 
 
-def _globals_of(fn: ast.AST) -> set:
-    return {name for node in _walk(fn.body) if isinstance(node, ast.Global) for name in node.names}
+def _globals_of(fn: ast.AST) -> frozenset:
+    """The names `fn` declares `global`, kept on the function node: every
+    lazy `if` of a module asks about every function of it."""
+    found = getattr(fn, _GLOBALS_ATTR, None)
+    if found is None:
+        found = frozenset(name for node in _walk(fn.body) if isinstance(node, ast.Global) for name in node.names)
+        setattr(fn, _GLOBALS_ATTR, found)
+    return found
+
+
+_GLOBALS_ATTR = "_asynclint_globals"
 
 
 def once_block(node: ast.If, fn: ast.AST, klass: Optional[ast.ClassDef], module: ast.AST) -> bool:
@@ -121,10 +131,10 @@ def _reset_elsewhere(memo: ast.AST, fn: ast.AST, klass: Optional[ast.ClassDef], 
     """Something other than the initialisation itself sets the memo back to
     None or deletes it: a cache invalidated, not one-time work."""
     if isinstance(memo, ast.Name):
-        scopes = [n for n in ast.walk(module) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+        scopes = [n for n in walk(module) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
                   and n is not fn and memo.id in _globals_of(n)]
     else:
-        scopes = [n for n in ast.walk(klass) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+        scopes = [n for n in walk(klass) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
                   and n is not fn and n.name != "__init__"]
     for scope in scopes:
         for sub in _walk(scope.body):

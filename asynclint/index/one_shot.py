@@ -37,7 +37,7 @@ import ast
 from typing import Dict, FrozenSet, List, Optional, Set
 
 from ..knowledge.startup import BESIDE_CALLS, COMMAND_DECORATORS, COMMAND_LINE_PARSERS, SERVING_CALLS
-from .nodes import SCOPES, called_name, own_nodes
+from .nodes import SCOPES, called_name, own_nodes, walk
 from .startup import names_loop_runner, runs_loop
 
 _STREAMING_LOOPS = (ast.While, ast.AsyncFor)
@@ -53,7 +53,7 @@ class OneShot:
         if text is not None and not names_loop_runner(text):
             return
         coroutines: Dict[str, List[ast.AST]] = {}
-        for node in ast.walk(tree):
+        for node in walk(tree):
             if isinstance(node, ast.AsyncFunctionDef):
                 coroutines.setdefault(node.name, []).append(node)
         if not coroutines:
@@ -101,7 +101,7 @@ def _entry_points(tree: ast.AST) -> List[ast.AST]:
     block (as an `ast.If`) and the module functions it calls by name."""
     entries: List[ast.AST] = []
     module_functions = {n.name: n for n in getattr(tree, "body", ()) if isinstance(n, ast.FunctionDef)}
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.FunctionDef):
             if any(called_name(d.func if isinstance(d, ast.Call) else d) in COMMAND_DECORATORS
                    for d in node.decorator_list):

@@ -27,6 +27,7 @@ import re
 from typing import FrozenSet, Iterable, Tuple
 
 from ..knowledge.startup import EVENT_HOOKS, STARTUP_EVENTS
+from .nodes import walk
 
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
@@ -34,7 +35,9 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 # `asyncio.run(...)` as the text can spell it: only spaces, line
 # continuations and comments may stand between the name, the dot and `run`
 _GAP = r"(?:[\s\\]|#[^\n]*\n)*"  # one way to match: no backtracking blow-up
-_RUN = re.compile(r"\basyncio" + _GAP + r"\." + _GAP + r"run\b")
+# searched without a leading `\b` (which keeps `re` from scanning for the
+# literal `asyncio` at C speed); `_word_start` checks the boundary instead
+_RUN = re.compile(r"asyncio" + _GAP + r"\." + _GAP + r"run\b")
 
 
 class Startup:
@@ -55,7 +58,7 @@ class Startup:
         else:
             self.registered, mains = frozenset(), set()
         if mains:
-            defs = [n for n in ast.walk(tree) if isinstance(n, ast.AsyncFunctionDef)]
+            defs = [n for n in walk(tree) if isinstance(n, ast.AsyncFunctionDef)]
             self.mains: FrozenSet[int] = self._main_closure(defs, mains)
         else:
             self.mains = frozenset()
@@ -103,7 +106,7 @@ class Startup:
 
     def _scan(self, tree: ast.AST) -> Tuple[set, set]:
         registered, mains = set(), set()
-        for node in ast.walk(tree):
+        for node in walk(tree):
             if not isinstance(node, ast.Call):
                 continue
             func = node.func
@@ -166,7 +169,24 @@ class Startup:
 
 def names_loop_runner(text: str) -> bool:
     """The source may call `asyncio.run()` or `run_until_complete()`."""
-    return "run_until_complete" in text or ("asyncio" in text and _RUN.search(text) is not None)
+    if "run_until_complete" in text:
+        return True
+    if "asyncio" not in text:
+        return False
+    found = _RUN.search(text)
+    while found is not None:
+        if _word_start(text, found.start()):
+            return True
+        found = _RUN.search(text, found.start() + 1)
+    return False
+
+
+def _word_start(text: str, at: int) -> bool:
+    """`text[at:]` starts a word (what `\b` before a word character tests)."""
+    if at == 0:
+        return True
+    before = text[at - 1]
+    return not (before.isalnum() or before == "_")
 
 
 def _once(body):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import fnmatch
 import functools
+import os
 from pathlib import Path
 from typing import Optional
 
@@ -335,11 +336,14 @@ def _project_parts(ctx) -> list:
     else the working directory), not the absolute path: a checkout under
     /home/me/tests/ is not test code."""
     path = Path(ctx.module.path or "")
+    real = None
     for base in (getattr(ctx.options, "root", None), Path.cwd()):
         if base is None:
             continue
         try:
-            return list(path.resolve().relative_to(_resolved(str(base))).parts) or [path.name]
+            if real is None:
+                real = _resolved_file(path)
+            return list(real.relative_to(_resolved(str(base))).parts) or [path.name]
         except (ValueError, OSError):
             continue
     return ctx.module.name.split(".")[:-1] + [path.name]
@@ -348,6 +352,21 @@ def _project_parts(ctx) -> list:
 @functools.lru_cache(maxsize=8)
 def _resolved(folder: str) -> Path:
     """The root or working directory, resolved once per process, not per file."""
+    return Path(folder).resolve()
+
+
+def _resolved_file(path: Path) -> Path:
+    """`path.resolve()`, with its folder resolved once per folder rather than
+    once per file (the files of a folder share it): the same path unless
+    the file itself is a symlink, which is resolved whole."""
+    name = path.name
+    if not name or name in (".", "..") or os.path.islink(path):
+        return path.resolve()
+    return _resolved_folder(os.path.dirname(os.path.abspath(path))) / name
+
+
+@functools.lru_cache(maxsize=4096)
+def _resolved_folder(folder: str) -> Path:
     return Path(folder).resolve()
 
 
