@@ -43,6 +43,11 @@ LAST_NAMES: Dict[str, frozenset] = {
     for code, table in K.FAMILIES.items()
 }
 HAS_WILDCARD = frozenset(code for name, (code, _) in CATALOGUE.items() if name.endswith(".*"))
+# last name -> the `NONBLOCKING_ARGS` entries it may be (in table order)
+NONBLOCKING_BY_LAST: Dict[str, Tuple[str, ...]] = {}
+for _name in K.NONBLOCKING_ARGS:
+    NONBLOCKING_BY_LAST[_name.rsplit(".", 1)[1]] = NONBLOCKING_BY_LAST.get(_name.rsplit(".", 1)[1], ()) + (_name,)
+del _name
 STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"builtins"}
 
 TypeRef = Union[str, Tuple[str, str, str], None]  # dotted external class, or ("class", module, qualname)
@@ -516,9 +521,9 @@ def nonblocking_by_args(name: str, call: ast.Call) -> bool:
         if isinstance(arg, ast.Constant) and not isinstance(arg.value, str) and any(
                 arg.value == v and type(arg.value) in (bool, int, float) for v in values if not isinstance(v, str)):
             return True
-        names = {n.id for n in nodes.walk(arg) if isinstance(n, ast.Name)} | {
-            n.attr for n in nodes.walk(arg) if isinstance(n, ast.Attribute)}
-        if names & {v for v in values if isinstance(v, str)}:
+        words = {v for v in values if isinstance(v, str)}
+        if words and any((type(n) is ast.Name and n.id in words) or (type(n) is ast.Attribute and n.attr in words)
+                         for n in nodes.walk(arg)):
             return True
     return False
 
@@ -637,13 +642,16 @@ def _own_file_parameter(ctx, name: str) -> Sym:
     """A file when `name` is a parameter of the current function annotated
     with a file-like type (`BinaryIO`, `IO[str]`; knowledge.FILE_LIKE)."""
     fn = ctx.function
-    if fn is None or ctx.binding_scope(name) is not fn:
+    if fn is None:
+        return None
+    # the binding first: one dictionary look-up rules out most names
+    sym = fn.bindings.get(name)
+    if sym is None or sym[0] != "inst" or ctx.binding_scope(name) is not fn:
         return None
     args = getattr(fn.node, "args", None)
     if args is None or not any(a.arg == name for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)):
         return None
-    sym = fn.bindings.get(name)
-    if sym is not None and sym[0] == "inst" and canonical(dotted(sym[1])) in K.FILE_LIKE:
+    if canonical(dotted(sym[1])) in K.FILE_LIKE:
         return _FILE
     return None
 

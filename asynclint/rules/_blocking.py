@@ -695,8 +695,8 @@ def _may_match(rules, sym, call: ast.Call) -> list:
     wildcard = kind == "attr" and not last.startswith("_")
     found = [rule for rule in rules
              if last in B.LAST_NAMES[rule.code] or (wildcard and rule.code in B.HAS_WILDCARD)]
-    if found and last in B.K.NONBLOCKING_ARG_ATTRS:
-        for name in B.K.NONBLOCKING_ARGS:
-            if name.rsplit(".", 1)[1] == last and B.nonblocking_by_args(name, call):
+    if found:
+        for name in B.NONBLOCKING_BY_LAST.get(last, ()):
+            if B.nonblocking_by_args(name, call):
                 return []
     return found

@@ -12,7 +12,7 @@ from ..positions import char_col
 from ..diagnostics import Applicability, Diagnostic, Fixability, Related
 from ..index import blocking as B
 from ..index import debug_flags, once
-from ..index.nodes import called_name
+from ..index.nodes import called_name, children, walk
 from ._blocking import (TO_THREAD, analyse, fix_if_possible, in_quiet_file, in_setup_code, knobs, left_alone_here,
                         local_env, module_debug_flags, note_self_attribute, once_if, source)
 from .base import Rule
@@ -33,7 +33,13 @@ def _has_call(test: ast.AST) -> bool:
     """Both tests on an `if` of a sync function (a parameter's type, the
     thread or loop) look for a call in it; most tests (`x is None`) have
     none, and are not walked twice for nothing."""
-    return any(type(n) is ast.Call for n in ast.walk(test))
+    stack = [test]
+    while stack:
+        node = stack.pop()
+        if type(node) is ast.Call:
+            return True
+        stack.extend(children(node))
+    return False
 
 
 def _is_method(ctx, fn) -> bool:
@@ -52,7 +58,7 @@ def _tests_parameter_type(test: ast.AST, fn, method: bool) -> bool:
     if method and params:
         params = params[1:]
     params = {a.arg for a in params}
-    for node in ast.walk(test):
+    for node in walk(test):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _TYPE_TESTS \
                 and node.args and isinstance(node.args[0], ast.Name) and node.args[0].id in params:
             return True
@@ -66,7 +72,7 @@ _NO_LOOP_ERRORS = frozenset({"builtins.RuntimeError"})
 
 def _tests_thread_or_loop(ctx, test: ast.AST) -> bool:
     """The test asks which thread runs, or whether a loop runs here."""
-    for node in ast.walk(test):
+    for node in walk(test):
         if isinstance(node, ast.Call):
             name = dotted(ctx.symbol(node.func))
             if name in THREAD_IDENTITY_CALLS or name in _RUNNING_LOOP:
@@ -78,7 +84,7 @@ def _tests_thread_or_loop(ctx, test: ast.AST) -> bool:
 
 def _asks_running_loop(ctx, body) -> bool:
     return any(isinstance(n, ast.Call) and dotted(ctx.symbol(n.func)) in _RUNNING_LOOP
-               for stmt in body for n in ast.walk(stmt))
+               for stmt in body for n in walk(stmt))
 
 
 def _params(node: ast.AST) -> list:
@@ -259,8 +265,7 @@ class BlockingProjectCall(Rule):
             info.quiet_calls.append((node.lineno, node.col_offset))
         elif B.may_be_nonblocking(node):
             hit = local_env(ctx).classify(info.calls[-1][0])
-            names = [hit[1]] if hit else [n for n in B.K.NONBLOCKING_ARGS
-                                          if n.rsplit(".", 1)[1] == called_name(node.func)]
+            names = [hit[1]] if hit else B.NONBLOCKING_BY_LAST.get(called_name(node.func), ())
             if any(B.nonblocking_by_args(n, node) for n in names):
                 info.quiet_calls.append((node.lineno, node.col_offset))
 
