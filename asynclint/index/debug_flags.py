@@ -25,6 +25,8 @@ import ast
 import re
 from typing import Dict, List, Optional, Tuple
 
+from .nodes import walk
+
 _WORDS = frozenset({"debug", "dump"})
 _ON = frozenset({"1", "true", "yes", "on", "y", "t"})
 _OFF = frozenset({"0", "false", "no", "off", "n", "f", ""})
@@ -72,7 +74,7 @@ def module_flags(module: ast.Module) -> frozenset:
         targets = stmt.targets if isinstance(stmt, ast.Assign) else \
             [stmt.target] if isinstance(stmt, ast.AnnAssign) and stmt.value is not None else []
         for target in targets:
-            for name in ast.walk(target):
+            for name in walk(target):
                 if isinstance(name, ast.Name):
                     assigned[name.id] = assigned.get(name.id, 0) + 1
         if len(targets) == 1 and isinstance(targets[0], ast.Name) and _debug_word(targets[0].id) \

@@ -56,9 +56,19 @@ class ResourceSetup:
             return False
         if any(isinstance(p, _LOOPS) for p in parents[at + 1:]):
             return False
-        owner = parents[at - 1] if at else None
+        # the rest depends on the function alone (its ancestors are the same
+        # for every call in it): decided once per function
+        key = ("function", id(fn_node))
+        found = self._decided.get(key)
+        if found is None:
+            found = self._decided[key] = self._function_is_setup(fn_node, parents[:at])
+        return found
+
+    def _function_is_setup(self, fn_node: ast.AST, outer: list) -> bool:
+        """`outer`: the ancestors of `fn_node`, outermost first."""
+        owner = outer[-1] if outer else None
         klass = owner if isinstance(owner, ast.ClassDef) and any(fn_node is s for s in owner.body) else None
-        if klass is not None and any(isinstance(p, (*_FUNCS, ast.Lambda)) for p in parents[:at - 1]):
+        if klass is not None and any(isinstance(p, (*_FUNCS, ast.Lambda)) for p in outer[:-1]):
             return False  # a class defined in a function: built again on every call
         found = self._decided.get(id(fn_node))
         if found is None:

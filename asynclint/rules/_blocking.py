@@ -265,31 +265,35 @@ def in_debug_code(ctx, parents=None) -> bool:
     if at is None:
         return False
     flags = module_debug_flags(ctx)
-    # the ranges an `if` decides, kept per `if` (as head of its own body, and
-    # as a statement of its block): every call below it asks again
-    ranges = _per_module(ctx, "AIO2-debug-ranges", dict)
+    # each step down the chain (a block of `parent` holding `child`) is
+    # decided once: every call below that step asks the same
+    steps = _per_module(ctx, "AIO2-debug-steps", dict)
     for i in range(at, len(parents) - 1):
         parent, child = parents[i], parents[i + 1]
-        block = debug_flags.block_of(child, parent)
-        if block is None:
-            continue
-        if type(parent) is ast.If and block is parent.body:
-            key = (id(parent), False)
-            found = ranges.get(key)
-            if found is None:
-                found = ranges[key] = debug_flags.debug_ranges(parent, None, flags)
-            if any(a <= child.lineno <= b for a, b in found):
-                return True
-        for stmt in block:
-            if stmt is child:
-                break
-            if type(stmt) is ast.If:
-                key = (id(stmt), True)
-                found = ranges.get(key)
-                if found is None:
-                    found = ranges[key] = debug_flags.debug_ranges(stmt, block, flags)
-                if any(a <= child.lineno <= b for a, b in found):
-                    return True
+        key = (id(parent), id(child))
+        found = steps.get(key)
+        if found is None:
+            found = steps[key] = _debug_step(parent, child, flags)
+        if found:
+            return True
+    return False
+
+
+def _debug_step(parent: ast.AST, child: ast.AST, flags: frozenset) -> bool:
+    """`child`, in a block of `parent`, runs only while a debug flag is on:
+    it is in the body of `if FLAG:`, or after `if not FLAG: return`."""
+    block = debug_flags.block_of(child, parent)
+    if block is None:
+        return False
+    if type(parent) is ast.If and block is parent.body:
+        if any(a <= child.lineno <= b for a, b in debug_flags.debug_ranges(parent, None, flags)):
+            return True
+    for stmt in block:
+        if stmt is child:
+            break
+        if type(stmt) is ast.If and any(a <= child.lineno <= b
+                                        for a, b in debug_flags.debug_ranges(stmt, block, flags)):
+            return True
     return False
 
 
