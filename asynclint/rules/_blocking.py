@@ -261,7 +261,7 @@ def in_debug_code(ctx, parents=None) -> bool:
         return False
     if parents is None:
         parents = ctx.parents
-    at = next((i for i, p in enumerate(parents) if p is fn.node), None)
+    at = _position_of(fn.node, parents)
     if at is None:
         return False
     flags = module_debug_flags(ctx)
@@ -277,6 +277,15 @@ def in_debug_code(ctx, parents=None) -> bool:
         if found:
             return True
     return False
+
+
+def _position_of(node: ast.AST, parents: list):
+    """Where `node` is in `parents` (an ancestor appears once), looked for
+    from the innermost end, where the current function usually is."""
+    for i in range(len(parents) - 1, -1, -1):
+        if parents[i] is node:
+            return i
+    return None
 
 
 def _debug_step(parent: ast.AST, child: ast.AST, flags: frozenset) -> bool:
@@ -303,7 +312,7 @@ def in_once_block(ctx, parents=None) -> bool:
     fn = ctx.function
     if parents is None:
         parents = ctx.parents
-    at = next((i for i, p in enumerate(parents) if p is fn.node), None)
+    at = _position_of(fn.node, parents)
     if at is None:
         return False
     # a call is never a statement of a body: the child on the path is the
@@ -339,15 +348,21 @@ def _project_parts(ctx) -> list:
     """The file's path within the project (from the configuration's root,
     else the working directory), not the absolute path: a checkout under
     /home/me/tests/ is not test code."""
-    path = Path(ctx.module.path or "")
-    real = None
-    for base in (getattr(ctx.options, "root", None), Path.cwd()):
+    raw = ctx.module.path or ""
+    root = getattr(ctx.options, "root", None)
+    name = os.path.basename(raw)
+    # the files of a folder share its answer: the folder's place is found
+    # once (a file that is itself a symlink is resolved whole, below)
+    if name and name not in (".", "..") and not os.path.islink(raw):
+        folder = _folder_parts(os.path.dirname(os.path.abspath(raw)), None if root is None else str(root),
+                               os.getcwd())
+        return list(folder) + [name] if folder is not None else ctx.module.name.split(".")[:-1] + [name]
+    path = Path(raw)
+    for base in (root, Path.cwd()):
         if base is None:
             continue
         try:
-            if real is None:
-                real = _resolved_file(path)
-            return list(real.relative_to(_resolved(str(base))).parts) or [path.name]
+            return list(path.resolve().relative_to(_resolved(str(base))).parts) or [path.name]
         except (ValueError, OSError):
             continue
     return ctx.module.name.split(".")[:-1] + [path.name]
@@ -359,19 +374,18 @@ def _resolved(folder: str) -> Path:
     return Path(folder).resolve()
 
 
-def _resolved_file(path: Path) -> Path:
-    """`path.resolve()`, with its folder resolved once per folder rather than
-    once per file (the files of a folder share it): the same path unless
-    the file itself is a symlink, which is resolved whole."""
-    name = path.name
-    if not name or name in (".", "..") or os.path.islink(path):
-        return path.resolve()
-    return _resolved_folder(os.path.dirname(os.path.abspath(path))) / name
-
-
 @functools.lru_cache(maxsize=4096)
-def _resolved_folder(folder: str) -> Path:
-    return Path(folder).resolve()
+def _folder_parts(folder: str, root, cwd: str):
+    """The parts of the real path of `folder` (absolute) within the root,
+    else the working directory; None when it is in neither."""
+    for base in (root, cwd):
+        if base is None:
+            continue
+        try:
+            return tuple(Path(folder).resolve().relative_to(_resolved(base)).parts)
+        except (ValueError, OSError):
+            continue
+    return None
 
 
 def analyse(ctx, call: ast.Call) -> tuple:
