@@ -108,10 +108,9 @@ class CoroutineNeverAwaited(Rule):
                 return
             # a certain coroutine gets the `await` fix; a `Coroutine | None` one
             # is awaited only when it is not None (the queries exclude each other)
-            ctx.report_if(("coroutine-value", sym), call, fix=_AWAIT_FIX, advice="add `await`",
-                          callee=source_text(call.func))
-            ctx.report_if(("maybe-coroutine-call", sym), call, advice="await it when it is not None",
-                          callee=source_text(call.func))
+            callee = source_text(call.func)
+            ctx.report_if(("coroutine-value", sym), call, fix=_AWAIT_FIX, advice="add `await`", callee=callee)
+            ctx.report_if(("maybe-coroutine-call", sym), call, advice="await it when it is not None", callee=callee)
             return
         # Sync code: `asyncio.run()` only fits where no loop runs. A sync def
         # nested in an async def, or called from async code, runs inside the
@@ -147,8 +146,8 @@ def _silenced_for_type_checkers(ctx, call: ast.Call) -> bool:
     for line in range(call.lineno, (call.end_lineno or call.lineno) + 1):
         if 1 <= line <= len(ctx.lines):
             text = ctx.lines[line - 1]
-            if _ignores(_MYPY_IGNORE, text, "unused-coroutine") or _ignores(_PYRIGHT_IGNORE, text,
-                                                                          "reportUnusedCoroutine"):
+            if "ignore[" in text and (_ignores(_MYPY_IGNORE, text, "unused-coroutine")
+                                      or _ignores(_PYRIGHT_IGNORE, text, "reportUnusedCoroutine")):
                 return True
     return False
 
