@@ -51,6 +51,8 @@ class Startup:
 
     def __init__(self, tree: ast.AST, patterns: Iterable[str], hooks: Iterable[str], text: str = None):
         self.patterns = tuple(patterns)
+        # (base, ".", pattern) split once, not per function asked about
+        self._split = tuple(p.rpartition(".") for p in self.patterns)
         self.hooks = frozenset(hooks)
         self._whole: dict = {}
         if text is None or any(word in text for word in (*self.hooks, *EVENT_HOOKS)) or names_loop_runner(text):
@@ -78,8 +80,7 @@ class Startup:
     def _named(self, name: str, bases) -> bool:
         """`pattern` matches any function; `Base.pattern` a method of a
         class deriving directly from a class named `Base`."""
-        for p in self.patterns:
-            base, dot, pattern = p.rpartition(".")
+        for base, dot, pattern in self._split:
             if (not dot or base in bases) and fnmatch.fnmatchcase(name, pattern):
                 return True
         return False
