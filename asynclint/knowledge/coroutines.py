@@ -9,7 +9,7 @@ to) or None (unknown: say nothing).
 """
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, Optional, Tuple, Union
+from typing import Dict, FrozenSet, Iterable, Optional, Tuple, Union
 
 from . import stdlib_async as _std
 
@@ -175,6 +175,14 @@ def canonical(name: str, _depth: int = 0) -> str:
         if canon_head != head:
             return f"{canon_head}.{last}"
     return name
+
+
+def names_of(canonical_names: Iterable[str]) -> FrozenSet[str]:
+    """Every dotted name `canonical()` maps into `canonical_names`, as far as
+    the last part goes: the names themselves and the aliases of them (a
+    prefix's alias keeps the last part)."""
+    wanted = frozenset(canonical_names)
+    return wanted | frozenset(alias for alias in _ALIASES if canonical(alias) in wanted)
 
 
 def is_class(name: str) -> bool:

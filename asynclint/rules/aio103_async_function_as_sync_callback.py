@@ -8,7 +8,7 @@ from ..index.queries import query
 from ..knowledge import callbacks as cb
 from ..knowledge import coroutines as kb
 from ._coroutine_common import _coroutine_call, worth_asking
-from .base import Rule
+from .base import Rule, last_names
 
 
 class AsyncFunctionAsSyncCallback(Rule):
@@ -54,6 +54,12 @@ class AsyncFunctionAsSyncCallback(Rule):
         No automatic fix: schedule the coroutine yourself (`asyncio.ensure_future`
         or `loop.create_task` in a sync callback, `asyncio.run` in a thread).
     """
+
+    # The check acts only on these callees (its three method tables by name,
+    # the callback functions by their dotted name or an alias of it); the
+    # walker routes no other call to it.
+    callee_names = last_names(cb.LOOP_CALLBACK_METHODS, cb.ANY_RECEIVER_CALLBACK_METHODS, cb.EXECUTOR_METHODS,
+                              kb.names_of(cb.CALLBACK_FUNCTIONS))
 
     def check(self, node: ast.Call, ctx) -> None:
         func = node.func
