@@ -86,6 +86,9 @@ class _Seen:
     # module); None when not known (then any change answers the file again).
     deps: Optional[frozenset] = None
     recorded: Optional[tuple] = None  # the run record's tuple this was read from
+    # The token of the run that wrote this file's answers file (each query's
+    # answer with its own dependencies); None: no such file.
+    answers: Optional[str] = None
 
 
 # Racily clean: a file changed within this many ns of the recording run may
@@ -134,6 +137,7 @@ class _Store:
         self.delta_file = base / f"delta-{self.key}"
         self.base: Optional[tuple] = None  # (token, facts) of the saved base the run loaded
         self.entries = base / f"files-{fingerprint}-{int(settings.honour_noqa)}"
+        self.answers = base / f"answers-{self.key}"
 
     def load_record(self) -> Optional[dict]:
         record = disk.load(self.record_file, "run", keep=True)
@@ -158,10 +162,10 @@ class _Store:
         def entry(s: _Seen) -> tuple:
             r = s.recorded  # the recorded tuple this one was read from: kept when nothing in it moved
             if r is not None and r[6] is s.summary and r[7] is s.findings and r[9] is s.deps and r[2] == s.stat \
-                    and r[0] == s.display and r[1] == s.report and r[8] == s.not_analysed:
+                    and r[0] == s.display and r[1] == s.report and r[8] == s.not_analysed and r[10] == s.answers:
                 return r
             return (s.display, s.report, s.stat, s.digest, names.setdefault(s.module, s.module),
-                    s.is_package, s.summary, s.findings, s.not_analysed, shared(s.deps))
+                    s.is_package, s.summary, s.findings, s.not_analysed, shared(s.deps), s.answers)
 
         disk.store(self.record_file, "run", {
             "key": self.key, "started": started, "installed": installed_reads, "facts": facts,
@@ -233,6 +237,22 @@ class _Store:
 
     def save_entry(self, path: str, digest: str, result: FileResult) -> None:
         disk.store(self._entry(path), "file", (path, digest, result))
+
+    def _answers_of(self, path: str) -> Path:
+        return self.answers / hashlib.blake2b(path.encode(), digest_size=16).hexdigest()
+
+    def load_answers(self, path: str, token: str) -> Optional[dict]:
+        """The phase-2 answers of `path` written by the run `token` (the
+        one the run record names for it): (module, query) -> (answer, the
+        dependencies of that answer)."""
+        entry = disk.load(self._answers_of(path), "answers", keep=True)
+        if isinstance(entry, tuple) and len(entry) == 3 and entry[0] == path and entry[1] == token \
+                and isinstance(entry[2], dict):
+            return entry[2]
+        return None
+
+    def save_answers(self, path: str, token: str, answered: dict) -> bool:
+        return disk.store(self._answers_of(path), "answers", (path, token, answered))
 
 
 def lint_files(jobs: Sequence[FileJob], settings: Settings, root: Path, use_cache: bool = True,
@@ -318,7 +338,7 @@ class _Run:
             if same:
                 seen[path] = _Seen(job.display, job.report, stat, digest, module, is_package, prev[6],
                                    prev[7], prev[8], prev[9] if len(prev) > 9 else None,
-                                   prev if len(prev) == 10 else None)
+                                   prev, prev[10] if len(prev) > 10 else None)
             else:
                 seen[path] = _Seen(job.display, job.report, stat, digest, module, is_package, None, [], None)
                 changed.append(job)
@@ -343,16 +363,24 @@ class _Run:
         redo = self._to_answer(changed, seen, old, moved, index.changed_joins if restored else None,
                                index.restored_joins if restored else None)
         incremental = len(redo) < sum(1 for j in jobs if j.report)
+        token = f"{started}-{os.getpid()}"  # this run's: names its facts and the answers files it writes
         for job in redo:
             path = str(job.path)
             result = self.results.get(path) or self._result_of(job, modules, seen)
             deps: set = set()
-            found = self._findings(job, result, index, deps)
-            if path in seen:
-                seen[path].findings = found
-                seen[path].not_analysed = result.not_analysed
+            s = seen.get(path)
+            answered = None
+            if store is not None and s is not None and s.digest:
+                answered = self._kept_answers(path, s, moved, index.changed_joins if restored else None,
+                                              index.restored_joins if restored else None)
+            found = self._findings(job, result, index, deps, answered)
+            if s is not None:
+                s.findings = found
+                s.not_analysed = result.not_analysed
                 # module names, `ALL`, and ("join", name, key) tokens
-                seen[path].deps = frozenset(deps)
+                s.deps = frozenset(deps)
+                if answered is not None:
+                    s.answers = self._save_answers(path, token, result, answered)
             else:  # unreadable file: reported this run, not recorded
                 seen[path] = _Seen(job.display, job.report, (), "", modules[path][0], modules[path][1], None, found,
                                    result.not_analysed)
@@ -364,7 +392,7 @@ class _Run:
             if not (restored and not moved):
                 # the next run starts from this index's facts (nothing moved:
                 # the saved ones still hold)
-                facts = f"{started}-{os.getpid()}"
+                facts = token
                 if not store.save_facts(facts, index.saved()):
                     facts = None
             store.save_record(started, {p: s for p, s in seen.items() if s.digest}, reads, facts)
@@ -436,6 +464,39 @@ class _Run:
         return result
 
     # -- phase 2 ----------------------------------------------------------
+    def _kept_answers(self, path: str, s: _Seen, moved: Optional[FrozenSet[str]], changed_joins: Optional[FrozenSet[tuple]],
+                      known_joins: Optional[FrozenSet[tuple]]) -> dict:
+        """The recorded answers of a file to be answered again that still
+        hold: those whose own dependencies miss what moved, by the same test
+        that decides which files are answered again (`_sees`). A file's
+        recorded dependencies are the union of its answers', so an answer
+        kept through runs that did not answer its file again is still one of
+        the recorded state."""
+        if s.answers is None or moved is None:
+            return {}
+        kept = self.store.load_answers(path, s.answers)
+        if not kept:
+            return {}
+        if not moved:  # nothing moved: every recorded answer holds
+            return kept
+        return {q: entry for q, entry in kept.items() if not _sees(entry[1], moved, changed_joins, known_joins)}
+
+    def _save_answers(self, path: str, token: str, result: FileResult, answered: dict) -> Optional[str]:
+        """Keep the answers of the queries `result` asks (a changed file may
+        no longer ask some); the token the run record keeps for them."""
+        if not answered:
+            return None
+        module = result.summary.name if result.summary else ""
+        asked = set()
+        for pending in result.pendings:
+            try:
+                asked.add((module, pending.query))
+            except TypeError:  # a query holding a list: never kept
+                pass
+        kept = {q: entry for q, entry in answered.items() if q in asked}
+        if not kept:
+            return None
+        return token if self.store.save_answers(path, token, kept) else None
     def _moved(self, seen: Dict[str, _Seen], old: Dict[str, tuple]) -> FrozenSet[str]:
         """The module names provided differently from the recording run:
         a summary changed, a file added, removed or shadowed by another."""
@@ -504,12 +565,12 @@ class _Run:
         return index
 
     def _findings(self, job: FileJob, result: FileResult, index: ProjectIndex,
-                  deps: Optional[set] = None) -> List[Diagnostic]:
+                  deps: Optional[set] = None, answered: Optional[dict] = None) -> List[Diagnostic]:
         enabled = self.settings.enabled
         ignored = self.settings.config.ignored_for(job.display, job.path)
         ignored_codes = frozenset(ignored) if ignored else None
         out = []
-        for d in findings_of(result, index, job.display, deps):
+        for d in findings_of(result, index, job.display, deps, answered):
             if d.code not in enabled:
                 continue
             if ignored_codes and noqa.suppresses(ignored_codes, d.code):
