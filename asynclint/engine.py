@@ -524,6 +524,8 @@ class _Run:
             return [j for j in jobs if j.report]
         redo_paths = {str(j.path) for j in changed}
         out = []
+        # The record shares one object per distinct dependency set: each is tested once.
+        seeing: Dict[frozenset, bool] = {}
         for job in jobs:
             if not job.report:
                 continue
@@ -531,8 +533,14 @@ class _Run:
             s = seen.get(path)
             prev = old.get(path)
             if path in redo_paths or s is None or prev is None or not prev[1] or prev[0] != job.display \
-                    or s.deps is None or (moved and _sees(s.deps, moved, changed_joins, known_joins)):
+                    or s.deps is None:
                 out.append(job)
+            elif moved:
+                sees = seeing.get(s.deps)
+                if sees is None:
+                    sees = seeing[s.deps] = _sees(s.deps, moved, changed_joins, known_joins)
+                if sees:
+                    out.append(job)
         return out
 
     def _index(self, modules, seen: Dict[str, _Seen], saved: Optional[dict] = None,

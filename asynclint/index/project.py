@@ -258,9 +258,15 @@ class ProjectIndex:
         # carried and comes out different: usually the changed module's own.
         same_modules = self._same_modules(new.modules, changed)
         moved: set = set()
+        # The tokens of the joins found changed and not dropped yet: each is
+        # dropped once, before the next join is built (a fact built since
+        # used the new value; dropping it again would only cost a pass over
+        # every restored fact per join).
+        undropped: set = set()
         for (name, key), build in self._joins.items():
-            if moved:
-                new._drop(moved)
+            if undropped:
+                new._drop(undropped)
+                undropped = set()
             entry = self._facts[_JOIN_TABLE][(name, key)]
             part = self._parts.get((name, key))
             deps = entry[1]
@@ -276,10 +282,11 @@ class ProjectIndex:
                 continue
             if new.join(name, key, build) != entry[0]:
                 moved.add((_JOIN, name, key))
+                undropped.add((_JOIN, name, key))
             if part is not None:
                 new._parts[(name, key)] = part
-        if moved:
-            new._drop(moved)
+        if undropped:
+            new._drop(undropped)
         new.changed_joins = frozenset(moved)
         return new
 
