@@ -18,7 +18,9 @@ project index's derived facts and joins (`ProjectIndex.saved`). A re-run then
   from their entries;
 - otherwise starts the index from the saved facts (`ProjectIndex.restore`),
   builds the saved joins again and answers the files whose answers looked at
-  a moved module, or used a join whose value changed.
+  a moved module, or used a join whose value changed: of such a file, only
+  the queries whose own answers did (each file's answers are kept with
+  their dependencies in an answers file).
 """
 from __future__ import annotations
 
