@@ -618,7 +618,11 @@ def _collector_for_a_run():
 
 
 def _batches(todo: list, workers: int) -> List[list]:
-    """Batches of similar total size, largest files first, so no worker idles."""
+    """Batches largest files first, each about a quarter of what is left per
+    worker (never under a 200th of the whole per worker): big batches early,
+    when the results arrive while others are worked on, and small ones at the
+    end, so the workers finish together instead of one of them working
+    through a last big batch while the other idles."""
     sized = []
     for t in todo:
         try:
@@ -627,16 +631,20 @@ def _batches(todo: list, workers: int) -> List[list]:
             size = 0
         sized.append((size, t))
     sized.sort(key=lambda s: -s[0])
-    target = max(1, sum(s for s, _ in sized) // (workers * 8))
+    left = sum(s for s, _ in sized)
+    smallest = max(1, left // (workers * 200))
     batches: List[list] = []
     current: list = []
     current_size = 0
+    target = max(smallest, left // (workers * 4))
     for size, t in sized:
         current.append(t)
         current_size += size
         if current_size >= target:
             batches.append(current)
+            left -= current_size
             current, current_size = [], 0
+            target = max(smallest, left // (workers * 4))
     if current:
         batches.append(current)
     return batches

@@ -23,7 +23,11 @@ Batch = List[Tuple[str, str, bool, Optional[bytes]]]  # (path, module, is_packag
 
 def run_batches(batches: List[Batch], settings, workers: int) -> Iterator[Tuple[Batch, Optional[list]]]:
     """Yield (batch, results) as workers finish them; results is None for a
-    batch whose worker died (the caller analyses it itself)."""
+    batch whose worker died (the caller analyses it itself).
+
+    Each worker has its next batch before it finishes the current one
+    (`_IN_FLIGHT`), and the parent unpickles results on its own thread, so
+    a worker never waits for the parent between batches."""
     todo: "queue.Queue" = queue.Queue()
     for batch in batches:
         todo.put(batch)
@@ -35,24 +39,22 @@ def run_batches(batches: List[Batch], settings, workers: int) -> Iterator[Tuple[
             procs.append(_start())
         except OSError:
             break
-    threads = [threading.Thread(target=_feed, args=(p, payload, todo, done), daemon=True) for p in procs]
-    for t in threads:
-        t.start()
+    channels = [_Channel(p, payload, todo, done) for p in procs]
     try:
         remaining = len(batches)
         while remaining:
-            if not any(t.is_alive() for t in threads) and done.empty():
+            if not any(c.alive() for c in channels) and done.empty():
                 # no worker left (or none could start): the rest is the caller's
                 while remaining:
                     yield todo.get_nowait(), None
                     remaining -= 1
                 break
             try:
-                item = done.get(timeout=0.2)
+                batch, raw = done.get(timeout=0.2)
             except queue.Empty:
                 continue
             remaining -= 1
-            yield item
+            yield batch, (pickle.loads(raw) if raw is not None else None)
     finally:
         for p in procs:
             _close(p)
@@ -67,23 +69,66 @@ def _start() -> subprocess.Popen:
         env={**os.environ, "PYTHONSAFEPATH": "1", "PYTHONPATH": path}, close_fds=True)
 
 
-def _feed(proc: subprocess.Popen, payload: bytes, todo: "queue.Queue", done: "queue.Queue") -> None:
-    try:
-        _send(proc.stdin, payload)
-    except OSError:
-        return
-    while True:
+# Batches a worker holds at once: the one it works on and the next, already
+# in its pipe, so it starts that one while the parent reads the results.
+_IN_FLIGHT = 2
+
+
+class _Channel:
+    """One worker's two pipes: a sender thread hands it batches (at most
+    `_IN_FLIGHT` unanswered), a receiver thread passes its raw results on
+    (`done`: (batch, bytes), or (batch, None) for a batch it will never
+    answer). Two threads, not one: a batch and a result may each be larger
+    than a pipe's buffer, and a single thread writing one while the worker
+    writes the other would wait forever."""
+
+    def __init__(self, proc: subprocess.Popen, payload: bytes, todo: "queue.Queue", done: "queue.Queue"):
+        self.proc = proc
+        self.todo = todo
+        self.done = done
+        self.sent: "queue.Queue" = queue.Queue()  # batches sent, in order; None after the last
+        self.slots = threading.Semaphore(_IN_FLIGHT)
+        self.dead = False
+        self.threads = [threading.Thread(target=self._send_all, args=(payload,), daemon=True),
+                        threading.Thread(target=self._receive_all, daemon=True)]
+        for t in self.threads:
+            t.start()
+
+    def alive(self) -> bool:
+        return any(t.is_alive() for t in self.threads)
+
+    def _send_all(self, payload: bytes) -> None:
         try:
-            batch = todo.get_nowait()
-        except queue.Empty:
-            return
-        try:
-            _send(proc.stdin, pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
-            results = pickle.loads(_receive(proc.stdout))
-        except Exception:  # the worker died: hand the batch back, stop using it
-            done.put((batch, None))
-            return
-        done.put((batch, results))
+            _send(self.proc.stdin, payload)
+            while True:
+                self.slots.acquire()
+                if self.dead:
+                    return
+                try:
+                    batch = self.todo.get_nowait()
+                except queue.Empty:
+                    return
+                self.sent.put(batch)  # before sending: if sending fails, the receiver hands it back
+                _send(self.proc.stdin, pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
+        except (OSError, ValueError):  # the worker is gone
+            self.dead = True
+        finally:
+            self.sent.put(None)
+
+    def _receive_all(self) -> None:
+        while True:
+            batch = self.sent.get()
+            if batch is None:
+                return
+            if not self.dead:
+                try:
+                    self.done.put((batch, _receive(self.proc.stdout)))
+                    self.slots.release()
+                    continue
+                except (OSError, ValueError, EOFError):  # the worker died: stop using it
+                    self.dead = True
+                    self.slots.release()  # wakes the sender, which stops
+            self.done.put((batch, None))
 
 
 def _close(proc: subprocess.Popen) -> None:
