@@ -343,11 +343,8 @@ class _Run:
         redo = self._to_answer(changed, seen, old, moved, index.changed_joins if restored else None,
                                index.restored_joins if restored else None)
         incremental = len(redo) < sum(1 for j in jobs if j.report)
-        for job in redo:
+        for job, result, found, deps in self._answers(redo, index, modules, seen):
             path = str(job.path)
-            result = self.results.get(path) or self._result_of(job, modules, seen)
-            deps: set = set()
-            found = self._findings(job, result, index, deps)
             if path in seen:
                 seen[path].findings = found
                 seen[path].not_analysed = result.not_analysed
@@ -473,6 +470,30 @@ class _Run:
                     or s.deps is None or (moved and _sees(s.deps, moved, changed_joins, known_joins)):
                 out.append(job)
         return out
+
+    def _answers(self, redo: List[FileJob], index: ProjectIndex, modules, seen: Dict[str, _Seen]):
+        """(job, phase-1 result, findings, dependencies) for each file of
+        `redo`. A cold run with workers answers them in forked copies of
+        this process too (`pool.in_forks`): the whole project is in memory,
+        so a copy needs nothing shipped but its files' findings back."""
+        results = self.results
+        if self.workers > 1 and len(redo) >= 64 and self.store is None \
+                and all(str(job.path) in results for job in redo):
+            from .pool import in_forks
+
+            def answer(job: FileJob):
+                deps: set = set()
+                return self._findings(job, results[str(job.path)], index, deps), deps
+
+            answered = in_forks(redo, answer, self.workers, lambda job: len(results[str(job.path)].pendings))
+            if answered is not None:
+                for job, (found, deps) in zip(redo, answered):
+                    yield job, results[str(job.path)], found, deps
+                return
+        for job in redo:
+            result = results.get(str(job.path)) or self._result_of(job, modules, seen)
+            deps: set = set()
+            yield job, result, self._findings(job, result, index, deps), deps
 
     def _index(self, modules, seen: Dict[str, _Seen], saved: Optional[dict] = None,
                moved: Optional[FrozenSet[str]] = None) -> ProjectIndex:

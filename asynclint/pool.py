@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Iterator, List, Optional, Tuple
+from typing import Callable, Iterator, List, Optional, Tuple
 
 Batch = List[Tuple[str, str, bool, Optional[bytes]]]  # (path, module, is_package, data)
 
@@ -165,6 +165,107 @@ def _read_exactly(stream, n: int) -> bytes:
         chunks.append(chunk)
         got += len(chunk)
     return b"".join(chunks)
+
+
+def in_forks(items: list, work: Callable[[object], object], shares: int,
+             weight: Callable[[object], int]) -> Optional[list]:
+    """`[work(item) for item in items]`, the items cut into `shares`
+    consecutive shares of about equal weight: this process does the first,
+    forked copies of it the others (they share everything built so far
+    without shipping it, and send back only their outputs). None where
+    there is no `fork` (the caller does the work itself). A share whose
+    copy fails is done here. `work` must not change anything the caller
+    keeps: a copy's changes stay in the copy."""
+    if not _CAN_FORK or shares < 2 or len(items) < 2:
+        return None
+    cuts = _cut(items, shares, weight)
+    children: list = []  # [start, end, pid, fd or None once read]
+    try:
+        for start, end in cuts[1:]:
+            children.append([start, end, *_fork_share(items[start:end], work)])
+        first, end = cuts[0]
+        out = [work(item) for item in items[first:end]]
+        for child in children:
+            start, end, pid, fd = child
+            child[3] = None
+            got = _collect(pid, fd)
+            out.extend(got if got is not None and len(got) == end - start
+                       else [work(item) for item in items[start:end]])
+        return out
+    finally:
+        for _start, _end, pid, fd in children:  # only after a failure here: stop the copies
+            _reap(pid, fd)
+
+
+# Linux only: a forked copy of a process that imported system frameworks is
+# not safe on macOS, and Windows has no fork.
+_CAN_FORK = hasattr(os, "fork") and sys.platform.startswith("linux")
+
+
+def _cut(items: list, shares: int, weight: Callable[[object], int]) -> List[Tuple[int, int]]:
+    weights = [max(1, weight(item)) for item in items]
+    total = sum(weights)
+    cuts, start, acc = [], 0, 0
+    for i, w in enumerate(weights):
+        acc += w
+        if len(cuts) < shares - 1 and acc * shares >= total * (len(cuts) + 1) and i + 1 < len(items):
+            cuts.append((start, i + 1))
+            start = i + 1
+    cuts.append((start, len(items)))
+    return cuts
+
+
+def _fork_share(share: list, work: Callable[[object], object]) -> Tuple[int, int]:
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(write_end)
+        return pid, read_end
+    # The copy: never returns into the caller (os._exit: no atexit handlers,
+    # no flushing of the parent's buffered output a second time).
+    status = 1
+    try:
+        os.close(read_end)
+        parent = os.getppid()
+        out = []
+        for item in share:
+            if os.getppid() != parent:  # the parent is gone: so are we
+                break
+            out.append(work(item))
+        else:
+            with os.fdopen(write_end, "wb") as channel:
+                _send(channel, pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL))
+            status = 0
+    except BaseException:  # noqa: B036 - whatever happens, the copy ends here
+        pass
+    finally:
+        os._exit(status)
+
+
+def _collect(pid: int, fd: int) -> Optional[list]:
+    """A copy's outputs (it ends once they are written), or None when it failed."""
+    try:
+        with os.fdopen(fd, "rb") as channel:
+            return pickle.loads(_receive(channel))
+    except Exception:  # noqa: BLE001 - any failure: the parent does that share
+        return None
+    finally:
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+
+
+def _reap(pid: int, fd: Optional[int]) -> None:
+    """A copy not collected (the parent failed first): closed and ended."""
+    if fd is not None:
+        os.close(fd)
+    try:
+        if os.waitpid(pid, os.WNOHANG)[0] == 0:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+    except (ChildProcessError, ProcessLookupError):
+        pass
 
 
 def _worker_main() -> None:
