@@ -43,7 +43,7 @@ from .index.project import ALL, Knowledge, ProjectIndex
 from .phase1 import FileResult, Settings, analyse_path, analyse_text
 # The names callers import from here (the flake8 adapter, the fixer, tools).
 from .phase1 import INTERNAL_ERROR, SYNTAX_ERROR, analyse_bytes, analyse_tree, source_lines
-from .phase2 import LazyModules, findings_of
+from .phase2 import LazyModules, findings_of, shared_parts
 from .rules import all_rules
 from .walker import Walker
 
@@ -475,17 +475,27 @@ class _Run:
         """(job, phase-1 result, findings, dependencies) for each file of
         `redo`. A cold run with workers answers them in forked copies of
         this process too (`pool.in_forks`): the whole project is in memory,
-        so a copy needs nothing shipped but its files' findings back."""
+        so a copy needs nothing shipped but its files' findings back. The
+        per-module parts of the whole-project joins those answers build are
+        split among the processes first and exchanged."""
         results = self.results
         if self.workers > 1 and len(redo) >= 64 and self.store is None \
-                and all(str(job.path) in results for job in redo):
+                and all(str(job.path) in results for job in redo) \
+                and any(results[str(job.path)].pendings for job in redo):
             from .pool import in_forks
 
             def answer(job: FileJob):
                 deps: set = set()
                 return self._findings(job, results[str(job.path)], index, deps), deps
 
-            answered = in_forks(redo, answer, self.workers, lambda job: len(results[str(job.path)].pendings))
+            joins = shared_parts(self.settings.config)
+
+            def adopt(given: list) -> None:
+                for entries in given:
+                    index.add_parts(entries)
+
+            answered = in_forks(redo, answer, self.workers, lambda job: len(results[str(job.path)].pendings),
+                                lambda share, shares: index.build_parts(joins, share, shares), adopt)
             if answered is not None:
                 for job, (found, deps) in zip(redo, answered):
                     yield job, results[str(job.path)], found, deps

@@ -167,34 +167,44 @@ def _read_exactly(stream, n: int) -> bytes:
     return b"".join(chunks)
 
 
-def in_forks(items: list, work: Callable[[object], object], shares: int,
-             weight: Callable[[object], int]) -> Optional[list]:
+def in_forks(items: list, work: Callable[[object], object], shares: int, weight: Callable[[object], int],
+             prepare: Optional[Callable[[int, int], object]] = None,
+             adopt: Optional[Callable[[list], None]] = None) -> Optional[list]:
     """`[work(item) for item in items]`, the items cut into `shares`
     consecutive shares of about equal weight: this process does the first,
     forked copies of it the others (they share everything built so far
     without shipping it, and send back only their outputs). None where
     there is no `fork` (the caller does the work itself). A share whose
     copy fails is done here. `work` must not change anything the caller
-    keeps: a copy's changes stay in the copy."""
+    keeps: a copy's changes stay in the copy.
+
+    `prepare(share, shares)`, when given, runs first in every process, and
+    each then hands `adopt` what the others' `prepare` returned (work that
+    all shares need, split among them: the whole-project joins' parts)."""
     if not _CAN_FORK or shares < 2 or len(items) < 2:
         return None
     cuts = _cut(items, shares, weight)
-    children: list = []  # [start, end, pid, fd or None once read]
+    children: List[_Copy] = []
     try:
-        for start, end in cuts[1:]:
-            children.append([start, end, *_fork_share(items[start:end], work)])
+        for number, (start, end) in enumerate(cuts[1:], 1):
+            children.append(_Copy(number, len(cuts), items[start:end], work, prepare, adopt, start, end, children))
+        if prepare is not None:
+            mine = prepare(0, len(cuts))
+            theirs = [(child, child.prepared()) for child in children]
+            given = [data for child, data in theirs if child.alive]
+            for child, data in theirs:
+                if child.alive:
+                    child.give([mine] + [d for c, d in theirs if c is not child and c.alive])
+            adopt(given)
         first, end = cuts[0]
         out = [work(item) for item in items[first:end]]
         for child in children:
-            start, end, pid, fd = child
-            child[3] = None
-            got = _collect(pid, fd)
-            out.extend(got if got is not None and len(got) == end - start
-                       else [work(item) for item in items[start:end]])
+            got = child.outputs()
+            out.extend(got if got is not None else [work(item) for item in items[child.start:child.end]])
         return out
     finally:
-        for _start, _end, pid, fd in children:  # only after a failure here: stop the copies
-            _reap(pid, fd)
+        for child in children:  # a copy not collected (the parent failed first): ended
+            child.end_it()
 
 
 # Linux only: a forked copy of a process that imported system frameworks is
@@ -215,57 +225,101 @@ def _cut(items: list, shares: int, weight: Callable[[object], int]) -> List[Tupl
     return cuts
 
 
-def _fork_share(share: list, work: Callable[[object], object]) -> Tuple[int, int]:
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid:
-        os.close(write_end)
-        return pid, read_end
-    # The copy: never returns into the caller (os._exit: no atexit handlers,
-    # no flushing of the parent's buffered output a second time).
+class _Copy:
+    """A forked copy of this process doing one share of `in_forks`. It sends
+    up to two messages on its pipe (what its `prepare` returned, then its
+    outputs) and reads one on the other (what the other shares prepared)."""
+
+    def __init__(self, number: int, shares: int, share: list, work, prepare, adopt, start: int, end: int,
+                 older: List["_Copy"]):
+        self.start, self.end = start, end
+        self.alive = True
+        up_read, up_write = os.pipe()
+        down_read, down_write = (os.pipe() if prepare is not None else (None, None))
+        pid = os.fork()
+        if pid == 0:
+            for copy in older:  # their pipes: a parent that dies must leave them at end-of-file
+                for stream in (copy.up, copy.down):
+                    if stream is not None:
+                        os.close(stream.fileno())
+            os.close(up_read)
+            if down_write is not None:
+                os.close(down_write)
+            _copy_main(number, shares, share, work, prepare, adopt, up_write, down_read)
+        self.pid = pid
+        os.close(up_write)
+        if down_read is not None:
+            os.close(down_read)
+        self.up = os.fdopen(up_read, "rb")
+        self.down = os.fdopen(down_write, "wb") if down_write is not None else None
+
+    def prepared(self):
+        try:
+            return pickle.loads(_receive(self.up))
+        except Exception:  # noqa: BLE001 - the copy failed: its share is done here
+            self.end_it()
+            return None
+
+    def give(self, data: list) -> None:
+        try:
+            _send(self.down, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+            self.down.close()
+        except OSError:
+            self.end_it()
+
+    def outputs(self) -> Optional[list]:
+        """The copy's outputs (it ends once they are written), or None when it failed."""
+        if not self.alive:
+            return None
+        try:
+            got = pickle.loads(_receive(self.up))
+        except Exception:  # noqa: BLE001 - any failure: the parent does that share
+            got = None
+        self.end_it(wait=True)
+        return got if isinstance(got, list) and len(got) == self.end - self.start else None
+
+    def end_it(self, wait: bool = False) -> None:
+        if self.pid is None:
+            return
+        self.alive = False
+        for stream in (self.up, self.down):
+            if stream is not None:
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+        try:
+            if not wait and os.waitpid(self.pid, os.WNOHANG)[0] == 0:
+                os.kill(self.pid, 9)
+            os.waitpid(self.pid, 0)
+        except (ChildProcessError, ProcessLookupError):
+            pass
+        self.pid = None
+
+
+def _copy_main(number: int, shares: int, share: list, work, prepare, adopt, up: int, down: Optional[int]) -> None:
+    """The copy: never returns into the caller (os._exit: no atexit handlers,
+    no flushing of the parent's buffered output a second time)."""
     status = 1
     try:
-        os.close(read_end)
         parent = os.getppid()
-        out = []
-        for item in share:
-            if os.getppid() != parent:  # the parent is gone: so are we
-                break
-            out.append(work(item))
-        else:
-            with os.fdopen(write_end, "wb") as channel:
+        with os.fdopen(up, "wb") as channel:
+            if prepare is not None:
+                _send(channel, pickle.dumps(prepare(number, shares), protocol=pickle.HIGHEST_PROTOCOL))
+                with os.fdopen(down, "rb") as given:
+                    adopt(pickle.loads(_receive(given)))
+            out = []
+            for item in share:
+                if os.getppid() != parent:  # the parent is gone: so are we
+                    break
+                out.append(work(item))
+            else:
                 _send(channel, pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL))
-            status = 0
+                status = 0
     except BaseException:  # noqa: B036 - whatever happens, the copy ends here
         pass
     finally:
         os._exit(status)
-
-
-def _collect(pid: int, fd: int) -> Optional[list]:
-    """A copy's outputs (it ends once they are written), or None when it failed."""
-    try:
-        with os.fdopen(fd, "rb") as channel:
-            return pickle.loads(_receive(channel))
-    except Exception:  # noqa: BLE001 - any failure: the parent does that share
-        return None
-    finally:
-        try:
-            os.waitpid(pid, 0)
-        except ChildProcessError:
-            pass
-
-
-def _reap(pid: int, fd: Optional[int]) -> None:
-    """A copy not collected (the parent failed first): closed and ended."""
-    if fd is not None:
-        os.close(fd)
-    try:
-        if os.waitpid(pid, os.WNOHANG)[0] == 0:
-            os.kill(pid, 9)
-            os.waitpid(pid, 0)
-    except (ChildProcessError, ProcessLookupError):
-        pass
 
 
 def _worker_main() -> None:
