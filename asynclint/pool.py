@@ -58,6 +58,9 @@ def run_batches(batches: List[Batch], settings, workers: int) -> Iterator[Tuple[
     finally:
         for p in procs:
             _close(p)
+        for c in channels:  # they end with their worker's pipes
+            for t in c.threads:
+                t.join(timeout=5)
 
 
 def _start() -> subprocess.Popen:
@@ -174,15 +177,15 @@ def in_forks(items: list, work: Callable[[object], object], shares: int, weight:
     consecutive shares of about equal weight: this process does the first,
     forked copies of it the others (they share everything built so far
     without shipping it, and send back only their outputs). None where
-    there is no `fork` (the caller does the work itself). A share whose
-    copy fails is done here. `work` must not change anything the caller
+    there is no `fork` or where other threads run (the caller does the
+    work itself). A share whose copy fails is done here. `work` must not change anything the caller
     keeps: a copy's changes stay in the copy.
 
     `prepare(share, shares)`, when given, runs first in every process, and
     each then hands `adopt` what the others' `prepare` returned (work that
     all shares need, split among them: the whole-project joins' parts)."""
-    if not _CAN_FORK or shares < 2 or len(items) < 2:
-        return None
+    if not _CAN_FORK or shares < 2 or len(items) < 2 or threading.active_count() > 1:
+        return None  # (a thread of ours could hold a lock the copy needs: only a single-threaded process forks)
     cuts = _cut(items, shares, weight)
     children: List[_Copy] = []
     try:
