@@ -97,7 +97,8 @@ def main() -> int:
     if arrivals:
         serial = marks["done"][0] - arrivals[-1][0]
         print(f"serial tail (after the last batch): {serial:.2f} s wall")
-    print(f"workers' CPU {children.ru_utime + children.ru_stime:.2f} s; parent CPU {marks['done'][1]:.2f} s")
+    print(f"children's CPU (workers, and phase 2's forked copies) {children.ru_utime + children.ru_stime:.2f} s; "
+          f"parent CPU {marks['done'][1]:.2f} s")
     return 0
 
 
