@@ -9,6 +9,7 @@ processes, never anything read from disk.
 """
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import queue
@@ -187,6 +188,10 @@ def in_forks(items: list, work: Callable[[object], object], shares: int, weight:
     if not _CAN_FORK or shares < 2 or len(items) < 2 or threading.active_count() > 1:
         return None  # (a thread of ours could hold a lock the copy needs: only a single-threaded process forks)
     cuts = _cut(items, shares, weight)
+    # What exists now is kept to the end of the run: frozen, the collectors
+    # of this process and of the copies never walk it, so they do not write
+    # to (and copy) every page the processes share.
+    gc.freeze()
     children: List[_Copy] = []
     try:
         for number, (start, end) in enumerate(cuts[1:], 1):
