@@ -45,7 +45,7 @@ from .index.project import ALL, Knowledge, ProjectIndex
 from .phase1 import FileResult, Settings, analyse_path, analyse_text
 # The names callers import from here (the flake8 adapter, the fixer, tools).
 from .phase1 import INTERNAL_ERROR, SYNTAX_ERROR, analyse_bytes, analyse_tree, source_lines
-from .phase2 import LazyModules, findings_of
+from .phase2 import LazyModules, findings_of, shared_parts
 from .rules import all_rules
 from .walker import Walker
 
@@ -366,16 +366,19 @@ class _Run:
                                index.restored_joins if restored else None)
         incremental = len(redo) < sum(1 for j in jobs if j.report)
         token = f"{started}-{os.getpid()}"  # this run's: names its facts and the answers files it writes
-        for job in redo:
-            path = str(job.path)
-            result = self.results.get(path) or self._result_of(job, modules, seen)
-            deps: set = set()
+        changed_joins = index.changed_joins if restored else None
+        known_joins = index.restored_joins if restored else None
+
+        def kept(path: str) -> Optional[dict]:
+            """The file's recorded answers that cannot see what moved."""
             s = seen.get(path)
-            answered = None
-            if store is not None and s is not None and s.digest:
-                answered = self._kept_answers(path, s, moved, index.changed_joins if restored else None,
-                                              index.restored_joins if restored else None)
-            found = self._findings(job, result, index, deps, answered)
+            if store is None or s is None or not s.digest:
+                return None
+            return self._kept_answers(path, s, moved, changed_joins, known_joins)
+
+        for job, result, found, deps, answered in self._answers(redo, index, modules, seen, kept):
+            path = str(job.path)
+            s = seen.get(path)
             if s is not None:
                 s.findings = found
                 s.not_analysed = result.not_analysed
@@ -545,6 +548,44 @@ class _Run:
                     out.append(job)
         return out
 
+    def _answers(self, redo: List[FileJob], index: ProjectIndex, modules, seen: Dict[str, _Seen], kept):
+        """(job, phase-1 result, findings, dependencies, answers) for each
+        file of `redo`, reusing the answers `kept(path)` gives (a cached
+        run's; the answers then hold the file's answers of this run, to be
+        saved). A cold run with workers answers them in forked copies of
+        this process too (`pool.in_forks`): the whole project is in memory,
+        so a copy needs nothing shipped but its files' findings back. The
+        per-module parts of the whole-project joins those answers build are
+        split among the processes first and exchanged."""
+        results = self.results
+        if self.workers > 1 and len(redo) >= 64 and self.store is None \
+                and all(str(job.path) in results for job in redo) \
+                and any(results[str(job.path)].pendings for job in redo):
+            from .pool import in_forks
+
+            def answer(job: FileJob):
+                deps: set = set()
+                return self._findings(job, results[str(job.path)], index, deps), deps
+
+            joins = shared_parts(self.settings.config)
+
+            def adopt(given: list) -> None:
+                for entries in given:
+                    index.add_parts(entries)
+
+            answered = in_forks(redo, answer, self.workers, lambda job: len(results[str(job.path)].pendings),
+                                lambda share, shares: index.build_parts(joins, share, shares), adopt)
+            if answered is not None:
+                for job, (found, deps) in zip(redo, answered):
+                    yield job, results[str(job.path)], found, deps, None
+                return
+        for job in redo:
+            path = str(job.path)
+            result = results.get(path) or self._result_of(job, modules, seen)
+            deps: set = set()
+            answers = kept(path)
+            yield job, result, self._findings(job, result, index, deps, answers), deps, answers
+
     def _index(self, modules, seen: Dict[str, _Seen], saved: Optional[dict] = None,
                moved: Optional[FrozenSet[str]] = None) -> ProjectIndex:
         sources: Dict[str, Callable] = {}
@@ -689,7 +730,11 @@ def _collector_for_a_run():
 
 
 def _batches(todo: list, workers: int) -> List[list]:
-    """Batches of similar total size, largest files first, so no worker idles."""
+    """Batches largest files first, each about a quarter of what is left per
+    worker (never under a 200th of the whole per worker): big batches early,
+    when the results arrive while others are worked on, and small ones at the
+    end, so the workers finish together instead of one of them working
+    through a last big batch while the other idles."""
     sized = []
     for t in todo:
         try:
@@ -698,16 +743,20 @@ def _batches(todo: list, workers: int) -> List[list]:
             size = 0
         sized.append((size, t))
     sized.sort(key=lambda s: -s[0])
-    target = max(1, sum(s for s, _ in sized) // (workers * 8))
+    left = sum(s for s, _ in sized)
+    smallest = max(1, left // (workers * 200))
     batches: List[list] = []
     current: list = []
     current_size = 0
+    target = max(smallest, left // (workers * 4))
     for size, t in sized:
         current.append(t)
         current_size += size
         if current_size >= target:
             batches.append(current)
+            left -= current_size
             current, current_size = [], 0
+            target = max(smallest, left // (workers * 4))
     if current:
         batches.append(current)
     return batches

@@ -490,6 +490,36 @@ class ProjectIndex:
         self._parts.setdefault((name, key), part)
         return value
 
+    def build_parts(self, joins: Iterable[Tuple[str, Hashable]], share: int, shares: int) -> list:
+        """The per-module parts of the `join_modules` joins named in `joins`
+        ((name, key); registered with `rebuildable`) for every `shares`-th
+        module from the `share`-th on, as plain data for `add_parts` in
+        another copy of this index: [((name, key, module), (part,
+        dependencies)), ...]. Copies of one index that each build a share
+        and add the others' build each part once between them."""
+        out = []
+        modules = list(self.modules)[share::shares]
+        table = self._facts.setdefault(_PARTS, {})
+        for name, key in joins:
+            factory = _JOIN_BUILDERS.get(name)
+            if factory is None:
+                continue
+            part = factory(key)[0]
+            for module in modules:
+                k = (name, key, module)
+                self.fact(_PARTS, k, lambda m=module: part(self, m))
+                out.append((k, table[k]))
+        return out
+
+    def add_parts(self, entries: list) -> None:
+        """Parts that another copy of this index built (`build_parts`):
+        kept as if built here, with their dependencies."""
+        table = self._facts.setdefault(_PARTS, {})
+        for k, entry in entries:
+            if k not in table:
+                table[k] = entry
+                self._note(_PARTS, k, entry[1])
+
     def memo(self, name: str) -> "Memo":
         """The table of fact `name`, for facts filled in piece by piece."""
         table = self._facts.get(name)
