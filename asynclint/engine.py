@@ -285,6 +285,13 @@ class _Run:
         # A recorded digest is trusted while the stat is unchanged, unless the
         # file changed shortly before the recording run read it.
         racy_from = (record["started"] - _RACY_NS) if record is not None else 0
+        # Files read again only because they were racy then and are old
+        # enough now: recording them again (with this run's start) lets the
+        # next run trust their stat. Without it a run where nothing changed
+        # writes no record, and the files of a fresh copy or checkout made
+        # just before the first run are read and hashed on every run.
+        settled = 0
+        settled_before = started - _RACY_NS
         seen: Dict[str, _Seen] = {}
         changed: List[FileJob] = []
         modules: Dict[str, Tuple[str, bool]] = {}
@@ -311,6 +318,8 @@ class _Run:
                 if data is not None:
                     digest = _digest(data)
                     self.data[path] = data
+                    if prev is not None and prev[2] == stat and max(stat[1], stat[2]) < settled_before:
+                        settled += 1
             if digest is None:  # unreadable: analysed (and reported) afresh, never recorded
                 changed.append(job)
                 continue
@@ -327,7 +336,7 @@ class _Run:
         same_files = record is not None and set(old) == paths and all(
             old[p][0] == seen[p].display and old[p][1] == seen[p].report for p in seen) and len(seen) == len(paths)
         if same_files and not changed and not need_index:
-            if any(seen[p].stat != old[p][2] for p in seen):  # touched, or racy before: re-record
+            if settled or any(seen[p].stat != old[p][2] for p in seen):  # touched, or racy before: re-record
                 store.save_record(started, seen, record.get("installed") or [])
             return self._result(seen, from_cache=len(jobs), index=None)
 
