@@ -279,7 +279,7 @@ def cmd_check(argv: Sequence[str]) -> int:
                 walkable.append(given)
         files = discover(walkable, root, excludes, cfg.respect_gitignore, force_exclude=args.force_exclude,
                          problems=problems, remember=not args.no_cache) if walkable else []
-        jobs = [FileJob(f.path, f.display, real=True) for f in files]  # discovery resolves symlinked files
+        jobs = [FileJob(f.file, f.display, real=True) for f in files]  # discovery resolves symlinked files
         if args.show_files:
             _emit("".join(f"{j.display}\n" for j in jobs), args.output_file)
             return 0
@@ -544,14 +544,14 @@ def _context_jobs(root: Path, jobs, excludes, respect_gitignore: bool, remember:
 
     if not any((root / m).exists() for m in ROOT_MARKERS):
         return []
-    named = {j.path for j in jobs}
+    named = {j.file for j in jobs}
     try:
         everything = discover([str(root)], root, excludes, respect_gitignore, remember=remember)
     except DiscoveryError:
         return []
-    if all(f.path in named for f in everything):
+    if all(f.file in named for f in everything):
         return []
-    return [FileJob(f.path, f.display, report=False, real=True) for f in everything if f.path not in named]
+    return [FileJob(f.file, f.display, report=False, real=True) for f in everything if f.file not in named]
 
 
 # -- other commands -------------------------------------------------------------
