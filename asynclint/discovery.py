@@ -127,10 +127,12 @@ def is_excluded(path: Path, root: Path, patterns: Iterable[str]) -> bool:
 
 
 _WARNED: set = set()
+_WARNINGS = [0]  # warnings met, shown or not: a walk that met one keeps no listing
 
 
 def warn(message: str) -> None:
     """One line on stderr, once per run (discovery walks the project twice)."""
+    _WARNINGS[0] += 1
     if message in _WARNED:
         return
     _WARNED.add(message)
@@ -305,7 +307,7 @@ class _Listings:
             self.old = saved["folders"]
             self.gitignores = dict(saved["gitignores"])
         self.new: Dict[str, tuple] = {}
-        self.warnings = len(_WARNED)
+        self.warnings = _WARNINGS[0]
         self.changed = saved is None or not self.old
 
     @classmethod
@@ -350,7 +352,7 @@ class _Listings:
 
     def save(self) -> None:
         from . import cache as disk
-        if len(_WARNED) != self.warnings:
+        if _WARNINGS[0] != self.warnings:
             return
         if self.changed or len(self.new) != len(self.old):
             disk.store(self.file, "listing", {"folders": self.new, "gitignores": self.gitignores})
