@@ -445,6 +445,10 @@ def build_server() -> AsynclintServer:
     def shutdown(ls: AsynclintServer, params: None) -> None:
         ls.shutdown_requested = True
 
+    @server.feature(types.EXIT)
+    def exit_(ls: AsynclintServer, params: None) -> None:
+        leave(ls)
+
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: AsynclintServer, params: types.DidOpenTextDocumentParams) -> None:
         ls.touch(params.text_document.uri)
@@ -494,15 +498,23 @@ def build_server() -> AsynclintServer:
     return server
 
 
+def leave(server: AsynclintServer) -> None:
+    """Leave the process now: exit 0 after `shutdown`, 1 without it, as the
+    protocol asks. Called on `exit` from its handler, before pygls' own
+    teardown (closing the loop, cancelling tasks, joining its reader thread),
+    none of which can then keep the process alive; and when the client
+    closed our input. Every message was flushed when it was written; a lint
+    or a project indexing still under way is dropped (pool workers end when
+    their pipes close)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (ValueError, OSError):  # closed by pygls, or the client is gone
+            pass
+    os._exit(0 if server.shutdown_requested else 1)
+
+
 def serve() -> int:
     server = build_server()
-    server.start_io()
-    # The client said `exit` (or closed our input): leave now, without waiting
-    # for a lint or a project indexing still under way (its workers end when
-    # their pipes close). pygls has closed standard output already; exit 0
-    # only after `shutdown`, as the protocol asks.
-    try:
-        sys.stdout.flush()
-    except (ValueError, OSError):
-        pass
-    os._exit(0 if server.shutdown_requested else 1)
+    server.start_io()  # returns when the client closed our input
+    leave(server)

@@ -33,10 +33,8 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import multiprocessing
 import os
 import threading
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
@@ -388,36 +386,26 @@ class Session:
 
 
 # -- parallel phase 1 ------------------------------------------------------------
-_WORKER: Dict[str, object] = {}
-
-
-def _worker_init(settings: Settings, root: Path) -> None:
-    _WORKER["settings"] = settings
-    _WORKER["root"] = root
-    _WORKER["walker"] = Walker(settings.enabled)
-
-
-def _worker_batch(batch: List[Tuple[str, bytes]]) -> List[Tuple[str, bool, FileResult]]:
-    settings, root, walker = _WORKER["settings"], _WORKER["root"], _WORKER["walker"]
-    out = []
-    for path, data in batch:
-        module, is_package = module_name(Path(path), root)  # type: ignore[arg-type]
-        out.append((module, is_package, analyse_bytes(data, module, is_package, path, walker, settings)))  # type: ignore[arg-type]
-    return out
-
-
 def _analyse_parallel(todo, root: Path, settings: Settings, workers: int) -> List[Tuple[str, bool, FileResult]]:
-    size = max(1, len(todo) // (workers * 8))
-    batches = [[(str(job.path), data) for job, _, data in todo[i:i + size]] for i in range(0, len(todo), size)]
-    out: List[Tuple[str, bool, FileResult]] = []
-    # "spawn": the language server calls this from a thread, and a forked
-    # child of a threaded process can inherit a lock another thread held.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init,
-                             initargs=(settings, root)) as pool:
-        for part in pool.map(_worker_batch, batches):
-            out.extend(part)
-    return out
+    """Phase 1 of `todo` in the CLI's worker processes (`asynclint.pool`):
+    they exit as soon as this process ends in any way, even killed, so an
+    editor that ends the server while it indexes leaves no worker behind
+    (a `ProcessPoolExecutor`'s workers hold both ends of their queue's pipe,
+    never see their parent go, and kept the server's output pipes open)."""
+    from . import pool
+
+    named = [(str(job.path), *module_name(job.path, root), data) for job, _, data in todo]
+    size = max(1, len(named) // (workers * 8))
+    batches = [named[i:i + size] for i in range(0, len(named), size)]
+    walker = None
+    found: Dict[str, FileResult] = {}
+    for batch, results in pool.run_batches(batches, settings, workers):
+        if results is None:  # its worker died: analyse the batch here
+            walker = walker or Walker(settings.enabled)
+            results = [(path, analyse_bytes(data, module, is_package, path, walker, settings))
+                       for path, module, is_package, data in batch]
+        found.update(results)
+    return [(module, is_package, found[path]) for path, module, is_package, _ in named]
 
 
 def project_jobs(root: Path, settings: Settings, paths: Optional[Iterable[str]] = None) -> List[Job]:

@@ -238,6 +238,60 @@ def test_hover_shows_the_rule_docs_with_a_link(tmp_path):
     run(tmp_path, {"pkg/__init__.py": "", "pkg/lib.py": LIB, "pkg/app.py": APP}, scenario)
 
 
+def test_exit_without_shutdown_leaves_with_code_1(tmp_path):
+    async def main():
+        editor = Editor(_project(tmp_path, {"pkg/__init__.py": "", "pkg/lib.py": LIB, "pkg/app.py": APP}))
+        await editor.start()
+        app = editor.open("pkg/app.py")
+        await editor.wait_for(app, lambda ds: "AIO200" in codes(ds))
+        await editor.stop(shutdown=False)  # asserts the code and a quiet standard error
+    asyncio.run(main())
+
+
+def test_exit_during_indexing_leaves_at_once(tmp_path):
+    """`exit` while the project is still being indexed, by worker processes
+    (a project of a few hundred files): the server leaves at once, and its
+    workers too (`stop` reads the server's standard error, which they share,
+    to its end)."""
+    if not Path("/proc/self/stat").exists():
+        pytest.skip("looks for the server's worker processes in /proc")
+    body = "".join(f"async def f{i}(x):\n    return [y * {i} for y in range(x)]\n\n\n" for i in range(40))
+    files = {"pkg/__init__.py": "", "pkg/lib.py": LIB, "pkg/app.py": APP,
+             **{f"pkg/m{n}.py": body for n in range(300)}}
+
+    async def main():
+        editor = Editor(_project(tmp_path, files))
+        await editor.start()
+        server = editor.client._server.pid
+        workers = []
+        for _ in range(TIMEOUT * 20):  # until the indexing has started its workers
+            workers = _children(server)
+            if workers:
+                break
+            await asyncio.sleep(0.05)
+        assert workers, "the project was indexed without worker processes"
+        await editor.stop(shutdown=False)
+        for _ in range(TIMEOUT * 20):  # a worker leaves at its next read
+            if not any(Path(f"/proc/{pid}").exists() for pid in workers):
+                break
+            await asyncio.sleep(0.05)
+        assert not any(Path(f"/proc/{pid}").exists() for pid in workers), workers
+    asyncio.run(main())
+
+
+def _children(pid: int) -> List[int]:
+    """Processes whose parent is `pid` (started by any of its threads)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
 def test_settings_come_from_pyproject(tmp_path):
     async def scenario(editor: Editor):
         app = editor.open("pkg/app.py")
