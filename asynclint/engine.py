@@ -18,7 +18,9 @@ project index's derived facts and joins (`ProjectIndex.saved`). A re-run then
   from their entries;
 - otherwise starts the index from the saved facts (`ProjectIndex.restore`),
   builds the saved joins again and answers the files whose answers looked at
-  a moved module, or used a join whose value changed.
+  a moved module, or used a join whose value changed: of such a file, only
+  the queries whose own answers did (each file's answers are kept with
+  their dependencies in an answers file).
 """
 from __future__ import annotations
 
@@ -44,7 +46,7 @@ from .index.project import ALL, Knowledge, ProjectIndex
 from .phase1 import FileResult, Settings, analyse_path, analyse_text
 # The names callers import from here (the flake8 adapter, the fixer, tools).
 from .phase1 import INTERNAL_ERROR, SYNTAX_ERROR, analyse_bytes, analyse_tree, source_lines
-from .phase2 import LazyModules, findings_of
+from .phase2 import LazyModules, findings_of, shared_parts
 from .rules import all_rules
 from .walker import Walker
 
@@ -95,6 +97,9 @@ class _Seen:
     # module); None when not known (then any change answers the file again).
     deps: Optional[frozenset] = None
     recorded: Optional[tuple] = None  # the run record's tuple this was read from
+    # The token of the run that wrote this file's answers file (each query's
+    # answer with its own dependencies); None: no such file.
+    answers: Optional[str] = None
 
 
 # Racily clean: a file changed within this many ns of the recording run may
@@ -143,6 +148,7 @@ class _Store:
         self.delta_file = base / f"delta-{self.key}"
         self.base: Optional[tuple] = None  # (token, facts) of the saved base the run loaded
         self.entries = base / f"files-{fingerprint}-{int(settings.honour_noqa)}"
+        self.answers = base / f"answers-{self.key}"
 
     def load_record(self) -> Optional[dict]:
         record = disk.load(self.record_file, "run", keep=True)
@@ -167,10 +173,10 @@ class _Store:
         def entry(s: _Seen) -> tuple:
             r = s.recorded  # the recorded tuple this one was read from: kept when nothing in it moved
             if r is not None and r[6] is s.summary and r[7] is s.findings and r[9] is s.deps and r[2] == s.stat \
-                    and r[0] == s.display and r[1] == s.report and r[8] == s.not_analysed:
+                    and r[0] == s.display and r[1] == s.report and r[8] == s.not_analysed and r[10] == s.answers:
                 return r
             return (s.display, s.report, s.stat, s.digest, names.setdefault(s.module, s.module),
-                    s.is_package, s.summary, s.findings, s.not_analysed, shared(s.deps))
+                    s.is_package, s.summary, s.findings, s.not_analysed, shared(s.deps), s.answers)
 
         disk.store(self.record_file, "run", {
             "key": self.key, "started": started, "installed": installed_reads, "facts": facts,
@@ -242,6 +248,22 @@ class _Store:
 
     def save_entry(self, path: str, digest: str, result: FileResult) -> None:
         disk.store(self._entry(path), "file", (path, digest, result))
+
+    def _answers_of(self, path: str) -> Path:
+        return self.answers / hashlib.blake2b(path.encode(), digest_size=16).hexdigest()
+
+    def load_answers(self, path: str, token: str) -> Optional[dict]:
+        """The phase-2 answers of `path` written by the run `token` (the
+        one the run record names for it): (module, query) -> (answer, the
+        dependencies of that answer)."""
+        entry = disk.load(self._answers_of(path), "answers", keep=True)
+        if isinstance(entry, tuple) and len(entry) == 3 and entry[0] == path and entry[1] == token \
+                and isinstance(entry[2], dict):
+            return entry[2]
+        return None
+
+    def save_answers(self, path: str, token: str, answered: dict) -> bool:
+        return disk.store(self._answers_of(path), "answers", (path, token, answered))
 
 
 def lint_files(jobs: Sequence[FileJob], settings: Settings, root: Path, use_cache: bool = True,
@@ -337,7 +359,7 @@ class _Run:
             if same:
                 seen[path] = _Seen(job.display, job.report, stat, digest, module, is_package, prev[6],
                                    prev[7], prev[8], prev[9] if len(prev) > 9 else None,
-                                   prev if len(prev) == 10 else None)
+                                   prev, prev[10] if len(prev) > 10 else None)
             else:
                 seen[path] = _Seen(job.display, job.report, stat, digest, module, is_package, None, [], None)
                 changed.append(job)
@@ -362,16 +384,27 @@ class _Run:
         redo = self._to_answer(changed, seen, old, moved, index.changed_joins if restored else None,
                                index.restored_joins if restored else None)
         incremental = len(redo) < sum(1 for j in jobs if j.report)
-        for job in redo:
+        token = f"{started}-{os.getpid()}"  # this run's: names its facts and the answers files it writes
+        changed_joins = index.changed_joins if restored else None
+        known_joins = index.restored_joins if restored else None
+
+        def kept(path: str) -> Optional[dict]:
+            """The file's recorded answers that cannot see what moved."""
+            s = seen.get(path)
+            if store is None or s is None or not s.digest:
+                return None
+            return self._kept_answers(path, s, moved, changed_joins, known_joins)
+
+        for job, result, found, deps, answered in self._answers(redo, index, modules, seen, kept):
             path = job.file
-            result = self.results.get(path) or self._result_of(job, modules, seen)
-            deps: set = set()
-            found = self._findings(job, result, index, deps)
-            if path in seen:
-                seen[path].findings = found
-                seen[path].not_analysed = result.not_analysed
+            s = seen.get(path)
+            if s is not None:
+                s.findings = found
+                s.not_analysed = result.not_analysed
                 # module names, `ALL`, and ("join", name, key) tokens
-                seen[path].deps = frozenset(deps)
+                s.deps = frozenset(deps)
+                if answered is not None:
+                    s.answers = self._save_answers(path, token, result, answered)
             else:  # unreadable file: reported this run, not recorded
                 seen[path] = _Seen(job.display, job.report, (), "", modules[path][0], modules[path][1], None, found,
                                    result.not_analysed)
@@ -383,7 +416,7 @@ class _Run:
             if not (restored and not moved):
                 # the next run starts from this index's facts (nothing moved:
                 # the saved ones still hold)
-                facts = f"{started}-{os.getpid()}"
+                facts = token
                 if not store.save_facts(facts, index.saved()):
                     facts = None
             store.save_record(started, {p: s for p, s in seen.items() if s.digest}, reads, facts)
@@ -455,6 +488,39 @@ class _Run:
         return result
 
     # -- phase 2 ----------------------------------------------------------
+    def _kept_answers(self, path: str, s: _Seen, moved: Optional[FrozenSet[str]], changed_joins: Optional[FrozenSet[tuple]],
+                      known_joins: Optional[FrozenSet[tuple]]) -> dict:
+        """The recorded answers of a file to be answered again that still
+        hold: those whose own dependencies miss what moved, by the same test
+        that decides which files are answered again (`_sees`). A file's
+        recorded dependencies are the union of its answers', so an answer
+        kept through runs that did not answer its file again is still one of
+        the recorded state."""
+        if s.answers is None or moved is None:
+            return {}
+        kept = self.store.load_answers(path, s.answers)
+        if not kept:
+            return {}
+        if not moved:  # nothing moved: every recorded answer holds
+            return kept
+        return {q: entry for q, entry in kept.items() if not _sees(entry[1], moved, changed_joins, known_joins)}
+
+    def _save_answers(self, path: str, token: str, result: FileResult, answered: dict) -> Optional[str]:
+        """Keep the answers of the queries `result` asks (a changed file may
+        no longer ask some); the token the run record keeps for them."""
+        if not answered:
+            return None
+        module = result.summary.name if result.summary else ""
+        asked = set()
+        for pending in result.pendings:
+            try:
+                asked.add((module, pending.query))
+            except TypeError:  # a query holding a list: never kept
+                pass
+        kept = {q: entry for q, entry in answered.items() if q in asked}
+        if not kept:
+            return None
+        return token if self.store.save_answers(path, token, kept) else None
     def _moved(self, seen: Dict[str, _Seen], old: Dict[str, tuple]) -> FrozenSet[str]:
         """The module names provided differently from the recording run:
         a summary changed, a file added, removed or shadowed by another."""
@@ -482,6 +548,8 @@ class _Run:
             return [j for j in jobs if j.report]
         redo_paths = {j.file for j in changed}
         out = []
+        # The record shares one object per distinct dependency set: each is tested once.
+        seeing: Dict[frozenset, bool] = {}
         for job in jobs:
             if not job.report:
                 continue
@@ -489,9 +557,53 @@ class _Run:
             s = seen.get(path)
             prev = old.get(path)
             if path in redo_paths or s is None or prev is None or not prev[1] or prev[0] != job.display \
-                    or s.deps is None or (moved and _sees(s.deps, moved, changed_joins, known_joins)):
+                    or s.deps is None:
                 out.append(job)
+            elif moved:
+                sees = seeing.get(s.deps)
+                if sees is None:
+                    sees = seeing[s.deps] = _sees(s.deps, moved, changed_joins, known_joins)
+                if sees:
+                    out.append(job)
         return out
+
+    def _answers(self, redo: List[FileJob], index: ProjectIndex, modules, seen: Dict[str, _Seen], kept):
+        """(job, phase-1 result, findings, dependencies, answers) for each
+        file of `redo`, reusing the answers `kept(path)` gives (a cached
+        run's; the answers then hold the file's answers of this run, to be
+        saved). A cold run with workers answers them in forked copies of
+        this process too (`pool.in_forks`): the whole project is in memory,
+        so a copy needs nothing shipped but its files' findings back. The
+        per-module parts of the whole-project joins those answers build are
+        split among the processes first and exchanged."""
+        results = self.results
+        if self.workers > 1 and len(redo) >= 64 and self.store is None \
+                and all(str(job.path) in results for job in redo) \
+                and any(results[str(job.path)].pendings for job in redo):
+            from .pool import in_forks
+
+            def answer(job: FileJob):
+                deps: set = set()
+                return self._findings(job, results[str(job.path)], index, deps), deps
+
+            joins = shared_parts(self.settings.config)
+
+            def adopt(given: list) -> None:
+                for entries in given:
+                    index.add_parts(entries)
+
+            answered = in_forks(redo, answer, self.workers, lambda job: len(results[str(job.path)].pendings),
+                                lambda share, shares: index.build_parts(joins, share, shares), adopt)
+            if answered is not None:
+                for job, (found, deps) in zip(redo, answered):
+                    yield job, results[str(job.path)], found, deps, None
+                return
+        for job in redo:
+            path = str(job.path)
+            result = results.get(path) or self._result_of(job, modules, seen)
+            deps: set = set()
+            answers = kept(path)
+            yield job, result, self._findings(job, result, index, deps, answers), deps, answers
 
     def _index(self, modules, seen: Dict[str, _Seen], saved: Optional[dict] = None,
                moved: Optional[FrozenSet[str]] = None) -> ProjectIndex:
@@ -523,12 +635,12 @@ class _Run:
         return index
 
     def _findings(self, job: FileJob, result: FileResult, index: ProjectIndex,
-                  deps: Optional[set] = None) -> List[Diagnostic]:
+                  deps: Optional[set] = None, answered: Optional[dict] = None) -> List[Diagnostic]:
         enabled = self.settings.enabled
         ignored = self.settings.config.ignored_for(job.display, job.path)
         ignored_codes = frozenset(ignored) if ignored else None
         out = []
-        for d in findings_of(result, index, job.display, deps):
+        for d in findings_of(result, index, job.display, deps, answered):
             if d.code not in enabled:
                 continue
             if ignored_codes and noqa.suppresses(ignored_codes, d.code):
@@ -647,7 +759,11 @@ def _collector_for_a_run():
 
 
 def _batches(todo: list, workers: int) -> List[list]:
-    """Batches of similar total size, largest files first, so no worker idles."""
+    """Batches largest files first, each about a quarter of what is left per
+    worker (never under a 200th of the whole per worker): big batches early,
+    when the results arrive while others are worked on, and small ones at the
+    end, so the workers finish together instead of one of them working
+    through a last big batch while the other idles."""
     sized = []
     for t in todo:
         try:
@@ -656,16 +772,20 @@ def _batches(todo: list, workers: int) -> List[list]:
             size = 0
         sized.append((size, t))
     sized.sort(key=lambda s: -s[0])
-    target = max(1, sum(s for s, _ in sized) // (workers * 8))
+    left = sum(s for s, _ in sized)
+    smallest = max(1, left // (workers * 200))
     batches: List[list] = []
     current: list = []
     current_size = 0
+    target = max(smallest, left // (workers * 4))
     for size, t in sized:
         current.append(t)
         current_size += size
         if current_size >= target:
             batches.append(current)
+            left -= current_size
             current, current_size = [], 0
+            target = max(smallest, left // (workers * 4))
     if current:
         batches.append(current)
     return batches

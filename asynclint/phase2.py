@@ -90,6 +90,19 @@ def _answer_pendings(result: FileResult, index: ProjectIndex, display: str, foun
         ))
 
 
+def shared_parts(config) -> List[tuple]:
+    """The whole-project joins of per-module parts that answering a large
+    project's queries builds, as (name, key) for `ProjectIndex.build_parts`,
+    the joins another part uses first: the class hierarchy's children and
+    the thread inputs (`index/threads.py`; the key of the inputs is the
+    configured `thread-entry-points`), and the async callers
+    (`rules/_callers.py`). About two fifths of phase 2 on Home Assistant;
+    the processes answering a cold run's queries split them (`engine`)."""
+    patterns = tuple(getattr(config, "thread_entry_points", None) or ())
+    return [("class-children", None), ("thread-decorators", None), ("thread-inputs", patterns),
+            ("async-callers", None)]
+
+
 def LazyModules(sources: Dict[str, Callable[[], Optional[ModuleSummary]]]) -> ModuleTable:
     """`ProjectIndex.modules` whose summaries are read on first use.
 

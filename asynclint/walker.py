@@ -30,10 +30,6 @@ INTERNAL_ERROR = "AIO002"
 
 _FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SCOPE_TYPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef})
-# Node types the engine itself tracks (bindings, call graph).
-_TRACKED = frozenset({ast.Call, ast.Name, ast.Assign, ast.AnnAssign, ast.Import, ast.ImportFrom,
-                      ast.withitem, ast.Return, ast.Yield, ast.YieldFrom, ast.Global, ast.Nonlocal,
-                      ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.NamedExpr})
 _LEAVE = "leave"
 _REVERSED_FIELDS: Dict[type, tuple] = {}  # a node type's child fields, last first
 
@@ -70,6 +66,7 @@ class Walker:
             for name in getattr(rule, "callee_names", None) or ():
                 self._by_callee[name].add(rule)
         self._call_dispatch: Dict[tuple, list] = {}
+        self._acting: Dict[int, frozenset] = {}  # per dispatch table: `_ACTING` and its node types
 
     def run(self, tree: ast.Module, ctx: Context) -> None:
         """Depth-first, in source order, with an explicit stack (no recursion
@@ -100,14 +97,20 @@ class Walker:
             left_out = frozenset(r for r in self._worded if not mentions(ctx, r.file_words))
             if left_out:
                 dispatch, leavers = self._dispatch_without(left_out)
+        # Node types that need more than their children pushed: most nodes
+        # (attributes, constants, keywords, operators, ...) take the short way.
+        acting = self._acting.get(id(dispatch))
+        if acting is None:
+            acting = self._acting[id(dispatch)] = _ACTING | frozenset(dispatch)
+        handlers = _HANDLERS
         watched = ctx.watched_names  # filled by the rules as the walk goes
-        name_type = ast.Name
+        name_rules = dispatch.get(ast.Name)
+        name_type, store_type = ast.Name, ast.Store
         stack: list = [tree]
         pop, push, link = stack.pop, stack.append, linked.append
+        push_all, link_all = stack.extend, linked.extend
         AST = ast.AST
         scope_types = _SCOPE_TYPES
-        tracked = _TRACKED
-        enter = self._enter
         rules_for_call = self._rules_for_call
         leave_marker = _LEAVE
         reversed_fields = _REVERSED_FIELDS
@@ -116,51 +119,92 @@ class Walker:
         # is looked at (`compiler_errors`): a tree phase 1 did not compile.
         suspects = compiler_errors.NODE_TYPES if ctx.compile_pending else ()
         suspect = compiler_errors.suspect
+        # The names the current scope reads (`Scope.loads`), kept at hand:
+        # `Name` nodes are a third of all nodes.
+        loads_add = ctx.scopes[-1].loads.add
+        last = tree  # the last node visited: what `ctx.node` is when a scope is left
         while stack:
             node = pop()
             t = type(node)
-            if t is tuple:  # (_LEAVE, scope node)
-                self._leave_scope(ctx, disabled, leavers)
-                continue
-            ctx.node = node
-            if t in tracked:
-                enter(node, t, ctx)
-            if t in suspects and suspect(node, t, ctx):
-                ctx.compile_suspect = True
-                suspects = ()
-            rules = dispatch.get(t) if t is not call_type else rules_for_call(node, ctx)
-            if t is name_type and watched:
-                asked = watched.get(node.id)
-                if asked:
-                    rules = sorted([*rules, *asked], key=_code_of) if rules else asked
-            if rules:
-                for rule in rules:
-                    if disabled and rule.code in disabled:
-                        continue
-                    ctx.current_rule = rule
-                    try:
-                        rule.check(node, ctx)
-                    except Exception as exc:  # one broken rule must not stop the others
-                        self._crashed(rule, node, ctx, disabled, exc)
-                ctx.current_rule = None
-            if t in scope_types:
-                self._push_scope(node, ctx)
-                push((leave_marker, node))
+            if t is name_type:
+                if type(node.ctx) is not store_type:
+                    loads_add(node.id)
+                else:
+                    ctx.node = node
+                    _bind_name(node, ctx)
+                last = node
+                rules = name_rules
+                if watched:
+                    asked = watched.get(node.id)
+                    if asked:
+                        rules = sorted([*rules, *asked], key=_code_of) if rules else asked
+                if rules:
+                    ctx.node = node
+                    for rule in rules:
+                        if disabled and rule.code in disabled:
+                            continue
+                        ctx.current_rule = rule
+                        try:
+                            rule.check(node, ctx)
+                        except Exception as exc:  # one broken rule must not stop the others
+                            self._crashed(rule, node, ctx, disabled, exc)
+                    ctx.current_rule = None
+                continue  # a `Name` has no child nodes
+            if t in acting:
+                if t is tuple:  # (_LEAVE, scope node)
+                    ctx.node = last
+                    self._leave_scope(ctx, disabled, leavers)
+                    loads_add = ctx.scopes[-1].loads.add
+                    continue
+                ctx.node = node
+                handler = handlers.get(t)
+                if handler is not None:
+                    handler(node, ctx)
+                if t in suspects and suspect(node, t, ctx):
+                    ctx.compile_suspect = True
+                    suspects = ()
+                rules = dispatch.get(t) if t is not call_type else rules_for_call(node, ctx)
+                if rules:
+                    for rule in rules:
+                        if disabled and rule.code in disabled:
+                            continue
+                        ctx.current_rule = rule
+                        try:
+                            rule.check(node, ctx)
+                        except Exception as exc:  # one broken rule must not stop the others
+                            self._crashed(rule, node, ctx, disabled, exc)
+                    ctx.current_rule = None
+                if t in scope_types:
+                    self._push_scope(node, ctx)
+                    push((leave_marker, node))
+                    loads_add = ctx.scopes[-1].loads.add
+            last = node
             fields = reversed_fields.get(t)
             if fields is None:
                 fields = reversed_fields[t] = _nodes.child_fields(t)[::-1]
             # Children pushed last field first, last item first: popped in
-            # source order. Each gets its parent link.
+            # source order. Each gets its parent link. A child field holds a
+            # node, a list of nodes or None; the rare exceptions (a `None` key
+            # of `{**d}`, a missing keyword-only default) fail to take the
+            # link and go the careful way.
             for name in fields:
                 value = getattr(node, name, None)
                 if type(value) is list:
-                    for item in reversed(value):
-                        if isinstance(item, AST):
-                            item._al_parent = node
-                            link(item)
-                            push(item)
-                elif isinstance(value, AST):
-                    value._al_parent = node
+                    if value:
+                        try:
+                            for item in value:
+                                item._al_parent = node
+                        except AttributeError:
+                            value = [item for item in value if isinstance(item, AST)]
+                            for item in value:
+                                item._al_parent = node
+                        link_all(value)
+                        push_all(reversed(value))
+                elif value is not None:
+                    try:
+                        value._al_parent = node
+                    except AttributeError:  # not a node
+                        continue
                     link(value)
                     push(value)
         ctx.node = tree
@@ -186,7 +230,7 @@ class Walker:
         if tf is ast.Attribute:
             key = (func.attr, None, in_async)
         elif tf is ast.Name:
-            resolved = dotted(ctx.lookup(func.id))
+            resolved = dotted(ctx.symbol(func))  # the walk and the rules ask for it too: memoised
             key = (func.id, resolved.rsplit(".", 1)[-1] if resolved else None, in_async)
         else:
             return self._every_call if in_async else self._every_sync_call
@@ -199,15 +243,6 @@ class Walker:
                 if (r in chosen or getattr(r, "callee_names", None) is None)
                 and (in_async or not getattr(r, "calls_in_async_only", False))]
         return rules
-
-    def _call(self, rule, fn, arg, ctx: Context, disabled: set) -> None:
-        ctx.current_rule = rule
-        try:
-            fn(arg, ctx)
-        except Exception as exc:  # one broken rule must not stop the others
-            self._crashed(rule, arg, ctx, disabled, exc)
-        finally:
-            ctx.current_rule = None
 
     @staticmethod
     def _crashed(rule, arg, ctx: Context, disabled: set, exc: Exception) -> None:
@@ -223,67 +258,6 @@ class Walker:
                         f"{type(exc).__name__}: {exc}; please report it",
                 severity=Severity.ERROR,
             ))
-
-    # -- structure the engine tracks for the rules --
-    def _enter(self, node: ast.AST, t: type, ctx: Context) -> None:
-        # Bindings are made when the binding node is entered, before its
-        # children: the value is resolved first (x = x.f()), and the target
-        # names visited afterwards keep what was bound here.
-        if t is ast.Call:
-            fn = ctx.function
-            if fn is not None and fn.info is not None:
-                sym = ctx.symbol(node.func)
-                if sym is not None:
-                    try:  # shared by equal symbols: a summary pickles each one once
-                        sym = ctx.interned.setdefault(sym, sym)
-                    except TypeError:
-                        pass
-                    fn.info.calls.append((sym, node.lineno, node.col_offset))
-            thread_index.note_call(node, ctx)
-            if not ctx.module.runs_loop and _runs_loop(ctx, node):
-                ctx.module.runs_loop = True
-        elif t is ast.Name:
-            if type(node.ctx) is not ast.Store:
-                ctx.scopes[-1].loads.add(node.id)
-            elif ctx.scope.kind != "module" and not _bound_by_owner(node):
-                ctx.bind(node.id, None)
-        elif t is ast.Global or t is ast.Nonlocal:
-            ctx.scopes[-1].loads.update(node.names)
-        elif t is ast.Assign or t is ast.AnnAssign:
-            if t is ast.Assign:
-                thread_index.note_assign(node, ctx)
-            if ctx.scope.kind != "module":
-                sym = None
-                if t is ast.AnnAssign:
-                    sym = ctx.annotation_symbol(node.annotation)
-                if sym is None and node.value is not None:
-                    sym = ctx.symbol(node.value)
-                for target in (node.targets if t is ast.Assign else (node.target,)):
-                    if type(target) is ast.Name:
-                        ctx.bind(target.id, sym)
-                    else:
-                        for name in _store_names(target):
-                            ctx.bind(name, None)
-                facts.note_assign(ctx, node)  # tuple items, attribute types
-        elif t is ast.NamedExpr:  # `if (client := hub.get_client()):` binds like an assignment
-            if ctx.scope.kind != "module":
-                ctx.bind(node.target.id, ctx.symbol(node.value))
-        elif t is ast.withitem:
-            if node.optional_vars is not None and ctx.scope.kind != "module":
-                for name in _store_names(node.optional_vars):
-                    ctx.bind(name, None)
-                facts.note_withitem(ctx, node, isinstance(node._al_parent, ast.AsyncWith))
-        elif t is ast.Return:
-            facts.note_return(ctx, node)
-        elif t is ast.Yield or t is ast.YieldFrom:
-            facts.note_yield(ctx)
-        elif t is ast.Import or t is ast.ImportFrom:
-            if ctx.scope.kind != "module":
-                ctx.bind_import(node)
-        else:  # def or class: the name is bound in the enclosing scope
-            scope = ctx.scope
-            if scope.kind != "module":
-                ctx.bind(node.name, ("global", ctx.module.name, _child_prefix(scope) + node.name))
 
     def _push_scope(self, node: ast.AST, ctx: Context) -> None:
         outer = ctx.scope
@@ -313,10 +287,123 @@ class Walker:
         scope = ctx.scope
         for rule in leavers:
             if rule.code not in disabled:
-                self._call(rule, lambda s, c, r=rule: r.leave_scope(s, c), scope, ctx, disabled)
+                ctx.current_rule = rule
+                try:
+                    rule.leave_scope(scope, ctx)
+                except Exception as exc:  # one broken rule must not stop the others
+                    self._crashed(rule, scope, ctx, disabled, exc)
+                ctx.current_rule = None
         ctx.pop_scope()
         if ctx.scopes:  # a closure's reads count as reads of the enclosing scope
             ctx.scopes[-1].loads |= scope.loads
+
+
+# -- structure the engine tracks for the rules --
+# Bindings are made when the binding node is entered, before its children:
+# the value is resolved first (x = x.f()), and the target names visited
+# afterwards keep what was bound here. One function per node type
+# (`_HANDLERS`); `Name` nodes are handled in the walk's loop itself.
+def _enter_call(node: ast.Call, ctx: Context) -> None:
+    fn = ctx.function
+    if fn is not None and fn.info is not None:
+        sym = ctx.symbol(node.func)
+        if sym is not None:
+            try:  # shared by equal symbols: a summary pickles each one once
+                sym = ctx.interned.setdefault(sym, sym)
+            except TypeError:
+                pass
+            fn.info.calls.append((sym, node.lineno, node.col_offset))
+    thread_index.note_call(node, ctx)
+    if not ctx.module.runs_loop and _runs_loop(ctx, node):
+        ctx.module.runs_loop = True
+
+
+def _bind_name(node: ast.Name, ctx: Context) -> None:
+    """A `Name` being stored to."""
+    if ctx.scope.kind != "module" and not _bound_by_owner(node):
+        ctx.bind(node.id, None)
+
+
+def _enter_global(node, ctx: Context) -> None:
+    ctx.scopes[-1].loads.update(node.names)
+
+
+def _enter_assign(node: ast.Assign, ctx: Context) -> None:
+    targets = node.targets
+    for target in targets:
+        # the thread hook looks only at stores into attributes and items
+        if type(target) is ast.Attribute or type(target) is ast.Subscript:
+            thread_index.note_assign(node, ctx)
+            break
+    if ctx.scope.kind != "module":
+        sym = ctx.symbol(node.value)
+        for target in targets:
+            if type(target) is ast.Name:
+                ctx.bind(target.id, sym)
+            else:
+                for name in _store_names(target):
+                    ctx.bind(name, None)
+        facts.note_assign(ctx, node)  # tuple items, attribute types
+
+
+def _enter_annassign(node: ast.AnnAssign, ctx: Context) -> None:
+    if ctx.scope.kind != "module":
+        sym = ctx.annotation_symbol(node.annotation)
+        if sym is None and node.value is not None:
+            sym = ctx.symbol(node.value)
+        target = node.target
+        if type(target) is ast.Name:
+            ctx.bind(target.id, sym)
+        else:
+            for name in _store_names(target):
+                ctx.bind(name, None)
+        facts.note_assign(ctx, node)  # attribute types
+
+
+def _enter_namedexpr(node: ast.NamedExpr, ctx: Context) -> None:
+    # `if (client := hub.get_client()):` binds like an assignment
+    if ctx.scope.kind != "module":
+        ctx.bind(node.target.id, ctx.symbol(node.value))
+
+
+def _enter_withitem(node: ast.withitem, ctx: Context) -> None:
+    if node.optional_vars is not None and ctx.scope.kind != "module":
+        for name in _store_names(node.optional_vars):
+            ctx.bind(name, None)
+        facts.note_withitem(ctx, node, isinstance(node._al_parent, ast.AsyncWith))
+
+
+def _enter_return(node: ast.Return, ctx: Context) -> None:
+    facts.note_return(ctx, node)
+
+
+def _enter_yield(node, ctx: Context) -> None:
+    facts.note_yield(ctx)
+
+
+def _enter_import(node, ctx: Context) -> None:
+    if ctx.scope.kind != "module":
+        ctx.bind_import(node)
+
+
+def _enter_definition(node, ctx: Context) -> None:
+    """A def or class: the name is bound in the enclosing scope."""
+    scope = ctx.scope
+    if scope.kind != "module":
+        ctx.bind(node.name, ("global", ctx.module.name, _child_prefix(scope) + node.name))
+
+
+_HANDLERS = {
+    ast.Call: _enter_call, ast.Global: _enter_global, ast.Nonlocal: _enter_global,
+    ast.Assign: _enter_assign, ast.AnnAssign: _enter_annassign, ast.NamedExpr: _enter_namedexpr,
+    ast.withitem: _enter_withitem, ast.Return: _enter_return, ast.Yield: _enter_yield,
+    ast.YieldFrom: _enter_yield, ast.Import: _enter_import, ast.ImportFrom: _enter_import,
+    ast.FunctionDef: _enter_definition, ast.AsyncFunctionDef: _enter_definition, ast.ClassDef: _enter_definition,
+}
+# Node types the walk does more for than push their children (`Name`
+# nodes have their own branch; the tuple is a scope's leave marker).
+_ACTING = frozenset(_HANDLERS) | _SCOPE_TYPES | compiler_errors.NODE_TYPES | {tuple}
+
 
 
 def _code_of(rule) -> str:

@@ -557,3 +557,94 @@ def test_damaged_saved_joins_are_rebuilt_on_a_comment_edit(project, keyhome):
     assert "damaged" in proc.stderr.decode()
     assert findings(proc) == fresh(project, keyhome) == first
     assert _in(first, "work.py", "AIO300")
+
+
+# -- each file's answers kept with their own dependencies -------------------------
+SLOW = "import time\n\n\ndef pause():\n    time.sleep(1)\n"
+BOTH = (
+    "from pkg.lib import helper\n"
+    "from pkg.slow import pause\n\n\n"
+    "async def main():\n"
+    "    helper()\n"
+    "    pause()\n"
+)
+
+
+def _answers_files(root: Path) -> list:
+    return [p for p in (root / ".asynclint_cache").rglob("*") if p.is_file() and p.parent.name.startswith("answers-")]
+
+
+def test_a_file_answered_again_keeps_only_the_answers_that_cannot_see_the_edit(project, keyhome):
+    """both.py asks about lib.helper (a coroutine once it is `async def`)
+    and about slow.pause (blocking through slow.py). Editing lib.py answers
+    both.py again: the answer about helper must be asked again (the new
+    never-awaited coroutine is reported), the one about pause is kept from
+    the answers file and still reported; undoing the edit brings the first
+    findings back. Each run equals a fresh one."""
+    write(project, "pkg/slow.py", SLOW)
+    write(project, "pkg/both.py", BOTH)
+    first = findings(check(project, keyhome))
+    assert first == fresh(project, keyhome)
+    assert _in(first, "both.py", "AIO208") or _in(first, "slow.py", "AIO208")
+    assert not _in(first, "both.py", "AIO100")
+    assert _answers_files(project)
+    write(project, "pkg/lib.py", LIB.replace("def helper", "async def helper"))
+    edited = findings(check(project, keyhome))
+    assert _in(edited, "both.py", "AIO100") == [("pkg/both.py", 6, 5, "AIO100")]
+    assert [f for f in edited if f[3] == "AIO208"] == [f for f in first if f[3] == "AIO208"]
+    assert edited == fresh(project, keyhome)
+    write(project, "pkg/lib.py", LIB)
+    undone = findings(check(project, keyhome))
+    assert undone == first == fresh(project, keyhome)
+    # a second edit of another kind, answered from the answers the undo wrote
+    write(project, "pkg/slow.py", SLOW.replace("time.sleep(1)", "return 1"))
+    again = findings(check(project, keyhome))
+    assert not [f for f in again if f[3] == "AIO208"]
+    assert again == fresh(project, keyhome)
+
+
+def test_a_damaged_answers_file_is_rebuilt(project, keyhome):
+    """An answers file is a cache file like the others: damaged, it is
+    ignored with one warning, the file's queries are all answered again, and
+    the findings are a fresh run's."""
+    write(project, "pkg/slow.py", SLOW)
+    write(project, "pkg/both.py", BOTH)
+    check(project, keyhome)
+    kept = _answers_files(project)
+    assert kept
+    for path in kept:
+        data = bytearray(path.read_bytes())
+        data[-20:] = b"\xff" * 20
+        path.write_bytes(bytes(data))
+    write(project, "pkg/lib.py", LIB.replace("def helper", "async def helper"))
+    proc = check(project, keyhome)
+    lines = proc.stderr.decode().splitlines()
+    assert len(lines) == 1 and "damaged" in lines[0], lines
+    assert findings(proc) == fresh(project, keyhome)
+    assert _in(findings(proc), "both.py", "AIO100")
+    write(project, "pkg/lib.py", LIB)
+    proc = check(project, keyhome)
+    assert proc.stderr == b""  # rebuilt
+    assert findings(proc) == fresh(project, keyhome)
+
+
+def test_a_forged_answers_file_never_runs_and_is_not_believed(project, keyhome, tmp_path):
+    """An answers file replaced by a pickle that would run a command (or by
+    plain answers that claim no finding) is not authenticated: it never
+    runs, is not believed, and the run's findings are a fresh run's."""
+    marker = tmp_path / "pwned"
+    write(project, "pkg/slow.py", SLOW)
+    write(project, "pkg/both.py", BOTH)
+    check(project, keyhome)
+    kept = _answers_files(project)
+    assert kept
+    for i, path in enumerate(kept):
+        forged = pickle.dumps(Plant(marker)) if i % 2 else pickle.dumps((str(path), "x", {}))
+        path.write_bytes(forged)
+    write(project, "pkg/lib.py", LIB.replace("def helper", "async def helper"))
+    proc = check(project, keyhome)
+    assert not marker.exists()
+    assert b"Traceback" not in proc.stderr
+    assert len(proc.stderr.decode().splitlines()) <= 1
+    assert findings(proc) == fresh(project, keyhome)
+    assert _in(findings(proc), "both.py", "AIO100")

@@ -297,6 +297,32 @@ def test_parallel_output_equals_serial(tmp_path):
     assert parallel.stdout == serial.stdout
 
 
+def test_parallel_project_answers_equal_serial(tmp_path):
+    # Findings that only the project index confirms (a coroutine, a
+    # blocking helper and a thread started from another module): with
+    # workers, phase 2 and the whole-project joins are shared among
+    # processes, and every file's answers, related locations included, must
+    # come back as one process gives them.
+    write(tmp_path, "pkg/__init__.py", "")
+    for i in range(80):
+        write(tmp_path, f"pkg/h{i:02}.py", "import time\n\n\nasync def fetch():\n    return 1\n\n\n"
+                                            "def load():\n    time.sleep(1)\n")
+        write(tmp_path, f"pkg/c{i:02}.py", f"from pkg.h{i:02} import fetch, load\n\n\ndef sync_caller():\n"
+                                            "    fetch()\n\n\nasync def async_caller():\n    load()\n")
+        if i % 4 == 0:  # a function another module starts in a thread
+            write(tmp_path, f"pkg/w{i:02}.py", "import asyncio\n\n\ndef work(loop: asyncio.AbstractEventLoop):\n"
+                                                "    loop.call_soon(print)\n")
+            write(tmp_path, f"pkg/t{i:02}.py", f"import threading\n\nfrom pkg.w{i:02} import work\n\n\n"
+                                                "def start(loop):\n    threading.Thread(target=work, args=(loop,)).start()\n")
+    serial = run_cli(["--no-cache", "-j", "1", "--format", "json", "."], tmp_path)
+    parallel = run_cli(["--no-cache", "-j", "2", "--format", "json", "."], tmp_path)
+    found = json.loads(out(serial))
+    assert sum(d["code"] == "AIO100" for d in found) == 80
+    assert sum(d["code"] == "AIO208" and len(d["related"]) == 1 for d in found) == 80
+    assert sum(d["code"] == "AIO300" and "started by `threading.Thread" in d["message"] for d in found) == 20
+    assert json.loads(out(parallel)) == found
+
+
 def test_per_file_ignores_are_relative_to_the_config_folder(project, tmp_path):
     write(project, "pyproject.toml", "[tool.asynclint]\nper-file-ignores = { \"src/demo/b.py\" = [\"AIO400\"] }\n")
     # run from elsewhere: the displayed path differs, the pattern still applies

@@ -110,3 +110,20 @@ def test_a_file_analysed_leaves_no_cyclic_garbage(tmp_path):
     finally:
         if was_enabled:
             gc.enable()
+
+
+def test_nodes_under_fields_that_may_hold_none_are_walked(tmp_path):
+    """The walk links and pushes a list field's children in one go; fields
+    whose lists may hold `None` (a `{**d}` key, a keyword-only parameter
+    without a default) still have every node under them visited, in order,
+    with their parents."""
+    found = _lint(tmp_path, """\
+        import time
+
+
+        async def handler(base, *, flag, retries=3):
+            merged = {**base, "slept": time.sleep(1)}
+            later = lambda *, now, then=time.sleep(2): time.sleep(3)
+            return merged, later, {**base}, {"a": 1, **base, "b": time.sleep(4)}
+        """, "--select", "AIO200")
+    assert found == [("AIO200", 5), ("AIO200", 7)]

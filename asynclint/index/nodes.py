@@ -18,7 +18,8 @@ from typing import Dict, Iterable, Iterator, List, Optional
 # `Name`; `names` is a list of strings in `Global`/`Nonlocal`, of `alias`
 # nodes in imports.
 SCALAR_FIELDS = frozenset({"ctx", "op", "ops", "id", "attr", "arg", "asname", "module", "level", "kind",
-                           "conversion", "type_comment", "is_async", "simple", "tag", "rest", "kwd_attrs"})
+                           "conversion", "type_comment", "is_async", "simple", "tag", "rest", "kwd_attrs",
+                           "str"})  # `str`: the text of a t-string's `Interpolation` (newsyntax)
 _SKIP = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
 _CHILD_FIELDS: Dict[type, tuple] = {}
 _AST = ast.AST

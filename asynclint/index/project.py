@@ -258,9 +258,15 @@ class ProjectIndex:
         # carried and comes out different: usually the changed module's own.
         same_modules = self._same_modules(new.modules, changed)
         moved: set = set()
+        # The tokens of the joins found changed and not dropped yet: each is
+        # dropped once, before the next join is built (a fact built since
+        # used the new value; dropping it again would only cost a pass over
+        # every restored fact per join).
+        undropped: set = set()
         for (name, key), build in self._joins.items():
-            if moved:
-                new._drop(moved)
+            if undropped:
+                new._drop(undropped)
+                undropped = set()
             entry = self._facts[_JOIN_TABLE][(name, key)]
             part = self._parts.get((name, key))
             deps = entry[1]
@@ -276,10 +282,11 @@ class ProjectIndex:
                 continue
             if new.join(name, key, build) != entry[0]:
                 moved.add((_JOIN, name, key))
+                undropped.add((_JOIN, name, key))
             if part is not None:
                 new._parts[(name, key)] = part
-        if moved:
-            new._drop(moved)
+        if undropped:
+            new._drop(undropped)
         new.changed_joins = frozenset(moved)
         return new
 
@@ -482,6 +489,36 @@ class ProjectIndex:
         value = self.join(name, key, _modules_build(name, key, part, combine))
         self._parts.setdefault((name, key), part)
         return value
+
+    def build_parts(self, joins: Iterable[Tuple[str, Hashable]], share: int, shares: int) -> list:
+        """The per-module parts of the `join_modules` joins named in `joins`
+        ((name, key); registered with `rebuildable`) for every `shares`-th
+        module from the `share`-th on, as plain data for `add_parts` in
+        another copy of this index: [((name, key, module), (part,
+        dependencies)), ...]. Copies of one index that each build a share
+        and add the others' build each part once between them."""
+        out = []
+        modules = list(self.modules)[share::shares]
+        table = self._facts.setdefault(_PARTS, {})
+        for name, key in joins:
+            factory = _JOIN_BUILDERS.get(name)
+            if factory is None:
+                continue
+            part = factory(key)[0]
+            for module in modules:
+                k = (name, key, module)
+                self.fact(_PARTS, k, lambda m=module: part(self, m))
+                out.append((k, table[k]))
+        return out
+
+    def add_parts(self, entries: list) -> None:
+        """Parts that another copy of this index built (`build_parts`):
+        kept as if built here, with their dependencies."""
+        table = self._facts.setdefault(_PARTS, {})
+        for k, entry in entries:
+            if k not in table:
+                table[k] = entry
+                self._note(_PARTS, k, entry[1])
 
     def memo(self, name: str) -> "Memo":
         """The table of fact `name`, for facts filled in piece by piece."""

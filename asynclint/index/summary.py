@@ -341,8 +341,16 @@ def summarise(tree: ast.Module, module: str, path: str, is_package: bool) -> Mod
         seen[name] = sym
 
     def visit_body(body, prefix: str, class_info: Optional[ClassInfo], top: bool) -> None:
+        # the statements `visit_stmt` does nothing with, skipped without a call:
+        # most of a function body
+        skip = _SKIP_AT_TOP if top else _SKIP_IN_CLASS if class_info is not None else _SKIP_IN_FUNCTION
+        kinds = _STMT_KINDS
         for stmt in body:
-            visit_stmt(stmt, prefix, class_info, top)
+            kind = kinds.get(type(stmt))
+            if kind is None:
+                kind = _stmt_kind(type(stmt))
+            if kind not in skip:
+                visit_stmt(stmt, prefix, class_info, top)
 
     def type_params(stmt) -> None:
         # PEP 695: `class Entity[T: Coordinator]` -- T stands for its bound
@@ -411,6 +419,33 @@ def summarise(tree: ast.Module, module: str, path: str, is_package: bool) -> Mod
     summary.ambiguous = sorted(ambiguous)
     visit_body = visit_stmt = None  # noqa: F811  the closures refer to each other: a cycle to break, not to collect
     return summary
+
+
+# What `summarise` does with a statement, by type (its `isinstance` tests,
+# kept per type): it records module-level aliases, imports and assignments,
+# class-level assignments, and every def and class, and looks into blocks.
+_OTHER, _ALIAS, _DEFINITION, _IMPORT, _ASSIGN, _BLOCK = range(6)
+_STMT_KINDS: Dict[type, int] = {}
+_SKIP_AT_TOP = frozenset({_OTHER})
+_SKIP_IN_CLASS = frozenset({_OTHER, _ALIAS, _IMPORT})
+_SKIP_IN_FUNCTION = frozenset({_OTHER, _ALIAS, _IMPORT, _ASSIGN})
+
+
+def _stmt_kind(t: type) -> int:
+    if t.__name__ == "TypeAlias":
+        kind = _ALIAS
+    elif issubclass(t, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        kind = _DEFINITION
+    elif issubclass(t, (ast.Import, ast.ImportFrom)):
+        kind = _IMPORT
+    elif issubclass(t, (ast.Assign, ast.AnnAssign)):
+        kind = _ASSIGN
+    elif issubclass(t, (ast.If, ast.Try, ast.With, ast.For, ast.While)) or t.__name__ == "TryStar":
+        kind = _BLOCK
+    else:
+        kind = _OTHER
+    _STMT_KINDS[t] = kind
+    return kind
 
 
 def _assigned_sym(builder: SymbolBuilder, stmt: ast.AST, value: Optional[ast.AST]) -> Sym:
