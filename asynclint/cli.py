@@ -279,11 +279,13 @@ def cmd_check(argv: Sequence[str]) -> int:
                 walkable.append(given)
         files = discover(walkable, root, excludes, cfg.respect_gitignore, force_exclude=args.force_exclude,
                          problems=problems, remember=not args.no_cache) if walkable else []
-        jobs = [FileJob(f.path, f.display, real=True) for f in files]  # discovery resolves symlinked files
+        jobs = [FileJob(f.file, f.display, real=True) for f in files]  # discovery resolves symlinked files
         if args.show_files:
             _emit("".join(f"{j.display}\n" for j in jobs), args.output_file)
             return 0
-        jobs += _context_jobs(root, jobs, excludes, cfg.respect_gitignore, remember=not args.no_cache)
+        if not any(os.path.isdir(given) and Path(given).resolve() == root for given in walkable):
+            # (a walk of the root itself found every file of the project already)
+            jobs += _context_jobs(root, jobs, excludes, cfg.respect_gitignore, remember=not args.no_cache)
 
     workers = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
     if workers < 1:
@@ -434,14 +436,16 @@ def _watch(args, paths, jobs, settings, root: Path, workers: int) -> int:
     cfg = settings.config
     excludes = [*cfg.exclude, *cfg.extend_exclude]
 
+    remember = not args.no_cache  # a poll reads only the folders whose stat moved, as a CLI run does
+
     def rediscover() -> List[FileJob]:
         try:
-            found = [FileJob(f.path, f.display) for f in discover(
+            found = [FileJob(f.file, f.display, real=True) for f in discover(
                 [p for p in paths if os.path.exists(p)], root, excludes, cfg.respect_gitignore,
-                force_exclude=args.force_exclude)]
+                force_exclude=args.force_exclude, remember=remember)]
         except Exception:  # a folder vanished mid-walk: keep what we had until the next round
             return list(jobs)
-        return found + _context_jobs(root, found, excludes, cfg.respect_gitignore)
+        return found + _context_jobs(root, found, excludes, cfg.respect_gitignore, remember=remember)
 
     return watch.run(jobs, settings, root, rediscover, lambda found: render(args.format, found), workers,
                      early=args.format in ("text", "concise"))
@@ -544,14 +548,14 @@ def _context_jobs(root: Path, jobs, excludes, respect_gitignore: bool, remember:
 
     if not any((root / m).exists() for m in ROOT_MARKERS):
         return []
-    named = {j.path for j in jobs}
+    named = {j.file for j in jobs}
     try:
         everything = discover([str(root)], root, excludes, respect_gitignore, remember=remember)
     except DiscoveryError:
         return []
-    if all(f.path in named for f in everything):
+    if all(f.file in named for f in everything):
         return []
-    return [FileJob(f.path, f.display, report=False, real=True) for f in everything if f.path not in named]
+    return [FileJob(f.file, f.display, report=False, real=True) for f in everything if f.file not in named]
 
 
 # -- other commands -------------------------------------------------------------

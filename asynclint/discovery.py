@@ -19,10 +19,12 @@ import re
 import sys
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Tuple
 
-import pathspec
+if TYPE_CHECKING:  # imported when a .gitignore is read: a run from kept listings reads none
+    import pathspec
 
 
 class DiscoveryError(Exception):
@@ -31,8 +33,12 @@ class DiscoveryError(Exception):
 
 @dataclass(frozen=True)
 class SourceFile:
-    path: Path  # absolute
+    file: str  # absolute path (a string: a large tree has thousands, and a warm run needs no Path)
     display: str  # as the user should see it
+
+    @cached_property
+    def path(self) -> Path:
+        return Path(self.file)
 
 
 class _Excludes:
@@ -121,10 +127,12 @@ def is_excluded(path: Path, root: Path, patterns: Iterable[str]) -> bool:
 
 
 _WARNED: set = set()
+_WARNINGS = [0]  # warnings met, shown or not: a walk that met one keeps no listing
 
 
 def warn(message: str) -> None:
     """One line on stderr, once per run (discovery walks the project twice)."""
+    _WARNINGS[0] += 1
     if message in _WARNED:
         return
     _WARNED.add(message)
@@ -207,6 +215,8 @@ class _GitIgnores:
 def _gitignore_spec(ignore: Path, lines: List[str]) -> Optional[pathspec.PathSpec]:
     """The valid patterns of a .gitignore; an invalid line (git ignores it
     too) is skipped with a warning rather than dropping the whole file."""
+    import pathspec
+
     try:
         return pathspec.PathSpec.from_lines("gitwildmatch", lines)
     except Exception:  # pathspec's pattern errors have no common base
@@ -254,7 +264,7 @@ def discover(paths: List[str], root: Path, exclude: Iterable[str], respect_gitig
             if force_exclude and (is_excluded(absolute, root, exclude)
                                   or (gitignores is not None and gitignores.ignored(absolute, False))):
                 continue
-            found.setdefault(str(absolute), SourceFile(absolute, display_path(absolute, given, p)))
+            found.setdefault(str(absolute), SourceFile(str(absolute), display_path(absolute, given, p)))
             continue
 
         def unreadable(exc: OSError, given=given, p=p) -> None:
@@ -297,7 +307,7 @@ class _Listings:
             self.old = saved["folders"]
             self.gitignores = dict(saved["gitignores"])
         self.new: Dict[str, tuple] = {}
-        self.warnings = len(_WARNED)
+        self.warnings = _WARNINGS[0]
         self.changed = saved is None or not self.old
 
     @classmethod
@@ -342,7 +352,7 @@ class _Listings:
 
     def save(self) -> None:
         from . import cache as disk
-        if len(_WARNED) != self.warnings:
+        if _WARNINGS[0] != self.warnings:
             return
         if self.changed or len(self.new) != len(self.old):
             disk.store(self.file, "listing", {"folders": self.new, "gitignores": self.gitignores})
@@ -372,11 +382,9 @@ def _walk(top: str, root: str, given: str, given_path: Path, excluded: _Excludes
             kept, stat = listings.get(given, folder)
             if kept is not None:
                 stack.extend(reversed(kept[0]))
-                if kept[1]:
-                    here = Path(folder)
-                    for file, display in kept[1]:
-                        if file not in found:
-                            found[file] = SourceFile(here / os.path.basename(file), display)
+                for file, display in kept[1]:
+                    if file not in found:
+                        found[file] = SourceFile(file, display)
                 continue
         try:
             with os.scandir(folder) as it:
@@ -425,11 +433,11 @@ def _walk(top: str, root: str, given: str, given_path: Path, excluded: _Excludes
             if link:
                 path = Path(file)
                 resolved = path.resolve()
-                found.setdefault(str(resolved), SourceFile(resolved, display_path(path, given, given_path)))
+                found.setdefault(str(resolved), SourceFile(str(resolved), display_path(path, given, given_path)))
             else:
                 display = file if os.path.isabs(given) else (name if shown == "." else os.path.join(shown, name))
                 if file not in found:
-                    found[file] = SourceFile(Path(file), display)
+                    found[file] = SourceFile(file, display)
                 kept_files.append((file, display))
         if listings is not None and plain:
             listings.put(given, folder, stat, keep, kept_files)

@@ -32,6 +32,7 @@ import pickle
 import sys
 import time
 from dataclasses import dataclass, fields
+from functools import cached_property
 from pathlib import Path
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
@@ -65,11 +66,19 @@ class RunResult:
 
 @dataclass
 class FileJob:
-    path: Path  # absolute
+    file: str  # absolute path (a Path is accepted and kept as its string)
     display: str
     report: bool = True  # False: indexed for knowledge only
     data: Optional[bytes] = None  # stdin content
-    real: bool = False  # `path` is known to be a real file, not a symlink (from discovery)
+    real: bool = False  # `file` is known to be a real file, not a symlink (from discovery)
+
+    def __post_init__(self):
+        if type(self.file) is not str:
+            self.file = os.fspath(self.file)
+
+    @cached_property
+    def path(self) -> Path:  # made when asked for: a warm run of a large tree asks for few
+        return Path(self.file)
 
 
 # A file as the run record remembers it.
@@ -307,12 +316,19 @@ class _Run:
         # A recorded digest is trusted while the stat is unchanged, unless the
         # file changed shortly before the recording run read it.
         racy_from = (record["started"] - _RACY_NS) if record is not None else 0
+        # Files read again only because they were racy then and are old
+        # enough now: recording them again (with this run's start) lets the
+        # next run trust their stat. Without it a run where nothing changed
+        # writes no record, and the files of a fresh copy or checkout made
+        # just before the first run are read and hashed on every run.
+        settled = 0
+        settled_before = started - _RACY_NS
         seen: Dict[str, _Seen] = {}
         changed: List[FileJob] = []
         modules: Dict[str, Tuple[str, bool]] = {}
-        names = module_names([str(j.path) for j in jobs], self.root, real=all(j.real for j in jobs))
+        names = module_names([j.file for j in jobs], self.root, real=all(j.real for j in jobs))
         for job, name in zip(jobs, names):
-            path = str(job.path)
+            path = job.file
             module, is_package = modules[path] = name
             if store is None:
                 changed.append(job)
@@ -327,12 +343,15 @@ class _Run:
                 digest = prev[3]
             elif stat is not None:
                 try:
-                    data = job.path.read_bytes()
+                    with open(path, "rb") as fh:
+                        data = fh.read()
                 except OSError:
                     data = None
                 if data is not None:
                     digest = _digest(data)
                     self.data[path] = data
+                    if prev is not None and prev[2] == stat and max(stat[1], stat[2]) < settled_before:
+                        settled += 1
             if digest is None:  # unreadable: analysed (and reported) afresh, never recorded
                 changed.append(job)
                 continue
@@ -345,11 +364,11 @@ class _Run:
                 seen[path] = _Seen(job.display, job.report, stat, digest, module, is_package, None, [], None)
                 changed.append(job)
 
-        paths = {str(j.path) for j in jobs}
+        paths = {j.file for j in jobs}
         same_files = record is not None and set(old) == paths and all(
             old[p][0] == seen[p].display and old[p][1] == seen[p].report for p in seen) and len(seen) == len(paths)
         if same_files and not changed and not need_index:
-            if any(seen[p].stat != old[p][2] for p in seen):  # touched, or racy before: re-record
+            if settled or any(seen[p].stat != old[p][2] for p in seen):  # touched, or racy before: re-record
                 store.save_record(started, seen, record.get("installed") or [])
             return self._result(seen, from_cache=len(jobs), index=None)
 
@@ -377,7 +396,7 @@ class _Run:
             return self._kept_answers(path, s, moved, changed_joins, known_joins)
 
         for job, result, found, deps, answered in self._answers(redo, index, modules, seen, kept):
-            path = str(job.path)
+            path = job.file
             s = seen.get(path)
             if s is not None:
                 s.findings = found
@@ -409,7 +428,7 @@ class _Run:
         store = self.store
         todo = []
         for job in changed:
-            path = str(job.path)
+            path = job.file
             s = seen.get(path)
             if store is not None and s is not None:
                 cached = store.load_entry(path, s.digest)  # e.g. an edit undone
@@ -420,8 +439,8 @@ class _Run:
         total = len(self.jobs)
         done = total - len(todo)
         if self.workers > 1 and len(todo) >= 64:
-            by_path = {str(j.path): j for j in todo}
-            payloads = [[(str(j.path), *modules[str(j.path)], j.data if j.data is not None else self.data.pop(str(j.path), None))
+            by_path = {j.file: j for j in todo}
+            payloads = [[(j.file, *modules[j.file], j.data if j.data is not None else self.data.pop(j.file, None))
                          for j in batch] for batch in _batches(todo, self.workers)]
             from .pool import run_batches
             for batch, out in run_batches(payloads, self.settings, self.workers):
@@ -442,13 +461,13 @@ class _Run:
     def _analyse_one(self, job: FileJob, modules) -> FileResult:
         if self.walker is None:
             self.walker = Walker(self.settings.enabled)
-        path = str(job.path)
+        path = job.file
         data = job.data if job.data is not None else self.data.pop(path, None)
         module, is_package = modules[path]
         return analyse_path(job.path, module, is_package, data, self.walker, self.settings)
 
     def _keep(self, job: FileJob, result: FileResult, seen: Dict[str, _Seen], fresh: bool = False) -> None:
-        path = str(job.path)
+        path = job.file
         self.results[path] = result
         s = seen.get(path)
         if s is not None:
@@ -458,7 +477,7 @@ class _Run:
 
     def _result_of(self, job: FileJob, modules, seen: Dict[str, _Seen]) -> FileResult:
         """The phase-1 result of an unchanged file: its entry, else analysed again."""
-        path = str(job.path)
+        path = job.file
         s = seen.get(path)
         result = self.store.load_entry(path, s.digest) if self.store is not None and s is not None else None
         if result is None:
@@ -511,9 +530,9 @@ class _Run:
                 before.setdefault(prev[4], (path, prev[6]))
         now: Dict[str, tuple] = {}
         for job in self.jobs:
-            s = seen.get(str(job.path))
+            s = seen.get(job.file)
             if s is not None and s.summary is not None:  # (an unreadable file provides nothing)
-                now.setdefault(s.module, (str(job.path), s.summary))
+                now.setdefault(s.module, (job.file, s.summary))
         return frozenset(name for name in before.keys() | now.keys() if before.get(name) != now.get(name))
 
     def _to_answer(self, changed: List[FileJob], seen: Dict[str, _Seen], old: Dict[str, tuple],
@@ -527,14 +546,14 @@ class _Run:
         jobs = self.jobs
         if moved is None:
             return [j for j in jobs if j.report]
-        redo_paths = {str(j.path) for j in changed}
+        redo_paths = {j.file for j in changed}
         out = []
         # The record shares one object per distinct dependency set: each is tested once.
         seeing: Dict[frozenset, bool] = {}
         for job in jobs:
             if not job.report:
                 continue
-            path = str(job.path)
+            path = job.file
             s = seen.get(path)
             prev = old.get(path)
             if path in redo_paths or s is None or prev is None or not prev[1] or prev[0] != job.display \
@@ -590,7 +609,7 @@ class _Run:
                moved: Optional[FrozenSet[str]] = None) -> ProjectIndex:
         sources: Dict[str, Callable] = {}
         for job in self.jobs:
-            path = str(job.path)
+            path = job.file
             name = modules[path][0]
             if name in sources:
                 continue  # two files claim one module: the first wins (input is sorted)
@@ -637,17 +656,27 @@ class _Run:
             if not job.report:
                 continue
             files += 1
-            s = seen[str(job.path)]
+            s = seen[job.file]
             if s.not_analysed:
                 not_analysed[job.display] = s.not_analysed
             diagnostics.extend(s.findings)
         if not getattr(self.settings.config, "report_each_caller", False):
             # one AIO208 finding per blocking call, at the helper (not one per caller)
             from .rules.aio208_blocking_project_call import group
-            reported = {seen[str(j.path)].module: (j.display, j.path) for j in self.jobs if j.report}
+            reported = _ReportedFiles((seen[j.file].module, j) for j in self.jobs if j.report)
             diagnostics = group(diagnostics, reported, self.settings.config.ignored_for)
         diagnostics.sort(key=Diagnostic.sort_key)
         return RunResult(diagnostics, files, not_analysed, from_cache, index)
+
+
+class _ReportedFiles(dict):
+    """module -> (display path, Path) of the reported files, for
+    `aio208.group`; the Path is made only for the modules it looks up (a
+    handful, where a large tree has thousands of files)."""
+
+    def __getitem__(self, module: str) -> Tuple[str, Path]:
+        job = dict.__getitem__(self, module)
+        return job.display, job.path
 
 
 def _applied(base: dict, removed: dict, added: dict) -> dict:

@@ -35,12 +35,12 @@ def _project(root: Path) -> Path:
 
 
 class Watcher:
-    def __init__(self, root: Path, *args: str):
+    def __init__(self, root: Path, *args: str, env=None):
         # As started from a terminal: Ctrl-C (SIGINT) not ignored, even when
         # the test run itself was started in the background (where a shell
         # ignores SIGINT for the job, and children inherit that).
         self.proc = subprocess.Popen([sys.executable, "-m", "asynclint", "--watch", *args, "."], cwd=root,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
                                      preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         self.lines: "queue.Queue[str]" = queue.Queue()
         self.seen: list = []
@@ -127,3 +127,30 @@ def test_watch_refuses_fix_with_one_line(tmp_path):
                           capture_output=True, text=True, timeout=TIMEOUT)
     assert proc.returncode == 2
     assert proc.stderr == "asynclint: error: --watch cannot be combined with --fix\n"
+
+
+def test_watch_sees_files_added_and_renamed_in_folders_whose_listing_it_keeps(tmp_path):
+    """The polls reuse each folder's listing while the folder's stat is
+    unchanged (as CLI runs do): a file added to, or renamed inside, a
+    folder listed long enough ago to be kept is still picked up."""
+    root = _project(tmp_path)
+    (root / "pkg" / "sub").mkdir()
+    (root / "pkg" / "sub" / "__init__.py").write_text("")
+    time.sleep(2.2)  # older than the two seconds within which a folder is listed again every time
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "userhome")}
+    watcher = Watcher(root, env=env)
+    try:
+        watcher.until(lambda line: "watching for changes" in line)
+        time.sleep(1.5)  # a few polls from the kept listings
+        _write(root / "pkg" / "sub" / "late.py", "import time\n\n\nasync def late():\n    time.sleep(1)\n")
+        got = watcher.until(lambda line: "changed:" in line)
+        assert got[0].startswith("pkg/sub/late.py:5:5: AIO200 "), got
+        time.sleep(2.2)
+        os.rename(root / "pkg" / "sub" / "late.py", root / "pkg" / "sub" / "later.py")
+        got = watcher.until(lambda line: "changed:" in line)
+        assert got[0].startswith("pkg/sub/later.py:5:5: AIO200 "), got
+        assert "1 new, 1 gone, 2 in total" in got[-1]
+    finally:
+        code = watcher.stop()
+    assert code == 0
+    assert list((root / ".asynclint_cache").rglob("listing-*"))

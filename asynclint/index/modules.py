@@ -34,16 +34,20 @@ def module_name(path: Path, root: Optional[Path] = None, folders: Optional[dict]
     """
     text = str(path)
     if folders is None or os.path.islink(text):
-        folder, name = os.path.split(str(path.resolve()))
+        folder, name = os.path.split(str(Path(text).resolve()))
+        folders = {} if folders is None else folders
     else:  # resolve each folder once (strings: a run names thousands of files)
         folder, name = os.path.split(text)
         folder = _real_folder(folder, folders)
-    is_package = name == "__init__.py"
-    package = _package(folder, root, {} if folders is None else folders)
-    parts = list(package) if is_package else [*package, os.path.splitext(name)[0]]
-    if not parts:  # an __init__.py whose folder is the root itself
-        parts = [os.path.basename(folder)]
-    return ".".join(parts), is_package
+    return _named(folder, name, _package(folder, None if root is None else str(root), folders))
+
+
+def _named(folder: str, name: str, package: tuple) -> tuple[str, bool]:
+    """(module, is_package) of the file `name` in the real folder `folder`
+    whose package path is `package`."""
+    if name == "__init__.py":  # an __init__.py whose folder is the root itself: named after it
+        return (".".join(package) if package else os.path.basename(folder)), True
+    return ".".join((*package, os.path.splitext(name)[0])), False
 
 
 def module_names(paths: Iterable[str], root: Optional[Path] = None, real: bool = False) -> list:
@@ -52,38 +56,39 @@ def module_names(paths: Iterable[str], root: Optional[Path] = None, real: bool =
     symlink test (a symlinked file is named from its target). `real`: the
     paths are known to be real files, not symlinks (discovery's): no test."""
     folders: dict = {}
-    packages: dict = {}  # folder as given -> package path
+    top = None if root is None else str(root)
+    packages: dict = {}  # folder as given -> (real folder, package path)
+    split = os.path.split
     out = []
     for text in paths:
-        folder, name = os.path.split(text)
-        package = packages.get(folder)
-        if package is None or (not real and os.path.islink(text)):
+        folder, name = split(text)
+        if not real and os.path.islink(text):
             out.append(module_name(Path(text), root, folders))
-            if package is None and (real or not os.path.islink(text)):
-                packages[folder] = _package(_real_folder(folder, folders), root, folders)
             continue
-        if name == "__init__.py":
-            out.append((".".join(package) if package else os.path.basename(_real_folder(folder, folders)), True))
-        else:
-            out.append((".".join((*package, os.path.splitext(name)[0])), False))
+        known = packages.get(folder)
+        if known is None:
+            real_folder = _real_folder(folder, folders)
+            known = packages[folder] = (real_folder, _package(real_folder, top, folders))
+        out.append(_named(known[0], name, known[1]))
     return out
 
 
-def _package(folder: str, root: Optional[Path], folders: dict) -> tuple:
-    """The dotted package path of `folder` (a real path): the folders from
-    the top regular package (or namespace portion inside one) down to it,
-    stopping at `root`. Kept per folder, from its parent's: a run costs one
-    `__init__.py` look-up per folder, not one per folder above each file's."""
+def _package(folder: str, root: Optional[str], folders: dict) -> tuple:
+    """The dotted package path of `folder` (a real path, as a string): the
+    folders from the top regular package (or namespace portion inside one)
+    down to it, stopping at `root` (a string). Kept per folder, from its
+    parent's: a run costs one `__init__.py` look-up per folder, not one per
+    folder above each file's."""
     key = (folder, root)
     package = folders.get(key)
     if package is None:
-        here = Path(folder)
-        if not (_has_init(folder, folders) or _namespace_portion(here, root, folders)):
+        parent, name = os.path.split(folder)
+        if not (_has_init(folder, folders) or _namespace_portion(folder, root, folders)):
             package = ()
-        elif (root is not None and here == root) or here.parent == here:
-            package = (here.name,)
+        elif folder == root or parent == folder:
+            package = (name,)
         else:
-            package = (*_package(os.path.dirname(folder), root, folders), here.name)
+            package = (*_package(parent, root, folders), name)
         folders[key] = package
     return package
 
@@ -110,13 +115,14 @@ def _real_folder(folder: str, folders: dict) -> str:
     return real
 
 
-def _namespace_portion(folder: Path, root: Optional[Path], folders: dict) -> bool:
+def _namespace_portion(folder: str, root: Optional[str], folders: dict) -> bool:
     """A folder without `__init__.py` inside a regular package (`discord/ext/`
     between `discord/__init__.py` and `discord/ext/commands/__init__.py`) is
     a namespace package: it is part of the dotted name."""
-    if root is not None and folder == root:
+    if folder == root:
         return False
-    return folder.name.isidentifier() and _has_init(str(folder.parent), folders)
+    parent, name = os.path.split(folder)
+    return name.isidentifier() and _has_init(parent, folders)
 
 
 def resolve_relative(current: str, is_package: bool, level: int, target: Optional[str]) -> Optional[str]:
