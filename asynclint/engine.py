@@ -521,6 +521,7 @@ class _Run:
         if not kept:
             return None
         return token if self.store.save_answers(path, token, kept) else None
+
     def _moved(self, seen: Dict[str, _Seen], old: Dict[str, tuple]) -> FrozenSet[str]:
         """The module names provided differently from the recording run:
         a summary changed, a file added, removed or shadowed by another."""
@@ -578,13 +579,13 @@ class _Run:
         split among the processes first and exchanged."""
         results = self.results
         if self.workers > 1 and len(redo) >= 64 and self.store is None \
-                and all(str(job.path) in results for job in redo) \
-                and any(results[str(job.path)].pendings for job in redo):
+                and all(job.file in results for job in redo) \
+                and any(results[job.file].pendings for job in redo):
             from .pool import in_forks
 
             def answer(job: FileJob):
                 deps: set = set()
-                return self._findings(job, results[str(job.path)], index, deps), deps
+                return self._findings(job, results[job.file], index, deps), deps
 
             joins = shared_parts(self.settings.config)
 
@@ -592,14 +593,14 @@ class _Run:
                 for entries in given:
                     index.add_parts(entries)
 
-            answered = in_forks(redo, answer, self.workers, lambda job: len(results[str(job.path)].pendings),
+            answered = in_forks(redo, answer, self.workers, lambda job: len(results[job.file].pendings),
                                 lambda share, shares: index.build_parts(joins, share, shares), adopt)
             if answered is not None:
                 for job, (found, deps) in zip(redo, answered):
-                    yield job, results[str(job.path)], found, deps, None
+                    yield job, results[job.file], found, deps, None
                 return
         for job in redo:
-            path = str(job.path)
+            path = job.file
             result = results.get(path) or self._result_of(job, modules, seen)
             deps: set = set()
             answers = kept(path)
