@@ -369,7 +369,10 @@ class _Run:
             old[p][0] == seen[p].display and old[p][1] == seen[p].report for p in seen) and len(seen) == len(paths)
         if same_files and not changed and not need_index:
             if settled or any(seen[p].stat != old[p][2] for p in seen):  # touched, or racy before: re-record
-                store.save_record(started, seen, record.get("installed") or [])
+                # Nothing changed: the index's saved facts still hold and
+                # stay linked, or the next summary change builds every join
+                # from nothing (a fresh checkout settles on its second run).
+                store.save_record(started, seen, record.get("installed") or [], record.get("facts"))
             return self._result(seen, from_cache=len(jobs), index=None)
 
         self._analyse(changed, modules, seen)

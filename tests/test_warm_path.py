@@ -31,7 +31,10 @@ _under = os.environ["ASYNCLINT_TEST_OPEN_UNDER"]
 def _hook(event, args):
     if event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
         path = os.fsdecode(os.fspath(args[0]))
-        if path.startswith(_under) and path.endswith(".py") and ".asynclint_cache" not in path:
+        if path.startswith(_under) and ".asynclint_cache" in path:
+            with open(_log, "a") as fh:
+                fh.write("cache:" + os.path.basename(path) + "\\n")
+        elif path.startswith(_under) and path.endswith(".py"):
             with open(_log, "a") as fh:
                 fh.write(path + "\\n")
 sys.addaudithook(_hook)
@@ -79,7 +82,9 @@ class Runs:
         proc = run_cli(["--format", "json", *extra, "."], self.root, env_extra=self.env)
         assert proc.returncode in (0, 1), proc.stderr.decode()
         found = [(d["path"], d["line"], d["column"], d["code"]) for d in json.loads(proc.stdout)]
-        opened = {os.path.relpath(p, self.root.resolve()) for p in self.log.read_text().split("\n") if p}
+        lines = [p for p in self.log.read_text().split("\n") if p]
+        opened = {os.path.relpath(p, self.root.resolve()) for p in lines if not p.startswith("cache:")}
+        self.cache_opened = {p[len("cache:"):].split("-")[0] for p in lines if p.startswith("cache:")}
         return found, opened
 
     def fresh(self):
@@ -115,6 +120,13 @@ def test_a_fresh_checkout_is_read_once_more_then_trusted(project, tmp_path):
     warm, opened = runs.check()
     assert warm == first == runs.fresh()
     assert opened == set()
+    # The run that settled them kept the saved index: an edit that changes
+    # a module's summary starts from its joins, not from nothing.
+    write(project, "pkg/lib.py", "async def helper():\n    return 1\n")
+    edited, opened = runs.check()
+    assert opened == {"pkg/lib.py"}
+    assert "joins" in runs.cache_opened, runs.cache_opened
+    assert edited == runs.fresh() != first
 
 
 def test_edits_in_the_same_second_as_a_warm_run_are_seen(project, tmp_path):
