@@ -140,15 +140,7 @@ class Walker:
                         rules = sorted([*rules, *asked], key=_code_of) if rules else asked
                 if rules:
                     ctx.node = node
-                    for rule in rules:
-                        if disabled and rule.code in disabled:
-                            continue
-                        ctx.current_rule = rule
-                        try:
-                            rule.check(node, ctx)
-                        except Exception as exc:  # one broken rule must not stop the others
-                            self._crashed(rule, node, ctx, disabled, exc)
-                    ctx.current_rule = None
+                    self._check(rules, node, ctx, disabled)
                 continue  # a `Name` has no child nodes
             if t in acting:
                 if t is tuple:  # (_LEAVE, scope node)
@@ -165,15 +157,7 @@ class Walker:
                     suspects = ()
                 rules = dispatch.get(t) if t is not call_type else rules_for_call(node, ctx)
                 if rules:
-                    for rule in rules:
-                        if disabled and rule.code in disabled:
-                            continue
-                        ctx.current_rule = rule
-                        try:
-                            rule.check(node, ctx)
-                        except Exception as exc:  # one broken rule must not stop the others
-                            self._crashed(rule, node, ctx, disabled, exc)
-                    ctx.current_rule = None
+                    self._check(rules, node, ctx, disabled)
                 if t in scope_types:
                     self._push_scope(node, ctx)
                     push((leave_marker, node))
@@ -243,6 +227,19 @@ class Walker:
                 if (r in chosen or getattr(r, "callee_names", None) is None)
                 and (in_async or not getattr(r, "calls_in_async_only", False))]
         return rules
+
+    def _check(self, rules, node: ast.AST, ctx: Context, disabled: set) -> None:
+        """Each rule's check of `node` (a node that has rules: most nodes
+        reach none and never get here)."""
+        for rule in rules:
+            if disabled and rule.code in disabled:
+                continue
+            ctx.current_rule = rule
+            try:
+                rule.check(node, ctx)
+            except Exception as exc:  # one broken rule must not stop the others
+                self._crashed(rule, node, ctx, disabled, exc)
+        ctx.current_rule = None
 
     @staticmethod
     def _crashed(rule, arg, ctx: Context, disabled: set, exc: Exception) -> None:

@@ -66,6 +66,14 @@ def copy_fixture(code: str, dest: Path) -> Path:
     return target
 
 
+def write(root: Path, rel: str, text: str) -> Path:
+    """A text file at `rel` under `root`, its folders made."""
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
 def asynclint_command() -> List[str]:
     """The installed console script beside the running interpreter (the one
     a user gets from `pip install`), else whatever is on PATH."""

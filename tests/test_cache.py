@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .harness import asynclint_command, run_cli
+from .harness import asynclint_command, run_cli, write
 
 LIB = "def helper():\n    return 1\n"
 USER = (
@@ -23,13 +23,6 @@ USER = (
     "    helper()\n"
     "    asyncio.ensure_future(main())\n"
 )
-
-
-def write(root: Path, rel: str, text: str) -> Path:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .harness import run_cli
+from .harness import run_cli, write
 
 USER = (
     "import asyncio\n"
@@ -39,13 +39,6 @@ def _hook(event, args):
                 fh.write(path + "\\n")
 sys.addaudithook(_hook)
 '''
-
-
-def write(root: Path, rel: str, text: str) -> Path:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
 
 
 @pytest.fixture
