@@ -122,7 +122,10 @@ def _shallow(text: str, filename: str) -> Tuple[Optional[ast.Module], Optional[S
         try:
             return ast.parse(text, filename), None
         except SyntaxError as exc:
-            return None, exc
+            # Without its traceback: the traceback holds this frame, whose
+            # caller's frame holds the error (a cycle that kept each such
+            # file's tree alive until the cyclic collector ran).
+            return None, exc.with_traceback(None)
         except (RecursionError, MemoryError, ValueError):
             return None, None
         finally:
