@@ -257,7 +257,7 @@ class Walker:
             ))
 
     def _push_scope(self, node: ast.AST, ctx: Context) -> None:
-        outer = ctx.scope
+        outer = ctx.scopes[-1]
         prefix = _child_prefix(outer)
         if isinstance(node, ast.Lambda):
             scope = Scope("lambda", node, prefix + "<lambda>")
@@ -270,8 +270,11 @@ class Walker:
             qual = prefix + node.name
             is_async = type(node) is ast.AsyncFunctionDef
             scope = Scope("function", node, qual, is_async=is_async, info=ctx.module.functions.get(qual))
+            bindings = scope.bindings
+            annotation_symbol = ctx.annotation_symbol
             for arg in _all_args(node.args):
-                scope.bindings[arg.arg] = ctx.annotation_symbol(arg.annotation)
+                annotation = arg.annotation
+                bindings[arg.arg] = annotation_symbol(annotation) if annotation is not None else None
             positional = [*node.args.posonlyargs, *node.args.args]
             decorators = {d.id for d in node.decorator_list if isinstance(d, ast.Name)}
             if outer.kind == "class" and positional and "staticmethod" not in decorators:
@@ -281,7 +284,7 @@ class Walker:
         ctx.push_scope(scope)
 
     def _leave_scope(self, ctx: Context, disabled: set, leavers: list) -> None:
-        scope = ctx.scope
+        scope = ctx.scopes[-1]
         for rule in leavers:
             if rule.code not in disabled:
                 ctx.current_rule = rule
@@ -311,13 +314,15 @@ def _enter_call(node: ast.Call, ctx: Context) -> None:
                 pass
             fn.info.calls.append((sym, node.lineno, node.col_offset))
     thread_index.note_call(node, ctx)
-    if not ctx.module.runs_loop and _runs_loop(ctx, node):
+    func = node.func
+    last = func.attr if type(func) is ast.Attribute else func.id if type(func) is ast.Name else None
+    if last in _LOOP_RUN_NAMES and not ctx.module.runs_loop and _runs_loop(ctx, node):
         ctx.module.runs_loop = True
 
 
 def _bind_name(node: ast.Name, ctx: Context) -> None:
     """A `Name` being stored to."""
-    if ctx.scope.kind != "module" and not _bound_by_owner(node):
+    if ctx.scopes[-1].kind != "module" and not _bound_by_owner(node):
         ctx.bind(node.id, None)
 
 
@@ -327,12 +332,16 @@ def _enter_global(node, ctx: Context) -> None:
 
 def _enter_assign(node: ast.Assign, ctx: Context) -> None:
     targets = node.targets
+    names_only = True  # `x = ...`, most assignments: nothing for the hooks
     for target in targets:
-        # the thread hook looks only at stores into attributes and items
-        if type(target) is ast.Attribute or type(target) is ast.Subscript:
-            thread_index.note_assign(node, ctx)
-            break
-    if ctx.scope.kind != "module":
+        tt = type(target)
+        if tt is not ast.Name:
+            names_only = False
+            # the thread hook looks only at stores into attributes and items
+            if tt is ast.Attribute or tt is ast.Subscript:
+                thread_index.note_assign(node, ctx)
+                break
+    if ctx.scopes[-1].kind != "module":
         sym = ctx.symbol(node.value)
         for target in targets:
             if type(target) is ast.Name:
@@ -340,11 +349,12 @@ def _enter_assign(node: ast.Assign, ctx: Context) -> None:
             else:
                 for name in _store_names(target):
                     ctx.bind(name, None)
-        facts.note_assign(ctx, node)  # tuple items, attribute types
+        if not names_only:
+            facts.note_assign(ctx, node)  # tuple items, attribute types
 
 
 def _enter_annassign(node: ast.AnnAssign, ctx: Context) -> None:
-    if ctx.scope.kind != "module":
+    if ctx.scopes[-1].kind != "module":
         sym = ctx.annotation_symbol(node.annotation)
         if sym is None and node.value is not None:
             sym = ctx.symbol(node.value)
@@ -354,17 +364,17 @@ def _enter_annassign(node: ast.AnnAssign, ctx: Context) -> None:
         else:
             for name in _store_names(target):
                 ctx.bind(name, None)
-        facts.note_assign(ctx, node)  # attribute types
+            facts.note_assign(ctx, node)  # attribute types
 
 
 def _enter_namedexpr(node: ast.NamedExpr, ctx: Context) -> None:
     # `if (client := hub.get_client()):` binds like an assignment
-    if ctx.scope.kind != "module":
+    if ctx.scopes[-1].kind != "module":
         ctx.bind(node.target.id, ctx.symbol(node.value))
 
 
 def _enter_withitem(node: ast.withitem, ctx: Context) -> None:
-    if node.optional_vars is not None and ctx.scope.kind != "module":
+    if node.optional_vars is not None and ctx.scopes[-1].kind != "module":
         for name in _store_names(node.optional_vars):
             ctx.bind(name, None)
         facts.note_withitem(ctx, node, isinstance(node._al_parent, ast.AsyncWith))
@@ -379,13 +389,13 @@ def _enter_yield(node, ctx: Context) -> None:
 
 
 def _enter_import(node, ctx: Context) -> None:
-    if ctx.scope.kind != "module":
+    if ctx.scopes[-1].kind != "module":
         ctx.bind_import(node)
 
 
 def _enter_definition(node, ctx: Context) -> None:
     """A def or class: the name is bound in the enclosing scope."""
-    scope = ctx.scope
+    scope = ctx.scopes[-1]
     if scope.kind != "module":
         ctx.bind(node.name, ("global", ctx.module.name, _child_prefix(scope) + node.name))
 

@@ -6,7 +6,8 @@ Runs the real engine (no cache, one process) over FOLDER with timers around
 its components (no profiler: cProfile's per-call overhead would inflate the
 Python-heavy parts several times over against `ast.parse`): decoding,
 parsing (with the newer-syntax layer on old Pythons), the summary, the engine
-walk, each rule's checks inside it, phase 2, and the cyclic garbage collector
+walk, each rule's checks inside it (with its `leave_scope`, the rule's work
+at the end of a scope), phase 2, and the cyclic garbage collector
 (timed with `gc.callbacks`, whatever code triggered it). Times are CPU
 time of this process (`process_time`, user+sys), so a loaded machine
 inflates them less than wall time. The rules' checks are called millions of
@@ -35,6 +36,7 @@ def main() -> int:
     from asynclint.discovery import discover
     from asynclint.engine import FileJob, Settings, lint_files
     from asynclint.rules import all_rules
+    from asynclint.rules.base import Rule
 
     clock = time.perf_counter  # for the rules' checks (cheap to read)
     cpu_clock = time.process_time  # for the components (a few calls per file)
@@ -85,6 +87,16 @@ def main() -> int:
             finally:
                 rules[_code] += clock() - t
         cls.check = rule_check
+        if cls.leave_scope is not Rule.leave_scope:  # a rule's own work at a scope's end
+            leave = cls.leave_scope
+
+            def rule_leave(self, scope, ctx, _leave=leave, _code=code):
+                t = clock()
+                try:
+                    return _leave(self, scope, ctx)
+                finally:
+                    rules[_code] += clock() - t
+            cls.leave_scope = rule_leave
 
     cfg = Config()
     enabled = cfg.enabled_codes(all_rules())

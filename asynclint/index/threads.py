@@ -792,10 +792,29 @@ def _note_thread_check(call: ast.Call, ctx, loop_state: bool = False) -> None:
         fn.info.thread_checked_lines.append((stopped[0].lineno, stopped[-1].end_lineno or stopped[-1].lineno))
 
 
-@_best_effort
 def note_call(node: ast.Call, ctx) -> None:
     """Engine hook: record the thread entry points a call creates, and `if`
-    statements that tell threads apart."""
+    statements that tell threads apart. Decided by the callee's last name
+    first: most calls have none of the names below and are not a called
+    local, so they return here without a look at the symbols."""
+    func = node.func
+    tf = type(func)
+    if tf is ast.Attribute:
+        last = func.attr
+    elif tf is ast.Name:
+        last = func.id
+        fn = ctx.function
+        if fn is not None and last in fn.bindings:  # a called local (the drain below)
+            _note_call(node, ctx)
+            return
+    else:
+        return
+    if last in _NOTED_CALL_NAMES or "Server" in last or getattr(ctx.options, "thread_entry_points", None):
+        _note_call(node, ctx)
+
+
+@_best_effort
+def _note_call(node: ast.Call, ctx) -> None:
     func = node.func
     last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
     if last is None:
@@ -1006,6 +1025,10 @@ def _note_attr_store(ctx, node: ast.Assign, target: ast.Attribute) -> None:
 
 
 _CALLBACK_METHOD_NAMES = frozenset(name.rsplit(".", 1)[1] for name in K.THREAD_CALLBACK_METHODS)
+# The callee last names `_note_call` acts on (besides a "Server" in the
+# name, a called local and the configured entry points).
+_NOTED_CALL_NAMES = (_IDENTITY_LAST | K.LOOP_STATE_CHECKS | _STORE_NAMES | _DRIVEN_NAMES | {"connect"}
+                     | _CALLBACK_METHOD_NAMES | _CALL_NAMES)
 
 
 def _note_callback_method(ctx, node: ast.Call) -> None:
