@@ -139,19 +139,21 @@ class Context:
             self.in_async = fn is not None and fn.is_async
         return scope
 
+    # The parent links read in place (`parent_of` without its call): rules
+    # ask for them at most nodes they check.
     @property
     def parent(self) -> Optional[ast.AST]:
         """The direct parent of the node being visited."""
-        return parent_of(self.node) if self.node is not None else None
+        return getattr(self.node, "_al_parent", None)
 
     @property
     def parents(self) -> List[ast.AST]:
         """Ancestors of the node being visited, outermost first."""
         chain = []
-        node = parent_of(self.node) if self.node is not None else None
+        node = getattr(self.node, "_al_parent", None)
         while node is not None:
             chain.append(node)
-            node = parent_of(node)
+            node = getattr(node, "_al_parent", None)
         chain.reverse()
         return chain
 
@@ -159,8 +161,9 @@ class Context:
     def statement(self) -> Optional[ast.stmt]:
         """The innermost statement containing the node being visited."""
         node = self.node
-        while node is not None and not isinstance(node, ast.stmt):
-            node = parent_of(node)
+        stmt = ast.stmt
+        while node is not None and not isinstance(node, stmt):
+            node = getattr(node, "_al_parent", None)
         return node
 
     # -- symbols ----------------------------------------------------------

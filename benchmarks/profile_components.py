@@ -87,7 +87,7 @@ def main() -> int:
             finally:
                 rules[_code] += clock() - t
         cls.check = rule_check
-        if cls.leave_scope is not Rule.leave_scope:  # a rule's own work at a scope's end
+        if getattr(cls, "leave_scope", Rule.leave_scope) is not Rule.leave_scope:  # its work at a scope's end
             leave = cls.leave_scope
 
             def rule_leave(self, scope, ctx, _leave=leave, _code=code):
