@@ -142,6 +142,9 @@ def _failing_clearly(step, *args):
     try:
         return step(*args)
     except SyntaxError as exc:
+        # Without its traceback: a frame in it may hold the error (the
+        # parser's error handed to the newer-syntax layer and raised again)
+        exc.__traceback__ = None
         raise ParseFailure(f"syntax error: {exc.msg}", exc.lineno or 1, exc.offset or 1) from None
     except RecursionError:
         raise ParseFailure("file is nested too deeply for Python's parser to analyse") from None

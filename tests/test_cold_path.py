@@ -11,6 +11,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from asynclint import __version__
 from asynclint.config import Config
 from asynclint.phase1 import Settings, analyse_path
@@ -105,6 +107,33 @@ def test_a_file_analysed_leaves_no_cyclic_garbage(tmp_path):
     try:
         result = analyse_path(target, "mod", False, None, walker, settings)
         assert result.diagnostics or result.pendings  # the file was really analysed
+        del result
+        assert gc.collect() == 0
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@pytest.mark.parametrize("source", [
+    "type Pairs = list[tuple[int, int]]\n\nasync def f(x: Pairs):\n    return x\n",  # the newer-syntax layer on 3.11
+    "async def f(:\n    pass\n",  # AIO001
+])
+def test_a_file_the_native_parser_rejects_leaves_no_cyclic_garbage(tmp_path, source):
+    """The parser's error handed to the newer-syntax layer (or reported)
+    holds no frames: a traceback kept the caller's frame, which held the
+    error and the file's tree, alive until the collector ran, and a run
+    turns the collector off (`engine._collector_for_a_run`)."""
+    target = tmp_path / "mod.py"
+    target.write_text(source, encoding="utf-8")
+    config = Config()
+    enabled = config.enabled_codes(all_rules())
+    walker, settings = Walker(enabled), Settings(config, enabled)
+    analyse_path(target, "mod", False, None, walker, settings)  # warm up lazily built tables
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        result = analyse_path(target, "mod", False, None, walker, settings)
         del result
         assert gc.collect() == 0
     finally:
