@@ -660,6 +660,8 @@ def isinstance_narrowed(ctx, name: str) -> Sym:
     """An instance of `C` when the current node sits in the body of `if
     isinstance(name, C):` (or of a test that `and`s it) in this function:
     the test proves the class whatever the name was bound to."""
+    if not _scope_says_isinstance(ctx):
+        return None
     parents = ctx.parents
     for i in range(len(parents) - 1, 0, -1):
         node = parents[i - 1]
@@ -676,6 +678,23 @@ def isinstance_narrowed(ctx, name: str) -> Sym:
                     cls = ctx.symbol(test.args[1])
                     return ("inst", cls) if cls is not None else None
     return None
+
+
+def _scope_says_isinstance(ctx) -> bool:
+    """The text of the innermost scope (def, lambda, class or module) spells
+    `isinstance`: without it no `if isinstance(...)` test lies between a
+    node and that scope, where `isinstance_narrowed` stops looking. Asked
+    for most method calls; decided once per scope, without listing the
+    ancestors of each call."""
+    scope = ctx.scopes[-1]
+    found = scope.state.get("AIO2-says-isinstance")
+    if found is None:
+        lines = ctx.lines
+        if scope.kind != "module":
+            node = scope.node
+            lines = lines[node.lineno - 1:node.end_lineno or len(lines)]
+        found = scope.state["AIO2-says-isinstance"] = any("isinstance" in line for line in lines)
+    return found
 
 
 def unpacked_symbol(ctx, name: str) -> Sym:
