@@ -537,8 +537,12 @@ def may_be_nonblocking(call: ast.Call) -> bool:
 def with_bound_symbol(ctx, name: str, depth: int = 0) -> Sym:
     """The symbol of `x` in `with EXPR as x:` around the current node: the
     context manager's `__enter__` returns itself for every class in the
-    catalogue (sessions, connections, cursors, files, pools)."""
-    for parent in reversed(ctx.parents):
+    catalogue (sessions, connections, cursors, files, pools). Up from the
+    node through its parent links to the enclosing scope only (asked for a
+    call on any local bound to an unknown value: a loop variable, an
+    exception), not a list of all its ancestors."""
+    parent = getattr(ctx.node, "_al_parent", None)
+    while parent is not None:
         if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             return None
         if isinstance(parent, ast.With):
@@ -546,6 +550,7 @@ def with_bound_symbol(ctx, name: str, depth: int = 0) -> Sym:
                 if isinstance(item.optional_vars, ast.Name) and item.optional_vars.id == name:
                     sym = expr_symbol(ctx, item.context_expr, depth + 1)
                     return sym if sym is not None and sym[0] in ("call", "inst") else None
+        parent = getattr(parent, "_al_parent", None)
     return None
 
 
@@ -660,12 +665,15 @@ def isinstance_narrowed(ctx, name: str) -> Sym:
     """An instance of `C` when the current node sits in the body of `if
     isinstance(name, C):` (or of a test that `and`s it) in this function:
     the test proves the class whatever the name was bound to."""
-    parents = ctx.parents
-    for i in range(len(parents) - 1, 0, -1):
-        node = parents[i - 1]
+    if not _scope_says_isinstance(ctx):
+        return None
+    # up through the parent links, the child on the path kept at hand
+    child = getattr(ctx.node, "_al_parent", None)
+    node = getattr(child, "_al_parent", None)
+    while node is not None:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             return None
-        if isinstance(node, ast.If) and parents[i] in node.body:
+        if isinstance(node, ast.If) and child in node.body:
             tests = node.test.values if isinstance(node.test, ast.BoolOp) and isinstance(node.test.op, ast.And) \
                 else [node.test]
             for test in tests:
@@ -675,7 +683,25 @@ def isinstance_narrowed(ctx, name: str) -> Sym:
                         and ctx.lookup("isinstance") == ("builtin", "isinstance"):
                     cls = ctx.symbol(test.args[1])
                     return ("inst", cls) if cls is not None else None
+        child, node = node, getattr(node, "_al_parent", None)
     return None
+
+
+def _scope_says_isinstance(ctx) -> bool:
+    """The text of the innermost scope (def, lambda, class or module) spells
+    `isinstance`: without it no `if isinstance(...)` test lies between a
+    node and that scope, where `isinstance_narrowed` stops looking. Asked
+    for most method calls; decided once per scope, without listing the
+    ancestors of each call."""
+    scope = ctx.scopes[-1]
+    found = scope.state.get("AIO2-says-isinstance")
+    if found is None:
+        lines = ctx.lines
+        if scope.kind != "module":
+            node = scope.node
+            lines = lines[node.lineno - 1:node.end_lineno or len(lines)]
+        found = scope.state["AIO2-says-isinstance"] = any("isinstance" in line for line in lines)
+    return found
 
 
 def unpacked_symbol(ctx, name: str) -> Sym:
@@ -749,8 +775,7 @@ def is_offloaded_or_awaited(ctx, call: ast.Call) -> bool:
     if isinstance(parent, ast.Await):
         return True
     if isinstance(parent, ast.withitem):
-        grand = ctx.parents[-2] if len(ctx.parents) > 1 else None
-        return isinstance(grand, ast.AsyncWith)
+        return isinstance(getattr(parent, "_al_parent", None), ast.AsyncWith)
     if isinstance(parent, ast.AsyncFor) and parent.iter is call:
         return True
     if isinstance(parent, ast.comprehension) and parent.is_async and parent.iter is call:
@@ -767,16 +792,13 @@ NONBLOCKING_MODE_ATTRS = frozenset({"connect", "recv", "recv_into", "recvfrom", 
 def expects_nonblocking(ctx) -> bool:
     """The call sits in the body of a `try` that handles `BlockingIOError`
     (or an SSL want-read/want-write error): the code runs on a non-blocking
-    socket or pipe and handles "would block" itself."""
-    parents = ctx.parents
-    for i in range(len(parents) - 1, -1, -1):
-        node = parents[i]
+    socket or pipe and handles "would block" itself. Up from the node
+    through its parent links to the enclosing scope only."""
+    child, node = ctx.node, getattr(ctx.node, "_al_parent", None)
+    while node is not None:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             return False
-        if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
-            child = parents[i + 1] if i + 1 < len(parents) else None
-            if child is None or child not in node.body:
-                continue
+        if (isinstance(node, ast.Try) or type(node).__name__ == "TryStar") and child in node.body:
             for handler in node.handlers:
                 if handler.type is None:
                     continue
@@ -784,6 +806,7 @@ def expects_nonblocking(ctx) -> bool:
                     n.attr for n in nodes.walk(handler.type) if isinstance(n, ast.Attribute)}
                 if names & _NONBLOCKING_ERRORS:
                     return True
+        child, node = node, getattr(node, "_al_parent", None)
     return False
 
 

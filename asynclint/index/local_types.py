@@ -213,6 +213,8 @@ def self_attr_assignments(ctx: Context, base: str, attr: str):
                 if found is None:
                     ok = False
                     break
+                if not found:  # most methods: nothing to add, no parameters to read
+                    continue
                 annotated = {p.arg: p.annotation for p in (*pos, *a.kwonlyargs) if p.annotation is not None}
                 if stmt.name == "connection_made" and len(pos) > 1 and pos[1].arg not in annotated \
                         and _is_asyncio_protocol(ctx, klass.node):

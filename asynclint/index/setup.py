@@ -50,6 +50,8 @@ class ResourceSetup:
     def covers(self, fn_node: ast.AST, parents) -> bool:
         """Is a node inside `fn_node` (its ancestors `parents`, outermost
         first) set-up code?"""
+        if self._decided.get(("function", id(fn_node))) is False:
+            return False  # decided for the function already: none of its code is set-up code
         parents = list(parents)
         at = next((i for i, p in enumerate(parents) if p is fn_node), None)
         if at is None or not isinstance(fn_node, ast.AsyncFunctionDef):

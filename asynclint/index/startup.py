@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import functools
 import re
 from typing import FrozenSet, Iterable, Tuple
 
@@ -150,6 +151,8 @@ class Startup:
     def covers(self, fn_node: ast.AST, parents: Iterable[ast.AST]) -> bool:
         """Is a call inside `fn_node` (its ancestors `parents`, outermost
         first) start-up code?"""
+        if id(fn_node) not in self.mains and self._whole.get(id(fn_node)) is False:
+            return False  # decided for the function already: no call in it is start-up code
         parents = list(parents)
         if id(fn_node) not in self.mains:
             at = next((i for i, p in enumerate(parents) if p is fn_node), None)
@@ -168,6 +171,7 @@ class Startup:
         return inside
 
 
+@functools.lru_cache(maxsize=2)  # asked by `Startup` and `OneShot` for the same file's text
 def names_loop_runner(text: str) -> bool:
     """The source may call `asyncio.run()` or `run_until_complete()`."""
     if "run_until_complete" in text:

@@ -20,7 +20,7 @@ from ..index.one_shot import OneShot
 from ..index.setup import ResourceSetup
 from ..index.startup import Startup
 from ..knowledge.file_kinds import TEST_DIRS
-from ._text import text_of, unparse
+from ._text import mentions, text_of, unparse
 from .base import Rule
 
 _CACHE_ATTR = "_asynclint_aio2"
@@ -90,13 +90,20 @@ def in_quiet_file(ctx) -> bool:
     maintainer would change; developer tooling (unless `blocking-in-tooling
     = true`), because an eval harness or a benchmark writing its logs serves
     nobody either. Only the AIO2 rules ask: a coroutine never awaited or a
-    task dropped is a bug there too."""
-    kind = file_kind(ctx)
-    if kind == "test":
-        return not getattr(ctx.options, "blocking_in_tests", False)
-    if kind == "tooling":
-        return not getattr(ctx.options, "blocking_in_tooling", False)
-    return False
+    task dropped is a bug there too. Asked for every call in async code:
+    decided once per file."""
+    state = ctx.scopes[0].state
+    quiet = state.get("AIO2-quiet")
+    if quiet is None:
+        kind = file_kind(ctx)
+        if kind == "test":
+            quiet = not getattr(ctx.options, "blocking_in_tests", False)
+        elif kind == "tooling":
+            quiet = not getattr(ctx.options, "blocking_in_tooling", False)
+        else:
+            quiet = False
+        state["AIO2-quiet"] = quiet
+    return quiet
 
 
 def in_startup_code(ctx, parents=None) -> bool:
@@ -139,7 +146,11 @@ def left_alone_here(ctx) -> bool:
     up to three rules at the same node (the family, AIO208, AIO210): the
     answer is kept for the node being visited, and the ancestors are listed
     once for its two scans of them."""
-    return _for_node(ctx, "AIO2-alone", _left_alone_here)
+    return _for_node(ctx, "AIO2-alone", _for_statement_left_alone)
+
+
+def _for_statement_left_alone(ctx) -> bool:
+    return _for_statement(ctx, "AIO2-alone-by-statement", _left_alone_here)
 
 
 def _left_alone_here(ctx) -> bool:
@@ -149,6 +160,31 @@ def _left_alone_here(ctx) -> bool:
     parents = None if (getattr(options, "blocking_at_startup", True)
                        and getattr(options, "blocking_in_debug_code", True)) else ctx.parents
     return in_startup_code(ctx, parents) or in_debug_code(ctx, parents)
+
+
+def _for_statement(ctx, key: str, decide):
+    """`decide(ctx)` for the node being visited, decided once for all the
+    nodes of the innermost statement around it in the same function: the
+    start-up, one-time, debug-only, one-shot and set-up tests read only the
+    function and the statements from it down (its loops, its `if` blocks),
+    never the expressions between a statement and the call, so every call
+    of `self.x = await self.a.f(self.b.g())` gets the same answer."""
+    node = ctx.node
+    statement = node
+    stmt_type = ast.stmt
+    while statement is not None and not isinstance(statement, stmt_type):
+        statement = getattr(statement, "_al_parent", None)
+    fn = ctx.function
+    if statement is None or fn is None:
+        return decide(ctx)
+    decided = ctx.scopes[0].state.get(key)
+    if decided is None:
+        decided = ctx.scopes[0].state[key] = {}
+    where = (id(statement), id(fn.node))
+    found = decided.get(where)
+    if found is None:
+        found = decided[where] = decide(ctx)
+    return found
 
 
 def _for_node(ctx, key: str, decide):
@@ -186,8 +222,12 @@ def in_setup_code(ctx) -> bool:
     building a project object), outside loops: file I/O there is not
     reported (`blocking-at-setup = false`, the default). The caller asks
     only for file I/O: a download or a subprocess there is still reported.
-    Decided once per node (AIO203 and AIO208 both ask)."""
-    return _for_node(ctx, "AIO2-setup-here", _in_setup_code)
+    Decided once per statement (AIO203 and AIO208 both ask)."""
+    return _for_node(ctx, "AIO2-setup-here", _for_statement_in_setup)
+
+
+def _for_statement_in_setup(ctx) -> bool:
+    return _for_statement(ctx, "AIO2-setup-by-statement", _in_setup_code)
 
 
 def _in_setup_code(ctx) -> bool:
@@ -331,6 +371,10 @@ def once_if(ctx, node: ast.If) -> bool:
     (index/once.py); decided once per `if`."""
     cache = ctx.scopes[0].state.setdefault("AIO2-once", {})
     found = cache.get(id(node))
+    if found is None and type(once.guarded_target(node.test)) is ast.Name and not mentions(ctx, ("global",)):
+        # `if x is None:` memoises only into a name declared `global`: none
+        # in a file that never says so (most `x is None` tests are on locals)
+        found = cache[id(node)] = False
     if found is None:
         fn = ctx.function
         klass = None
@@ -615,11 +659,15 @@ def fix_if_possible(ctx, fix):
 
 
 def _in_generator_expression(ctx) -> bool:
-    for parent in reversed(ctx.parents):
-        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+    # up from the node to the innermost statement or function: a generator
+    # expression holds no statement, so none lies above one
+    parent = getattr(ctx.node, "_al_parent", None)
+    while parent is not None:
+        if isinstance(parent, (ast.stmt, ast.Lambda)):
             return False
-        if isinstance(parent, ast.GeneratorExp):
+        if type(parent) is ast.GeneratorExp:
             return True
+        parent = getattr(parent, "_al_parent", None)
     return False
 
 
@@ -675,7 +723,12 @@ def check_blocking(node: ast.AST, ctx, rules) -> None:
         return
     result = analyse(ctx, node)
     kind = result[0]
-    if kind != "none" and left_alone_here(ctx):
+    if kind == "none":
+        return
+    # a deferred callee whose last name no catalogue of `rules` has (most
+    # project calls) asks nothing: no test of where the call is for it
+    matching = _may_match(rules, result[1], node) if kind == "defer" else None
+    if matching == [] or left_alone_here(ctx):
         return
     # file I/O while a resource is set up (index/setup.py): decided once
     setup = None
@@ -691,7 +744,7 @@ def check_blocking(node: ast.AST, ctx, rules) -> None:
                            call=source(node.func), api=api_note(node, result[2]), alternative=result[3])
     elif kind == "defer":
         sym = result[1]
-        for rule in _may_match(rules, sym, node):
+        for rule in matching:
             if rule.code == FILE_IO_CODE:
                 if setup is None:
                     setup = in_setup_code(ctx) and not _used_in_loop(ctx, node)

@@ -46,7 +46,7 @@ def callee_symbol(ctx, func):
         made = _partial_call(ctx, func)
         return ctx.symbol(made.args[0]) if made is not None and made.args else None
     if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self" \
-            and _names_partial(ctx):
+            and _names_partial(ctx) and _class_may_make_partial(ctx):
         made = _partial_call(ctx, func)  # `self._refresh = partial(self.refresh, ...)` in a method
         # only `self.name` means the same here as where the partial was made
         if made is not None and made.args and isinstance(made.args[0], ast.Attribute) \
@@ -68,6 +68,51 @@ def _names_partial(ctx) -> bool:
     if found is None:
         found = state["AIO1-partial"] = any("partial" in line for line in ctx.lines)
     return found
+
+
+def _class_may_make_partial(ctx) -> bool:
+    """The text of the class around the current method spells a name that
+    resolves to `functools.partial` here (`partial`, `functools.partial`, an
+    alias of it): else none of its methods assigns `self.x = partial(...)`,
+    and the walk of all of them for the values of `self.x`, once per class
+    and attribute, is left out. Decided once per class and set of names."""
+    klass = local_types.method_class(ctx, ctx.function, "self")
+    if klass is None:
+        return False  # `_partial_call` finds no values outside a method either
+    words = _partial_spellings(ctx)
+    if words is None:
+        return True
+    found = klass.state.get(_SAYS_PARTIAL)
+    if found is None:
+        found = klass.state[_SAYS_PARTIAL] = {}
+    answer = found.get(words)
+    if answer is None:
+        node = klass.node
+        text = "\n".join(ctx.lines[node.lineno - 1:node.end_lineno or len(ctx.lines)])
+        answer = found[words] = any(word in text for word in words)
+    return answer
+
+
+_SAYS_PARTIAL = "AIO1-says-partial"
+
+
+def _partial_spellings(ctx):
+    """The names that may spell `functools.partial` where the walk is: the
+    word itself, and every name bound to it in the module or a scope around
+    the current node; None when this module is `functools` itself (its own
+    names resolve to it)."""
+    if ctx.module.name == "functools":
+        return None
+    state = ctx.scopes[0].state
+    module_words = state.get(_SPELLINGS)
+    if module_words is None:
+        module_words = state[_SPELLINGS] = ("partial", *sorted(
+            name for name, sym in ctx.module.bindings.items() if dotted(sym) in _PARTIALS))
+    local = [name for scope in ctx.scopes[1:] for name, sym in scope.bindings.items() if dotted(sym) in _PARTIALS]
+    return (*module_words, *local) if local else module_words
+
+
+_SPELLINGS = "AIO1-partial-spellings"
 
 
 def _partial_call(ctx, func):

@@ -84,6 +84,11 @@ class CoroutineUsedAsValue(Rule):
         if t is ast.Assign or t is ast.NamedExpr:
             self._bound(node, ctx)
             return
+        # a call whose parent is none of those `_use` and `_passed` look at
+        # (an expression statement, an assignment, `await`, `return`: most)
+        held_in = type(getattr(node, "_al_parent", None))
+        if held_in not in _USE_PARENTS and held_in is not ast.keyword:
+            return
         use = _use(node, ctx)
         if use is None:
             self._passed(node, ctx)
@@ -293,3 +298,7 @@ def _use(node: ast.Call, ctx):
 
 
 _LOGGER_FACTORIES = frozenset({"logging.getLogger"})
+# the parents `_use` may find a use in
+_USE_PARENTS = frozenset({ast.If, ast.While, ast.IfExp, ast.Assert, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.BinOp,
+                          ast.FormattedValue, ast.For, ast.comprehension, ast.withitem, ast.Subscript,
+                          ast.Attribute, ast.Call})

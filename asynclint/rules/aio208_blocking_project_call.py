@@ -7,6 +7,7 @@ from typing import Dict, List, Tuple
 
 from .. import noqa
 from ..context import dotted
+from ..knowledge.blocking import NONBLOCKING_ARG_ATTRS
 from ..knowledge.threads import THREAD_IDENTITY_CALLS
 from ..positions import char_col
 from ..diagnostics import Applicability, Diagnostic, Fixability, Related
@@ -37,6 +38,16 @@ def _has_call(test: ast.AST) -> bool:
     while stack:
         node = stack.pop()
         if type(node) is ast.Call:
+            return True
+        stack.extend(children(node))
+    return False
+
+
+def _has_call_or_item(test: ast.AST) -> bool:
+    stack = [test]
+    while stack:
+        node = stack.pop()
+        if type(node) is ast.Call or type(node) is ast.Subscript:
             return True
         stack.extend(children(node))
     return False
@@ -194,8 +205,13 @@ class BlockingProjectCall(Rule):
         t = type(node)
         if t is ast.Call:
             if ctx.in_async:
-                if not in_quiet_file(ctx) and analyse(ctx, node)[0] != "none" and not left_alone_here(ctx):
-                    self._check_async_call(node, ctx)
+                if in_quiet_file(ctx):
+                    return
+                result = analyse(ctx, node)
+                # a catalogued API of another rule: nothing to report here
+                if result[0] == "defer" or (result[0] == "hit" and result[1] == self.code):
+                    if not left_alone_here(ctx):
+                        self._check_async_call(node, ctx)
             else:
                 self._note_sync_call(node, ctx)
         elif t is ast.If:
@@ -218,9 +234,13 @@ class BlockingProjectCall(Rule):
                 fn.info.uncounted_lines.append((node.body[0].lineno, last.end_lineno or node.lineno))
             parent = ctx.parent
             if not fn.is_async and parent is not None:
-                # debug-only code: counted only with `blocking-in-debug-code = true`
-                fn.info.debug_lines.extend(debug_flags.debug_ranges(
-                    node, debug_flags.block_of(node, parent), module_debug_flags(ctx)))
+                # debug-only code: counted only with `blocking-in-debug-code = true`.
+                # Without a module flag only a test reading the environment
+                # (a call or `os.environ[...]`) can say so: most tests cannot.
+                flags = module_debug_flags(ctx)
+                if flags or _has_call_or_item(node.test):
+                    fn.info.debug_lines.extend(debug_flags.debug_ranges(
+                        node, debug_flags.block_of(node, parent), flags))
         elif t is ast.Try:
             fn = ctx.function
             if fn is None or fn.info is None or fn.is_async or not _asks_running_loop(ctx, node.body):
@@ -254,18 +274,21 @@ class BlockingProjectCall(Rule):
         if fn is None or fn.info is None:
             return
         info = fn.info
-        recorded = bool(info.calls) and info.calls[-1][1] == node.lineno and info.calls[-1][2] == node.col_offset
-        if not recorded:
+        calls = info.calls
+        if not (calls and calls[-1][1] == node.lineno and calls[-1][2] == node.col_offset):  # not recorded
             sym = B.call_symbol(ctx, node)  # `with requests.Session() as s: s.get()`
             if sym is None:
                 return
-            info.calls.append((sym, node.lineno, node.col_offset))
-        if (called_name(node.func) in B.NONBLOCKING_MODE_ATTRS and B.expects_nonblocking(ctx)) \
-                or B.lazy_listing_unconsumed(ctx, node):
+            calls.append((sym, node.lineno, node.col_offset))
+        func = node.func
+        name = called_name(func)
+        # the name first: most calls are none of these and look no further
+        if (name in B.NONBLOCKING_MODE_ATTRS and B.expects_nonblocking(ctx)) \
+                or (name in B.LAZY_LISTING_ATTRS and B.lazy_listing_unconsumed(ctx, node)):
             info.quiet_calls.append((node.lineno, node.col_offset))
-        elif B.may_be_nonblocking(node):
+        elif name in NONBLOCKING_ARG_ATTRS:  # `B.may_be_nonblocking`
             hit = local_env(ctx).classify(info.calls[-1][0])
-            names = [hit[1]] if hit else B.NONBLOCKING_BY_LAST.get(called_name(node.func), ())
+            names = [hit[1]] if hit else B.NONBLOCKING_BY_LAST.get(name, ())
             if any(B.nonblocking_by_args(n, node) for n in names):
                 info.quiet_calls.append((node.lineno, node.col_offset))
 

@@ -27,6 +27,10 @@ def _any_part(parts) -> bool:
 rebuildable("has-async-def", lambda _key: (_has_async_def, _any_part))  # from a saved index, next run
 
 
+# the last names of the handlers (what `check` looks for besides a listener)
+_HANDLER_NAMES = frozenset(n.rsplit(".", 1)[1] for n in (*BLOCKING_LOG_HANDLERS, SYSLOG_HANDLER))
+
+
 def _is_stream(node: ast.AST) -> bool:
     if isinstance(node, ast.Attribute):
         return node.attr == "SOCK_STREAM"
@@ -97,7 +101,13 @@ class BlockingLogHandler(Rule):
 
     def check(self, node: ast.AST, ctx) -> None:
         if type(node) is ast.Call:
-            name = ctx.qualified_name(node.func)
+            func = node.func
+            # a method call's dotted name ends in its attribute: most calls
+            # name no handler and no listener, and need no resolving
+            if type(func) is ast.Attribute and func.attr not in _HANDLER_NAMES \
+                    and not func.attr.endswith("QueueListener"):
+                return
+            name = ctx.qualified_name(func)
             if name in BLOCKING_LOG_HANDLERS or (name == SYSLOG_HANDLER and self._syslog_tcp(node)):
                 if self._inside_queue_listener(ctx):
                     return

@@ -99,6 +99,10 @@ class SwallowedCancellation(Rule):
 
     def check(self, node: ast.AST, ctx) -> None:
         if isinstance(node, ast.Call):
+            func = node.func
+            last = func.attr if type(func) is ast.Attribute else func.id if type(func) is ast.Name else None
+            if last not in _NOTED_NAMES and type(getattr(node, "_al_parent", None)) is not ast.Await:
+                return  # most calls: neither `asyncio.run(main())` nor a waiter (`_note_observer`)
             self._note_main(node, ctx)
             _note_observer(node, ctx, self._state(ctx))
             return
@@ -162,6 +166,8 @@ _WAIT_FOR = frozenset({"asyncio.wait_for", "asyncio.tasks.wait_for"})
 _WAIT = frozenset({"asyncio.wait", "asyncio.tasks.wait"})
 _TASK_GROUPS = frozenset({"asyncio.TaskGroup", "asyncio.taskgroups.TaskGroup"})
 _OBSERVER_NAMES = frozenset({"gather", "wait_for", "wait", "create_task", "ensure_future"})
+# the callee names `check` looks at a call for (`_note_main`, `_note_observer`)
+_NOTED_NAMES = _OBSERVER_NAMES | {"run", "run_until_complete"}
 _TIMEOUTS = frozenset({"asyncio.timeout", "asyncio.timeouts.timeout", "asyncio.timeout_at",
                        "asyncio.timeouts.timeout_at"})
 
