@@ -31,6 +31,7 @@ INTERNAL_ERROR = "AIO002"
 _FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SCOPE_TYPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef})
 _LEAVE = "leave"
+_ENTER = "enter"
 _REVERSED_FIELDS: Dict[type, tuple] = {}  # a node type's child fields, last first
 
 
@@ -112,7 +113,7 @@ class Walker:
         AST = ast.AST
         scope_types = _SCOPE_TYPES
         rules_for_call = self._rules_for_call
-        leave_marker = _LEAVE
+        leave_marker, enter_marker = _LEAVE, _ENTER
         reversed_fields = _REVERSED_FIELDS
         call_type = ast.Call
         # Until one is seen, every node of a type the compiler may reject
@@ -143,9 +144,12 @@ class Walker:
                     self._check(rules, node, ctx, disabled)
                 continue  # a `Name` has no child nodes
             if t in acting:
-                if t is tuple:  # (_LEAVE, scope node)
-                    ctx.node = last
-                    self._leave_scope(ctx, disabled, leavers)
+                if t is tuple:  # (_ENTER or _LEAVE, scope node)
+                    if node[0] is enter_marker:
+                        self._push_scope(node[1], ctx)
+                    else:
+                        ctx.node = last
+                        self._leave_scope(ctx, disabled, leavers)
                     loads_add = ctx.scopes[-1].loads.add
                     continue
                 ctx.node = node
@@ -159,9 +163,15 @@ class Walker:
                 if rules:
                     self._check(rules, node, ctx, disabled)
                 if t in scope_types:
-                    self._push_scope(node, ctx)
+                    # What a def, class or lambda evaluates where it stands
+                    # (decorators, defaults, annotations, bases) is walked in
+                    # the enclosing scope; then the scope opens for the body.
+                    last = node
                     push((leave_marker, node))
-                    loads_add = ctx.scopes[-1].loads.add
+                    _push_children(node, _INNER_FIELDS[t], push, push_all, link, link_all)
+                    push((enter_marker, node))
+                    _push_children(node, _OUTER_FIELDS[t], push, push_all, link, link_all)
+                    continue
             last = node
             fields = reversed_fields.get(t)
             if fields is None:
@@ -411,6 +421,35 @@ _HANDLERS = {
 # nodes have their own branch; the tuple is a scope's leave marker).
 _ACTING = frozenset(_HANDLERS) | _SCOPE_TYPES | compiler_errors.NODE_TYPES | {tuple}
 
+
+
+# A scope node's child fields evaluated in the enclosing scope when the
+# statement or expression runs, and those of the scope itself (the body).
+_OUTER_FIELDS: Dict[type, tuple] = {
+    ast.FunctionDef: ("args", "decorator_list", "returns", "type_params"),
+    ast.AsyncFunctionDef: ("args", "decorator_list", "returns", "type_params"),
+    ast.ClassDef: ("bases", "keywords", "decorator_list", "type_params"),
+    ast.Lambda: ("args",),
+}
+_INNER_FIELDS: Dict[type, tuple] = {t: ("body",) for t in _OUTER_FIELDS}
+
+
+def _push_children(node: ast.AST, fields: tuple, push, push_all, link, link_all) -> None:
+    """Push the children held in `fields` of `node`, each with its parent
+    link, so that they are popped in field order (the walk's own loop does
+    this inline for every other node)."""
+    for name in reversed(fields):
+        value = getattr(node, name, None)
+        if type(value) is list:
+            value = [item for item in value if isinstance(item, ast.AST)]
+            for item in value:
+                item._al_parent = node
+            link_all(value)
+            push_all(reversed(value))
+        elif isinstance(value, ast.AST):
+            value._al_parent = node
+            link(value)
+            push(value)
 
 
 def _code_of(rule) -> str:

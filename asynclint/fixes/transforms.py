@@ -40,11 +40,15 @@ class Site:
     def in_async_body(self) -> bool:
         """`await` may go where the call is: in the body of an `async def`,
         not in a nested def, lambda, class body or generator expression (list,
-        set and dict comprehensions of an async function may await)."""
+        set and dict comprehensions of an async function may await). A def's
+        decorators, defaults and annotations, a lambda's defaults and a
+        class's bases run where the def, lambda or class stands."""
         for ancestor, child in self.facts.ancestors(self.call):
-            if isinstance(ancestor, cst.FunctionDef):
-                return ancestor.asynchronous is not None and child is ancestor.body
-            if isinstance(ancestor, (cst.Lambda, cst.ClassDef, cst.GeneratorExp, cst.Module)):
+            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                if child is not ancestor.body:
+                    continue
+                return isinstance(ancestor, cst.FunctionDef) and ancestor.asynchronous is not None
+            if isinstance(ancestor, (cst.GeneratorExp, cst.Module)):
                 return False
         return False
 
