@@ -561,12 +561,13 @@ class ProjectIndex:
         return table
 
     # -- names ------------------------------------------------------------
+    # `_modules`, not the `modules` property, in the lookups made most often.
     def function(self, module: str, qualname: str) -> Optional[FunctionInfo]:
-        summary = self.modules.get(module)
+        summary = self._modules.get(module)
         return summary.functions.get(qualname) if summary else None
 
     def klass(self, module: str, qualname: str) -> Optional[ClassInfo]:
-        summary = self.modules.get(module)
+        summary = self._modules.get(module)
         return summary.classes.get(qualname) if summary else None
 
     def resolve_global(self, module: str, name: str, _seen: Optional[set] = None) -> Target:
@@ -576,7 +577,7 @@ class ProjectIndex:
         if key in seen or len(seen) > 50:
             return UNKNOWN
         seen.add(key)
-        summary = self.modules.get(module) or self._installed(module)
+        summary = self._modules.get(module) or self._installed(module)
         if summary is None:
             alias = self.namespace_alias(module)
             if alias is not None:

@@ -1361,8 +1361,10 @@ class _Builder:
         index = self.index
         out = []
         for qualname, fn in index.modules[module].functions.items():
+            if not fn.decorators:  # most functions: nothing to resolve
+                continue
             found = []
-            for deco in fn.decorators or ():
+            for deco in fn.decorators:
                 if deco is None:
                     continue
                 target = index.resolve(deco)
