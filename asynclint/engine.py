@@ -61,6 +61,9 @@ class RunResult:
     files: int
     not_analysed: Dict[str, str]  # display path -> reason
     from_cache: int = 0
+    # The project index (None when no file was analysed); one that a run
+    # without the cache made for itself (`need_index` False) does not track
+    # dependencies: it answers queries but cannot be updated or saved.
     index: Optional[ProjectIndex] = None
 
 
@@ -290,8 +293,10 @@ class _Run:
         self.data: Dict[str, bytes] = {}  # content read while hashing
         self.walker: Optional[Walker] = None
         self.restored = False  # the index started from the previous run's facts
+        self.need_index = False  # the caller uses the index (then it can be updated and saved)
 
     def run(self, need_index: bool) -> RunResult:
+        self.need_index = need_index
         with _collector_for_a_run():
             return self._run(need_index)
 
@@ -634,7 +639,9 @@ class _Run:
             else:
                 self.restored = True
                 return index
-        index = ProjectIndex([], knowledge, view)
+        # Without the cache, and when the caller does not ask for the index,
+        # nothing reads what the answers depended on.
+        index = ProjectIndex([], knowledge, view, tracked=self.store is not None or self.need_index)
         index.modules = LazyModules(sources)
         return index
 

@@ -409,7 +409,7 @@ def test_a_restored_index_rebuilds_the_joins_of_parts(tmp_path):
     names = ["pkg/__init__.py", "pkg/lib.py", "pkg/start.py", "pkg/user.py", "pkg/work.py"]
 
     def run():
-        return lint_files([FileJob(root / n, n) for n in names], settings, root, use_cache=False).index
+        return lint_files([FileJob(root / n, n) for n in names], settings, root, use_cache=False, need_index=True).index
 
     before = run()
     async_callers(before)  # built here if no query of the run needed it

@@ -101,20 +101,28 @@ class ModuleTable(dict):
         for name in list(self._sources):
             self._load(name)
 
+    # The three lookups the index makes most (about a million on a large
+    # project) record their dependency inline, not through `_read`.
     def get(self, name, default=None):
-        self._read(name)
+        frames = self.frames
+        if frames:
+            frames[-1].add(name)
         if name in self._sources:
             self._load(name)
         return dict.get(self, name, default)
 
     def __getitem__(self, name):
-        self._read(name)
+        frames = self.frames
+        if frames:
+            frames[-1].add(name)
         if name in self._sources:
             self._load(name)
         return dict.__getitem__(self, name)
 
     def __contains__(self, name) -> bool:
-        self._read(name)
+        frames = self.frames
+        if frames:
+            frames[-1].add(name)
         return dict.__contains__(self, name) or name in self._sources
 
     def setdefault(self, name, default=None):
@@ -183,7 +191,12 @@ class ProjectIndex:
     """
 
     def __init__(self, summaries: Iterable[ModuleSummary], knowledge: Optional[Knowledge] = None,
-                 installed=None):
+                 installed=None, tracked: bool = True):
+        # False: what the facts looked at is not recorded (every dependency
+        # set stays empty), for a run that neither keeps the index nor
+        # updates it (`--no-cache`): about a sixth of its phase 2. Such an
+        # index cannot be updated or saved.
+        self.tracked = tracked
         self._frames: list = []  # dependency sets of the computations under way, innermost last
         table = ModuleTable()
         for summary in summaries:
@@ -216,6 +229,15 @@ class ProjectIndex:
         # update that followed (`restore`); None: not restored.
         self.restored_joins: Optional[FrozenSet[tuple]] = None
         self._resolving: set = set()
+        # Memoised resolutions (sym -> (target, dependencies)): a project
+        # asks for the same symbols about four times over (a callee, its
+        # class's bases, a decorator). Never carried: cheap to redo, and a
+        # large table to save.
+        self._resolved = self._facts["resolved"] = {}
+        self._uncarried.add("resolved")
+        self._mros = self._facts["mro"] = {}  # (module, qualname, limit) -> (mro, dependencies), as above
+        self._uncarried.add("mro")
+        self._cut_off = 0  # resolutions the cycle guard cut short so far
 
     @property
     def modules(self) -> ModuleTable:
@@ -225,7 +247,7 @@ class ProjectIndex:
     def modules(self, table) -> None:
         if not isinstance(table, ModuleTable):
             table = ModuleTable(table)
-        table.frames = self._frames
+        table.frames = self._frames if self.tracked else None
         self._modules = table
 
     def with_module(self, summary: ModuleSummary) -> "ProjectIndex":
@@ -238,6 +260,8 @@ class ProjectIndex:
         """A new index over `modules` in which the modules named in `changed`
         differ from this one (changed, added or removed): the derived facts
         that looked at none of them, nor at every module, carry over."""
+        if not self.tracked:
+            raise ValueError("an index that does not track dependencies cannot be updated")
         new = ProjectIndex([], self.knowledge, self.installed)
         new.modules = modules
         new._rev = dict(self._rev)
@@ -359,6 +383,8 @@ class ProjectIndex:
         next run to start from (`restore`): the facts that hold this index
         are left out, and so are joins nobody registered a builder for
         (with every fact that used one)."""
+        if not self.tracked:
+            raise ValueError("an index that does not track dependencies cannot be saved")
         joins = self._facts.get(_JOIN_TABLE, {})
         kept = [(name, key) for (name, key) in self._joins if name in _JOIN_BUILDERS]
         lost = {(_JOIN, name, key) for (name, key) in self._joins if name not in _JOIN_BUILDERS}
@@ -443,19 +469,25 @@ class ProjectIndex:
         """The fact `name` for `key`, built on first use. `carry=False`: a
         fact that holds this index (an object answering lazily) is never
         carried to an updated index."""
-        table = self._facts.setdefault(name, {})
+        table = self._facts.get(name)
+        if table is None:
+            table = self._facts[name] = {}
         try:
             value, deps = table[key]
         except KeyError:
+            if not carry:
+                self._uncarried.add(name)
+            if not self.tracked:
+                value = build()
+                table[key] = (value, _NONE)
+                return value
             with _Frame(self._frames) as deps:
                 value = build()
             frozen = table[key] = (value, _frozen(deps))
-            if not carry:
-                self._uncarried.add(name)
-            else:
+            if carry:
                 self._note(name, key, frozen[1])
             return value
-        if self._frames and deps:
+        if deps and self._frames:
             self._frames[-1].update(deps)
         return value
 
@@ -474,7 +506,7 @@ class ProjectIndex:
                 value = build(self)
             table[(name, key)] = (value, _frozen(deps))
             self._joins[(name, key)] = build
-        if self._frames:
+        if self._frames and self.tracked:
             self._frames[-1].add(token)
         return value
 
@@ -518,7 +550,8 @@ class ProjectIndex:
         for k, entry in entries:
             if k not in table:
                 table[k] = entry
-                self._note(_PARTS, k, entry[1])
+                if self.tracked:
+                    self._note(_PARTS, k, entry[1])
 
     def memo(self, name: str) -> "Memo":
         """The table of fact `name`, for facts filled in piece by piece."""
@@ -528,12 +561,13 @@ class ProjectIndex:
         return table
 
     # -- names ------------------------------------------------------------
+    # `_modules`, not the `modules` property, in the lookups made most often.
     def function(self, module: str, qualname: str) -> Optional[FunctionInfo]:
-        summary = self.modules.get(module)
+        summary = self._modules.get(module)
         return summary.functions.get(qualname) if summary else None
 
     def klass(self, module: str, qualname: str) -> Optional[ClassInfo]:
-        summary = self.modules.get(module)
+        summary = self._modules.get(module)
         return summary.classes.get(qualname) if summary else None
 
     def resolve_global(self, module: str, name: str, _seen: Optional[set] = None) -> Target:
@@ -543,7 +577,7 @@ class ProjectIndex:
         if key in seen or len(seen) > 50:
             return UNKNOWN
         seen.add(key)
-        summary = self.modules.get(module) or self._installed(module)
+        summary = self._modules.get(module) or self._installed(module)
         if summary is None:
             alias = self.namespace_alias(module)
             if alias is not None:
@@ -586,17 +620,36 @@ class ProjectIndex:
         the attribute); a symbol already being resolved, or nesting deeper
         than RESOLVE_DEPTH, is UNKNOWN: a cycle in the code (`cb = self.cb;
         self.cb = cb`) must not become a RecursionError."""
-        active = self._resolving
         try:
-            if sym in active or len(active) >= RESOLVE_DEPTH:
-                return UNKNOWN
+            value, deps = self._resolved[sym]
+        except KeyError:
+            pass
         except TypeError:  # unhashable: never with well-formed symbols
             return UNKNOWN
+        else:
+            if deps and self._frames:
+                self._frames[-1].update(deps)
+            return value
+        active = self._resolving
+        if sym in active or len(active) >= RESOLVE_DEPTH:
+            self._cut_off += 1
+            return UNKNOWN
+        cut_off = self._cut_off
         active.add(sym)
         try:
-            return self._resolve(sym, set())
+            if self.tracked:
+                with _Frame(self._frames) as deps:
+                    value = self._resolve(sym, set())
+                deps = _frozen(deps)
+            else:
+                value, deps = self._resolve(sym, set()), _NONE
         finally:
             active.discard(sym)
+        # Kept only when no guard cut the resolution short: such an answer
+        # is what the symbol resolves to whatever else is being resolved.
+        if self._cut_off == cut_off:
+            self._resolved[sym] = (value, deps)
+        return value
 
     def _resolve(self, sym: Sym, seen: set) -> Target:
         if sym is None:
@@ -667,7 +720,29 @@ class ProjectIndex:
     # -- classes ----------------------------------------------------------
     def mro(self, module: str, qualname: str, limit: int = 30) -> Tuple[Tuple[str, str], ...]:
         """Project classes in method resolution order (depth-first, left to
-        right, duplicates removed; enough for the usual hierarchies)."""
+        right, duplicates removed; enough for the usual hierarchies).
+        Memoised as resolutions are (a method lookup asks for its class's)."""
+        key = (module, qualname, limit)
+        try:
+            value, deps = self._mros[key]
+        except KeyError:
+            pass
+        else:
+            if deps and self._frames:
+                self._frames[-1].update(deps)
+            return value
+        cut_off = self._cut_off
+        if self.tracked:
+            with _Frame(self._frames) as deps:
+                value = self._mro(module, qualname, limit)
+            deps = _frozen(deps)
+        else:
+            value, deps = self._mro(module, qualname, limit), _NONE
+        if self._cut_off == cut_off:
+            self._mros[key] = (value, deps)
+        return value
+
+    def _mro(self, module: str, qualname: str, limit: int) -> Tuple[Tuple[str, str], ...]:
         order, stack, seen = [], [(module, qualname)], set()
         while stack and len(order) < limit:
             mod, qual = stack.pop(0)
@@ -717,6 +792,7 @@ class _Frame:
 
 
 _ALL_ONLY = frozenset({ALL})
+_NONE: frozenset = frozenset()  # the dependencies of every fact of an index that does not track them
 
 
 def _frozen(deps: set) -> frozenset:

@@ -44,7 +44,7 @@ import os
 import re
 from collections import deque
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
+from fnmatch import fnmatchcase, translate as fnmatch_translate
 from typing import Dict, List, Optional, Tuple
 
 from . import nodes
@@ -1145,14 +1145,35 @@ def _describe(kind: str, how: str, where: str) -> str:
 _BASES_CALLING: Dict[str, tuple] = {}
 
 
+def _method_patterns() -> Tuple[Dict[str, set], list]:
+    """THREAD_BASE_METHODS' method patterns by what matching them takes:
+    plain names (method -> entry numbers), and the wildcard ones
+    ((compiled match, entry number), ...; `fnmatchcase` compiles the same)."""
+    plain: Dict[str, set] = {}
+    wild = []
+    for number, (_kind, methods) in enumerate(K.THREAD_BASE_METHODS.values()):
+        for pattern in methods:
+            if any(c in pattern for c in "*?["):
+                wild.append((re.compile(fnmatch_translate(pattern)).match, number))
+            else:
+                plain.setdefault(pattern, set()).add(number)
+    return plain, wild
+
+
+_PLAIN_METHODS, _WILD_METHODS = _method_patterns()
+_BASE_ENTRIES = tuple((base, kind) for base, (kind, _methods) in K.THREAD_BASE_METHODS.items())
+
+
 def _bases_calling(method: str) -> tuple:
     """(base pattern, kind) of the THREAD_BASE_METHODS entries whose method
-    patterns match this method name (memoised: names repeat across classes)."""
+    patterns match this method name, in table order (memoised: names repeat
+    across classes; most match a plain name or nothing, so the wildcards
+    are the only patterns tried one by one)."""
     found = _BASES_CALLING.get(method)
     if found is None:
-        found = tuple((base, kind) for base, (kind, methods) in K.THREAD_BASE_METHODS.items()
-                      if any(fnmatchcase(method, p) for p in methods))
-        _BASES_CALLING[method] = found
+        numbers = set(_PLAIN_METHODS.get(method, ()))
+        numbers.update(number for match, number in _WILD_METHODS if match(method))
+        found = _BASES_CALLING[method] = tuple(_BASE_ENTRIES[n] for n in sorted(numbers))
     return found
 
 
@@ -1363,8 +1384,10 @@ class _Builder:
         index = self.index
         out = []
         for qualname, fn in index.modules[module].functions.items():
+            if not fn.decorators:  # most functions: nothing to resolve
+                continue
             found = []
-            for deco in fn.decorators or ():
+            for deco in fn.decorators:
                 if deco is None:
                     continue
                 target = index.resolve(deco)
