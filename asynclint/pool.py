@@ -341,7 +341,7 @@ def _worker_main() -> None:
         walker = Walker(settings.enabled)
         import gc
         gc.freeze()  # the imports and tables above are never garbage
-        gc.set_threshold(100_000, 50, 100)  # see engine._collector_for_a_run
+        gc.disable()  # a file's data hold no cycles: see engine._collector_for_a_run
         while True:
             batch = pickle.loads(_receive(channel_in))
             out = [(path, analyse_path(Path(path), module, is_package, data, walker, settings))
