@@ -145,8 +145,8 @@ class _Store:
         self.record_file = base / f"run-{self.key}"
         self.facts_file = base / f"facts-{self.key}"
         self.joins_file = base / f"joins-{self.key}"
-        self.delta_file = base / f"delta-{self.key}"
-        self.base: Optional[tuple] = None  # (token, facts) of the saved base the run loaded
+        self.shards = base / f"shards-{self.key}"
+        self.listing: Optional[dict] = None  # the saved facts' listing the run restored from
         self.entries = base / f"files-{fingerprint}-{int(settings.honour_noqa)}"
         self.answers = base / f"answers-{self.key}"
 
@@ -185,15 +185,16 @@ class _Store:
 
     def load_facts(self, record: dict, joins_only: bool = False) -> Optional[dict]:
         """The derived facts and joins of the index that answered the
-        recorded findings (`ProjectIndex.saved`), when they belong to this
-        record and to this working folder (thread-context texts hold paths
-        relative to it). `joins_only`: the joins, without the (larger)
-        table of facts, for a run in which no module moved.
+        recorded findings (`ProjectIndex.saved_shards`), when they belong to
+        this record and to this working folder (thread-context texts hold
+        paths relative to it). `joins_only`: the joins, without the facts,
+        for a run in which no module moved.
 
-        The facts are a base (`facts-KEY`, written whole now and then) and
-        the changes made since (`delta-KEY`: the facts removed and added
-        by the runs after it), so that an edit writes what it changed, not
-        the whole table."""
+        The facts stay on disk in shards (`shards-KEY/`, a table's facts cut
+        by key); `facts-KEY` lists each shard with the run that wrote it
+        and every dependency of its facts, so that an update reads only the
+        shards holding facts of what moved, and a look-up reads the shard
+        of its key (`ProjectIndex.restore`)."""
         token = record.get("facts")
         if not token:
             return None
@@ -204,36 +205,62 @@ class _Store:
             return None
         if joins_only:
             return {"joins": joins["joins"], "facts": {}, "decode": disk.loads}
-        base = disk.load(self.facts_file, "facts", keep=True)
-        if not isinstance(base, dict) or base.get("cwd") != cwd or not isinstance(base.get("facts"), dict):
+        listing = disk.load(self.facts_file, "facts", keep=True)
+        if not isinstance(listing, dict) or listing.get("token") != token or listing.get("cwd") != cwd \
+                or not isinstance(listing.get("tables"), dict):
             return None
-        facts = base["facts"]
-        if base.get("token") != token:
-            delta = disk.load(self.delta_file, "delta", keep=True)
-            if not isinstance(delta, dict) or delta.get("token") != token or delta.get("base") != base.get("token") \
-                    or not isinstance(delta.get("removed"), dict) or not isinstance(delta.get("added"), dict):
-                return None
-            facts = _applied(facts, delta["removed"], delta["added"])
-        self.base = (base["token"], base["facts"])
-        return {"joins": joins["joins"], "facts": facts, "decode": disk.loads}
+        self.listing = listing
+        tables = {name: (is_memo, count, [d for _, d in shards])
+                  for name, (is_memo, count, shards) in listing["tables"].items()}
+        return {"joins": joins["joins"], "shards": tables, "read": self._read_shard, "decode": disk.loads,
+                "part_orders": listing.get("part_orders") or {}}
+
+    def _shard_file(self, name: str, i: int) -> Path:
+        return self.shards / f"{hashlib.blake2b(name.encode(), digest_size=8).hexdigest()}-{i}"
+
+    def _read_shard(self, name: str, i: int) -> Optional[dict]:
+        """The facts of shard `i` of table `name` as the listing names them."""
+        tables = self.listing["tables"]
+        shard_token = tables[name][2][i][0]
+        entry = disk.load(self._shard_file(name, i), "shard", keep=True)
+        if isinstance(entry, tuple) and len(entry) == 4 and entry[:3] == (shard_token, name, i) \
+                and isinstance(entry[3], dict):
+            return entry[3]
+        if entry is not None:
+            disk.warn(self._shard_file(name, i))
+        return None
 
     def save_facts(self, token: str, index: dict) -> bool:
-        """Keep `index` (`ProjectIndex.saved()`) for the next run: as the
-        change from the base this run loaded when that is small, else whole."""
+        """Keep `index` (`ProjectIndex.saved_shards()`) for the next run: the
+        shards it changed (all of them when it was not restored from
+        shards), and the listing of every shard."""
         cwd = os.getcwd()
-        facts = index["facts"]
-        written = False
-        if self.base is not None:
-            removed, added = _difference(self.base[1], facts)
-            size = sum(len(keys) for keys in removed.values()) + sum(len(e[1]) for e in added.values())
-            if size * 8 < sum(len(e[1]) for e in self.base[1].values()):
-                written = disk.store(self.delta_file, "delta", {"token": token, "base": self.base[0], "cwd": cwd,
-                                                                "removed": removed, "added": added})
-        if not written:
-            written = disk.store(self.facts_file, "facts", {"token": token, "cwd": cwd, "facts": facts})
+        before = self.listing["tables"] if self.listing is not None else {}
+        tables = {}
+        for name, (is_memo, count, groups) in index["tables"].items():
+            old = before.get(name)
+            shards = list(old[2]) if old is not None and old[1] == count and old[0] == is_memo else None
+            if shards is None:
+                shards = [(None, None)] * count
+                groups = {i: groups.get(i, {}) for i in range(count)}
+            for i, entries in groups.items():
+                if not entries:
+                    shards[i] = (None, None)  # nothing to read
+                    continue
+                deps: set = set()
+                for entry in entries.values():
+                    deps.update(entry[1])
+                if not disk.store(self._shard_file(name, i), "shard", (token, name, i, entries)):
+                    return False
+                shards[i] = (token, frozenset(deps))
+            tables[name] = (is_memo, count, shards)
+        written = disk.store(self.facts_file, "facts", {"token": token, "cwd": cwd, "tables": tables,
+                                                        "part_orders": index["part_orders"]})
         # Each join's value as a blob of its own: a run decodes only the
-        # joins its queries use (a comment edit: few of them, if any).
-        joins = [(name, key, disk.dumps(value), deps) for name, key, value, deps in index["joins"]]
+        # joins its queries use (a comment edit: few of them, if any), and
+        # a join nobody read is written back as the blob it was.
+        joins = [(name, key, value if encoded else disk.dumps(value), deps)
+                 for name, key, value, deps, encoded in index["joins"]]
         return written and disk.store(self.joins_file, "joins", {"token": token, "cwd": cwd, "joins": joins})
 
     def _entry(self, path: str) -> Path:
@@ -420,7 +447,7 @@ class _Run:
                 # the next run starts from this index's facts (nothing moved:
                 # the saved ones still hold)
                 facts = token
-                if not store.save_facts(facts, index.saved()):
+                if not store.save_facts(facts, index.saved_shards()):
                     facts = None
             store.save_record(started, {p: s for p, s in seen.items() if s.digest}, reads, facts)
         from_cache = len(jobs) - len(changed)
@@ -681,46 +708,6 @@ class _ReportedFiles(dict):
     def __getitem__(self, module: str) -> Tuple[str, Path]:
         job = dict.__getitem__(self, module)
         return job.display, job.path
-
-
-def _applied(base: dict, removed: dict, added: dict) -> dict:
-    """The saved fact tables `base` ({name: (is_memo, {key: entry})}) with
-    the keys in `removed` taken out and the entries in `added` put in (new
-    tables: the base is left as it is)."""
-    out = {}
-    for name in base.keys() | added.keys():
-        is_memo, entries = base.get(name) or added[name]
-        gone = removed.get(name)
-        new = added.get(name)
-        if gone or new:
-            entries = dict(entries)
-            for key in gone or ():
-                entries.pop(key, None)
-            if new:
-                entries.update(new[1])
-        out[name] = (is_memo, entries)
-    return out
-
-
-def _difference(base: dict, now: dict) -> Tuple[dict, dict]:
-    """(removed, added): what turns the saved tables `base` into `now`
-    (`_applied(base, removed, added) == now`). An entry carried from the
-    base is the same object, so most of the comparison is by identity."""
-    removed: dict = {}
-    added: dict = {}
-    for name, (is_memo, entries) in now.items():
-        old = base.get(name, (is_memo, {}))[1]
-        new = {key: entry for key, entry in entries.items() if old.get(key) is not entry}
-        if new:
-            added[name] = (is_memo, new)
-        if len(old) + len(new) != len(entries):  # some of the base's keys are gone
-            gone = [key for key in old if key not in entries]
-            if gone:
-                removed[name] = gone
-    for name, (_, entries) in base.items():
-        if name not in now and entries:
-            removed[name] = list(entries)
-    return removed, added
 
 
 def _sees(deps: frozenset, moved: FrozenSet[str], changed_joins: Optional[FrozenSet[tuple]],

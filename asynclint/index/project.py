@@ -7,6 +7,8 @@ external dotted name. Rules' deferred queries (`queries.py`) build on it.
 from __future__ import annotations
 
 import builtins
+import hashlib
+import zlib
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Callable, Dict, FrozenSet, Hashable, Iterable, Optional, Tuple, TypeVar
@@ -204,7 +206,17 @@ class ProjectIndex:
         # checked against the fact's own dependencies before it is used).
         self._rev: Dict[object, list] = {}
         self._dropped_parts: Dict[tuple, list] = {}  # (join name, key) -> modules whose part an update dropped
+        self._dropped_entries: Dict[tuple, tuple] = {}  # (join name, key, module) -> the dropped part's entry
         self._part_counts: Dict[tuple, int] = {}  # (join name, key) -> how many parts the join combined
+        # (join name, key) -> digest of the module names a join of parts
+        # iterated, in order: a restored index has no module table to
+        # compare with (`_same_parts_order`).
+        self._part_orders: Dict[tuple, str] = {}
+        self._restored_orders = False  # the part orders came from a saved index (no module table)
+        # What makes a restored fact stale in this index (module names,
+        # `ALL`, tokens of changed joins): a shard read from disk after an
+        # update leaves out the facts that depended on any of it.
+        self._stale_deps: set = set()
         # Whole-project joins (`join()`): (name, key) -> build(index), in the
         # order they were completed; `changed_joins`: those an update found
         # different from the previous index's.
@@ -244,7 +256,11 @@ class ProjectIndex:
         for name, table in self._facts.items():
             if name in self._uncarried or name in _JOIN_TABLES:
                 continue
-            kept = new._facts[name] = Memo(new._frames, new._rev, name) if isinstance(table, Memo) else {}
+            if isinstance(table, _ShardedTable):
+                kept = new._facts[name] = table.carried(new)
+                new._stale_deps = set(self._stale_deps)  # shards still on disk were saved before either update
+            else:
+                kept = new._facts[name] = Memo(new._frames, new._rev, name) if isinstance(table, Memo) else {}
             dict.update(kept, table)  # a copy at C speed; what went stale is removed below
             if name in self._unlisted:
                 new._unlisted.add(name)
@@ -263,24 +279,36 @@ class ProjectIndex:
         # used the new value; dropping it again would only cost a pass over
         # every restored fact per join).
         undropped: set = set()
+        old_joins = self._facts.get(_JOIN_TABLE, {})
+        if isinstance(old_joins, _Encoded):  # restored: a join kept is carried as the blob it is
+            new._facts[_JOIN_TABLE] = _Encoded(old_joins.decode)
         for (name, key), build in self._joins.items():
             if undropped:
                 new._drop(undropped)
                 undropped = set()
-            entry = self._facts[_JOIN_TABLE][(name, key)]
             part = self._parts.get((name, key))
-            deps = entry[1]
+            if isinstance(old_joins, _Encoded):
+                value, deps, encoded = old_joins.raw((name, key))
+            else:
+                (value, deps), encoded = old_joins[(name, key)], False
             if (ALL not in deps and deps.isdisjoint(changed) and deps.isdisjoint(moved)) if part is None \
-                    else (same_modules and self._parts_unchanged(new, name, key, part)):
+                    else (self._same_parts_order(new, name, key, same_modules)
+                          and self._parts_unchanged(new, name, key, part)):
                 # Nothing the join looked at changed (a join that goes through
                 # every module does so through `join_modules`): kept as is.
-                new._facts.setdefault(_JOIN_TABLE, {})[(name, key)] = entry
+                table = new._facts.setdefault(_JOIN_TABLE, {})
+                if encoded:
+                    table.put_encoded((name, key), value, deps)
+                else:
+                    table[(name, key)] = (value, deps)
                 new._joins[(name, key)] = build
                 if part is not None:
                     new._parts[(name, key)] = part
-                    new._part_counts[(name, key)] = self._part_counts[(name, key)]
+                    for mine, theirs in ((new._part_counts, self._part_counts), (new._part_orders, self._part_orders)):
+                        if (name, key) in theirs:
+                            mine[(name, key)] = theirs[(name, key)]
                 continue
-            if new.join(name, key, build) != entry[0]:
+            if new.join(name, key, build) != old_joins[(name, key)][0]:
                 moved.add((_JOIN, name, key))
                 undropped.add((_JOIN, name, key))
             if part is not None:
@@ -300,15 +328,28 @@ class ProjectIndex:
             return False
         return old._sources == modules._sources and list(dict.keys(old)) == list(dict.keys(modules))
 
+    def _same_parts_order(self, new: "ProjectIndex", name: str, key: Hashable, same_modules: bool) -> bool:
+        """The join of parts (name, key) iterated the modules `new` has, in
+        the same order. A restored index keeps no module table: it compares
+        the digest of the names the join iterated with `new`'s."""
+        if self._restored_orders:
+            order = self._part_orders.get((name, key))
+            return order is not None and order == new._order_digest()
+        # the join combined a part of every module (none added since it was built)
+        return same_modules and self._part_counts.get((name, key)) == dict.__len__(self._modules)
+
+    def _order_digest(self) -> str:
+        digest = self._part_orders.get(None)  # this index's own table, computed once
+        if digest is None:
+            digest = self._part_orders[None] = _names_digest(list(self.modules))
+        return digest
+
     def _parts_unchanged(self, new: "ProjectIndex", name: str, key: Hashable, part: Callable) -> bool:
-        """The join combined a part of every module, and each part `new` did
-        not carry comes out equal when built again there."""
-        if self._part_counts.get((name, key)) != dict.__len__(self._modules):
-            return False  # a module was added to the table after the join was built
+        """Each part `new` did not carry comes out equal when built again there."""
         old_parts = self._facts.get(_PARTS, {})
         for module in new._dropped_parts.pop((name, key), ()):
             k = (name, key, module)
-            entry = dict.get(old_parts, k)
+            entry = new._dropped_entries.get(k) or dict.get(old_parts, k)
             if entry is None or new.fact(_PARTS, k, lambda m=module: part(new, m)) != entry[0]:
                 return False
         return True
@@ -319,7 +360,15 @@ class ProjectIndex:
     def _remove(self, names, stale: Callable[[frozenset], bool]) -> None:
         """Drop the facts that depended on any of `names` (`stale(deps)`
         confirms it: the map may list a fact computed again since)."""
-        rev, facts, dropped = self._rev, self._facts, self._dropped_parts
+        rev, facts = self._rev, self._facts
+        sharded = [table for table in facts.values() if isinstance(table, _ShardedTable)]
+        if sharded:
+            # Facts still on disk: the shards holding any of `names` are read
+            # now (leaving out what is stale, `_stale_deps`), the others
+            # stay unread and hold no stale fact.
+            self._stale_deps.update(names)
+            for table in sharded:
+                table.read_with(names)
         for dep in names:
             listed = rev.get(dep)
             if not listed:
@@ -330,18 +379,25 @@ class ProjectIndex:
                 if entry is not None and stale(entry[1]):
                     dict.__delitem__(table, key)
                     if name == _PARTS:
-                        dropped.setdefault(key[:2], []).append(key[2])
+                        self._dropped(name, key, entry)
             # What is left is listed again as it is computed anew.
-            rev[dep] = [item for item in listed if item[1] in facts.get(item[0], ())]
+            rev[dep] = [item for item in listed if item[1] in dict.keys(facts.get(item[0]) or {})]
         for name in self._unlisted:  # one pass over each restored table, in place of the map
             table = facts.get(name)
             if not table:
                 continue
-            gone = [key for key, entry in dict.items(table) if stale(entry[1])]
-            for key in gone:
+            gone = [(key, entry) for key, entry in dict.items(table) if stale(entry[1])]
+            for key, entry in gone:
                 dict.__delitem__(table, key)
                 if name == _PARTS:
-                    dropped.setdefault(key[:2], []).append(key[2])
+                    self._dropped(name, key, entry)
+
+    def _dropped(self, name: str, key: Hashable, entry: tuple) -> None:
+        """A stale fact left out: a join's part is built again and compared
+        with this entry (`_parts_unchanged`)."""
+        if name == _PARTS:
+            self._dropped_parts.setdefault(key[:2], []).append(key[2])
+            self._dropped_entries[key] = entry
 
     def _note(self, name: str, key: Hashable, deps: frozenset) -> None:
         rev = self._rev
@@ -373,7 +429,46 @@ class ProjectIndex:
         # The per-module parts of the `join_modules` joins are among the
         # facts (`_PARTS`); their part counts go with the joins.
         return {"facts": facts, "joins": [(name, key, *joins[(name, key)]) for name, key in kept],
-                "part_counts": {k: n for k, n in self._part_counts.items() if k[0] in _JOIN_BUILDERS}}
+                "part_counts": {k: n for k, n in self._part_counts.items() if k[0] in _JOIN_BUILDERS},
+                "part_orders": {k: d for k, d in self._part_orders.items() if k and k[0] in _JOIN_BUILDERS}}
+
+    def saved_shards(self) -> dict:
+        """What `saved()` keeps, as the shards to write: each table's
+        facts cut into shards by key (`shard_of`), and of a table restored
+        from shards (`restore` with `saved["shards"]`) only the shards
+        this index changed (an unread shard is as it was on disk).
+        {"tables": {name: (is_memo, count, {shard: entries})}, "joins":
+        [(name, key, value, deps, encoded)], "part_orders"}; `encoded`: the
+        value is still the blob it was restored as."""
+        joins = self._facts.get(_JOIN_TABLE, {})
+        kept = [(name, key) for (name, key) in self._joins if name in _JOIN_BUILDERS]
+        lost = {(_JOIN, name, key) for (name, key) in self._joins if name not in _JOIN_BUILDERS}
+        tables = {}
+        for name, table in self._facts.items():
+            if name in self._uncarried or name in _JOIN_TABLES:
+                continue
+            is_memo = isinstance(table, Memo)
+            if isinstance(table, _ShardedTable):
+                count = table.shards.count
+                groups = table.changed_shards()
+            else:
+                count = max(1, -(-dict.__len__(table) // _SHARD_SIZE))
+                groups = {i: {} for i in range(count)}
+                for key, entry in dict.items(table):
+                    groups[shard_of(key, count)][key] = entry
+            if lost:
+                groups = {i: {k: e for k, e in entries.items() if e[1].isdisjoint(lost)}
+                          for i, entries in groups.items()}
+            tables[name] = (is_memo, count, groups)
+        out_joins = []
+        for name, key in kept:
+            if isinstance(joins, _Encoded):
+                value, deps, encoded = joins.raw((name, key))
+            else:
+                (value, deps), encoded = joins[(name, key)], False
+            out_joins.append((name, key, value, deps, encoded))
+        return {"tables": tables, "joins": out_joins,
+                "part_orders": {k: d for k, d in self._part_orders.items() if k and k[0] in _JOIN_BUILDERS}}
 
     @classmethod
     def restore(cls, saved: dict, modules: ModuleTable, moved: FrozenSet[str], knowledge: Optional[Knowledge] = None,
@@ -386,13 +481,25 @@ class ProjectIndex:
         `saved["decode"]`, when given: the join values are blobs it decodes,
         each on first use (a run that uses few joins decodes few)."""
         old = cls([], knowledge, installed)
-        for name, (is_memo, entries) in saved["facts"].items():
+        for name, (is_memo, entries) in (saved.get("facts") or {}).items():
             table = old._facts[name] = Memo(old._frames, old._rev, name) if is_memo else {}
             dict.update(table, entries)
             # Not listed in the dependency map (about 600,000 references on
             # the full corpus, more than the update itself costs): the
             # updates of this index go through these tables instead.
             old._unlisted.add(name)
+        # Or tables still on disk, in shards read when a lookup or an
+        # update needs them (`saved["read"](name, shard)`: its entries, or
+        # None when it cannot be read).
+        read = saved.get("read")
+        for name, (is_memo, count, deps) in (saved.get("shards") or {}).items():
+            shards = _Shards(name, count, deps, read)
+            old._facts[name] = (_ShardedMemo(old._frames, old._rev, name) if is_memo else _ShardedDict())
+            old._facts[name].attach(shards, old)
+            old._unlisted.add(name)
+        if "part_orders" in saved:
+            old._part_orders.update(saved["part_orders"])
+            old._restored_orders = True
         decode = saved.get("decode")
         joins = old._facts[_JOIN_TABLE] = _Encoded(decode) if decode is not None else {}
         counts = saved.get("part_counts") or {}
@@ -421,7 +528,14 @@ class ProjectIndex:
         # The saved index has no module table: `updated` finds the modules
         # not the same (`_same_modules`), so each join of parts is combined
         # again from its carried parts and the parts it dropped, and compared.
-        new = old.updated(modules, moved)
+        shards = [t.shards for t in old._facts.values() if isinstance(t, _ShardedTable)]
+        for one in shards:
+            one.strict = True
+        try:
+            new = old.updated(modules, moved)
+        finally:
+            for one in shards:
+                one.strict = False
         new.restored_joins = restored
         return new
 
@@ -728,8 +842,10 @@ def _modules_build(name: str, key: Hashable, part: Callable, combine: Callable) 
     """The build of a `join_modules` join (also for one restored in another
     process from its registered part and combine)."""
     def build(index: "ProjectIndex"):
-        parts = [(m, index.fact(_PARTS, (name, key, m), lambda m=m: part(index, m))) for m in list(index.modules)]
+        names = list(index.modules)
+        parts = [(m, index.fact(_PARTS, (name, key, m), lambda m=m: part(index, m))) for m in names]
         index._part_counts[(name, key)] = len(parts)
+        index._part_orders[(name, key)] = _names_digest(names)
         return combine(parts)
     return build
 
@@ -742,7 +858,7 @@ class _Encoded(dict):
 
     def __init__(self, decode: Callable[[bytes], object]):
         super().__init__()
-        self._decode = decode
+        self.decode = decode
         self._encoded: set = set()
 
     def put_encoded(self, key, blob: bytes, deps: frozenset) -> None:
@@ -758,7 +874,7 @@ class _Encoded(dict):
         if key in self._encoded:
             self._encoded.discard(key)
             try:
-                entry = (self._decode(entry[0]), entry[1])
+                entry = (self.decode(entry[0]), entry[1])
             except Exception:
                 dict.__delitem__(self, key)
                 raise KeyError(key) from None
@@ -770,6 +886,166 @@ class _Encoded(dict):
             return self[key]
         except KeyError:
             return default
+
+    def raw(self, key) -> Tuple[object, frozenset, bool]:
+        """(value or blob, dependencies, still encoded): a join nobody read
+        is saved again as the blob it was, without decoding it."""
+        value, deps = dict.__getitem__(self, key)
+        return value, deps, key in self._encoded
+
+
+# -- fact tables kept on disk in shards -----------------------------------------
+# About this many facts a shard when a table is first cut (a table keeps its
+# shard count while it is restored and saved again).
+_SHARD_SIZE = 1000
+
+
+def shard_of(key: Hashable, count: int) -> int:
+    """The shard of a fact's key: the same in every process (`repr` of the
+    keys, tuples of strings, numbers, None and booleans, does not depend on
+    hash randomisation)."""
+    return zlib.crc32(repr(key).encode()) % count if count > 1 else 0
+
+
+def _names_digest(names: list) -> str:
+    return hashlib.blake2b("\0".join(names).encode(), digest_size=16).hexdigest()
+
+
+class _Shards:
+    """The shards of one restored table: `count` of them, `deps[i]` every
+    dependency of shard i's facts, `read(name, i)` its entries (None: it
+    cannot be read). `loaded`: the entries of each shard read, as read
+    (what `changed` compares with)."""
+
+    __slots__ = ("name", "count", "deps", "read", "loaded", "failed", "strict")
+
+    def __init__(self, name: str, count: int, deps: list, read: Callable):
+        self.name = name
+        self.count = count
+        self.deps = deps
+        self.read = read
+        self.loaded: Dict[int, dict] = {}
+        self.failed: set = set()
+        # While the restore's update runs: what went stale must be known
+        # whole (a join of parts compares the dropped parts), so a shard
+        # that cannot be read fails the restore (the run starts afresh).
+        self.strict = False
+
+    def entries(self, i: int) -> dict:
+        entries = self.read(self.name, i) if self.deps[i] is not None else {}
+        if entries is None:
+            if self.strict:
+                raise LookupError(f"saved facts: shard {i} of {self.name} cannot be read")
+            # Facts are derived: a shard that cannot be read later is
+            # computed again as needed and written anew.
+            self.failed.add(i)
+            entries = {}
+        self.loaded[i] = entries
+        return entries
+
+
+
+class _ShardedTable:
+    """A restored fact table whose entries are read from disk one shard
+    at a time, when a key of that shard is looked up (`table[key]`, `key
+    in table`, `get`) or an update needs the facts that depended on a name
+    (`read_with`). A shard read after an update leaves out the facts that
+    went stale (the index's `_stale_deps`)."""
+
+    shards: _Shards
+    index: "ProjectIndex"
+
+    def attach(self, shards: _Shards, index: "ProjectIndex") -> None:
+        self.shards = shards
+        self.index = index
+        self.added: set = set()  # keys stored in this table (not read)
+
+    def carried(self, index: "ProjectIndex") -> "_ShardedTable":
+        """An empty table of `index` reading the same shards (the caller
+        copies the entries read so far)."""
+        table = _ShardedMemo(index._frames, index._rev, self._name) if isinstance(self, Memo) else _ShardedDict()
+        table.attach(self.shards, index)
+        table.added = set(self.added)
+        return table
+
+    def __setitem__(self, key, entry) -> None:
+        self.added.add(key)
+        dict.__setitem__(self, key, entry)
+
+    def changed_shards(self) -> Dict[int, dict]:
+        """{shard: its entries now} of the shards whose entries differ from
+        what was read: a fact read and dropped or replaced (by identity: a
+        carried fact is the object read), or one stored since (`added`,
+        the only keys whose shard is computed here)."""
+        shards = self.shards
+        dirty = {i for i, before in shards.loaded.items()
+                 if i in shards.failed or any(dict.get(self, k) is not e for k, e in before.items())}
+        new: Dict[int, list] = {}
+        for key in self.added:
+            if dict.__contains__(self, key):
+                i = shard_of(key, shards.count)
+                if i not in shards.loaded:
+                    # stored without a look-up first (none today: every fact
+                    # is looked up before it is stored): read the rest of its shard
+                    self._read(i)
+                new.setdefault(i, []).append(key)
+                dirty.add(i)
+        out = {}
+        for i in dirty:
+            entries = out[i] = {k: dict.__getitem__(self, k) for k in shards.loaded[i] if dict.__contains__(self, k)}
+            for k in new.get(i, ()):
+                entries[k] = dict.__getitem__(self, k)
+        return out
+
+    def _read(self, i: int) -> None:
+        index = self.index
+        stale = index._stale_deps
+        name = self.shards.name
+        for key, entry in self.shards.entries(i).items():
+            if dict.__contains__(self, key):
+                continue
+            if stale and not entry[1].isdisjoint(stale):
+                index._dropped(name, key, entry)
+            else:
+                dict.__setitem__(self, key, entry)
+
+    def read_with(self, names) -> None:
+        """Read every shard holding a fact that depended on any of `names`."""
+        shards = self.shards
+        for i, deps in enumerate(shards.deps):
+            if i not in shards.loaded and deps and not deps.isdisjoint(names):
+                self._read(i)
+
+    def _has(self, key) -> bool:
+        if dict.__contains__(self, key):
+            return True
+        shards = self.shards
+        i = shard_of(key, shards.count)
+        if i in shards.loaded:
+            return False
+        self._read(i)
+        return dict.__contains__(self, key)
+
+    def __missing__(self, key):
+        if self._has(key):
+            return dict.__getitem__(self, key)
+        raise KeyError(key)
+
+    def __contains__(self, key) -> bool:
+        return self._has(key)
+
+    def get(self, key, default=None):
+        return dict.__getitem__(self, key) if self._has(key) else default
+
+    def setdefault(self, key, default=None):
+        if self._has(key):
+            return dict.__getitem__(self, key)
+        self[key] = default
+        return default
+
+
+class _ShardedDict(_ShardedTable, dict):
+    _name = ""
 
 
 class Memo(dict):
@@ -799,3 +1075,9 @@ class Memo(dict):
             item = (self._name, key)
             for dep in frozen:
                 rev.setdefault(dep, []).append(item)
+
+
+class _ShardedMemo(_ShardedTable, Memo):
+    def put(self, key, value, deps=frozenset()) -> None:
+        self.added.add(key)
+        Memo.put(self, key, value, deps)
