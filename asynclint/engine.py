@@ -192,9 +192,10 @@ class _Store:
 
         The facts stay on disk in shards (`shards-KEY/`, a table's facts cut
         by key); `facts-KEY` lists each shard with the run that wrote it
-        and every dependency of its facts, so that an update reads only the
-        shards holding facts of what moved, and a look-up reads the shard
-        of its key (`ProjectIndex.restore`)."""
+        and, for each dependency, the shards holding facts that depended on
+        it, so that an update reads only the shards holding facts of what
+        moved, and a look-up reads the shard of its key
+        (`ProjectIndex.restore`)."""
         token = record.get("facts")
         if not token:
             return None
@@ -207,12 +208,11 @@ class _Store:
             return {"joins": joins["joins"], "facts": {}, "decode": disk.loads}
         listing = disk.load(self.facts_file, "facts", keep=True)
         if not isinstance(listing, dict) or listing.get("token") != token or listing.get("cwd") != cwd \
-                or not isinstance(listing.get("tables"), dict):
+                or not isinstance(listing.get("tables"), dict) or not isinstance(listing.get("masks"), dict):
             return None
         self.listing = listing
-        tables = {name: (is_memo, count, [d for _, d in shards])
-                  for name, (is_memo, count, shards) in listing["tables"].items()}
-        return {"joins": joins["joins"], "shards": tables, "read": self._read_shard, "decode": disk.loads,
+        return {"joins": joins["joins"], "read": self._read_shard, "holding": self._holding, "decode": disk.loads,
+                "shards": {name: (t[0], t[1]) for name, t in listing["tables"].items()},
                 "part_orders": listing.get("part_orders") or {}}
 
     def _shard_file(self, name: str, i: int) -> Path:
@@ -220,8 +220,9 @@ class _Store:
 
     def _read_shard(self, name: str, i: int) -> Optional[dict]:
         """The facts of shard `i` of table `name` as the listing names them."""
-        tables = self.listing["tables"]
-        shard_token = tables[name][2][i][0]
+        shard_token = self.listing["tables"][name][3][i]
+        if shard_token is None:
+            return {}  # no facts
         entry = disk.load(self._shard_file(name, i), "shard", keep=True)
         if isinstance(entry, tuple) and len(entry) == 4 and entry[:3] == (shard_token, name, i) \
                 and isinstance(entry[3], dict):
@@ -230,38 +231,88 @@ class _Store:
             disk.warn(self._shard_file(name, i))
         return None
 
+    def _holding(self, names) -> Dict[str, list]:
+        """{table: [shard, ...]}: the shards holding facts that depended on
+        any of `names` (each dependency's bit mask of shard slots)."""
+        masks = self.listing["masks"]
+        bits = 0
+        for name in names:
+            bits |= masks.get(name, 0)
+        slots = {}
+        for table, (_, count, base, _) in self.listing["tables"].items():
+            for i in range(count):
+                slots[base + i] = (table, i)
+        out: Dict[str, list] = {}
+        while bits:
+            low = bits & -bits
+            bits ^= low
+            table, i = slots[low.bit_length() - 1]
+            out.setdefault(table, []).append(i)
+        return out
+
     def save_facts(self, token: str, index: dict) -> bool:
         """Keep `index` (`ProjectIndex.saved_shards()`) for the next run: the
         shards it changed (all of them when it was not restored from
-        shards), and the listing of every shard."""
+        shards), and their listing: each table's shards (the run that wrote
+        each, None when empty) at a slot range, and for each dependency the
+        bit mask of the slots holding facts that depended on it."""
         cwd = os.getcwd()
-        before = self.listing["tables"] if self.listing is not None else {}
-        tables = {}
-        for name, (is_memo, count, groups) in index["tables"].items():
-            old = before.get(name)
-            shards = list(old[2]) if old is not None and old[1] == count and old[0] == is_memo else None
-            if shards is None:
-                shards = [(None, None)] * count
+        saved = index["tables"]
+        whole = all(len(groups) == count for _, count, groups in saved.values())
+        before = self.listing if self.listing is not None and not whole else None
+        # Every table written whole: the listing starts afresh (slots do not pile up).
+        tables = dict(before["tables"]) if before else {}
+        masks = dict(before["masks"]) if before else {}
+        slots = before.get("slots", 0) if before else 0
+        clear = 0
+        for name in list(tables):
+            if name not in saved:
+                _, count, base, _ = tables.pop(name)
+                clear |= ((1 << count) - 1) << base
+        written = []
+        for name, (is_memo, count, groups) in saved.items():
+            old = tables.get(name)
+            if old is not None and (old[0], old[1]) == (is_memo, count):
+                base, tokens = old[2], list(old[3])
+            else:  # a new table, or one cut anew: written whole at new slots
+                if old is not None:
+                    clear |= ((1 << old[1]) - 1) << old[2]
+                base, tokens = slots, [None] * count
+                slots += count
                 groups = {i: groups.get(i, {}) for i in range(count)}
             for i, entries in groups.items():
+                clear |= 1 << (base + i)
                 if not entries:
-                    shards[i] = (None, None)  # nothing to read
+                    tokens[i] = None  # nothing to read
                     continue
-                deps: set = set()
-                for entry in entries.values():
-                    deps.update(entry[1])
                 if not disk.store(self._shard_file(name, i), "shard", (token, name, i, entries)):
                     return False
-                shards[i] = (token, frozenset(deps))
-            tables[name] = (is_memo, count, shards)
-        written = disk.store(self.facts_file, "facts", {"token": token, "cwd": cwd, "tables": tables,
-                                                        "part_orders": index["part_orders"]})
+                tokens[i] = token
+                written.append((base + i, entries))
+            tables[name] = (is_memo, count, base, tokens)
+        if clear:
+            for dep, mask in list(masks.items()):
+                if mask & clear:
+                    mask &= ~clear
+                    if mask:
+                        masks[dep] = mask
+                    else:
+                        del masks[dep]
+        for slot, entries in written:
+            bit = 1 << slot
+            deps: set = set()
+            for entry in entries.values():
+                deps.update(entry[1])
+            for dep in deps:
+                masks[dep] = masks.get(dep, 0) | bit
+        stored = disk.store(self.facts_file, "facts", {"token": token, "cwd": cwd, "tables": tables, "masks": masks,
+                                                       "slots": slots, "part_orders": index["part_orders"]})
         # Each join's value as a blob of its own: a run decodes only the
         # joins its queries use (a comment edit: few of them, if any), and
         # a join nobody read is written back as the blob it was.
         joins = [(name, key, value if encoded else disk.dumps(value), deps)
                  for name, key, value, deps, encoded in index["joins"]]
-        return written and disk.store(self.joins_file, "joins", {"token": token, "cwd": cwd, "joins": joins})
+        return stored and disk.store(self.joins_file, "joins", {"token": token, "cwd": cwd, "joins": joins})
 
     def _entry(self, path: str) -> Path:
         return self.entries / hashlib.blake2b(path.encode(), digest_size=16).hexdigest()

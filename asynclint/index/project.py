@@ -32,8 +32,15 @@ _JOIN = "join"
 _JOIN_TABLE = "<joins>"
 _JOIN_TABLES = frozenset({_JOIN_TABLE})
 # The per-module parts of the joins built by `join_modules`: (name, key,
-# module) -> part, ordinary facts (carried while they looked at no changed module).
+# module) -> part, ordinary facts (carried while they looked at no changed
+# module), in one table per join name (`_parts_table`: a join combined again
+# from its parts reads only its own from disk).
 _PARTS = "<join-parts>"
+
+
+def _parts_table(join: str) -> str:
+    return f"{_PARTS}{join}"
+
 # Symbols that denote values rather than names (answered by `values.py`).
 _VALUE_KINDS = frozenset({"call", "inst", "await", "item", "enter", "super", "union", "typevar", "generic", "callable", "optional", "unknown"})
 
@@ -217,6 +224,9 @@ class ProjectIndex:
         # `ALL`, tokens of changed joins): a shard read from disk after an
         # update leaves out the facts that depended on any of it.
         self._stale_deps: set = set()
+        # Of a restored index: names -> {table: [shard, ...]}, the shards
+        # holding facts that depended on any of the names.
+        self._holding: Optional[Callable[[Iterable], Dict[str, list]]] = None
         # Whole-project joins (`join()`): (name, key) -> build(index), in the
         # order they were completed; `changed_joins`: those an update found
         # different from the previous index's.
@@ -259,6 +269,7 @@ class ProjectIndex:
             if isinstance(table, _ShardedTable):
                 kept = new._facts[name] = table.carried(new)
                 new._stale_deps = set(self._stale_deps)  # shards still on disk were saved before either update
+                new._holding = self._holding
             else:
                 kept = new._facts[name] = Memo(new._frames, new._rev, name) if isinstance(table, Memo) else {}
             dict.update(kept, table)  # a copy at C speed; what went stale is removed below
@@ -346,11 +357,12 @@ class ProjectIndex:
 
     def _parts_unchanged(self, new: "ProjectIndex", name: str, key: Hashable, part: Callable) -> bool:
         """Each part `new` did not carry comes out equal when built again there."""
-        old_parts = self._facts.get(_PARTS, {})
+        table = _parts_table(name)
+        old_parts = self._facts.get(table, {})
         for module in new._dropped_parts.pop((name, key), ()):
             k = (name, key, module)
             entry = new._dropped_entries.get(k) or dict.get(old_parts, k)
-            if entry is None or new.fact(_PARTS, k, lambda m=module: part(new, m)) != entry[0]:
+            if entry is None or new.fact(table, k, lambda m=module: part(new, m)) != entry[0]:
                 return False
         return True
 
@@ -367,8 +379,9 @@ class ProjectIndex:
             # now (leaving out what is stale, `_stale_deps`), the others
             # stay unread and hold no stale fact.
             self._stale_deps.update(names)
+            holding = self._holding(names)
             for table in sharded:
-                table.read_with(names)
+                table.read_these(holding.get(table.shards.name, ()))
         for dep in names:
             listed = rev.get(dep)
             if not listed:
@@ -378,8 +391,7 @@ class ProjectIndex:
                 entry = dict.get(table, key) if table is not None and name != _JOIN_TABLE else None
                 if entry is not None and stale(entry[1]):
                     dict.__delitem__(table, key)
-                    if name == _PARTS:
-                        self._dropped(name, key, entry)
+                    self._dropped(name, key, entry)
             # What is left is listed again as it is computed anew.
             rev[dep] = [item for item in listed if item[1] in dict.keys(facts.get(item[0]) or {})]
         for name in self._unlisted:  # one pass over each restored table, in place of the map
@@ -389,13 +401,12 @@ class ProjectIndex:
             gone = [(key, entry) for key, entry in dict.items(table) if stale(entry[1])]
             for key, entry in gone:
                 dict.__delitem__(table, key)
-                if name == _PARTS:
-                    self._dropped(name, key, entry)
+                self._dropped(name, key, entry)
 
     def _dropped(self, name: str, key: Hashable, entry: tuple) -> None:
         """A stale fact left out: a join's part is built again and compared
         with this entry (`_parts_unchanged`)."""
-        if name == _PARTS:
+        if name.startswith(_PARTS):
             self._dropped_parts.setdefault(key[:2], []).append(key[2])
             self._dropped_entries[key] = entry
 
@@ -427,7 +438,7 @@ class ProjectIndex:
                 entries = {k: e for k, e in entries.items() if e[1].isdisjoint(lost)}
             facts[name] = (isinstance(table, Memo), entries)
         # The per-module parts of the `join_modules` joins are among the
-        # facts (`_PARTS`); their part counts go with the joins.
+        # facts (`_parts_table`); their part counts go with the joins.
         return {"facts": facts, "joins": [(name, key, *joins[(name, key)]) for name, key in kept],
                 "part_counts": {k: n for k, n in self._part_counts.items() if k[0] in _JOIN_BUILDERS},
                 "part_orders": {k: d for k, d in self._part_orders.items() if k and k[0] in _JOIN_BUILDERS}}
@@ -488,12 +499,14 @@ class ProjectIndex:
             # the full corpus, more than the update itself costs): the
             # updates of this index go through these tables instead.
             old._unlisted.add(name)
-        # Or tables still on disk, in shards read when a lookup or an
+        # Or tables still on disk, in shards read when a look-up or an
         # update needs them (`saved["read"](name, shard)`: its entries, or
-        # None when it cannot be read).
+        # None when it cannot be read; `saved["holding"](names)`: {table:
+        # [shard, ...]} holding facts that depended on any of `names`).
         read = saved.get("read")
-        for name, (is_memo, count, deps) in (saved.get("shards") or {}).items():
-            shards = _Shards(name, count, deps, read)
+        old._holding = saved.get("holding")
+        for name, (is_memo, count) in (saved.get("shards") or {}).items():
+            shards = _Shards(name, count, read)
             old._facts[name] = (_ShardedMemo(old._frames, old._rev, name) if is_memo else _ShardedDict())
             old._facts[name].attach(shards, old)
             old._unlisted.add(name)
@@ -613,26 +626,28 @@ class ProjectIndex:
         and add the others' build each part once between them."""
         out = []
         modules = list(self.modules)[share::shares]
-        table = self._facts.setdefault(_PARTS, {})
         for name, key in joins:
             factory = _JOIN_BUILDERS.get(name)
             if factory is None:
                 continue
             part = factory(key)[0]
+            table_name = _parts_table(name)
+            table = self._facts.setdefault(table_name, {})
             for module in modules:
                 k = (name, key, module)
-                self.fact(_PARTS, k, lambda m=module: part(self, m))
+                self.fact(table_name, k, lambda m=module: part(self, m))
                 out.append((k, table[k]))
         return out
 
     def add_parts(self, entries: list) -> None:
         """Parts that another copy of this index built (`build_parts`):
         kept as if built here, with their dependencies."""
-        table = self._facts.setdefault(_PARTS, {})
         for k, entry in entries:
+            name = _parts_table(k[0])
+            table = self._facts.setdefault(name, {})
             if k not in table:
                 table[k] = entry
-                self._note(_PARTS, k, entry[1])
+                self._note(name, k, entry[1])
 
     def memo(self, name: str) -> "Memo":
         """The table of fact `name`, for facts filled in piece by piece."""
@@ -843,7 +858,8 @@ def _modules_build(name: str, key: Hashable, part: Callable, combine: Callable) 
     process from its registered part and combine)."""
     def build(index: "ProjectIndex"):
         names = list(index.modules)
-        parts = [(m, index.fact(_PARTS, (name, key, m), lambda m=m: part(index, m))) for m in names]
+        table = _parts_table(name)
+        parts = [(m, index.fact(table, (name, key, m), lambda m=m: part(index, m))) for m in names]
         index._part_counts[(name, key)] = len(parts)
         index._part_orders[(name, key)] = _names_digest(names)
         return combine(parts)
@@ -912,17 +928,15 @@ def _names_digest(names: list) -> str:
 
 
 class _Shards:
-    """The shards of one restored table: `count` of them, `deps[i]` every
-    dependency of shard i's facts, `read(name, i)` its entries (None: it
-    cannot be read). `loaded`: the entries of each shard read, as read
+    """The shards of one restored table: `count` of them, `read(name, i)`
+    the entries of shard i (None: it cannot be read). `loaded`: the entries of each shard read, as read
     (what `changed` compares with)."""
 
-    __slots__ = ("name", "count", "deps", "read", "loaded", "failed", "strict")
+    __slots__ = ("name", "count", "read", "loaded", "failed", "strict")
 
-    def __init__(self, name: str, count: int, deps: list, read: Callable):
+    def __init__(self, name: str, count: int, read: Callable):
         self.name = name
         self.count = count
-        self.deps = deps
         self.read = read
         self.loaded: Dict[int, dict] = {}
         self.failed: set = set()
@@ -932,7 +946,7 @@ class _Shards:
         self.strict = False
 
     def entries(self, i: int) -> dict:
-        entries = self.read(self.name, i) if self.deps[i] is not None else {}
+        entries = self.read(self.name, i)
         if entries is None:
             if self.strict:
                 raise LookupError(f"saved facts: shard {i} of {self.name} cannot be read")
@@ -949,7 +963,7 @@ class _ShardedTable:
     """A restored fact table whose entries are read from disk one shard
     at a time, when a key of that shard is looked up (`table[key]`, `key
     in table`, `get`) or an update needs the facts that depended on a name
-    (`read_with`). A shard read after an update leaves out the facts that
+    (`read_these`). A shard read after an update leaves out the facts that
     went stale (the index's `_stale_deps`)."""
 
     shards: _Shards
@@ -1009,11 +1023,10 @@ class _ShardedTable:
             else:
                 dict.__setitem__(self, key, entry)
 
-    def read_with(self, names) -> None:
-        """Read every shard holding a fact that depended on any of `names`."""
-        shards = self.shards
-        for i, deps in enumerate(shards.deps):
-            if i not in shards.loaded and deps and not deps.isdisjoint(names):
+    def read_these(self, shards: Iterable[int]) -> None:
+        loaded = self.shards.loaded
+        for i in shards:
+            if i not in loaded:
                 self._read(i)
 
     def _has(self, key) -> bool:
