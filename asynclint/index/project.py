@@ -322,6 +322,8 @@ class ProjectIndex:
             if new.join(name, key, build) != old_joins[(name, key)][0]:
                 moved.add((_JOIN, name, key))
                 undropped.add((_JOIN, name, key))
+            elif encoded:  # built again and equal: saved as the blob it was read from
+                new._facts[_JOIN_TABLE]._blobs[(name, key)] = value
             if part is not None:
                 new._parts[(name, key)] = part
         if undropped:
@@ -876,6 +878,7 @@ class _Encoded(dict):
         super().__init__()
         self.decode = decode
         self._encoded: set = set()
+        self._blobs: dict = {}  # key -> the blob a decoded value was read from (saved again as it is)
 
     def put_encoded(self, key, blob: bytes, deps: frozenset) -> None:
         dict.__setitem__(self, key, (blob, deps))
@@ -883,6 +886,7 @@ class _Encoded(dict):
 
     def __setitem__(self, key, entry) -> None:
         self._encoded.discard(key)
+        self._blobs.pop(key, None)
         dict.__setitem__(self, key, entry)
 
     def __getitem__(self, key):
@@ -890,10 +894,12 @@ class _Encoded(dict):
         if key in self._encoded:
             self._encoded.discard(key)
             try:
-                entry = (self.decode(entry[0]), entry[1])
+                decoded = (self.decode(entry[0]), entry[1])
             except Exception:
                 dict.__delitem__(self, key)
                 raise KeyError(key) from None
+            self._blobs[key] = entry[0]
+            entry = decoded
             dict.__setitem__(self, key, entry)
         return entry
 
@@ -904,9 +910,12 @@ class _Encoded(dict):
             return default
 
     def raw(self, key) -> Tuple[object, frozenset, bool]:
-        """(value or blob, dependencies, still encoded): a join nobody read
-        is saved again as the blob it was, without decoding it."""
+        """(value or blob, dependencies, encoded): a join read from a blob
+        and not built again is saved as that blob, not encoded again."""
         value, deps = dict.__getitem__(self, key)
+        blob = self._blobs.get(key)
+        if blob is not None:
+            return blob, deps, True
         return value, deps, key in self._encoded
 
 
