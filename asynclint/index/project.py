@@ -329,6 +329,7 @@ class ProjectIndex:
         if undropped:
             new._drop(undropped)
         new.changed_joins = frozenset(moved)
+        new._dropped_entries = {}  # compared: not kept for the life of the index
         return new
 
     def _same_modules(self, modules: ModuleTable, changed: FrozenSet[str]) -> bool:
