@@ -8,7 +8,7 @@ safe on-disk writer). This module runs them over a set of files.
 With the cache on, a run keeps a record (per settings) of every file's
 content digest, its summary digest, its final findings and what its phase-2
 answers depended on, one entry per file holding its phase-1 result, and the
-project index's derived facts and joins (`ProjectIndex.saved`). A re-run then
+project index's derived facts and joins (`ProjectIndex.saved_shards`). A re-run then
 - returns the recorded findings when no file changed (the digests are
   trusted while a file's size, mtime, ctime and inode are unchanged: an edit
   always moves the ctime);
@@ -205,7 +205,7 @@ class _Store:
                 or not isinstance(joins.get("joins"), list):
             return None
         if joins_only:
-            return {"joins": joins["joins"], "facts": {}, "decode": disk.loads}
+            return {"joins": joins["joins"], "decode": disk.loads}
         listing = disk.load(self.facts_file, "facts", keep=True)
         if not isinstance(listing, dict) or listing.get("token") != token or listing.get("cwd") != cwd \
                 or not isinstance(listing.get("tables"), dict) or not isinstance(listing.get("masks"), dict):

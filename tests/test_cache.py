@@ -386,12 +386,37 @@ def test_a_damaged_saved_index_is_rebuilt(project, keyhome):
     assert not _in(findings(proc), "work.py", "AIO300")
 
 
+def _restore_input(index):
+    """What the engine hands `ProjectIndex.restore` for `index`'s
+    `saved_shards()` (plain data, through pickle as the cache does): the
+    shards kept in memory, each read recorded in `reads`; and the listing
+    {table: (is_memo, count, [dependencies of each shard, None: empty])}."""
+    saved = pickle.loads(pickle.dumps(index.saved_shards()))
+    disk = {(name, i): entries for name, (_, _, groups) in saved["tables"].items() for i, entries in groups.items()}
+    listing = {name: (is_memo, count, [frozenset().union(*(e[1] for e in groups[i].values())) if groups[i] else None
+                                       for i in range(count)])
+               for name, (is_memo, count, groups) in saved["tables"].items()}
+    reads = []
+
+    def read(name, i):
+        reads.append((name, i))
+        return disk[(name, i)]
+
+    def holding(deps):
+        return {name: [i for i, d in enumerate(shards) if d is not None and not d.isdisjoint(deps)]
+                for name, (_, _, shards) in listing.items()}
+
+    given = {"joins": [(n, k, v, d) for n, k, v, d, _ in saved["joins"]], "read": read, "holding": holding,
+             "shards": {name: (is_memo, count) for name, (is_memo, count, _) in listing.items()},
+             "part_orders": saved["part_orders"]}
+    return given, reads, disk, listing
+
+
 def test_a_restored_index_rebuilds_the_joins_of_parts(tmp_path):
-    """`ProjectIndex.saved()` keeps the per-module parts of the
-    `join_modules` joins (plain data, through pickle as the cache does), and
-    `restore` after an edit gives the joins a fresh index over the edited
-    modules has: the dropped parts built again with the registered part
-    functions, the others carried."""
+    """`ProjectIndex.saved_shards()` keeps the per-module parts of the
+    `join_modules` joins, and `restore` after an edit gives the joins a
+    fresh index over the edited modules has: the dropped parts built again
+    with the registered part functions, the others carried."""
     from asynclint.config import Config
     from asynclint.engine import FileJob, Settings, lint_files
     from asynclint.index.project import _PARTS, ModuleTable, ProjectIndex
@@ -413,9 +438,9 @@ def test_a_restored_index_rebuilds_the_joins_of_parts(tmp_path):
 
     before = run()
     async_callers(before)  # built here if no query of the run needed it
-    saved = pickle.loads(pickle.dumps(before.saved()))
-    parts = [key for name, (_, table) in saved["facts"].items() if name.startswith(_PARTS) for key in table]
-    assert {key[0] for key in parts} >= {"async-callers", "thread-inputs"}
+    saved, _, disk, _ = _restore_input(before)
+    assert {key[0] for (name, _), entries in disk.items() if name.startswith(_PARTS) for key in entries} \
+        >= {"async-callers", "thread-inputs"}
     write(root, "pkg/lib.py", "def other():\n    return 1\n")  # user.main no longer calls a project function
     after = run()
     modules = ModuleTable(dict(after.modules.items()))
@@ -456,29 +481,12 @@ def test_a_restored_index_reads_only_the_shards_an_update_needs(tmp_path, monkey
 
     before = run()
     async_callers(before)
-    saved = pickle.loads(pickle.dumps(before.saved_shards()))
-    disk = {(name, i): entries for name, (_, _, groups) in saved["tables"].items() for i, entries in groups.items()}
-    listing = {name: (is_memo, count, [frozenset().union(*(e[1] for e in groups[i].values())) if groups[i] else None
-                                       for i in range(count)])
-               for name, (is_memo, count, groups) in saved["tables"].items()}
+    saved, reads, disk, listing = _restore_input(before)
     assert max(count for _, count, _ in listing.values()) >= 3
-    reads = []
-
-    def read(name, i):
-        reads.append((name, i))
-        return disk[(name, i)]
-
     write(root, "pkg/lib.py", "def other():\n    return 1\n")
     after = run()
     modules = ModuleTable(dict(after.modules.items()))
-    def holding(deps):
-        return {name: [i for i, d in enumerate(shards) if d is not None and not d.isdisjoint(deps)]
-                for name, (_, _, shards) in listing.items()}
-
-    restored = ProjectIndex.restore(
-        {"joins": [(n, k, v, d) for n, k, v, d, _ in saved["joins"]], "read": read, "holding": holding,
-         "shards": {name: (is_memo, count) for name, (is_memo, count, _) in listing.items()},
-         "part_orders": saved["part_orders"]}, modules, frozenset({"pkg.lib"}), before.knowledge, before.installed)
+    restored = ProjectIndex.restore(saved, modules, frozenset({"pkg.lib"}), before.knowledge, before.installed)
     needed = {(name, i) for name, (_, _, deps) in listing.items() for i, d in enumerate(deps)
               if d is not None and "pkg.lib" in d}
     assert needed and needed <= set(reads) < set(disk)

@@ -424,33 +424,15 @@ class ProjectIndex:
                 listed.append(item)
 
     # -- saved between runs -----------------------------------------------
-    def saved(self) -> dict:
-        """The derived facts and joins as plain data, for an index of the
-        next run to start from (`restore`): the facts that hold this index
-        are left out, and so are joins nobody registered a builder for
-        (with every fact that used one)."""
-        joins = self._facts.get(_JOIN_TABLE, {})
-        kept = [(name, key) for (name, key) in self._joins if name in _JOIN_BUILDERS]
-        lost = {(_JOIN, name, key) for (name, key) in self._joins if name not in _JOIN_BUILDERS}
-        facts = {}
-        for name, table in self._facts.items():
-            if name in self._uncarried or name in _JOIN_TABLES:
-                continue
-            entries = dict(dict.items(table))
-            if lost:
-                entries = {k: e for k, e in entries.items() if e[1].isdisjoint(lost)}
-            facts[name] = (isinstance(table, Memo), entries)
-        # The per-module parts of the `join_modules` joins are among the
-        # facts (`_parts_table`); their part counts go with the joins.
-        return {"facts": facts, "joins": [(name, key, *joins[(name, key)]) for name, key in kept],
-                "part_counts": {k: n for k, n in self._part_counts.items() if k[0] in _JOIN_BUILDERS},
-                "part_orders": {k: d for k, d in self._part_orders.items() if k and k[0] in _JOIN_BUILDERS}}
-
     def saved_shards(self) -> dict:
-        """What `saved()` keeps, as the shards to write: each table's
-        facts cut into shards by key (`shard_of`), and of a table restored
-        from shards (`restore` with `saved["shards"]`) only the shards
-        this index changed (an unread shard is as it was on disk).
+        """The derived facts and joins as plain data, for an index of the
+        next run to start from (`restore`), as the shards to write: each
+        table's facts cut into shards by key (`shard_of`), and of a table
+        restored from shards only the shards this index changed (an unread
+        shard is as it was on disk). The facts that hold this index are
+        left out, and so are joins nobody registered a builder for (with
+        every fact that used one); the per-module parts of the
+        `join_modules` joins are among the facts (`_parts_table`).
         {"tables": {name: (is_memo, count, {shard: entries})}, "joins":
         [(name, key, value, deps, encoded)], "part_orders"}; `encoded`: the
         value is still the blob it was restored as."""
@@ -487,7 +469,7 @@ class ProjectIndex:
     @classmethod
     def restore(cls, saved: dict, modules: ModuleTable, moved: FrozenSet[str], knowledge: Optional[Knowledge] = None,
                 installed=None) -> "ProjectIndex":
-        """The index over `modules` that a saved index (`saved()`) of the
+        """The index over `modules` that a saved index (`saved_shards()`) of the
         previous run becomes when the modules named in `moved` differ
         (changed, added or removed): as `updated()` would make it in one
         process. With nothing moved the saved joins are taken as they are;
@@ -495,17 +477,13 @@ class ProjectIndex:
         `saved["decode"]`, when given: the join values are blobs it decodes,
         each on first use (a run that uses few joins decodes few)."""
         old = cls([], knowledge, installed)
-        for name, (is_memo, entries) in (saved.get("facts") or {}).items():
-            table = old._facts[name] = Memo(old._frames, old._rev, name) if is_memo else {}
-            dict.update(table, entries)
-            # Not listed in the dependency map (about 600,000 references on
-            # the full corpus, more than the update itself costs): the
-            # updates of this index go through these tables instead.
-            old._unlisted.add(name)
-        # Or tables still on disk, in shards read when a look-up or an
+        # The tables stay on disk, in shards read when a look-up or an
         # update needs them (`saved["read"](name, shard)`: its entries, or
         # None when it cannot be read; `saved["holding"](names)`: {table:
         # [shard, ...]} holding facts that depended on any of `names`).
+        # They are not listed in the dependency map (about 600,000
+        # references on the full corpus, more than an update costs): an
+        # update goes through the facts read instead.
         read = saved.get("read")
         old._holding = saved.get("holding")
         for name, (is_memo, count) in (saved.get("shards") or {}).items():
