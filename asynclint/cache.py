@@ -122,7 +122,7 @@ _ALLOWED = frozenset({
     ("asynclint.index.summary", "ModuleSummary"), ("asynclint.index.summary", "FunctionInfo"),
     ("asynclint.index.summary", "ClassInfo"),
     ("asynclint.context", "Pending"), ("asynclint.phase1", "FileResult"),
-    # derived facts of a saved project index (`ProjectIndex.saved`)
+    # derived facts of a saved project index (`ProjectIndex.saved_shards`)
     ("asynclint.index.targets", "Target"), ("asynclint.index.threads", "ThreadInfo"),
 })
 

@@ -8,7 +8,7 @@ safe on-disk writer). This module runs them over a set of files.
 With the cache on, a run keeps a record (per settings) of every file's
 content digest, its summary digest, its final findings and what its phase-2
 answers depended on, one entry per file holding its phase-1 result, and the
-project index's derived facts and joins (`ProjectIndex.saved`). A re-run then
+project index's derived facts and joins (`ProjectIndex.saved_shards`). A re-run then
 - returns the recorded findings when no file changed (the digests are
   trusted while a file's size, mtime, ctime and inode are unchanged: an edit
   always moves the ctime);
@@ -148,8 +148,8 @@ class _Store:
         self.record_file = base / f"run-{self.key}"
         self.facts_file = base / f"facts-{self.key}"
         self.joins_file = base / f"joins-{self.key}"
-        self.delta_file = base / f"delta-{self.key}"
-        self.base: Optional[tuple] = None  # (token, facts) of the saved base the run loaded
+        self.shards = base / f"shards-{self.key}"
+        self.listing: Optional[dict] = None  # the saved facts' listing the run restored from
         self.entries = base / f"files-{fingerprint}-{int(settings.honour_noqa)}"
         self.answers = base / f"answers-{self.key}"
 
@@ -188,15 +188,17 @@ class _Store:
 
     def load_facts(self, record: dict, joins_only: bool = False) -> Optional[dict]:
         """The derived facts and joins of the index that answered the
-        recorded findings (`ProjectIndex.saved`), when they belong to this
-        record and to this working folder (thread-context texts hold paths
-        relative to it). `joins_only`: the joins, without the (larger)
-        table of facts, for a run in which no module moved.
+        recorded findings (`ProjectIndex.saved_shards`), when they belong to
+        this record and to this working folder (thread-context texts hold
+        paths relative to it). `joins_only`: the joins, without the facts,
+        for a run in which no module moved.
 
-        The facts are a base (`facts-KEY`, written whole now and then) and
-        the changes made since (`delta-KEY`: the facts removed and added
-        by the runs after it), so that an edit writes what it changed, not
-        the whole table."""
+        The facts stay on disk in shards (`shards-KEY/`, a table's facts cut
+        by key); `facts-KEY` lists each shard with the run that wrote it
+        and, for each dependency, the shards holding facts that depended on
+        it, so that an update reads only the shards holding facts of what
+        moved, and a look-up reads the shard of its key
+        (`ProjectIndex.restore`)."""
         token = record.get("facts")
         if not token:
             return None
@@ -206,38 +208,114 @@ class _Store:
                 or not isinstance(joins.get("joins"), list):
             return None
         if joins_only:
-            return {"joins": joins["joins"], "facts": {}, "decode": disk.loads}
-        base = disk.load(self.facts_file, "facts", keep=True)
-        if not isinstance(base, dict) or base.get("cwd") != cwd or not isinstance(base.get("facts"), dict):
+            return {"joins": joins["joins"], "decode": disk.loads}
+        listing = disk.load(self.facts_file, "facts", keep=True)
+        if not isinstance(listing, dict) or listing.get("token") != token or listing.get("cwd") != cwd \
+                or not isinstance(listing.get("tables"), dict) or not isinstance(listing.get("masks"), dict):
             return None
-        facts = base["facts"]
-        if base.get("token") != token:
-            delta = disk.load(self.delta_file, "delta", keep=True)
-            if not isinstance(delta, dict) or delta.get("token") != token or delta.get("base") != base.get("token") \
-                    or not isinstance(delta.get("removed"), dict) or not isinstance(delta.get("added"), dict):
-                return None
-            facts = _applied(facts, delta["removed"], delta["added"])
-        self.base = (base["token"], base["facts"])
-        return {"joins": joins["joins"], "facts": facts, "decode": disk.loads}
+        self.listing = listing
+        return {"joins": joins["joins"], "read": self._read_shard, "holding": self._holding, "decode": disk.loads,
+                "shards": {name: (t[0], t[1]) for name, t in listing["tables"].items()},
+                "part_orders": listing.get("part_orders") or {}}
+
+    def _shard_file(self, name: str, i: int) -> Path:
+        return self.shards / f"{hashlib.blake2b(name.encode(), digest_size=8).hexdigest()}-{i}"
+
+    def _read_shard(self, name: str, i: int) -> Optional[dict]:
+        """The facts of shard `i` of table `name` as the listing names them."""
+        shard_token = self.listing["tables"][name][3][i]
+        if shard_token is None:
+            return {}  # no facts
+        entry = disk.load(self._shard_file(name, i), "shard", keep=True)
+        if isinstance(entry, tuple) and len(entry) == 4 and entry[:3] == (shard_token, name, i) \
+                and isinstance(entry[3], dict):
+            return entry[3]
+        if entry is not None:
+            disk.warn(self._shard_file(name, i))
+        return None
+
+    def _holding(self, names) -> Dict[str, list]:
+        """{table: [shard, ...]}: the shards holding facts that depended on
+        any of `names` (each dependency's bit mask of shard slots)."""
+        masks = self.listing["masks"]
+        bits = 0
+        for name in names:
+            bits |= masks.get(name, 0)
+        slots = {}
+        for table, (_, count, base, _) in self.listing["tables"].items():
+            for i in range(count):
+                slots[base + i] = (table, i)
+        out: Dict[str, list] = {}
+        while bits:
+            low = bits & -bits
+            bits ^= low
+            table, i = slots[low.bit_length() - 1]
+            out.setdefault(table, []).append(i)
+        return out
 
     def save_facts(self, token: str, index: dict) -> bool:
-        """Keep `index` (`ProjectIndex.saved()`) for the next run: as the
-        change from the base this run loaded when that is small, else whole."""
+        """Keep `index` (`ProjectIndex.saved_shards()`) for the next run: the
+        shards it changed (all of them when it was not restored from
+        shards), and their listing: each table's shards (the run that wrote
+        each, None when empty) at a slot range, and for each dependency the
+        bit mask of the slots holding facts that depended on it."""
         cwd = os.getcwd()
-        facts = index["facts"]
-        written = False
-        if self.base is not None:
-            removed, added = _difference(self.base[1], facts)
-            size = sum(len(keys) for keys in removed.values()) + sum(len(e[1]) for e in added.values())
-            if size * 8 < sum(len(e[1]) for e in self.base[1].values()):
-                written = disk.store(self.delta_file, "delta", {"token": token, "base": self.base[0], "cwd": cwd,
-                                                                "removed": removed, "added": added})
-        if not written:
-            written = disk.store(self.facts_file, "facts", {"token": token, "cwd": cwd, "facts": facts})
+        saved = index["tables"]
+        whole = all(len(groups) == count for _, count, groups in saved.values())
+        before = self.listing if self.listing is not None and not whole else None
+        # Every table written whole: the listing starts afresh (slots do not pile up).
+        tables = dict(before["tables"]) if before else {}
+        masks = dict(before["masks"]) if before else {}
+        slots = before.get("slots", 0) if before else 0
+        clear = 0
+        for name in list(tables):
+            if name not in saved:
+                _, count, base, _ = tables.pop(name)
+                clear |= ((1 << count) - 1) << base
+        written = []
+        for name, (is_memo, count, groups) in saved.items():
+            old = tables.get(name)
+            if old is not None and (old[0], old[1]) == (is_memo, count):
+                base, tokens = old[2], list(old[3])
+            else:  # a new table, or one cut anew: written whole at new slots
+                if old is not None:
+                    clear |= ((1 << old[1]) - 1) << old[2]
+                base, tokens = slots, [None] * count
+                slots += count
+                groups = {i: groups.get(i, {}) for i in range(count)}
+            for i, entries in groups.items():
+                clear |= 1 << (base + i)
+                if not entries:
+                    tokens[i] = None  # nothing to read
+                    continue
+                if not disk.store(self._shard_file(name, i), "shard", (token, name, i, entries)):
+                    return False
+                tokens[i] = token
+                written.append((base + i, entries))
+            tables[name] = (is_memo, count, base, tokens)
+        if clear:
+            for dep, mask in list(masks.items()):
+                if mask & clear:
+                    mask &= ~clear
+                    if mask:
+                        masks[dep] = mask
+                    else:
+                        del masks[dep]
+        for slot, entries in written:
+            bit = 1 << slot
+            deps: set = set()
+            for entry in entries.values():
+                deps.update(entry[1])
+            for dep in deps:
+                masks[dep] = masks.get(dep, 0) | bit
+        stored = disk.store(self.facts_file, "facts", {"token": token, "cwd": cwd, "tables": tables, "masks": masks,
+                                                       "slots": slots, "part_orders": index["part_orders"]})
         # Each join's value as a blob of its own: a run decodes only the
-        # joins its queries use (a comment edit: few of them, if any).
-        joins = [(name, key, disk.dumps(value), deps) for name, key, value, deps in index["joins"]]
-        return written and disk.store(self.joins_file, "joins", {"token": token, "cwd": cwd, "joins": joins})
+        # joins its queries use (a comment edit: few of them, if any), and
+        # a join nobody read is written back as the blob it was.
+        joins = [(name, key, value if encoded else disk.dumps(value), deps)
+                 for name, key, value, deps, encoded in index["joins"]]
+        return stored and disk.store(self.joins_file, "joins", {"token": token, "cwd": cwd, "joins": joins})
 
     def _entry(self, path: str) -> Path:
         return self.entries / hashlib.blake2b(path.encode(), digest_size=16).hexdigest()
@@ -425,7 +503,7 @@ class _Run:
                 # the next run starts from this index's facts (nothing moved:
                 # the saved ones still hold)
                 facts = token
-                if not store.save_facts(facts, index.saved()):
+                if not store.save_facts(facts, index.saved_shards()):
                     facts = None
             store.save_record(started, {p: s for p, s in seen.items() if s.digest}, reads, facts)
         from_cache = len(jobs) - len(changed)
@@ -688,46 +766,6 @@ class _ReportedFiles(dict):
     def __getitem__(self, module: str) -> Tuple[str, Path]:
         job = dict.__getitem__(self, module)
         return job.display, job.path
-
-
-def _applied(base: dict, removed: dict, added: dict) -> dict:
-    """The saved fact tables `base` ({name: (is_memo, {key: entry})}) with
-    the keys in `removed` taken out and the entries in `added` put in (new
-    tables: the base is left as it is)."""
-    out = {}
-    for name in base.keys() | added.keys():
-        is_memo, entries = base.get(name) or added[name]
-        gone = removed.get(name)
-        new = added.get(name)
-        if gone or new:
-            entries = dict(entries)
-            for key in gone or ():
-                entries.pop(key, None)
-            if new:
-                entries.update(new[1])
-        out[name] = (is_memo, entries)
-    return out
-
-
-def _difference(base: dict, now: dict) -> Tuple[dict, dict]:
-    """(removed, added): what turns the saved tables `base` into `now`
-    (`_applied(base, removed, added) == now`). An entry carried from the
-    base is the same object, so most of the comparison is by identity."""
-    removed: dict = {}
-    added: dict = {}
-    for name, (is_memo, entries) in now.items():
-        old = base.get(name, (is_memo, {}))[1]
-        new = {key: entry for key, entry in entries.items() if old.get(key) is not entry}
-        if new:
-            added[name] = (is_memo, new)
-        if len(old) + len(new) != len(entries):  # some of the base's keys are gone
-            gone = [key for key in old if key not in entries]
-            if gone:
-                removed[name] = gone
-    for name, (_, entries) in base.items():
-        if name not in now and entries:
-            removed[name] = list(entries)
-    return removed, added
 
 
 def _sees(deps: frozenset, moved: FrozenSet[str], changed_joins: Optional[FrozenSet[tuple]],

@@ -386,12 +386,37 @@ def test_a_damaged_saved_index_is_rebuilt(project, keyhome):
     assert not _in(findings(proc), "work.py", "AIO300")
 
 
+def _restore_input(index):
+    """What the engine hands `ProjectIndex.restore` for `index`'s
+    `saved_shards()` (plain data, through pickle as the cache does): the
+    shards kept in memory, each read recorded in `reads`; and the listing
+    {table: (is_memo, count, [dependencies of each shard, None: empty])}."""
+    saved = pickle.loads(pickle.dumps(index.saved_shards()))
+    disk = {(name, i): entries for name, (_, _, groups) in saved["tables"].items() for i, entries in groups.items()}
+    listing = {name: (is_memo, count, [frozenset().union(*(e[1] for e in groups[i].values())) if groups[i] else None
+                                       for i in range(count)])
+               for name, (is_memo, count, groups) in saved["tables"].items()}
+    reads = []
+
+    def read(name, i):
+        reads.append((name, i))
+        return disk[(name, i)]
+
+    def holding(deps):
+        return {name: [i for i, d in enumerate(shards) if d is not None and not d.isdisjoint(deps)]
+                for name, (_, _, shards) in listing.items()}
+
+    given = {"joins": [(n, k, v, d) for n, k, v, d, _ in saved["joins"]], "read": read, "holding": holding,
+             "shards": {name: (is_memo, count) for name, (is_memo, count, _) in listing.items()},
+             "part_orders": saved["part_orders"]}
+    return given, reads, disk, listing
+
+
 def test_a_restored_index_rebuilds_the_joins_of_parts(tmp_path):
-    """`ProjectIndex.saved()` keeps the per-module parts of the
-    `join_modules` joins (plain data, through pickle as the cache does), and
-    `restore` after an edit gives the joins a fresh index over the edited
-    modules has: the dropped parts built again with the registered part
-    functions, the others carried."""
+    """`ProjectIndex.saved_shards()` keeps the per-module parts of the
+    `join_modules` joins, and `restore` after an edit gives the joins a
+    fresh index over the edited modules has: the dropped parts built again
+    with the registered part functions, the others carried."""
     from asynclint.config import Config
     from asynclint.engine import FileJob, Settings, lint_files
     from asynclint.index.project import _PARTS, ModuleTable, ProjectIndex
@@ -413,9 +438,9 @@ def test_a_restored_index_rebuilds_the_joins_of_parts(tmp_path):
 
     before = run()
     async_callers(before)  # built here if no query of the run needed it
-    saved = pickle.loads(pickle.dumps(before.saved()))
-    parts = saved["facts"][_PARTS][1]
-    assert {key[0] for key in parts} >= {"async-callers", "thread-inputs"}
+    saved, _, disk, _ = _restore_input(before)
+    assert {key[0] for (name, _), entries in disk.items() if name.startswith(_PARTS) for key in entries} \
+        >= {"async-callers", "thread-inputs"}
     write(root, "pkg/lib.py", "def other():\n    return 1\n")  # user.main no longer calls a project function
     after = run()
     modules = ModuleTable(dict(after.modules.items()))
@@ -425,6 +450,54 @@ def test_a_restored_index_rebuilds_the_joins_of_parts(tmp_path):
     assert async_callers(restored) == async_callers(after)
     for (name, key), build in restored._joins.items():
         assert restored._facts["<joins>"][(name, key)][0] == build(after), name
+
+
+
+def test_a_restored_index_reads_only_the_shards_an_update_needs(tmp_path, monkeypatch):
+    """Restored from shards (`saved_shards`, cut small here), an update
+    reads the shards holding facts that depended on the changed module and
+    none other, gives the joins a fresh index has, and hands back to be
+    written only shards it read (or that were empty)."""
+    from asynclint.config import Config
+    from asynclint.engine import FileJob, Settings, lint_files
+    from asynclint.index import project
+    from asynclint.index.project import ModuleTable, ProjectIndex
+    from asynclint.rules import all_rules
+    from asynclint.rules._callers import async_callers
+
+    monkeypatch.setattr(project, "_SHARD_SIZE", 2)
+    root = tmp_path / "proj"
+    write(root, "pkg/__init__.py", "")
+    write(root, "pkg/work.py", WORK)
+    write(root, "pkg/start.py", START)
+    write(root, "pkg/lib.py", LIB)
+    write(root, "pkg/user.py", USER)
+    cfg = Config()
+    settings = Settings(cfg, cfg.enabled_codes(all_rules()))
+    names = ["pkg/__init__.py", "pkg/lib.py", "pkg/start.py", "pkg/user.py", "pkg/work.py"]
+
+    def run():
+        return lint_files([FileJob(root / n, n) for n in names], settings, root, use_cache=False, need_index=True).index
+
+    before = run()
+    async_callers(before)
+    saved, reads, disk, listing = _restore_input(before)
+    assert max(count for _, count, _ in listing.values()) >= 3
+    write(root, "pkg/lib.py", "def other():\n    return 1\n")
+    after = run()
+    modules = ModuleTable(dict(after.modules.items()))
+    restored = ProjectIndex.restore(saved, modules, frozenset({"pkg.lib"}), before.knowledge, before.installed)
+    needed = {(name, i) for name, (_, _, deps) in listing.items() for i, d in enumerate(deps)
+              if d is not None and "pkg.lib" in d}
+    assert needed and needed <= set(reads) < set(disk)
+    assert ("join", "async-callers", None) in restored.changed_joins
+    assert ("join", "thread-inputs", ()) not in restored.changed_joins
+    assert async_callers(restored) == async_callers(after)
+    for (name, key), build in restored._joins.items():
+        assert restored._facts["<joins>"][(name, key)][0] == build(after), name
+    written = {(name, i) for name, (_, _, groups) in restored.saved_shards()["tables"].items() for i in groups
+               if name in listing and listing[name][2][i] is not None}  # (not a table or a shard empty before)
+    assert written <= set(reads)
 
 
 # -- folder listings kept between runs ---------------------------------------------
@@ -503,23 +576,26 @@ def _many_modules(root: Path, n: int = 24) -> None:
               f"def start{i}():\n    threading.Thread(target=helper).start()\n")
 
 
-def test_an_edit_writes_only_the_changed_facts_and_a_damaged_change_file_is_rebuilt(project, keyhome):
-    """After an edit that changes a summary, the run keeps the facts it
-    changed beside the saved base (a `delta-*` file) instead of rewriting
-    the base; the runs after it start from the base plus those changes and
-    find what a fresh run finds. A damaged change file is ignored with one
-    warning, and the findings are still a fresh run's."""
+def test_saved_facts_in_shards_and_a_damaged_shard_is_rebuilt(project, keyhome):
+    """The saved facts stay on disk in shards (`shards-*/`, listed in
+    `facts-*`): the runs after edits that change summaries find what a
+    fresh run finds. A damaged shard is ignored with one warning, its facts are
+    built again, and the findings are still a fresh run's."""
     _many_modules(project)
     first = findings(check(project, keyhome))
-    base = list((project / ".asynclint_cache").rglob("facts-*"))
-    assert len(base) == 1
-    before = base[0].read_bytes()
+    cache = project / ".asynclint_cache"
+
+    def shards() -> dict:
+        return {p: p.read_bytes() for p in cache.rglob("shards-*/*")}
+
+    before = shards()
+    assert before and len(list(cache.rglob("facts-*"))) == 1
     for name in ("pkg/mod3.py", "pkg/mod5.py"):
         write(project, name, (project / name).read_text() + "\n\ndef more():\n    return 3\n")
         assert findings(check(project, keyhome)) == fresh(project, keyhome)
-        deltas = list((project / ".asynclint_cache").rglob("delta-*"))
-        assert len(deltas) == 1 and base[0].read_bytes() == before  # the base was not written again
-    for path in deltas:
+    after = shards()
+    assert set(after) == set(before)
+    for path in after:
         data = bytearray(path.read_bytes())
         data[-20:] = b"\xff" * 20
         path.write_bytes(bytes(data))

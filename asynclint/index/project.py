@@ -7,6 +7,8 @@ external dotted name. Rules' deferred queries (`queries.py`) build on it.
 from __future__ import annotations
 
 import builtins
+import hashlib
+import zlib
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Callable, Dict, FrozenSet, Hashable, Iterable, Optional, Tuple, TypeVar
@@ -30,8 +32,15 @@ _JOIN = "join"
 _JOIN_TABLE = "<joins>"
 _JOIN_TABLES = frozenset({_JOIN_TABLE})
 # The per-module parts of the joins built by `join_modules`: (name, key,
-# module) -> part, ordinary facts (carried while they looked at no changed module).
+# module) -> part, ordinary facts (carried while they looked at no changed
+# module), in one table per join name (`_parts_table`: a join combined again
+# from its parts reads only its own from disk).
 _PARTS = "<join-parts>"
+
+
+def _parts_table(join: str) -> str:
+    return f"{_PARTS}{join}"
+
 # Symbols that denote values rather than names (answered by `values.py`).
 _VALUE_KINDS = frozenset({"call", "inst", "await", "item", "enter", "super", "union", "typevar", "generic", "callable", "optional", "unknown"})
 
@@ -217,7 +226,20 @@ class ProjectIndex:
         # checked against the fact's own dependencies before it is used).
         self._rev: Dict[object, list] = {}
         self._dropped_parts: Dict[tuple, list] = {}  # (join name, key) -> modules whose part an update dropped
+        self._dropped_entries: Dict[tuple, tuple] = {}  # (join name, key, module) -> the dropped part's entry
         self._part_counts: Dict[tuple, int] = {}  # (join name, key) -> how many parts the join combined
+        # (join name, key) -> digest of the module names a join of parts
+        # iterated, in order: a restored index has no module table to
+        # compare with (`_same_parts_order`).
+        self._part_orders: Dict[tuple, str] = {}
+        self._restored_orders = False  # the part orders came from a saved index (no module table)
+        # What makes a restored fact stale in this index (module names,
+        # `ALL`, tokens of changed joins): a shard read from disk after an
+        # update leaves out the facts that depended on any of it.
+        self._stale_deps: set = set()
+        # Of a restored index: names -> {table: [shard, ...]}, the shards
+        # holding facts that depended on any of the names.
+        self._holding: Optional[Callable[[Iterable], Dict[str, list]]] = None
         # Whole-project joins (`join()`): (name, key) -> build(index), in the
         # order they were completed; `changed_joins`: those an update found
         # different from the previous index's.
@@ -268,7 +290,12 @@ class ProjectIndex:
         for name, table in self._facts.items():
             if name in self._uncarried or name in _JOIN_TABLES:
                 continue
-            kept = new._facts[name] = Memo(new._frames, new._rev, name) if isinstance(table, Memo) else {}
+            if isinstance(table, _ShardedTable):
+                kept = new._facts[name] = table.carried(new)
+                new._stale_deps = set(self._stale_deps)  # shards still on disk were saved before either update
+                new._holding = self._holding
+            else:
+                kept = new._facts[name] = Memo(new._frames, new._rev, name) if isinstance(table, Memo) else {}
             dict.update(kept, table)  # a copy at C speed; what went stale is removed below
             if name in self._unlisted:
                 new._unlisted.add(name)
@@ -287,31 +314,46 @@ class ProjectIndex:
         # used the new value; dropping it again would only cost a pass over
         # every restored fact per join).
         undropped: set = set()
+        old_joins = self._facts.get(_JOIN_TABLE, {})
+        if isinstance(old_joins, _Encoded):  # restored: a join kept is carried as the blob it is
+            new._facts[_JOIN_TABLE] = _Encoded(old_joins.decode)
         for (name, key), build in self._joins.items():
             if undropped:
                 new._drop(undropped)
                 undropped = set()
-            entry = self._facts[_JOIN_TABLE][(name, key)]
             part = self._parts.get((name, key))
-            deps = entry[1]
+            if isinstance(old_joins, _Encoded):
+                value, deps, encoded = old_joins.raw((name, key))
+            else:
+                (value, deps), encoded = old_joins[(name, key)], False
             if (ALL not in deps and deps.isdisjoint(changed) and deps.isdisjoint(moved)) if part is None \
-                    else (same_modules and self._parts_unchanged(new, name, key, part)):
+                    else (self._same_parts_order(new, name, key, same_modules)
+                          and self._parts_unchanged(new, name, key, part)):
                 # Nothing the join looked at changed (a join that goes through
                 # every module does so through `join_modules`): kept as is.
-                new._facts.setdefault(_JOIN_TABLE, {})[(name, key)] = entry
+                table = new._facts.setdefault(_JOIN_TABLE, {})
+                if encoded:
+                    table.put_encoded((name, key), value, deps)
+                else:
+                    table[(name, key)] = (value, deps)
                 new._joins[(name, key)] = build
                 if part is not None:
                     new._parts[(name, key)] = part
-                    new._part_counts[(name, key)] = self._part_counts[(name, key)]
+                    for mine, theirs in ((new._part_counts, self._part_counts), (new._part_orders, self._part_orders)):
+                        if (name, key) in theirs:
+                            mine[(name, key)] = theirs[(name, key)]
                 continue
-            if new.join(name, key, build) != entry[0]:
+            if new.join(name, key, build) != old_joins[(name, key)][0]:
                 moved.add((_JOIN, name, key))
                 undropped.add((_JOIN, name, key))
+            elif encoded:  # built again and equal: saved as the blob it was read from
+                new._facts[_JOIN_TABLE]._blobs[(name, key)] = value
             if part is not None:
                 new._parts[(name, key)] = part
         if undropped:
             new._drop(undropped)
         new.changed_joins = frozenset(moved)
+        new._dropped_entries = {}  # compared: not kept for the life of the index
         return new
 
     def _same_modules(self, modules: ModuleTable, changed: FrozenSet[str]) -> bool:
@@ -324,16 +366,30 @@ class ProjectIndex:
             return False
         return old._sources == modules._sources and list(dict.keys(old)) == list(dict.keys(modules))
 
+    def _same_parts_order(self, new: "ProjectIndex", name: str, key: Hashable, same_modules: bool) -> bool:
+        """The join of parts (name, key) iterated the modules `new` has, in
+        the same order. A restored index keeps no module table: it compares
+        the digest of the names the join iterated with `new`'s."""
+        if self._restored_orders:
+            order = self._part_orders.get((name, key))
+            return order is not None and order == new._order_digest()
+        # the join combined a part of every module (none added since it was built)
+        return same_modules and self._part_counts.get((name, key)) == dict.__len__(self._modules)
+
+    def _order_digest(self) -> str:
+        digest = self._part_orders.get(None)  # this index's own table, computed once
+        if digest is None:
+            digest = self._part_orders[None] = _names_digest(list(self.modules))
+        return digest
+
     def _parts_unchanged(self, new: "ProjectIndex", name: str, key: Hashable, part: Callable) -> bool:
-        """The join combined a part of every module, and each part `new` did
-        not carry comes out equal when built again there."""
-        if self._part_counts.get((name, key)) != dict.__len__(self._modules):
-            return False  # a module was added to the table after the join was built
-        old_parts = self._facts.get(_PARTS, {})
+        """Each part `new` did not carry comes out equal when built again there."""
+        table = _parts_table(name)
+        old_parts = self._facts.get(table, {})
         for module in new._dropped_parts.pop((name, key), ()):
             k = (name, key, module)
-            entry = dict.get(old_parts, k)
-            if entry is None or new.fact(_PARTS, k, lambda m=module: part(new, m)) != entry[0]:
+            entry = new._dropped_entries.get(k) or dict.get(old_parts, k)
+            if entry is None or new.fact(table, k, lambda m=module: part(new, m)) != entry[0]:
                 return False
         return True
 
@@ -343,7 +399,16 @@ class ProjectIndex:
     def _remove(self, names, stale: Callable[[frozenset], bool]) -> None:
         """Drop the facts that depended on any of `names` (`stale(deps)`
         confirms it: the map may list a fact computed again since)."""
-        rev, facts, dropped = self._rev, self._facts, self._dropped_parts
+        rev, facts = self._rev, self._facts
+        sharded = [table for table in facts.values() if isinstance(table, _ShardedTable)]
+        if sharded:
+            # Facts still on disk: the shards holding any of `names` are read
+            # now (leaving out what is stale, `_stale_deps`), the others
+            # stay unread and hold no stale fact.
+            self._stale_deps.update(names)
+            holding = self._holding(names)
+            for table in sharded:
+                table.read_these(holding.get(table.shards.name, ()))
         for dep in names:
             listed = rev.get(dep)
             if not listed:
@@ -353,19 +418,24 @@ class ProjectIndex:
                 entry = dict.get(table, key) if table is not None and name != _JOIN_TABLE else None
                 if entry is not None and stale(entry[1]):
                     dict.__delitem__(table, key)
-                    if name == _PARTS:
-                        dropped.setdefault(key[:2], []).append(key[2])
+                    self._dropped(name, key, entry)
             # What is left is listed again as it is computed anew.
-            rev[dep] = [item for item in listed if item[1] in facts.get(item[0], ())]
+            rev[dep] = [item for item in listed if item[1] in dict.keys(facts.get(item[0]) or {})]
         for name in self._unlisted:  # one pass over each restored table, in place of the map
             table = facts.get(name)
             if not table:
                 continue
-            gone = [key for key, entry in dict.items(table) if stale(entry[1])]
-            for key in gone:
+            gone = [(key, entry) for key, entry in dict.items(table) if stale(entry[1])]
+            for key, entry in gone:
                 dict.__delitem__(table, key)
-                if name == _PARTS:
-                    dropped.setdefault(key[:2], []).append(key[2])
+                self._dropped(name, key, entry)
+
+    def _dropped(self, name: str, key: Hashable, entry: tuple) -> None:
+        """A stale fact left out: a join's part is built again and compared
+        with this entry (`_parts_unchanged`)."""
+        if name.startswith(_PARTS):
+            self._dropped_parts.setdefault(key[:2], []).append(key[2])
+            self._dropped_entries[key] = entry
 
     def _note(self, name: str, key: Hashable, deps: frozenset) -> None:
         rev = self._rev
@@ -378,33 +448,54 @@ class ProjectIndex:
                 listed.append(item)
 
     # -- saved between runs -----------------------------------------------
-    def saved(self) -> dict:
+    def saved_shards(self) -> dict:
         """The derived facts and joins as plain data, for an index of the
-        next run to start from (`restore`): the facts that hold this index
-        are left out, and so are joins nobody registered a builder for
-        (with every fact that used one)."""
+        next run to start from (`restore`), as the shards to write: each
+        table's facts cut into shards by key (`shard_of`), and of a table
+        restored from shards only the shards this index changed (an unread
+        shard is as it was on disk). The facts that hold this index are
+        left out, and so are joins nobody registered a builder for (with
+        every fact that used one); the per-module parts of the
+        `join_modules` joins are among the facts (`_parts_table`).
+        {"tables": {name: (is_memo, count, {shard: entries})}, "joins":
+        [(name, key, value, deps, encoded)], "part_orders"}; `encoded`: the
+        value is still the blob it was restored as."""
         if not self.tracked:
             raise ValueError("an index that does not track dependencies cannot be saved")
         joins = self._facts.get(_JOIN_TABLE, {})
         kept = [(name, key) for (name, key) in self._joins if name in _JOIN_BUILDERS]
         lost = {(_JOIN, name, key) for (name, key) in self._joins if name not in _JOIN_BUILDERS}
-        facts = {}
+        tables = {}
         for name, table in self._facts.items():
             if name in self._uncarried or name in _JOIN_TABLES:
                 continue
-            entries = dict(dict.items(table))
+            is_memo = isinstance(table, Memo)
+            if isinstance(table, _ShardedTable):
+                count = table.shards.count
+                groups = table.changed_shards()
+            else:
+                count = max(1, -(-dict.__len__(table) // _SHARD_SIZE))
+                groups = {i: {} for i in range(count)}
+                for key, entry in dict.items(table):
+                    groups[shard_of(key, count)][key] = entry
             if lost:
-                entries = {k: e for k, e in entries.items() if e[1].isdisjoint(lost)}
-            facts[name] = (isinstance(table, Memo), entries)
-        # The per-module parts of the `join_modules` joins are among the
-        # facts (`_PARTS`); their part counts go with the joins.
-        return {"facts": facts, "joins": [(name, key, *joins[(name, key)]) for name, key in kept],
-                "part_counts": {k: n for k, n in self._part_counts.items() if k[0] in _JOIN_BUILDERS}}
+                groups = {i: {k: e for k, e in entries.items() if e[1].isdisjoint(lost)}
+                          for i, entries in groups.items()}
+            tables[name] = (is_memo, count, groups)
+        out_joins = []
+        for name, key in kept:
+            if isinstance(joins, _Encoded):
+                value, deps, encoded = joins.raw((name, key))
+            else:
+                (value, deps), encoded = joins[(name, key)], False
+            out_joins.append((name, key, value, deps, encoded))
+        return {"tables": tables, "joins": out_joins,
+                "part_orders": {k: d for k, d in self._part_orders.items() if k and k[0] in _JOIN_BUILDERS}}
 
     @classmethod
     def restore(cls, saved: dict, modules: ModuleTable, moved: FrozenSet[str], knowledge: Optional[Knowledge] = None,
                 installed=None) -> "ProjectIndex":
-        """The index over `modules` that a saved index (`saved()`) of the
+        """The index over `modules` that a saved index (`saved_shards()`) of the
         previous run becomes when the modules named in `moved` differ
         (changed, added or removed): as `updated()` would make it in one
         process. With nothing moved the saved joins are taken as they are;
@@ -412,13 +503,23 @@ class ProjectIndex:
         `saved["decode"]`, when given: the join values are blobs it decodes,
         each on first use (a run that uses few joins decodes few)."""
         old = cls([], knowledge, installed)
-        for name, (is_memo, entries) in saved["facts"].items():
-            table = old._facts[name] = Memo(old._frames, old._rev, name) if is_memo else {}
-            dict.update(table, entries)
-            # Not listed in the dependency map (about 600,000 references on
-            # the full corpus, more than the update itself costs): the
-            # updates of this index go through these tables instead.
+        # The tables stay on disk, in shards read when a look-up or an
+        # update needs them (`saved["read"](name, shard)`: its entries, or
+        # None when it cannot be read; `saved["holding"](names)`: {table:
+        # [shard, ...]} holding facts that depended on any of `names`).
+        # They are not listed in the dependency map (about 600,000
+        # references on the full corpus, more than an update costs): an
+        # update goes through the facts read instead.
+        read = saved.get("read")
+        old._holding = saved.get("holding")
+        for name, (is_memo, count) in (saved.get("shards") or {}).items():
+            shards = _Shards(name, count, read)
+            old._facts[name] = (_ShardedMemo(old._frames, old._rev, name) if is_memo else _ShardedDict())
+            old._facts[name].attach(shards, old)
             old._unlisted.add(name)
+        if "part_orders" in saved:
+            old._part_orders.update(saved["part_orders"])
+            old._restored_orders = True
         decode = saved.get("decode")
         joins = old._facts[_JOIN_TABLE] = _Encoded(decode) if decode is not None else {}
         counts = saved.get("part_counts") or {}
@@ -447,7 +548,14 @@ class ProjectIndex:
         # The saved index has no module table: `updated` finds the modules
         # not the same (`_same_modules`), so each join of parts is combined
         # again from its carried parts and the parts it dropped, and compared.
-        new = old.updated(modules, moved)
+        shards = [t.shards for t in old._facts.values() if isinstance(t, _ShardedTable)]
+        for one in shards:
+            one.strict = True
+        try:
+            new = old.updated(modules, moved)
+        finally:
+            for one in shards:
+                one.strict = False
         new.restored_joins = restored
         return new
 
@@ -531,27 +639,29 @@ class ProjectIndex:
         and add the others' build each part once between them."""
         out = []
         modules = list(self.modules)[share::shares]
-        table = self._facts.setdefault(_PARTS, {})
         for name, key in joins:
             factory = _JOIN_BUILDERS.get(name)
             if factory is None:
                 continue
             part = factory(key)[0]
+            table_name = _parts_table(name)
+            table = self._facts.setdefault(table_name, {})
             for module in modules:
                 k = (name, key, module)
-                self.fact(_PARTS, k, lambda m=module: part(self, m))
+                self.fact(table_name, k, lambda m=module: part(self, m))
                 out.append((k, table[k]))
         return out
 
     def add_parts(self, entries: list) -> None:
         """Parts that another copy of this index built (`build_parts`):
         kept as if built here, with their dependencies."""
-        table = self._facts.setdefault(_PARTS, {})
         for k, entry in entries:
+            name = _parts_table(k[0])
+            table = self._facts.setdefault(name, {})
             if k not in table:
                 table[k] = entry
                 if self.tracked:
-                    self._note(_PARTS, k, entry[1])
+                    self._note(name, k, entry[1])
 
     def memo(self, name: str) -> "Memo":
         """The table of fact `name`, for facts filled in piece by piece."""
@@ -804,8 +914,11 @@ def _modules_build(name: str, key: Hashable, part: Callable, combine: Callable) 
     """The build of a `join_modules` join (also for one restored in another
     process from its registered part and combine)."""
     def build(index: "ProjectIndex"):
-        parts = [(m, index.fact(_PARTS, (name, key, m), lambda m=m: part(index, m))) for m in list(index.modules)]
+        names = list(index.modules)
+        table = _parts_table(name)
+        parts = [(m, index.fact(table, (name, key, m), lambda m=m: part(index, m))) for m in names]
         index._part_counts[(name, key)] = len(parts)
+        index._part_orders[(name, key)] = _names_digest(names)
         return combine(parts)
     return build
 
@@ -818,8 +931,9 @@ class _Encoded(dict):
 
     def __init__(self, decode: Callable[[bytes], object]):
         super().__init__()
-        self._decode = decode
+        self.decode = decode
         self._encoded: set = set()
+        self._blobs: dict = {}  # key -> the blob a decoded value was read from (saved again as it is)
 
     def put_encoded(self, key, blob: bytes, deps: frozenset) -> None:
         dict.__setitem__(self, key, (blob, deps))
@@ -827,6 +941,7 @@ class _Encoded(dict):
 
     def __setitem__(self, key, entry) -> None:
         self._encoded.discard(key)
+        self._blobs.pop(key, None)
         dict.__setitem__(self, key, entry)
 
     def __getitem__(self, key):
@@ -834,10 +949,12 @@ class _Encoded(dict):
         if key in self._encoded:
             self._encoded.discard(key)
             try:
-                entry = (self._decode(entry[0]), entry[1])
+                decoded = (self.decode(entry[0]), entry[1])
             except Exception:
                 dict.__delitem__(self, key)
                 raise KeyError(key) from None
+            self._blobs[key] = entry[0]
+            entry = decoded
             dict.__setitem__(self, key, entry)
         return entry
 
@@ -846,6 +963,166 @@ class _Encoded(dict):
             return self[key]
         except KeyError:
             return default
+
+    def raw(self, key) -> Tuple[object, frozenset, bool]:
+        """(value or blob, dependencies, encoded): a join read from a blob
+        and not built again is saved as that blob, not encoded again."""
+        value, deps = dict.__getitem__(self, key)
+        blob = self._blobs.get(key)
+        if blob is not None:
+            return blob, deps, True
+        return value, deps, key in self._encoded
+
+
+# -- fact tables kept on disk in shards -----------------------------------------
+# About this many facts a shard when a table is first cut (a table keeps its
+# shard count while it is restored and saved again).
+_SHARD_SIZE = 1000
+
+
+def shard_of(key: Hashable, count: int) -> int:
+    """The shard of a fact's key: the same in every process (`repr` of the
+    keys, tuples of strings, numbers, None and booleans, does not depend on
+    hash randomisation)."""
+    return zlib.crc32(repr(key).encode()) % count if count > 1 else 0
+
+
+def _names_digest(names: list) -> str:
+    return hashlib.blake2b("\0".join(names).encode(), digest_size=16).hexdigest()
+
+
+class _Shards:
+    """The shards of one restored table: `count` of them, `read(name, i)`
+    the entries of shard i (None: it cannot be read). `loaded`: the entries of each shard read, as read
+    (what `changed` compares with)."""
+
+    __slots__ = ("name", "count", "read", "loaded", "failed", "strict")
+
+    def __init__(self, name: str, count: int, read: Callable):
+        self.name = name
+        self.count = count
+        self.read = read
+        self.loaded: Dict[int, dict] = {}
+        self.failed: set = set()
+        # While the restore's update runs: what went stale must be known
+        # whole (a join of parts compares the dropped parts), so a shard
+        # that cannot be read fails the restore (the run starts afresh).
+        self.strict = False
+
+    def entries(self, i: int) -> dict:
+        entries = self.read(self.name, i)
+        if entries is None:
+            if self.strict:
+                raise LookupError(f"saved facts: shard {i} of {self.name} cannot be read")
+            # Facts are derived: a shard that cannot be read later is
+            # computed again as needed and written anew.
+            self.failed.add(i)
+            entries = {}
+        self.loaded[i] = entries
+        return entries
+
+
+
+class _ShardedTable:
+    """A restored fact table whose entries are read from disk one shard
+    at a time, when a key of that shard is looked up (`table[key]`, `key
+    in table`, `get`) or an update needs the facts that depended on a name
+    (`read_these`). A shard read after an update leaves out the facts that
+    went stale (the index's `_stale_deps`)."""
+
+    shards: _Shards
+    index: "ProjectIndex"
+
+    def attach(self, shards: _Shards, index: "ProjectIndex") -> None:
+        self.shards = shards
+        self.index = index
+        self.added: set = set()  # keys stored in this table (not read)
+
+    def carried(self, index: "ProjectIndex") -> "_ShardedTable":
+        """An empty table of `index` reading the same shards (the caller
+        copies the entries read so far)."""
+        table = _ShardedMemo(index._frames, index._rev, self._name) if isinstance(self, Memo) else _ShardedDict()
+        table.attach(self.shards, index)
+        table.added = set(self.added)
+        return table
+
+    def __setitem__(self, key, entry) -> None:
+        self.added.add(key)
+        dict.__setitem__(self, key, entry)
+
+    def changed_shards(self) -> Dict[int, dict]:
+        """{shard: its entries now} of the shards whose entries differ from
+        what was read: a fact read and dropped or replaced (by identity: a
+        carried fact is the object read), or one stored since (`added`,
+        the only keys whose shard is computed here)."""
+        shards = self.shards
+        dirty = {i for i, before in shards.loaded.items()
+                 if i in shards.failed or any(dict.get(self, k) is not e for k, e in before.items())}
+        new: Dict[int, list] = {}
+        for key in self.added:
+            if dict.__contains__(self, key):
+                i = shard_of(key, shards.count)
+                if i not in shards.loaded:
+                    # stored without a look-up first (none today: every fact
+                    # is looked up before it is stored): read the rest of its shard
+                    self._read(i)
+                new.setdefault(i, []).append(key)
+                dirty.add(i)
+        out = {}
+        for i in dirty:
+            entries = out[i] = {k: dict.__getitem__(self, k) for k in shards.loaded[i] if dict.__contains__(self, k)}
+            for k in new.get(i, ()):
+                entries[k] = dict.__getitem__(self, k)
+        return out
+
+    def _read(self, i: int) -> None:
+        index = self.index
+        stale = index._stale_deps
+        name = self.shards.name
+        for key, entry in self.shards.entries(i).items():
+            if dict.__contains__(self, key):
+                continue
+            if stale and not entry[1].isdisjoint(stale):
+                index._dropped(name, key, entry)
+            else:
+                dict.__setitem__(self, key, entry)
+
+    def read_these(self, shards: Iterable[int]) -> None:
+        loaded = self.shards.loaded
+        for i in shards:
+            if i not in loaded:
+                self._read(i)
+
+    def _has(self, key) -> bool:
+        if dict.__contains__(self, key):
+            return True
+        shards = self.shards
+        i = shard_of(key, shards.count)
+        if i in shards.loaded:
+            return False
+        self._read(i)
+        return dict.__contains__(self, key)
+
+    def __missing__(self, key):
+        if self._has(key):
+            return dict.__getitem__(self, key)
+        raise KeyError(key)
+
+    def __contains__(self, key) -> bool:
+        return self._has(key)
+
+    def get(self, key, default=None):
+        return dict.__getitem__(self, key) if self._has(key) else default
+
+    def setdefault(self, key, default=None):
+        if self._has(key):
+            return dict.__getitem__(self, key)
+        self[key] = default
+        return default
+
+
+class _ShardedDict(_ShardedTable, dict):
+    _name = ""
 
 
 class Memo(dict):
@@ -875,3 +1152,9 @@ class Memo(dict):
             item = (self._name, key)
             for dep in frozen:
                 rev.setdefault(dep, []).append(item)
+
+
+class _ShardedMemo(_ShardedTable, Memo):
+    def put(self, key, value, deps=frozenset()) -> None:
+        self.added.add(key)
+        Memo.put(self, key, value, deps)
