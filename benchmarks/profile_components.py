@@ -77,26 +77,21 @@ def main() -> int:
         checks.append((f"{family[0]}-{family[-1]} (one shared check)", BlockingFamily))
     except ImportError:  # before the family
         pass
-    for code, cls in checks:
-        check = cls.check
 
-        def rule_check(self, node, ctx, _check=check, _code=code):
+    def timed(method, code):
+        """`method` with its wall time added to rule `code`'s."""
+        def run(self, *args):
             t = clock()
             try:
-                return _check(self, node, ctx)
+                return method(self, *args)
             finally:
-                rules[_code] += clock() - t
-        cls.check = rule_check
-        if getattr(cls, "leave_scope", Rule.leave_scope) is not Rule.leave_scope:  # its work at a scope's end
-            leave = cls.leave_scope
+                rules[code] += clock() - t
+        return run
 
-            def rule_leave(self, scope, ctx, _leave=leave, _code=code):
-                t = clock()
-                try:
-                    return _leave(self, scope, ctx)
-                finally:
-                    rules[_code] += clock() - t
-            cls.leave_scope = rule_leave
+    for code, cls in checks:
+        cls.check = timed(cls.check, code)
+        if getattr(cls, "leave_scope", Rule.leave_scope) is not Rule.leave_scope:  # its work at a scope's end
+            cls.leave_scope = timed(cls.leave_scope, code)
 
     cfg = Config()
     enabled = cfg.enabled_codes(all_rules())

@@ -412,18 +412,13 @@ def _restore_input(index):
     return given, reads, disk, listing
 
 
-def test_a_restored_index_rebuilds_the_joins_of_parts(tmp_path):
-    """`ProjectIndex.saved_shards()` keeps the per-module parts of the
-    `join_modules` joins, and `restore` after an edit gives the joins a
-    fresh index over the edited modules has: the dropped parts built again
-    with the registered part functions, the others carried."""
+def _indexing(root):
+    """The five-module project written under `root`, and a function that
+    lints it without the cache and returns the run's (tracked) index."""
     from asynclint.config import Config
     from asynclint.engine import FileJob, Settings, lint_files
-    from asynclint.index.project import _PARTS, ModuleTable, ProjectIndex
     from asynclint.rules import all_rules
-    from asynclint.rules._callers import async_callers
 
-    root = tmp_path / "proj"
     write(root, "pkg/__init__.py", "")
     write(root, "pkg/work.py", WORK)
     write(root, "pkg/start.py", START)
@@ -435,6 +430,19 @@ def test_a_restored_index_rebuilds_the_joins_of_parts(tmp_path):
 
     def run():
         return lint_files([FileJob(root / n, n) for n in names], settings, root, use_cache=False, need_index=True).index
+    return run
+
+
+def test_a_restored_index_rebuilds_the_joins_of_parts(tmp_path):
+    """`ProjectIndex.saved_shards()` keeps the per-module parts of the
+    `join_modules` joins, and `restore` after an edit gives the joins a
+    fresh index over the edited modules has: the dropped parts built again
+    with the registered part functions, the others carried."""
+    from asynclint.index.project import _PARTS, ModuleTable, ProjectIndex
+    from asynclint.rules._callers import async_callers
+
+    root = tmp_path / "proj"
+    run = _indexing(root)
 
     before = run()
     async_callers(before)  # built here if no query of the run needed it
@@ -458,26 +466,13 @@ def test_a_restored_index_reads_only_the_shards_an_update_needs(tmp_path, monkey
     reads the shards holding facts that depended on the changed module and
     none other, gives the joins a fresh index has, and hands back to be
     written only shards it read (or that were empty)."""
-    from asynclint.config import Config
-    from asynclint.engine import FileJob, Settings, lint_files
     from asynclint.index import project
     from asynclint.index.project import ModuleTable, ProjectIndex
-    from asynclint.rules import all_rules
     from asynclint.rules._callers import async_callers
 
     monkeypatch.setattr(project, "_SHARD_SIZE", 2)
     root = tmp_path / "proj"
-    write(root, "pkg/__init__.py", "")
-    write(root, "pkg/work.py", WORK)
-    write(root, "pkg/start.py", START)
-    write(root, "pkg/lib.py", LIB)
-    write(root, "pkg/user.py", USER)
-    cfg = Config()
-    settings = Settings(cfg, cfg.enabled_codes(all_rules()))
-    names = ["pkg/__init__.py", "pkg/lib.py", "pkg/start.py", "pkg/user.py", "pkg/work.py"]
-
-    def run():
-        return lint_files([FileJob(root / n, n) for n in names], settings, root, use_cache=False, need_index=True).index
+    run = _indexing(root)
 
     before = run()
     async_callers(before)
