@@ -42,8 +42,12 @@ class Site:
         not in a nested def, lambda, class body or generator expression (list,
         set and dict comprehensions of an async function may await). A def's
         decorators, defaults and annotations, a lambda's defaults and a
-        class's bases run where the def, lambda or class stands."""
+        class's bases run where the def, lambda or class stands; an
+        annotation may not await (a syntax error where annotations are
+        postponed)."""
         for ancestor, child in self.facts.ancestors(self.call):
+            if isinstance(ancestor, cst.Annotation):
+                return False
             if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
                 if child is not ancestor.body:
                     continue
