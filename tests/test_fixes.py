@@ -69,6 +69,14 @@ KIND_CASES = [
     ("insert-await-not-statement", "work", ("insert-await",), "async def f():\n    x = work()\n", None),
     ("insert-await-module", "work", ("insert-await",), "work()\n", None),
     # asyncio-sleep
+    ("sleep-nested-default", "time.sleep", ("asyncio-sleep",),  # the default runs in `f`
+     "import asyncio\nimport time\n\n\nasync def f():\n    def g(x=time.sleep(1)):\n        return x\n",
+     "import asyncio\nimport time\n\n\nasync def f():\n    def g(x=await asyncio.sleep(1)):\n        return x\n"),
+    ("sleep-async-def-default", "time.sleep", ("asyncio-sleep",),  # runs at module level
+     "import asyncio\nimport time\n\n\nasync def f(x=time.sleep(1)):\n    return x\n", None),
+    ("sleep-annotation", "time.sleep", ("asyncio-sleep",),  # an annotation may not await
+     "from __future__ import annotations\nimport asyncio\nimport time\n\n\nasync def f():\n"
+     "    def g() -> time.sleep(1):\n        pass\n", None),
     ("sleep", "time.sleep", ("asyncio-sleep",),
      "import asyncio\nimport time\n\n\nasync def f():\n    time.sleep(0.5)  # wait\n",
      "import asyncio\nimport time\n\n\nasync def f():\n    await asyncio.sleep(0.5)  # wait\n"),
