@@ -321,11 +321,7 @@ class _Store:
         return self.entries / hashlib.blake2b(path.encode(), digest_size=16).hexdigest()
 
     def load_entry(self, path: str, digest: str) -> Optional[FileResult]:
-        entry = disk.load(self._entry(path), "file", keep=True)
-        if isinstance(entry, tuple) and len(entry) == 3 and entry[0] == path and entry[1] == digest \
-                and isinstance(entry[2], FileResult):
-            return entry[2]
-        return None
+        return _keyed(disk.load(self._entry(path), "file", keep=True), path, digest, FileResult)
 
     def save_entry(self, path: str, digest: str, result: FileResult) -> None:
         disk.store(self._entry(path), "file", (path, digest, result))
@@ -337,14 +333,20 @@ class _Store:
         """The phase-2 answers of `path` written by the run `token` (the
         one the run record names for it): (module, query) -> (answer, the
         dependencies of that answer)."""
-        entry = disk.load(self._answers_of(path), "answers", keep=True)
-        if isinstance(entry, tuple) and len(entry) == 3 and entry[0] == path and entry[1] == token \
-                and isinstance(entry[2], dict):
-            return entry[2]
-        return None
+        return _keyed(disk.load(self._answers_of(path), "answers", keep=True), path, token, dict)
 
     def save_answers(self, path: str, token: str, answered: dict) -> bool:
         return disk.store(self._answers_of(path), "answers", (path, token, answered))
+
+
+def _keyed(entry, path: str, key: str, kind: type):
+    """The value of a per-file cache entry `(path, key, value)` when it is
+    the entry of `path` under `key` and holds a `kind`; else None (another
+    file's entry under the same hash, an older run's, a damaged one)."""
+    if isinstance(entry, tuple) and len(entry) == 3 and entry[0] == path and entry[1] == key \
+            and isinstance(entry[2], kind):
+        return entry[2]
+    return None
 
 
 def lint_files(jobs: Sequence[FileJob], settings: Settings, root: Path, use_cache: bool = True,

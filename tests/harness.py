@@ -200,3 +200,14 @@ def fix_by_cli(folder: Path, code: str, extra_cli: List[str] = ()) -> Tuple[List
 def snapshot(folder: Path) -> Dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*.py"))
             if "__pycache__" not in p.parts}
+
+
+# A module of the small cache-test projects: awaits nothing it calls from
+# `pkg.lib` and keeps no reference to its task (AIO100/AIO400 and their kin).
+USER = (
+    "import asyncio\n"
+    "from pkg.lib import helper\n\n\n"
+    "async def main():\n"
+    "    helper()\n"
+    "    asyncio.ensure_future(main())\n"
+)

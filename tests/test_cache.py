@@ -13,16 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from .harness import asynclint_command, run_cli, write
+from .harness import USER, asynclint_command, run_cli, write
 
 LIB = "def helper():\n    return 1\n"
-USER = (
-    "import asyncio\n"
-    "from pkg.lib import helper\n\n\n"
-    "async def main():\n"
-    "    helper()\n"
-    "    asyncio.ensure_future(main())\n"
-)
+
+
+def _damage(paths) -> None:
+    """Overwrite the last 20 bytes of each cache file in `paths`."""
+    for path in paths:
+        data = bytearray(path.read_bytes())
+        data[-20:] = b"\xff" * 20
+        path.write_bytes(bytes(data))
 
 
 @pytest.fixture
@@ -298,10 +299,7 @@ def test_a_damaged_run_record_with_dependencies_is_rebuilt(project, keyhome):
     first = findings(check(project, keyhome))
     records = list((project / ".asynclint_cache").rglob("run-*"))
     assert records
-    for record in records:
-        data = bytearray(record.read_bytes())
-        data[-20:] = b"\xff" * 20
-        record.write_bytes(bytes(data))
+    _damage(records)
     write(project, "pkg/lib.py", LIB.replace("def helper", "async def helper"))
     proc = check(project, keyhome)
     assert "damaged" in proc.stderr.decode()
@@ -374,10 +372,7 @@ def test_a_damaged_saved_index_is_rebuilt(project, keyhome):
     check(project, keyhome)
     saved = list((project / ".asynclint_cache").rglob("facts-*"))
     assert saved
-    for path in saved:
-        data = bytearray(path.read_bytes())
-        data[-20:] = b"\xff" * 20
-        path.write_bytes(bytes(data))
+    _damage(saved)
     write(project, "pkg/start.py", START.replace("threading.Thread(target=worker, args=(loop, 1)).start()",
                                                  "worker(loop, 1)"))
     proc = check(project, keyhome)
@@ -547,10 +542,7 @@ def test_a_damaged_folder_listing_is_rebuilt(project, keyhome):
     check(project, keyhome)
     listings = list((project / ".asynclint_cache").rglob("listing-*"))
     assert listings
-    for path in listings:
-        data = bytearray(path.read_bytes())
-        data[-20:] = b"\xff" * 20
-        path.write_bytes(bytes(data))
+    _damage(listings)
     write(project, "pkg/late.py", LATE)
     proc = check(project, keyhome)
     assert "damaged" in proc.stderr.decode()
@@ -590,10 +582,7 @@ def test_saved_facts_in_shards_and_a_damaged_shard_is_rebuilt(project, keyhome):
         assert findings(check(project, keyhome)) == fresh(project, keyhome)
     after = shards()
     assert set(after) == set(before)
-    for path in after:
-        data = bytearray(path.read_bytes())
-        data[-20:] = b"\xff" * 20
-        path.write_bytes(bytes(data))
+    _damage(after)
     write(project, "pkg/lib.py", LIB.replace("def helper", "async def helper"))
     proc = check(project, keyhome)
     assert "damaged" in proc.stderr.decode()
@@ -612,10 +601,7 @@ def test_damaged_saved_joins_are_rebuilt_on_a_comment_edit(project, keyhome):
     first = findings(check(project, keyhome))
     saved = list((project / ".asynclint_cache").rglob("joins-*"))
     assert saved
-    for path in saved:
-        data = bytearray(path.read_bytes())
-        data[-20:] = b"\xff" * 20
-        path.write_bytes(bytes(data))
+    _damage(saved)
     write(project, "pkg/work.py", WORK + "# a comment\n")
     proc = check(project, keyhome)
     assert "damaged" in proc.stderr.decode()
@@ -676,10 +662,7 @@ def test_a_damaged_answers_file_is_rebuilt(project, keyhome):
     check(project, keyhome)
     kept = _answers_files(project)
     assert kept
-    for path in kept:
-        data = bytearray(path.read_bytes())
-        data[-20:] = b"\xff" * 20
-        path.write_bytes(bytes(data))
+    _damage(kept)
     write(project, "pkg/lib.py", LIB.replace("def helper", "async def helper"))
     proc = check(project, keyhome)
     lines = proc.stderr.decode().splitlines()

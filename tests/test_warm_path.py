@@ -12,15 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .harness import run_cli, write
-
-USER = (
-    "import asyncio\n"
-    "from pkg.lib import helper\n\n\n"
-    "async def main():\n"
-    "    helper()\n"
-    "    asyncio.ensure_future(main())\n"
-)
+from .harness import USER, run_cli, write
 
 # Installed in the runs through PYTHONPATH: logs every `.py` file under the
 # project that the process (or a worker it starts) opens.
