@@ -315,37 +315,62 @@ def _assignment_table(fn_node: ast.AST) -> dict:
             poisoned.add(key)
             table[key] = None
 
+    # Last pushed, first visited, as `nodes.children` orders them; the
+    # children are pushed inline (this walks most of a function's nodes)
+    # and a node of no interest costs one dictionary look-up.
     stack = nodes.children(fn_node)
-    children = nodes.children
-    skipped, poisoning = _NESTED_DEFS, _POISONING
+    pop, push = stack.pop, stack.append
+    kinds = _TABLE_KINDS
+    child_fields = nodes.child_fields
+    fields_of = nodes.CHILD_FIELDS
+    AST = ast.AST
     while stack:
-        node = stack.pop()
+        node = pop()
         t = type(node)
-        if t in skipped:
-            continue
-        if t is ast.Assign:
-            for target in node.targets:
-                if isinstance(target, (ast.Tuple, ast.List)):
-                    poison(_target_keys(target))
-                else:
-                    key = _direct_key(target)
-                    if key is not None:
+        kind = kinds.get(t)
+        if kind is not None:
+            if kind is _NESTED:
+                continue
+            if kind is _ASSIGN:
+                for target in node.targets:
+                    if isinstance(target, (ast.Tuple, ast.List)):
+                        poison(_target_keys(target))
+                    else:
+                        key = _direct_key(target)
+                        if key is not None:
+                            add(key, node.value)
+            elif kind is _ANNASSIGN:
+                key = _direct_key(node.target)
+                if key is not None:
+                    if node.value is not None:
                         add(key, node.value)
-        elif t is ast.AnnAssign:
-            key = _direct_key(node.target)
-            if key is not None:
-                if node.value is not None:
-                    add(key, node.value)
-                add(key, _Annotation(node.annotation))
-        elif t in poisoning:
-            target = getattr(node, "target", None) or getattr(node, "optional_vars", None)
-            if target is not None:
-                poison(_target_keys(target))
-        elif t is ast.Global or t is ast.Nonlocal:
-            poison(("name", n) for n in node.names)
-        stack.extend(children(node))
+                    add(key, _Annotation(node.annotation))
+            elif kind is _POISON:
+                target = getattr(node, "target", None) or getattr(node, "optional_vars", None)
+                if target is not None:
+                    poison(_target_keys(target))
+            else:  # global, nonlocal
+                poison(("name", n) for n in node.names)
+        fields = fields_of.get(t)
+        if fields is None:
+            fields = child_fields(t)
+        for name in fields:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                if value:
+                    for item in value:
+                        if isinstance(item, AST):
+                            push(item)
+            elif value is not None and isinstance(value, AST):
+                push(value)
     return table
 
 
 _NESTED_DEFS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda})
-_POISONING = frozenset({ast.AugAssign, ast.For, ast.AsyncFor, ast.withitem, ast.NamedExpr, ast.comprehension})
+_NESTED, _ASSIGN, _ANNASSIGN, _POISON, _GLOBAL = "nested", "assign", "annassign", "poison", "global"
+# What `_assignment_table` does at a node of each type (most types: nothing).
+_TABLE_KINDS = {
+    **dict.fromkeys(_NESTED_DEFS, _NESTED), ast.Assign: _ASSIGN, ast.AnnAssign: _ANNASSIGN,
+    **dict.fromkeys((ast.AugAssign, ast.For, ast.AsyncFor, ast.withitem, ast.NamedExpr, ast.comprehension), _POISON),
+    ast.Global: _GLOBAL, ast.Nonlocal: _GLOBAL,
+}

@@ -21,13 +21,13 @@ SCALAR_FIELDS = frozenset({"ctx", "op", "ops", "id", "attr", "arg", "asname", "m
                            "conversion", "type_comment", "is_async", "simple", "tag", "rest", "kwd_attrs",
                            "str"})  # `str`: the text of a t-string's `Interpolation` (newsyntax)
 _SKIP = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
-_CHILD_FIELDS: Dict[type, tuple] = {}
+CHILD_FIELDS: Dict[type, tuple] = {}  # per node type: `child_fields`, filled as types are met
 _AST = ast.AST
 
 
 def child_fields(t: type) -> tuple:
     """The fields of node type `t` that may hold child nodes, in `_fields` order."""
-    fields = _CHILD_FIELDS.get(t)
+    fields = CHILD_FIELDS.get(t)
     if fields is None:
         if t is ast.Constant or t.__name__ == "MatchSingleton" or issubclass(t, _SKIP):
             fields = ()  # `value` is a Python constant
@@ -36,13 +36,13 @@ def child_fields(t: type) -> tuple:
             if t is ast.Global or t is ast.Nonlocal:  # lists of strings
                 skip = skip | {"names"}
             fields = tuple(f for f in getattr(t, "_fields", ()) if f not in skip)
-        _CHILD_FIELDS[t] = fields
+        CHILD_FIELDS[t] = fields
     return fields
 
 
 def children(node: ast.AST) -> List[ast.AST]:
     """The child nodes of `node`, in source order (without contexts and operators)."""
-    fields = _CHILD_FIELDS.get(type(node))
+    fields = CHILD_FIELDS.get(type(node))
     if fields is None:
         fields = child_fields(type(node))
     out: List[ast.AST] = []

@@ -304,23 +304,28 @@ def summarise(tree: ast.Module, module: str, path: str, is_package: bool) -> Mod
     bindings = summary.bindings
     builder = SymbolBuilder(lambda name: bindings.get(name, ("global", module, name)))
 
+    annotation, expr = builder.annotation, builder.expr
+
     def add_function(node, prefix: str, class_info: Optional[ClassInfo]) -> FunctionInfo:
         qual = prefix + node.name
         args = node.args
-        params = [(a.arg, builder.annotation(a.annotation)) for a in (*args.posonlyargs, *args.args)]
+        # (most parameters have no annotation: no call for them)
+        params = [(a.arg, None if a.annotation is None else annotation(a.annotation))
+                  for a in (*args.posonlyargs, *args.args)]
         if args.vararg is not None or args.kwonlyargs:
             # a '*' entry ends the positional parameters: a call's extra
             # positional arguments go to `*args`, never to a keyword-only one
             star = args.vararg
-            params.append(("*" + (star.arg if star else ""), builder.annotation(star.annotation) if star else None))
-        params += [(a.arg, builder.annotation(a.annotation)) for a in args.kwonlyargs]
+            params.append(("*" + (star.arg if star else ""), annotation(star.annotation) if star else None))
+        params += [(a.arg, None if a.annotation is None else annotation(a.annotation)) for a in args.kwonlyargs]
+        returns = node.returns
         info = FunctionInfo(
             qualname=qual,
-            is_async=isinstance(node, ast.AsyncFunctionDef),
+            is_async=type(node) is ast.AsyncFunctionDef,
             lineno=node.lineno,
             col=node.col_offset,
-            decorators=[builder.expr(d) for d in node.decorator_list],
-            returns=builder.annotation(node.returns),
+            decorators=[expr(d) for d in node.decorator_list] if node.decorator_list else [],
+            returns=None if returns is None else annotation(returns),
             params=params,
         )
         previous = summary.functions.get(qual)
@@ -350,7 +355,7 @@ def summarise(tree: ast.Module, module: str, path: str, is_package: bool) -> Mod
             if kind is None:
                 kind = _stmt_kind(type(stmt))
             if kind not in skip:
-                visit_stmt(stmt, prefix, class_info, top)
+                visit_stmt(stmt, kind, prefix, class_info, top)
 
     def type_params(stmt) -> None:
         # PEP 695: `class Entity[T: Coordinator]` -- T stands for its bound
@@ -361,44 +366,22 @@ def summarise(tree: ast.Module, module: str, path: str, is_package: bool) -> Mod
                 if sym is not None and sym[0] == "inst":
                     bindings.setdefault(param.name, ("typevar", sym[1]))
 
-    def visit_stmt(stmt, prefix, class_info, top) -> None:
-        if type(stmt).__name__ == "TypeAlias" and top:  # `type Alias = Client[int]`
-            name = getattr(stmt.name, "id", None)
-            if name:
-                sym = builder.expr(stmt.value)
-                bindings[name] = sym if sym is not None else ("opaque", module, name)
-            return
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+    def visit_stmt(stmt, kind: int, prefix, class_info, top) -> None:
+        # `kind`: the statement's `_STMT_KINDS` entry, one branch each
+        if kind is _FUNCTION:
             type_params(stmt)
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             add_function(stmt, prefix, class_info)
             if top:
                 bindings[stmt.name] = ("global", module, prefix + stmt.name)
                 note(stmt.name, ("def", stmt.lineno))
             visit_body(stmt.body, child_prefix("function", prefix + stmt.name), None, False)
-        elif isinstance(stmt, ast.ClassDef):
-            qual = prefix + stmt.name
-            info = ClassInfo(qualname=qual, lineno=stmt.lineno, bases=[builder.expr(_generic_origin(b)) for b in stmt.bases])
-            summary.classes[qual] = info
-            if top:
-                bindings[stmt.name] = ("global", module, qual)
-            visit_body(stmt.body, child_prefix("class", qual), info, False)
-        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            if top:
-                for name, sym in import_bindings(stmt, module, is_package):
-                    bindings[name] = sym
-                    note(name, sym)
-                if isinstance(stmt, ast.ImportFrom):
-                    star = star_target(stmt, module, is_package)
-                    if star:
-                        summary.star_imports.append(star)
-        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+        elif kind is _ASSIGN:
             if not top and class_info is None:
                 return  # in a function body: nothing to record
-            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            targets = stmt.targets if type(stmt) is ast.Assign else [stmt.target]
             value = stmt.value
             for target in targets:
-                if isinstance(target, ast.Name):
+                if type(target) is ast.Name:
                     if top and target.id == "__all__":
                         summary.all_names = _literal_names(value)
                         continue
@@ -407,13 +390,35 @@ def summarise(tree: ast.Module, module: str, path: str, is_package: bool) -> Mod
                         bindings[target.id] = sym if sym is not None else ("opaque", module, target.id)
                     elif class_info is not None and sym is not None:
                         class_info.attrs[target.id] = sym
-        elif isinstance(stmt, (ast.If, ast.Try, ast.With, ast.For, ast.While)) or _is_try_star(stmt):
+        elif kind is _BLOCK:
             conditional[0] += 1
-            for name in ("body", "orelse", "finalbody"):
+            for name in _BLOCK_FIELDS[type(stmt)]:
                 visit_body(getattr(stmt, name, ()), prefix, class_info, top)
             for handler in getattr(stmt, "handlers", ()):
                 visit_body(handler.body, prefix, class_info, top)
             conditional[0] -= 1
+        elif kind is _IMPORT:
+            if top:
+                for name, sym in import_bindings(stmt, module, is_package):
+                    bindings[name] = sym
+                    note(name, sym)
+                if type(stmt) is ast.ImportFrom:
+                    star = star_target(stmt, module, is_package)
+                    if star:
+                        summary.star_imports.append(star)
+        elif kind is _CLASS:
+            type_params(stmt)
+            qual = prefix + stmt.name
+            info = ClassInfo(qualname=qual, lineno=stmt.lineno, bases=[builder.expr(_generic_origin(b)) for b in stmt.bases])
+            summary.classes[qual] = info
+            if top:
+                bindings[stmt.name] = ("global", module, qual)
+            visit_body(stmt.body, child_prefix("class", qual), info, False)
+        elif kind is _ALIAS and top:  # `type Alias = Client[int]`
+            name = getattr(stmt.name, "id", None)
+            if name:
+                sym = builder.expr(stmt.value)
+                bindings[name] = sym if sym is not None else ("opaque", module, name)
 
     visit_body(tree.body, "", None, True)
     summary.ambiguous = sorted(ambiguous)
@@ -424,24 +429,30 @@ def summarise(tree: ast.Module, module: str, path: str, is_package: bool) -> Mod
 # What `summarise` does with a statement, by type (its `isinstance` tests,
 # kept per type): it records module-level aliases, imports and assignments,
 # class-level assignments, and every def and class, and looks into blocks.
-_OTHER, _ALIAS, _DEFINITION, _IMPORT, _ASSIGN, _BLOCK = range(6)
+_OTHER, _ALIAS, _FUNCTION, _CLASS, _IMPORT, _ASSIGN, _BLOCK = range(7)
 _STMT_KINDS: Dict[type, int] = {}
 _SKIP_AT_TOP = frozenset({_OTHER})
 _SKIP_IN_CLASS = frozenset({_OTHER, _ALIAS, _IMPORT})
 _SKIP_IN_FUNCTION = frozenset({_OTHER, _ALIAS, _IMPORT, _ASSIGN})
+# The statement lists of a block that `summarise` looks into, in its order
+# (then the handlers' bodies).
+_BLOCK_FIELDS: Dict[type, tuple] = {}
 
 
 def _stmt_kind(t: type) -> int:
     if t.__name__ == "TypeAlias":
         kind = _ALIAS
-    elif issubclass(t, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        kind = _DEFINITION
+    elif issubclass(t, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        kind = _FUNCTION
+    elif issubclass(t, ast.ClassDef):
+        kind = _CLASS
     elif issubclass(t, (ast.Import, ast.ImportFrom)):
         kind = _IMPORT
     elif issubclass(t, (ast.Assign, ast.AnnAssign)):
         kind = _ASSIGN
     elif issubclass(t, (ast.If, ast.Try, ast.With, ast.For, ast.While)) or t.__name__ == "TryStar":
         kind = _BLOCK
+        _BLOCK_FIELDS[t] = tuple(f for f in ("body", "orelse", "finalbody") if f in t._fields)
     else:
         kind = _OTHER
     _STMT_KINDS[t] = kind
@@ -471,10 +482,6 @@ def _literal_names(node: Optional[ast.AST]) -> Optional[List[str]]:
         if len(names) == len(node.elts):
             return names
     return None
-
-
-def _is_try_star(stmt: ast.AST) -> bool:
-    return type(stmt).__name__ == "TryStar"
 
 
 def dotted(sym: Sym) -> Optional[str]:
