@@ -55,6 +55,8 @@ def asyncio_class(ctx: Context, node: ast.AST) -> "str | None":
     """What asyncio object `node` holds: "future" (an asyncio Future or Task),
     the dotted class of a primitive in `knowledge.threads.PRIMITIVE_METHODS`
     or `LOOP_BOUND_COROUTINE_METHODS` (`"asyncio.Queue"`), or None."""
+    if not may_hold_asyncio_objects(ctx):
+        return None
     found = _classify_sym(ctx.symbol(node))
     if found is not None:
         return found
@@ -73,6 +75,47 @@ def asyncio_class(ctx: Context, node: ast.AST) -> "str | None":
     kinds = {_classify_value(ctx, v) for v in values
              if not (isinstance(v, ast.Constant) and v.value is None)}
     return kinds.pop() if len(kinds) == 1 else None
+
+
+# Every answer but None of `asyncio_class` and `_classify_value` comes from
+# a dotted name under `asyncio` (the known classes, factories and loop
+# factories), which phase 1 resolves only from what the file spells (its
+# imports) or from the module's own name, or from a loop method call that
+# makes a future (`loop.create_future()`, the receiver known by its name).
+_ASYNCIO_NAMES = ("asyncio",)
+_FUTURE_METHODS = ("create_future", "create_task", "run_in_executor")
+
+
+def may_hold_asyncio_objects(ctx: Context) -> bool:
+    """False when nothing in the file can be an asyncio future or primitive
+    to `asyncio_class` (most files: no `asyncio` in them), found once per
+    file. Text that is not ASCII counts as evidence: identifiers are
+    NFKC-normalised by the parser, so other spellings may name the same."""
+    state = ctx.scopes[0].state
+    found = state.get("_asyncio_evidence")
+    if found is None:
+        text = "\n".join(ctx.lines)
+        found = state["_asyncio_evidence"] = (
+            "asyncio" in text or ctx.module.name.startswith(_ASYNCIO_NAMES) or not text.isascii()
+            or any(_spells(text, name) for name in _FUTURE_METHODS))
+    return found
+
+
+def _spells(text: str, name: str) -> bool:
+    """`name` occurs in ASCII `text` as a whole identifier (`create_task`,
+    not `async_create_task`): found with `str.find`, which a regular
+    expression starting with `\\b` would not use."""
+    at = text.find(name)
+    while at != -1:
+        end = at + len(name)
+        if (at == 0 or not _is_word(text[at - 1])) and (end == len(text) or not _is_word(text[end])):
+            return True
+        at = text.find(name, end)
+    return False
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 _KNOWN_CLASSES = (FUTURE_CLASSES, FUTURE_FACTORIES, frozenset(PRIMITIVE_METHODS) | frozenset(LOOP_BOUND_COROUTINE_METHODS))
@@ -153,6 +196,8 @@ def _is_asyncio_protocol(ctx: Context, class_node: ast.ClassDef) -> bool:
 
 
 def _classify_value(ctx: Context, node) -> "str | None":
+    if not may_hold_asyncio_objects(ctx):
+        return None
     if isinstance(node, _Annotation):
         if node.node is _TRANSPORT:
             return "asyncio.Transport"
