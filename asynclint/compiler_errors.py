@@ -180,39 +180,72 @@ def suspect(node, t, ctx) -> bool:
     """Whether the compiler may reject the tree because of `node` (of type
     `t`, one of `NODE_TYPES`), visited by the engine's walk (parent links
     set, `ctx.scopes` the scopes around it, the def being entered not yet
-    among them)."""
-    if t is ast.Call:
-        keywords = node.keywords
-        return len(keywords) > 1 and duplicate_keywords(keywords)
-    if t is ast.Return:
-        return _statement_scope(ctx) != "function"
-    if t is ast.Await:
-        return not _awaitable_here(node)
-    if t is ast.Yield or t is ast.YieldFrom:
-        return not _yield_allowed(node, t)
-    if t is ast.Break or t is ast.Continue:
-        return not _loop_around(node)
-    if t is ast.AsyncFor or t is ast.AsyncWith:
-        scope = ctx.scopes[-1]
-        return not (scope.kind == "function" and scope.is_async) or _blocks_around(node) >= _BLOCK_LIMIT
-    if t is ast.Try:  # a bare `except:` must be the last handler
-        return any(h.type is None for h in node.handlers[:-1]) or _blocks_around(node) >= _BLOCK_LIMIT
-    if t in _BLOCKS or t is ast.With:
-        return _blocks_around(node) >= _BLOCK_LIMIT
-    if t is ast.FunctionDef or t is ast.AsyncFunctionDef or t is ast.Lambda:
-        return _duplicate_parameters(node.args)
-    if t is ast.ClassDef:
-        return duplicate_keywords(node.keywords)
-    if t is ast.ImportFrom:
-        if node.module == "__future__":
-            return not _future_in_place(node)
-        return node.names[0].name == "*" and _statement_scope(ctx) != "module"
-    if t is ast.Starred:
-        return type(node.ctx) is not ast.Load or type(_parent(node)) not in _STAR_LOAD_PARENTS
-    if t is ast.NamedExpr:  # the comprehension rules of assignment expressions
-        return any(type(p) in _COMPREHENSIONS for p in _ancestors(node))
-    if t is ast.comprehension:
-        return node.is_async != 0
+    among them). The walk calls the test of the type (`SUSPECT_TESTS`)."""
+    return SUSPECT_TESTS[t](node, ctx)
+
+
+# One test per node type, `(node, ctx) -> bool`.
+def _call(node, ctx) -> bool:
+    keywords = node.keywords
+    return len(keywords) > 1 and duplicate_keywords(keywords)
+
+
+def _return(node, ctx) -> bool:
+    return _statement_scope(ctx) != "function"
+
+
+def _await(node, ctx) -> bool:
+    return not _awaitable_here(node)
+
+
+def _yield(node, ctx) -> bool:
+    return not _yield_allowed(node, type(node))
+
+
+def _break(node, ctx) -> bool:
+    return not _loop_around(node)
+
+
+def _async_block(node, ctx) -> bool:
+    scope = ctx.scopes[-1]
+    return not (scope.kind == "function" and scope.is_async) or _blocks_around(node) >= _BLOCK_LIMIT
+
+
+def _try(node, ctx) -> bool:  # a bare `except:` must be the last handler
+    return any(h.type is None for h in node.handlers[:-1]) or _blocks_around(node) >= _BLOCK_LIMIT
+
+
+def _block(node, ctx) -> bool:
+    return _blocks_around(node) >= _BLOCK_LIMIT
+
+
+def _function(node, ctx) -> bool:
+    return _duplicate_parameters(node.args)
+
+
+def _class(node, ctx) -> bool:
+    return duplicate_keywords(node.keywords)
+
+
+def _import_from(node, ctx) -> bool:
+    if node.module == "__future__":
+        return not _future_in_place(node)
+    return node.names[0].name == "*" and _statement_scope(ctx) != "module"
+
+
+def _starred(node, ctx) -> bool:
+    return type(node.ctx) is not ast.Load or type(_parent(node)) not in _STAR_LOAD_PARENTS
+
+
+def _named_expr(node, ctx) -> bool:  # the comprehension rules of assignment expressions
+    return any(type(p) in _COMPREHENSIONS for p in _ancestors(node))
+
+
+def _comprehension(node, ctx) -> bool:
+    return node.is_async != 0
+
+
+def _always(node, ctx) -> bool:
     # Global, Nonlocal, TryStar, Match: rare, with many rules of their own
     return True
 
@@ -224,10 +257,14 @@ def _ancestors(node):
         node = _parent(node)
 
 
-# The node types `suspect` looks at.
-NODE_TYPES = frozenset({
-    ast.Call, ast.Return, ast.Await, ast.Yield, ast.YieldFrom, ast.Break, ast.Continue, ast.AsyncFor, ast.AsyncWith,
-    ast.For, ast.While, ast.With, ast.Try, ast.ExceptHandler, ast.FunctionDef, ast.AsyncFunctionDef,
-    ast.Lambda, ast.ClassDef, ast.ImportFrom, ast.Starred, ast.NamedExpr, ast.comprehension,
-    ast.Global, ast.Nonlocal, _TRY_STAR, ast.Match,
-})
+# The node types `suspect` looks at, and the test of each.
+SUSPECT_TESTS = {
+    ast.Call: _call, ast.Return: _return, ast.Await: _await, ast.Yield: _yield, ast.YieldFrom: _yield,
+    ast.Break: _break, ast.Continue: _break, ast.AsyncFor: _async_block, ast.AsyncWith: _async_block,
+    ast.For: _block, ast.While: _block, ast.With: _block, ast.Try: _try, ast.ExceptHandler: _block,
+    ast.FunctionDef: _function, ast.AsyncFunctionDef: _function, ast.Lambda: _function, ast.ClassDef: _class,
+    ast.ImportFrom: _import_from, ast.Starred: _starred, ast.NamedExpr: _named_expr,
+    ast.comprehension: _comprehension, ast.Global: _always, ast.Nonlocal: _always, ast.Match: _always,
+}
+SUSPECT_TESTS[_TRY_STAR] = _always if _TRY_STAR is not ast.Try else _try
+NODE_TYPES = frozenset(SUSPECT_TESTS)

@@ -118,8 +118,7 @@ class Walker:
         call_type = ast.Call
         # Until one is seen, every node of a type the compiler may reject
         # is looked at (`compiler_errors`): a tree phase 1 did not compile.
-        suspects = compiler_errors.NODE_TYPES if ctx.compile_pending else ()
-        suspect = compiler_errors.suspect
+        suspects = compiler_errors.SUSPECT_TESTS if ctx.compile_pending else {}
         # The names the current scope reads (`Scope.loads`), kept at hand:
         # `Name` nodes are a third of all nodes.
         loads_add = ctx.scopes[-1].loads.add
@@ -156,9 +155,9 @@ class Walker:
                 handler = handlers.get(t)
                 if handler is not None:
                     handler(node, ctx)
-                if t in suspects and suspect(node, t, ctx):
+                if t in suspects and suspects[t](node, ctx):
                     ctx.compile_suspect = True
-                    suspects = ()
+                    suspects = {}
                 rules = dispatch.get(t) if t is not call_type else rules_for_call(node, ctx)
                 if rules:
                     self._check(rules, node, ctx, disabled)
@@ -221,16 +220,23 @@ class Walker:
         func = call.func
         tf = type(func)
         in_async = ctx.in_async
+        by_callee = self._by_callee
+        # A callee no rule declared (most calls) reaches the rules that see
+        # every call, without a look-up keyed by its name.
         if tf is ast.Attribute:
+            if func.attr not in by_callee:
+                return self._every_call if in_async else self._every_sync_call
             key = (func.attr, None, in_async)
         elif tf is ast.Name:
             resolved = dotted(ctx.symbol(func))  # the walk and the rules ask for it too: memoised
-            key = (func.id, resolved.rsplit(".", 1)[-1] if resolved else None, in_async)
+            last = resolved.rsplit(".", 1)[-1] if resolved else None
+            if func.id not in by_callee and last not in by_callee:
+                return self._every_call if in_async else self._every_sync_call
+            key = (func.id, last, in_async)
         else:
             return self._every_call if in_async else self._every_sync_call
         rules = self._call_dispatch.get(key)
         if rules is None:
-            by_callee = self._by_callee
             chosen = by_callee.get(key[0], set()) | by_callee.get(key[1], set())
             rules = self._call_dispatch[key] = [
                 r for r in self._call_rules
@@ -282,15 +288,16 @@ class Walker:
             scope = Scope("function", node, qual, is_async=is_async, info=ctx.module.functions.get(qual))
             bindings = scope.bindings
             annotation_symbol = ctx.annotation_symbol
-            for arg in _all_args(node.args):
+            args = node.args
+            for arg in _all_args(args):
                 annotation = arg.annotation
                 bindings[arg.arg] = annotation_symbol(annotation) if annotation is not None else None
-            positional = [*node.args.posonlyargs, *node.args.args]
-            decorators = {d.id for d in node.decorator_list if isinstance(d, ast.Name)}
-            if outer.kind == "class" and positional and "staticmethod" not in decorators:
-                # `self` is an instance of the class, `cls` the class itself
-                first = positional[0].arg
-                scope.bindings[first] = outer.class_sym if "classmethod" in decorators else ("inst", outer.class_sym)
+            if outer.kind == "class" and (args.posonlyargs or args.args):
+                decorators = {d.id for d in node.decorator_list if type(d) is ast.Name}
+                if "staticmethod" not in decorators:
+                    # `self` is an instance of the class, `cls` the class itself
+                    first = (args.posonlyargs or args.args)[0].arg
+                    bindings[first] = outer.class_sym if "classmethod" in decorators else ("inst", outer.class_sym)
         ctx.push_scope(scope)
 
     def _leave_scope(self, ctx: Context, disabled: set, leavers: list) -> None:
@@ -432,20 +439,26 @@ _OUTER_FIELDS: Dict[type, tuple] = {
     ast.Lambda: ("args",),
 }
 _INNER_FIELDS: Dict[type, tuple] = {t: ("body",) for t in _OUTER_FIELDS}
+_OUTER_FIELDS = {t: fields[::-1] for t, fields in _OUTER_FIELDS.items()}  # as `_push_children` takes them
 
 
 def _push_children(node: ast.AST, fields: tuple, push, push_all, link, link_all) -> None:
-    """Push the children held in `fields` of `node`, each with its parent
-    link, so that they are popped in field order (the walk's own loop does
-    this inline for every other node)."""
-    for name in reversed(fields):
+    """Push the children held in `fields` (last field first) of `node`,
+    each with its parent link, so that they are popped in field order (the
+    walk's own loop does this inline for every other node)."""
+    for name in fields:
         value = getattr(node, name, None)
         if type(value) is list:
-            value = [item for item in value if isinstance(item, ast.AST)]
-            for item in value:
-                item._al_parent = node
-            link_all(value)
-            push_all(reversed(value))
+            if value:
+                try:
+                    for item in value:
+                        item._al_parent = node
+                except AttributeError:  # a missing keyword-only default
+                    value = [item for item in value if isinstance(item, ast.AST)]
+                    for item in value:
+                        item._al_parent = node
+                link_all(value)
+                push_all(reversed(value))
         elif isinstance(value, ast.AST):
             value._al_parent = node
             link(value)

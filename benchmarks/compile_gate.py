@@ -47,14 +47,17 @@ def check_corpus(folders) -> int:
     cfg = Config()
     walker = Walker(cfg.enabled_codes(all_rules()))
     first = Counter()
-    original = compiler_errors.suspect
+    original = dict(compiler_errors.SUSPECT_TESTS)
 
-    def recording(node, t, ctx):
-        hit = original(node, t, ctx)
-        if hit:
-            first[t.__name__] += 1
-        return hit
-    compiler_errors.suspect = recording
+    def recording(test, t):
+        def run(node, ctx):
+            hit = test(node, ctx)
+            if hit:
+                first[t.__name__] += 1
+            return hit
+        return run
+    for t, test in original.items():
+        compiler_errors.SUSPECT_TESTS[t] = recording(test, t)
     files = unchecked = suspects = missed = rejected = 0
     compile_cpu = 0.0
     for folder in folders:
@@ -90,7 +93,7 @@ def check_corpus(folders) -> int:
                 if not ok and not ctx.compile_suspect:
                     missed += 1
                     print(f"MISSED: {path} does not compile and had no suspect")
-    compiler_errors.suspect = original
+    compiler_errors.SUSPECT_TESTS.update(original)
     print(f"{files} files: {rejected} rejected by the parser or compiler as before, "
           f"{files - rejected - unchecked} compiled at once (text or interpreter), {unchecked} walked "
           f"uncompiled, of which {suspects} compiled after a suspect; compile() of all {unchecked}: "

@@ -245,29 +245,51 @@ def self_attr_assignments(ctx: Context, base: str, attr: str):
     if attr not in cache:
         values = []
         ok = True
-        for stmt in klass.node.body:
-            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == attr:
+        for stmt, found in _self_attr_sources(klass).get(attr, ()):
+            if found is None:  # a class-body annotation
                 values.append(_Annotation(stmt.annotation))
-            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                a = stmt.args
-                pos = [*a.posonlyargs, *a.args]
-                if not pos:
-                    continue
-                me = pos[0].arg
-                found = _assignments_in(stmt, ("attr", me, attr))
-                if found is None:
-                    ok = False
-                    break
-                if not found:  # most methods: nothing to add, no parameters to read
-                    continue
-                annotated = {p.arg: p.annotation for p in (*pos, *a.kwonlyargs) if p.annotation is not None}
-                if stmt.name == "connection_made" and len(pos) > 1 and pos[1].arg not in annotated \
-                        and _is_asyncio_protocol(ctx, klass.node):
-                    annotated[pos[1].arg] = _TRANSPORT
-                values.extend(_Annotation(annotated[v.id]) if isinstance(v, ast.Name) and v.id in annotated else v
-                              for v in found)
+                continue
+            if found is _POISONED:
+                ok = False
+                break
+            a = stmt.args
+            pos = [*a.posonlyargs, *a.args]
+            annotated = {p.arg: p.annotation for p in (*pos, *a.kwonlyargs) if p.annotation is not None}
+            if stmt.name == "connection_made" and len(pos) > 1 and pos[1].arg not in annotated \
+                    and _is_asyncio_protocol(ctx, klass.node):
+                annotated[pos[1].arg] = _TRANSPORT
+            values.extend(_Annotation(annotated[v.id]) if isinstance(v, ast.Name) and v.id in annotated else v
+                          for v in found)
         cache[attr] = values if ok else None
     return cache[attr]
+
+
+_POISONED = "poisoned"
+
+
+def _self_attr_sources(klass) -> dict:
+    """attr -> what the class body says of `self.attr`, in body order: (a
+    class-body `attr: T`, None), (a method, the values it assigns) or (a
+    method, `_POISONED`: it binds the attribute another way). Built once per
+    class, from every method's assignment table, so that each attribute
+    asked for reads only its own entries."""
+    sources = klass.state.get("_self_attr_sources")
+    if sources is None:
+        sources = klass.state["_self_attr_sources"] = {}
+        for stmt in klass.node.body:
+            t = type(stmt)
+            if t is ast.AnnAssign and type(stmt.target) is ast.Name:
+                sources.setdefault(stmt.target.id, []).append((stmt, None))
+            elif t is ast.FunctionDef or t is ast.AsyncFunctionDef:
+                a = stmt.args
+                first = a.posonlyargs[0] if a.posonlyargs else a.args[0] if a.args else None
+                if first is None:
+                    continue
+                me = first.arg
+                for key, found in _table_of(stmt).items():
+                    if key[0] == "attr" and key[1] == me:
+                        sources.setdefault(key[2], []).append((stmt, _POISONED if found is None else found))
+    return sources
 
 
 def instance_attr_assignments(ctx: Context, name: str, attr: str):
@@ -324,11 +346,15 @@ def _assignments_in(fn_node: ast.AST, key: tuple):
     functions or classes): key ("name", id) or ("attr", base_name, attr).
     None if that target is also bound in another way (for/with/augmented/
     tuple unpacking/global). The table is built once per function."""
+    return _table_of(fn_node).get(key, [])
+
+
+def _table_of(fn_node: ast.AST) -> dict:
+    """The function's assignment table (`_assignment_table`), built once."""
     table = getattr(fn_node, "_al_assignments", None)
     if table is None:
-        table = _assignment_table(fn_node)
-        fn_node._al_assignments = table
-    return table.get(key, [])
+        table = fn_node._al_assignments = _assignment_table(fn_node)
+    return table
 
 
 def _target_keys(target: ast.AST):
