@@ -30,6 +30,7 @@ _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _UNITS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Module)
 _STAR_LOAD_PARENTS = (ast.Call, ast.List, ast.Tuple, ast.Set)
+_STAR_STORE_PARENTS = (ast.List, ast.Tuple)
 # An upper bound of the frame blocks (compile.c's `fblock`s, at most 20 open
 # in one code unit) a statement of each type opens around what it contains
 # (a `with`: one per item). Measured on 3.11 by nesting each shape until the
@@ -86,13 +87,14 @@ def _code_owner(node):
 
 
 def _awaitable_here(node) -> bool:
-    """`await` (or `yield`) is certainly allowed: evaluated by an `async def`'s
-    own body, not through a comprehension, lambda or class."""
-    owner, through = _code_owner(node)
-    return type(owner) is ast.AsyncFunctionDef and not through
+    """`await` is certainly allowed: evaluated by an `async def`'s own body,
+    directly or in comprehensions there (which 3.11 makes asynchronous,
+    nested ones too), not through a lambda or class."""
+    owner, _through = _code_owner(node)
+    return type(owner) is ast.AsyncFunctionDef
 
 
-def _yield_allowed(node, t) -> bool:
+def _yield_allowed(node, t, ctx) -> bool:
     owner, through = _code_owner(node)
     if through:
         return False
@@ -100,8 +102,35 @@ def _yield_allowed(node, t) -> bool:
     if to is ast.FunctionDef or to is ast.Lambda:
         return True
     # In an `async def`, a `yield` makes an async generator: a `return` with
-    # a value is then an error, which is left to the compiler.
+    # a value (`return None` too) is then an error, and `yield from` always.
+    # The def is the scope being walked (`ctx.scopes[-1]`).
+    if to is ast.AsyncFunctionDef and t is ast.Yield:
+        state = ctx.scopes[-1].state
+        found = state.get("_returns_value")
+        if found is None:
+            found = state["_returns_value"] = _returns_value(owner)
+        return not found
     return False
+
+
+def _returns_value(fn) -> bool:
+    """A `return` with a value among the statements of `fn`'s own body (not
+    those of nested defs and classes; a lambda holds no statement)."""
+    stack = list(fn.body)
+    while stack:
+        stmt = stack.pop()
+        t = type(stmt)
+        if t is ast.Return:
+            if stmt.value is not None:
+                return True
+        elif t not in _NESTED_UNITS:
+            for name in _STATEMENT_LISTS:  # blocks, their handlers and match cases
+                stack.extend(getattr(stmt, name, ()))
+    return False
+
+
+_NESTED_UNITS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
 def _loop_around(node) -> bool:
@@ -199,7 +228,7 @@ def _await(node, ctx) -> bool:
 
 
 def _yield(node, ctx) -> bool:
-    return not _yield_allowed(node, type(node))
+    return not _yield_allowed(node, type(node), ctx)
 
 
 def _break(node, ctx) -> bool:
@@ -234,11 +263,52 @@ def _import_from(node, ctx) -> bool:
 
 
 def _starred(node, ctx) -> bool:
-    return type(node.ctx) is not ast.Load or type(_parent(node)) not in _STAR_LOAD_PARENTS
+    parent = _parent(node)
+    tc = type(node.ctx)
+    if tc is ast.Load:
+        return type(parent) not in _STAR_LOAD_PARENTS
+    if tc is ast.Store and type(parent) in _STAR_STORE_PARENTS:
+        # `a, *b = x`: one starred target in a tuple or list, with fewer than
+        # 256 targets before it ("too many expressions in star-unpacking")
+        stars = [i for i, elt in enumerate(parent.elts) if type(elt) is ast.Starred]
+        return len(stars) != 1 or stars[0] >= 255
+    return True
 
 
-def _named_expr(node, ctx) -> bool:  # the comprehension rules of assignment expressions
-    return any(type(p) in _COMPREHENSIONS for p in _ancestors(node))
+def _named_expr(node, ctx) -> bool:
+    """The comprehension rules of assignment expressions: not in a
+    comprehension's iterable (through lambdas too), not in a comprehension
+    of a class body, not binding a name a comprehension binds as its
+    iteration variable (any comprehension of the outermost one around it:
+    an inner loop may not rebind it either)."""
+    child, parent = node, _parent(node)
+    outermost = None  # the outermost comprehension of the scope the target binds in
+    in_scope = True
+    while parent is not None:
+        t = type(parent)
+        if t is ast.comprehension:
+            if child is parent.iter:
+                return True
+        elif t in _COMPREHENSIONS:
+            if in_scope:
+                outermost = parent
+        elif t is ast.Lambda or t is ast.FunctionDef or t is ast.AsyncFunctionDef:
+            if _in_body_of(child, parent):  # not a default, which binds where the def stands
+                in_scope = False
+        elif t is ast.ClassDef:
+            if any(child is stmt for stmt in parent.body):
+                in_scope = False
+        child, parent = parent, _parent(parent)
+    if outermost is None:
+        return False
+    if ctx.scopes[-1].kind == "class":
+        return True
+    target = node.target.id
+    for sub in ast.walk(outermost):
+        if type(sub) is ast.comprehension and any(
+                type(n) is ast.Name and n.id == target for n in ast.walk(sub.target)):
+            return True
+    return False
 
 
 def _comprehension(node, ctx) -> bool:
