@@ -185,14 +185,16 @@ def _future_in_place(node: ast.ImportFrom) -> bool:
 
 
 def _duplicate_parameters(args: ast.arguments) -> bool:
-    names = [a.arg for a in args.posonlyargs]
-    names += [a.arg for a in args.args]
-    names += [a.arg for a in args.kwonlyargs]
-    if args.vararg is not None:
-        names.append(args.vararg.arg)
-    if args.kwarg is not None:
-        names.append(args.kwarg.arg)
-    return len(set(names)) != len(names)
+    params = (*args.posonlyargs, *args.args, *args.kwonlyargs)
+    if len(params) < 2 and args.vararg is None and args.kwarg is None:
+        return False  # most lambdas, many defs
+    names = {a.arg for a in params}
+    count = len(params)
+    for extra in (args.vararg, args.kwarg):
+        if extra is not None:
+            names.add(extra.arg)
+            count += 1
+    return len(names) != count
 
 
 def duplicate_keywords(keywords: list) -> bool:

@@ -23,7 +23,7 @@ _BUILTINS = frozenset(dir(builtins))
 _UNSET = object()
 
 
-@dataclass
+@dataclass(eq=False)  # one object per scope: compared by identity (`scopes.index(fn)` was a field-by-field compare)
 class Scope:
     kind: str  # "module", "class", "function", "lambda"
     node: ast.AST
