@@ -75,6 +75,9 @@ class Knowledge:
                    frozenset(getattr(config, "preserving_decorators", None) or ()))
 
 
+_dict_get = dict.get
+
+
 class ModuleTable(dict):
     """`ProjectIndex.modules`: module name -> summary, optionally read on
     first use (`sources`: name -> function returning the summary; membership
@@ -112,21 +115,29 @@ class ModuleTable(dict):
 
     # The three lookups the index makes most (about a million on a large
     # project) record their dependency inline, not through `_read`.
+    # A name loaded is no longer among the sources: the table is asked
+    # first, the sources only on a miss.
     def get(self, name, default=None):
         frames = self.frames
         if frames:
             frames[-1].add(name)
-        if name in self._sources:
-            self._load(name)
-        return dict.get(self, name, default)
+        value = _dict_get(self, name)
+        if value is None:
+            if name in self._sources:
+                self._load(name)
+            return _dict_get(self, name, default)
+        return value
 
     def __getitem__(self, name):
         frames = self.frames
         if frames:
             frames[-1].add(name)
-        if name in self._sources:
-            self._load(name)
-        return dict.__getitem__(self, name)
+        value = _dict_get(self, name)
+        if value is None:
+            if name in self._sources:
+                self._load(name)
+            return dict.__getitem__(self, name)
+        return value
 
     def __contains__(self, name) -> bool:
         frames = self.frames
@@ -580,9 +591,8 @@ class ProjectIndex:
         table = self._facts.get(name)
         if table is None:
             table = self._facts[name] = {}
-        try:
-            value, deps = table[key]
-        except KeyError:
+        hit = table.get(key)  # a miss costs no exception (a third of the calls)
+        if hit is None:
             if not carry:
                 self._uncarried.add(name)
             if not self.tracked:
@@ -595,6 +605,7 @@ class ProjectIndex:
             if carry:
                 self._note(name, key, frozen[1])
             return value
+        value, deps = hit
         if deps and self._frames:
             self._frames[-1].update(deps)
         return value
@@ -731,12 +742,11 @@ class ProjectIndex:
         than RESOLVE_DEPTH, is UNKNOWN: a cycle in the code (`cb = self.cb;
         self.cb = cb`) must not become a RecursionError."""
         try:
-            value, deps = self._resolved[sym]
-        except KeyError:
-            pass
+            hit = self._resolved.get(sym)  # a miss costs no exception
         except TypeError:  # unhashable: never with well-formed symbols
             return UNKNOWN
-        else:
+        if hit is not None:
+            value, deps = hit
             if deps and self._frames:
                 self._frames[-1].update(deps)
             return value
