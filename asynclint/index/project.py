@@ -682,13 +682,21 @@ class ProjectIndex:
         return table
 
     # -- names ------------------------------------------------------------
-    # `_modules`, not the `modules` property, in the lookups made most often.
+    # `_modules`, not the `modules` property, in the lookups made most often;
+    # a summary already loaded, when no dependency is to be recorded, is
+    # read from the table itself (no Python-level `get`).
     def function(self, module: str, qualname: str) -> Optional[FunctionInfo]:
-        summary = self._modules.get(module)
+        modules = self._modules
+        summary = _dict_get(modules, module)
+        if summary is None or modules.frames is not None:
+            summary = modules.get(module)
         return summary.functions.get(qualname) if summary else None
 
     def klass(self, module: str, qualname: str) -> Optional[ClassInfo]:
-        summary = self._modules.get(module)
+        modules = self._modules
+        summary = _dict_get(modules, module)
+        if summary is None or modules.frames is not None:
+            summary = modules.get(module)
         return summary.classes.get(qualname) if summary else None
 
     def resolve_global(self, module: str, name: str, _seen: Optional[set] = None) -> Target:
@@ -698,7 +706,10 @@ class ProjectIndex:
         if key in seen or len(seen) > 50:
             return UNKNOWN
         seen.add(key)
-        summary = self._modules.get(module) or self._installed(module)
+        modules = self._modules
+        summary = _dict_get(modules, module)
+        if summary is None or modules.frames is not None:
+            summary = modules.get(module) or self._installed(module)
         if summary is None:
             alias = self.namespace_alias(module)
             if alias is not None:
@@ -776,7 +787,7 @@ class ProjectIndex:
             return UNKNOWN
         kind = sym[0]
         if kind == "module":
-            known = sym[1] in self.modules or self._installed(sym[1]) is not None
+            known = sym[1] in self._modules or self._installed(sym[1]) is not None
             if known:
                 return Target("module", sym[1])
             alias = self.namespace_alias(sym[1])
@@ -843,11 +854,9 @@ class ProjectIndex:
         right, duplicates removed; enough for the usual hierarchies).
         Memoised as resolutions are (a method lookup asks for its class's)."""
         key = (module, qualname, limit)
-        try:
-            value, deps = self._mros[key]
-        except KeyError:
-            pass
-        else:
+        hit = self._mros.get(key)
+        if hit is not None:
+            value, deps = hit
             if deps and self._frames:
                 self._frames[-1].update(deps)
             return value

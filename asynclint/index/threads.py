@@ -1461,8 +1461,12 @@ class _Builder:
                 if bases is None:
                     bases = self.external_bases(module, qualname)
                 if base_name not in matches:
-                    matches[base_name] = base_name if base_name in bases else next(
-                        (b for b in sorted(bases) if "*" in base_name and fnmatchcase(b, base_name)), None)
+                    if base_name in bases:
+                        matches[base_name] = base_name
+                    elif "*" in base_name:  # a pattern: the first base it matches
+                        matches[base_name] = next((b for b in sorted(bases) if fnmatchcase(b, base_name)), None)
+                    else:
+                        matches[base_name] = None
                 matched = matches[base_name]
                 if matched is not None:
                     fn = self.index.function(module, method)
