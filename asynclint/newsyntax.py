@@ -92,10 +92,12 @@ from __future__ import annotations
 
 import ast
 import bisect
+import operator
 import re
 import sys
 import unicodedata
 from collections import deque
+from itertools import accumulate
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
@@ -562,6 +564,49 @@ def _set_pos(node: ast.AST, start: Tuple[int, int], end: Tuple[int, int]) -> ast
     return node
 
 
+def _line_starts(src: str) -> List[int]:
+    """Offsets where lines start: after "\\n", "\\r\\n" or a lone "\\r"
+    (found in C, not character by character; without "\\r", from the
+    lengths of the lines split at "\\n", a few times faster still)."""
+    if "\r" in src:
+        return [0] + [m.end() for m in _LINE_BREAK.finditer(src)]
+    lengths = accumulate(map(len, src.split("\n")), initial=0)
+    return list(map(operator.add, lengths, range(src.count("\n") + 1)))
+
+
+class _Buffer:
+    """The rewritten text as edits of the source: character offset -> what
+    replaces that character (a rewrite changes few characters of a file)."""
+
+    __slots__ = ("src", "edits")
+
+    def __init__(self, src: str) -> None:
+        self.src = src
+        self.edits: dict = {}
+
+    def __getitem__(self, i: int) -> str:
+        return self.edits.get(i, self.src[i])
+
+    def __setitem__(self, i, value) -> None:
+        if type(i) is slice:
+            start, stop, _step = i.indices(len(self.src))
+            if stop - start != len(value):
+                raise ValueError("a rewrite replaces characters one by one")
+            self.edits.update(zip(range(start, stop), value))
+        else:
+            self.edits[i] = value
+
+    def text(self) -> str:
+        src, edits = self.src, self.edits
+        pieces, at = [], 0
+        for i in sorted(edits):
+            pieces.append(src[at:i])
+            pieces.append(edits[i])
+            at = i + 1
+        pieces.append(src[at:])
+        return "".join(pieces)
+
+
 # --------------------------------------------------------------------------
 # the rewriter
 
@@ -570,12 +615,10 @@ class _Rewriter:
     def __init__(self, src: str, filename: str) -> None:
         self.src = src
         self.filename = filename
-        self.buf = list(src)
+        self.buf = _Buffer(src)
         self.generics: List[Tuple[int, str, str]] = []  # (line, name, parameter text)
         self.constructs: List[Construct] = []
-        # a line starts after "\n", "\r\n" or a lone "\r" (found in C, not
-        # character by character)
-        self.line_starts = [0] + [m.end() for m in _LINE_BREAK.finditer(src)]
+        self.line_starts = _line_starts(src)
         # post-processing records
         self.aliases: List[Tuple[int, int]] = []  # (type keyword offset, name offset)
         self.excepts: List[Tuple[int, int, int]] = []  # (except offset, tuple start, end)
@@ -805,7 +848,7 @@ class _Rewriter:
 
     # post-processing --------------------------------------------------------
     def text(self) -> str:
-        return "".join(self.buf)
+        return self.buf.text()
 
     def fix(self, tree: ast.Module) -> ast.Module:
         if self.generics:
@@ -1071,14 +1114,33 @@ def _parse_rewritten(source: str, filename: str) -> ast.Module:
 # nodes, visiting only subtrees whose span holds an f-string prefix.
 # Anything unexpected returns None and the full rewrite runs instead.
 
-_ALIAS_RE = re.compile(r"^[ \t\f]*(type)[ \t\f]+([^\W\d]\w*)[ \t\f]*([=\[])", re.M)
-# (no `\b`, which makes the search several times slower: the start is checked instead)
-_GENERIC_RE = re.compile(r"(?:def|class)[ \t\f]+([^\W\d]\w*)[ \t\f]*(\[)")
+# `type X =` or `type X[` at the start of a line: searched from the literal
+# `type` (fast) and the start of the line checked after (`_aliases_in`)
+_ALIAS_RE = re.compile(r"(type)[ \t\f]+([^\W\d]\w*)[ \t\f]*([=\[])")
+# (no `\b`, which makes the search several times slower: the start is
+# checked instead); one expression per keyword, each searched from its literal
+_GENERIC_RES = (re.compile(r"def[ \t\f]+([^\W\d]\w*)[ \t\f]*(\[)"),
+                re.compile(r"class[ \t\f]+([^\W\d]\w*)[ \t\f]*(\[)"))
 # the opening quote of a string with an `f` in its prefix (quotes first: fast)
 _FQUOTE_RE = re.compile(r"['\"](?<=[fF]['\"])|['\"](?<=[fF][rR]['\"])|['\"](?<=[rR][fF]['\"])")
 _STRING_START_RE = re.compile(r"([^\W\d]\w*)?(['\"])")
 _ASYNC_DEF_RE = re.compile(r"async[ \t\f]+def")
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+_match_start = operator.methodcaller("start")
+
+
+def _aliases_in(src: str) -> list:
+    """The `_ALIAS_RE` matches whose `type` starts its line (only spaces,
+    tabs and form feeds before it: one match per line at most, so a match
+    rejected here hides no other)."""
+    out = []
+    for m in _ALIAS_RE.finditer(src):
+        at = m.start()
+        if not src[src.rfind("\n", 0, at) + 1 : at].strip(" \t\f"):
+            out.append(m)
+    return out
 
 
 class _Fast:
@@ -1132,8 +1194,8 @@ class _Fast:
         src = self.src
         if "\r" in src:  # line numbering by "\n" (as the scan records it) must match ast's
             return None
-        aliases = list(_ALIAS_RE.finditer(src))
-        generics = list(_GENERIC_RE.finditer(src))
+        aliases = _aliases_in(src)
+        generics = sorted((m for r in _GENERIC_RES for m in r.finditer(src)), key=_match_start)
         if not aliases and not generics:
             return None
         rw = self.rw

@@ -47,7 +47,7 @@ def _answer_pendings(result: FileResult, index: ProjectIndex, display: str, foun
     answers: Dict[tuple, object] = {}
     failed = set()
     for pending in result.pendings:
-        if pending.code in failed:
+        if failed and pending.code in failed:  # almost always empty: no lookup
             continue
         q = pending.query
         try:

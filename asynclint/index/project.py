@@ -75,6 +75,9 @@ class Knowledge:
                    frozenset(getattr(config, "preserving_decorators", None) or ()))
 
 
+_dict_get = dict.get
+
+
 class ModuleTable(dict):
     """`ProjectIndex.modules`: module name -> summary, optionally read on
     first use (`sources`: name -> function returning the summary; membership
@@ -112,21 +115,29 @@ class ModuleTable(dict):
 
     # The three lookups the index makes most (about a million on a large
     # project) record their dependency inline, not through `_read`.
+    # A name loaded is no longer among the sources: the table is asked
+    # first, the sources only on a miss.
     def get(self, name, default=None):
         frames = self.frames
         if frames:
             frames[-1].add(name)
-        if name in self._sources:
-            self._load(name)
-        return dict.get(self, name, default)
+        value = _dict_get(self, name)
+        if value is None:
+            if name in self._sources:
+                self._load(name)
+            return _dict_get(self, name, default)
+        return value
 
     def __getitem__(self, name):
         frames = self.frames
         if frames:
             frames[-1].add(name)
-        if name in self._sources:
-            self._load(name)
-        return dict.__getitem__(self, name)
+        value = _dict_get(self, name)
+        if value is None:
+            if name in self._sources:
+                self._load(name)
+            return dict.__getitem__(self, name)
+        return value
 
     def __contains__(self, name) -> bool:
         frames = self.frames
@@ -580,9 +591,8 @@ class ProjectIndex:
         table = self._facts.get(name)
         if table is None:
             table = self._facts[name] = {}
-        try:
-            value, deps = table[key]
-        except KeyError:
+        hit = table.get(key)  # a miss costs no exception (a third of the calls)
+        if hit is None:
             if not carry:
                 self._uncarried.add(name)
             if not self.tracked:
@@ -595,6 +605,7 @@ class ProjectIndex:
             if carry:
                 self._note(name, key, frozen[1])
             return value
+        value, deps = hit
         if deps and self._frames:
             self._frames[-1].update(deps)
         return value
@@ -671,13 +682,21 @@ class ProjectIndex:
         return table
 
     # -- names ------------------------------------------------------------
-    # `_modules`, not the `modules` property, in the lookups made most often.
+    # `_modules`, not the `modules` property, in the lookups made most often;
+    # a summary already loaded, when no dependency is to be recorded, is
+    # read from the table itself (no Python-level `get`).
     def function(self, module: str, qualname: str) -> Optional[FunctionInfo]:
-        summary = self._modules.get(module)
+        modules = self._modules
+        summary = _dict_get(modules, module)
+        if summary is None or modules.frames is not None:
+            summary = modules.get(module)
         return summary.functions.get(qualname) if summary else None
 
     def klass(self, module: str, qualname: str) -> Optional[ClassInfo]:
-        summary = self._modules.get(module)
+        modules = self._modules
+        summary = _dict_get(modules, module)
+        if summary is None or modules.frames is not None:
+            summary = modules.get(module)
         return summary.classes.get(qualname) if summary else None
 
     def resolve_global(self, module: str, name: str, _seen: Optional[set] = None) -> Target:
@@ -687,7 +706,10 @@ class ProjectIndex:
         if key in seen or len(seen) > 50:
             return UNKNOWN
         seen.add(key)
-        summary = self._modules.get(module) or self._installed(module)
+        modules = self._modules
+        summary = _dict_get(modules, module)
+        if summary is None or modules.frames is not None:
+            summary = modules.get(module) or self._installed(module)
         if summary is None:
             alias = self.namespace_alias(module)
             if alias is not None:
@@ -731,12 +753,11 @@ class ProjectIndex:
         than RESOLVE_DEPTH, is UNKNOWN: a cycle in the code (`cb = self.cb;
         self.cb = cb`) must not become a RecursionError."""
         try:
-            value, deps = self._resolved[sym]
-        except KeyError:
-            pass
+            hit = self._resolved.get(sym)  # a miss costs no exception
         except TypeError:  # unhashable: never with well-formed symbols
             return UNKNOWN
-        else:
+        if hit is not None:
+            value, deps = hit
             if deps and self._frames:
                 self._frames[-1].update(deps)
             return value
@@ -766,7 +787,7 @@ class ProjectIndex:
             return UNKNOWN
         kind = sym[0]
         if kind == "module":
-            known = sym[1] in self.modules or self._installed(sym[1]) is not None
+            known = sym[1] in self._modules or self._installed(sym[1]) is not None
             if known:
                 return Target("module", sym[1])
             alias = self.namespace_alias(sym[1])
@@ -833,11 +854,9 @@ class ProjectIndex:
         right, duplicates removed; enough for the usual hierarchies).
         Memoised as resolutions are (a method lookup asks for its class's)."""
         key = (module, qualname, limit)
-        try:
-            value, deps = self._mros[key]
-        except KeyError:
-            pass
-        else:
+        hit = self._mros.get(key)
+        if hit is not None:
+            value, deps = hit
             if deps and self._frames:
                 self._frames[-1].update(deps)
             return value

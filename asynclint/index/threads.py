@@ -1177,6 +1177,15 @@ def _bases_calling(method: str) -> tuple:
     return found
 
 
+@functools.lru_cache(maxsize=4096)
+def _base_matches(name: str, pattern: str) -> bool:
+    """`fnmatchcase`, memoised: a wildcard base pattern is matched against
+    the bases of every class with a method it names (`[!_]*` of gRPC
+    servicers: any public method), the same base names over and over, and a
+    regular expression with two `*` costs microseconds a name."""
+    return fnmatchcase(name, pattern)
+
+
 class _Builder:
     def __init__(self, index, patterns: tuple):
         self.index = index
@@ -1461,8 +1470,12 @@ class _Builder:
                 if bases is None:
                     bases = self.external_bases(module, qualname)
                 if base_name not in matches:
-                    matches[base_name] = base_name if base_name in bases else next(
-                        (b for b in sorted(bases) if "*" in base_name and fnmatchcase(b, base_name)), None)
+                    if base_name in bases:
+                        matches[base_name] = base_name
+                    elif "*" in base_name:  # a pattern: the first base it matches
+                        matches[base_name] = next((b for b in sorted(bases) if _base_matches(b, base_name)), None)
+                    else:
+                        matches[base_name] = None
                 matched = matches[base_name]
                 if matched is not None:
                     fn = self.index.function(module, method)
@@ -1480,7 +1493,7 @@ class _Builder:
                         continue
                     if bases is None:
                         bases = self.external_bases(module, qualname)
-                    if any(fnmatchcase(b, cls_pat) for b in bases - {f"{module}.{qualname}"}):
+                    if any(_base_matches(b, cls_pat) for b in bases - {f"{module}.{qualname}"}):
                         fn = self.index.function(module, method)
                         where = _where(self.index, module, fn.lineno if fn else info.lineno)
                         text = (f"runs in a thread: `{qualname}.{name}` per `thread-entry-points` "
