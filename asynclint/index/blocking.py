@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import sys
+from bisect import bisect_left
 from typing import Dict, List, Optional, Tuple, Union
 
 from . import nodes
@@ -696,11 +697,20 @@ def _scope_says_isinstance(ctx) -> bool:
     scope = ctx.scopes[-1]
     found = scope.state.get("AIO2-says-isinstance")
     if found is None:
-        lines = ctx.lines
-        if scope.kind != "module":
+        # the lines that spell it, listed once per file: a scope's answer
+        # is then one search of its line range
+        module_state = ctx.scopes[0].state
+        at = module_state.get("AIO2-isinstance-lines")
+        if at is None:
+            at = module_state["AIO2-isinstance-lines"] = [
+                number for number, line in enumerate(ctx.lines, 1) if "isinstance" in line]
+        if scope.kind == "module" or not at:
+            found = bool(at)
+        else:
             node = scope.node
-            lines = lines[node.lineno - 1:node.end_lineno or len(lines)]
-        found = scope.state["AIO2-says-isinstance"] = any("isinstance" in line for line in lines)
+            first = bisect_left(at, node.lineno)
+            found = first < len(at) and at[first] <= (node.end_lineno or len(ctx.lines))
+        scope.state["AIO2-says-isinstance"] = found
     return found
 
 

@@ -633,15 +633,13 @@ _FILE_ARGUMENT = {"json.load": 0, "pickle.load": 0, "marshal.load": 0,
 
 def note_self_attribute(node: ast.AST, ctx) -> None:
     """`self.db = sqlite3.connect(...)` in a method: record the attribute's
-    value on the class summary (phase 2 reads it for `self.db.execute()`)."""
-    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-    value = node.value
-    if value is None and isinstance(node, ast.AnnAssign):
-        sym = ctx.annotation_symbol(node.annotation)
-    else:
-        sym = None
-    for target in targets:
-        if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)):
+    value on the class summary (phase 2 reads it for `self.db.execute()`).
+    Most assignments store into a plain name, and are done at the first
+    test."""
+    annotated = type(node) is not ast.Assign
+    sym = None
+    for target in (node.target,) if annotated else node.targets:
+        if type(target) is not ast.Attribute or type(target.value) is not ast.Name:
             continue
         owner = ctx.lookup(target.value.id)
         if owner is None or owner[0] != "inst" or owner[1] is None or owner[1][0] != "global":
@@ -652,10 +650,10 @@ def note_self_attribute(node: ast.AST, ctx) -> None:
         if info is None or target.attr in info.attrs:
             continue
         if sym is None:
-            if isinstance(node, ast.AnnAssign):
+            if annotated:
                 sym = ctx.annotation_symbol(node.annotation)
-            if sym is None and value is not None:
-                sym = ctx.symbol(value)
+            if sym is None and node.value is not None:
+                sym = ctx.symbol(node.value)
         if sym is not None and sym[0] in ("call", "inst", "global", "attr"):
             info.attrs[target.attr] = sym
 
