@@ -303,9 +303,12 @@ def _noqa_lines(lines: List[str]) -> frozenset:
     text instead of one per finding and line."""
     text = "\n".join(lines).lower()
     out = set()
+    line, counted = 1, 0  # newlines counted from the last hit on, not from the start each time
     at = text.find("noqa")
     while at != -1:
-        out.add(text.count("\n", 0, at) + 1)
+        line += text.count("\n", counted, at)
+        counted = at
+        out.add(line)
         at = text.find("noqa", at + 4)
     return frozenset(out)
 

@@ -741,7 +741,10 @@ def unpacked_symbol(ctx, name: str) -> Sym:
                         if isinstance(t, ast.Name):
                             seen[t.id] = seen.get(t.id, 0) + 1
                             table[t.id] = v
-            stack.extend(c for c in nodes.children(node) if isinstance(c, _STATEMENT_PARTS))
+            for field in _BLOCK_FIELDS:
+                block = getattr(node, field, None)
+                if block:
+                    stack.extend(block)
         for key, count in seen.items():
             if count > 1:
                 table[key] = None
@@ -753,9 +756,9 @@ def unpacked_symbol(ctx, name: str) -> Sym:
 
 
 _NESTED_DEFS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef})
-# What holds statements below a statement: its bodies, `except` handlers and
-# `case` blocks.
-_STATEMENT_PARTS = (ast.stmt, ast.excepthandler, ast.match_case)
+# Where a statement (or an `except` handler, or a `case`) holds statements,
+# handlers and cases: never in an expression, which the walk does not visit.
+_BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
 def call_symbol(ctx, call: ast.Call) -> Sym:

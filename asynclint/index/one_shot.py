@@ -37,7 +37,7 @@ import ast
 from typing import Dict, FrozenSet, List, Optional, Set
 
 from ..knowledge.startup import BESIDE_CALLS, COMMAND_DECORATORS, COMMAND_LINE_PARSERS, SERVING_CALLS
-from .nodes import SCOPES, called_name, own_nodes, walk
+from .nodes import SCOPES, called_name, children, own_nodes, walk
 from .startup import names_loop_runner, runs_loop
 
 _STREAMING_LOOPS = (ast.While, ast.AsyncFor)
@@ -220,7 +220,7 @@ def _names_outside(tree: ast.AST, members: Set[int], entry: ast.AST, names: Set[
                 found.add(node.id)
             elif isinstance(node, ast.Attribute) and node.attr in names:
                 found.add(node.attr)
-        for child in ast.iter_child_nodes(node):
+        for child in children(node):  # no contexts and operators: only names matter here
             stack.append((child, inside))
     return found
 

@@ -341,7 +341,7 @@ def _in_debug_code(ctx, steps: list) -> bool:
     blocking there is not reported (`blocking-in-debug-code = false`, the
     default)."""
     flags = module_debug_flags(ctx)
-    if not flags and not mentions(ctx, _ENVIRONMENT_WORDS):
+    if not flags and not mentions(ctx, ENVIRONMENT_WORDS):
         return False  # no flag, and no test can read the environment
     # each step down the chain (a block of `parent` holding `child`) is
     # decided once: every call below that step asks the same
@@ -357,7 +357,7 @@ def _in_debug_code(ctx, steps: list) -> bool:
 
 
 # What a test reading the environment spells (`debug_flags.env_read`).
-_ENVIRONMENT_WORDS = ("getenv", "environ")
+ENVIRONMENT_WORDS = ("getenv", "environ")
 
 
 def _debug_step(parent: ast.AST, child: ast.AST, flags: frozenset) -> bool:

@@ -21,13 +21,14 @@ def worth_asking(sym) -> bool:
     if sym is None:
         return False
     root = sym
-    while root is not None and root[0] in ("attr",):
+    while root is not None and root[0] == "attr":
         root = root[1]
     if root is None:
         return False
-    if root[0] == "builtin":
+    kind = root[0]
+    if kind == "builtin":
         return root[1] == "anext" and sym is root
-    if root[0] == "module":
+    if kind == "module":
         top = root[1].split(".", 1)[0]
         if top in _STDLIB and top not in _ASYNC_TOPS:
             return False
@@ -37,15 +38,18 @@ def worth_asking(sym) -> bool:
 def callee_symbol(ctx, func):
     """`ctx.symbol(func)`, knowing what `super().name` means in a method and
     that calling `functools.partial(f, ...)` calls `f`."""
-    if (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call) and not func.value.args
-            and isinstance(func.value.func, ast.Name) and func.value.func.id == "super"):
-        cls = _enclosing_class(ctx)
-        return ("attr", ("super", cls), func.attr) if cls is not None else None
+    attribute = type(func) is ast.Attribute
+    if attribute:
+        value = func.value
+        if type(value) is ast.Call and not value.args and type(value.func) is ast.Name \
+                and value.func.id == "super":
+            cls = _enclosing_class(ctx)
+            return ("attr", ("super", cls), func.attr) if cls is not None else None
     sym = ctx.symbol(func)
     if sym is not None and sym[0] == "call" and dotted(sym[1]) in _PARTIALS:
         made = _partial_call(ctx, func)
         return ctx.symbol(made.args[0]) if made is not None and made.args else None
-    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self" \
+    if attribute and type(value) is ast.Name and value.id == "self" \
             and _names_partial(ctx) and _class_may_make_partial(ctx):
         made = _partial_call(ctx, func)  # `self._refresh = partial(self.refresh, ...)` in a method
         # only `self.name` means the same here as where the partial was made
