@@ -763,15 +763,17 @@ def check_blocking(node: ast.AST, ctx, rules) -> None:
                            call=source(node.func), api=api_note(node, result[2]), alternative=result[3])
     elif kind == "defer":
         sym = result[1]
+        call = None  # the callee's text, made once for the rules that ask
         for rule in matching:
             if rule.code == FILE_IO_CODE:
                 if setup is None:
                     setup = in_setup_code(ctx) and not _used_in_loop(ctx, node)
                 if setup:
                     continue
+            if call is None:
+                call = source(node.func)
             ctx.report_if(("aio2-direct", rule.code, sym, knobs(ctx)), node,
-                          fix=None if lazy else fix_if_possible(ctx, rule.fix), rule=rule,
-                          call=source(node.func))
+                          fix=None if lazy else fix_if_possible(ctx, rule.fix), rule=rule, call=call)
 
 
 def _may_match(rules, sym, call: ast.Call) -> list:
