@@ -37,7 +37,24 @@ def worth_asking(sym) -> bool:
 
 def callee_symbol(ctx, func):
     """`ctx.symbol(func)`, knowing what `super().name` means in a method and
-    that calling `functools.partial(f, ...)` calls `f`."""
+    that calling `functools.partial(f, ...)` calls `f`. Kept for the last
+    callee asked at the node being visited (nothing is bound between two
+    rules' checks of one node): AIO101 and AIO102 both ask for the call an
+    assignment binds."""
+    state = ctx.scopes[0].state
+    kept = state.get(_LAST_CALLEE)
+    node = ctx.node
+    if kept is not None and kept[0] is node and kept[1] is func:
+        return kept[2]
+    sym = _callee_symbol(ctx, func)
+    state[_LAST_CALLEE] = (node, func, sym)
+    return sym
+
+
+_LAST_CALLEE = "AIO1-last-callee"
+
+
+def _callee_symbol(ctx, func):
     attribute = type(func) is ast.Attribute
     if attribute:
         value = func.value
