@@ -78,6 +78,8 @@ class Context:
         self._symbol_memo: Dict[ast.AST, Sym] = {}
         self._functions: List[Scope] = []  # the def and lambda scopes among `scopes`
         self._queries: Dict[tuple, tuple] = {}
+        self._positioned: Optional[ast.AST] = None  # the last node `_position` was asked for
+        self._position_found: tuple = ()
         self.interned: Dict[tuple, tuple] = {}  # one object per distinct symbol the summary records
         self.function: Optional[Scope] = None
         self.in_async = False
@@ -99,6 +101,7 @@ class Context:
         self._functions = []
         self.function = None
         self.node = None
+        self._positioned = None
 
     def watch_name(self, rule, name: str) -> None:
         """From now on, `Name` nodes spelling `name` reach `rule` (one that
@@ -226,13 +229,29 @@ class Context:
 
     # -- reporting --------------------------------------------------------
     def _position(self, node: ast.AST):
+        """(line, col, end_line, end_col) of `node`, columns in characters
+        (`char_col`, inlined for the usual ASCII line). Kept for the last
+        node asked: rules report up to three pending queries at one call."""
+        if node is self._positioned:
+            return self._position_found
+        lines = self.lines
+        count = len(lines)
         line = getattr(node, "lineno", 1)
-        col = char_col(self.lines, line, getattr(node, "col_offset", 0))
+        col = getattr(node, "col_offset", 0)
+        if 1 <= line <= count and not lines[line - 1].isascii():
+            col = char_col(lines, line, col)
+        else:
+            col += 1
         end_line = getattr(node, "end_lineno", None)
         end_col = getattr(node, "end_col_offset", None)
         if end_line is not None and end_col is not None:
-            end_col = char_col(self.lines, end_line, end_col)
-        return line, col, end_line, end_col
+            if 1 <= end_line <= count and not lines[end_line - 1].isascii():
+                end_col = char_col(lines, end_line, end_col)
+            else:
+                end_col += 1
+        found = self._position_found = (line, col, end_line, end_col)
+        self._positioned = node
+        return found
 
     def suppressed(self, code: str, line: int) -> bool:
         if not self.honour_noqa:
@@ -284,9 +303,12 @@ def _noqa_lines(lines: List[str]) -> frozenset:
     text instead of one per finding and line."""
     text = "\n".join(lines).lower()
     out = set()
+    line, counted = 1, 0  # newlines counted from the last hit on, not from the start each time
     at = text.find("noqa")
     while at != -1:
-        out.add(text.count("\n", 0, at) + 1)
+        line += text.count("\n", counted, at)
+        counted = at
+        out.add(line)
         at = text.find("noqa", at + 4)
     return frozenset(out)
 

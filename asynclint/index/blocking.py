@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import sys
+from bisect import bisect_left
 from typing import Dict, List, Optional, Tuple, Union
 
 from . import nodes
@@ -696,11 +697,20 @@ def _scope_says_isinstance(ctx) -> bool:
     scope = ctx.scopes[-1]
     found = scope.state.get("AIO2-says-isinstance")
     if found is None:
-        lines = ctx.lines
-        if scope.kind != "module":
+        # the lines that spell it, listed once per file: a scope's answer
+        # is then one search of its line range
+        module_state = ctx.scopes[0].state
+        at = module_state.get("AIO2-isinstance-lines")
+        if at is None:
+            at = module_state["AIO2-isinstance-lines"] = [
+                number for number, line in enumerate(ctx.lines, 1) if "isinstance" in line]
+        if scope.kind == "module" or not at:
+            found = bool(at)
+        else:
             node = scope.node
-            lines = lines[node.lineno - 1:node.end_lineno or len(lines)]
-        found = scope.state["AIO2-says-isinstance"] = any("isinstance" in line for line in lines)
+            first = bisect_left(at, node.lineno)
+            found = first < len(at) and at[first] <= (node.end_lineno or len(ctx.lines))
+        scope.state["AIO2-says-isinstance"] = found
     return found
 
 
@@ -731,7 +741,10 @@ def unpacked_symbol(ctx, name: str) -> Sym:
                         if isinstance(t, ast.Name):
                             seen[t.id] = seen.get(t.id, 0) + 1
                             table[t.id] = v
-            stack.extend(c for c in nodes.children(node) if isinstance(c, _STATEMENT_PARTS))
+            for field in _BLOCK_FIELDS:
+                block = getattr(node, field, None)
+                if block:
+                    stack.extend(block)
         for key, count in seen.items():
             if count > 1:
                 table[key] = None
@@ -743,9 +756,9 @@ def unpacked_symbol(ctx, name: str) -> Sym:
 
 
 _NESTED_DEFS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef})
-# What holds statements below a statement: its bodies, `except` handlers and
-# `case` blocks.
-_STATEMENT_PARTS = (ast.stmt, ast.excepthandler, ast.match_case)
+# Where a statement (or an `except` handler, or a `case`) holds statements,
+# handlers and cases: never in an expression, which the walk does not visit.
+_BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
 def call_symbol(ctx, call: ast.Call) -> Sym:

@@ -37,7 +37,7 @@ import ast
 from typing import Dict, FrozenSet, List, Optional, Set
 
 from ..knowledge.startup import BESIDE_CALLS, COMMAND_DECORATORS, COMMAND_LINE_PARSERS, SERVING_CALLS
-from .nodes import SCOPES, called_name, own_nodes, walk
+from .nodes import SCOPES, called_name, children, own_nodes
 from .startup import names_loop_runner, runs_loop
 
 _STREAMING_LOOPS = (ast.While, ast.AsyncFor)
@@ -53,7 +53,7 @@ class OneShot:
         if text is not None and not names_loop_runner(text):
             return
         coroutines: Dict[str, List[ast.AST]] = {}
-        for node in walk(tree):
+        for node in _statements(tree):
             if isinstance(node, ast.AsyncFunctionDef):
                 coroutines.setdefault(node.name, []).append(node)
         if not coroutines:
@@ -74,6 +74,24 @@ class OneShot:
     def covers(self, fn_node: ast.AST) -> bool:
         """Is a call directly inside `fn_node` a one-shot command's own work?"""
         return id(fn_node) in self.work
+
+
+def _statements(tree: ast.AST):
+    """Every statement of the module, nested ones included (a def is a
+    statement, and statements sit only in the blocks of statements, `except`
+    handlers and `case`s): the defs without a visit of every expression."""
+    stack = list(getattr(tree, "body", ()))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.stmt):
+            yield node
+        for field in _BLOCK_FIELDS:
+            block = getattr(node, field, None)
+            if block:
+                stack.extend(block)
+
+
+_BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
 def _dotted(func: ast.AST) -> Optional[str]:
@@ -101,7 +119,7 @@ def _entry_points(tree: ast.AST) -> List[ast.AST]:
     block (as an `ast.If`) and the module functions it calls by name."""
     entries: List[ast.AST] = []
     module_functions = {n.name: n for n in getattr(tree, "body", ()) if isinstance(n, ast.FunctionDef)}
-    for node in walk(tree):
+    for node in _statements(tree):
         if isinstance(node, ast.FunctionDef):
             if any(called_name(d.func if isinstance(d, ast.Call) else d) in COMMAND_DECORATORS
                    for d in node.decorator_list):
@@ -220,7 +238,7 @@ def _names_outside(tree: ast.AST, members: Set[int], entry: ast.AST, names: Set[
                 found.add(node.id)
             elif isinstance(node, ast.Attribute) and node.attr in names:
                 found.add(node.attr)
-        for child in ast.iter_child_nodes(node):
+        for child in children(node):  # no contexts and operators: only names matter here
             stack.append((child, inside))
     return found
 

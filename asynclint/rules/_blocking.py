@@ -106,28 +106,6 @@ def in_quiet_file(ctx) -> bool:
     return quiet
 
 
-def in_startup_code(ctx, parents=None) -> bool:
-    """The call runs once, when blocking there is not reported
-    (`blocking-at-startup = false`, the default): while the program or a
-    component starts or stops (index/startup.py: `lifespan`,
-    `Application.init_*` methods, framework start-up hooks, the main
-    coroutine outside its loops), nothing is served yet, or any more; or in
-    memoised one-time work (index/once.py: a lazy initialisation), whose
-    cost is paid on the first call only. `parents`: `ctx.parents`, when the
-    caller has it already."""
-    options = ctx.options
-    if getattr(options, "blocking_at_startup", True):
-        return False
-    fn = ctx.function
-    if fn is None:
-        return False
-    startup = _per_module(ctx, "AIO2-startup", lambda: Startup(ctx.scopes[0].node, options.startup_functions,
-                                                                options.startup_hooks, text_of(ctx)))
-    if parents is None:
-        parents = ctx.parents
-    return startup.covers(fn.node, parents) or in_once_block(ctx, parents)
-
-
 def _per_module(ctx, key: str, build):
     """What `build()` derives once per module (a context scan), kept in the
     module scope's state for the rest of the walk."""
@@ -144,8 +122,8 @@ def left_alone_here(ctx) -> bool:
     (`blocking-in-debug-code`), or a one-shot command's own work
     (`blocking-in-commands`). Asked only once a call is known to block, by
     up to three rules at the same node (the family, AIO208, AIO210): the
-    answer is kept for the node being visited, and the ancestors are listed
-    once for its two scans of them."""
+    answer is kept for the node being visited, and decided once per
+    statement."""
     return _for_node(ctx, "AIO2-alone", _for_statement_left_alone)
 
 
@@ -157,9 +135,72 @@ def _left_alone_here(ctx) -> bool:
     if in_one_shot_command(ctx):
         return True
     options = ctx.options
-    parents = None if (getattr(options, "blocking_at_startup", True)
-                       and getattr(options, "blocking_in_debug_code", True)) else ctx.parents
-    return in_startup_code(ctx, parents) or in_debug_code(ctx, parents)
+    quiet_startup = not getattr(options, "blocking_at_startup", True)
+    quiet_debug = not getattr(options, "blocking_in_debug_code", True)
+    fn = ctx.function
+    if fn is None or not (quiet_startup or quiet_debug):
+        return False
+    steps, loop = _path_down(fn.node, ctx.node)
+    if steps is None:
+        return False
+    # start-up code: the function is (a whole start-up function, or a main
+    # coroutine), outside its loops; or one-time work (a lazy `if`'s body)
+    if quiet_startup and ((not loop and _startup_function(ctx, fn)) or _in_once_block(ctx, steps)):
+        return True
+    return quiet_debug and _in_debug_code(ctx, steps)
+
+
+def _path_down(fn_node: ast.AST, node: ast.AST):
+    """The steps (parent, child) from `fn_node` down to `node` whose child
+    is a statement (only a statement can be in a block: the once-only and
+    debug-only tests look at no other step), innermost first, and whether a
+    loop lies between them; (None, False) when `fn_node` is not above
+    `node`. Up through the parent links: no list of all the ancestors."""
+    steps = []
+    loop = False
+    stmt_type, loop_types = ast.stmt, _LOOP_TYPES
+    child, parent = node, getattr(node, "_al_parent", None)
+    while parent is not None:
+        if isinstance(child, stmt_type):
+            steps.append((parent, child))
+        if parent is fn_node:
+            return steps, loop
+        if type(parent) in loop_types:
+            loop = True
+        child, parent = parent, getattr(parent, "_al_parent", None)
+    return None, False
+
+
+_LOOP_TYPES = frozenset({ast.For, ast.AsyncFor, ast.While})
+
+
+def _lineage(fn) -> tuple:
+    """The ancestors of the function's node, outermost first, and the node
+    itself: what `Startup.covers` and `ResourceSetup.covers` read to decide
+    for the function as a whole (no loop lies in it). Once per function."""
+    found = fn.state.get("AIO2-lineage")
+    if found is None:
+        chain = [fn.node]
+        node = getattr(fn.node, "_al_parent", None)
+        while node is not None:
+            chain.append(node)
+            node = getattr(node, "_al_parent", None)
+        chain.reverse()
+        found = fn.state["AIO2-lineage"] = tuple(chain)
+    return found
+
+
+def _startup_function(ctx, fn) -> bool:
+    """The function is start-up code as a whole (index/startup.py: named,
+    registered or decorated so, or a main coroutine): its statements
+    outside loops run once. Decided once per function."""
+    found = fn.state.get("AIO2-startup-function")
+    if found is None:
+        options = ctx.options
+        startup = _per_module(ctx, "AIO2-startup", lambda: Startup(ctx.scopes[0].node, options.startup_functions,
+                                                                    options.startup_hooks, text_of(ctx)))
+        found = fn.state["AIO2-startup-function"] = startup.covers(fn.node, _lineage(fn))
+    return found
 
 
 def _for_statement(ctx, key: str, decide):
@@ -239,7 +280,12 @@ def _in_setup_code(ctx) -> bool:
         return False
     setup = _per_module(ctx, "AIO2-setup", lambda: ResourceSetup(options.setup_functions, options.setup_factories,
                                                                   lambda func: _project_class(ctx, func)))
-    return setup.covers(fn.node, ctx.parents)
+    steps, loop = _path_down(fn.node, ctx.node)
+    if steps is None or loop:
+        return False
+    # the function as a whole decides the rest; it is decided (its
+    # `project_class` questions asked) where its first call outside a loop is
+    return setup.covers(fn.node, _lineage(fn))
 
 
 def _used_in_loop(ctx, call: ast.Call) -> bool:
@@ -289,43 +335,29 @@ def module_debug_flags(ctx) -> frozenset:
     return flags
 
 
-def in_debug_code(ctx, parents=None) -> bool:
-    """The current node runs only while a debug flag from the environment is
-    on (index/debug_flags.py), when blocking there is not reported
-    (`blocking-in-debug-code = false`, the default). `parents`: `ctx.parents`,
-    when the caller has it already."""
-    if getattr(ctx.options, "blocking_in_debug_code", True):
-        return False
-    fn = ctx.function
-    if fn is None:
-        return False
-    if parents is None:
-        parents = ctx.parents
-    at = _position_of(fn.node, parents)
-    if at is None:
-        return False
+def _in_debug_code(ctx, steps: list) -> bool:
+    """The current node (`steps`: from `_path_down`) runs only while a
+    debug flag from the environment is on (index/debug_flags.py), when
+    blocking there is not reported (`blocking-in-debug-code = false`, the
+    default)."""
     flags = module_debug_flags(ctx)
+    if not flags and not mentions(ctx, ENVIRONMENT_WORDS):
+        return False  # no flag, and no test can read the environment
     # each step down the chain (a block of `parent` holding `child`) is
     # decided once: every call below that step asks the same
-    steps = _per_module(ctx, "AIO2-debug-steps", dict)
-    for i in range(at, len(parents) - 1):
-        parent, child = parents[i], parents[i + 1]
+    decided = _per_module(ctx, "AIO2-debug-steps", dict)
+    for parent, child in steps:
         key = (id(parent), id(child))
-        found = steps.get(key)
+        found = decided.get(key)
         if found is None:
-            found = steps[key] = _debug_step(parent, child, flags)
+            found = decided[key] = _debug_step(parent, child, flags)
         if found:
             return True
     return False
 
 
-def _position_of(node: ast.AST, parents: list):
-    """Where `node` is in `parents` (an ancestor appears once), looked for
-    from the innermost end, where the current function usually is."""
-    for i in range(len(parents) - 1, -1, -1):
-        if parents[i] is node:
-            return i
-    return None
+# What a test reading the environment spells (`debug_flags.env_read`).
+ENVIRONMENT_WORDS = ("getenv", "environ")
 
 
 def _debug_step(parent: ast.AST, child: ast.AST, flags: frozenset) -> bool:
@@ -346,23 +378,12 @@ def _debug_step(parent: ast.AST, child: ast.AST, flags: frozenset) -> bool:
     return False
 
 
-def in_once_block(ctx, parents=None) -> bool:
-    """The current node lies in the body of a lazy initialisation of the
-    current function (index/once.py)."""
-    fn = ctx.function
-    if parents is None:
-        parents = ctx.parents
-    at = _position_of(fn.node, parents)
-    if at is None:
-        return False
-    # a call is never a statement of a body: the child on the path is the
-    # next ancestor (a call in the `if` test itself is not in its body)
-    for i in range(at + 1, len(parents) - 1):
-        parent = parents[i]
-        if type(parent) is ast.If:
-            child = parents[i + 1]
-            if any(child is stmt for stmt in parent.body) and once_if(ctx, parent):
-                return True
+def _in_once_block(ctx, steps: list) -> bool:
+    """The current node (`steps`: from `_path_down`) lies in the body of a
+    lazy initialisation of the current function (index/once.py)."""
+    for parent, child in steps:
+        if type(parent) is ast.If and child in parent.body and once_if(ctx, parent):
+            return True
     return False
 
 
@@ -612,15 +633,13 @@ _FILE_ARGUMENT = {"json.load": 0, "pickle.load": 0, "marshal.load": 0,
 
 def note_self_attribute(node: ast.AST, ctx) -> None:
     """`self.db = sqlite3.connect(...)` in a method: record the attribute's
-    value on the class summary (phase 2 reads it for `self.db.execute()`)."""
-    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-    value = node.value
-    if value is None and isinstance(node, ast.AnnAssign):
-        sym = ctx.annotation_symbol(node.annotation)
-    else:
-        sym = None
-    for target in targets:
-        if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)):
+    value on the class summary (phase 2 reads it for `self.db.execute()`).
+    Most assignments store into a plain name, and are done at the first
+    test."""
+    annotated = type(node) is not ast.Assign
+    sym = None
+    for target in (node.target,) if annotated else node.targets:
+        if type(target) is not ast.Attribute or type(target.value) is not ast.Name:
             continue
         owner = ctx.lookup(target.value.id)
         if owner is None or owner[0] != "inst" or owner[1] is None or owner[1][0] != "global":
@@ -631,10 +650,10 @@ def note_self_attribute(node: ast.AST, ctx) -> None:
         if info is None or target.attr in info.attrs:
             continue
         if sym is None:
-            if isinstance(node, ast.AnnAssign):
+            if annotated:
                 sym = ctx.annotation_symbol(node.annotation)
-            if sym is None and value is not None:
-                sym = ctx.symbol(value)
+            if sym is None and node.value is not None:
+                sym = ctx.symbol(node.value)
         if sym is not None and sym[0] in ("call", "inst", "global", "attr"):
             info.attrs[target.attr] = sym
 
@@ -744,15 +763,17 @@ def check_blocking(node: ast.AST, ctx, rules) -> None:
                            call=source(node.func), api=api_note(node, result[2]), alternative=result[3])
     elif kind == "defer":
         sym = result[1]
+        call = None  # the callee's text, made once for the rules that ask
         for rule in matching:
             if rule.code == FILE_IO_CODE:
                 if setup is None:
                     setup = in_setup_code(ctx) and not _used_in_loop(ctx, node)
                 if setup:
                     continue
+            if call is None:
+                call = source(node.func)
             ctx.report_if(("aio2-direct", rule.code, sym, knobs(ctx)), node,
-                          fix=None if lazy else fix_if_possible(ctx, rule.fix), rule=rule,
-                          call=source(node.func))
+                          fix=None if lazy else fix_if_possible(ctx, rule.fix), rule=rule, call=call)
 
 
 def _may_match(rules, sym, call: ast.Call) -> list:

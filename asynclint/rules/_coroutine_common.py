@@ -8,7 +8,7 @@ import sys
 from ..index import local_types, values
 from ..index.summary import dotted
 from ..index.queries import query
-from ._text import unparse
+from ._text import text_of, unparse
 
 # Top-level stdlib modules with no coroutine functions: calls into them are
 # never coroutines, so no query is deferred for them.
@@ -21,13 +21,14 @@ def worth_asking(sym) -> bool:
     if sym is None:
         return False
     root = sym
-    while root is not None and root[0] in ("attr",):
+    while root is not None and root[0] == "attr":
         root = root[1]
     if root is None:
         return False
-    if root[0] == "builtin":
+    kind = root[0]
+    if kind == "builtin":
         return root[1] == "anext" and sym is root
-    if root[0] == "module":
+    if kind == "module":
         top = root[1].split(".", 1)[0]
         if top in _STDLIB and top not in _ASYNC_TOPS:
             return False
@@ -36,16 +37,36 @@ def worth_asking(sym) -> bool:
 
 def callee_symbol(ctx, func):
     """`ctx.symbol(func)`, knowing what `super().name` means in a method and
-    that calling `functools.partial(f, ...)` calls `f`."""
-    if (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call) and not func.value.args
-            and isinstance(func.value.func, ast.Name) and func.value.func.id == "super"):
-        cls = _enclosing_class(ctx)
-        return ("attr", ("super", cls), func.attr) if cls is not None else None
+    that calling `functools.partial(f, ...)` calls `f`. Kept for the last
+    callee asked at the node being visited (nothing is bound between two
+    rules' checks of one node): AIO101 and AIO102 both ask for the call an
+    assignment binds."""
+    state = ctx.scopes[0].state
+    kept = state.get(_LAST_CALLEE)
+    node = ctx.node
+    if kept is not None and kept[0] is node and kept[1] is func:
+        return kept[2]
+    sym = _callee_symbol(ctx, func)
+    state[_LAST_CALLEE] = (node, func, sym)
+    return sym
+
+
+_LAST_CALLEE = "AIO1-last-callee"
+
+
+def _callee_symbol(ctx, func):
+    attribute = type(func) is ast.Attribute
+    if attribute:
+        value = func.value
+        if type(value) is ast.Call and not value.args and type(value.func) is ast.Name \
+                and value.func.id == "super":
+            cls = _enclosing_class(ctx)
+            return ("attr", ("super", cls), func.attr) if cls is not None else None
     sym = ctx.symbol(func)
     if sym is not None and sym[0] == "call" and dotted(sym[1]) in _PARTIALS:
         made = _partial_call(ctx, func)
         return ctx.symbol(made.args[0]) if made is not None and made.args else None
-    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self" \
+    if attribute and type(value) is ast.Name and value.id == "self" \
             and _names_partial(ctx) and _class_may_make_partial(ctx):
         made = _partial_call(ctx, func)  # `self._refresh = partial(self.refresh, ...)` in a method
         # only `self.name` means the same here as where the partial was made
@@ -66,7 +87,7 @@ def _names_partial(ctx) -> bool:
     state = ctx.scopes[0].state
     found = state.get("AIO1-partial")
     if found is None:
-        found = state["AIO1-partial"] = any("partial" in line for line in ctx.lines)
+        found = state["AIO1-partial"] = "partial" in text_of(ctx)
     return found
 
 

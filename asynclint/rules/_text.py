@@ -25,14 +25,24 @@ def text_of(ctx) -> str:
 
 
 def mentions(ctx, words: tuple) -> bool:
-    """Any of `words` occurs in the file's text (answered once per file)."""
+    """Any of `words` occurs in the file's text (answered once per file).
+    Rules ask it for most nodes they check: the answer is found by the
+    identity of the tuple (kept with it, so its id is not reused), without
+    hashing its words on every call."""
     state = ctx.scopes[0].state
-    key = ("mentions", words)
-    found = state.get(key)
-    if found is None:
-        text = text_of(ctx)
-        found = state[key] = any(word in text for word in words)
+    known = state.get(_MENTIONS)
+    if known is None:
+        known = state[_MENTIONS] = {}
+    entry = known.get(id(words))
+    if entry is not None and entry[0] is words:
+        return entry[1]
+    text = text_of(ctx)
+    found = any(word in text for word in words)
+    known[id(words)] = (words, found)
     return found
+
+
+_MENTIONS = "mentions"
 
 
 

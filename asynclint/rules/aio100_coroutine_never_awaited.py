@@ -84,16 +84,15 @@ class CoroutineNeverAwaited(Rule):
 
     def check(self, node: ast.Expr, ctx) -> None:
         call = node.value
+        if type(call) is ast.Call:  # most expression statements
+            self._check_call(call, ctx)
+            return
         if isinstance(call, (ast.List, ast.Tuple, ast.Set, ast.ListComp, ast.SetComp)):
             # `[notify(u) for u in users]` as a statement: every coroutine in
             # the dropped list is lost (no fix: awaiting each changes the order)
             for elt in (call.elts if isinstance(call, (ast.List, ast.Tuple, ast.Set)) else [call.elt]):
                 if isinstance(elt, ast.Call):
                     self._check_call(elt, ctx, in_display=True)
-            return
-        if not isinstance(call, ast.Call):
-            return
-        self._check_call(call, ctx)
 
     def _check_call(self, call: ast.Call, ctx, in_display: bool = False) -> None:
         sym = callee_symbol(ctx, call.func)

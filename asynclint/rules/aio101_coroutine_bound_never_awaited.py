@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 
+from ..index.nodes import walk
 from ._coroutine_common import callee_symbol, source_text, worth_asking
 from .base import Rule
 
@@ -169,7 +170,7 @@ def _only_filled(fn, names: set) -> set:
     params = {arg.arg for arg in (*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg) if arg is not None}
     bound: dict = {}
     read_otherwise = set()
-    for node in ast.walk(fn):
+    for node in walk(fn):  # names, not their contexts: no visit of the `Load`/`Store` nodes
         t = type(node)
         if t is ast.Name and node.id in names:
             if type(node.ctx) is not ast.Load:

@@ -139,7 +139,7 @@ class CoroutineUsedAsValue(Rule):
             return
         name = target.id
         cands = scope.state.setdefault(self.code, {})
-        if name in cands or name in scope.loads or _is_parameter(scope.node, name):
+        if name in cands or name in scope.loads or name in _parameters(scope):
             cands[name] = None  # bound before, read before, or a parameter: not one value
             return
         sym = callee_symbol(ctx, call.func)
@@ -243,10 +243,18 @@ def _opaque_bases(index, instance) -> bool:
                for entry in values.linearised(index, instance.module, instance.qualname))
 
 
-def _is_parameter(fn, name: str) -> bool:
-    a = fn.args
-    return any(arg.arg == name for arg in (*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg)
-               if arg is not None)
+def _parameters(scope) -> frozenset:
+    """The parameter names of a function scope, listed once per function
+    (asked for every assignment of a call in it)."""
+    found = scope.state.get(_PARAMETERS)
+    if found is None:
+        a = scope.node.args
+        found = scope.state[_PARAMETERS] = frozenset(
+            arg.arg for arg in (*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg) if arg is not None)
+    return found
+
+
+_PARAMETERS = "AIO102-parameters"
 
 
 def _use(node: ast.Call, ctx):
@@ -259,7 +267,7 @@ def _use(node: ast.Call, ctx):
     if t is ast.BoolOp:
         if node is not p.values[-1]:
             return _TRUTH
-        grand = ctx.parents[-2] if len(ctx.parents) > 1 else None
+        grand = getattr(p, "_al_parent", None)
         if isinstance(grand, (ast.If, ast.While, ast.IfExp, ast.Assert)) and grand.test is p:
             return _TRUTH
         return None
@@ -276,7 +284,7 @@ def _use(node: ast.Call, ctx):
             return None if p.is_async else "a comprehension's `for`"
         return _TRUTH if any(c is node for c in p.ifs) else None
     if t is ast.withitem:
-        grand = ctx.parents[-2] if len(ctx.parents) > 1 else None
+        grand = getattr(p, "_al_parent", None)
         return "a sync `with`" if p.context_expr is node and isinstance(grand, ast.With) else None
     if t is ast.Subscript:
         return "a subscript" if p.value is node else None
@@ -290,7 +298,7 @@ def _use(node: ast.Call, ctx):
         name = ctx.qualified_name(func)
         if name in VALUE_CONSUMERS:
             return f"a call of {VALUE_CONSUMERS[name]}"
-        if isinstance(func, ast.Attribute) and f"logging.{func.attr}" in VALUE_CONSUMERS:
+        if isinstance(func, ast.Attribute) and func.attr in _LOGGING_CONSUMERS:
             made = ctx.symbol(func.value)  # `log = logging.getLogger(...)`, then `log.info(...)`
             if made is not None and made[0] == "call" and dotted(made[1]) in _LOGGER_FACTORIES:
                 return f"a call of `{func.attr}()` on a logger"
@@ -298,6 +306,8 @@ def _use(node: ast.Call, ctx):
 
 
 _LOGGER_FACTORIES = frozenset({"logging.getLogger"})
+# the last names of `logging.NAME` consumers: a logger's method of that name
+_LOGGING_CONSUMERS = frozenset(name[len("logging."):] for name in VALUE_CONSUMERS if name.startswith("logging."))
 # the parents `_use` may find a use in
 _USE_PARENTS = frozenset({ast.If, ast.While, ast.IfExp, ast.Assert, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.BinOp,
                           ast.FormattedValue, ast.For, ast.comprehension, ast.withitem, ast.Subscript,

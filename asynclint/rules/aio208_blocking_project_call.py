@@ -14,8 +14,9 @@ from ..diagnostics import Applicability, Diagnostic, Fixability, Related
 from ..index import blocking as B
 from ..index import debug_flags, once
 from ..index.nodes import called_name, children, walk
-from ._blocking import (TO_THREAD, analyse, fix_if_possible, in_quiet_file, in_setup_code, knobs, left_alone_here,
-                        local_env, module_debug_flags, note_self_attribute, once_if, source)
+from ._blocking import (ENVIRONMENT_WORDS, TO_THREAD, analyse, fix_if_possible, in_quiet_file, in_setup_code, knobs,
+                        left_alone_here, local_env, module_debug_flags, note_self_attribute, once_if, source)
+from ._text import mentions
 from .base import Rule
 
 
@@ -79,6 +80,9 @@ def _tests_parameter_type(test: ast.AST, fn, method: bool) -> bool:
 _RUNNING_LOOP = frozenset({"asyncio.get_running_loop", "asyncio._get_running_loop", "asyncio.events._get_running_loop",
                            "asyncio.events.get_running_loop"})
 _NO_LOOP_ERRORS = frozenset({"builtins.RuntimeError"})
+# What every name resolving to one of `_RUNNING_LOOP` spells in the file
+# (phase 1 resolves only the file's own imports and assignments).
+_RUNNING_LOOP_WORDS = ("running_loop",)
 
 
 def _tests_thread_or_loop(ctx, test: ast.AST) -> bool:
@@ -236,14 +240,16 @@ class BlockingProjectCall(Rule):
             if not fn.is_async and parent is not None:
                 # debug-only code: counted only with `blocking-in-debug-code = true`.
                 # Without a module flag only a test reading the environment
-                # (a call or `os.environ[...]`) can say so: most tests cannot.
+                # (a call or `os.environ[...]`) can say so: most tests cannot,
+                # and none in a file that never spells `getenv` or `environ`.
                 flags = module_debug_flags(ctx)
-                if flags or _has_call_or_item(node.test):
+                if flags or (mentions(ctx, ENVIRONMENT_WORDS) and _has_call_or_item(node.test)):
                     fn.info.debug_lines.extend(debug_flags.debug_ranges(
                         node, debug_flags.block_of(node, parent), flags))
         elif t is ast.Try:
             fn = ctx.function
-            if fn is None or fn.info is None or fn.is_async or not _asks_running_loop(ctx, node.body):
+            if fn is None or fn.info is None or fn.is_async or not mentions(ctx, _RUNNING_LOOP_WORDS) \
+                    or not _asks_running_loop(ctx, node.body):
                 return
             for handler in node.handlers:
                 # `try: asyncio.get_running_loop() except RuntimeError: <no loop runs here>`

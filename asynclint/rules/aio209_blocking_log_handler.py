@@ -6,6 +6,7 @@ import ast
 from ..index.project import rebuildable
 from ..index.queries import query
 from ..knowledge.blocking import BLOCKING_LOG_HANDLERS, SYSLOG_HANDLER
+from ._text import mentions
 from .base import Rule
 
 
@@ -29,6 +30,7 @@ rebuildable("has-async-def", lambda _key: (_has_async_def, _any_part))  # from a
 
 # the last names of the handlers (what `check` looks for besides a listener)
 _HANDLER_NAMES = frozenset(n.rsplit(".", 1)[1] for n in (*BLOCKING_LOG_HANDLERS, SYSLOG_HANDLER))
+_HANDLER_WORDS = (*sorted(_HANDLER_NAMES), "QueueListener")
 
 
 def _is_stream(node: ast.AST) -> bool:
@@ -104,9 +106,11 @@ class BlockingLogHandler(Rule):
             func = node.func
             # a method call's dotted name ends in its attribute: most calls
             # name no handler and no listener, and need no resolving
-            if type(func) is ast.Attribute and func.attr not in _HANDLER_NAMES \
-                    and not func.attr.endswith("QueueListener"):
-                return
+            if type(func) is ast.Attribute:
+                if func.attr not in _HANDLER_NAMES and not func.attr.endswith("QueueListener"):
+                    return
+            elif not mentions(ctx, _HANDLER_WORDS):
+                return  # a called name resolves to a handler or a listener only through a name the file spells
             name = ctx.qualified_name(func)
             if name in BLOCKING_LOG_HANDLERS or (name == SYSLOG_HANDLER and self._syslog_tcp(node)):
                 if self._inside_queue_listener(ctx):

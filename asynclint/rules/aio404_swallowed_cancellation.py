@@ -7,7 +7,7 @@ from ..context import dotted
 from ..knowledge.futures import CANCELLED_ERRORS, LOOP_RUNNERS, PROCESS_EXITS
 from ..knowledge.loops import TASK_SPAWNERS
 from ._lifecycle import has_await, walk_local
-from ._text import unparse
+from ._text import mentions, unparse
 from .base import Rule
 
 _LOOPS = (ast.For, ast.While, ast.AsyncFor)
@@ -170,6 +170,7 @@ _OBSERVER_NAMES = frozenset({"gather", "wait_for", "wait", "create_task", "ensur
 _NOTED_NAMES = _OBSERVER_NAMES | {"run", "run_until_complete"}
 _TIMEOUTS = frozenset({"asyncio.timeout", "asyncio.timeouts.timeout", "asyncio.timeout_at",
                        "asyncio.timeouts.timeout_at"})
+_TIMEOUT_WORDS = ("timeout",)  # what every name resolving to one of `_TIMEOUTS` spells
 
 
 def _called_name(node: ast.AST):
@@ -220,7 +221,8 @@ def _note_observer(node: ast.Call, ctx, state: dict) -> None:
                 if isinstance(target, (ast.Name, ast.Attribute)):
                     state["tasks"].append((coro, unparse(target)))
         return
-    if isinstance(parent, ast.Await) and parent.value is node and _under_async_with(ctx, _TIMEOUTS):
+    if isinstance(parent, ast.Await) and parent.value is node and mentions(ctx, _TIMEOUT_WORDS) \
+            and _under_async_with(ctx, _TIMEOUTS):
         called = _called_name(node)
         if called is not None:
             state["observed"].add(called)
@@ -240,13 +242,18 @@ def _bound_by_async_with(ctx, name: str, factories) -> bool:
 
 
 def _under_async_with(ctx, factories) -> bool:
-    for parent in reversed(ctx.parents):
+    """An `async with` of one of `factories` holds the node, in its
+    function: up through the parent links (asked for every awaited call),
+    not a list of every ancestor up to the module."""
+    parent = getattr(ctx.node, "_al_parent", None)
+    while parent is not None:
         if isinstance(parent, ast.AsyncWith) and any(
                 isinstance(i.context_expr, ast.Call) and dotted(ctx.symbol(i.context_expr.func)) in factories
                 for i in parent.items):
             return True
         if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             return False
+        parent = getattr(parent, "_al_parent", None)
     return False
 
 
