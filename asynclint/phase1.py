@@ -39,9 +39,10 @@ class FileResult:
     not_analysed: Optional[str] = None  # why the file could not be analysed
 
     # Pickled with each pending query as the tuple of its fields: a result
-    # travels from a worker to the parent and into the cache, and pending
-    # queries pickled as objects (a dict of field names each) took twice
-    # as long to write and half as long again to read.
+    # travels from a worker to the parent and into the cache, and the full
+    # corpus's pending queries pickled as objects (a dict of field names
+    # each) took 0.66 s to write and 0.42 s to read, as tuples 0.39 and
+    # 0.31 s (making the tuples and the objects again included).
     def __getstate__(self):
         return (self.summary, self.diagnostics, [_pending_values(p) for p in self.pendings], self.not_analysed)
 
