@@ -7,8 +7,9 @@ and sent back from worker processes.
 from __future__ import annotations
 
 import ast
+import operator
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import FrozenSet, List, Optional
 
@@ -36,6 +37,21 @@ class FileResult:
     diagnostics: List[Diagnostic] = field(default_factory=list)  # path left empty
     pendings: List[Pending] = field(default_factory=list)
     not_analysed: Optional[str] = None  # why the file could not be analysed
+
+    # Pickled with each pending query as the tuple of its fields: a result
+    # travels from a worker to the parent and into the cache, and the full
+    # corpus's pending queries pickled as objects (a dict of field names
+    # each) took 0.66 s to write and 0.42 s to read, as tuples 0.39 and
+    # 0.31 s (making the tuples and the objects again included).
+    def __getstate__(self):
+        return (self.summary, self.diagnostics, [_pending_values(p) for p in self.pendings], self.not_analysed)
+
+    def __setstate__(self, state) -> None:
+        self.summary, self.diagnostics, pendings, self.not_analysed = state
+        self.pendings = [Pending(*values) for values in pendings]
+
+
+_pending_values = operator.attrgetter(*(f.name for f in fields(Pending)))
 
 
 @dataclass

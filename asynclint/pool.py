@@ -22,20 +22,26 @@ from typing import Callable, Iterator, List, Optional, Tuple
 Batch = List[Tuple[str, str, bool, Optional[bytes]]]  # (path, module, is_package, data)
 
 
-def run_batches(batches: List[Batch], settings, workers: int) -> Iterator[Tuple[Batch, Optional[list]]]:
-    """Yield (batch, results) as workers finish them; results is None for a
-    batch whose worker died (the caller analyses it itself).
+def run_batches(batches: List[Batch], settings, workers: int,
+                helping: bool = False) -> Iterator[Tuple[Batch, Optional[list]]]:
+    """Yield (batch, results) as they are done; results is None for a batch
+    the caller analyses itself: one whose worker died, and with `helping`
+    the caller's own share, taken from the same queue whenever no results
+    are waiting (then `workers` counts the caller: one process fewer is
+    started).
 
     Each worker has its next batch before it finishes the current one
     (`_IN_FLIGHT`), and the parent unpickles results on its own thread, so
-    a worker never waits for the parent between batches."""
+    a worker never waits for the parent between batches. A caller that
+    helps pays no pickling for its own share, and the core it runs on is
+    not idle while the workers work."""
     todo: "queue.Queue" = queue.Queue()
     for batch in batches:
         todo.put(batch)
     done: "queue.Queue" = queue.Queue()
     payload = pickle.dumps(settings, protocol=pickle.HIGHEST_PROTOCOL)
     procs = []
-    for _ in range(min(workers, len(batches))):
+    for _ in range(min(workers - 1 if helping else workers, len(batches))):
         try:
             procs.append(_start())
         except OSError:
@@ -44,16 +50,28 @@ def run_batches(batches: List[Batch], settings, workers: int) -> Iterator[Tuple[
     try:
         remaining = len(batches)
         while remaining:
-            if not any(c.alive() for c in channels) and done.empty():
-                # no worker left (or none could start): the rest is the caller's
-                while remaining:
-                    yield todo.get_nowait(), None
-                    remaining -= 1
-                break
             try:
-                batch, raw = done.get(timeout=0.2)
+                batch, raw = done.get_nowait()
             except queue.Empty:
-                continue
+                if helping:
+                    try:
+                        mine = todo.get_nowait()
+                    except queue.Empty:
+                        pass
+                    else:
+                        remaining -= 1
+                        yield mine, None
+                        continue
+                if not any(c.alive() for c in channels) and done.empty():
+                    # no worker left (or none could start): the rest is the caller's
+                    while remaining:
+                        yield todo.get_nowait(), None
+                        remaining -= 1
+                    break
+                try:
+                    batch, raw = done.get(timeout=0.2)
+                except queue.Empty:
+                    continue
             remaining -= 1
             yield batch, (pickle.loads(raw) if raw is not None else None)
     finally:
@@ -68,9 +86,24 @@ def _start() -> subprocess.Popen:
     # This very asynclint, whatever the working folder holds (safe path).
     home = str(Path(__file__).resolve().parent.parent)
     path = os.pathsep.join(p for p in (home, os.environ.get("PYTHONPATH", "")) if p)
-    return subprocess.Popen(
+    proc = subprocess.Popen(
         [sys.executable, "-m", "asynclint.pool"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         env={**os.environ, "PYTHONSAFEPATH": "1", "PYTHONPATH": path}, close_fds=True)
+    _widen(proc.stdout)
+    return proc
+
+
+def _widen(stream) -> None:
+    """The results pipe as large as Linux allows by default (1 MiB, not
+    64 KiB): the thread reading a worker's results needs the interpreter
+    lock after every read, which the parent's main thread, busy with a
+    batch of its own, gives up only every `sys.getswitchinterval()`; fewer
+    reads, less time a worker waits to write (Home Assistant: 0.23 -> 0.12 s)."""
+    try:
+        import fcntl
+        fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)
+    except (ImportError, AttributeError, OSError):  # not Linux, or a lower limit: the default size
+        pass
 
 
 # Batches a worker holds at once: the one it works on and the next, already

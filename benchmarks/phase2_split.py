@@ -54,7 +54,7 @@ def main() -> int:
                 before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 wall, cpu = time.perf_counter(), time.process_time()
                 found = [(str(job.path), sorted(d.sort_key() for d in f))
-                         for job, _result, f, _deps in run._answers(list(jobs), index, modules, {})]
+                         for job, _result, f, _deps, _answers in run._answers(list(jobs), index, modules, {}, lambda path: None)]
                 wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
                 after = resource.getrusage(resource.RUSAGE_CHILDREN)
                 copies = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
