@@ -531,14 +531,9 @@ class _Run:
             payloads = [[(j.file, *modules[j.file], j.data if j.data is not None else self.data.pop(j.file, None))
                          for j in batch] for batch in _batches(todo, self.workers)]
             from .pool import run_batches
-            # This process analyses batches too (`helping`): its own share
-            # is never pickled, and -j N starts N - 1 workers.
-            for batch, out in run_batches(payloads, self.settings, self.workers, helping=True):
-                if out is None:  # ours, or its worker died: done here
-                    if self.walker is None:
-                        self.walker = Walker(self.settings.enabled)
-                    out = [(p, analyse_path(by_path[p].path, module, is_package, data, self.walker, self.settings))
-                           for p, module, is_package, data in batch]
+            for batch, out in run_batches(payloads, self.settings, self.workers):
+                if out is None:  # its worker died: do it here
+                    out = [(p, self._analyse_one(by_path[p], modules)) for p, *_ in batch]
                 for path, result in out:
                     self._keep(by_path[path], result, seen, fresh=True)
                 done += len(out)

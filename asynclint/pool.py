@@ -22,26 +22,20 @@ from typing import Callable, Iterator, List, Optional, Tuple
 Batch = List[Tuple[str, str, bool, Optional[bytes]]]  # (path, module, is_package, data)
 
 
-def run_batches(batches: List[Batch], settings, workers: int,
-                helping: bool = False) -> Iterator[Tuple[Batch, Optional[list]]]:
-    """Yield (batch, results) as they are done; results is None for a batch
-    the caller analyses itself: one whose worker died, and with `helping`
-    the caller's own share, taken from the same queue whenever no results
-    are waiting (then `workers` counts the caller: one process fewer is
-    started).
+def run_batches(batches: List[Batch], settings, workers: int) -> Iterator[Tuple[Batch, Optional[list]]]:
+    """Yield (batch, results) as workers finish them; results is None for a
+    batch whose worker died (the caller analyses it itself).
 
     Each worker has its next batch before it finishes the current one
     (`_IN_FLIGHT`), and the parent unpickles results on its own thread, so
-    a worker never waits for the parent between batches. A caller that
-    helps pays no pickling for its own share, and the core it runs on is
-    not idle while the workers work."""
+    a worker never waits for the parent between batches."""
     todo: "queue.Queue" = queue.Queue()
     for batch in batches:
         todo.put(batch)
     done: "queue.Queue" = queue.Queue()
     payload = pickle.dumps(settings, protocol=pickle.HIGHEST_PROTOCOL)
     procs = []
-    for _ in range(min(workers - 1 if helping else workers, len(batches))):
+    for _ in range(min(workers, len(batches))):
         try:
             procs.append(_start())
         except OSError:
@@ -50,28 +44,16 @@ def run_batches(batches: List[Batch], settings, workers: int,
     try:
         remaining = len(batches)
         while remaining:
+            if not any(c.alive() for c in channels) and done.empty():
+                # no worker left (or none could start): the rest is the caller's
+                while remaining:
+                    yield todo.get_nowait(), None
+                    remaining -= 1
+                break
             try:
-                batch, raw = done.get_nowait()
+                batch, raw = done.get(timeout=0.2)
             except queue.Empty:
-                if helping:
-                    try:
-                        mine = todo.get_nowait()
-                    except queue.Empty:
-                        pass
-                    else:
-                        remaining -= 1
-                        yield mine, None
-                        continue
-                if not any(c.alive() for c in channels) and done.empty():
-                    # no worker left (or none could start): the rest is the caller's
-                    while remaining:
-                        yield todo.get_nowait(), None
-                        remaining -= 1
-                    break
-                try:
-                    batch, raw = done.get(timeout=0.2)
-                except queue.Empty:
-                    continue
+                continue
             remaining -= 1
             yield batch, (pickle.loads(raw) if raw is not None else None)
     finally:
