@@ -61,20 +61,6 @@ def main() -> int:
             return out
 
     pool.pickle = TimedPickle  # the parent's side of the channel only
-    own = [0, 0, 0.0]  # the parent's own batches (`run_batches(helping=True)`): count, files, CPU s
-    run_batches = pool.run_batches
-
-    def timed_batches(*a, **k):
-        for batch, out in run_batches(*a, **k):
-            if out is not None:
-                yield batch, out
-                continue
-            c = time.process_time()
-            yield batch, out  # the engine analyses it before asking for the next
-            own[0] += 1
-            own[1] += len(batch)
-            own[2] += time.process_time() - c
-    pool.run_batches = timed_batches
     marks = {}
     original_index = engine._Run._index
 
@@ -99,7 +85,6 @@ def main() -> int:
     print(f"{len(jobs)} files, {len(run.diagnostics)} findings, --jobs {args.jobs}")
     print(f"batches: {len(arrivals)}; results {sum(a[2] for a in arrivals) / 1e6:.1f} MB pickled; "
           f"parent unpickling {unpickled[0]:.2f} s wall")
-    print(f"the parent's own batches: {own[0]}, {own[1]} files, {own[2]:.2f} s CPU")
     for when, files, size, took in arrivals[-4:]:
         print(f"  last batches: at {when:.2f} s, {files} files, {size / 1e6:.2f} MB, unpickled in {took:.3f} s")
     if arrivals:
