@@ -79,6 +79,7 @@ class Context:
         self._functions: List[Scope] = []  # the def and lambda scopes among `scopes`
         self._queries: Dict[tuple, tuple] = {}
         self._positioned: Optional[ast.AST] = None  # the last node `_position` was asked for
+        self._text: Optional[str] = None  # `text()`, made when first asked
         self._position_found: tuple = ()
         self.interned: Dict[tuple, tuple] = {}  # one object per distinct symbol the summary records
         self.function: Optional[Scope] = None
@@ -102,6 +103,14 @@ class Context:
         self.function = None
         self.node = None
         self._positioned = None
+
+    def text(self) -> str:
+        """The file's text (its lines joined), made once per file: rules and
+        index helpers test it for words before doing work."""
+        text = self._text
+        if text is None:
+            text = self._text = "\n".join(self.lines)
+        return text
 
     def watch_name(self, rule, name: str) -> None:
         """From now on, `Name` nodes spelling `name` reach `rule` (one that

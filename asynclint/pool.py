@@ -78,9 +78,9 @@ def _start() -> subprocess.Popen:
 def _widen(stream) -> None:
     """The results pipe as large as Linux allows by default (1 MiB, not
     64 KiB): the thread reading a worker's results needs the interpreter
-    lock after every read, which the parent's main thread, busy with a
-    batch of its own, gives up only every `sys.getswitchinterval()`; fewer
-    reads, less time a worker waits to write (Home Assistant: 0.23 -> 0.12 s)."""
+    lock after every read, which the parent's other threads give up only
+    every `sys.getswitchinterval()`; fewer reads, less time a worker waits
+    to write."""
     try:
         import fcntl
         fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)

@@ -431,15 +431,15 @@ _ACTING = frozenset(_HANDLERS) | _SCOPE_TYPES | compiler_errors.NODE_TYPES | {tu
 
 
 # A scope node's child fields evaluated in the enclosing scope when the
-# statement or expression runs, and those of the scope itself (the body).
+# statement or expression runs, and those of the scope itself (the body),
+# last field first as `_push_children` takes them.
 _OUTER_FIELDS: Dict[type, tuple] = {
-    ast.FunctionDef: ("args", "decorator_list", "returns", "type_params"),
-    ast.AsyncFunctionDef: ("args", "decorator_list", "returns", "type_params"),
-    ast.ClassDef: ("bases", "keywords", "decorator_list", "type_params"),
+    ast.FunctionDef: ("type_params", "returns", "decorator_list", "args"),
+    ast.AsyncFunctionDef: ("type_params", "returns", "decorator_list", "args"),
+    ast.ClassDef: ("type_params", "decorator_list", "keywords", "bases"),
     ast.Lambda: ("args",),
 }
 _INNER_FIELDS: Dict[type, tuple] = {t: ("body",) for t in _OUTER_FIELDS}
-_OUTER_FIELDS = {t: fields[::-1] for t, fields in _OUTER_FIELDS.items()}  # as `_push_children` takes them
 
 
 def _push_children(node: ast.AST, fields: tuple, push, push_all, link, link_all) -> None:

@@ -94,7 +94,7 @@ def may_hold_asyncio_objects(ctx: Context) -> bool:
     state = ctx.scopes[0].state
     found = state.get("_asyncio_evidence")
     if found is None:
-        text = "\n".join(ctx.lines)
+        text = ctx.text()
         found = state["_asyncio_evidence"] = (
             "asyncio" in text or ctx.module.name.startswith(_ASYNCIO_NAMES) or not text.isascii()
             or any(_spells(text, name) for name in _FUTURE_METHODS))

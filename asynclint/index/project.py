@@ -117,26 +117,26 @@ class ModuleTable(dict):
     # project) record their dependency inline, not through `_read`.
     # A name loaded is no longer among the sources: the table is asked
     # first, the sources only on a miss.
-    def get(self, name, default=None):
+    def _find(self, name):
+        """The summary of `name` (read from its source on first use), or
+        None; the look-up recorded as a dependency either way."""
         frames = self.frames
         if frames:
             frames[-1].add(name)
         value = _dict_get(self, name)
-        if value is None:
-            if name in self._sources:
-                self._load(name)
-            return _dict_get(self, name, default)
+        if value is None and name in self._sources:
+            self._load(name)
+            value = _dict_get(self, name)
         return value
 
+    def get(self, name, default=None):
+        value = self._find(name)
+        return default if value is None else value
+
     def __getitem__(self, name):
-        frames = self.frames
-        if frames:
-            frames[-1].add(name)
-        value = _dict_get(self, name)
+        value = self._find(name)
         if value is None:
-            if name in self._sources:
-                self._load(name)
-            return dict.__getitem__(self, name)
+            raise KeyError(name)
         return value
 
     def __contains__(self, name) -> bool:

@@ -20,7 +20,7 @@ from ..index.one_shot import OneShot
 from ..index.setup import ResourceSetup
 from ..index.startup import Startup
 from ..knowledge.file_kinds import TEST_DIRS
-from ._text import mentions, text_of, unparse
+from ._text import mentions, unparse
 from .base import Rule
 
 _CACHE_ATTR = "_asynclint_aio2"
@@ -198,7 +198,7 @@ def _startup_function(ctx, fn) -> bool:
     if found is None:
         options = ctx.options
         startup = _per_module(ctx, "AIO2-startup", lambda: Startup(ctx.scopes[0].node, options.startup_functions,
-                                                                    options.startup_hooks, text_of(ctx)))
+                                                                    options.startup_hooks, ctx.text()))
         found = fn.state["AIO2-startup-function"] = startup.covers(fn.node, _lineage(fn))
     return found
 
@@ -252,7 +252,7 @@ def in_one_shot_command(ctx) -> bool:
     fn = ctx.function
     if fn is None:
         return False
-    commands = _per_module(ctx, "AIO2-one-shot", lambda: OneShot(ctx.scopes[0].node, text_of(ctx)))
+    commands = _per_module(ctx, "AIO2-one-shot", lambda: OneShot(ctx.scopes[0].node, ctx.text()))
     return commands.covers(fn.node)
 
 

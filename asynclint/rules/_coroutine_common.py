@@ -8,7 +8,7 @@ import sys
 from ..index import local_types, values
 from ..index.summary import dotted
 from ..index.queries import query
-from ._text import text_of, unparse
+from ._text import unparse
 
 # Top-level stdlib modules with no coroutine functions: calls into them are
 # never coroutines, so no query is deferred for them.
@@ -87,7 +87,7 @@ def _names_partial(ctx) -> bool:
     state = ctx.scopes[0].state
     found = state.get("AIO1-partial")
     if found is None:
-        found = state["AIO1-partial"] = "partial" in text_of(ctx)
+        found = state["AIO1-partial"] = "partial" in ctx.text()
     return found
 
 

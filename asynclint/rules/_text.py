@@ -16,14 +16,6 @@ def spellings(*groups: Iterable[str]) -> tuple:
                         - set(keyword.kwlist)))
 
 
-def text_of(ctx) -> str:
-    state = ctx.scopes[0].state
-    text = state.get("text")
-    if text is None:
-        text = state["text"] = "\n".join(ctx.lines)
-    return text
-
-
 def mentions(ctx, words: tuple) -> bool:
     """Any of `words` occurs in the file's text (answered once per file).
     Rules ask it for most nodes they check: the answer is found by the
@@ -36,15 +28,13 @@ def mentions(ctx, words: tuple) -> bool:
     entry = known.get(id(words))
     if entry is not None and entry[0] is words:
         return entry[1]
-    text = text_of(ctx)
+    text = ctx.text()
     found = any(word in text for word in words)
     known[id(words)] = (words, found)
     return found
 
 
 _MENTIONS = "mentions"
-
-
 
 
 def unparse(node) -> str:
