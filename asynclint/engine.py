@@ -28,7 +28,6 @@ import contextlib
 import gc
 import hashlib
 import os
-import pickle
 import sys
 import time
 from dataclasses import dataclass, fields
@@ -119,9 +118,8 @@ def _stat_key(st: os.stat_result) -> tuple:
 
 
 def _summary_digest(result: FileResult) -> Optional[str]:
-    if result.summary is None:
-        return None
-    return _digest(pickle.dumps(result.summary, protocol=pickle.HIGHEST_PROTOCOL))
+    blob = result.summary_blob
+    return _digest(blob) if blob is not None else None
 
 
 def run_key(settings: Settings, root: Path) -> str:
@@ -490,7 +488,7 @@ class _Run:
                 s.findings = found
                 s.not_analysed = result.not_analysed
                 # module names, `ALL`, and ("join", name, key) tokens
-                s.deps = frozenset(deps)
+                s.deps = index.freeze_deps(deps)
                 if answered is not None:
                     s.answers = self._save_answers(path, token, result, answered)
             else:  # unreadable file: reported this run, not recorded
@@ -557,6 +555,11 @@ class _Run:
     def _keep(self, job: FileJob, result: FileResult, seen: Dict[str, _Seen], fresh: bool = False) -> None:
         path = job.file
         self.results[path] = result
+        if self.store is not None:
+            # Held as blobs until phase 2 uses them (a worker's result
+            # arrives so): the peak memory of a first run with the cache on
+            # is then phase 2's index, not all of phase 1's objects as well.
+            result.pack()
         s = seen.get(path)
         if s is not None:
             s.summary = _summary_digest(result)
@@ -668,7 +671,7 @@ class _Run:
         results = self.results
         if self.workers > 1 and len(redo) >= 64 and self.store is None \
                 and all(job.file in results for job in redo) \
-                and any(results[job.file].pendings for job in redo):
+                and any(results[job.file].pending_count for job in redo):
             from .pool import in_forks
 
             def answer(job: FileJob):
@@ -681,7 +684,7 @@ class _Run:
                 for entries in given:
                     index.add_parts(entries)
 
-            answered = in_forks(redo, answer, self.workers, lambda job: len(results[job.file].pendings),
+            answered = in_forks(redo, answer, self.workers, lambda job: results[job.file].pending_count,
                                 lambda share, shares: index.build_parts(joins, share, shares), adopt)
             if answered is not None:
                 for job, (found, deps) in zip(redo, answered):
@@ -703,9 +706,9 @@ class _Run:
             if name in sources:
                 continue  # two files claim one module: the first wins (input is sorted)
             if path in self.results:
-                summary = self.results[path].summary
-                if summary is not None:
-                    sources[name] = (lambda s=summary: s)
+                result = self.results[path]
+                if result.has_summary:
+                    sources[name] = (lambda r=result: r.summary)  # decoded when a query reaches it
             elif path in seen and seen[path].summary is not None:
                 sources[name] = (lambda j=job: self._result_of(j, modules, seen).summary)
         config = self.settings.config

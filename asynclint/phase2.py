@@ -31,7 +31,7 @@ def findings_of(result: FileResult, index: ProjectIndex, display: str,
     dependencies of that answer); its answers are reused, new ones added,
     so the caller must drop those whose dependencies changed."""
     found = [d.with_path(display) for d in result.diagnostics]
-    if not result.pendings:
+    if not result.pending_count:
         return found
     with index.tracking() as used:
         _answer_pendings(result, index, display, found, answered)
@@ -46,7 +46,7 @@ def _answer_pendings(result: FileResult, index: ProjectIndex, display: str, foun
     module = result.summary.name if result.summary else ""
     answers: Dict[tuple, object] = {}
     failed = set()
-    for pending in result.pendings:
+    for pending in result.pendings:  # (decoded once here when the result is packed)
         if failed and pending.code in failed:  # almost always empty: no lookup
             continue
         q = pending.query

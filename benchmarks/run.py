@@ -8,7 +8,8 @@ times, on the same files in one run:
     with all cores,
   - ruff with its asyncio rules (ruff check --no-cache --select ASYNC,RUF006),
   - asynclint cold (--no-cache) with 1 job and with all cores,
-  - asynclint with the cache on a private copy of the set: warm (nothing
+  - asynclint with the cache on a private copy of the set: the first run,
+    which fills the cache (`cache-fill`, timed once), warm (nothing
     changed), one file changed by a comment (`one-changed`), and one file
     whose top-level `def` another module imports and calls made `async def`
     (`async-def`), each edit undone and re-recorded between repeats,
@@ -40,11 +41,12 @@ SHARED_BENCH = next((p / "shared" / "bench" for p in REPO.parents if (p / "share
                     REPO.parent / "shared" / "bench")
 
 
-def run_timed(cmd, cwd=None, env=None):  # noqa: D103
+def run_timed(cmd, cwd=None, env=None, stdout=None):  # noqa: D103
     """Wall seconds, peak RSS (MiB, largest process of the run) and CPU
-    seconds (user+sys of the run and the worker processes it waited for)."""
+    seconds (user+sys of the run and the worker processes it waited for).
+    `stdout`: an open file for the run's output (else it is dropped)."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=stdout or subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -118,11 +120,15 @@ def async_def_victim_and_caller(folder: Path):
 
 def findings_json(cmd, cwd=None, env=None) -> list:
     """The findings of one run (`--format json`), as comparable tuples."""
-    import json
     proc = subprocess.run(cmd + ["--format", "json"], cwd=cwd, env=env, capture_output=True)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"command failed ({proc.returncode}): {' '.join(map(str, cmd))}\n{proc.stderr.decode()}")
-    return sorted((d["path"], d["line"], d["column"], d["code"], d["message"]) for d in json.loads(proc.stdout))
+    return _findings(proc.stdout)
+
+
+def _findings(output: bytes) -> list:
+    import json
+    return sorted((d["path"], d["line"], d["column"], d["code"], d["message"]) for d in json.loads(output))
 
 
 def check_same(label: str, lint, copy: Path, env, cold: list = None) -> None:
@@ -152,8 +158,15 @@ def bench_cached(name: str, folder: Path, repeat: int, lint, want, work: Path, c
     shutil.copytree(folder, copy, ignore=shutil.ignore_patterns(".asynclint_cache"))
     env = {**os.environ, "XDG_CACHE_HOME": str(work / "xdg")}
     # Fill the cache; with an empty cache every file is analysed and answered
-    # afresh, so these are the cold findings of the unedited copy.
-    baseline = findings_json(lint + ["-q", str(copy)], env=env)
+    # afresh, so these are the cold findings of the unedited copy. Timed: its
+    # peak memory is the highest of the runs with the cache on (the parent
+    # keeps the index it saves).
+    with tempfile.TemporaryFile() as fh:
+        out["cache-fill"] = run_timed(lint + ["-q", "--format", "json", str(copy)], env=env, stdout=fh)
+        fh.seek(0)
+        baseline = _findings(fh.read())
+    fill = out["cache-fill"]
+    print(f"  cache-fill: {fill[0]:.2f} s, {fill[2]:.2f} s CPU, {fill[1]:.0f} MiB", flush=True)
     if want("warm"):
         out["warm"] = best_of(repeat, lint + ["-q", str(copy)], env=env)
         print(f"  warm: {out['warm'][2]:.2f} s median, {out['warm'][3]:.2f} s CPU, {out['warm'][1]:.0f} MiB", flush=True)
@@ -207,7 +220,7 @@ def bench_set(name: str, folder: Path, repeat: int, cores: int, ruff, lint, only
         if want(key):
             out[key] = best_of(repeat, cmd)
             print(f"  {key}: {out[key][2]:.2f} s median, {out[key][3]:.2f} s CPU, {out[key][1]:.0f} MiB", flush=True)
-    if any(want(k) for k in ("warm", "one-changed", "async-def")):
+    if any(want(k) for k in ("cache-fill", "warm", "one-changed", "async-def")):
         out.update(bench_cached(name, folder, repeat, lint, want, work, check))
 
     floor_n = out.get("floor-jN", (None,))[0]
@@ -218,10 +231,10 @@ def bench_set(name: str, folder: Path, repeat: int, cores: int, ruff, lint, only
           f"run and its workers: on a shared machine its ratio is steadier than the wall ratio.")
     print("| run | median s | best s | x floor | x ruff | CPU s | CPU x floor | peak RSS MiB |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for key in ("floor-j1", "floor-jN", "ruff", "cold-j1", "cold-jN", "warm", "one-changed", "async-def"):
+    for key in ("floor-j1", "floor-jN", "ruff", "cold-j1", "cold-jN", "cache-fill", "warm", "one-changed", "async-def"):
         if key not in out:
             continue
-        wall, rss, med, cpu = out[key]
+        wall, rss, med, cpu = out[key] if key != "cache-fill" else (out[key][0], out[key][1], out[key][0], out[key][2])
         floor = floor_1 if key in ("floor-j1", "cold-j1") else floor_n
         floor_med = None
         if floor is not None:
@@ -242,7 +255,7 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--sets", default="small,full")
     ap.add_argument("--only", default="", help="comma-separated runs: floor-j1,floor-jN,ruff,cold-j1,cold-jN,"
-                                              "warm,one-changed,async-def (default: all)")
+                                              "cache-fill,warm,one-changed,async-def (default: all)")
     ap.add_argument("--check", default="first", choices=("first", "all", "none"),
                     help="compare the findings of edited cached runs with a --no-cache run after the first "
                          "repeat of each edit and its undo (default), after every one, or never")

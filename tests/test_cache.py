@@ -695,3 +695,31 @@ def test_a_forged_answers_file_never_runs_and_is_not_believed(project, keyhome, 
     assert len(proc.stderr.decode().splitlines()) <= 1
     assert findings(proc) == fresh(project, keyhome)
     assert _in(findings(proc), "both.py", "AIO100")
+
+
+def test_a_packed_result_decodes_only_cache_data(tmp_path):
+    """A phase-1 result holds its summary and pending queries as blobs
+    (`FileResult.pack`, and so it arrives from a worker or an entry): they
+    are decoded by the same data-only unpickler as the cache files, so a
+    blob naming anything else is refused, never run."""
+    from asynclint.phase1 import FileResult
+
+    marker = tmp_path / "pwned"
+    result = FileResult.__new__(FileResult)
+    result.__setstate__((pickle.dumps(Plant(marker)), [], pickle.dumps(Plant(marker)), 1, None))
+    assert result.has_summary and result.pending_count == 1
+    with pytest.raises(pickle.UnpicklingError):
+        result.summary
+    with pytest.raises(pickle.UnpicklingError):
+        result.pendings
+    assert not marker.exists()
+
+
+def test_an_index_keeps_one_object_per_distinct_dependency_set(tmp_path):
+    """Most of a tracked index's facts depend on the same few modules: each
+    distinct dependency set is kept once (`DepSets`), not once per fact."""
+    index = _indexing(tmp_path)()
+    kept = [entry[1] for table in index._facts.values() for entry in table.values()
+            if isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[1], frozenset)]
+    assert len(kept) > len(set(kept))  # facts do share dependency sets here
+    assert len({id(deps) for deps in kept}) == len(set(kept))

@@ -297,12 +297,10 @@ def test_parallel_output_equals_serial(tmp_path):
     assert parallel.stdout == serial.stdout
 
 
-def test_parallel_project_answers_equal_serial(tmp_path):
-    # Findings that only the project index confirms (a coroutine, a
-    # blocking helper and a thread started from another module): with
-    # workers, phase 2 and the whole-project joins are shared among
-    # processes, and every file's answers, related locations included, must
-    # come back as one process gives them.
+def _cross_module_project(tmp_path):
+    """Findings that only the project index confirms (a coroutine, a
+    blocking helper and a thread started from another module), in enough
+    files for workers."""
     write(tmp_path, "pkg/__init__.py", "")
     for i in range(80):
         write(tmp_path, f"pkg/h{i:02}.py", "import time\n\n\nasync def fetch():\n    return 1\n\n\n"
@@ -314,13 +312,38 @@ def test_parallel_project_answers_equal_serial(tmp_path):
                                                 "    loop.call_soon(print)\n")
             write(tmp_path, f"pkg/t{i:02}.py", f"import threading\n\nfrom pkg.w{i:02} import work\n\n\n"
                                                 "def start(loop):\n    threading.Thread(target=work, args=(loop,)).start()\n")
-    serial = run_cli(["--no-cache", "-j", "1", "--format", "json", "."], tmp_path)
-    parallel = run_cli(["--no-cache", "-j", "2", "--format", "json", "."], tmp_path)
-    found = json.loads(out(serial))
+
+
+def _serial_answers(tmp_path) -> list:
+    found = json.loads(out(run_cli(["--no-cache", "-j", "1", "--format", "json", "."], tmp_path)))
     assert sum(d["code"] == "AIO100" for d in found) == 80
     assert sum(d["code"] == "AIO208" and len(d["related"]) == 1 for d in found) == 80
     assert sum(d["code"] == "AIO300" and "started by `threading.Thread" in d["message"] for d in found) == 20
+    return found
+
+
+def test_parallel_project_answers_equal_serial(tmp_path):
+    # With workers, phase 2 and the whole-project joins are shared among
+    # processes, and every file's answers, related locations included, must
+    # come back as one process gives them.
+    _cross_module_project(tmp_path)
+    found = _serial_answers(tmp_path)
+    parallel = run_cli(["--no-cache", "-j", "2", "--format", "json", "."], tmp_path)
     assert json.loads(out(parallel)) == found
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_answers_with_the_cache_on_equal_serial(tmp_path, jobs):
+    # With the cache on, phase-1 results are held packed (summaries and
+    # pending queries as blobs, decoded when phase 2 uses them): a worker's
+    # as it arrives, one made in this process once its entry is written.
+    _cross_module_project(tmp_path)
+    found = _serial_answers(tmp_path)
+    first = run_cli(["-j", jobs, "--format", "json", "."], tmp_path)
+    assert json.loads(out(first)) == found
+    (tmp_path / "pkg" / "c00.py").write_text((tmp_path / "pkg" / "c00.py").read_text() + "# edited\n")
+    again = run_cli(["-j", jobs, "--format", "json", "."], tmp_path)  # the other files' entries read back
+    assert json.loads(out(again)) == found
 
 
 def test_per_file_ignores_are_relative_to_the_config_folder(project, tmp_path):

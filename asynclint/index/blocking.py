@@ -241,7 +241,7 @@ class IndexEnv(Env):
         with self.index.tracking() as deps:
             target = self.index.resolve(sym)
         self._resolved[sym] = target
-        self._deps[("r", sym)] = frozenset(deps)
+        self._deps[("r", sym)] = self.index.freeze_deps(deps)
         return target
 
     def name(self, sym: Sym) -> Optional[str]:
@@ -278,7 +278,7 @@ class IndexEnv(Env):
         with self.index.tracking() as deps:
             found = super().type_of(sym, depth)
         self._types[sym] = found
-        self._deps[("t", sym)] = frozenset(deps)
+        self._deps[("t", sym)] = self.index.freeze_deps(deps)
         return found
 
     def project_function(self, sym: Sym, depth: int = 0):
@@ -382,7 +382,7 @@ class IndexEnv(Env):
             del self._blocks[key]
         else:
             self._blocks[key] = result
-            self._deps[("b", key)] = frozenset(deps)
+            self._deps[("b", key)] = self.index.freeze_deps(deps)
         self._tainted = outer_taint or (self._tainted and result is None)
         return result
 
@@ -463,7 +463,7 @@ class IndexEnv(Env):
         with self.index.tracking() as deps:
             result = self._metadata_of(key, module, qualname, info, depth)
         self._meta[key] = result
-        self._deps[("m", key)] = frozenset(deps)
+        self._deps[("m", key)] = self.index.freeze_deps(deps)
         return result
 
     def _metadata_of(self, key, module: str, qualname: str, info: FunctionInfo, depth: int):

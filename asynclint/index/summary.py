@@ -27,8 +27,7 @@ class _Compact:
     _CONTAINERS: Tuple[Tuple[int, type], ...] = ()  # (position, list or dict)
 
     def __getstate__(self):
-        d = self.__dict__
-        values = [d[f] for f in self._FIELDS]
+        values = [getattr(self, f) for f in self._FIELDS]
         for i, _kind in self._CONTAINERS:
             if not values[i]:
                 values[i] = None
@@ -36,13 +35,13 @@ class _Compact:
 
     def __setstate__(self, state) -> None:
         if isinstance(state, dict):  # the plain form
-            self.__dict__.update(state)
-            return
+            state = [state[f] for f in self._FIELDS]
         values = list(state)
         for i, kind in self._CONTAINERS:
             if values[i] is None:
                 values[i] = kind()
-        self.__dict__.update(zip(self._FIELDS, values))
+        for name, value in zip(self._FIELDS, values):
+            setattr(self, name, value)
 
 
 def _compact(cls):
@@ -56,7 +55,7 @@ def _compact(cls):
 
 
 @_compact
-@dataclass
+@dataclass(slots=True)
 class FunctionInfo(_Compact):
     qualname: str
     is_async: bool
@@ -98,7 +97,7 @@ class FunctionInfo(_Compact):
 
 
 @_compact
-@dataclass
+@dataclass(slots=True)
 class ClassInfo(_Compact):
     qualname: str
     lineno: int
@@ -108,7 +107,7 @@ class ClassInfo(_Compact):
 
 
 @_compact
-@dataclass
+@dataclass(slots=True)
 class ModuleSummary(_Compact):
     name: str
     path: str
