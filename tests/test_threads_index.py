@@ -105,7 +105,7 @@ def test_old_summaries_without_the_field_are_tolerated():
     from asynclint.index.summary import ModuleSummary
 
     summary = ModuleSummary(name="m", path="m.py", is_package=False)
-    del summary.__dict__["thread_entries"]
+    del summary.thread_entries
     assert thread_context(ProjectIndex([summary])) == {}
 
 
