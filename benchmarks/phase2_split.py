@@ -44,7 +44,7 @@ def main() -> int:
         t = time.perf_counter()
         run._analyse(list(jobs), modules, {})
         print(f"{len(jobs)} files; phase 1 {time.perf_counter() - t:.1f} s wall; "
-              f"{sum(len(r.pendings) for r in run.results.values())} pending queries")
+              f"{sum(r.pending_count for r in run.results.values())} pending queries")
         reference = None
         rows = {"one process": [], f"{args.jobs} processes": []}
         for _ in range(args.repeat):
