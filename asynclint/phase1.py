@@ -11,7 +11,7 @@ import operator
 import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import FrozenSet, List, Optional
+from typing import FrozenSet, List, Optional, Union
 
 from . import noqa
 from .config import Config
@@ -146,10 +146,15 @@ def analyse_bytes(data: bytes, module: str, is_package: bool, path: str, walker:
 
 
 
-def analyse_path(path: Path, module: str, is_package: bool, data: Optional[bytes], walker: Walker, settings: Settings) -> FileResult:
+def analyse_path(path: Union[str, Path], module: str, is_package: bool, data: Optional[bytes], walker: Walker,
+                 settings: Settings) -> FileResult:
+    """Phase 1 on the file at `path` (or on `data`, its content already read).
+    A string is read as it is: a `Path` made per file only to be read cost
+    about 0.3 s over the full corpus."""
     if data is None:
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as f:
+                data = f.read()
         except OSError as exc:
             return FileResult(summary=None, diagnostics=[_failure(SYNTAX_ERROR, f"cannot read file: {exc.strerror}", name="syntax-error")],
                               not_analysed=f"cannot read file: {exc.strerror}")
