@@ -76,6 +76,10 @@ class Context:
         # changed: a call's callee is asked for by the walk and by several
         # rules in turn. Emptied by every bind, push and pop.
         self._symbol_memo: Dict[ast.AST, Sym] = {}
+        # `lookup(name)` answers, valid as long as the scope stack is: a
+        # bind changes only its own name's answer. Most names looked up
+        # (`self`, the module's imports) are looked up again and again.
+        self._lookup_memo: Dict[str, Sym] = {}
         self._functions: List[Scope] = []  # the def and lambda scopes among `scopes`
         self._queries: Dict[tuple, tuple] = {}
         self._positioned: Optional[ast.AST] = None  # the last node `_position` was asked for
@@ -98,6 +102,7 @@ class Context:
         the file's data is freed by reference counting when the walk is done."""
         self._symbols = None
         self._symbol_memo = {}
+        self._lookup_memo = {}
         self.scopes = []
         self._functions = []
         self.function = None
@@ -135,6 +140,7 @@ class Context:
 
     def push_scope(self, scope: Scope) -> None:
         self._symbol_memo.clear()
+        self._lookup_memo.clear()
         self.scopes.append(scope)
         if scope.kind == "function" or scope.kind == "lambda":
             self._functions.append(scope)
@@ -143,6 +149,7 @@ class Context:
 
     def pop_scope(self) -> Scope:
         self._symbol_memo.clear()
+        self._lookup_memo.clear()
         scope = self.scopes.pop()
         if scope is self.function:
             functions = self._functions
@@ -203,6 +210,13 @@ class Context:
     def lookup(self, name: str) -> Sym:
         """Symbol a name refers to here: the binding scope's, else the
         module's, else a builtin."""
+        memo = self._lookup_memo
+        sym = memo.get(name, _UNSET)
+        if sym is _UNSET:
+            sym = memo[name] = self._lookup(name)
+        return sym
+
+    def _lookup(self, name: str) -> Sym:
         scope = self.binding_scope(name)
         if scope is not None:
             return scope.bindings[name]
@@ -225,6 +239,7 @@ class Context:
 
     def bind(self, name: str, sym: Sym) -> None:
         self._symbol_memo.clear()
+        self._lookup_memo.pop(name, None)
         self.scopes[-1].bindings[name] = sym
 
     def bind_import(self, node: ast.AST) -> None:
