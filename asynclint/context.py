@@ -57,7 +57,8 @@ def _code_of(rule) -> str:
 
 
 class Context:
-    def __init__(self, path: str, lines: List[str], summary: ModuleSummary, options, rules_by_code):
+    def __init__(self, path: str, lines: List[str], summary: ModuleSummary, options, rules_by_code,
+                 text: Optional[str] = None):
         self.path = path
         self.lines = lines
         self.module = summary
@@ -83,7 +84,9 @@ class Context:
         self._functions: List[Scope] = []  # the def and lambda scopes among `scopes`
         self._queries: Dict[tuple, tuple] = {}
         self._positioned: Optional[ast.AST] = None  # the last node `_position` was asked for
-        self._text: Optional[str] = None  # `text()`, made when first asked
+        # `text()`: given by a caller that has it (it must be the lines
+        # joined with "\n"), else made when first asked
+        self._text: Optional[str] = text
         self._position_found: tuple = ()
         self.interned: Dict[tuple, tuple] = {}  # one object per distinct symbol the summary records
         self.function: Optional[Scope] = None
@@ -282,7 +285,7 @@ class Context:
             return False
         noqa_lines = self._noqa_lines
         if noqa_lines is None:
-            noqa_lines = self._noqa_lines = _noqa_lines(self.lines)
+            noqa_lines = self._noqa_lines = _noqa_lines(self.text())
         if not noqa_lines:  # most files: no line to look at
             return False
         candidates = {line}
@@ -321,11 +324,12 @@ class Context:
         self.pendings.append(Pending(rule.code, line, col, end_line, end_col, fields, query, fix))
 
 
-def _noqa_lines(lines: List[str]) -> frozenset:
-    """The 1-based numbers of the lines holding "noqa" in any case (only
-    they can silence a finding: `noqa.parse`): one search of the whole
-    text instead of one per finding and line."""
-    text = "\n".join(lines).lower()
+def _noqa_lines(text: str) -> frozenset:
+    """The 1-based numbers of the lines of `text` (the lines joined with
+    "\n") holding "noqa" in any case (only they can silence a finding:
+    `noqa.parse`): one search of the whole text instead of one per finding
+    and line."""
+    text = text.lower()
     out = set()
     line, counted = 1, 0  # newlines counted from the last hit on, not from the start each time
     at = text.find("noqa")
