@@ -57,7 +57,8 @@ def _code_of(rule) -> str:
 
 
 class Context:
-    def __init__(self, path: str, lines: List[str], summary: ModuleSummary, options, rules_by_code):
+    def __init__(self, path: str, lines: List[str], summary: ModuleSummary, options, rules_by_code,
+                 text: Optional[str] = None):
         self.path = path
         self.lines = lines
         self.module = summary
@@ -76,10 +77,16 @@ class Context:
         # changed: a call's callee is asked for by the walk and by several
         # rules in turn. Emptied by every bind, push and pop.
         self._symbol_memo: Dict[ast.AST, Sym] = {}
+        # `lookup(name)` answers, valid as long as the scope stack is: a
+        # bind changes only its own name's answer. Most names looked up
+        # (`self`, the module's imports) are looked up again and again.
+        self._lookup_memo: Dict[str, Sym] = {}
         self._functions: List[Scope] = []  # the def and lambda scopes among `scopes`
         self._queries: Dict[tuple, tuple] = {}
         self._positioned: Optional[ast.AST] = None  # the last node `_position` was asked for
-        self._text: Optional[str] = None  # `text()`, made when first asked
+        # `text()`: given by a caller that has it (it must be the lines
+        # joined with "\n"), else made when first asked
+        self._text: Optional[str] = text
         self._position_found: tuple = ()
         self.interned: Dict[tuple, tuple] = {}  # one object per distinct symbol the summary records
         self.function: Optional[Scope] = None
@@ -98,6 +105,7 @@ class Context:
         the file's data is freed by reference counting when the walk is done."""
         self._symbols = None
         self._symbol_memo = {}
+        self._lookup_memo = {}
         self.scopes = []
         self._functions = []
         self.function = None
@@ -135,6 +143,7 @@ class Context:
 
     def push_scope(self, scope: Scope) -> None:
         self._symbol_memo.clear()
+        self._lookup_memo.clear()
         self.scopes.append(scope)
         if scope.kind == "function" or scope.kind == "lambda":
             self._functions.append(scope)
@@ -143,6 +152,7 @@ class Context:
 
     def pop_scope(self) -> Scope:
         self._symbol_memo.clear()
+        self._lookup_memo.clear()
         scope = self.scopes.pop()
         if scope is self.function:
             functions = self._functions
@@ -203,6 +213,13 @@ class Context:
     def lookup(self, name: str) -> Sym:
         """Symbol a name refers to here: the binding scope's, else the
         module's, else a builtin."""
+        memo = self._lookup_memo
+        sym = memo.get(name, _UNSET)
+        if sym is _UNSET:
+            sym = memo[name] = self._lookup(name)
+        return sym
+
+    def _lookup(self, name: str) -> Sym:
         scope = self.binding_scope(name)
         if scope is not None:
             return scope.bindings[name]
@@ -225,6 +242,7 @@ class Context:
 
     def bind(self, name: str, sym: Sym) -> None:
         self._symbol_memo.clear()
+        self._lookup_memo.pop(name, None)
         self.scopes[-1].bindings[name] = sym
 
     def bind_import(self, node: ast.AST) -> None:
@@ -267,7 +285,7 @@ class Context:
             return False
         noqa_lines = self._noqa_lines
         if noqa_lines is None:
-            noqa_lines = self._noqa_lines = _noqa_lines(self.lines)
+            noqa_lines = self._noqa_lines = _noqa_lines(self.text())
         if not noqa_lines:  # most files: no line to look at
             return False
         candidates = {line}
@@ -306,11 +324,12 @@ class Context:
         self.pendings.append(Pending(rule.code, line, col, end_line, end_col, fields, query, fix))
 
 
-def _noqa_lines(lines: List[str]) -> frozenset:
-    """The 1-based numbers of the lines holding "noqa" in any case (only
-    they can silence a finding: `noqa.parse`): one search of the whole
-    text instead of one per finding and line."""
-    text = "\n".join(lines).lower()
+def _noqa_lines(text: str) -> frozenset:
+    """The 1-based numbers of the lines of `text` (the lines joined with
+    "\n") holding "noqa" in any case (only they can silence a finding:
+    `noqa.parse`): one search of the whole text instead of one per finding
+    and line."""
+    text = text.lower()
     out = set()
     line, counted = 1, 0  # newlines counted from the last hit on, not from the start each time
     at = text.find("noqa")

@@ -550,7 +550,7 @@ class _Run:
         path = job.file
         data = job.data if job.data is not None else self.data.pop(path, None)
         module, is_package = modules[path]
-        return analyse_path(job.path, module, is_package, data, self.walker, self.settings)
+        return analyse_path(path, module, is_package, data, self.walker, self.settings)
 
     def _keep(self, job: FileJob, result: FileResult, seen: Dict[str, _Seen], fresh: bool = False) -> None:
         path = job.file

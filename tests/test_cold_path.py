@@ -151,3 +151,24 @@ def test_nodes_under_fields_that_may_hold_none_are_walked(tmp_path):
         """, "--select", "AIO200")
     # line 6: the lambda's default runs in `handler` (its body does not)
     assert found == [("AIO200", 5), ("AIO200", 6), ("AIO200", 7)]
+
+
+@pytest.mark.parametrize("text", ["", "\n", "x = 1", "x = 1\n", "x = 1\n\n", "a\r\nb\n", "a\rb", "a\fb\n"])
+def test_the_text_phase1_hands_the_context_is_its_lines_joined(text):
+    # phase 1 gives the context its text without joining the lines again
+    from asynclint.phase1 import _joined, source_lines
+    lines = source_lines(text)
+    joined = _joined(text, lines)
+    assert joined is None or joined == "\n".join(lines)
+
+
+def test_a_noqa_is_found_with_the_text_handed_over(tmp_path):
+    found = _lint(tmp_path, """\
+        import time
+
+
+        async def handler():
+            time.sleep(1)  # noqa: AIO200
+            time.sleep(2)
+        """, "--select", "AIO200")
+    assert found == [("AIO200", 6)]

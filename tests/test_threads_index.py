@@ -171,3 +171,47 @@ def test_queued_callables_and_carriers_are_recorded_as_data(tmp_path):
     ctx = thread_context(result.index)
     assert ctx[("app", "job")].kind == "queue"
     assert "queued by `work.put(job)`" in ctx[("app", "job")].text
+
+
+def test_a_drained_local_counts_every_binding_of_its_function(tmp_path):
+    """A local called after `fn = work.get()` drains `work` when that is its
+    only binding in the function: assignments in blocks, handlers, cases and
+    nested defs count, and so do assignment expressions and comprehension
+    targets in any expression."""
+    def drains(body):
+        text = "import queue\nwork = queue.Queue()\ndef drain(x):\n" + textwrap.indent(textwrap.dedent(body), "    ")
+        result = _index(tmp_path, {"app.py": text})
+        return [e for s in result.index.modules.values() for e in s.thread_entries if e[0] == "drain"]
+
+    assert drains("""
+        try:
+            pass
+        except OSError:
+            match x:
+                case 1:
+                    fn = work.get()
+        fn()
+        """)
+    assert not drains("""
+        fn = work.get()
+        if (fn := x):
+            pass
+        fn()
+        """)
+    assert not drains("""
+        fn = work.get()
+        [x for fn in x]
+        fn()
+        """)
+    assert not drains("""
+        fn = work.get()
+        def inner():
+            fn = None
+        fn()
+        """)
+    assert not drains("""
+        fn = work.get()
+        for fn in x:
+            pass
+        fn()
+        """)

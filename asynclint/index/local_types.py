@@ -388,13 +388,14 @@ def _assignment_table(fn_node: ast.AST) -> dict:
 
     # Last pushed, first visited, as `nodes.children` orders them; the
     # children are pushed inline (this walks most of a function's nodes)
-    # and a node of no interest costs one dictionary look-up.
+    # and a node of no interest costs one dictionary look-up. A list is
+    # pushed whole: the `None` some lists hold (a `{**d}` key, a missing
+    # keyword-only default) is such an item of no interest, with no fields.
     stack = nodes.children(fn_node)
-    pop, push = stack.pop, stack.append
+    pop, push, push_all = stack.pop, stack.append, stack.extend
     kinds = _TABLE_KINDS
     child_fields = nodes.child_fields
     fields_of = nodes.CHILD_FIELDS
-    AST = ast.AST
     while stack:
         node = pop()
         t = type(node)
@@ -428,11 +429,8 @@ def _assignment_table(fn_node: ast.AST) -> dict:
         for name in fields:
             value = getattr(node, name, None)
             if type(value) is list:
-                if value:
-                    for item in value:
-                        if isinstance(item, AST):
-                            push(item)
-            elif value is not None and isinstance(value, AST):
+                push_all(value)
+            elif value is not None:
                 push(value)
     return table
 
