@@ -267,7 +267,7 @@ class Context:
             return False
         noqa_lines = self._noqa_lines
         if noqa_lines is None:
-            noqa_lines = self._noqa_lines = _noqa_lines(self.lines)
+            noqa_lines = self._noqa_lines = _noqa_lines(self.text())
         if not noqa_lines:  # most files: no line to look at
             return False
         candidates = {line}
@@ -306,11 +306,12 @@ class Context:
         self.pendings.append(Pending(rule.code, line, col, end_line, end_col, fields, query, fix))
 
 
-def _noqa_lines(lines: List[str]) -> frozenset:
-    """The 1-based numbers of the lines holding "noqa" in any case (only
-    they can silence a finding: `noqa.parse`): one search of the whole
-    text instead of one per finding and line."""
-    text = "\n".join(lines).lower()
+def _noqa_lines(text: str) -> frozenset:
+    """The 1-based numbers of the lines of `text` (the file's lines joined,
+    `Context.text()`) holding "noqa" in any case (only they can silence a
+    finding: `noqa.parse`): one search of the whole text instead of one per
+    finding and line."""
+    text = text.lower()
     out = set()
     line, counted = 1, 0  # newlines counted from the last hit on, not from the start each time
     at = text.find("noqa")

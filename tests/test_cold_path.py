@@ -151,3 +151,18 @@ def test_nodes_under_fields_that_may_hold_none_are_walked(tmp_path):
         """, "--select", "AIO200")
     # line 6: the lambda's default runs in `handler` (its body does not)
     assert found == [("AIO200", 5), ("AIO200", 6), ("AIO200", 7)]
+
+
+@pytest.mark.parametrize("expr", [
+    "f", "a.b.c", "super().__init__", "self.loop().close", "f()()", "a.b().c().d",
+    # the shapes left to `ast.unparse`
+    "f(x).g", "a[0].b", "(a or b).c", "f(*args).g", "f(k=1).g", "'x'.join", "(1).real",
+])
+def test_message_text_of_a_callee_is_that_of_ast_unparse(expr):
+    import ast
+
+    from asynclint.rules._text import source, unparse
+    node = ast.parse(expr, mode="eval").body
+    assert unparse(node) == ast.unparse(node)
+    long = ast.parse("a" * 40 + "." + "b" * 40, mode="eval").body
+    assert source(long) == ast.unparse(long)[:57] + "..."

@@ -20,7 +20,7 @@ from ..index.one_shot import OneShot
 from ..index.setup import ResourceSetup
 from ..index.startup import Startup
 from ..knowledge.file_kinds import TEST_DIRS
-from ._text import mentions, unparse
+from ._text import callee_text, mentions, source
 from .base import Rule
 
 _CACHE_ATTR = "_asynclint_aio2"
@@ -658,11 +658,6 @@ def note_self_attribute(node: ast.AST, ctx) -> None:
             info.attrs[target.attr] = sym
 
 
-def source(node: ast.AST) -> str:
-    text = unparse(node)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 def api_note(call: ast.Call, api: str) -> str:
     shown = B.short(api)
     text = source(call.func)
@@ -771,7 +766,7 @@ def check_blocking(node: ast.AST, ctx, rules) -> None:
                 if setup:
                     continue
             if call is None:
-                call = source(node.func)
+                call = callee_text(ctx, node.func)
             ctx.report_if(("aio2-direct", rule.code, sym, knobs(ctx)), node,
                           fix=None if lazy else fix_if_possible(ctx, rule.fix), rule=rule, call=call)
 

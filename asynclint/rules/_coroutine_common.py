@@ -8,7 +8,7 @@ import sys
 from ..index import local_types, values
 from ..index.summary import dotted
 from ..index.queries import query
-from ._text import unparse
+from ._text import source as source_text  # noqa: F401  the AIO1 rules' name for it
 
 # Top-level stdlib modules with no coroutine functions: calls into them are
 # never coroutines, so no query is deferred for them.
@@ -200,8 +200,3 @@ def _maybe_coroutine_call(index, module, func_sym):
 def _coroutine_function(index, module, func_sym):
     """`func_sym` is a coroutine function (passed as a callback)."""
     return _coroutine_call(index, module, func_sym)
-
-
-def source_text(node) -> str:
-    text = unparse(node)
-    return text if len(text) <= 60 else text[:57] + "..."
