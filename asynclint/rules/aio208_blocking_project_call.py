@@ -121,6 +121,7 @@ class BlockingProjectCall(Rule):
     fixable = Fixability.SOMETIMES
     fix_applicability = Applicability.UNSAFE
     node_types = (ast.Call, ast.Assign, ast.AnnAssign, ast.If, ast.Try, ast.Yield, ast.YieldFrom)
+    notes_self_attributes_only = True  # at assignments: the blocking family notes them for it
     why = """
         A sync helper that opens a file, sleeps, runs a subprocess or queries
         a sync client blocks the loop just as much as the call itself, and
