@@ -129,8 +129,15 @@ def _partial_spellings(ctx):
     if module_words is None:
         module_words = state[_SPELLINGS] = ("partial", *sorted(
             name for name, sym in ctx.module.bindings.items() if dotted(sym) in _PARTIALS))
-    local = [name for scope in ctx.scopes[1:] for name, sym in scope.bindings.items() if dotted(sym) in _PARTIALS]
+    local = [name for scope in ctx.scopes[1:] for name, sym in scope.bindings.items()
+             if sym is not None and sym[-1] in _PARTIAL_ENDS and dotted(sym) in _PARTIALS]
     return (*module_words, *local) if local else module_words
+
+
+# What the last item of a symbol spelling `functools.partial` is (`dotted`
+# joins it last): every binding of a scope is tested, most fail here, with
+# no string built for them.
+_PARTIAL_ENDS = ("partial", "functools.partial")
 
 
 _SPELLINGS = "AIO1-partial-spellings"
