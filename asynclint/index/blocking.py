@@ -195,15 +195,12 @@ class LocalEnv(Env):
 
     def classify(self, func: Sym) -> Optional[Tuple[str, str, str]]:
         try:
-            found = self._classified.get(func, _UNSET)  # a miss (a file's first ask) raises nothing
+            return self._classified[func]
+        except KeyError:
+            found = self._classified[func] = super().classify(func)
+            return found
         except TypeError:  # unhashable: never with well-formed symbols
             return super().classify(func)
-        if found is _UNSET:
-            found = self._classified[func] = super().classify(func)
-        return found
-
-
-_UNSET = object()
 
 
 class IndexEnv(Env):
