@@ -325,10 +325,10 @@ class Context:
 
 
 def _noqa_lines(text: str) -> frozenset:
-    """The 1-based numbers of the lines of `text` (the lines joined with
-    "\n") holding "noqa" in any case (only they can silence a finding:
-    `noqa.parse`): one search of the whole text instead of one per finding
-    and line."""
+    """The 1-based numbers of the lines of `text` (the file's lines joined,
+    `Context.text()`) holding "noqa" in any case (only they can silence a
+    finding: `noqa.parse`): one search of the whole text instead of one per
+    finding and line."""
     text = text.lower()
     out = set()
     line, counted = 1, 0  # newlines counted from the last hit on, not from the start each time

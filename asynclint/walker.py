@@ -40,8 +40,10 @@ class Walker:
         rules = all_rules()
         self.rules = [rules[c] for c in sorted(enabled) if c in rules]
         self.dispatch: Dict[type, list] = defaultdict(list)
-        for rule in _with_families(self.rules):
-            for node_type in rule.node_types:
+        dispatched = _with_families(self.rules)
+        family = next((r for r in dispatched if isinstance(r, BlockingFamily)), None)
+        for rule in dispatched:
+            for node_type in rule.node_types if family is None else family.node_types_beside(rule):
                 self.dispatch[node_type].append(rule)
         self.leavers = [r for r in self.rules if type(r).leave_scope is not Rule.leave_scope]
         # `Name` nodes: rules that see every one stay in `dispatch`; those

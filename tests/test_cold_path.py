@@ -172,3 +172,43 @@ def test_a_noqa_is_found_with_the_text_handed_over(tmp_path):
             time.sleep(2)
         """, "--select", "AIO200")
     assert found == [("AIO200", 6)]
+
+
+@pytest.mark.parametrize("expr", [
+    "f", "a.b.c", "super().__init__", "self.loop().close", "f()()", "a.b().c().d",
+    # the shapes left to `ast.unparse`
+    "f(x).g", "a[0].b", "(a or b).c", "f(*args).g", "f(k=1).g", "'x'.join", "(1).real",
+])
+def test_message_text_of_a_callee_is_that_of_ast_unparse(expr):
+    import ast
+
+    from asynclint.rules._text import source, unparse
+    node = ast.parse(expr, mode="eval").body
+    assert unparse(node) == ast.unparse(node)
+    long = ast.parse("a" * 40 + "." + "b" * 40, mode="eval").body
+    assert source(long) == ast.unparse(long)[:57] + "..."
+
+
+def test_assignments_reach_aio208_only_when_no_blocking_family_notes_them(tmp_path):
+    import ast
+    family = Walker(all_rules())
+    assert [r.code for r in family.dispatch[ast.Assign] if r.code.startswith("AIO2")] == [
+        "AIO200+AIO201+AIO202+AIO203+AIO204+AIO205+AIO206+AIO207"]
+    alone = Walker(["AIO208"])
+    assert [r.code for r in alone.dispatch[ast.Assign]] == ["AIO208"]
+    # the same findings either way
+    source = """\
+        import sqlite3
+
+
+        class Store:
+            def __init__(self):
+                self.db = sqlite3.connect("x.db")
+
+            def load(self):
+                return self.db.execute("select 1")
+
+            async def handler(self):
+                return self.load()
+        """
+    assert _lint(tmp_path, source, "--select", "AIO208") == _lint(tmp_path, source) == [("AIO208", 9)]

@@ -195,12 +195,15 @@ class LocalEnv(Env):
 
     def classify(self, func: Sym) -> Optional[Tuple[str, str, str]]:
         try:
-            return self._classified[func]
-        except KeyError:
-            found = self._classified[func] = super().classify(func)
-            return found
+            found = self._classified.get(func, _UNSET)  # a miss (a file's first ask) raises nothing
         except TypeError:  # unhashable: never with well-formed symbols
             return super().classify(func)
+        if found is _UNSET:
+            found = self._classified[func] = super().classify(func)
+        return found
+
+
+_UNSET = object()
 
 
 class IndexEnv(Env):

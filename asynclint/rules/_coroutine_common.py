@@ -8,7 +8,7 @@ import sys
 from ..index import local_types, values
 from ..index.summary import dotted
 from ..index.queries import query
-from ._text import unparse
+from ._text import source as source_text  # noqa: F401  the AIO1 rules' name for it
 
 # Top-level stdlib modules with no coroutine functions: calls into them are
 # never coroutines, so no query is deferred for them.
@@ -129,8 +129,15 @@ def _partial_spellings(ctx):
     if module_words is None:
         module_words = state[_SPELLINGS] = ("partial", *sorted(
             name for name, sym in ctx.module.bindings.items() if dotted(sym) in _PARTIALS))
-    local = [name for scope in ctx.scopes[1:] for name, sym in scope.bindings.items() if dotted(sym) in _PARTIALS]
+    local = [name for scope in ctx.scopes[1:] for name, sym in scope.bindings.items()
+             if sym is not None and sym[-1] in _PARTIAL_ENDS and dotted(sym) in _PARTIALS]
     return (*module_words, *local) if local else module_words
+
+
+# What the last item of a symbol spelling `functools.partial` is (`dotted`
+# joins it last): every binding of a scope is tested, most fail here, with
+# no string built for them.
+_PARTIAL_ENDS = ("partial", "functools.partial")
 
 
 _SPELLINGS = "AIO1-partial-spellings"
@@ -200,8 +207,3 @@ def _maybe_coroutine_call(index, module, func_sym):
 def _coroutine_function(index, module, func_sym):
     """`func_sym` is a coroutine function (passed as a callback)."""
     return _coroutine_call(index, module, func_sym)
-
-
-def source_text(node) -> str:
-    text = unparse(node)
-    return text if len(text) <= 60 else text[:57] + "..."

@@ -39,13 +39,43 @@ _MENTIONS = "mentions"
 
 def unparse(node) -> str:
     """`ast.unparse(node)`, without its machinery for the usual callee and
-    receiver shapes (`name`, `a.b.c`): the same text."""
+    receiver shapes: a name, attributes and calls without arguments
+    (`a.b.c`, `super().__init__`, `self.loop().close`): the same text."""
     parts = []
     inner = node
-    while type(inner) is ast.Attribute:
-        parts.append(inner.attr)
-        inner = inner.value
-    if type(inner) is not ast.Name:
-        return ast.unparse(node)
-    parts.append(inner.id)
-    return ".".join(reversed(parts))
+    while True:
+        t = type(inner)
+        if t is ast.Attribute:
+            parts.append(inner.attr)
+            parts.append(".")
+            inner = inner.value
+        elif t is ast.Call and not inner.args and not inner.keywords:
+            parts.append("()")
+            inner = inner.func
+        elif t is ast.Name:
+            parts.append(inner.id)
+            return "".join(reversed(parts))
+        else:
+            return ast.unparse(node)
+
+
+def source(node) -> str:
+    """The text of `node` for a message field, cut at 60 characters."""
+    text = unparse(node)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def callee_text(ctx, func) -> str:
+    """`source(func)` for a call's callee, made once however many rules
+    report at that call (the blocking family and AIO208 both name it): the
+    last callee's text is kept in the module scope's state."""
+    state = ctx.scopes[0].state
+    kept = state.get(_CALLEE_TEXT)
+    if kept is not None and kept[0] is func:
+        return kept[1]
+    text = source(func)
+    state[_CALLEE_TEXT] = (func, text)
+    return text
+
+
+_CALLEE_TEXT = "callee-text"

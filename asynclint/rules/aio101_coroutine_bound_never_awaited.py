@@ -74,11 +74,11 @@ class CoroutineBoundNeverAwaited(Rule):
     """
 
     def check(self, node, ctx) -> None:
-        scope = ctx.scope
-        if scope.kind not in ("function", "module"):
-            return
-        if type(node) is ast.Expr:
+        if type(node) is ast.Expr:  # the node alone tells most are no `coros.append(fetch(u))`
             self._filled(node.value, ctx)
+            return
+        scope = ctx.scopes[-1]
+        if scope.kind not in ("function", "module"):
             return
         if isinstance(node, ast.Assign):
             if len(node.targets) != 1:

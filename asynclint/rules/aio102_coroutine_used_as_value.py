@@ -125,7 +125,7 @@ class CoroutineUsedAsValue(Rule):
     # -- a coroutine bound to a local, then used as a value ------------------
     # state per function scope: name -> [call, sym, stores, consumed, uses]
     def _bound(self, node, ctx) -> None:
-        scope = ctx.scope
+        scope = ctx.scopes[-1]
         if scope.kind != "function":
             return
         if type(node) is ast.Assign:

@@ -15,8 +15,8 @@ from ..index import blocking as B
 from ..index import debug_flags, once
 from ..index.nodes import called_name, children, walk
 from ._blocking import (ENVIRONMENT_WORDS, TO_THREAD, analyse, fix_if_possible, in_quiet_file, in_setup_code, knobs,
-                        left_alone_here, local_env, module_debug_flags, note_self_attribute, once_if, source)
-from ._text import mentions
+                        left_alone_here, local_env, module_debug_flags, note_self_attribute, once_if)
+from ._text import callee_text, mentions
 from .base import Rule
 
 
@@ -31,27 +31,23 @@ def _is_type_checking(test: ast.AST) -> bool:
 _TYPE_TESTS = frozenset({"isinstance", "hasattr", "callable"})
 
 
-def _has_call(test: ast.AST) -> bool:
-    """Both tests on an `if` of a sync function (a parameter's type, the
-    thread or loop) look for a call in it; most tests (`x is None`) have
-    none, and are not walked twice for nothing."""
+def _calls_and_items(test: ast.AST) -> tuple:
+    """The calls in the test of an `if` of a sync function, and whether it
+    holds an item (`os.environ[...]`), found in one walk: the parameter-type
+    and thread tests look only at its calls, and the debug-only test needs
+    a call or an item; most tests (`x is None`) hold neither."""
+    calls = []
+    item = False
     stack = [test]
     while stack:
         node = stack.pop()
-        if type(node) is ast.Call:
-            return True
+        t = type(node)
+        if t is ast.Call:
+            calls.append(node)
+        elif t is ast.Subscript:
+            item = True
         stack.extend(children(node))
-    return False
-
-
-def _has_call_or_item(test: ast.AST) -> bool:
-    stack = [test]
-    while stack:
-        node = stack.pop()
-        if type(node) is ast.Call or type(node) is ast.Subscript:
-            return True
-        stack.extend(children(node))
-    return False
+    return calls, item
 
 
 def _is_method(ctx, fn) -> bool:
@@ -62,7 +58,7 @@ def _is_method(ctx, fn) -> bool:
     return False
 
 
-def _tests_parameter_type(test: ast.AST, fn, method: bool) -> bool:
+def _tests_parameter_type(calls: list, fn, method: bool) -> bool:
     """`isinstance(p, ...)`, `hasattr(p, ...)`, `callable(p)` (possibly
     negated or combined) on a parameter the caller passes (not `self`/`cls`:
     `hasattr(self, "_cache")` tests the object's state, not an argument)."""
@@ -70,8 +66,8 @@ def _tests_parameter_type(test: ast.AST, fn, method: bool) -> bool:
     if method and params:
         params = params[1:]
     params = {a.arg for a in params}
-    for node in walk(test):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _TYPE_TESTS \
+    for node in calls:
+        if isinstance(node.func, ast.Name) and node.func.id in _TYPE_TESTS \
                 and node.args and isinstance(node.args[0], ast.Name) and node.args[0].id in params:
             return True
     return False
@@ -85,15 +81,15 @@ _NO_LOOP_ERRORS = frozenset({"builtins.RuntimeError"})
 _RUNNING_LOOP_WORDS = ("running_loop",)
 
 
-def _tests_thread_or_loop(ctx, test: ast.AST) -> bool:
-    """The test asks which thread runs, or whether a loop runs here."""
-    for node in walk(test):
-        if isinstance(node, ast.Call):
-            name = dotted(ctx.symbol(node.func))
-            if name in THREAD_IDENTITY_CALLS or name in _RUNNING_LOOP:
-                return True
-            if isinstance(node.func, ast.Attribute) and node.func.attr == "is_running" and not node.args:
-                return True
+def _tests_thread_or_loop(ctx, calls: list) -> bool:
+    """The test (`calls`: its calls) asks which thread runs, or whether a
+    loop runs here."""
+    for node in calls:
+        name = dotted(ctx.symbol(node.func))
+        if name in THREAD_IDENTITY_CALLS or name in _RUNNING_LOOP:
+            return True
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "is_running" and not node.args:
+            return True
     return False
 
 
@@ -125,6 +121,7 @@ class BlockingProjectCall(Rule):
     fixable = Fixability.SOMETIMES
     fix_applicability = Applicability.UNSAFE
     node_types = (ast.Call, ast.Assign, ast.AnnAssign, ast.If, ast.Try, ast.Yield, ast.YieldFrom)
+    notes_self_attributes_only = True  # at assignments: the blocking family notes them for it
     why = """
         A sync helper that opens a file, sleeps, runs a subprocess or queries
         a sync client blocks the loop just as much as the call itself, and
@@ -222,20 +219,24 @@ class BlockingProjectCall(Rule):
             fn = ctx.function
             if fn is None or fn.info is None or not node.body:
                 return
+            found = None  # (calls, item) of the test, walked once when asked
             if _is_type_checking(node.test):
                 fn.info.uncounted_lines.append((node.body[0].lineno, node.body[-1].end_lineno or node.lineno))
-            elif not fn.is_async and once.guarded_target(node.test) is not None and once_if(ctx, node):
-                # a lazy initialisation: counted only with `blocking-at-startup = true`
-                fn.info.once_lines.append(once.line_range(node))
-            elif not fn.is_async and _has_call(node.test) and (_tests_parameter_type(node.test, fn, _is_method(ctx, fn))
-                                                                or _tests_thread_or_loop(ctx, node.test)):
-                # `if isinstance(fp, io.IOBase): ... else: open(fp)`: whether
-                # it blocks depends on what the caller passes; unproven.
-                # `if threading.current_thread() is main: ... else: wait()`,
-                # `if not loop.is_running(): ...`: the code already tells the
-                # loop thread from the others, one branch is off the loop.
-                last = (node.orelse or node.body)[-1]
-                fn.info.uncounted_lines.append((node.body[0].lineno, last.end_lineno or node.lineno))
+            elif not fn.is_async:
+                if once.guarded_target(node.test) is not None and once_if(ctx, node):
+                    # a lazy initialisation: counted only with `blocking-at-startup = true`
+                    fn.info.once_lines.append(once.line_range(node))
+                else:
+                    found = calls, _ = _calls_and_items(node.test)
+                    if calls and (_tests_parameter_type(calls, fn, _is_method(ctx, fn))
+                                  or _tests_thread_or_loop(ctx, calls)):
+                        # `if isinstance(fp, io.IOBase): ... else: open(fp)`: whether
+                        # it blocks depends on what the caller passes; unproven.
+                        # `if threading.current_thread() is main: ... else: wait()`,
+                        # `if not loop.is_running(): ...`: the code already tells the
+                        # loop thread from the others, one branch is off the loop.
+                        last = (node.orelse or node.body)[-1]
+                        fn.info.uncounted_lines.append((node.body[0].lineno, last.end_lineno or node.lineno))
             parent = ctx.parent
             if not fn.is_async and parent is not None:
                 # debug-only code: counted only with `blocking-in-debug-code = true`.
@@ -243,7 +244,7 @@ class BlockingProjectCall(Rule):
                 # (a call or `os.environ[...]`) can say so: most tests cannot,
                 # and none in a file that never spells `getenv` or `environ`.
                 flags = module_debug_flags(ctx)
-                if flags or (mentions(ctx, ENVIRONMENT_WORDS) and _has_call_or_item(node.test)):
+                if flags or (mentions(ctx, ENVIRONMENT_WORDS) and any(found or _calls_and_items(node.test))):
                     fn.info.debug_lines.extend(debug_flags.debug_ranges(
                         node, debug_flags.block_of(node, parent), flags))
         elif t is ast.Try:
@@ -267,13 +268,13 @@ class BlockingProjectCall(Rule):
         result = analyse(ctx, node)
         if result[0] == "hit":
             if result[1] == self.code:  # declared blocking in config
-                ctx.report(node, fix=fix_if_possible(ctx, TO_THREAD), call=source(node.func),
+                ctx.report(node, fix=fix_if_possible(ctx, TO_THREAD), call=callee_text(ctx, node.func),
                            chain=f"`{B.short(result[2])}` is listed in `extra-blocking-calls`")
         elif result[0] == "defer":
             q = ("aio2-transitive", result[1], knobs(ctx))
             if in_setup_code(ctx):
                 q += ("setup",)  # a resource's set-up: file I/O alone is left alone
-            ctx.report_if(q, node, fix=fix_if_possible(ctx, TO_THREAD), call=source(node.func))
+            ctx.report_if(q, node, fix=fix_if_possible(ctx, TO_THREAD), call=callee_text(ctx, node.func))
 
     def _note_sync_call(self, node: ast.Call, ctx) -> None:
         fn = ctx.function

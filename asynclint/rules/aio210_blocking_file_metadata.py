@@ -43,6 +43,7 @@ class BlockingFileMetadata(BlockingCallRule):
                 return user.avatar_path
     """
     fix_notes = "The call is moved to a worker thread with `await asyncio.to_thread(...)` (unsafe)."
+    notes_self_attributes_only = True  # at assignments: the blocking family notes them for it
 
     def check(self, node, ctx) -> None:
         super().check(node, ctx)

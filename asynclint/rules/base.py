@@ -50,6 +50,10 @@ class Rule:
     # check that looks at a name only once something earlier in the file
     # (a binding it saw) made that name interesting.
     watched_names_only: ClassVar[bool] = False
+    # True: at `ast.Assign`/`ast.AnnAssign` the check only records `self.x`
+    # values (`_blocking.note_self_attribute`), which the blocking family
+    # does for every rule: while it runs, assignments do not reach the rule.
+    notes_self_attributes_only: ClassVar[bool] = False
     # Documentation, shown by `asynclint rule CODE` and in docs/rules.md.
     why: ClassVar[str] = ""  # why it is bad
     bad_example: ClassVar[str] = ""
