@@ -17,7 +17,10 @@ checks after the first edit of each kind and after its undo that the cached
 run's findings equal a cold `--no-cache` run's (`--check`; it stops with the
 difference otherwise), and prints the median wall time of the repeats with its ratio to the floor
 of the same run (cold -j1 to the 1-process floor), the ratio to ruff and the
-peak RSS. On a shared machine the absolute times are noise: compare ratios
+peak RSS. The floors, ruff and the cold runs are timed in rounds (each once
+per round), and a cold run's ratio is the median of its ratios to the floor
+of its own round: a shared host's speed drifts by tens of percent within a
+run. On a shared machine the absolute times are noise: compare ratios
 taken in one run, and repeat the run.
 """
 from __future__ import annotations
@@ -213,13 +216,29 @@ def bench_set(name: str, folder: Path, repeat: int, cores: int, ruff, lint, only
     parse = [sys.executable, str(SHARED_BENCH / "parse_bench.py"), "ast"]
     out = {"files": files, "lines": lines}
     want = lambda key: not only or key in only
-    for key, cmd in (("floor-j1", parse + [str(folder)]), ("floor-jN", parse + ["-j", str(cores), str(folder)]),
-                     ("ruff", ruff + ["check", "--no-cache", "--select", "ASYNC,RUF006", "--exit-zero", str(folder)]),
-                     ("cold-j1", lint + ["--no-cache", "-q", "-j", "1", str(folder)]),
-                     ("cold-jN", lint + ["--no-cache", "-q", "-j", str(cores), str(folder)])):
-        if want(key):
-            out[key] = best_of(repeat, cmd)
-            print(f"  {key}: {out[key][2]:.2f} s median, {out[key][3]:.2f} s CPU, {out[key][1]:.0f} MiB", flush=True)
+    commands = [(key, cmd) for key, cmd in (
+        ("floor-j1", parse + [str(folder)]), ("floor-jN", parse + ["-j", str(cores), str(folder)]),
+        ("ruff", ruff + ["check", "--no-cache", "--select", "ASYNC,RUF006", "--exit-zero", str(folder)]),
+        ("cold-j1", lint + ["--no-cache", "-q", "-j", "1", str(folder)]),
+        ("cold-jN", lint + ["--no-cache", "-q", "-j", str(cores), str(folder)])) if want(key)]
+    # In rounds, each command once per round: on a machine whose speed
+    # drifts (a shared host), a round's floor and cold runs see the same
+    # speed, and a cold run's ratio is taken to the floor of its own round.
+    runs: dict = {key: [] for key, _ in commands}
+    for _ in range(repeat):
+        for key, cmd in commands:
+            runs[key].append(run_timed(cmd))
+    for key, _ in commands:
+        timed = runs[key]
+        out[key] = (min(r[0] for r in timed), max(r[1] for r in timed), statistics.median(r[0] for r in timed),
+                    statistics.median(r[2] for r in timed))
+        print(f"  {key}: {out[key][2]:.2f} s median, {out[key][3]:.2f} s CPU, {out[key][1]:.0f} MiB", flush=True)
+    per_round = {}  # cold run -> (median wall ratio, median CPU ratio) to its round's floor
+    for key, floor_key in (("cold-j1", "floor-j1"), ("cold-jN", "floor-jN")):
+        if key in runs and floor_key in runs:
+            pairs = list(zip(runs[key], runs[floor_key]))
+            per_round[key] = (statistics.median(a[0] / b[0] for a, b in pairs),
+                              statistics.median(a[2] / b[2] for a, b in pairs))
     if any(want(k) for k in ("cache-fill", "warm", "one-changed", "async-def")):
         out.update(bench_cached(name, folder, repeat, lint, want, work, check))
 
@@ -227,7 +246,8 @@ def bench_set(name: str, folder: Path, repeat: int, cores: int, ruff, lint, only
     floor_1 = out.get("floor-j1", (None,))[0]
     ruff_t = out.get("ruff", (None,))[0]
     print(f"\nMedians of {repeat}; ratios are to the parse-only floor measured in this run "
-          f"(cold -j1 to the 1-process floor, the rest to the j{cores} floor). CPU is user+sys of the "
+          f"(cold -j1 to the 1-process floor, the rest to the j{cores} floor; a cold run's, the median "
+          f"of its ratios to the floor of the same round). CPU is user+sys of the "
           f"run and its workers: on a shared machine its ratio is steadier than the wall ratio.")
     print("| run | median s | best s | x floor | x ruff | CPU s | CPU x floor | peak RSS MiB |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
@@ -244,6 +264,8 @@ def bench_set(name: str, folder: Path, repeat: int, cores: int, ruff, lint, only
         floor_key = "floor-j1" if key in ("floor-j1", "cold-j1") else "floor-jN"
         floor_cpu = out[floor_key][3] if floor_key in out else None
         cpu_ratio = f"{cpu / floor_cpu:.2f}" if floor_cpu else "-"
+        if key in per_round:
+            ratio, cpu_ratio = (f"{r:.2f}" for r in per_round[key])
         print(f"| {key.replace('jN', f'j{cores}')} | {med:.2f} | {wall:.2f} | {ratio} | {vs_ruff} | {cpu:.2f} | "
               f"{cpu_ratio} | {rss:.0f} |")
     return out
