@@ -20,7 +20,7 @@ from ..index.one_shot import OneShot
 from ..index.setup import ResourceSetup
 from ..index.startup import Startup
 from ..knowledge.file_kinds import TEST_DIRS
-from ._text import callee_text, mentions, source
+from ._text import callee_text, kept_for, mentions, source
 from .base import Rule
 
 _CACHE_ATTR = "_asynclint_aio2"
@@ -232,14 +232,7 @@ def _for_node(ctx, key: str, decide):
     """`decide(ctx)` for the node being visited, decided once however many
     of the blocking rules ask at that node (the last node's answer is kept
     in the module scope's state under `key`)."""
-    state = ctx.scopes[0].state
-    node = ctx.node
-    kept = state.get(key)
-    if kept is not None and kept[0] is node:
-        return kept[1]
-    found = decide(ctx)
-    state[key] = (node, found)
-    return found
+    return kept_for(ctx, key, ctx.node, decide, ctx)
 
 
 def in_one_shot_command(ctx) -> bool:

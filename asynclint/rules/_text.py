@@ -65,17 +65,23 @@ def source(node) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def kept_for(ctx, key: str, node, make, arg):
+    """`make(arg)` for `node`, made once however many rules ask at that node
+    in turn: the last node's answer is kept in the module scope's state
+    under `key`."""
+    state = ctx.scopes[0].state
+    kept = state.get(key)
+    if kept is not None and kept[0] is node:
+        return kept[1]
+    value = make(arg)
+    state[key] = (node, value)
+    return value
+
+
 def callee_text(ctx, func) -> str:
     """`source(func)` for a call's callee, made once however many rules
-    report at that call (the blocking family and AIO208 both name it): the
-    last callee's text is kept in the module scope's state."""
-    state = ctx.scopes[0].state
-    kept = state.get(_CALLEE_TEXT)
-    if kept is not None and kept[0] is func:
-        return kept[1]
-    text = source(func)
-    state[_CALLEE_TEXT] = (func, text)
-    return text
+    report at that call (the blocking family and AIO208 both name it)."""
+    return kept_for(ctx, _CALLEE_TEXT, func, source, func)
 
 
 _CALLEE_TEXT = "callee-text"
