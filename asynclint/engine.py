@@ -490,7 +490,7 @@ class _Run:
                 # module names, `ALL`, and ("join", name, key) tokens
                 s.deps = index.freeze_deps(deps)
                 if answered is not None:
-                    s.answers = self._save_answers(path, token, result, answered)
+                    s.answers = self._save_answers(path, token, answered)
             else:  # unreadable file: reported this run, not recorded
                 seen[path] = _Seen(job.display, job.report, (), "", modules[path][0], modules[path][1], None, found,
                                    result.not_analysed)
@@ -596,22 +596,12 @@ class _Run:
             return kept
         return {q: entry for q, entry in kept.items() if not _sees(entry[1], moved, changed_joins, known_joins)}
 
-    def _save_answers(self, path: str, token: str, result: FileResult, answered: dict) -> Optional[str]:
-        """Keep the answers of the queries `result` asks (a changed file may
-        no longer ask some); the token the run record keeps for them."""
+    def _save_answers(self, path: str, token: str, answered: dict) -> Optional[str]:
+        """Keep a file's answers (those of the queries it asks now, `_answers`);
+        the token the run record keeps for them."""
         if not answered:
             return None
-        module = result.summary.name if result.summary else ""
-        asked = set()
-        for pending in result.pendings:
-            try:
-                asked.add((module, pending.query))
-            except TypeError:  # a query holding a list: never kept
-                pass
-        kept = {q: entry for q, entry in answered.items() if q in asked}
-        if not kept:
-            return None
-        return token if self.store.save_answers(path, token, kept) else None
+        return token if self.store.save_answers(path, token, answered) else None
 
     def _moved(self, seen: Dict[str, _Seen], old: Dict[str, tuple]) -> FrozenSet[str]:
         """The module names provided differently from the recording run:
@@ -695,7 +685,11 @@ class _Run:
             result = results.get(path) or self._result_of(job, modules, seen)
             deps: set = set()
             answers = kept(path)
-            yield job, result, self._findings(job, result, index, deps, answers), deps, answers
+            asked = set() if answers is not None else None
+            found = self._findings(job, result, index, deps, answers, asked)
+            if answers is not None:  # a changed file may no longer ask some of the kept ones
+                answers = {q: entry for q, entry in answers.items() if q in asked}
+            yield job, result, found, deps, answers
 
     def _index(self, modules, seen: Dict[str, _Seen], saved: Optional[dict] = None,
                moved: Optional[FrozenSet[str]] = None) -> ProjectIndex:
@@ -729,12 +723,13 @@ class _Run:
         return index
 
     def _findings(self, job: FileJob, result: FileResult, index: ProjectIndex,
-                  deps: Optional[set] = None, answered: Optional[dict] = None) -> List[Diagnostic]:
+                  deps: Optional[set] = None, answered: Optional[dict] = None,
+                  asked: Optional[set] = None) -> List[Diagnostic]:
         enabled = self.settings.enabled
         ignored = self.settings.config.ignored_for(job.display, job.path)
         ignored_codes = frozenset(ignored) if ignored else None
         out = []
-        for d in findings_of(result, index, job.display, deps, answered):
+        for d in findings_of(result, index, job.display, deps, answered, asked):
             if d.code not in enabled:
                 continue
             if ignored_codes and noqa.suppresses(ignored_codes, d.code):

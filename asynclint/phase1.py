@@ -51,6 +51,8 @@ class FileResult:
         self.diagnostics = diagnostics if diagnostics is not None else []  # path left empty
         self._pendings = pendings if pendings is not None else []
         self._pendings_blob: Optional[bytes] = None
+        # kept beside the blob: phase 2 and the split of its work count
+        # pending queries without decoding them
         self.pending_count = len(self._pendings)
         self.not_analysed = not_analysed  # why the file could not be analysed
 
@@ -90,7 +92,7 @@ class FileResult:
         if blob is not None:
             self._summary = None
         if self._pendings is not None:
-            self._pendings_blob = disk.dumps([_pending_values(p) for p in self._pendings])
+            self._pendings_blob = _pendings_blob(self._pendings)
             self._pendings = None
         return self
 
@@ -101,7 +103,7 @@ class FileResult:
     def __getstate__(self):
         pendings = self._pendings_blob
         if pendings is None:
-            pendings = disk.dumps([_pending_values(p) for p in self._pendings])
+            pendings = _pendings_blob(self._pendings)
         return (self.summary_blob, self.diagnostics, pendings, self.pending_count, self.not_analysed)
 
     def __setstate__(self, state) -> None:
@@ -110,6 +112,10 @@ class FileResult:
 
 
 _pending_values = operator.attrgetter(*(f.name for f in fields(Pending)))
+
+
+def _pendings_blob(pendings: List[Pending]) -> bytes:
+    return disk.dumps([_pending_values(p) for p in pendings])
 
 
 @dataclass

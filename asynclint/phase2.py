@@ -23,30 +23,38 @@ _MISSING = object()
 
 
 def findings_of(result: FileResult, index: ProjectIndex, display: str,
-                deps: Optional[set] = None, answered: Optional[dict] = None) -> List[Diagnostic]:
+                deps: Optional[set] = None, answered: Optional[dict] = None,
+                asked: Optional[set] = None) -> List[Diagnostic]:
     """Phase 2 for one file: its local findings plus the pending ones the
     index confirms. `deps`, when given, receives the module names the
     answers depended on (`index.project.ALL`: every module). `answered`
     (the language server's, kept between edits): query -> (answer, the
     dependencies of that answer); its answers are reused, new ones added,
-    so the caller must drop those whose dependencies changed."""
+    so the caller must drop those whose dependencies changed. `asked`, when
+    given, receives the `(module, query)` keys the file asks (the queries
+    that can be kept; one holding a list cannot)."""
     found = [d.with_path(display) for d in result.diagnostics]
     if not result.pending_count:
         return found
     with index.tracking() as used:
-        _answer_pendings(result, index, display, found, answered)
+        _answer_pendings(result, index, display, found, answered, asked)
     if deps is not None:
         deps.update(used)
     return found
 
 
 def _answer_pendings(result: FileResult, index: ProjectIndex, display: str, found: List[Diagnostic],
-                     answered: Optional[dict] = None) -> None:
+                     answered: Optional[dict] = None, asked: Optional[set] = None) -> None:
     rules = all_rules()
     module = result.summary.name if result.summary else ""
     answers: Dict[tuple, object] = {}
     failed = set()
     for pending in result.pendings:  # (decoded once here when the result is packed)
+        if asked is not None:
+            try:
+                asked.add((module, pending.query))
+            except TypeError:  # a query holding a list
+                pass
         if failed and pending.code in failed:  # almost always empty: no lookup
             continue
         q = pending.query
