@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -212,3 +213,29 @@ def test_assignments_reach_aio208_only_when_no_blocking_family_notes_them(tmp_pa
                 return self.load()
         """
     assert _lint(tmp_path, source, "--select", "AIO208") == _lint(tmp_path, source) == [("AIO208", 9)]
+
+
+def test_a_folder_s_real_path_is_found_from_its_parent_s(tmp_path):
+    from asynclint.rules._blocking import _real_folder
+    real = tmp_path / "real" / "tests"
+    (real / "sub").mkdir(parents=True)
+    (tmp_path / "link").symlink_to(real)
+    (tmp_path / "real" / "up").symlink_to("../real/tests")  # a relative link
+    for folder in (real / "sub", tmp_path / "link" / "sub", tmp_path / "real" / "up" / "sub",
+                   tmp_path / "link" / "missing" / "deeper"):
+        assert _real_folder(str(folder)) == os.path.realpath(folder)
+
+
+def test_a_file_s_kind_is_decided_by_its_folders_and_its_own_name():
+    from asynclint.rules._blocking import _kind
+    patterns = ("evals", "/tools/*/", "", "bench*")
+    assert _kind(("pkg", "tests", "unit"), "helpers.py", patterns) == "test"
+    assert _kind(("evals", "tests"), "run.py", patterns) == "test"  # tests win over tooling
+    assert _kind(("pkg",), "conftest.py", patterns) == "test"
+    assert _kind(("pkg",), "api_test.py", patterns) == "test"
+    assert _kind(("pkg", "evals"), "suite.py", patterns) == "tooling"
+    assert _kind(("pkg",), "bench_io.py", patterns) == "tooling"  # the file's own name
+    assert _kind(("tools", "release"), "x.py", patterns) == "tooling"  # a path from the root
+    assert _kind(("tools",), "release.py", patterns) == "tooling"
+    assert _kind(("pkg", "tools"), "release.py", patterns) == "code"
+    assert _kind(("pkg",), "evals.py", patterns) == "code"

@@ -55,30 +55,52 @@ def file_kind(ctx) -> str:
     found = state.get("AIO2-kind")
     if found is None:
         parts = _project_parts(ctx)
-        name = parts[-1].removesuffix(".py")
-        if (name.startswith("test_") or name.endswith("_test")
-                or name == "conftest" or any(p in TEST_DIRS for p in parts[:-1])):
-            found = "test"
-        elif _matches_tooling(parts, getattr(ctx.options, "tooling_paths", ())):
-            found = "tooling"
-        else:
-            found = "code"
-        state["AIO2-kind"] = found
+        found = state["AIO2-kind"] = _kind(tuple(parts[:-1]), parts[-1],
+                                           tuple(getattr(ctx.options, "tooling_paths", ())))
     return found
 
 
-def _matches_tooling(parts: list, patterns) -> bool:
-    """A pattern without `/` names a folder (or file) at any depth; one with
-    `/` a path from the project root (`tools/*`, `src/app/devtools`)."""
-    path = "/".join(parts)
+def _kind(folder: tuple, name: str, patterns: tuple) -> str:
+    """`file_kind` of the file `name` in the project folder `folder` (its
+    parts): what the folder says is decided once for all its files."""
+    in_tests, in_tooling = _folder_kind(folder, patterns)
+    stem = name.removesuffix(".py")
+    if in_tests or stem.startswith("test_") or stem.endswith("_test") or stem == "conftest":
+        return "test"
+    if in_tooling or _matches_tooling(folder, name, patterns):
+        return "tooling"
+    return "code"
+
+
+@functools.lru_cache(maxsize=4096)
+def _folder_kind(folder: tuple, patterns: tuple) -> tuple:
+    """(the folder is in a test folder, a folder of it matches a
+    `tooling-paths` pattern without `/`)."""
+    in_tests = any(p in TEST_DIRS for p in folder)
+    in_tooling = any(fnmatch.fnmatchcase(part, pattern) for pattern in _plain(patterns) for part in folder)
+    return in_tests, in_tooling
+
+
+def _plain(patterns: tuple) -> list:
+    """The patterns without `/` (trimmed): each names a folder or file at any depth."""
+    return [p for p in (p.strip("/") for p in patterns) if p and "/" not in p]
+
+
+def _matches_tooling(folder: tuple, name: str, patterns: tuple) -> bool:
+    """The file matches a `tooling-paths` pattern by its own name (one
+    without `/`) or by its path from the project root (one with `/`:
+    `tools/*`, `src/app/devtools`); its folders are `_folder_kind`'s."""
+    path = None
     for pattern in patterns:
         pattern = pattern.strip("/")
         if not pattern:
             continue
         if "/" in pattern:
+            if path is None:
+                path = "/".join((*folder, name))
             if fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(path, pattern + "/*"):
                 return True
-        elif any(fnmatch.fnmatchcase(part, pattern) for part in parts):
+        elif fnmatch.fnmatchcase(name, pattern):
             return True
     return False
 
@@ -412,8 +434,7 @@ def _project_parts(ctx) -> list:
     # the files of a folder share its answer: the folder's place is found
     # once (a file that is itself a symlink is resolved whole, below)
     if name and name not in (".", "..") and not os.path.islink(raw):
-        folder = _folder_parts(os.path.dirname(os.path.abspath(raw)), None if root is None else str(root),
-                               os.getcwd())
+        folder = _folder_parts(os.path.dirname(raw), None if root is None else str(root), os.getcwd())
         return list(folder) + [name] if folder is not None else ctx.module.name.split(".")[:-1] + [name]
     path = Path(raw)
     for base in (root, Path.cwd()):
@@ -434,16 +455,30 @@ def _resolved(folder: str) -> Path:
 
 @functools.lru_cache(maxsize=4096)
 def _folder_parts(folder: str, root, cwd: str):
-    """The parts of the real path of `folder` (absolute) within the root,
-    else the working directory; None when it is in neither."""
+    """The parts of the real path of `folder` (as given: made absolute
+    here, once per folder) within the root, else the working directory;
+    None when it is in neither."""
+    folder = os.path.normpath(os.path.join(cwd, folder))  # `os.path.abspath`
     for base in (root, cwd):
         if base is None:
             continue
         try:
-            return tuple(Path(folder).resolve().relative_to(_resolved(base)).parts)
+            return tuple(Path(_real_folder(folder)).relative_to(_resolved(base)).parts)
         except (ValueError, OSError):
             continue
     return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _real_folder(folder: str) -> str:
+    """`os.path.realpath` of a normalised absolute folder, from its parent's
+    (kept: the files of a project share their parent folders): one look
+    at the folder itself instead of one per part of its path."""
+    parent, name = os.path.split(folder)
+    if not name:
+        return folder
+    path = os.path.join(_real_folder(parent), name)
+    return os.path.realpath(path) if os.path.islink(path) else path
 
 
 def analyse(ctx, call: ast.Call) -> tuple:
