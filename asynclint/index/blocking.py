@@ -222,6 +222,10 @@ class IndexEnv(Env):
         # col, api) of the blocking call itself (AIO208's root cause)
         self.roots: Dict[Tuple[str, str], tuple] = {}
         self._meta: Dict[Tuple[str, str], object] = {}
+        # callee -> `classify`'s answer: the same callee is asked about by
+        # every file calling it, by up to three queries at one call (AIO201
+        # and AIO205 share catalogue names, AIO208 asks too) and in `blocks`
+        self._classified: Dict[Sym, object] = {}
         # What each memoised answer above looked at (module names), added to
         # the dependencies of every query that reuses it (`ProjectIndex.fact`).
         self._deps: Dict[tuple, frozenset] = {}
@@ -246,6 +250,22 @@ class IndexEnv(Env):
         self._resolved[sym] = target
         self._deps[("r", sym)] = self.index.freeze_deps(deps)
         return target
+
+    def classify(self, func: Sym) -> Optional[Tuple[str, str, str]]:
+        try:
+            hit = self._classified[func]
+        except KeyError:
+            pass
+        except TypeError:  # unhashable: never with well-formed symbols
+            return super().classify(func)
+        else:
+            self._reuse("c", func)
+            return hit
+        with self.index.tracking() as deps:
+            found = super().classify(func)
+        self._classified[func] = found
+        self._deps[("c", func)] = self.index.freeze_deps(deps)
+        return found
 
     def name(self, sym: Sym) -> Optional[str]:
         if sym is None:
