@@ -171,20 +171,21 @@ def untyped_param_position(ctx, node: ast.AST) -> Optional[int]:
     return None
 
 
-def report_param_in_thread(ctx, node: ast.AST, receiver: ast.AST, method: str, wanted: str,
-                           fix: Optional[Fix] = None, **fields) -> None:
+def report_param_in_thread(ctx, node: ast.AST, receiver: ast.AST, method: str, wanted: str, fields_of) -> None:
     """Report when the thread entries starting this function pass an asyncio
-    object of the `wanted` kind as the parameter `receiver` (phase 2)."""
+    object of the `wanted` kind as the parameter `receiver` (phase 2).
+    `fields_of()`: the report's fix and message fields, made only when it
+    is reported."""
     position = untyped_param_position(ctx, receiver)
     if position is None or ctx.function.is_async:
         return
     patterns = tuple(getattr(ctx.options, "thread_entry_points", None) or ())
     ctx.report_if(("thread_param", ctx.function.qualname, position, method, wanted, patterns), node,
-                  fix=fix, **fields)
+                  **fields_of())
 
 
 def report_queue_item_in_thread(ctx, node: ast.AST, receiver: ast.AST, method: str, wanted: str,
-                                fix: Optional[Fix] = None, **fields) -> bool:
+                                fields_of) -> bool:
     """Report (phase 2) when `receiver` came out of a `queue.Queue` whose
     `put`s carry an asyncio object of the `wanted` kind there, in a function
     that runs in a thread. True when the question was asked."""
@@ -193,12 +194,12 @@ def report_queue_item_in_thread(ctx, node: ast.AST, receiver: ast.AST, method: s
         return False
     patterns = tuple(getattr(ctx.options, "thread_entry_points", None) or ())
     ctx.report_if(("thread_queue_item", ctx.function.qualname, origin[0], origin[1], method, wanted, patterns),
-                  node, fix=fix, **fields)
+                  node, **fields_of())
     return True
 
 
 def report_travelled_in_thread(ctx, node: ast.AST, receiver: ast.AST, method: str, wanted: str,
-                               fix: Optional[Fix] = None, **fields) -> bool:
+                               fields_of) -> bool:
     """Report (phase 2) a receiver whose asyncio object travelled to this
     thread: read straight out of a carrier (`pending.pop(rid)`,
     `var.get()`), or `p.attr` of a project object `p` whose class assigns
@@ -207,7 +208,7 @@ def report_travelled_in_thread(ctx, node: ast.AST, receiver: ast.AST, method: st
     if fn is None or fn.kind != "function" or fn.is_async:
         return False
     if isinstance(receiver, (ast.Subscript, ast.Call)):
-        return report_queue_item_in_thread(ctx, node, receiver, method, wanted, fix=fix, **fields)
+        return report_queue_item_in_thread(ctx, node, receiver, method, wanted, fields_of)
     if not (isinstance(receiver, ast.Attribute) and isinstance(receiver.value, ast.Name)):
         return False
     base = receiver.value
@@ -228,7 +229,7 @@ def report_travelled_in_thread(ctx, node: ast.AST, receiver: ast.AST, method: st
         return False
     patterns = tuple(getattr(ctx.options, "thread_entry_points", None) or ())
     ctx.report_if(("thread_obj_attr", fn.qualname, cls_sym, position, receiver.attr, method, wanted, patterns),
-                  node, fix=fix, **fields)
+                  node, **fields_of())
     return True
 
 
@@ -239,7 +240,9 @@ def report_unsafe_method(ctx, node: ast.Call, wanted: str, known) -> None:
     carrier, its own type (`known(obj)`: a dict of extra message fields,
     None when unknown, False when it is a kind without this method), an
     untyped parameter the thread entries fill, or an object that travelled
-    here. The advice and fix move the call onto the loop thread."""
+    here. The advice and fix move the call onto the loop thread (made
+    only for a report: most calls asked about are not reported, and the
+    fix looks through the class for a loop attribute)."""
     func = node.func
 
     def fields() -> dict:
@@ -248,7 +251,7 @@ def report_unsafe_method(ctx, node: ast.Call, wanted: str, known) -> None:
         return dict(fix=fix, call=source(func), advice=f"use `{loop}.call_soon_threadsafe({source(func)}, ...)`")
 
     if created_here(ctx, func.value):
-        report_queue_item_in_thread(ctx, node, func.value, func.attr, wanted, **fields())
+        report_queue_item_in_thread(ctx, node, func.value, func.attr, wanted, fields)
         return
     extra = known(func.value)
     if extra is False:
@@ -256,9 +259,9 @@ def report_unsafe_method(ctx, node: ast.Call, wanted: str, known) -> None:
     if extra is not None:
         report_in_thread(ctx, node, **fields(), **extra)
     elif untyped_param_position(ctx, func.value) is not None:
-        report_param_in_thread(ctx, node, func.value, func.attr, wanted, **fields())
+        report_param_in_thread(ctx, node, func.value, func.attr, wanted, fields)
     elif isinstance(func.value, (ast.Subscript, ast.Call, ast.Attribute)):
-        report_travelled_in_thread(ctx, node, func.value, func.attr, wanted, **fields())
+        report_travelled_in_thread(ctx, node, func.value, func.attr, wanted, fields)
 
 
 def created_here(ctx, node: ast.AST) -> bool:
