@@ -239,3 +239,19 @@ def test_a_file_s_kind_is_decided_by_its_folders_and_its_own_name():
     assert _kind(("tools",), "release.py", patterns) == "tooling"
     assert _kind(("pkg", "tools"), "release.py", patterns) == "code"
     assert _kind(("pkg",), "evals.py", patterns) == "code"
+
+
+def test_start_up_function_patterns_match_as_fnmatch_does_each():
+    import fnmatch
+    from asynclint.index.startup import Startup
+    patterns = ["lifespan", "*_lifespan", "Application.init_*", "Application.start", ".x", "a.b.c", "[ab]?c*"]
+    startup = Startup(None, patterns, [], text="")
+
+    def one_by_one(name, bases):
+        return any((not dot or base in bases) and fnmatch.fnmatchcase(name, pattern)
+                   for base, dot, pattern in (p.rpartition(".") for p in patterns))
+
+    for name in ("lifespan", "app_lifespan", "init_x", "start", "x", "c", "abc", "bcd", "Lifespan", "init"):
+        for bases in ((), ("Application",), (None, "B"), ("a.b",), ("",)):
+            assert startup._named(name, bases) == one_by_one(name, bases), (name, bases)
+

@@ -52,11 +52,12 @@ class Startup:
 
     def __init__(self, tree: ast.AST, patterns: Iterable[str], hooks: Iterable[str], text: str = None):
         self.patterns = tuple(patterns)
-        # (base, ".", pattern) split once, not per function asked about
-        self._split = tuple(p.rpartition(".") for p in self.patterns)
+        self._named_by_base = _named_by_base(self.patterns)
         self.hooks = frozenset(hooks)
         self._whole: dict = {}
-        if text is None or any(word in text for word in (*self.hooks, *EVENT_HOOKS)) or names_loop_runner(text):
+        # the loop runner first: its answer is kept for `OneShot`, and when
+        # the text names one, the dozen hook words need no search
+        if text is None or names_loop_runner(text) or any(word in text for word in (*self.hooks, *EVENT_HOOKS)):
             self.registered, mains = self._scan(tree)
         else:
             self.registered, mains = frozenset(), set()
@@ -81,8 +82,10 @@ class Startup:
     def _named(self, name: str, bases) -> bool:
         """`pattern` matches any function; `Base.pattern` a method of a
         class deriving directly from a class named `Base`."""
-        for base, dot, pattern in self._split:
-            if (not dot or base in bases) and fnmatch.fnmatchcase(name, pattern):
+        by_base = self._named_by_base
+        for base in (None, *bases):
+            match = by_base.get(base)
+            if match is not None and match(name) is not None:
                 return True
         return False
 
@@ -169,6 +172,20 @@ class Startup:
             elif inside and isinstance(parent, _LOOPS):
                 return False
         return inside
+
+
+@functools.lru_cache(maxsize=8)
+def _named_by_base(patterns: tuple) -> dict:
+    """The patterns as one regular expression per class base (None for the
+    plain ones), made once per process, not tried one by one per function."""
+    keyed = [(base if dot else None, p) for base, dot, p in (p.rpartition(".") for p in patterns)]
+    return {key: _any_of([p for k, p in keyed if k == key]) for key, _p in keyed}
+
+
+def _any_of(patterns: list):
+    """The `match` of one expression matching what any of the `fnmatch`
+    patterns matches (`fnmatch.fnmatchcase`)."""
+    return re.compile("|".join(fnmatch.translate(p) for p in patterns)).match
 
 
 @functools.lru_cache(maxsize=2)  # asked by `Startup` and `OneShot` for the same file's text
