@@ -255,3 +255,11 @@ def test_start_up_function_patterns_match_as_fnmatch_does_each():
         for bases in ((), ("Application",), (None, "B"), ("a.b",), ("",)):
             assert startup._named(name, bases) == one_by_one(name, bases), (name, bases)
 
+
+
+@pytest.mark.parametrize("text", ["", "isinstance", "a\nisinstance(x, C) and isinstance(y, D)\n\nxisinstancex\nisinstanc\n",
+                                  "\n\nisinstance\n"])
+def test_the_lines_spelling_a_word_are_found_in_the_joined_text(text):
+    from asynclint.index.blocking import _lines_spelling
+    lines = text.split("\n")
+    assert _lines_spelling(text, "isinstance") == [n for n, line in enumerate(lines, 1) if "isinstance" in line]

@@ -711,6 +711,22 @@ def isinstance_narrowed(ctx, name: str) -> Sym:
     return None
 
 
+def _lines_spelling(text: str, word: str) -> list:
+    """The 1-based numbers, ascending, of the lines of `text` (lines joined
+    with "\n") that spell `word`: searched in the whole text at once, not
+    line by line (most files spell it a few times, or never)."""
+    out = []
+    line, counted = 1, 0  # newlines counted from the last hit on
+    at = text.find(word)
+    while at != -1:
+        line += text.count("\n", counted, at)
+        counted = at
+        if not out or out[-1] != line:
+            out.append(line)
+        at = text.find(word, at + len(word))
+    return out
+
+
 def _scope_says_isinstance(ctx) -> bool:
     """The text of the innermost scope (def, lambda, class or module) spells
     `isinstance`: without it no `if isinstance(...)` test lies between a
@@ -725,8 +741,7 @@ def _scope_says_isinstance(ctx) -> bool:
         module_state = ctx.scopes[0].state
         at = module_state.get("AIO2-isinstance-lines")
         if at is None:
-            at = module_state["AIO2-isinstance-lines"] = [
-                number for number, line in enumerate(ctx.lines, 1) if "isinstance" in line]
+            at = module_state["AIO2-isinstance-lines"] = _lines_spelling(ctx.text(), "isinstance")
         if scope.kind == "module" or not at:
             found = bool(at)
         else:
