@@ -54,21 +54,9 @@ class Walker:
             self.dispatch[ast.Name] = [r for r in names if not getattr(r, "watched_names_only", False)]
         # Rules left out of the walk of a file whose text lacks their words
         # (`Rule.file_words`), and the dispatch without them, per set left out.
-        self._worded = [r for r in self.rules if getattr(r, "file_words", None)
-                        and ast.Call not in r.node_types]
+        self._worded = [r for r in self.rules if getattr(r, "file_words", None)]
         self._without: Dict[frozenset, tuple] = {}
-        # Calls: the rules that look at every call, and per callee name the
-        # rules that declared it (`Rule.callee_names`), merged in code order.
-        self._call_rules = self.dispatch.pop(ast.Call, [])
-        self._every_call = [r for r in self._call_rules if getattr(r, "callee_names", None) is None]
-        # outside an `async def`'s own body, without the rules that act on
-        # calls only there (`Rule.calls_in_async_only`: the blocking checks)
-        self._every_sync_call = [r for r in self._every_call if not getattr(r, "calls_in_async_only", False)]
-        self._by_callee: Dict[str, set] = defaultdict(set)
-        for rule in self._call_rules:
-            for name in getattr(rule, "callee_names", None) or ():
-                self._by_callee[name].add(rule)
-        self._call_dispatch: Dict[tuple, list] = {}
+        self._calls = _CallRules(self.dispatch.pop(ast.Call, []))
         self._acting: Dict[int, frozenset] = {}  # per dispatch table: `_ACTING` and its node types
 
     def run(self, tree: ast.Module, ctx: Context) -> None:
@@ -96,10 +84,11 @@ class Walker:
         leavers = self.leavers
         disabled: set = set()
         ctx.push_scope(Scope("module", tree, ""))
+        calls = self._calls
         if self._worded:
             left_out = frozenset(r for r in self._worded if not mentions(ctx, r.file_words))
             if left_out:
-                dispatch, leavers = self._dispatch_without(left_out)
+                dispatch, leavers, calls = self._dispatch_without(left_out)
         # Node types that need more than their children pushed: most nodes
         # (attributes, constants, keywords, operators, ...) take the short way.
         acting = self._acting.get(id(dispatch))
@@ -114,7 +103,7 @@ class Walker:
         push_all, link_all = stack.extend, linked.extend
         AST = ast.AST
         scope_types = _SCOPE_TYPES
-        rules_for_call = self._rules_for_call
+        rules_for_call = calls.rules_for
         leave_marker, enter_marker = _LEAVE, _ENTER
         reversed_fields = _REVERSED_FIELDS
         call_type = ast.Call
@@ -206,45 +195,15 @@ class Walker:
         self._leave_scope(ctx, disabled, leavers)
 
     def _dispatch_without(self, left_out: frozenset) -> tuple:
-        """(dispatch, leavers) without the rules in `left_out`."""
+        """(dispatch, leavers, call rules) without the rules in `left_out`."""
         found = self._without.get(left_out)
         if found is None:
             dispatch = {t: [r for r in rules if r not in left_out] for t, rules in self.dispatch.items()}
-            found = self._without[left_out] = (dispatch, [r for r in self.leavers if r not in left_out])
+            calls = self._calls
+            if any(r in left_out for r in calls.rules):
+                calls = _CallRules([r for r in calls.rules if r not in left_out])
+            found = self._without[left_out] = (dispatch, [r for r in self.leavers if r not in left_out], calls)
         return found
-
-    def _rules_for_call(self, call: ast.Call, ctx: Context) -> list:
-        """The rules a call reaches: those that look at every call, plus
-        those that declared the callee's name as written (`x.name(...)`,
-        `name(...)`) or as the last part of the dotted name a called name
-        resolves to (`from asyncio import get_event_loop as gel`); outside
-        async code, not those that act on calls only there."""
-        func = call.func
-        tf = type(func)
-        in_async = ctx.in_async
-        by_callee = self._by_callee
-        # A callee no rule declared (most calls) reaches the rules that see
-        # every call, without a look-up keyed by its name.
-        if tf is ast.Attribute:
-            if func.attr not in by_callee:
-                return self._every_call if in_async else self._every_sync_call
-            key = (func.attr, None, in_async)
-        elif tf is ast.Name:
-            resolved = dotted(ctx.symbol(func))  # the walk and the rules ask for it too: memoised
-            last = resolved.rsplit(".", 1)[-1] if resolved else None
-            if func.id not in by_callee and last not in by_callee:
-                return self._every_call if in_async else self._every_sync_call
-            key = (func.id, last, in_async)
-        else:
-            return self._every_call if in_async else self._every_sync_call
-        rules = self._call_dispatch.get(key)
-        if rules is None:
-            chosen = by_callee.get(key[0], set()) | by_callee.get(key[1], set())
-            rules = self._call_dispatch[key] = [
-                r for r in self._call_rules
-                if (r in chosen or getattr(r, "callee_names", None) is None)
-                and (in_async or not getattr(r, "calls_in_async_only", False))]
-        return rules
 
     def _check(self, rules, node: ast.AST, ctx: Context, disabled: set) -> None:
         """Each rule's check of `node` (a node that has rules: most nodes
@@ -465,6 +424,57 @@ def _push_children(node: ast.AST, fields: tuple, push, push_all, link, link_all)
             value._al_parent = node
             link(value)
             push(value)
+
+
+class _CallRules:
+    """The rules `ast.Call` nodes reach, from the rules (in code order)
+    that have calls among their node types: those that look at every
+    call, plus per callee name those that declared it (`Rule.callee_names`)."""
+
+    def __init__(self, rules: list):
+        self.rules = rules
+        self._every_call = [r for r in rules if getattr(r, "callee_names", None) is None]
+        # outside an `async def`'s own body, without the rules that act on
+        # calls only there (`Rule.calls_in_async_only`: the blocking checks)
+        self._every_sync_call = [r for r in self._every_call if not getattr(r, "calls_in_async_only", False)]
+        self._by_callee: Dict[str, set] = defaultdict(set)
+        for rule in rules:
+            for name in getattr(rule, "callee_names", None) or ():
+                self._by_callee[name].add(rule)
+        self._call_dispatch: Dict[tuple, list] = {}
+
+    def rules_for(self, call: ast.Call, ctx: Context) -> list:
+        """The rules a call reaches: those that look at every call, plus
+        those that declared the callee's name as written (`x.name(...)`,
+        `name(...)`) or as the last part of the dotted name a called name
+        resolves to (`from asyncio import get_event_loop as gel`); outside
+        async code, not those that act on calls only there."""
+        func = call.func
+        tf = type(func)
+        in_async = ctx.in_async
+        by_callee = self._by_callee
+        # A callee no rule declared (most calls) reaches the rules that see
+        # every call, without a look-up keyed by its name.
+        if tf is ast.Attribute:
+            if func.attr not in by_callee:
+                return self._every_call if in_async else self._every_sync_call
+            key = (func.attr, None, in_async)
+        elif tf is ast.Name:
+            resolved = dotted(ctx.symbol(func))  # the walk and the rules ask for it too: memoised
+            last = resolved.rsplit(".", 1)[-1] if resolved else None
+            if func.id not in by_callee and last not in by_callee:
+                return self._every_call if in_async else self._every_sync_call
+            key = (func.id, last, in_async)
+        else:
+            return self._every_call if in_async else self._every_sync_call
+        rules = self._call_dispatch.get(key)
+        if rules is None:
+            chosen = by_callee.get(key[0], set()) | by_callee.get(key[1], set())
+            rules = self._call_dispatch[key] = [
+                r for r in self.rules
+                if (r in chosen or getattr(r, "callee_names", None) is None)
+                and (in_async or not getattr(r, "calls_in_async_only", False))]
+        return rules
 
 
 def _code_of(rule) -> str:

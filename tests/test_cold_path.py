@@ -263,3 +263,23 @@ def test_the_lines_spelling_a_word_are_found_in_the_joined_text(text):
     from asynclint.index.blocking import _lines_spelling
     lines = text.split("\n")
     assert _lines_spelling(text, "isinstance") == [n for n, line in enumerate(lines, 1) if "isinstance" in line]
+
+
+def test_a_call_rule_declaring_file_words_sees_no_call_of_a_file_without_them(monkeypatch):
+    from asynclint.phase1 import analyse_text
+    rule = all_rules()["AIO209"]
+    seen = []
+    check = type(rule).check
+    monkeypatch.setattr(type(rule), "check", lambda self, node, ctx: (seen.append(node), check(self, node, ctx)))
+    walker = Walker(["AIO209", "AIO102"])
+    settings = Settings(Config(), frozenset({"AIO209", "AIO102"}))
+    without = "import logging\nlog = logging.getLogger(__name__)\nlog.info('x', {'class': 1})\n"
+    analyse_text(without, "m", False, "m.py", walker, settings)
+    assert seen == []
+    with_handler = ("import logging.handlers\nh = logging.handlers.SMTPHandler('m', 'a', ['b'], 's')\n"
+                    "config = {'class': 'logging.handlers.HTTPHandler'}\n")
+    result = analyse_text(with_handler, "m", False, "m.py", walker, settings)
+    assert len(seen) == 2 and [p.code for p in result.pendings] == ["AIO209", "AIO209"]
+    seen.clear()
+    analyse_text(without, "m", False, "m.py", walker, settings)  # the walker's dispatch without it, kept
+    assert seen == []

@@ -31,6 +31,9 @@ rebuildable("has-async-def", lambda _key: (_has_async_def, _any_part))  # from a
 # the last names of the handlers (what `check` looks for besides a listener)
 _HANDLER_NAMES = frozenset(n.rsplit(".", 1)[1] for n in (*BLOCKING_LOG_HANDLERS, SYSLOG_HANDLER))
 _HANDLER_WORDS = (*sorted(_HANDLER_NAMES), "QueueListener")
+# what those words spell in common (`file_words`): most files spell neither,
+# and two searches of the text tell so instead of one per word
+_HANDLER_SCREEN = tuple(sorted({"Handler" if w.endswith("Handler") else w for w in _HANDLER_WORDS}))
 
 
 def _is_stream(node: ast.AST) -> bool:
@@ -52,6 +55,9 @@ class BlockingLogHandler(Rule):
         "stalling the event loop; log through a `QueueHandler` and run this handler in a `QueueListener`"
     )
     node_types = (ast.Call, ast.Dict)
+    # a handler is named in the file's text (a call's callee, a config's
+    # "class"): in the other files no call or dict reaches the check
+    file_words = _HANDLER_SCREEN
     why = """
         Logging calls are synchronous: a handler's `emit()` runs in the thread
         that logs. `SMTPHandler` (a full SMTP conversation per record),
@@ -124,6 +130,9 @@ class BlockingLogHandler(Rule):
                 ctx.report_if(("aio2-asyncio-program",), node, handler=handler)
             elif (name or "").endswith("QueueListener"):
                 self._state(ctx)[1].update(a.id for a in node.args if isinstance(a, ast.Name))
+            return
+        # a handler's entry in a logging config says "class": most dicts do not
+        if not any(type(k) is ast.Constant and k.value == "class" for k in node.keys):
             return
         keys = {k.value: v for k, v in zip(node.keys, node.values)
                 if isinstance(k, ast.Constant) and isinstance(k.value, str)}

@@ -39,8 +39,7 @@ class Rule:
     # Words the check needs in the file's text (`rules/_text.mentions`): in
     # a file without any of them the engine leaves the rule out of its walk
     # (no `check`, no `leave_scope`). Declare them only when the check
-    # returns at once in such a file for every node type it names (not
-    # calls: a rule with `ast.Call` among its node types is always run).
+    # returns at once in such a file for every node type it names.
     file_words: ClassVar[Optional[Tuple[str, ...]]] = None
     # True: the check returns at once for a call outside an `async def`'s
     # own body (`not ctx.in_async`), so sync code's calls do not reach it.
