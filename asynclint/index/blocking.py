@@ -186,12 +186,17 @@ class Env:
 
 class LocalEnv(Env):
     """Phase 1: dotted names only. A file asks about the same callee again
-    and again (`self.hass.async_create_task`): its answers are kept, as
-    they depend on the symbol alone."""
+    and again (`self.hass.async_create_task`), and files ask about the same
+    library callees (`logging.getLogger`, `os.path.join`): the answers
+    depend on the symbol and the knobs alone, and are kept for the
+    process's files with the same knobs (up to `_KEPT` of them)."""
 
     def __init__(self, knobs: tuple):
         super().__init__(knobs)
-        self._classified: Dict[Sym, Optional[Tuple[str, str, str]]] = {}
+        classified = _CLASSIFIED.get(knobs)
+        if classified is None or len(classified) > _KEPT:
+            classified = _CLASSIFIED[knobs] = {}
+        self._classified: Dict[Sym, Optional[Tuple[str, str, str]]] = classified
 
     def classify(self, func: Sym) -> Optional[Tuple[str, str, str]]:
         try:
@@ -204,6 +209,10 @@ class LocalEnv(Env):
 
 
 _UNSET = object()
+# knobs -> callee -> `LocalEnv.classify`'s answer, shared by the files of a
+# process; begun afresh (by the next file) once it holds more than `_KEPT`
+_CLASSIFIED: Dict[tuple, dict] = {}
+_KEPT = 20000
 
 
 class IndexEnv(Env):
