@@ -88,6 +88,8 @@ class Context:
         # joined with "\n"), else made when first asked
         self._text: Optional[str] = text
         self._position_found: tuple = ()
+        # id(words) -> (words, whether the text spells any): `rules/_text.mentions`
+        self.mentioned: Dict[int, tuple] = {}
         self.interned: Dict[tuple, tuple] = {}  # one object per distinct symbol the summary records
         self.function: Optional[Scope] = None
         self.in_async = False

@@ -21,10 +21,7 @@ def mentions(ctx, words: tuple) -> bool:
     Rules ask it for most nodes they check: the answer is found by the
     identity of the tuple (kept with it, so its id is not reused), without
     hashing its words on every call."""
-    state = ctx.scopes[0].state
-    known = state.get(_MENTIONS)
-    if known is None:
-        known = state[_MENTIONS] = {}
+    known = ctx.mentioned
     entry = known.get(id(words))
     if entry is not None and entry[0] is words:
         return entry[1]
@@ -32,9 +29,6 @@ def mentions(ctx, words: tuple) -> bool:
     found = any(word in text for word in words)
     known[id(words)] = (words, found)
     return found
-
-
-_MENTIONS = "mentions"
 
 
 def unparse(node) -> str:
