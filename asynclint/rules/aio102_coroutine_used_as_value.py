@@ -260,6 +260,27 @@ _PARAMETERS = "AIO102-parameters"
 def _use(node: ast.Call, ctx):
     p = ctx.parent
     t = type(p)
+    # the parents most calls have first: a call (as an argument), an
+    # attribute, a keyword (never a use)
+    if t is ast.Call:
+        if not any(a is node for a in p.args):
+            return None
+        func = p.func
+        if isinstance(func, ast.Attribute) and func.attr in STR_FORMATTERS and isinstance(func.value, ast.Constant) \
+                and isinstance(func.value.value, str):
+            return "`str.format()`"
+        name = ctx.qualified_name(func)
+        if name in VALUE_CONSUMERS:
+            return f"a call of {VALUE_CONSUMERS[name]}"
+        if isinstance(func, ast.Attribute) and func.attr in _LOGGING_CONSUMERS:
+            made = ctx.symbol(func.value)  # `log = logging.getLogger(...)`, then `log.info(...)`
+            if made is not None and made[0] == "call" and dotted(made[1]) in _LOGGER_FACTORIES:
+                return f"a call of `{func.attr}()` on a logger"
+        return None
+    if t is ast.Attribute:
+        return f"an attribute access (`.{p.attr}`)" if p.value is node and p.attr not in _COROUTINE_ATTRS else None
+    if t is ast.keyword:
+        return None
     if t in (ast.If, ast.While, ast.IfExp, ast.Assert):
         return _TRUTH if p.test is node else None
     if t is ast.UnaryOp:
@@ -288,20 +309,6 @@ def _use(node: ast.Call, ctx):
         return "a sync `with`" if p.context_expr is node and isinstance(grand, ast.With) else None
     if t is ast.Subscript:
         return "a subscript" if p.value is node else None
-    if t is ast.Attribute:
-        return f"an attribute access (`.{p.attr}`)" if p.value is node and p.attr not in _COROUTINE_ATTRS else None
-    if t is ast.Call and any(a is node for a in p.args):
-        func = p.func
-        if isinstance(func, ast.Attribute) and func.attr in STR_FORMATTERS and isinstance(func.value, ast.Constant) \
-                and isinstance(func.value.value, str):
-            return "`str.format()`"
-        name = ctx.qualified_name(func)
-        if name in VALUE_CONSUMERS:
-            return f"a call of {VALUE_CONSUMERS[name]}"
-        if isinstance(func, ast.Attribute) and func.attr in _LOGGING_CONSUMERS:
-            made = ctx.symbol(func.value)  # `log = logging.getLogger(...)`, then `log.info(...)`
-            if made is not None and made[0] == "call" and dotted(made[1]) in _LOGGER_FACTORIES:
-                return f"a call of `{func.attr}()` on a logger"
     return None
 
 
