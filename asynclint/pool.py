@@ -1,11 +1,13 @@
 """Worker processes for phase 1.
 
-Each worker is a child `python -m asynclint.pool` whose standard input is a
-pipe only the parent holds: it reads the settings, then batches of files, and
-writes back each batch's results. When the parent ends in any way (even
-killed), the pipe closes, the worker reads end-of-file and exits, so a killed
-run leaves no worker behind. The channel carries data between this run's own
-processes, never anything read from disk.
+Each worker is a copy of this process made by `fork()` (Linux, and only
+while this process runs no other thread), else a child
+`python -m asynclint.pool`. Its batches arrive on a pipe only the parent
+holds: it reads the settings, then batches of files, and writes back each
+batch's results. When the parent ends in any way (even killed), the pipe
+closes, the worker reads end-of-file and exits, so a killed run leaves no
+worker behind. The channel carries data between this run's own processes,
+never anything read from disk.
 """
 from __future__ import annotations
 
@@ -58,6 +60,8 @@ def run_batches(batches: List[Batch], settings, workers: int,
                 for done in _pump(channels, todo, 0):  # the workers first: they wait, this process does not
                     left -= 1
                     yield done
+                if not todo:  # the workers took the last ones
+                    continue
                 batch = todo.popleft()
                 out = []
                 for item in batch:

@@ -67,3 +67,11 @@ def test_the_batches_of_a_worker_that_died_come_back_to_the_caller(monkeypatch):
     got = list(pool.run_batches(batches, _settings(), 2))
     assert sorted(map(id, (b for b, _ in got))) == sorted(map(id, batches))
     assert all(out is None for _, out in got)
+
+
+def test_batches_all_taken_by_the_workers_leave_this_process_none():
+    # Two batches: the worker holds both (`_IN_FLIGHT`) before this process takes one.
+    batches = _batches(2)
+    got = list(pool.run_batches(batches, _settings(), 2, lambda *item: None))
+    assert sorted(map(id, (b for b, _ in got))) == sorted(map(id, batches))
+    assert all(out is not None and all(result is not None for _, result in out) for _, out in got)
