@@ -529,6 +529,7 @@ class _Run:
             payloads = [[(j.file, *modules[j.file], j.data if j.data is not None else self.data.pop(j.file, None))
                          for j in batch] for batch in _batches(todo, self.workers)]
             from .pool import run_batches
+            # This process is one of the workers: it analyses batches too.
             walker = self.walker = self.walker or Walker(self.settings.enabled)
             settings = self.settings
 
