@@ -529,7 +529,14 @@ class _Run:
             payloads = [[(j.file, *modules[j.file], j.data if j.data is not None else self.data.pop(j.file, None))
                          for j in batch] for batch in _batches(todo, self.workers)]
             from .pool import run_batches
-            for batch, out in run_batches(payloads, self.settings, self.workers):
+            # This process is one of the workers: it analyses batches too.
+            walker = self.walker = self.walker or Walker(self.settings.enabled)
+            settings = self.settings
+
+            def here(path: str, module: str, is_package: bool, data: Optional[bytes]) -> FileResult:
+                return analyse_path(path, module, is_package, data, walker, settings)
+
+            for batch, out in run_batches(payloads, settings, self.workers, here):
                 if out is None:  # its worker died: do it here
                     out = [(p, self._analyse_one(by_path[p], modules)) for p, *_ in batch]
                 for path, result in out:
@@ -560,6 +567,11 @@ class _Run:
             # arrives so): the peak memory of a first run with the cache on
             # is then phase 2's index, not all of phase 1's objects as well.
             result.pack()
+        elif result.has_summary:
+            # A worker's result arrives packed: its summary is decoded now,
+            # between this process's own files, not in phase 2, where each
+            # forked copy would decode again what its queries reach.
+            result.summary  # noqa: B018
         s = seen.get(path)
         if s is not None:
             s.summary = _summary_digest(result)

@@ -1,89 +1,149 @@
 """Worker processes for phase 1.
 
-Each worker is a child `python -m asynclint.pool` whose standard input is a
-pipe only the parent holds: it reads the settings, then batches of files, and
-writes back each batch's results. When the parent ends in any way (even
-killed), the pipe closes, the worker reads end-of-file and exits, so a killed
-run leaves no worker behind. The channel carries data between this run's own
-processes, never anything read from disk.
+Each worker is a copy of this process made by `fork()` (Linux, and only
+while this process runs no other thread), else a child
+`python -m asynclint.pool`. Its batches arrive on a pipe only the parent
+holds: it reads the settings, then batches of files, and writes back each
+batch's results. When the parent ends in any way (even killed), the pipe
+closes, the worker reads end-of-file and exits, so a killed run leaves no
+worker behind. The channel carries data between this run's own processes,
+never anything read from disk.
 """
 from __future__ import annotations
 
+import collections
 import gc
 import os
 import pickle
-import queue
+import select
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Callable, Iterator, List, Optional, Tuple
 
 Batch = List[Tuple[str, str, bool, Optional[bytes]]]  # (path, module, is_package, data)
 
 
-def run_batches(batches: List[Batch], settings, workers: int) -> Iterator[Tuple[Batch, Optional[list]]]:
-    """Yield (batch, results) as workers finish them; results is None for a
-    batch whose worker died (the caller analyses it itself).
+def run_batches(batches: List[Batch], settings, workers: int,
+                here: Optional[Callable[..., object]] = None) -> Iterator[Tuple[Batch, Optional[list]]]:
+    """Yield (batch, results) as they are done; results is None for a batch
+    whose worker died (the caller analyses it itself).
 
-    Each worker has its next batch before it finishes the current one
-    (`_IN_FLIGHT`), and the parent unpickles results on its own thread, so
-    a worker never waits for the parent between batches."""
-    todo: "queue.Queue" = queue.Queue()
-    for batch in batches:
-        todo.put(batch)
-    done: "queue.Queue" = queue.Queue()
+    `here(path, module, is_package, data)`, when given, analyses one file in
+    this process, which is then one of the `workers`: it starts one worker
+    fewer and takes batches from the same queue, its share neither pickled
+    nor decoded. Between two of its files it moves the workers' batches and
+    results along their pipes (`_pump`), so a worker never waits long for it.
+    No threads do that: a process running other threads parses on a slower
+    path (`parsing._parse_unchecked` lowers the recursion limit only when
+    alone). Each worker holds its next batch before it finishes the current
+    one (`_IN_FLIGHT`)."""
+    todo = collections.deque(batches)
     payload = pickle.dumps(settings, protocol=pickle.HIGHEST_PROTOCOL)
-    procs = []
-    for _ in range(min(workers, len(batches))):
+    channels: List[_Channel] = []
+    # Forked from this process when it is alone (nothing to import again),
+    # a fresh interpreter otherwise: a forked copy of a process running
+    # threads may find a lock held for ever.
+    start = _fork if _CAN_FORK and threading.active_count() == 1 else _spawn
+    for _ in range(min(workers - (here is not None), len(batches))):
         try:
-            procs.append(_start())
+            channels.append(_Channel(*start([fd for c in channels for fd in (c.out_fd, c.in_fd)])))
         except OSError:
             break
-    channels = [_Channel(p, payload, todo, done) for p in procs]
+        channels[-1].queue(payload)
+    left = len(batches)
     try:
-        remaining = len(batches)
-        while remaining:
-            if not any(c.alive() for c in channels) and done.empty():
-                # no worker left (or none could start): the rest is the caller's
-                while remaining:
-                    yield todo.get_nowait(), None
-                    remaining -= 1
-                break
-            try:
-                batch, raw = done.get(timeout=0.2)
-            except queue.Empty:
-                continue
-            remaining -= 1
-            yield batch, (pickle.loads(raw) if raw is not None else None)
+        while left:
+            if here is not None and todo:
+                for done in _pump(channels, todo, 0):  # the workers first: they wait, this process does not
+                    left -= 1
+                    yield done
+                if not todo:  # the workers took the last ones
+                    continue
+                batch = todo.popleft()
+                out = []
+                for item in batch:
+                    out.append((item[0], here(*item)))
+                    for done in _pump(channels, todo, 0):
+                        left -= 1
+                        yield done
+                left -= 1
+                yield batch, out
+            elif any(c.alive for c in channels):
+                for done in _pump(channels, todo, 1.0):
+                    left -= 1
+                    yield done
+            else:  # no worker left (or none could start): the rest is the caller's
+                while todo:
+                    left -= 1
+                    yield todo.popleft(), None
     finally:
-        for p in procs:
-            _close(p)
-        for c in channels:  # they end with their worker's pipes
-            for t in c.threads:
-                t.join(timeout=5)
+        for c in channels:
+            c.end()
 
 
-def _start() -> subprocess.Popen:
+def _spawn(held: List[int]) -> Tuple[int, int, Callable[[], None]]:
+    """A worker in a fresh interpreter: (the fd of its batches pipe, the fd
+    of its results pipe, how to end it)."""
     # This very asynclint, whatever the working folder holds (safe path).
     home = str(Path(__file__).resolve().parent.parent)
     path = os.pathsep.join(p for p in (home, os.environ.get("PYTHONPATH", "")) if p)
     proc = subprocess.Popen(
         [sys.executable, "-m", "asynclint.pool"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         env={**os.environ, "PYTHONSAFEPATH": "1", "PYTHONPATH": path}, close_fds=True)
-    _widen(proc.stdout)
-    return proc
+    _widen(proc.stdout.fileno())
+    return proc.stdin.fileno(), proc.stdout.fileno(), lambda: _close(proc)
 
 
-def _widen(stream) -> None:
+def _fork(held: List[int]) -> Tuple[int, int, Callable[[], None]]:
+    """A worker forked from this process, as `_spawn`. `held`: this
+    process's ends of the other workers' pipes, which the new one closes,
+    so that each worker's batches pipe stays open only in this process."""
+    down_read, down_write = os.pipe()
+    up_read, up_write = os.pipe()
+    _widen(up_write)
+    for stream in (sys.stdout, sys.stderr):  # or the copy could write out this process's buffered output again
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    pid = os.fork()
+    if pid == 0:
+        status = 1
+        try:
+            for fd in (*held, down_write, up_read):
+                os.close(fd)
+            _serve(os.fdopen(down_read, "rb"), os.fdopen(up_write, "wb"))
+            status = 0
+        finally:  # never back into the caller's code (nor its atexit handlers)
+            os._exit(status)
+    os.close(down_read)
+    os.close(up_write)
+    return down_write, up_read, lambda: _end_fork(pid, down_write, up_read)
+
+
+def _end_fork(pid: int, down: int, up: int) -> None:
+    os.close(down)  # the worker reads end-of-file and exits
+    deadline = time.monotonic() + 5
+    while os.waitpid(pid, os.WNOHANG)[0] == 0:
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            break
+        time.sleep(0.005)
+    os.close(up)
+
+
+def _widen(fd: int) -> None:
     """The results pipe as large as Linux allows by default (1 MiB, not
-    64 KiB): the thread reading a worker's results needs the interpreter
-    lock after every read, which the parent's other threads give up only
-    every `sys.getswitchinterval()`; fewer reads, less time a worker waits
-    to write."""
+    64 KiB): most batches' results then fit in it, and the worker goes on
+    with its next batch without waiting for the parent to read them (the
+    first batches' results, 3 to 4 MB on the full corpus, do not)."""
     try:
         import fcntl
-        fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
     except (ImportError, AttributeError, OSError):  # not Linux, or a lower limit: the default size
         pass
 
@@ -94,60 +154,92 @@ _IN_FLIGHT = 2
 
 
 class _Channel:
-    """One worker's two pipes: a sender thread hands it batches (at most
-    `_IN_FLIGHT` unanswered), a receiver thread passes its raw results on
-    (`done`: (batch, bytes), or (batch, None) for a batch it will never
-    answer). Two threads, not one: a batch and a result may each be larger
-    than a pipe's buffer, and a single thread writing one while the worker
-    writes the other would wait forever."""
+    """One worker's two pipes, written and read without blocking: batches
+    to send wait in `outbox`, results are gathered in `inbox` until whole.
+    `sent` holds the batches sent and not yet answered, in order."""
 
-    def __init__(self, proc: subprocess.Popen, payload: bytes, todo: "queue.Queue", done: "queue.Queue"):
-        self.proc = proc
-        self.todo = todo
-        self.done = done
-        self.sent: "queue.Queue" = queue.Queue()  # batches sent, in order; None after the last
-        self.slots = threading.Semaphore(_IN_FLIGHT)
-        self.dead = False
-        self.threads = [threading.Thread(target=self._send_all, args=(payload,), daemon=True),
-                        threading.Thread(target=self._receive_all, daemon=True)]
-        for t in self.threads:
-            t.start()
+    def __init__(self, out_fd: int, in_fd: int, end: Callable[[], None]):
+        self.out_fd = out_fd
+        self.in_fd = in_fd
+        self.end = end
+        os.set_blocking(self.out_fd, False)
+        os.set_blocking(self.in_fd, False)
+        self.outbox = bytearray()
+        self.inbox = bytearray()
+        self.sent: "collections.deque" = collections.deque()
+        self.alive = True
 
-    def alive(self) -> bool:
-        return any(t.is_alive() for t in self.threads)
+    def queue(self, data: bytes) -> None:
+        self.outbox += len(data).to_bytes(8, "little")
+        self.outbox += data
 
-    def _send_all(self, payload: bytes) -> None:
+    def top_up(self, todo: "collections.deque") -> None:
+        while self.alive and todo and len(self.sent) < _IN_FLIGHT:
+            batch = todo.popleft()
+            self.sent.append(batch)
+            self.queue(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def write(self) -> None:
         try:
-            _send(self.proc.stdin, payload)
-            while True:
-                self.slots.acquire()
-                if self.dead:
-                    return
-                try:
-                    batch = self.todo.get_nowait()
-                except queue.Empty:
-                    return
-                self.sent.put(batch)  # before sending: if sending fails, the receiver hands it back
-                _send(self.proc.stdin, pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
-        except (OSError, ValueError):  # the worker is gone
-            self.dead = True
-        finally:
-            self.sent.put(None)
+            n = os.write(self.out_fd, self.outbox[:1 << 20])
+        except BlockingIOError:
+            return
+        except OSError:  # the worker is gone
+            self.alive = False
+            return
+        del self.outbox[:n]
 
-    def _receive_all(self) -> None:
-        while True:
-            batch = self.sent.get()
-            if batch is None:
-                return
-            if not self.dead:
-                try:
-                    self.done.put((batch, _receive(self.proc.stdout)))
-                    self.slots.release()
-                    continue
-                except (OSError, ValueError, EOFError):  # the worker died: stop using it
-                    self.dead = True
-                    self.slots.release()  # wakes the sender, which stops
-            self.done.put((batch, None))
+    def read(self) -> List[Tuple[Batch, list]]:
+        """The results read whole so far."""
+        try:
+            data = os.read(self.in_fd, 1 << 20)
+        except BlockingIOError:
+            return []
+        except OSError:
+            data = b""
+        if not data:  # the worker died (it never ends while it holds a batch)
+            self.alive = False
+            return []
+        inbox = self.inbox
+        inbox += data
+        out = []
+        while len(inbox) >= 8:
+            size = int.from_bytes(inbox[:8], "little")
+            if len(inbox) < 8 + size:
+                break
+            out.append((self.sent.popleft(), pickle.loads(inbox[8:8 + size])))
+            del inbox[:8 + size]
+        return out
+
+    def lost(self) -> List[Tuple[Batch, None]]:
+        """A dead worker's unanswered batches, for the caller to analyse."""
+        out = [(batch, None) for batch in self.sent]
+        self.sent.clear()
+        self.outbox.clear()
+        return out
+
+
+def _pump(channels: List[_Channel], todo: "collections.deque", timeout: float) -> List[Tuple[Batch, Optional[list]]]:
+    """Batches sent and results taken as far as the pipes allow, waiting at
+    most `timeout` seconds for any of them to be ready; the batches done
+    (results None: its worker died)."""
+    for c in channels:
+        c.top_up(todo)
+    writing = [c for c in channels if c.alive and c.outbox]
+    reading = [c for c in channels if c.alive and c.sent]
+    done: List[Tuple[Batch, Optional[list]]] = []
+    if writing or reading:
+        readable, writable, _ = select.select([c.in_fd for c in reading], [c.out_fd for c in writing], [], timeout)
+        for c in writing:
+            if c.out_fd in writable:
+                c.write()
+        for c in reading:
+            if c.in_fd in readable:
+                done.extend(c.read())
+    for c in channels:
+        if not c.alive and c.sent:
+            done.extend(c.lost())
+    return done
 
 
 def _close(proc: subprocess.Popen) -> None:
@@ -348,18 +440,23 @@ def _copy_main(number: int, shares: int, share: list, work, prepare, adopt, up: 
 def _worker_main() -> None:
     channel_in = sys.stdin.buffer
     channel_out = sys.stdout.buffer
+    _serve(channel_in, channel_out)
+
+
+def _serve(channel_in, channel_out) -> None:
+    """A worker's life: the settings, then batches, each answered with its
+    results, until the parent closes the pipe (or is gone)."""
     sys.stdout = sys.stderr  # nothing but results goes down the channel
     from .phase1 import analyse_path
     from .walker import Walker
     try:
         settings = pickle.loads(_receive(channel_in))
         walker = Walker(settings.enabled)
-        import gc
-        gc.freeze()  # the imports and tables above are never garbage
+        gc.freeze()  # the imports and tables above (a forked worker's: all it was given) are never garbage
         gc.disable()  # a file's data hold no cycles: see engine._collector_for_a_run
         while True:
             batch = pickle.loads(_receive(channel_in))
-            out = [(path, analyse_path(Path(path), module, is_package, data, walker, settings))
+            out = [(path, analyse_path(path, module, is_package, data, walker, settings))
                    for path, module, is_package, data in batch]
             _send(channel_out, pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL))
     except (EOFError, OSError, KeyboardInterrupt):

@@ -61,6 +61,15 @@ def main() -> int:
             return out
 
     pool.pickle = TimedPickle  # the parent's side of the channel only
+    here_files = [0]
+    original_run_batches = pool.run_batches
+
+    def run_batches(batches, settings, workers, here=None):
+        def counted(*item):
+            here_files[0] += 1
+            return here(*item)
+        return original_run_batches(batches, settings, workers, counted if here is not None else None)
+    pool.run_batches = run_batches
     marks = {}
     original_index = engine._Run._index
 
@@ -85,6 +94,7 @@ def main() -> int:
     print(f"{len(jobs)} files, {len(run.diagnostics)} findings, --jobs {args.jobs}")
     print(f"batches: {len(arrivals)}; results {sum(a[2] for a in arrivals) / 1e6:.1f} MB pickled; "
           f"parent unpickling {unpickled[0]:.2f} s wall")
+    print(f"files analysed by the parent itself: {here_files[0]}")
     for when, files, size, took in arrivals[-4:]:
         print(f"  last batches: at {when:.2f} s, {files} files, {size / 1e6:.2f} MB, unpickled in {took:.3f} s")
     if arrivals:

@@ -221,7 +221,8 @@ def test_a_killed_run_leaves_no_workers(tmp_path, keyhome):
     for i in range(160):
         write(tmp_path, f"big/m{i:03}.py", body)
     env = {**os.environ, **keyhome}
-    proc = subprocess.Popen(asynclint_command() + ["--no-cache", "-j", "2", "big"], cwd=tmp_path, env=env,
+    # three jobs: this process and two workers
+    proc = subprocess.Popen(asynclint_command() + ["--no-cache", "-j", "3", "big"], cwd=tmp_path, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     workers: set = set()
     deadline = time.monotonic() + 120
