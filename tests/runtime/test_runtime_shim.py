@@ -410,8 +410,12 @@ def test_pytest_plugin_setup_teardown_and_report(tmp_path):
 def _interrupt(cmd):
     import signal
 
+    # The program starts with Ctrl-C's default disposition: a suite run in
+    # the background of a non-interactive shell inherits SIGINT ignored, and
+    # so would the program, which would then sleep its 30 s out.
     proc = subprocess.Popen(cmd, cwd=PROGRAMS, env=env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         assert proc.stdout.readline() == "ready\n"
         proc.send_signal(signal.SIGINT)
