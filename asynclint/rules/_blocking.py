@@ -86,23 +86,22 @@ def _plain(patterns: tuple) -> list:
     return [p for p in (p.strip("/") for p in patterns) if p and "/" not in p]
 
 
+def _rooted(patterns: tuple) -> list:
+    """The patterns with `/` (trimmed): each a path from the project root."""
+    return [p for p in (p.strip("/") for p in patterns) if "/" in p]
+
+
 def _matches_tooling(folder: tuple, name: str, patterns: tuple) -> bool:
     """The file matches a `tooling-paths` pattern by its own name (one
     without `/`) or by its path from the project root (one with `/`:
     `tools/*`, `src/app/devtools`); its folders are `_folder_kind`'s."""
-    path = None
-    for pattern in patterns:
-        pattern = pattern.strip("/")
-        if not pattern:
-            continue
-        if "/" in pattern:
-            if path is None:
-                path = "/".join((*folder, name))
-            if fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(path, pattern + "/*"):
-                return True
-        elif fnmatch.fnmatchcase(name, pattern):
-            return True
-    return False
+    if any(fnmatch.fnmatchcase(name, pattern) for pattern in _plain(patterns)):
+        return True
+    rooted = _rooted(patterns)
+    if not rooted:
+        return False
+    path = "/".join((*folder, name))
+    return any(fnmatch.fnmatchcase(path, p) or fnmatch.fnmatchcase(path, p + "/*") for p in rooted)
 
 
 def in_quiet_file(ctx) -> bool:
