@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast
 import sys
 import unicodedata
+import warnings
 
 # The tests below were established against CPython 3.11's compiler.
 GATED = sys.version_info[:2] == (3, 11)
@@ -317,8 +318,44 @@ def _comprehension(node, ctx) -> bool:
     return node.is_async != 0
 
 
-def _always(node, ctx) -> bool:
-    # Global, Nonlocal, TryStar, Match: rare, with many rules of their own
+def _declaration(node, ctx) -> bool:
+    """`global` / `nonlocal`: at module level the module's earlier
+    statements matter (`x = 1` then `global x`), so the whole tree is
+    compiled; in a def or class every rule about the names they declare
+    (a parameter, an earlier use or assignment, an annotation, a binding for
+    `nonlocal` in an enclosing def) lies inside the top-level statement that
+    holds it, which is compiled alone."""
+    if ctx.scopes[-1].kind == "module":
+        return True
+    return _fails_alone(node, ctx)
+
+
+def _fails_alone(node, ctx) -> bool:
+    """`match`, `try`/`except*` (rare, with many rules of their own), and
+    the declarations above: compile the module's top-level statement that
+    holds `node` on its own (a small part of the file, where these errors
+    all lie; most files with a `global` in some function would otherwise
+    be compiled whole). A statement that compiles leaves the other
+    suspects of the file to be looked for; each is compiled once."""
+    top, parent = node, _parent(node)
+    while parent is not None and type(parent) is not ast.Module:
+        top, parent = parent, _parent(parent)
+    if parent is None:
+        return True
+    verdicts = ctx.scopes[0].state.setdefault("_compiled_alone", {})
+    failed = verdicts.get(id(top))
+    if failed is None:
+        failed = verdicts[id(top)] = not _compiles(ast.Module(body=[top], type_ignores=[]))
+    return failed
+
+
+def _compiles(tree: ast.Module) -> bool:
+    with warnings.catch_warnings():  # SyntaxWarnings are not ours to print
+        warnings.simplefilter("ignore")
+        try:
+            compile(tree, "<statement>", "exec", dont_inherit=True)
+        except (SyntaxError, RecursionError, MemoryError, ValueError):
+            return False
     return True
 
 
@@ -336,7 +373,8 @@ SUSPECT_TESTS = {
     ast.For: _block, ast.While: _block, ast.With: _block, ast.Try: _try, ast.ExceptHandler: _block,
     ast.FunctionDef: _function, ast.AsyncFunctionDef: _function, ast.Lambda: _function, ast.ClassDef: _class,
     ast.ImportFrom: _import_from, ast.Starred: _starred, ast.NamedExpr: _named_expr,
-    ast.comprehension: _comprehension, ast.Global: _always, ast.Nonlocal: _always, ast.Match: _always,
+    ast.comprehension: _comprehension, ast.Global: _declaration, ast.Nonlocal: _declaration,
+    ast.Match: _fails_alone,
 }
-SUSPECT_TESTS[_TRY_STAR] = _always if _TRY_STAR is not ast.Try else _try
+SUSPECT_TESTS[_TRY_STAR] = _fails_alone if _TRY_STAR is not ast.Try else _try
 NODE_TYPES = frozenset(SUSPECT_TESTS)

@@ -68,6 +68,22 @@ REJECTED = {
     "global_parameter": "def f(a):\n    global a\n",
     "global_after_use": "def f():\n    print(x)\n    global x\n",
     "annotated_global": "def f():\n    global a\n    a: int = 1\n",
+    # `global`/`nonlocal` in a def or class, and `match`, are compiled with
+    # their top-level statement alone: the error is in a later one, or
+    # another shape follows one that compiles.
+    "global_after_use_in_second_def": "x = 1\n\ndef f():\n    global x\n    x = 2\n\n"
+                                      "def g():\n    x = 3\n    global x\n",
+    "nonlocal_hidden_by_global": "def a():\n    x = 1\n    def b():\n        global x\n"
+                                 "        def c():\n            nonlocal x\n",
+    "nonlocal_in_class_body": "class C:\n    nonlocal x\n",
+    "annotated_global_in_method": "class C:\n    def f(self):\n        global a\n        a: int = 1\n",
+    "global_then_return_in_class": "def f():\n    global x\n    x = 1\n\nclass C:\n    return 1\n",
+    "match_then_await_at_module_level": "match 1:\n    case 1:\n        pass\n"
+                                        "import asyncio\nawait asyncio.sleep(0)\n",
+    "match_in_def_capture_then_more": "def f(v):\n    match v:\n        case y:\n            pass\n"
+                                      "        case 2:\n            pass\n",
+    "break_in_match_outside_loop": "match 1:\n    case 1:\n        break\n",
+    "global_at_module_level_after_assign": "x = 1\nglobal x\n",
     "match_capture_then_more": "match 1:\n    case y:\n        pass\n    case 2:\n        pass\n",
     "match_alternatives_differ": "match [1]:\n    case [a] | [b]:\n        pass\n",
     "too_many_nested_loops": "".join("    " * i + "for x%d in []:\n" % i for i in range(21)) + "    " * 21 + "pass\n",
@@ -96,6 +112,10 @@ ACCEPTED = {
     "future_after_docstring": "'''Doc.'''\nfrom __future__ import annotations\nfrom __future__ import division\nimport os\n",
     "star_import_at_module_level": "from os import *\n",
     "global_and_nonlocal": "x = 1\n\ndef f():\n    global x\n    x = 2\n    y = 1\n    def g():\n        nonlocal y\n        y = 2\n",
+    "declarations_in_nested_scopes": "def a():\n    x = 1\n    class C:\n        def b(self):\n"
+                                     "            nonlocal x\n            x = 2\n            global y\n"
+                                     "            y = 3\n    return C\n",
+    "break_in_match_in_loop": "for v in []:\n    match v:\n        case 1:\n            break\n",
     "match_with_wildcard_last": "match 1:\n    case 2:\n        pass\n    case _:\n        pass\n",
     "twenty_nested_loops": "".join("    " * i + "for x%d in []:\n" % i for i in range(20)) + "    " * 20 + "pass\n",
     "bare_except_last": "try:\n    pass\nexcept ValueError:\n    pass\nexcept:\n    pass\n",
