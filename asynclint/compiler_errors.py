@@ -7,7 +7,9 @@ function, `nonlocal` at module level, a duplicate parameter, a late
 AIO001. Compiling every tree costs about 0.6x its parse, and almost every
 tree compiles, so the engine's walk looks, at the node types those errors
 are made of, for a shape that *could* be one (`suspect`); the tree is
-compiled only when one is seen (and the compiler decides). Each test below
+compiled only when one is seen (and the compiler decides). Shapes whose
+rules all lie inside one top-level statement (`global`/`nonlocal` in a def
+or class, `match`, `try*`) have that statement compiled alone first. Each test below
 is an over-approximation of the compiler's own check on CPython 3.11, where
 it was established (`benchmarks/compile_gate.py --check` compiles every
 file of a corpus and fails when a file that does not compile had no
