@@ -446,7 +446,7 @@ def _poison(keys, table: dict, poisoned: set) -> None:
 
 def _statement_table(fn_node: ast.AST, lines: list) -> "dict | None":
     """`_assignment_table` from the function's statements alone (about a
-    fifth of its nodes), or None when the text of the function (decorators
+    sixth of its nodes), or None when the text of the function (decorators
     to last line) may hold an expression that binds: an assignment
     expression (`:=`) or a comprehension, whose `for` is the only one on
     its line that no `for` statement accounts for. The statements are
