@@ -309,3 +309,14 @@ def test_a_function_s_assignment_table_from_its_statements_is_the_whole_walk_s(n
     quick = local_types._statement_table(fn, source.split("\n"))
     # the text decides: only a function without expressions that bind is read from its statements
     assert (quick is not None) == (name in ("plain", "docstring"))
+
+
+def test_a_function_without_its_position_takes_the_whole_walk_for_its_table():
+    # a rebuilt tree's node may lack its position: the text then says nothing
+    import ast
+    from asynclint.index import local_types
+    source = _TABLE_CASES["docstring"]
+    fn = ast.parse(source).body[0]
+    del fn.lineno, fn.body[0].lineno
+    assert local_types._statement_table(fn, source.split("\n")) is None
+    assert local_types._table_of(fn, source.split("\n")) == local_types._assignment_table(fn)

@@ -469,7 +469,7 @@ def _statement_table(fn_node: ast.AST, lines: list) -> "dict | None":
             if kind is _NESTED:
                 continue
             if t is ast.For or t is ast.AsyncFor:
-                loops.add(node.lineno)
+                loops.add(getattr(node, "lineno", None))
             _note_binding(node, kind, table, poisoned)
         fields = _STATEMENT_FIELDS.get(t)
         if fields is None:
@@ -482,11 +482,13 @@ def _statement_table(fn_node: ast.AST, lines: list) -> "dict | None":
 def _binds_in_statements_only(fn_node: ast.AST, lines: list, loops: set) -> bool:
     """No `:=` in the function's lines, and no `for` but those of its `for`
     statements, its docstring left out (other strings and comments that
-    spell them count too: such a function takes the whole walk)."""
-    first = min([fn_node.lineno, *(d.lineno for d in fn_node.decorator_list)])
+    spell them count too: such a function takes the whole walk). A node
+    without its position (a rebuilt tree's) says nothing: the whole walk."""
+    starts = [getattr(n, "lineno", None) for n in (fn_node, *fn_node.decorator_list)]
     last = getattr(fn_node, "end_lineno", None)
-    if last is None or last > len(lines):
+    if None in starts or last is None or not 1 <= min(starts) <= last <= len(lines):
         return False
+    first = min(starts)
     doc = _docstring(fn_node)
     for number in range(first, last + 1):
         line = lines[number - 1]
@@ -503,7 +505,8 @@ def _docstring(fn_node: ast.AST) -> "tuple | None":
     """(line, col, end line, end col) of the function's docstring."""
     first = fn_node.body[0]
     if type(first) is ast.Expr and type(first.value) is ast.Constant and type(first.value.value) is str:
-        return first.lineno, first.col_offset, first.end_lineno, first.end_col_offset
+        span = tuple(getattr(first, f, None) for f in ("lineno", "col_offset", "end_lineno", "end_col_offset"))
+        return None if None in span else span  # no span: its text counts as code
     return None
 
 
