@@ -356,7 +356,10 @@ def _table_of(fn_node: ast.AST, lines: "list | None" = None) -> dict:
     that no expression of the function binds a name (`_statement_table`)."""
     table = getattr(fn_node, "_al_assignments", None)
     if table is None:
-        table = None if lines is None else _statement_table(fn_node, lines)
+        try:
+            table = None if lines is None else _statement_table(fn_node, lines)
+        except AttributeError:  # a node without its position (a rebuilt tree's): the text says nothing
+            table = None
         if table is None:
             table = _assignment_table(fn_node)
         fn_node._al_assignments = table
@@ -469,7 +472,7 @@ def _statement_table(fn_node: ast.AST, lines: list) -> "dict | None":
             if kind is _NESTED:
                 continue
             if t is ast.For or t is ast.AsyncFor:
-                loops.add(getattr(node, "lineno", None))
+                loops.add(node.lineno)
             _note_binding(node, kind, table, poisoned)
         fields = _STATEMENT_FIELDS.get(t)
         if fields is None:
@@ -482,13 +485,11 @@ def _statement_table(fn_node: ast.AST, lines: list) -> "dict | None":
 def _binds_in_statements_only(fn_node: ast.AST, lines: list, loops: set) -> bool:
     """No `:=` in the function's lines, and no `for` but those of its `for`
     statements, its docstring left out (other strings and comments that
-    spell them count too: such a function takes the whole walk). A node
-    without its position (a rebuilt tree's) says nothing: the whole walk."""
-    starts = [getattr(n, "lineno", None) for n in (fn_node, *fn_node.decorator_list)]
+    spell them count too: such a function takes the whole walk)."""
+    first = min([fn_node.lineno, *(d.lineno for d in fn_node.decorator_list)])
     last = getattr(fn_node, "end_lineno", None)
-    if None in starts or last is None or not 1 <= min(starts) <= last <= len(lines):
+    if last is None or last > len(lines):
         return False
-    first = min(starts)
     doc = _docstring(fn_node)
     for number in range(first, last + 1):
         line = lines[number - 1]
@@ -505,8 +506,7 @@ def _docstring(fn_node: ast.AST) -> "tuple | None":
     """(line, col, end line, end col) of the function's docstring."""
     first = fn_node.body[0]
     if type(first) is ast.Expr and type(first.value) is ast.Constant and type(first.value.value) is str:
-        span = tuple(getattr(first, f, None) for f in ("lineno", "col_offset", "end_lineno", "end_col_offset"))
-        return None if None in span else span  # no span: its text counts as code
+        return first.lineno, first.col_offset, first.end_lineno, first.end_col_offset
     return None
 
 
