@@ -183,7 +183,7 @@ class Walker:
                             for item in value:
                                 item._al_parent = node
                         link_all(value)
-                        push_all(reversed(value))
+                        push_all(value[::-1])  # a reversed copy: extends faster than `reversed()`
                 elif value is not None:
                     try:
                         value._al_parent = node
@@ -419,7 +419,7 @@ def _push_children(node: ast.AST, fields: tuple, push, push_all, link, link_all)
                     for item in value:
                         item._al_parent = node
                 link_all(value)
-                push_all(reversed(value))
+                push_all(value[::-1])  # a reversed copy: extends faster than `reversed()`
         elif isinstance(value, ast.AST):
             value._al_parent = node
             link(value)

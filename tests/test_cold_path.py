@@ -283,3 +283,39 @@ def test_a_call_rule_declaring_file_words_sees_no_call_of_a_file_without_them(mo
     seen.clear()
     analyse_text(without, "m", False, "m.py", walker, settings)  # the walker's dispatch without it, kept
     assert seen == []
+
+
+_TABLE_CASES = {
+    "plain": "def f(self, q):\n    self.x = {}\n    if q:\n        self.x = dict()\n    for k in q:\n        y = k\n",
+    "docstring": 'def f(self):\n    """Wait for x := 1,\n    for ever."""\n    self.x = {}\n',
+    "comprehension": "def f(self, q):\n    self.x = {}\n    return [1 for self.x in q]\n",
+    "comprehension on a loop line": "def f(self, q):\n    self.x = {}\n    for k in [x for x in q]:\n        y = k\n",
+    "comprehension after the docstring": 'def f(q):\n    """Doc."""; y = [1 for y in q]\n    y = {}\n',
+    "walrus": "def f(q):\n    y = {}\n    if (y := q):\n        pass\n",
+    "walrus in a decorator": "@d(y := 1)\ndef f(q):\n    y = {}\n",
+    "nested def": "def f(q):\n    y = {}\n    def g():\n        for y in q:\n            pass\n",
+    "no space before the for": "def f(q):\n    y = {}\n    return [(1)for y in q]\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(_TABLE_CASES))
+def test_a_function_s_assignment_table_from_its_statements_is_the_whole_walk_s(name):
+    import ast
+    from asynclint.index import local_types
+    source = _TABLE_CASES[name]
+    fn = next(n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.FunctionDef) and n.name == "f")
+    whole = local_types._assignment_table(fn)
+    assert local_types._table_of(fn, source.split("\n")) == whole
+    quick = local_types._statement_table(fn, source.split("\n"))
+    # the text decides: only a function without expressions that bind is read from its statements
+    assert (quick is not None) == (name in ("plain", "docstring"))
+
+
+def test_a_function_without_its_position_takes_the_whole_walk_for_its_table():
+    # a rebuilt tree's node may lack its position: the text then says nothing
+    import ast
+    from asynclint.index import local_types
+    source = _TABLE_CASES["docstring"]
+    fn = ast.parse(source).body[0]
+    del fn.lineno, fn.body[0].lineno
+    assert local_types._table_of(fn, source.split("\n")) == local_types._assignment_table(fn)

@@ -8,6 +8,7 @@ context (`ctx`) but never import it: the index sits below the walk.
 from __future__ import annotations
 
 import ast
+import re
 
 from typing import TYPE_CHECKING
 
@@ -216,7 +217,7 @@ def local_assignments(ctx: Context, name: str):
     scope = ctx.binding_scope(name)
     if scope is None or scope.kind != "function":
         return None
-    return _assignments_in(scope.node, ("name", name))
+    return _assignments_in(scope.node, ("name", name), ctx.lines)
 
 
 def method_class(ctx: Context, fn, first: str):
@@ -245,7 +246,7 @@ def self_attr_assignments(ctx: Context, base: str, attr: str):
     if attr not in cache:
         values = []
         ok = True
-        for stmt, found in _self_attr_sources(klass).get(attr, ()):
+        for stmt, found in _self_attr_sources(klass, ctx.lines).get(attr, ()):
             if found is None:  # a class-body annotation
                 values.append(_Annotation(stmt.annotation))
                 continue
@@ -267,7 +268,7 @@ def self_attr_assignments(ctx: Context, base: str, attr: str):
 _POISONED = "poisoned"
 
 
-def _self_attr_sources(klass) -> dict:
+def _self_attr_sources(klass, lines: "list | None" = None) -> dict:
     """attr -> what the class body says of `self.attr`, in body order: (a
     class-body `attr: T`, None), (a method, the values it assigns) or (a
     method, `_POISONED`: it binds the attribute another way). Built once per
@@ -286,7 +287,7 @@ def _self_attr_sources(klass) -> dict:
                 if first is None:
                     continue
                 me = first.arg
-                for key, found in _table_of(stmt).items():
+                for key, found in _table_of(stmt, lines).items():
                     if key[0] == "attr" and key[1] == me:
                         sources.setdefault(key[2], []).append((stmt, _POISONED if found is None else found))
     return sources
@@ -321,7 +322,7 @@ def instance_attr_assignments(ctx: Context, name: str, attr: str):
             pos = [*stmt.args.posonlyargs, *stmt.args.args]
             if not pos:
                 continue
-            found = _assignments_in(stmt, ("attr", pos[0].arg, attr))
+            found = _assignments_in(stmt, ("attr", pos[0].arg, attr), ctx.lines)
             if found is None:
                 return None
             # `self.q = q` from a parameter: only its annotation says what it is
@@ -341,19 +342,27 @@ def _top_level_class(tree: ast.AST, name: str):
     return found[0] if len(found) == 1 else None
 
 
-def _assignments_in(fn_node: ast.AST, key: tuple):
+def _assignments_in(fn_node: ast.AST, key: tuple, lines: "list | None" = None):
     """Values assigned to a target in a function body (not in nested
     functions or classes): key ("name", id) or ("attr", base_name, attr).
     None if that target is also bound in another way (for/with/augmented/
     tuple unpacking/global). The table is built once per function."""
-    return _table_of(fn_node).get(key, [])
+    return _table_of(fn_node, lines).get(key, [])
 
 
-def _table_of(fn_node: ast.AST) -> dict:
-    """The function's assignment table (`_assignment_table`), built once."""
+def _table_of(fn_node: ast.AST, lines: "list | None" = None) -> dict:
+    """The function's assignment table (`_assignment_table`), built once.
+    With the file's `lines`, from its statements alone when the text shows
+    that no expression of the function binds a name (`_statement_table`)."""
     table = getattr(fn_node, "_al_assignments", None)
     if table is None:
-        table = fn_node._al_assignments = _assignment_table(fn_node)
+        try:
+            table = None if lines is None else _statement_table(fn_node, lines)
+        except AttributeError:  # a node without its position (a rebuilt tree's): the text says nothing
+            table = None
+        if table is None:
+            table = _assignment_table(fn_node)
+        fn_node._al_assignments = table
     return table
 
 
@@ -375,17 +384,7 @@ def _direct_key(target: ast.AST):
 
 def _assignment_table(fn_node: ast.AST) -> dict:
     table: dict = {}
-    poisoned = set()
-
-    def add(key, value):
-        if key not in poisoned:
-            table.setdefault(key, []).append(value)
-
-    def poison(keys):
-        for key in keys:
-            poisoned.add(key)
-            table[key] = None
-
+    poisoned: set = set()
     # Last pushed, first visited, as `nodes.children` orders them; the
     # children are pushed inline (this walks most of a function's nodes)
     # and a node of no interest costs one dictionary look-up. A list is
@@ -403,26 +402,7 @@ def _assignment_table(fn_node: ast.AST) -> dict:
         if kind is not None:
             if kind is _NESTED:
                 continue
-            if kind is _ASSIGN:
-                for target in node.targets:
-                    if isinstance(target, (ast.Tuple, ast.List)):
-                        poison(_target_keys(target))
-                    else:
-                        key = _direct_key(target)
-                        if key is not None:
-                            add(key, node.value)
-            elif kind is _ANNASSIGN:
-                key = _direct_key(node.target)
-                if key is not None:
-                    if node.value is not None:
-                        add(key, node.value)
-                    add(key, _Annotation(node.annotation))
-            elif kind is _POISON:
-                target = getattr(node, "target", None) or getattr(node, "optional_vars", None)
-                if target is not None:
-                    poison(_target_keys(target))
-            else:  # global, nonlocal
-                poison(("name", n) for n in node.names)
+            _note_binding(node, kind, table, poisoned)
         fields = fields_of.get(t)
         if fields is None:
             fields = child_fields(t)
@@ -433,6 +413,123 @@ def _assignment_table(fn_node: ast.AST) -> dict:
             elif value is not None:
                 push(value)
     return table
+
+
+def _note_binding(node: ast.AST, kind: str, table: dict, poisoned: set) -> None:
+    """Record what a binding node (`_TABLE_KINDS`) says into the table: the
+    values of plain assignments, None for a target bound another way."""
+    if kind is _ASSIGN:
+        for target in node.targets:
+            if isinstance(target, (ast.Tuple, ast.List)):
+                _poison(_target_keys(target), table, poisoned)
+            else:
+                key = _direct_key(target)
+                if key is not None and key not in poisoned:
+                    table.setdefault(key, []).append(node.value)
+    elif kind is _ANNASSIGN:
+        key = _direct_key(node.target)
+        if key is not None and key not in poisoned:
+            values = table.setdefault(key, [])
+            if node.value is not None:
+                values.append(node.value)
+            values.append(_Annotation(node.annotation))
+    elif kind is _POISON:
+        target = getattr(node, "target", None) or getattr(node, "optional_vars", None)
+        if target is not None:
+            _poison(_target_keys(target), table, poisoned)
+    else:  # global, nonlocal
+        _poison((("name", n) for n in node.names), table, poisoned)
+
+
+def _poison(keys, table: dict, poisoned: set) -> None:
+    for key in keys:
+        poisoned.add(key)
+        table[key] = None
+
+
+def _statement_table(fn_node: ast.AST, lines: list) -> "dict | None":
+    """`_assignment_table` from the function's statements alone (about a
+    sixth of its nodes), or None when the text of the function (decorators
+    to last line) may hold an expression that binds: an assignment
+    expression (`:=`) or a comprehension, whose `for` is the only one on
+    its line that no `for` statement accounts for. The statements are
+    visited in the order the whole walk visits them (the same pushes,
+    without the expressions), so each target's values keep their order."""
+    body = getattr(fn_node, "body", None)
+    if type(body) is not list:  # a lambda
+        return None
+    table: dict = {}
+    poisoned: set = set()
+    loops: set = set()  # lines where a `for` statement of the function starts
+    stack = list(body)
+    pop, push_all = stack.pop, stack.extend
+    kinds = _TABLE_KINDS
+    while stack:
+        node = pop()
+        t = type(node)
+        kind = kinds.get(t)
+        if kind is not None:
+            if kind is _NESTED:
+                continue
+            if t is ast.For or t is ast.AsyncFor:
+                loops.add(node.lineno)
+            _note_binding(node, kind, table, poisoned)
+        fields = _STATEMENT_FIELDS.get(t)
+        if fields is None:
+            fields = _STATEMENT_FIELDS[t] = tuple(f for f in t._fields if f in _STATEMENT_FIELD_NAMES)
+        for name in fields:
+            push_all(getattr(node, name, None) or ())
+    return table if _binds_in_statements_only(fn_node, lines, loops) else None
+
+
+def _binds_in_statements_only(fn_node: ast.AST, lines: list, loops: set) -> bool:
+    """No `:=` in the function's lines, and no `for` but those of its `for`
+    statements, its docstring left out (other strings and comments that
+    spell them count too: such a function takes the whole walk)."""
+    first = min([fn_node.lineno, *(d.lineno for d in fn_node.decorator_list)])
+    last = getattr(fn_node, "end_lineno", None)
+    if last is None or last > len(lines):
+        return False
+    doc = _docstring(fn_node)
+    for number in range(first, last + 1):
+        line = lines[number - 1]
+        if doc is not None and doc[0] <= number <= doc[2]:
+            line = _outside(line, number, doc)
+        if ":=" in line:
+            return False
+        if "for" in line and len(_FOR.findall(line)) != (number in loops):
+            return False
+    return True
+
+
+def _docstring(fn_node: ast.AST) -> "tuple | None":
+    """(line, col, end line, end col) of the function's docstring."""
+    first = fn_node.body[0]
+    if type(first) is ast.Expr and type(first.value) is ast.Constant and type(first.value.value) is str:
+        return first.lineno, first.col_offset, first.end_lineno, first.end_col_offset
+    return None
+
+
+def _outside(line: str, number: int, span: tuple) -> str:
+    """What of `line` lies outside `span` (line, col, end line, end col):
+    nothing of a line inside it, the rest of a first or last line (its
+    columns count bytes: a line that is not ASCII is kept whole)."""
+    start, col, end, end_col = span
+    if start < number < end:
+        return ""
+    if not line.isascii():
+        return line
+    before = line[:col] if number == start else ""
+    return before + line[end_col:] if number == end else before
+
+
+# The fields of a statement (of a `try` handler, a `match` case) that hold
+# statements, handlers, `with` items or cases: where `_statement_table` goes.
+_STATEMENT_FIELD_NAMES = frozenset({"body", "orelse", "finalbody", "handlers", "items", "cases"})
+_STATEMENT_FIELDS: dict = {}
+# `for` as a keyword can be: not followed by a character of an identifier
+# (one not ASCII counts, to be safe).
+_FOR = re.compile(r"for(?![0-9A-Za-z_])")
 
 
 _NESTED_DEFS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda})
