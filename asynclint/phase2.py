@@ -58,15 +58,20 @@ def _answer_pendings(result: FileResult, index: ProjectIndex, display: str, foun
         if failed and pending.code in failed:  # almost always empty: no lookup
             continue
         q = pending.query
-        try:
-            answer = answers.get(q, _MISSING)
-        except TypeError:  # a query holding a list: not memoisable, still answerable
-            answer, q = _MISSING, None
-        if answer is _MISSING and q is not None and answered is not None:
-            kept = answered.get((module, q))
-            if kept is not None:
-                answer = answers[q] = kept[0]
-                index.depend(kept[1])
+        if answered is None:
+            # a file's equal queries are one object (`Context.report_if`; one
+            # pickle keeps them so): found by identity, not hashed again
+            answer = answers.get(id(q), _MISSING)
+        else:
+            try:
+                answer = answers.get(q, _MISSING)
+            except TypeError:  # a query holding a list: not memoisable, still answerable
+                answer, q = _MISSING, None
+            if answer is _MISSING and q is not None:
+                kept = answered.get((module, q))
+                if kept is not None:
+                    answer = answers[q] = kept[0]
+                    index.depend(kept[1])
         if answer is _MISSING:
             try:
                 if answered is None or q is None:
@@ -84,7 +89,9 @@ def _answer_pendings(result: FileResult, index: ProjectIndex, display: str, foun
                     severity=Severity.ERROR,
                 ))
                 continue
-            if q is not None:
+            if answered is None:
+                answers[id(q)] = answer
+            elif q is not None:
                 answers[q] = answer
         if answer is None:
             continue
