@@ -47,7 +47,7 @@ def _answer_pendings(result: FileResult, index: ProjectIndex, display: str, foun
                      answered: Optional[dict] = None, asked: Optional[set] = None) -> None:
     rules = all_rules()
     module = result.summary.name if result.summary else ""
-    answers: Dict[tuple, object] = {}
+    answers: dict = {}  # query (or its id: see below) -> answer
     failed = set()
     for pending in result.pendings:  # (decoded once here when the result is packed)
         if asked is not None:
