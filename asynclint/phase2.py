@@ -47,7 +47,7 @@ def _answer_pendings(result: FileResult, index: ProjectIndex, display: str, foun
                      answered: Optional[dict] = None, asked: Optional[set] = None) -> None:
     rules = all_rules()
     module = result.summary.name if result.summary else ""
-    answers: dict = {}  # query (or its id: see below) -> answer
+    answers: Dict[tuple, object] = {}
     failed = set()
     for pending in result.pendings:  # (decoded once here when the result is packed)
         if asked is not None:
@@ -58,20 +58,15 @@ def _answer_pendings(result: FileResult, index: ProjectIndex, display: str, foun
         if failed and pending.code in failed:  # almost always empty: no lookup
             continue
         q = pending.query
-        if answered is None:
-            # a file's equal queries are one object (`Context.report_if`; one
-            # pickle keeps them so): found by identity, not hashed again
-            answer = answers.get(id(q), _MISSING)
-        else:
-            try:
-                answer = answers.get(q, _MISSING)
-            except TypeError:  # a query holding a list: not memoisable, still answerable
-                answer, q = _MISSING, None
-            if answer is _MISSING and q is not None:
-                kept = answered.get((module, q))
-                if kept is not None:
-                    answer = answers[q] = kept[0]
-                    index.depend(kept[1])
+        try:
+            answer = answers.get(q, _MISSING)
+        except TypeError:  # a query holding a list: not memoisable, still answerable
+            answer, q = _MISSING, None
+        if answer is _MISSING and q is not None and answered is not None:
+            kept = answered.get((module, q))
+            if kept is not None:
+                answer = answers[q] = kept[0]
+                index.depend(kept[1])
         if answer is _MISSING:
             try:
                 if answered is None or q is None:
@@ -89,9 +84,7 @@ def _answer_pendings(result: FileResult, index: ProjectIndex, display: str, foun
                     severity=Severity.ERROR,
                 ))
                 continue
-            if answered is None:
-                answers[id(q)] = answer
-            elif q is not None:
+            if q is not None:
                 answers[q] = answer
         if answer is None:
             continue

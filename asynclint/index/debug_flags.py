@@ -68,37 +68,23 @@ def env_read(node: ast.AST) -> bool:
 
 def module_flags(module: ast.Module) -> frozenset:
     """Module globals that are debug flags (see the module docstring)."""
+    assigned: Dict[str, int] = {}
     from_env = set()
     for stmt in module.body:
-        t = type(stmt)
-        if t is ast.Assign and len(stmt.targets) == 1:
-            target = stmt.targets[0]
-        elif t is ast.AnnAssign and stmt.value is not None:
-            target = stmt.target
-        else:
-            continue
-        if type(target) is ast.Name and _debug_word(target.id) and _from_env(stmt.value):
-            from_env.add(target.id)
-    if not from_env:  # most modules: no count of every assigned name
-        return frozenset()
-    assigned: Dict[str, int] = {}
-    for stmt in module.body:
-        for target in _targets(stmt):
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else \
+            [stmt.target] if isinstance(stmt, ast.AnnAssign) and stmt.value is not None else []
+        for target in targets:
             for name in walk(target):
                 if isinstance(name, ast.Name):
                     assigned[name.id] = assigned.get(name.id, 0) + 1
+        if len(targets) == 1 and isinstance(targets[0], ast.Name) and _debug_word(targets[0].id) \
+                and _from_env(stmt.value):
+            from_env.add(targets[0].id)
     candidates = {n for n in from_env if assigned.get(n) == 1}
     if not candidates:  # most modules: no walk of the whole tree
         return frozenset()
     declared = {n for node in ast.walk(module) if isinstance(node, (ast.Global, ast.Nonlocal)) for n in node.names}
     return frozenset(candidates - declared)
-
-
-def _targets(stmt: ast.stmt) -> list:
-    """What a module-level assignment binds (none for other statements)."""
-    if isinstance(stmt, ast.Assign):
-        return stmt.targets
-    return [stmt.target] if isinstance(stmt, ast.AnnAssign) and stmt.value is not None else []
 
 
 def _from_env(value: ast.AST) -> bool:

@@ -131,61 +131,22 @@ def _reset_elsewhere(memo: ast.AST, fn: ast.AST, klass: Optional[ast.ClassDef], 
     """Something other than the initialisation itself sets the memo back to
     None or deletes it: a cache invalidated, not one-time work."""
     if isinstance(memo, ast.Name):
-        scopes = [n for n in _functions_in(module) if n is not fn and memo.id in _globals_of(n)]
+        scopes = [n for n in walk(module) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                  and n is not fn and memo.id in _globals_of(n)]
     else:
-        scopes = [n for n in _functions_in(klass) if n is not fn and n.name != "__init__"]
-    key = _key(memo)
+        scopes = [n for n in walk(klass) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                  and n is not fn and n.name != "__init__"]
     for scope in scopes:
-        stored, calls_delattr = _stores_of(scope)
-        if calls_delattr or key in stored:
-            return True  # any other store: the memo is state, not a constant
+        for sub in _walk(scope.body):
+            if isinstance(sub, ast.Delete) and any(_same(t, memo) for t in sub.targets):
+                return True
+            if isinstance(sub, (ast.Assign, ast.AnnAssign)) and sub.value is not None:
+                targets = sub.targets if isinstance(sub, ast.Assign) else [sub.target]
+                if any(_same(t, memo) for t in targets):
+                    return True  # any other store: the memo is state, not a constant
+            if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and sub.func.id == "delattr":
+                return True
     return False
-
-
-def _key(node: ast.AST):
-    """What `_same` compares: `x` and `self.x` as plain data (None for
-    any other shape, which is never the same as anything)."""
-    if isinstance(node, ast.Name):
-        return (None, node.id)
-    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-        return (node.value.id, node.attr)
-    return None
-
-
-def _functions_in(tree: ast.AST) -> list:
-    """The functions under `tree` (a module or class), nested ones too,
-    listed once per tree: every lazy `if` of it asks."""
-    found = getattr(tree, _FUNCTIONS_ATTR, None)
-    if found is None:
-        found = [n for n in walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
-        setattr(tree, _FUNCTIONS_ATTR, found)
-    return found
-
-
-def _stores_of(fn: ast.AST) -> tuple:
-    """(the names and `self.x` attributes `fn` stores a value to or deletes,
-    as `_key`s; whether it calls `delattr`), outside nested functions and
-    classes, kept on the function node: every lazy `if` of its class or
-    module asks about each of its other functions."""
-    found = getattr(fn, _STORES_ATTR, None)
-    if found is None:
-        stored = set()
-        calls_delattr = False
-        for sub in _walk(fn.body):
-            if isinstance(sub, ast.Delete):
-                stored.update(_key(t) for t in sub.targets)
-            elif isinstance(sub, (ast.Assign, ast.AnnAssign)) and sub.value is not None:
-                stored.update(_key(t) for t in (sub.targets if isinstance(sub, ast.Assign) else [sub.target]))
-            elif isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and sub.func.id == "delattr":
-                calls_delattr = True
-        stored.discard(None)
-        found = (frozenset(stored), calls_delattr)
-        setattr(fn, _STORES_ATTR, found)
-    return found
-
-
-_FUNCTIONS_ATTR = "_asynclint_functions"
-_STORES_ATTR = "_asynclint_stores"
 
 
 def line_range(node: ast.If) -> tuple:
