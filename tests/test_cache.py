@@ -435,13 +435,13 @@ def test_a_restored_index_rebuilds_the_joins_of_parts(tmp_path):
     fresh index over the edited modules has: the dropped parts built again
     with the registered part functions, the others carried."""
     from asynclint.index.project import _PARTS, ModuleTable, ProjectIndex
-    from asynclint.rules._callers import first_async_callers
+    from asynclint.rules._callers import async_callers
 
     root = tmp_path / "proj"
     run = _indexing(root)
 
     before = run()
-    first_async_callers(before)  # built here if no query of the run needed it
+    async_callers(before)  # built here if no query of the run needed it
     saved, _, disk, _ = _restore_input(before)
     assert {key[0] for (name, _), entries in disk.items() if name.startswith(_PARTS) for key in entries} \
         >= {"async-callers", "thread-inputs"}
@@ -451,7 +451,7 @@ def test_a_restored_index_rebuilds_the_joins_of_parts(tmp_path):
     restored = ProjectIndex.restore(saved, modules, frozenset({"pkg.lib"}), before.knowledge, before.installed)
     assert ("join", "async-callers", None) in restored.changed_joins
     assert ("join", "thread-inputs", ()) not in restored.changed_joins
-    assert first_async_callers(restored) == first_async_callers(after)
+    assert async_callers(restored) == async_callers(after)
     for (name, key), build in restored._joins.items():
         assert restored._facts["<joins>"][(name, key)][0] == build(after), name
 
@@ -464,14 +464,14 @@ def test_a_restored_index_reads_only_the_shards_an_update_needs(tmp_path, monkey
     written only shards it read (or that were empty)."""
     from asynclint.index import project
     from asynclint.index.project import ModuleTable, ProjectIndex
-    from asynclint.rules._callers import first_async_callers
+    from asynclint.rules._callers import async_callers
 
     monkeypatch.setattr(project, "_SHARD_SIZE", 2)
     root = tmp_path / "proj"
     run = _indexing(root)
 
     before = run()
-    first_async_callers(before)
+    async_callers(before)
     saved, reads, disk, listing = _restore_input(before)
     assert max(count for _, count, _ in listing.values()) >= 3
     write(root, "pkg/lib.py", "def other():\n    return 1\n")
@@ -483,7 +483,7 @@ def test_a_restored_index_reads_only_the_shards_an_update_needs(tmp_path, monkey
     assert needed and needed <= set(reads) < set(disk)
     assert ("join", "async-callers", None) in restored.changed_joins
     assert ("join", "thread-inputs", ()) not in restored.changed_joins
-    assert first_async_callers(restored) == first_async_callers(after)
+    assert async_callers(restored) == async_callers(after)
     for (name, key), build in restored._joins.items():
         assert restored._facts["<joins>"][(name, key)][0] == build(after), name
     written = {(name, i) for name, (_, _, groups) in restored.saved_shards()["tables"].items() for i in groups

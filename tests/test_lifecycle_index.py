@@ -1,5 +1,5 @@
 """The index facts the AIO4xx/AIO5xx rules add: ModuleSummary.runs_loop and
-the first-async-caller map built from FunctionInfo.calls."""
+the async-callers map built from FunctionInfo.calls."""
 from __future__ import annotations
 
 import textwrap
@@ -8,7 +8,7 @@ from asynclint.config import Config
 from asynclint.engine import Settings, Walker, analyse_text
 from asynclint.index.project import ProjectIndex
 from asynclint.rules import all_rules
-from asynclint.rules._callers import first_async_callers
+from asynclint.rules._callers import async_callers
 
 
 def _summary(src: str, module: str = "m"):
@@ -52,28 +52,6 @@ def test_async_callers_follow_imports_and_self_methods():
         async def handler():
             blocking()
     """, "app")
-    callers = first_async_callers(ProjectIndex([lib, app]))
-    assert callers[("lib", "blocking")] == ("app", "handler")
-    assert callers[("lib", "C.helper")] == ("lib", "C.run")
-
-
-def test_the_first_async_caller_is_the_first_in_module_order_then_call_order():
-    """Only the first caller is kept (the rules name it): the first module
-    of the index's table calling the function, its first such call."""
-    lib = _summary("""
-        def helper():
-            pass
-        async def late():
-            helper()
-    """, "lib")
-    app = _summary("""
-        from lib import helper
-        async def first():
-            await other()
-            helper()
-        async def second():
-            helper()
-            helper()
-    """, "app")
-    assert first_async_callers(ProjectIndex([app, lib]))[("lib", "helper")] == ("app", "first")
-    assert first_async_callers(ProjectIndex([lib, app]))[("lib", "helper")] == ("lib", "late")
+    callers = async_callers(ProjectIndex([lib, app]))
+    assert callers[("lib", "blocking")] == [("app", "handler")]
+    assert callers[("lib", "C.helper")] == [("lib", "C.run")]

@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import ast
 import fnmatch
-import functools
-import re
 from typing import Callable, Iterable, Optional
 
 from .nodes import SCOPES, called_name, own_nodes
@@ -160,18 +158,8 @@ class ResourceSetup:
         return self.project_class(func)
 
 
-def _matches(name: str, patterns: tuple) -> bool:
-    """`fnmatch.fnmatchcase` with any of `patterns`, by one regular
-    expression per set of patterns (made once per process): every method
-    of a class with a call that may block is tried against them."""
-    return _any_of(patterns)(name) is not None
-
-
-@functools.lru_cache(maxsize=8)
-def _any_of(patterns: tuple) -> Callable:
-    if not patterns:
-        return lambda _name: None
-    return re.compile("|".join(fnmatch.translate(p) for p in patterns)).match
+def _matches(name: str, patterns) -> bool:
+    return any(fnmatch.fnmatchcase(name, p) for p in patterns)
 
 
 def _targets(node: ast.AST) -> list:

@@ -58,10 +58,11 @@ class Startup:
         # the loop runner first: its answer is kept for `OneShot`, and when
         # the text names one, the dozen hook words need no search
         if text is None or names_loop_runner(text) or any(word in text for word in (*self.hooks, *EVENT_HOOKS)):
-            self.registered, mains, defs = self._scan(tree)
+            self.registered, mains = self._scan(tree)
         else:
-            self.registered, mains, defs = frozenset(), set(), []
+            self.registered, mains = frozenset(), set()
         if mains:
+            defs = [n for n in walk(tree) if isinstance(n, ast.AsyncFunctionDef)]
             self.mains: FrozenSet[int] = self._main_closure(defs, mains)
         else:
             self.mains = frozenset()
@@ -108,14 +109,10 @@ class Startup:
                 return True
         return False
 
-    def _scan(self, tree: ast.AST) -> Tuple[set, set, list]:
-        """(registered names, main coroutine names, the async defs in walk
-        order: what `_main_closure` follows), in one walk of the tree."""
-        registered, mains, defs = set(), set(), []
+    def _scan(self, tree: ast.AST) -> Tuple[set, set]:
+        registered, mains = set(), set()
         for node in walk(tree):
             if not isinstance(node, ast.Call):
-                if isinstance(node, ast.AsyncFunctionDef):
-                    defs.append(node)
                 continue
             func = node.func
             if self._hook_name(func) is not None:
@@ -130,7 +127,7 @@ class Startup:
                 name = _called(node.args[0])
                 if name is not None:
                     mains.add(name)
-        return registered, mains, defs
+        return registered, mains
 
     def _main_closure(self, defs, names: set) -> FrozenSet[int]:
         by_name = {}

@@ -3,7 +3,7 @@ directly (from FunctionInfo.calls, which the engine records for every call
 inside every def). Built once per ProjectIndex, on first use."""
 from __future__ import annotations
 
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from ..index.project import ProjectIndex, rebuildable
 
@@ -29,30 +29,25 @@ def callee(index: ProjectIndex, sym) -> Optional[Key]:
     return None
 
 
-def first_async_callers(index: ProjectIndex) -> Dict[Key, Key]:
-    """Project function -> the first async function that calls it directly
-    (modules in table order, calls in order): every rule asks only whether
-    there is one and names the first (AIO100, AIO501, AIO502), so no list
-    of every caller is kept."""
+def async_callers(index: ProjectIndex) -> Dict[Key, List[Key]]:
     # Joined from one part per module, so that a changed module re-resolves
     # only the calls of the modules whose resolution looked at it, and the
     # join is combined again only when one of those parts changed.
     return index.join_modules("async-callers", None, _module_async_calls, _join_callers)
 
 
-def _join_callers(parts) -> Dict[Key, Key]:
-    out: Dict[Key, Key] = {}
-    for _module, firsts in parts:
-        for key, caller in firsts:
-            out.setdefault(key, caller)
+def _join_callers(parts) -> Dict[Key, List[Key]]:
+    out: Dict[Key, List[Key]] = {}
+    for _module, calls in parts:
+        for key, caller in calls:
+            out.setdefault(key, []).append(caller)
     return out
 
 
 def _module_async_calls(index: ProjectIndex, module: str) -> Tuple[Tuple[Key, Key], ...]:
-    """(callee, its first caller here) for every project function an async
-    function of `module` calls directly, in the order of those first calls."""
+    """(callee, caller) for every call made in an async function of `module`."""
     summary = index.modules.get(module)
-    firsts: Dict[Key, Key] = {}
+    out = []
     # A module calls the same few callees over and over (`_LOGGER.debug`,
     # `self.hass.async_create_task`): each symbol is resolved once here (one
     # fact, one dependency frame: the answers and what they looked at are
@@ -68,9 +63,9 @@ def _module_async_calls(index: ProjectIndex, module: str) -> Tuple[Tuple[Key, Ke
                 key = seen[sym] = callee(index, sym)
             except TypeError:  # unhashable: never with well-formed symbols
                 key = callee(index, sym)
-            if key is not None and key not in firsts:
-                firsts[key] = (module, qual)
-    return tuple(firsts.items())
+            if key is not None:
+                out.append((key, (module, qual)))
+    return tuple(out)
 
 
 rebuildable("async-callers", lambda _key: (_module_async_calls, _join_callers))  # from a saved index, next run

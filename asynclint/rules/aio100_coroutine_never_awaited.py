@@ -6,7 +6,7 @@ import re
 
 from ..diagnostics import Applicability, Fix, Fixability
 from ..index.queries import query
-from ._callers import first_async_callers
+from ._callers import async_callers
 from ._coroutine_common import _coroutine_call, callee_symbol, source_text, worth_asking
 from ._text import mentions
 from .base import Rule
@@ -131,7 +131,7 @@ def _coroutine_call_sync(index, module, func_sym, nested, qualname):
     answer = _coroutine_call(index, module, func_sym)
     if answer is None:
         return None
-    if not nested and qualname is not None and (module, qualname) in first_async_callers(index):
+    if not nested and qualname is not None and async_callers(index).get((module, qualname)):
         answer = {**answer, "advice": _IN_LOOP}
     return answer
 

@@ -92,8 +92,6 @@ class CoroutineBoundNeverAwaited(Rule):
             return
         if not isinstance(target, ast.Name) or value is None or target.id == "_":
             return
-        if target.id in scope.loads or (scope.kind == "module" and not target.id.startswith("_")):
-            return  # read already (`loads` only grows), or public: `leave_scope` would pass it by
         if isinstance(value, ast.Call):
             calls, how = [value], "assigned to"
         elif scope.kind == "function":

@@ -8,7 +8,7 @@ from ..diagnostics import Severity
 from ..index.local_types import is_event_loop
 from ..index.queries import query
 from ..knowledge.futures import LOOP_RUN_METHODS, LOOP_RUNNERS, NESTED_LOOP_PATCHES, RUNNING_LOOP_CHECKS
-from ._callers import first_async_callers
+from ._callers import async_callers
 from ._lifecycle import expects_raise, source, walk_local
 from .base import Rule, last_names
 
@@ -105,10 +105,10 @@ def _checks_running_loop(ctx, fn: ast.AST) -> bool:
 
 @query("aio501-called-from-async")
 def _called_from_async(index, module: str, qualname: str):
-    caller = first_async_callers(index).get((module, qualname))
-    if caller is None:
+    callers = async_callers(index).get((module, qualname))
+    if not callers:
         return None
-    mod, qual = caller
+    mod, qual = callers[0]
     if qualname.endswith(".__init__"):
         return {"where": f"in `{qualname}`, which async `{qual}` runs by creating a "
                          f"`{qualname.rsplit('.', 2)[-2]}`"}

@@ -6,7 +6,7 @@ import ast
 from ..context import dotted
 from ..index.queries import query
 from ..knowledge.futures import SIGNAL_DISPOSITIONS, SIGNAL_SIGNAL
-from ._callers import first_async_callers
+from ._callers import async_callers
 from ._lifecycle import top_level_defs, walk_local
 from .base import Rule, last_names
 
@@ -401,7 +401,7 @@ def _loop_program(index, module: str, qualname):
     summary = index.modules.get(module)
     if summary is not None and summary.runs_loop:
         return {"what": _SIGNAL_WHAT.format("in a module that runs an event loop")}
-    caller = first_async_callers(index).get((module, qualname)) if qualname is not None else None
-    if caller is not None:
-        return {"what": _SIGNAL_WHAT.format(f"in `{qualname}`, which async `{caller[1]}` calls")}
+    callers = async_callers(index).get((module, qualname)) if qualname is not None else None
+    if callers:
+        return {"what": _SIGNAL_WHAT.format(f"in `{qualname}`, which async `{callers[0][1]}` calls")}
     return None
