@@ -250,7 +250,7 @@ class IndexEnv(Env):
 
     def _tracking(self):
         """The dependencies of a computation about to be memoised: a set
-        collected on the index's stack, or a throw-away one when it tracks none."""
+        collected on the index's stack, or an empty one when it tracks none."""
         return self.index.tracking() if self._tracked else _UNTRACKED
 
     def _keep_deps(self, table: str, key, deps) -> None:
@@ -558,6 +558,7 @@ class _Untracked:
 
 
 _UNTRACKED = _Untracked()
+
 
 def env_for(index, knobs: tuple) -> IndexEnv:
     # Never carried to an updated index (it holds this one); its memoised
