@@ -237,12 +237,25 @@ class IndexEnv(Env):
         self._classified: Dict[Sym, object] = {}
         # What each memoised answer above looked at (module names), added to
         # the dependencies of every query that reuses it (`ProjectIndex.fact`).
+        # An index that tracks no dependencies (a `--no-cache` run) records
+        # none: its look-ups add nothing to them, and each reuse would hash
+        # the symbol again for an empty set.
         self._deps: Dict[tuple, frozenset] = {}
+        self._tracked = index.tracked
 
     def _reuse(self, table: str, key):
         deps = self._deps.get((table, key))
         if deps:
             self.index.depend(deps)
+
+    def _tracking(self):
+        """The dependencies of a computation about to be memoised: a set
+        collected on the index's stack, or an empty one when it tracks none."""
+        return self.index.tracking() if self._tracked else _UNTRACKED
+
+    def _keep_deps(self, table: str, key, deps) -> None:
+        if self._tracked:
+            self._deps[(table, key)] = self.index.freeze_deps(deps)
 
     def _resolve(self, sym: Sym):
         try:
@@ -252,12 +265,13 @@ class IndexEnv(Env):
         except TypeError:  # unhashable: never with well-formed symbols
             return self.index.resolve(sym)
         else:
-            self._reuse("r", sym)
+            if self._tracked:
+                self._reuse("r", sym)
             return hit
-        with self.index.tracking() as deps:
+        with self._tracking() as deps:
             target = self.index.resolve(sym)
         self._resolved[sym] = target
-        self._deps[("r", sym)] = self.index.freeze_deps(deps)
+        self._keep_deps("r", sym, deps)
         return target
 
     def classify(self, func: Sym) -> Optional[Tuple[str, str, str]]:
@@ -268,12 +282,13 @@ class IndexEnv(Env):
         except TypeError:  # unhashable: never with well-formed symbols
             return super().classify(func)
         else:
-            self._reuse("c", func)
+            if self._tracked:
+                self._reuse("c", func)
             return hit
-        with self.index.tracking() as deps:
+        with self._tracking() as deps:
             found = super().classify(func)
         self._classified[func] = found
-        self._deps[("c", func)] = self.index.freeze_deps(deps)
+        self._keep_deps("c", func, deps)
         return found
 
     def name(self, sym: Sym) -> Optional[str]:
@@ -302,15 +317,16 @@ class IndexEnv(Env):
         except TypeError:
             return None
         else:
-            self._reuse("t", sym)
+            if self._tracked:
+                self._reuse("t", sym)
             return hit
         if depth > MAX_DEPTH:
             return None
         self._types[sym] = None  # a self-referencing attribute ends here
-        with self.index.tracking() as deps:
+        with self._tracking() as deps:
             found = super().type_of(sym, depth)
         self._types[sym] = found
-        self._deps[("t", sym)] = self.index.freeze_deps(deps)
+        self._keep_deps("t", sym, deps)
         return found
 
     def project_function(self, sym: Sym, depth: int = 0):
@@ -399,7 +415,8 @@ class IndexEnv(Env):
             self._tainted = True
             return None
         if found is not _UNSEEN:
-            self._reuse("b", key)
+            if self._tracked:
+                self._reuse("b", key)
             return found
         self._budget -= 1
         if depth > 40 or self._budget <= 0:
@@ -408,13 +425,13 @@ class IndexEnv(Env):
         outer_taint = self._tainted
         self._tainted = False
         self._blocks[key] = _ON_PATH
-        with self.index.tracking() as deps:
+        with self._tracking() as deps:
             result = self._blocks_of(key, module, qualname, info, depth)
         if result is None and self._tainted:
             del self._blocks[key]
         else:
             self._blocks[key] = result
-            self._deps[("b", key)] = self.index.freeze_deps(deps)
+            self._keep_deps("b", key, deps)
         self._tainted = outer_taint or (self._tainted and result is None)
         return result
 
@@ -489,13 +506,14 @@ class IndexEnv(Env):
         if found is _ON_PATH or depth > 40:
             return None
         if found is not _UNSEEN:
-            self._reuse("m", key)
+            if self._tracked:
+                self._reuse("m", key)
             return found
         self._meta[key] = _ON_PATH
-        with self.index.tracking() as deps:
+        with self._tracking() as deps:
             result = self._metadata_of(key, module, qualname, info, depth)
         self._meta[key] = result
-        self._deps[("m", key)] = self.index.freeze_deps(deps)
+        self._keep_deps("m", key, deps)
         return result
 
     def _metadata_of(self, key, module: str, qualname: str, info: FunctionInfo, depth: int):
@@ -525,6 +543,21 @@ _TOP_COST = max(K.COST.values())
 
 def display_function(qualname: str) -> str:
     return qualname.replace(".<locals>.", ".") + "()"
+
+
+class _Untracked:
+    """`IndexEnv._tracking()` on an index that tracks no dependencies."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> frozenset:
+        return frozenset()
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+
+_UNTRACKED = _Untracked()
 
 
 def env_for(index, knobs: tuple) -> IndexEnv:

@@ -47,11 +47,15 @@ class ResourceSetup:
         self.project_class = project_class
         self._decided: dict = {}
 
+    def ruled_out(self, fn_node: ast.AST) -> bool:
+        """Decided for the function already: none of its code is set-up code."""
+        return self._decided.get(("function", id(fn_node))) is False
+
     def covers(self, fn_node: ast.AST, parents) -> bool:
         """Is a node inside `fn_node` (its ancestors `parents`, outermost
         first) set-up code?"""
-        if self._decided.get(("function", id(fn_node))) is False:
-            return False  # decided for the function already: none of its code is set-up code
+        if self.ruled_out(fn_node):
+            return False
         parents = list(parents)
         at = next((i for i, p in enumerate(parents) if p is fn_node), None)
         if at is None or not isinstance(fn_node, ast.AsyncFunctionDef):

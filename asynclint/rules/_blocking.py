@@ -294,6 +294,8 @@ def _in_setup_code(ctx) -> bool:
         return False
     setup = _per_module(ctx, "AIO2-setup", lambda: ResourceSetup(options.setup_functions, options.setup_factories,
                                                                   lambda func: _project_class(ctx, func)))
+    if setup.ruled_out(fn.node):
+        return False  # no statement of the function is: no path down to this one needed
     steps, loop = _path_down(fn.node, ctx.node)
     if steps is None or loop:
         return False

@@ -78,7 +78,9 @@ _EXPECTS_RAISE = frozenset({"assertRaises", "assertRaisesRegex", "raises"})
 
 
 def expects_raise(ctx) -> bool:
-    for parent in reversed(ctx.parents):
+    # up through the parent links, innermost first: no list of all the ancestors
+    parent = getattr(ctx.node, "_al_parent", None)
+    while parent is not None:
         if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             return False
         if isinstance(parent, (ast.With, ast.AsyncWith)):
@@ -87,4 +89,5 @@ def expects_raise(ctx) -> bool:
                 if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) \
                         and expr.func.attr in _EXPECTS_RAISE:
                     return True
+        parent = getattr(parent, "_al_parent", None)
     return False

@@ -58,19 +58,21 @@ def _is_method(ctx, fn) -> bool:
     return False
 
 
-def _tests_parameter_type(calls: list, fn, method: bool) -> bool:
+def _tests_parameter_type(ctx, calls: list, fn) -> bool:
     """`isinstance(p, ...)`, `hasattr(p, ...)`, `callable(p)` (possibly
     negated or combined) on a parameter the caller passes (not `self`/`cls`:
-    `hasattr(self, "_cache")` tests the object's state, not an argument)."""
+    `hasattr(self, "_cache")` tests the object's state, not an argument).
+    The tested names first: most tests with a call test no type."""
+    tested = [node.args[0].id for node in calls
+              if isinstance(node.func, ast.Name) and node.func.id in _TYPE_TESTS
+              and node.args and isinstance(node.args[0], ast.Name)]
+    if not tested:
+        return False
     params = _params(fn.node)
-    if method and params:
+    if params and _is_method(ctx, fn):
         params = params[1:]
     params = {a.arg for a in params}
-    for node in calls:
-        if isinstance(node.func, ast.Name) and node.func.id in _TYPE_TESTS \
-                and node.args and isinstance(node.args[0], ast.Name) and node.args[0].id in params:
-            return True
-    return False
+    return any(name in params for name in tested)
 
 
 _RUNNING_LOOP = frozenset({"asyncio.get_running_loop", "asyncio._get_running_loop", "asyncio.events._get_running_loop",
@@ -228,7 +230,7 @@ class BlockingProjectCall(Rule):
                     fn.info.once_lines.append(once.line_range(node))
                 else:
                     found = calls, _ = _calls_and_items(node.test)
-                    if calls and (_tests_parameter_type(calls, fn, _is_method(ctx, fn))
+                    if calls and (_tests_parameter_type(ctx, calls, fn)
                                   or _tests_thread_or_loop(ctx, calls)):
                         # `if isinstance(fp, io.IOBase): ... else: open(fp)`: whether
                         # it blocks depends on what the caller passes; unproven.
