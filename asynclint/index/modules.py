@@ -38,7 +38,7 @@ def module_name(path: Path, root: Optional[Path] = None, folders: Optional[dict]
         folders = {} if folders is None else folders
     else:  # resolve each folder once (strings: a run names thousands of files)
         folder, name = os.path.split(text)
-        folder = _real_folder(folder, folders)
+        folder = real_folder(folder, folders)
     return _named(folder, name, _package(folder, None if root is None else str(root), folders))
 
 
@@ -67,8 +67,8 @@ def module_names(paths: Iterable[str], root: Optional[Path] = None, real: bool =
             continue
         known = packages.get(folder)
         if known is None:
-            real_folder = _real_folder(folder, folders)
-            known = packages[folder] = (real_folder, _package(real_folder, top, folders))
+            real = real_folder(folder, folders)
+            known = packages[folder] = (real, _package(real, top, folders))
         out.append(_named(known[0], name, known[1]))
     return out
 
@@ -101,16 +101,17 @@ def _has_init(folder: str, folders: dict) -> bool:
     return found
 
 
-def _real_folder(folder: str, folders: dict) -> str:
+def real_folder(folder: str, folders: dict) -> str:
     """`folder` with symlinks resolved, from its parent's (one `lstat` per
-    folder, not one per component of every folder)."""
+    folder, not one per component of every folder); `folders` keeps the
+    answers (the caller's, for as long as it wants them)."""
     real = folders.get(folder)
     if real is None:
         parent, name = os.path.split(folder)
         if parent == folder or name in ("", ".", "..") or not os.path.isabs(folder) or os.path.islink(folder):
             real = str(Path(folder).resolve())
         else:
-            real = os.path.join(_real_folder(parent, folders), name)
+            real = os.path.join(real_folder(parent, folders), name)
         folders[folder] = real
     return real
 

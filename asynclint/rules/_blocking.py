@@ -14,6 +14,7 @@ from typing import Optional
 from ..diagnostics import Applicability, Fix, Fixability
 from ..index import blocking as B
 from ..index.blocking import LocalEnv, knobs_of
+from ..index.modules import real_folder
 from ..index import debug_flags, once
 from ..index.nodes import called_name, own_nodes
 from ..index.one_shot import OneShot
@@ -470,16 +471,16 @@ def _folder_parts(folder: str, root, cwd: str):
     return None
 
 
-@functools.lru_cache(maxsize=4096)
+_REAL_FOLDERS: dict = {}  # shared by the files of a process, dropped when large (a long-lived server)
+
+
 def _real_folder(folder: str) -> str:
     """`os.path.realpath` of a normalised absolute folder, from its parent's
-    (kept: the files of a project share their parent folders): one look
-    at the folder itself instead of one per part of its path."""
-    parent, name = os.path.split(folder)
-    if not name:
-        return folder
-    path = os.path.join(_real_folder(parent), name)
-    return os.path.realpath(path) if os.path.islink(path) else path
+    (`index.modules.real_folder`): one look at the folder itself instead of
+    one per part of its path."""
+    if len(_REAL_FOLDERS) > 8192:
+        _REAL_FOLDERS.clear()
+    return real_folder(folder, _REAL_FOLDERS)
 
 
 def analyse(ctx, call: ast.Call) -> tuple:
