@@ -25,6 +25,8 @@ import sys
 import unicodedata
 import warnings
 
+from .index.nodes import parent_of
+
 # The tests below were established against CPython 3.11's compiler.
 GATED = sys.version_info[:2] == (3, 11)
 
@@ -58,10 +60,6 @@ def text_suspect(text: str) -> bool:
     return not text.isascii() and "__debug__" in unicodedata.normalize("NFKC", text)
 
 
-def _parent(node):
-    return getattr(node, "_al_parent", None)
-
-
 def _in_body_of(child, fn) -> bool:
     """`child` (a direct child of a def or lambda) is its body, not a
     default, an annotation or a decorator (those run in the enclosing scope)."""
@@ -73,7 +71,7 @@ def _in_body_of(child, fn) -> bool:
 def _code_owner(node):
     """(the def, lambda or class whose code evaluates `node`, or the module;
     whether a comprehension lies between them)."""
-    child, parent = node, _parent(node)
+    child, parent = node, parent_of(node)
     through_comprehension = False
     while parent is not None:
         t = type(parent)
@@ -85,7 +83,7 @@ def _code_owner(node):
         elif t is ast.ClassDef:
             if any(child is stmt for stmt in parent.body):
                 return parent, through_comprehension
-        child, parent = parent, _parent(parent)
+        child, parent = parent, parent_of(parent)
     return child, through_comprehension
 
 
@@ -139,7 +137,7 @@ _STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")
 def _loop_around(node) -> bool:
     """A `break`/`continue` statement is inside the body of a loop of its
     own code unit (a loop's `else` is outside that loop)."""
-    child, parent = node, _parent(node)
+    child, parent = node, parent_of(node)
     while parent is not None:
         t = type(parent)
         if t in _LOOPS:
@@ -147,7 +145,7 @@ def _loop_around(node) -> bool:
                 return True
         elif t in _UNITS or t is _TRY_STAR:
             return False
-        child, parent = parent, _parent(parent)
+        child, parent = parent, parent_of(parent)
     return False
 
 
@@ -163,7 +161,7 @@ def _blocks_around(node) -> int:
             total += len(node.items)
         else:
             total += _BLOCKS.get(t, 0)
-        node = _parent(node)
+        node = parent_of(node)
     return total
 
 
@@ -172,7 +170,7 @@ def _future_in_place(node: ast.ImportFrom) -> bool:
     first statements (after at most a docstring and other future imports)."""
     if any(alias.name not in _FUTURE_FEATURES for alias in node.names):
         return False
-    module = _parent(node)
+    module = parent_of(node)
     if type(module) is not ast.Module:
         return False
     for i, stmt in enumerate(module.body):
@@ -268,7 +266,7 @@ def _import_from(node, ctx) -> bool:
 
 
 def _starred(node, ctx) -> bool:
-    parent = _parent(node)
+    parent = parent_of(node)
     tc = type(node.ctx)
     if tc is ast.Load:
         return type(parent) not in _STAR_LOAD_PARENTS
@@ -286,7 +284,7 @@ def _named_expr(node, ctx) -> bool:
     of a class body, not binding a name a comprehension binds as its
     iteration variable (any comprehension of the outermost one around it:
     an inner loop may not rebind it either)."""
-    child, parent = node, _parent(node)
+    child, parent = node, parent_of(node)
     outermost = None  # the outermost comprehension of the scope the target binds in
     in_scope = True
     while parent is not None:
@@ -303,7 +301,7 @@ def _named_expr(node, ctx) -> bool:
         elif t is ast.ClassDef:
             if any(child is stmt for stmt in parent.body):
                 in_scope = False
-        child, parent = parent, _parent(parent)
+        child, parent = parent, parent_of(parent)
     if outermost is None:
         return False
     if ctx.scopes[-1].kind == "class":
@@ -339,9 +337,9 @@ def _fails_alone(node, ctx) -> bool:
     all lie; most files with a `global` in some function would otherwise
     be compiled whole). A statement that compiles leaves the other
     suspects of the file to be looked for; each is compiled once."""
-    top, parent = node, _parent(node)
+    top, parent = node, parent_of(node)
     while parent is not None and type(parent) is not ast.Module:
-        top, parent = parent, _parent(parent)
+        top, parent = parent, parent_of(parent)
     if parent is None:
         return True
     verdicts = ctx.scopes[0].state.setdefault("_compiled_alone", {})
@@ -362,10 +360,10 @@ def _compiles(tree: ast.Module) -> bool:
 
 
 def _ancestors(node):
-    node = _parent(node)
+    node = parent_of(node)
     while node is not None:
         yield node
-        node = _parent(node)
+        node = parent_of(node)
 
 
 # The node types `suspect` looks at, and the test of each.

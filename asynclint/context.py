@@ -15,6 +15,7 @@ from typing import Any, Dict, List, Optional
 
 from . import noqa
 from .diagnostics import Diagnostic, Fix
+from .index.nodes import parent_of
 from .index.summary import FunctionInfo, ModuleSummary, Sym, SymbolBuilder, import_bindings
 from .index.summary import dotted  # noqa: F401  re-exported: rules read it from here
 from .positions import char_col
@@ -163,21 +164,22 @@ class Context:
             self.in_async = fn is not None and fn.is_async
         return scope
 
-    # The parent links read in place (`parent_of` without its call): rules
-    # ask for them at most nodes they check.
+    # The parent link read in place (`parent_of` without its call): rules
+    # ask for it at most nodes they check.
     @property
     def parent(self) -> Optional[ast.AST]:
         """The direct parent of the node being visited."""
-        return getattr(self.node, "_al_parent", None)
+        cell = getattr(self.node, "_al_parent", None)
+        return cell[0] if cell else None
 
     @property
     def parents(self) -> List[ast.AST]:
         """Ancestors of the node being visited, outermost first."""
         chain = []
-        node = getattr(self.node, "_al_parent", None)
+        node = parent_of(self.node)
         while node is not None:
             chain.append(node)
-            node = getattr(node, "_al_parent", None)
+            node = parent_of(node)
         chain.reverse()
         return chain
 
@@ -187,7 +189,7 @@ class Context:
         node = self.node
         stmt = ast.stmt
         while node is not None and not isinstance(node, stmt):
-            node = getattr(node, "_al_parent", None)
+            node = parent_of(node)
         return node
 
     # -- symbols ----------------------------------------------------------
@@ -341,9 +343,4 @@ def _noqa_lines(text: str) -> frozenset:
         out.add(line)
         at = text.find("noqa", at + 4)
     return frozenset(out)
-
-
-def parent_of(node: ast.AST) -> Optional[ast.AST]:
-    """The parent the engine's walk linked to `node` (None for the module)."""
-    return getattr(node, "_al_parent", None)
 

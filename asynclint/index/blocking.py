@@ -24,6 +24,7 @@ from bisect import bisect_left
 from typing import Dict, List, Optional, Tuple, Union
 
 from . import nodes
+from .nodes import parent_of
 from . import once
 from .summary import dotted
 from ..knowledge import blocking as K
@@ -607,7 +608,7 @@ def with_bound_symbol(ctx, name: str, depth: int = 0) -> Sym:
     node through its parent links to the enclosing scope only (asked for a
     call on any local bound to an unknown value: a loop variable, an
     exception), not a list of all its ancestors."""
-    parent = getattr(ctx.node, "_al_parent", None)
+    parent = parent_of(ctx.node)
     while parent is not None:
         if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             return None
@@ -616,7 +617,7 @@ def with_bound_symbol(ctx, name: str, depth: int = 0) -> Sym:
                 if isinstance(item.optional_vars, ast.Name) and item.optional_vars.id == name:
                     sym = expr_symbol(ctx, item.context_expr, depth + 1)
                     return sym if sym is not None and sym[0] in ("call", "inst") else None
-        parent = getattr(parent, "_al_parent", None)
+        parent = parent_of(parent)
     return None
 
 
@@ -734,8 +735,8 @@ def isinstance_narrowed(ctx, name: str) -> Sym:
     if not _scope_says_isinstance(ctx):
         return None
     # up through the parent links, the child on the path kept at hand
-    child = getattr(ctx.node, "_al_parent", None)
-    node = getattr(child, "_al_parent", None)
+    child = parent_of(ctx.node)
+    node = parent_of(child)
     while node is not None:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             return None
@@ -749,7 +750,7 @@ def isinstance_narrowed(ctx, name: str) -> Sym:
                         and ctx.lookup("isinstance") == ("builtin", "isinstance"):
                     cls = ctx.symbol(test.args[1])
                     return ("inst", cls) if cls is not None else None
-        child, node = node, getattr(node, "_al_parent", None)
+        child, node = node, parent_of(node)
     return None
 
 
@@ -868,7 +869,7 @@ def is_offloaded_or_awaited(ctx, call: ast.Call) -> bool:
     if isinstance(parent, ast.Await):
         return True
     if isinstance(parent, ast.withitem):
-        return isinstance(getattr(parent, "_al_parent", None), ast.AsyncWith)
+        return isinstance(parent_of(parent), ast.AsyncWith)
     if isinstance(parent, ast.AsyncFor) and parent.iter is call:
         return True
     if isinstance(parent, ast.comprehension) and parent.is_async and parent.iter is call:
@@ -887,7 +888,7 @@ def expects_nonblocking(ctx) -> bool:
     (or an SSL want-read/want-write error): the code runs on a non-blocking
     socket or pipe and handles "would block" itself. Up from the node
     through its parent links to the enclosing scope only."""
-    child, node = ctx.node, getattr(ctx.node, "_al_parent", None)
+    child, node = ctx.node, parent_of(ctx.node)
     while node is not None:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             return False
@@ -899,7 +900,7 @@ def expects_nonblocking(ctx) -> bool:
                     n.attr for n in nodes.walk(handler.type) if isinstance(n, ast.Attribute)}
                 if names & _NONBLOCKING_ERRORS:
                     return True
-        child, node = node, getattr(node, "_al_parent", None)
+        child, node = node, parent_of(node)
     return False
 
 

@@ -24,6 +24,7 @@ from ..knowledge.locks import ASYNCIO_LOCKS, THREAD_LOCKS
 from .local_types import _assignments_in, local_assignments, method_class, self_attr_assignments
 from .queries import query
 from . import nodes
+from .nodes import parent_of
 from .summary import dotted
 
 if TYPE_CHECKING:  # the walk's context; index modules do not import it at run time
@@ -321,11 +322,11 @@ def in_own_body(node: ast.AST, fn_node: ast.AST) -> bool:
     is one `own_nodes(fn_node.body)` yields: in a statement of the body (not
     in a decorator, default or annotation), not in a generator expression."""
     child = node
-    parent = getattr(node, "_al_parent", None)
+    parent = parent_of(node)
     while parent is not None and parent is not fn_node:
         if isinstance(parent, ast.GeneratorExp):
             return False
-        child, parent = parent, getattr(parent, "_al_parent", None)
+        child, parent = parent, parent_of(parent)
     return parent is fn_node and isinstance(child, ast.stmt)
 
 

@@ -25,6 +25,15 @@ CHILD_FIELDS: Dict[type, tuple] = {}  # per node type: `child_fields`, filled as
 _AST = ast.AST
 
 
+def parent_of(node: Optional[ast.AST]) -> Optional[ast.AST]:
+    """The parent the engine's walk linked to `node`: None for the module,
+    for a node the walk has not reached and once the walk has ended. The
+    link is a one-item list shared by the parent's children (`Walker.run`
+    empties the lists at the end)."""
+    cell = getattr(node, "_al_parent", None)
+    return cell[0] if cell else None
+
+
 def child_fields(t: type) -> tuple:
     """The fields of node type `t` that may hold child nodes, in `_fields` order."""
     fields = CHILD_FIELDS.get(t)

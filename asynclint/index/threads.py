@@ -48,6 +48,7 @@ from fnmatch import fnmatchcase, translate as fnmatch_translate
 from typing import Dict, List, Optional, Tuple
 
 from . import nodes
+from .nodes import parent_of
 from .local_types import (_classify_value, asyncio_class, is_event_loop, local_assignments, method_class,
                           self_attr_assignments)
 from .summary import dotted
@@ -267,7 +268,7 @@ def classify_entry_call(ctx, call: ast.Call) -> Optional[Tuple[str, List[ast.AST
 def _decorated(call: ast.Call, kind: str) -> Optional[Tuple[str, List[ast.AST]]]:
     """A decorator call (`@scheduler.scheduled_job(...)`): the function it
     decorates is the callable handed over."""
-    parent = getattr(call, "_al_parent", None)
+    parent = parent_of(call)
     if isinstance(parent, ast.FunctionDef) and any(d is call for d in parent.decorator_list):
         return kind, [ast.Name(id=parent.name, ctx=ast.Load())]
     return None
@@ -414,7 +415,7 @@ _IDENTITY_LAST = frozenset(name.rsplit(".", 1)[1] for name in K.THREAD_IDENTITY_
 def in_thread_checked_branch(ctx, node: ast.AST) -> bool:
     """True when `node` sits in an `if` (of its own function) whose test asks
     which thread runs: such code already tells the loop thread apart."""
-    child, parent = node, getattr(node, "_al_parent", None)
+    child, parent = node, parent_of(node)
     while parent is not None and not isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
         if isinstance(parent, ast.If) and child is not parent.test:
             for sub in nodes.walk(parent.test):
@@ -422,7 +423,7 @@ def in_thread_checked_branch(ctx, node: ast.AST) -> bool:
                     return True
             if _in_stopped_loop_arm(ctx, parent, child):
                 return True
-        child, parent = parent, getattr(parent, "_al_parent", None)
+        child, parent = parent, parent_of(parent)
     return False
 
 
@@ -461,7 +462,7 @@ def off_loop_branch(ctx, node: ast.AST) -> Optional[str]:
     `if threading.get_ident() != self._loop_thread_id:`,
     `if asyncio._get_running_loop() is not self.loop:` (the body), or the
     `else` of the `==`/`is` forms. None when unknown."""
-    child, parent = node, getattr(node, "_al_parent", None)
+    child, parent = node, parent_of(node)
     while parent is not None and not isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
         if isinstance(parent, ast.If) and child is not parent.test:
             negated = _off_loop_test(ctx, parent.test)
@@ -471,7 +472,7 @@ def off_loop_branch(ctx, node: ast.AST) -> Optional[str]:
                     return (f"runs off the loop thread: in the branch of `if {_short(parent.test, 70)}` "
                             f"at {display_path(ctx.module.path)}:{parent.lineno}")
                 return None
-        child, parent = parent, getattr(parent, "_al_parent", None)
+        child, parent = parent, parent_of(parent)
     return None
 
 
@@ -817,9 +818,9 @@ def _note_thread_check(call: ast.Call, ctx, loop_state: bool = False) -> None:
     fn = ctx.function
     if fn is None or fn.info is None:
         return
-    child, parent = call, getattr(call, "_al_parent", None)
+    child, parent = call, parent_of(call)
     while parent is not None and not isinstance(parent, ast.stmt):
-        child, parent = parent, getattr(parent, "_al_parent", None)
+        child, parent = parent, parent_of(parent)
     if not (isinstance(parent, ast.If) and child is parent.test):
         return
     if not loop_state:

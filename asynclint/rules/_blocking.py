@@ -16,7 +16,7 @@ from ..index import blocking as B
 from ..index.blocking import LocalEnv, knobs_of
 from ..index.modules import real_folder
 from ..index import debug_flags, once
-from ..index.nodes import called_name, own_nodes
+from ..index.nodes import called_name, own_nodes, parent_of
 from ..index.one_shot import OneShot
 from ..index.setup import ResourceSetup
 from ..index.startup import Startup
@@ -181,7 +181,7 @@ def _path_down(fn_node: ast.AST, node: ast.AST):
     steps = []
     loop = False
     stmt_type, loop_types = ast.stmt, _LOOP_TYPES
-    child, parent = node, getattr(node, "_al_parent", None)
+    child, parent = node, parent_of(node)
     while parent is not None:
         if isinstance(child, stmt_type):
             steps.append((parent, child))
@@ -189,7 +189,7 @@ def _path_down(fn_node: ast.AST, node: ast.AST):
             return steps, loop
         if type(parent) in loop_types:
             loop = True
-        child, parent = parent, getattr(parent, "_al_parent", None)
+        child, parent = parent, parent_of(parent)
     return None, False
 
 
@@ -203,10 +203,10 @@ def _lineage(fn) -> tuple:
     found = fn.state.get("AIO2-lineage")
     if found is None:
         chain = [fn.node]
-        node = getattr(fn.node, "_al_parent", None)
+        node = parent_of(fn.node)
         while node is not None:
             chain.append(node)
-            node = getattr(node, "_al_parent", None)
+            node = parent_of(node)
         chain.reverse()
         found = fn.state["AIO2-lineage"] = tuple(chain)
     return found
@@ -236,7 +236,7 @@ def _for_statement(ctx, key: str, decide):
     statement = node
     stmt_type = ast.stmt
     while statement is not None and not isinstance(statement, stmt_type):
-        statement = getattr(statement, "_al_parent", None)
+        statement = parent_of(statement)
     fn = ctx.function
     if statement is None or fn is None:
         return decide(ctx)
@@ -705,13 +705,13 @@ def fix_if_possible(ctx, fix):
 def _in_generator_expression(ctx) -> bool:
     # up from the node to the innermost statement or function: a generator
     # expression holds no statement, so none lies above one
-    parent = getattr(ctx.node, "_al_parent", None)
+    parent = parent_of(ctx.node)
     while parent is not None:
         if isinstance(parent, (ast.stmt, ast.Lambda)):
             return False
         if type(parent) is ast.GeneratorExp:
             return True
-        parent = getattr(parent, "_al_parent", None)
+        parent = parent_of(parent)
     return False
 
 

@@ -7,6 +7,7 @@ from typing import Iterator
 
 from ..context import dotted
 from ..index.local_types import is_event_loop
+from ..index.nodes import parent_of
 from ..knowledge.loops import LOOP_TASK_METHODS, TASK_SPAWNERS
 from ._text import unparse
 
@@ -79,7 +80,7 @@ _EXPECTS_RAISE = frozenset({"assertRaises", "assertRaisesRegex", "raises"})
 
 def expects_raise(ctx) -> bool:
     # up through the parent links, innermost first: no list of all the ancestors
-    parent = getattr(ctx.node, "_al_parent", None)
+    parent = parent_of(ctx.node)
     while parent is not None:
         if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             return False
@@ -89,5 +90,5 @@ def expects_raise(ctx) -> bool:
                 if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) \
                         and expr.func.attr in _EXPECTS_RAISE:
                     return True
-        parent = getattr(parent, "_al_parent", None)
+        parent = parent_of(parent)
     return False

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import ast
 
-from ..index.nodes import walk
+from ..index.nodes import parent_of, walk
 from ._coroutine_common import callee_symbol, source_text, worth_asking
 from .base import Rule
 
@@ -176,11 +176,11 @@ def _only_filled(fn, names: set) -> set:
             if type(node.ctx) is not ast.Load:
                 bound[node.id] = bound.get(node.id, 0) + (1 if _is_empty_container_target(node) else 2)
                 continue
-            parent = getattr(node, "_al_parent", None)
+            parent = parent_of(node)
             if type(parent) is ast.Attribute and parent.attr in _FILLERS:
-                grand = getattr(parent, "_al_parent", None)
+                grand = parent_of(parent)
                 if type(grand) is ast.Call and grand.func is parent \
-                        and type(getattr(grand, "_al_parent", None)) is ast.Expr:
+                        and type(parent_of(grand)) is ast.Expr:
                     continue
             if type(parent) is ast.Subscript and parent.value is node and type(parent.ctx) is ast.Store:
                 continue
@@ -192,7 +192,7 @@ def _only_filled(fn, names: set) -> set:
 
 def _is_empty_container_target(name: ast.Name) -> bool:
     """`name = []` / `{}` / `set()` / `[...]` as a plain single assignment."""
-    parent = getattr(name, "_al_parent", None)
+    parent = parent_of(name)
     if type(parent) is ast.AnnAssign:
         value = parent.value
     elif type(parent) is ast.Assign and len(parent.targets) == 1 and parent.targets[0] is name:

@@ -5,6 +5,7 @@ import ast
 
 from ..knowledge.coroutines import STR_FORMATTERS, VALUE_CONSUMERS
 from ..index import values
+from ..index.nodes import parent_of
 from ..index.queries import query
 from ..index.summary import dotted
 from ._coroutine_common import _coroutine_value, callee_symbol, source_text, worth_asking
@@ -86,7 +87,7 @@ class CoroutineUsedAsValue(Rule):
             return
         # a call whose parent is none of those `_use` and `_passed` look at
         # (an expression statement, an assignment, `await`, `return`: most)
-        held_in = type(getattr(node, "_al_parent", None))
+        held_in = type(parent_of(node))
         if held_in not in _USE_PARENTS and held_in is not ast.keyword:
             return
         use = _use(node, ctx)
@@ -103,7 +104,7 @@ class CoroutineUsedAsValue(Rule):
         annotated with a plain class: the coroutine is not what it takes."""
         parent = ctx.parent
         if type(parent) is ast.keyword:
-            parent = getattr(parent, "_al_parent", None)
+            parent = parent_of(parent)
         if type(parent) is not ast.Call or type(parent.func) is not ast.Name:
             return
         if any(type(a) is ast.Starred for a in parent.args) or any(k.arg is None for k in parent.keywords):
@@ -288,7 +289,7 @@ def _use(node: ast.Call, ctx):
     if t is ast.BoolOp:
         if node is not p.values[-1]:
             return _TRUTH
-        grand = getattr(p, "_al_parent", None)
+        grand = parent_of(p)
         if isinstance(grand, (ast.If, ast.While, ast.IfExp, ast.Assert)) and grand.test is p:
             return _TRUTH
         return None
@@ -305,7 +306,7 @@ def _use(node: ast.Call, ctx):
             return None if p.is_async else "a comprehension's `for`"
         return _TRUTH if any(c is node for c in p.ifs) else None
     if t is ast.withitem:
-        grand = getattr(p, "_al_parent", None)
+        grand = parent_of(p)
         return "a sync `with`" if p.context_expr is node and isinstance(grand, ast.With) else None
     if t is ast.Subscript:
         return "a subscript" if p.value is node else None

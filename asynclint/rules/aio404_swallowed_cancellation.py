@@ -6,6 +6,7 @@ import ast
 from ..context import dotted
 from ..knowledge.futures import CANCELLED_ERRORS, LOOP_RUNNERS, PROCESS_EXITS
 from ..knowledge.loops import TASK_SPAWNERS
+from ..index.nodes import parent_of
 from ._lifecycle import has_await, walk_local
 from ._text import mentions, unparse
 from .base import Rule
@@ -101,7 +102,7 @@ class SwallowedCancellation(Rule):
         if isinstance(node, ast.Call):
             func = node.func
             last = func.attr if type(func) is ast.Attribute else func.id if type(func) is ast.Name else None
-            if last not in _NOTED_NAMES and type(getattr(node, "_al_parent", None)) is not ast.Await:
+            if last not in _NOTED_NAMES and type(parent_of(node)) is not ast.Await:
                 return  # most calls: neither `asyncio.run(main())` nor a waiter (`_note_observer`)
             self._note_main(node, ctx)
             _note_observer(node, ctx, self._state(ctx))
@@ -245,7 +246,7 @@ def _under_async_with(ctx, factories) -> bool:
     """An `async with` of one of `factories` holds the node, in its
     function: up through the parent links (asked for every awaited call),
     not a list of every ancestor up to the module."""
-    parent = getattr(ctx.node, "_al_parent", None)
+    parent = parent_of(ctx.node)
     while parent is not None:
         if isinstance(parent, ast.AsyncWith) and any(
                 isinstance(i.context_expr, ast.Call) and dotted(ctx.symbol(i.context_expr.func)) in factories
@@ -253,7 +254,7 @@ def _under_async_with(ctx, factories) -> bool:
             return True
         if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             return False
-        parent = getattr(parent, "_al_parent", None)
+        parent = parent_of(parent)
     return False
 
 

@@ -5,6 +5,7 @@ import ast
 from typing import Optional
 
 from ..index import locks
+from ..index.nodes import parent_of
 from .base import Rule
 
 _SUSPEND = (ast.Await, ast.AsyncFor, ast.AsyncWith)
@@ -103,7 +104,7 @@ def _non_blocking(call: ast.Call) -> bool:
 
 def _following(stmt: ast.stmt) -> list:
     """The statements after `stmt` in the block that holds it."""
-    parent = getattr(stmt, "_al_parent", None)
+    parent = parent_of(stmt)
     for name in ("body", "orelse", "finalbody", "handlers"):
         block = getattr(parent, name, None)
         if isinstance(block, list) and any(s is stmt for s in block):

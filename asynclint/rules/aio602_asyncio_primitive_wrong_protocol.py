@@ -4,6 +4,7 @@ from __future__ import annotations
 import ast
 
 from ..index import locks
+from ..index.nodes import parent_of
 from ..knowledge.locks import CONDITION_HELD_METHODS
 from .base import Rule
 
@@ -102,11 +103,11 @@ class AsyncioPrimitiveWrongProtocol(Rule):
 def _held_here(ctx, key, me) -> bool:
     """An enclosing `async with` (in this function) enters that condition."""
     fn_node = ctx.function.node
-    node = getattr(ctx.node, "_al_parent", None)
+    node = parent_of(ctx.node)
     while node is not None and node is not fn_node:
         if isinstance(node, ast.AsyncWith) and any(locks.key_of(i.context_expr, me) == key for i in node.items):
             return True
         if isinstance(node, locks.NESTED_SCOPES):
             return False
-        node = getattr(node, "_al_parent", None)
+        node = parent_of(node)
     return False
