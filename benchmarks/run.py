@@ -7,6 +7,10 @@ times, on the same files in one run:
   - the parse-only floor (read + ast.parse of every file) with 1 process and
     with all cores,
   - ruff with its asyncio rules (ruff check --no-cache --select ASYNC,RUF006),
+  - pyflakes, one process: a linter in pure Python that walks every node of
+    one module at a time with no project index, the reference for what a
+    walk in Python costs next to the parse (its ratio is to the 1-process
+    floor),
   - asynclint cold (--no-cache) with 1 job and with all cores,
   - asynclint with the cache on a private copy of the set: the first run,
     which fills the cache (`cache-fill`, timed once), warm (nothing
@@ -84,6 +88,16 @@ def ruff_command():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "ruff"], check=True)
     return [str(venv / "bin" / "ruff")]
+
+
+def pyflakes_command():
+    """pyflakes in a private virtual environment made with this interpreter
+    (so it parses with the same Python as the floor)."""
+    venv = Path(tempfile.gettempdir()) / f"asynclint-bench-pyflakes-{sys.version_info[0]}.{sys.version_info[1]}"
+    if not (venv / "bin" / "pyflakes").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "pyflakes"], check=True)
+    return [str(venv / "bin" / "python"), "-m", "pyflakes"]
 
 
 def asynclint_command():
@@ -210,7 +224,7 @@ def bench_cached(name: str, folder: Path, repeat: int, lint, want, work: Path, c
 
 
 def bench_set(name: str, folder: Path, repeat: int, cores: int, ruff, lint, only, work: Path,
-              check: str = "first") -> dict:
+              check: str = "first", pyflakes=None) -> dict:
     files, lines = count_lines(folder)
     print(f"\n## {name}: {files} files, {lines:,} lines ({folder})", flush=True)
     parse = [sys.executable, str(SHARED_BENCH / "parse_bench.py"), "ast"]
@@ -219,6 +233,7 @@ def bench_set(name: str, folder: Path, repeat: int, cores: int, ruff, lint, only
     commands = [(key, cmd) for key, cmd in (
         ("floor-j1", parse + [str(folder)]), ("floor-jN", parse + ["-j", str(cores), str(folder)]),
         ("ruff", ruff + ["check", "--no-cache", "--select", "ASYNC,RUF006", "--exit-zero", str(folder)]),
+        ("pyflakes", (pyflakes or []) + [str(folder)]),
         ("cold-j1", lint + ["--no-cache", "-q", "-j", "1", str(folder)]),
         ("cold-jN", lint + ["--no-cache", "-q", "-j", str(cores), str(folder)])) if want(key)]
     # In rounds, each command once per round: on a machine whose speed
@@ -234,7 +249,7 @@ def bench_set(name: str, folder: Path, repeat: int, cores: int, ruff, lint, only
                     statistics.median(r[2] for r in timed))
         print(f"  {key}: {out[key][2]:.2f} s median, {out[key][3]:.2f} s CPU, {out[key][1]:.0f} MiB", flush=True)
     per_round = {}  # cold run -> (median wall ratio, median CPU ratio) to its round's floor
-    for key, floor_key in (("cold-j1", "floor-j1"), ("cold-jN", "floor-jN")):
+    for key, floor_key in (("cold-j1", "floor-j1"), ("cold-jN", "floor-jN"), ("pyflakes", "floor-j1")):
         if key in runs and floor_key in runs:
             pairs = list(zip(runs[key], runs[floor_key]))
             per_round[key] = (statistics.median(a[0] / b[0] for a, b in pairs),
@@ -246,22 +261,25 @@ def bench_set(name: str, folder: Path, repeat: int, cores: int, ruff, lint, only
     floor_1 = out.get("floor-j1", (None,))[0]
     ruff_t = out.get("ruff", (None,))[0]
     print(f"\nMedians of {repeat}; ratios are to the parse-only floor measured in this run "
-          f"(cold -j1 to the 1-process floor, the rest to the j{cores} floor; a cold run's, the median "
+          f"(cold -j1 and pyflakes to the 1-process floor, the rest to the j{cores} floor; a cold run's "
+          f"and pyflakes', the median "
           f"of its ratios to the floor of the same round). CPU is user+sys of the "
           f"run and its workers: on a shared machine its ratio is steadier than the wall ratio.")
     print("| run | median s | best s | x floor | x ruff | CPU s | CPU x floor | peak RSS MiB |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for key in ("floor-j1", "floor-jN", "ruff", "cold-j1", "cold-jN", "cache-fill", "warm", "one-changed", "async-def"):
+    one_process = ("floor-j1", "cold-j1", "pyflakes")
+    for key in ("floor-j1", "floor-jN", "ruff", "pyflakes", "cold-j1", "cold-jN", "cache-fill", "warm", "one-changed",
+                "async-def"):
         if key not in out:
             continue
         wall, rss, med, cpu = out[key] if key != "cache-fill" else (out[key][0], out[key][1], out[key][0], out[key][2])
-        floor = floor_1 if key in ("floor-j1", "cold-j1") else floor_n
+        floor = floor_1 if key in one_process else floor_n
         floor_med = None
         if floor is not None:
-            floor_med = out["floor-j1" if key in ("floor-j1", "cold-j1") else "floor-jN"][2]
+            floor_med = out["floor-j1" if key in one_process else "floor-jN"][2]
         ratio = f"{med / floor_med:.2f}" if floor_med else "-"
         vs_ruff = f"{med / out['ruff'][2]:.1f}" if ruff_t else "-"
-        floor_key = "floor-j1" if key in ("floor-j1", "cold-j1") else "floor-jN"
+        floor_key = "floor-j1" if key in one_process else "floor-jN"
         floor_cpu = out[floor_key][3] if floor_key in out else None
         cpu_ratio = f"{cpu / floor_cpu:.2f}" if floor_cpu else "-"
         if key in per_round:
@@ -276,7 +294,7 @@ def main() -> int:
     ap.add_argument("--corpus", default="/tmp/asynclint-corpus")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--sets", default="small,full")
-    ap.add_argument("--only", default="", help="comma-separated runs: floor-j1,floor-jN,ruff,cold-j1,cold-jN,"
+    ap.add_argument("--only", default="", help="comma-separated runs: floor-j1,floor-jN,ruff,pyflakes,cold-j1,cold-jN,"
                                               "cache-fill,warm,one-changed,async-def (default: all)")
     ap.add_argument("--check", default="first", choices=("first", "all", "none"),
                     help="compare the findings of edited cached runs with a --no-cache run after the first "
@@ -291,6 +309,7 @@ def main() -> int:
     cores = os.cpu_count() or 1
     only = {o for o in args.only.split(",") if o}
     ruff = ruff_command() if not only or "ruff" in only else ["ruff"]
+    pyflakes = pyflakes_command() if not only or "pyflakes" in only else None
     lint = shlex.split(args.lint) if args.lint else asynclint_command()
     # A user's interpreter caches compiled modules: measure start-up that way.
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -298,7 +317,8 @@ def main() -> int:
     print(f"# asynclint benchmark: {cores} cores, Python {sys.version.split()[0]}")
     results = {}
     for name in args.sets.split(","):
-        results[name] = bench_set(name, corpus / name, args.repeat, cores, ruff, lint, only, work, args.check)
+        results[name] = bench_set(name, corpus / name, args.repeat, cores, ruff, lint, only, work, args.check,
+                                  pyflakes)
     if "small" in results and "full" in results and "cold-jN" in results["small"]:
         s, f = results["small"], results["full"]
         line_ratio = f["lines"] / s["lines"]
