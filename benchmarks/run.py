@@ -52,12 +52,16 @@ def run_timed(cmd, cwd=None, env=None, stdout=None):  # noqa: D103
     """Wall seconds, peak RSS (MiB, largest process of the run) and CPU
     seconds (user+sys of the run and the worker processes it waited for).
     `stdout`: an open file for the run's output (else it is dropped)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=stdout or subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
+    # stderr goes to a file: a pipe nobody reads while waiting would stall a
+    # command that writes more than the pipe holds (pyflakes on the corpus)
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=stdout or subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        err.seek(0)
+        stderr = err.read().decode(errors="replace")
     proc.returncode = os.waitstatus_to_exitcode(status)
-    stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     if proc.returncode not in (0, 1):
         raise SystemExit(f"command failed ({proc.returncode}): {' '.join(map(str, cmd))}\n{stderr}")
     return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
