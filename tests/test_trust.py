@@ -380,6 +380,11 @@ def test_startup_code_is_left_alone_by_default_and_the_settings_change_it(tmp_pa
     # the name patterns are a setting: `setup_*` is start-up code, `Application.initialize` no longer is
     assert findings('startup-functions = ["setup_*"]\n') == [(9, "AIO208"), (16, "AIO203"), (25, "AIO203"),
                                                               (36, "AIO203")]
+    # `Class.pattern` names the methods of that class itself, as well as those of the classes deriving from it
+    assert findings('startup-functions = ["App.setup_*"]\n') == [(9, "AIO208"), (16, "AIO203"), (25, "AIO203"),
+                                                                  (36, "AIO203")]
+    assert findings('startup-functions = ["Other.setup_*"]\n') == [(9, "AIO208"), (16, "AIO203"), (20, "AIO203"),
+                                                                    (25, "AIO203"), (36, "AIO203")]
     (tmp_path / "pyproject.toml").write_text("[tool.asynclint]\nblocking-at-startup = \"yes\"\n")
     proc = run_cli(["--no-cache", "."], tmp_path)
     assert proc.returncode == 2

@@ -4,8 +4,8 @@ A blocking call is harmless where it runs once while the program or a
 component starts or stops, before anything is served (triage rule 1 of
 benchmarks/triage/apps.md). What counts, with evidence in the module:
   - a function whose name matches a `startup-functions` pattern
-    (`lifespan`), or a method matching `Base.pattern` in a class deriving
-    from `Base` (`Application.initialize`, `Application.init_*`: the
+    (`lifespan`), or a method matching `Base.pattern` in the class `Base`
+    or a class deriving from it (`Application.initialize`, `Application.init_*`: the
     traitlets application convention, run once by `launch_instance()`;
     a bare `initialize` would also match a client's reconnect step);
   - a function registered as a framework start-up/shutdown hook, by
@@ -74,14 +74,17 @@ class Startup:
         if found is None:
             found = self._named(fn.name, ()) or fn.name in self.registered or self._decorated(fn)
             if not found and klass is not None:
-                bases = [b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", None) for b in klass.bases]
+                # `Base.pattern` names the methods of `Base` itself too: a
+                # user who writes `Updater._start_webhook` means that method
+                bases = [klass.name] + [b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", None)
+                                        for b in klass.bases]
                 found = self._named(fn.name, bases)
             self._whole[id(fn)] = found
         return found
 
     def _named(self, name: str, bases) -> bool:
         """`pattern` matches any function; `Base.pattern` a method of a
-        class deriving directly from a class named `Base`."""
+        class named `Base` or deriving directly from a class so named."""
         by_base = self._named_by_base
         for base in (None, *bases):
             match = by_base.get(base)

@@ -5,8 +5,8 @@ and `startup-hooks` settings, from the triage of real applications
 (benchmarks/triage/apps.md)."""
 
 # Function names (shell-style patterns) of start-up code by convention:
-# ASGI `lifespan` context managers; `Base.pattern` names methods of classes
-# deriving from `Base`: the `initialize()` and `init_*` steps and `start()`
+# ASGI `lifespan` context managers; `Base.pattern` names methods of `Base`
+# and of classes deriving from it: the `initialize()` and `init_*` steps and `start()`
 # of a traitlets `Application`, which `launch_instance()` runs once, in
 # that order (a serving loop inside `start()` is still checked: loops never
 # count as start-up code). A bare `initialize`
