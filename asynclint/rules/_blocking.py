@@ -502,7 +502,7 @@ def analyse(ctx, call: ast.Call) -> tuple:
             by_type = hit[1] != B.canonical(env.name(sym))
             if not ((awaited and by_type) or B.nonblocking_by_args(hit[1], call)
                     or _already_reported_file(ctx, call, hit[1]) or _receiver_reported(ctx, call)
-                    or _harmless_receiver(ctx, call, hit[1]) or B.lazy_listing_unconsumed(ctx, call, hit[1])
+                    or harmless_receiver(ctx, call, hit[1]) or B.lazy_listing_unconsumed(ctx, call, hit[1])
                     or (called_name(call.func) in B.NONBLOCKING_MODE_ATTRS and B.expects_nonblocking(ctx))):
                 result = ("hit", *hit)
         elif not awaited and B.needs_index(sym) and not (called_name(call.func) in B.NONBLOCKING_MODE_ATTRS
@@ -520,12 +520,16 @@ _ARCHIVE_OPENERS = {"zipfile.ZipFile": (0, "file"), "tarfile.open": (None, "file
                     "tarfile.TarFile": (None, "fileobj"), "tarfile.TarFile.open": (None, "fileobj")}
 _BUFFERS = frozenset({"io.BytesIO", "io.StringIO"})
 _DATAGRAM = frozenset({"socket.SOCK_DGRAM"})
+# The method names `harmless_receiver` may clear (a cheap test first).
+HARMLESS_RECEIVER_ATTRS = frozenset({"connect", "extractall", "extract", "read", "write", "writestr", "add", "addfile",
+                                     "extractfile"})
 
 
-def _harmless_receiver(ctx, call: ast.Call, api: str) -> bool:
+def harmless_receiver(ctx, call: ast.Call, api: str) -> bool:
     """`zf.writestr()` on a `ZipFile(BytesIO())`, `s.connect()` on a UDP
     socket (it only records the peer address): the receiver, bound in this
-    function, shows the call does no blocking I/O."""
+    function, shows the call does no blocking I/O. Asked for the calls of
+    async functions (the family) and of sync helpers (AIO208's summary)."""
     func = call.func
     if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
         return False
@@ -573,7 +577,10 @@ def walk_function(fn_node: ast.AST):
 
 
 def _all_bound_to(ctx, name: str, test) -> bool:
-    values = _bindings(ctx, name)
+    """Every value bound to `name` passes `test`, but for `None` (`s = None`
+    before a `try` that makes the socket: a method call on it fails before
+    any I/O)."""
+    values = [v for v in _bindings(ctx, name) or () if not (type(v) is ast.Constant and v.value is None)]
     return bool(values) and all(test(v) for v in values)
 
 

@@ -14,8 +14,9 @@ from ..diagnostics import Applicability, Diagnostic, Fixability, Related
 from ..index import blocking as B
 from ..index import debug_flags, once
 from ..index.nodes import called_name, children, walk
-from ._blocking import (ENVIRONMENT_WORDS, TO_THREAD, analyse, fix_if_possible, in_quiet_file, in_setup_code, knobs,
-                        left_alone_here, local_env, module_debug_flags, note_self_attribute, once_if)
+from ._blocking import (ENVIRONMENT_WORDS, HARMLESS_RECEIVER_ATTRS, TO_THREAD, analyse, fix_if_possible,
+                        harmless_receiver, in_quiet_file, in_setup_code, knobs, left_alone_here, local_env,
+                        module_debug_flags, note_self_attribute, once_if)
 from ._text import callee_text, mentions
 from .base import Rule
 
@@ -142,7 +143,9 @@ class BlockingProjectCall(Rule):
         `if TYPE_CHECKING:`, calls in a branch on a parameter's type
         (`if isinstance(fp, io.IOBase): ... else: open(fp)`: whether they
         run depends on the caller's argument) and calls that are
-        non-blocking by their arguments are not counted, nor are branches
+        non-blocking by their arguments or by their receiver (`connect()` on
+        a UDP socket, an archive over an in-memory buffer) are not counted,
+        nor are branches
         that run only off the loop (under a thread-identity or running-loop
         test, or in the `RuntimeError` handler of `get_running_loop()`).
         Blocking calls in test code are left alone unless
@@ -299,6 +302,10 @@ class BlockingProjectCall(Rule):
             hit = local_env(ctx).classify(info.calls[-1][0])
             names = [hit[1]] if hit else B.NONBLOCKING_BY_LAST.get(name, ())
             if any(B.nonblocking_by_args(n, node) for n in names):
+                info.quiet_calls.append((node.lineno, node.col_offset))
+        elif name in HARMLESS_RECEIVER_ATTRS and type(func) is ast.Attribute and type(func.value) is ast.Name:
+            hit = local_env(ctx).classify(info.calls[-1][0])
+            if hit is not None and harmless_receiver(ctx, node, hit[1]):
                 info.quiet_calls.append((node.lineno, node.col_offset))
 
 
