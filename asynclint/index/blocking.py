@@ -904,6 +904,62 @@ def expects_nonblocking(ctx) -> bool:
     return False
 
 
+# `q.get()` under `if not q.empty():` or `while not q.empty():` (or a
+# `q.qsize()` test) takes an item that is there: it returns at once (the
+# drain idiom of a queue the loop thread alone consumes).
+GUARDED_GET_APIS = frozenset(f"queue.{c}.get" for c in ("Queue", "LifoQueue", "PriorityQueue", "SimpleQueue"))
+_SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def get_after_nonempty_test(call: ast.Call, api: str) -> bool:
+    """`call` (a `queue` `get()` known as `api`) sits in the body of an `if`
+    or `while` whose test says its receiver holds an item. Up from the call
+    through its parent links to the enclosing scope only."""
+    if api not in GUARDED_GET_APIS or type(call.func) is not ast.Attribute:
+        return False
+    receiver = _chain(call.func.value)
+    if receiver is None:
+        return False
+    child, node = call, parent_of(call)
+    while node is not None and not isinstance(node, _SCOPE_NODES):
+        if (type(node) is ast.If or type(node) is ast.While) and child in node.body \
+                and _says_nonempty(node.test, receiver):
+            return True
+        child, node = node, parent_of(node)
+    return False
+
+
+def _says_nonempty(test: ast.AST, receiver: tuple) -> bool:
+    """`not q.empty()`, `q.qsize()`, `q.qsize() > 0`, or an `and` of which
+    one operand says so, for the queue `receiver`."""
+    if type(test) is ast.BoolOp and type(test.op) is ast.And:
+        return any(_says_nonempty(value, receiver) for value in test.values)
+    if type(test) is ast.UnaryOp and type(test.op) is ast.Not:
+        return _queue_call(test.operand, receiver, "empty")
+    if type(test) is ast.Compare and len(test.ops) == 1 and type(test.ops[0]) is ast.Gt \
+            and type(test.comparators[0]) is ast.Constant and test.comparators[0].value == 0:
+        return _queue_call(test.left, receiver, "qsize")
+    return _queue_call(test, receiver, "qsize")
+
+
+def _queue_call(node: ast.AST, receiver: tuple, method: str) -> bool:
+    return type(node) is ast.Call and not node.args and not node.keywords and type(node.func) is ast.Attribute \
+        and node.func.attr == method and _chain(node.func.value) == receiver
+
+
+def _chain(node: ast.AST) -> Optional[tuple]:
+    """("self", "_queue") for `self._queue`: a name and its attributes; None
+    for any other expression."""
+    parts = []
+    while type(node) is ast.Attribute:
+        parts.append(node.attr)
+        node = node.value
+    if type(node) is not ast.Name:
+        return None
+    parts.append(node.id)
+    return tuple(reversed(parts))
+
+
 # -- phase 2 queries ------------------------------------------------------------------
 def _guarded(fn):
     """A pathological project (huge self-referencing chains) must not crash

@@ -17,7 +17,10 @@ class BlockingThreadWait(BlockingCallRule):
         `asyncio.run_coroutine_threadsafe(...)` and then `.result()` in the
         loop's own thread), this is a deadlock. Non-blocking forms
         (`acquire(blocking=False)`, `get(block=False)`, `get_nowait()`,
-        `wait(0)`) are not flagged.
+        `wait(0)`) are not flagged, nor is a `queue` `get()` in the body of
+        an `if` or `while` that tests the same queue for an item (`while not
+        q.empty(): q.get()`, `if q.qsize() > 0:`): the item is there, and
+        the loop drains a queue it alone consumes.
 
         `with lock:` on a `threading.Lock` is deliberately not flagged: the
         usual use is a short critical section guarding shared memory, which

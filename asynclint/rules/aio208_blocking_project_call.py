@@ -143,8 +143,10 @@ class BlockingProjectCall(Rule):
         `if TYPE_CHECKING:`, calls in a branch on a parameter's type
         (`if isinstance(fp, io.IOBase): ... else: open(fp)`: whether they
         run depends on the caller's argument) and calls that are
-        non-blocking by their arguments or by their receiver (`connect()` on
-        a UDP socket, an archive over an in-memory buffer) are not counted,
+        non-blocking by their arguments, by their receiver (`connect()` on
+        a UDP socket, an archive over an in-memory buffer) or by the test
+        around them (a queue's `get()` under `while not q.empty():`) are not
+        counted,
         nor are branches
         that run only off the loop (under a thread-identity or running-loop
         test, or in the `RuntimeError` handler of `get_running_loop()`).
@@ -301,7 +303,7 @@ class BlockingProjectCall(Rule):
         elif name in NONBLOCKING_ARG_ATTRS:  # `B.may_be_nonblocking`
             hit = local_env(ctx).classify(info.calls[-1][0])
             names = [hit[1]] if hit else B.NONBLOCKING_BY_LAST.get(name, ())
-            if any(B.nonblocking_by_args(n, node) for n in names):
+            if any(B.nonblocking_by_args(n, node) or B.get_after_nonempty_test(node, n) for n in names):
                 info.quiet_calls.append((node.lineno, node.col_offset))
         elif name in HARMLESS_RECEIVER_ATTRS and type(func) is ast.Attribute and type(func.value) is ast.Name:
             hit = local_env(ctx).classify(info.calls[-1][0])
