@@ -72,7 +72,7 @@ class Context:
         self.current_rule = None
         self.honour_noqa = True  # False when flake8 applies `# noqa` itself
         self.noqa_used: set = set()  # (line of the noqa, code) it silenced: for AIO003
-        self._noqa_lines: Optional[frozenset] = None  # lines that mention "noqa", found on first use
+        self._noqa_lines: Optional[frozenset] = None  # lines that may hold a suppression, found on first use
         self._symbols = SymbolBuilder(self.lookup)
         # `symbol(node)` answers since the bindings or the scope stack last
         # changed: a call's callee is asked for by the walk and by several
@@ -330,17 +330,19 @@ class Context:
 
 def _noqa_lines(text: str) -> frozenset:
     """The 1-based numbers of the lines of `text` (the file's lines joined,
-    `Context.text()`) holding "noqa" in any case (only they can silence a
-    finding: `noqa.parse`): one search of the whole text instead of one per
-    finding and line."""
+    `Context.text()`) holding a suppression's marker in any case, "noqa" or
+    ruff's "ignore[" (only they can silence a finding: `noqa.line_suppresses`):
+    one search of the whole text per marker instead of one per finding and
+    line."""
     text = text.lower()
     out = set()
-    line, counted = 1, 0  # newlines counted from the last hit on, not from the start each time
-    at = text.find("noqa")
-    while at != -1:
-        line += text.count("\n", counted, at)
-        counted = at
-        out.add(line)
-        at = text.find("noqa", at + 4)
+    for marker in noqa.MARKERS:
+        line, counted = 1, 0  # newlines counted from the last hit on, not from the start each time
+        at = text.find(marker)
+        while at != -1:
+            line += text.count("\n", counted, at)
+            counted = at
+            out.add(line)
+            at = text.find(marker, at + len(marker))
     return frozenset(out)
 

@@ -30,3 +30,20 @@ FOREIGN_NOQA = {
     # ruff
     "RUF006": ("AIO400",),  # asyncio-dangling-task
 }
+
+# ruff's names for those of its rules, which its own suppression comment
+# accepts as well as the codes (`# ruff: ignore[async-busy-wait]`, ruff
+# 0.15.22 and later).
+RUFF_RULE_NAMES = {
+    "async-busy-wait": "ASYNC110",
+    "blocking-http-call-in-async-function": "ASYNC210",
+    "blocking-http-call-httpx-in-async-function": "ASYNC212",
+    "create-subprocess-in-async-function": "ASYNC220",
+    "run-process-in-async-function": "ASYNC221",
+    "wait-for-process-in-async-function": "ASYNC222",
+    "blocking-open-call-in-async-function": "ASYNC230",
+    "blocking-path-method-in-async-function": "ASYNC240",
+    "blocking-input-in-async-function": "ASYNC250",
+    "blocking-sleep-in-async-function": "ASYNC251",
+    "asyncio-dangling-task": "RUF006",
+}
