@@ -904,24 +904,19 @@ def expects_nonblocking(ctx) -> bool:
     return False
 
 
-# `q.get()` under `if not q.empty():` or `while not q.empty():` (or a
-# `q.qsize()` test) takes an item that is there: it returns at once (the
-# drain idiom of a queue the loop thread alone consumes).
-GUARDED_GET_APIS = frozenset(f"queue.{c}.get" for c in ("Queue", "LifoQueue", "PriorityQueue", "SimpleQueue"))
-_SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
-
-
 def get_after_nonempty_test(call: ast.Call, api: str) -> bool:
-    """`call` (a `queue` `get()` known as `api`) sits in the body of an `if`
-    or `while` whose test says its receiver holds an item. Up from the call
+    """`call` (a `queue` `get()` known as `api`, `K.GUARDED_GET_APIS`) sits
+    in the body of an `if` or `while` whose test says its receiver holds an
+    item: it takes an item that is there and returns at once (the drain
+    idiom of a queue the loop thread alone consumes). Up from the call
     through its parent links to the enclosing scope only."""
-    if api not in GUARDED_GET_APIS or type(call.func) is not ast.Attribute:
+    if api not in K.GUARDED_GET_APIS or type(call.func) is not ast.Attribute:
         return False
     receiver = _chain(call.func.value)
     if receiver is None:
         return False
     child, node = call, parent_of(call)
-    while node is not None and not isinstance(node, _SCOPE_NODES):
+    while node is not None and not isinstance(node, nodes.SCOPES):
         if (type(node) is ast.If or type(node) is ast.While) and child in node.body \
                 and _says_nonempty(node.test, receiver):
             return True

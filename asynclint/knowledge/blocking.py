@@ -324,6 +324,10 @@ NONBLOCKING_ARGS = {
 # Method names worth checking arguments for in phase 1 (cheap pre-filter).
 NONBLOCKING_ARG_ATTRS = frozenset(n.rsplit(".", 1)[1] for n in NONBLOCKING_ARGS)
 
+# Queue reads that return at once under a test that the same queue holds an
+# item (`while not q.empty(): q.get()`; `index.blocking.get_after_nonempty_test`).
+GUARDED_GET_APIS = frozenset(f"queue.{c}.get" for c in ("Queue", "LifoQueue", "PriorityQueue", "SimpleQueue"))
+
 # -- light types ---------------------------------------------------------------------
 # Other spellings of the same class or function -> the canonical name above.
 ALIASES = {
