@@ -904,6 +904,13 @@ def expects_nonblocking(ctx) -> bool:
     return False
 
 
+def returns_at_once(api: str, call: ast.Call) -> bool:
+    """The catalogued blocking call `api` returns at once here: by its
+    arguments, or as a queue read under a test that the queue holds an item.
+    The one question the direct rules and AIO208's helper record ask."""
+    return nonblocking_by_args(api, call) or get_after_nonempty_test(call, api)
+
+
 def get_after_nonempty_test(call: ast.Call, api: str) -> bool:
     """`call` (a `queue` `get()` known as `api`, `K.GUARDED_GET_APIS`) sits
     in the body of an `if` or `while` whose test says its receiver holds an

@@ -500,8 +500,7 @@ def analyse(ctx, call: ast.Call) -> tuple:
             # (an async client); a plain dotted name (`open`, `requests.get`)
             # is certain, and awaiting it is a bug on top.
             by_type = hit[1] != B.canonical(env.name(sym))
-            if not ((awaited and by_type) or B.nonblocking_by_args(hit[1], call)
-                    or B.get_after_nonempty_test(call, hit[1])
+            if not ((awaited and by_type) or B.returns_at_once(hit[1], call)
                     or _already_reported_file(ctx, call, hit[1]) or _receiver_reported(ctx, call)
                     or harmless_receiver(ctx, call, hit[1]) or B.lazy_listing_unconsumed(ctx, call, hit[1])
                     or (called_name(call.func) in B.NONBLOCKING_MODE_ATTRS and B.expects_nonblocking(ctx))):
@@ -844,6 +843,6 @@ def _may_match(rules, sym, call: ast.Call, by_last: Optional[dict] = None) -> li
             by_last[key] = found
     if found:
         for name in B.NONBLOCKING_BY_LAST.get(last, ()):
-            if B.nonblocking_by_args(name, call) or B.get_after_nonempty_test(call, name):
+            if B.returns_at_once(name, call):
                 return []
     return found

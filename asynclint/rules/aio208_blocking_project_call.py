@@ -146,10 +146,9 @@ class BlockingProjectCall(Rule):
         non-blocking by their arguments, by their receiver (`connect()` on
         a UDP socket, an archive over an in-memory buffer) or by the test
         around them (a queue's `get()` under `while not q.empty():`) are not
-        counted,
-        nor are branches
-        that run only off the loop (under a thread-identity or running-loop
-        test, or in the `RuntimeError` handler of `get_running_loop()`).
+        counted, nor are branches that run only off the loop (under a
+        thread-identity or running-loop test, or in the `RuntimeError`
+        handler of `get_running_loop()`).
         Blocking calls in test code are left alone unless
         `blocking-in-tests = true`, call sites in developer tooling
         (`tooling-paths`: `evals/`, `benchmarks/`) unless
@@ -303,7 +302,7 @@ class BlockingProjectCall(Rule):
         elif name in NONBLOCKING_ARG_ATTRS:  # `B.may_be_nonblocking`
             hit = local_env(ctx).classify(info.calls[-1][0])
             names = [hit[1]] if hit else B.NONBLOCKING_BY_LAST.get(name, ())
-            if any(B.nonblocking_by_args(n, node) or B.get_after_nonempty_test(node, n) for n in names):
+            if any(B.returns_at_once(n, node) for n in names):
                 info.quiet_calls.append((node.lineno, node.col_offset))
         elif name in HARMLESS_RECEIVER_ATTRS and type(func) is ast.Attribute and type(func.value) is ast.Name:
             hit = local_env(ctx).classify(info.calls[-1][0])
